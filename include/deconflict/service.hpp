@@ -1,0 +1,91 @@
+// The facade of the deconflict library: one object that the CLI, the server
+// and the tests use, and that holds every rule.
+//
+//   Options options;
+//   options.db_path = "deconflict.db";
+//   auto service = Service::open(options);                 // Result<std::unique_ptr<Service>>
+//   auto batch = format::read_features(text);              // or build Volumes yourself
+//   auto imported = (*service)->import(std::move(batch->volumes), ImportMode::create);
+//   for (const Conflict& c : (*service)->conflicts("strike-6sep")) ...
+//
+// A change is validated, written to the store in one transaction, and only
+// then applied to the in-memory world. The service owns its store and world.
+// Not thread-safe: use one service from one thread at a time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "deconflict/conflict.hpp"
+#include "deconflict/status.hpp"
+#include "deconflict/volume.hpp"
+
+namespace deconflict {
+
+struct Options {
+  /// Path of the embedded SQLite store; created when missing. Default "deconflict.db".
+  std::string db_path = "deconflict.db";
+  /// The clock; default the system clock. Tests and replays inject their own.
+  std::function<TimePoint()> clock;
+
+  /// Ok, or the first option that is not valid.
+  Status validate() const;
+};
+
+/// A longitude/latitude box in degrees; west > east crosses the antimeridian.
+struct BoundingBox {
+  double west_deg = -180, south_deg = -90, east_deg = 180, north_deg = 90;
+  Status validate() const;
+};
+
+struct ListFilter {
+  std::optional<ObjectType> type;
+  std::optional<std::string> party;
+  std::optional<BoundingBox> bbox;  // objects whose bounding box meets this one
+  std::optional<TimePoint> start;   // objects active at some time in [start, end)
+  std::optional<TimePoint> end;
+};
+
+enum class ImportMode {
+  create,   // an id that is already stored is an error
+  replace,  // an id that is already stored is replaced (its version goes up)
+};
+
+struct ImportResult {
+  std::vector<std::string> created;
+  std::vector<std::string> replaced;
+};
+
+class Service {
+ public:
+  static Result<std::unique_ptr<Service>> open(const Options& options);
+  ~Service();
+
+  /// Stores the volumes in one transaction (all or nothing). A volume without
+  /// an id gets a fresh one; an activity without `notified` is notified now.
+  Result<ImportResult> import(std::vector<Volume> volumes, ImportMode mode);
+
+  /// Stored volumes that pass the filter, sorted by id.
+  std::vector<const Volume*> list(const ListFilter& filter) const;
+  const Volume* find(const std::string& id) const;
+
+  /// The conflicts of one stored activity with everything else stored.
+  Result<std::vector<Conflict>> conflicts(const std::string& activity_id) const;
+  /// The conflicts of every stored activity, sorted by activity id.
+  std::vector<Conflict> all_conflicts() const;
+  /// Checks an activity that is not stored; nothing is written.
+  std::vector<Conflict> check(const Volume& activity) const;
+
+  size_t size() const;
+  TimePoint now() const;
+
+ private:
+  struct Impl;
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace deconflict

@@ -1,0 +1,86 @@
+// Errors as values.
+//
+// Expected failures (bad input, not found, store errors...) are returned as an
+// Error with a stable code; exceptions are reserved for broken invariants.
+//
+//   Result<Volume> v = read_feature(json);
+//   if (!v) { std::cerr << v.error().describe(); return; }
+//   use(*v);
+//
+// Thread-compatible value types.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace deconflict {
+
+/// Stable error codes; their names (code_name) appear in JSON and never change.
+enum class ErrorCode {
+  invalid_input,     // the input broke the interchange format or a rule of validity
+  not_found,         // the object does not exist (or the caller may not see it)
+  forbidden,         // the caller may not act on this object
+  version_conflict,  // the object changed since the caller read it
+  already_exists,    // an object with this id is already stored
+  store_error,       // the store failed (I/O, corruption, schema)
+  io_error,          // a file could not be read or written
+  usage,             // the command or request was malformed
+};
+
+std::string_view code_name(ErrorCode code);
+
+/// An error: a stable code, a message for people and, when one is to blame,
+/// the path of the offending field (for example `o17: geometry.coordinates[0][3]`).
+struct Error {
+  ErrorCode code = ErrorCode::invalid_input;
+  std::string message;
+  std::string field;
+
+  /// "field: message", or the message alone when no field is named.
+  std::string describe() const { return field.empty() ? message : field + ": " + message; }
+};
+
+inline Error make_error(ErrorCode code, std::string message, std::string field = {}) {
+  return Error{code, std::move(message), std::move(field)};
+}
+
+/// A value of type T or an Error.
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  const Error& error() const { return std::get<1>(v_); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+/// Success, or an Error.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Error error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  static Status success() { return {}; }
+  bool ok() const { return !error_.has_value(); }
+  explicit operator bool() const { return ok(); }
+  const Error& error() const { return *error_; }
+
+ private:
+  std::optional<Error> error_;
+};
+
+}  // namespace deconflict

@@ -1,0 +1,142 @@
+// deconflict check --against WORLD QUERIES
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/cli.hpp"
+#include "deconflict/time.hpp"
+#include "engine/world.hpp"
+#include "format/feature_reader.hpp"
+#include "format/feature_writer.hpp"
+
+namespace deconflict::cli {
+namespace {
+
+struct CheckArgs {
+  std::string world;
+  std::string queries;
+  std::string now;
+  bool stats = false;
+  bool skip_invalid = false;
+  bool fail_on_conflict = false;
+};
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Reads a file into volumes; a volume without an id is named by its position.
+Result<std::vector<Volume>> load(const std::string& path, bool skip_invalid, const char* what) {
+  auto text = format::read_file(path);
+  if (!text) return text.error();
+  auto batch = format::read_features(*text, {skip_invalid});
+  if (!batch) {
+    Error e = batch.error();
+    e.field = std::string(what) + " " + path + (e.field.empty() ? "" : ": " + e.field);
+    return e;
+  }
+  for (const Error& e : batch->rejected) std::cerr << "deconflict: skipped " << what << " " << e.describe() << "\n";
+  if (!batch->rejected.empty()) {
+    std::cerr << "deconflict: skipped " << batch->rejected.size() << " invalid feature(s) in " << path << "\n";
+  }
+  for (size_t i = 0; i < batch->volumes.size(); ++i) {
+    if (batch->volumes[i].id.empty()) batch->volumes[i].id = batch->labels[i];
+  }
+  return std::move(batch->volumes);
+}
+
+double percentile_us(std::vector<double>& latencies, double p) {
+  if (latencies.empty()) return 0;
+  const size_t k = std::min(latencies.size() - 1, static_cast<size_t>(p * static_cast<double>(latencies.size())));
+  std::nth_element(latencies.begin(), latencies.begin() + static_cast<long>(k), latencies.end());
+  return latencies[k] * 1e6;
+}
+
+int run_check(const CheckArgs& args) {
+  TimePoint now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  if (!args.now.empty()) {
+    auto t = parse_rfc3339(args.now);
+    if (!t) return fail(make_error(ErrorCode::usage, t.error().message, "--now"));
+    now = *t;
+  }
+  const auto load_start = Clock::now();
+  auto world_volumes = load(args.world, args.skip_invalid, "world");
+  if (!world_volumes) return fail(world_volumes.error());
+  engine::World world;
+  const size_t loaded = world_volumes->size();
+  world.assign(std::move(*world_volumes));
+  const double load_seconds = seconds_since(load_start);
+
+  auto queries = load(args.queries, args.skip_invalid, "queries");
+  if (!queries) return fail(queries.error());
+  std::vector<Volume> activities;
+  for (Volume& q : *queries) {
+    if (q.type == ObjectType::activity) {
+      activities.push_back(std::move(q));
+      continue;
+    }
+    Error e = make_error(ErrorCode::invalid_input,
+                         "only activities can be checked, this is a " + std::string(type_name(q.type)),
+                         q.id + ": properties.type");
+    if (!args.skip_invalid) return fail(e);
+    std::cerr << "deconflict: skipped query " << e.describe() << "\n";
+  }
+
+  std::vector<double> latencies;
+  latencies.reserve(activities.size());
+  std::string out;
+  bool any_conflict = false;
+  const auto check_start = Clock::now();
+  for (const Volume& q : activities) {
+    const auto t0 = Clock::now();
+    const auto conflicts = world.check(q, {q.notified.value_or(now)});
+    latencies.push_back(seconds_since(t0));
+    nlohmann::ordered_json line = {{"id", q.id}, {"conflicts", nlohmann::ordered_json::array()}};
+    for (const Conflict& c : conflicts) line["conflicts"].push_back(format::to_json(c));
+    any_conflict = any_conflict || !conflicts.empty();
+    out += line.dump();
+    out += '\n';
+    if (out.size() > (1 << 20)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  }
+  const double check_seconds = seconds_since(check_start);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  if (args.stats) {
+    const nlohmann::ordered_json stats = {
+        {"objects", loaded},
+        {"load_seconds", load_seconds},
+        {"queries", activities.size()},
+        {"check_seconds", check_seconds},
+        {"checks_per_second", check_seconds > 0 ? static_cast<double>(activities.size()) / check_seconds : 0.0},
+        {"p50_us", percentile_us(latencies, 0.50)},
+        {"p99_us", percentile_us(latencies, 0.99)}};
+    std::cerr << stats.dump() << "\n";
+  }
+  return args.fail_on_conflict && any_conflict ? kConflictFound : kOk;
+}
+
+}  // namespace
+
+Runner add_check(CLI::App& app) {
+  auto args = std::make_shared<CheckArgs>();
+  app.add_option("--against", args->world, "WORLD: the zones, sites and activities to check against ('-' for stdin)")
+      ->required();
+  app.add_option("queries", args->queries, "QUERIES: the activities to check ('-' for stdin)")->required();
+  app.add_flag("--stats", args->stats, "Print load and check statistics as one JSON line on standard error");
+  app.add_flag("--skip-invalid", args->skip_invalid, "Skip and count invalid features instead of failing");
+  app.add_flag("--fail-on-conflict", args->fail_on_conflict, "Exit with status 1 when any conflict is found");
+  app.add_option("--now", args->now,
+                 "When the queries were notified (RFC 3339), for short-notice, unless a query says `notified`; "
+                 "default the current time");
+  app.footer(
+      "Prints one NDJSON line per query, in input order. Exit status: 0 ran, 1 conflict found "
+      "(with --fail-on-conflict), 2 usage error, 3 invalid input.");
+  return [args] { return run_check(*args); };
+}
+
+}  // namespace deconflict::cli

@@ -1,0 +1,37 @@
+// The `deconflict` command: subcommands translate arguments into calls on the
+// library and results into text. No rule lives here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "deconflict/status.hpp"
+
+namespace deconflict::cli {
+
+/// Exit statuses, stable for scripts.
+enum Exit : int {
+  kOk = 0,
+  kConflictFound = 1,  // with --fail-on-conflict
+  kUsage = 2,
+  kInvalidInput = 3,
+  kStoreError = 4,
+};
+
+/// Prints the error on standard error and returns the exit status for its code.
+int fail(const Error& e);
+
+/// A subcommand registers its options and returns the function that runs it.
+using Runner = std::function<int()>;
+Runner add_check(CLI::App& app);
+Runner add_import(CLI::App& app);
+Runner add_export(CLI::App& app);
+Runner add_list(CLI::App& app);
+Runner add_conflicts(CLI::App& app);
+
+/// Prints rows under headers, in columns padded to the widest cell.
+std::string format_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace deconflict::cli

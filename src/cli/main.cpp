@@ -1,0 +1,55 @@
+// deconflict: keeps parties who share a contested space from colliding,
+// firing on each other or hitting protected places.
+#include <iostream>
+
+#include "cli/cli.hpp"
+
+namespace deconflict::cli {
+
+int fail(const Error& e) {
+  std::cerr << "deconflict: " << e.describe() << "\n";
+  switch (e.code) {
+    case ErrorCode::invalid_input:
+    case ErrorCode::already_exists:
+      return kInvalidInput;
+    case ErrorCode::usage:
+    case ErrorCode::not_found:
+      return kUsage;
+    default:
+      return kStoreError;
+  }
+}
+
+}  // namespace deconflict::cli
+
+int main(int argc, char** argv) {
+  using namespace deconflict::cli;
+  CLI::App app{"deconflict: checks zones, sites and planned activities on the WGS84 ellipsoid for conflicts"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "deconflict 0.1.0");
+  std::vector<std::pair<CLI::App*, Runner>> commands;
+  const auto add = [&](const char* name, const char* help, Runner (*adder)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    commands.emplace_back(sub, adder(*sub));
+  };
+  add("check", "Check activities against a world of volumes, both read from files", add_check);
+  add("import", "Store the features of a file in the embedded store", add_import);
+  add("export", "Write stored objects as a GeoJSON FeatureCollection", add_export);
+  add("list", "List stored objects", add_list);
+  add("conflicts", "Show the conflicts of stored activities", add_conflicts);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kUsage;
+  }
+  try {
+    for (auto& [sub, run] : commands) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "deconflict: internal error: " << e.what() << "\n";
+    return kStoreError;
+  }
+  return kUsage;
+}

@@ -1,0 +1,53 @@
+#include "engine/rules.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace deconflict::engine {
+namespace {
+
+bool enters_without_permission(const Volume& activity, const Volume& zone, const CheckContext&) {
+  return activity.party != zone.party &&
+         std::find(zone.permitted.begin(), zone.permitted.end(), activity.party) == zone.permitted.end();
+}
+
+bool always(const Volume&, const Volume&, const CheckContext&) { return true; }
+
+bool is_hazardous(const Volume& activity, const Volume&, const CheckContext&) { return activity.hazardous(); }
+
+bool on_short_notice(const Volume& activity, const Volume& zone, const CheckContext& context) {
+  if (!zone.notice_h || !enters_without_permission(activity, zone, context)) return false;
+  const auto needed = std::chrono::milliseconds(static_cast<long long>(std::llround(*zone.notice_h * 3'600'000.0)));
+  return activity.window.start < context.notified + needed;
+}
+
+constexpr std::array<Rule, 4> kRules{{
+    {RuleId::zone_entry, ObjectType::zone, enters_without_permission},
+    {RuleId::activity_clash, ObjectType::activity, always},
+    {RuleId::site_hazard, ObjectType::site, is_hazardous},
+    {RuleId::short_notice, ObjectType::zone, on_short_notice},
+}};
+
+}  // namespace
+
+std::span<const Rule> rules() { return kRules; }
+
+bool any_rule_applies(const Volume& activity, const Volume& other, const CheckContext& context) {
+  if (activity.party == other.party) return false;
+  return std::any_of(kRules.begin(), kRules.end(), [&](const Rule& r) {
+    return r.other_type == other.type && r.applies(activity, other, context);
+  });
+}
+
+}  // namespace deconflict::engine
+
+namespace deconflict {
+
+std::string_view rule_name(RuleId rule) {
+  static constexpr std::array<std::string_view, 4> names{"zone-entry", "activity-clash", "site-hazard",
+                                                         "short-notice"};
+  return names[static_cast<size_t>(rule)];
+}
+
+}  // namespace deconflict

@@ -1,0 +1,73 @@
+#include "engine/world.hpp"
+
+#include <algorithm>
+
+namespace deconflict::engine {
+
+const Volume& World::put(Volume v) {
+  erase(v.id);
+  auto owned = std::make_unique<Volume>(std::move(v));
+  const Volume* raw = owned.get();
+  volumes_.emplace(raw->id, std::move(owned));
+  index_.insert(raw);
+  return *raw;
+}
+
+void World::assign(std::vector<Volume> volumes) {
+  volumes_.clear();
+  std::vector<const Volume*> raw;
+  raw.reserve(volumes.size());
+  for (Volume& v : volumes) {
+    auto owned = std::make_unique<Volume>(std::move(v));
+    raw.push_back(owned.get());
+    volumes_[raw.back()->id] = std::move(owned);
+  }
+  if (raw.size() != volumes_.size()) {  // duplicate ids: the last one won
+    raw.clear();
+    for (const auto& [id, v] : volumes_) raw.push_back(v.get());
+  }
+  index_.assign(raw);
+}
+
+bool World::erase(const std::string& id) {
+  const auto it = volumes_.find(id);
+  if (it == volumes_.end()) return false;
+  index_.remove(it->second.get());
+  volumes_.erase(it);
+  return true;
+}
+
+const Volume* World::find(const std::string& id) const {
+  const auto it = volumes_.find(id);
+  return it == volumes_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const Volume*> World::all() const {
+  std::vector<const Volume*> out;
+  out.reserve(volumes_.size());
+  for (const auto& [id, v] : volumes_) out.push_back(v.get());
+  return out;
+}
+
+std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context) const {
+  const auto keep = [&](const Volume& other) {
+    return other.id != activity.id && any_rule_applies(activity, other, context);
+  };
+  std::vector<Conflict> out;
+  for (const index::Match& m : index_.query(activity, keep)) {
+    const Volume& other = *m.volume;
+    for (const Rule& rule : rules()) {
+      if (rule.other_type != other.type || !rule.applies(activity, other, context)) continue;
+      out.push_back(Conflict{activity.id, other.id, other.party, rule.id,
+                             std::max(activity.window.start, other.window.start),
+                             std::min(activity.window.end, other.window.end), Metres(m.distance_m),
+                             activity.radius + other.radius});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Conflict& a, const Conflict& b) {
+    return a.other_id != b.other_id ? a.other_id < b.other_id : a.rule < b.rule;
+  });
+  return out;
+}
+
+}  // namespace deconflict::engine

@@ -1,0 +1,46 @@
+// The world: every stored volume, indexed, and the check of one activity
+// against it (DESIGN §5).
+//
+//   World world;
+//   world.put(std::move(zone));
+//   std::vector<Conflict> c = world.check(activity, CheckContext{now});
+//
+// The world owns its volumes. Not thread-safe for writes; concurrent checks
+// are safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "deconflict/conflict.hpp"
+#include "deconflict/volume.hpp"
+#include "engine/rules.hpp"
+#include "index/volume_index.hpp"
+
+namespace deconflict::engine {
+
+class World {
+ public:
+  /// Adds a volume, replacing any with the same id; returns the stored one.
+  const Volume& put(Volume v);
+  /// Replaces the whole content (faster than many puts).
+  void assign(std::vector<Volume> volumes);
+  bool erase(const std::string& id);
+  const Volume* find(const std::string& id) const;
+  size_t size() const { return volumes_.size(); }
+  /// Every volume, in no particular order.
+  std::vector<const Volume*> all() const;
+
+  /// Every conflict of the activity with volumes of other parties, sorted by
+  /// the other volume's id and then by rule. The activity itself, if stored,
+  /// is not compared with itself.
+  std::vector<Conflict> check(const Volume& activity, const CheckContext& context) const;
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<Volume>> volumes_;
+  index::VolumeIndex index_;
+};
+
+}  // namespace deconflict::engine

@@ -1,0 +1,368 @@
+#include "format/feature_reader.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "deconflict/time.hpp"
+#include "geo/shape.hpp"
+
+namespace deconflict::format {
+namespace {
+
+using nlohmann::json;
+
+Error invalid(std::string field, std::string message) {
+  return make_error(ErrorCode::invalid_input, std::move(message), std::move(field));
+}
+
+std::string at(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
+
+std::string describe_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+std::string json_type(const json& j) { return j.type_name(); }
+
+bool is_slug(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  if (!std::islower(static_cast<unsigned char>(s[0])) && !std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s) {
+    if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) && c != '-' &&
+        c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<double> finite_number(const json& j, const std::string& field) {
+  if (!j.is_number()) return invalid(field, "expected a number, got " + json_type(j));
+  const double v = j.get<double>();
+  if (!std::isfinite(v)) return invalid(field, "number is not finite");
+  return v;
+}
+
+Result<LatLon> read_position(const json& j, const std::string& field) {
+  if (!j.is_array()) return invalid(field, "a position must be an array [longitude, latitude], got " + json_type(j));
+  if (j.size() < 2 || j.size() > 3) {
+    return invalid(field, "a position must have 2 or 3 numbers, got " + std::to_string(j.size()));
+  }
+  auto lon = finite_number(j[0], field);
+  if (!lon) return lon.error();
+  auto lat = finite_number(j[1], field);
+  if (!lat) return lat.error();
+  if (j.size() == 3) {
+    if (auto h = finite_number(j[2], field); !h) return h.error();
+  }
+  if (*lat < -90 || *lat > 90) return invalid(field, "latitude " + describe_number(*lat) + " is outside [-90, 90]");
+  if (*lon < -180 || *lon > 180) {
+    return invalid(field, "longitude " + describe_number(*lon) + " is outside [-180, 180]");
+  }
+  return LatLon{*lat, *lon};
+}
+
+Result<std::vector<LatLon>> read_positions(const json& j, const std::string& field, size_t& budget) {
+  if (!j.is_array()) return invalid(field, "expected an array of positions, got " + json_type(j));
+  if (j.size() > budget) {
+    return invalid(field, "too many positions (at most " + std::to_string(kMaxPositions) + " a geometry)");
+  }
+  budget -= j.size();
+  std::vector<LatLon> out;
+  out.reserve(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    auto p = read_position(j[i], at(field, i));
+    if (!p) return p.error();
+    out.push_back(*p);
+  }
+  return out;
+}
+
+Result<std::vector<std::vector<LatLon>>> read_rings(const json& j, const std::string& field, size_t& budget) {
+  if (!j.is_array()) return invalid(field, "expected an array of rings, got " + json_type(j));
+  if (j.empty()) return invalid(field, "a polygon needs at least one ring");
+  std::vector<std::vector<LatLon>> rings;
+  for (size_t r = 0; r < j.size(); ++r) {
+    auto ring = read_positions(j[r], at(field, r), budget);
+    if (!ring) return ring.error();
+    rings.push_back(std::move(*ring));
+  }
+  return rings;
+}
+
+Result<Geometry> read_geometry(const json& j) {
+  if (j.is_null()) return invalid("geometry", "missing");
+  if (!j.is_object()) return invalid("geometry", "expected an object, got " + json_type(j));
+  const auto type = j.find("type");
+  if (type == j.end()) return invalid("geometry.type", "missing");
+  if (!type->is_string()) return invalid("geometry.type", "expected a string, got " + json_type(*type));
+  const auto coords = j.find("coordinates");
+  const std::string name = type->get<std::string>();
+  const std::string field = "geometry.coordinates";
+  if (name != "Point" && name != "LineString" && name != "Polygon" && name != "MultiPolygon") {
+    return invalid("geometry.type",
+                   "unsupported geometry type '" + name + "' (use Point, LineString, Polygon or MultiPolygon)");
+  }
+  if (coords == j.end()) return invalid(field, "missing");
+  size_t budget = kMaxPositions;
+  Geometry g;
+  if (name == "Point") {
+    auto p = read_position(*coords, field);
+    if (!p) return p.error();
+    g.type = GeometryType::point;
+    g.parts = {{{*p}}};
+  } else if (name == "LineString") {
+    auto line = read_positions(*coords, field, budget);
+    if (!line) return line.error();
+    if (line->size() < 2) return invalid(field, "a LineString needs at least 2 positions");
+    g.type = GeometryType::line_string;
+    g.parts = {{std::move(*line)}};
+  } else if (name == "Polygon") {
+    auto rings = read_rings(*coords, field, budget);
+    if (!rings) return rings.error();
+    g.type = GeometryType::polygon;
+    g.parts = {std::move(*rings)};
+  } else {
+    if (!coords->is_array()) return invalid(field, "expected an array of polygons, got " + json_type(*coords));
+    if (coords->empty()) return invalid(field, "a MultiPolygon needs at least one polygon");
+    g.type = GeometryType::multi_polygon;
+    for (size_t p = 0; p < coords->size(); ++p) {
+      auto rings = read_rings((*coords)[p], at(field, p), budget);
+      if (!rings) return rings.error();
+      g.parts.push_back(std::move(*rings));
+    }
+  }
+  return g;
+}
+
+Result<std::string> read_string(const json& props, const char* key, bool required) {
+  const auto it = props.find(key);
+  const std::string field = std::string("properties.") + key;
+  if (it == props.end() || it->is_null()) {
+    if (required) return invalid(field, "missing");
+    return std::string();
+  }
+  if (!it->is_string()) return invalid(field, "expected a string, got " + json_type(*it));
+  return it->get<std::string>();
+}
+
+Result<std::vector<std::string>> read_party_list(const json& j, const std::string& field) {
+  if (!j.is_array()) return invalid(field, "expected an array of party ids, got " + json_type(j));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_string() || !is_slug(j[i].get<std::string>())) {
+      return invalid(at(field, i), "expected a party id (a lowercase slug)");
+    }
+    out.push_back(j[i].get<std::string>());
+  }
+  return out;
+}
+
+Result<std::optional<TimePoint>> read_time(const json& props, const char* key) {
+  const std::string field = std::string("properties.") + key;
+  const auto it = props.find(key);
+  if (it == props.end() || it->is_null()) return std::optional<TimePoint>();
+  if (!it->is_string()) return invalid(field, "expected an RFC 3339 string, got " + json_type(*it));
+  auto t = parse_rfc3339(it->get<std::string>());
+  if (!t) return invalid(field, t.error().message);
+  return std::optional<TimePoint>(*t);
+}
+
+// Properties that apply to one type of object only.
+struct Restriction {
+  const char* key;
+  ObjectType type;
+};
+constexpr Restriction kRestricted[] = {{"permitted", ObjectType::zone},
+                                       {"notice_h", ObjectType::zone},
+                                       {"share", ObjectType::site},
+                                       {"notified", ObjectType::activity}};
+
+const char* const kKnown[] = {"id",   "type",     "party",     "kind",   "radius_m", "buffer_m", "altitude",
+                              "start", "end",     "permitted", "notice_h", "share",  "name",     "description",
+                              "version", "state", "notified"};
+
+Status read_identity(const json& feature, const json& props, Volume& v) {
+  std::optional<std::string> id;
+  for (const json* where : {&feature, &props}) {
+    const auto it = where->find("id");
+    if (it == where->end() || it->is_null()) continue;
+    const std::string field = where == &feature ? "id" : "properties.id";
+    std::string value;
+    if (it->is_string()) {
+      value = it->get<std::string>();
+    } else if (it->is_number_integer()) {
+      value = it->dump();
+    } else {
+      return invalid(field, "expected a string, got " + json_type(*it));
+    }
+    if (value.empty() || value.size() > kMaxIdLength) {
+      return invalid(field, "an id must have 1 to " + std::to_string(kMaxIdLength) + " characters");
+    }
+    for (unsigned char c : value) {
+      if (c < 0x20 || c == 0x7f) return invalid(field, "an id must not contain control characters");
+    }
+    if (id && *id != value) return invalid("properties.id", "differs from the feature's id '" + *id + "'");
+    id = value;
+  }
+  v.id = id.value_or("");
+  auto type = read_string(props, "type", true);
+  if (!type) return type.error();
+  const auto t = parse_object_type(*type);
+  if (!t) return invalid("properties.type", "unknown type '" + *type + "' (use zone, site or activity)");
+  v.type = *t;
+  auto party = read_string(props, "party", true);
+  if (!party) return party.error();
+  if (!is_slug(*party)) return invalid("properties.party", "'" + *party + "' is not a party id (a lowercase slug)");
+  v.party = *party;
+  return {};
+}
+
+Status read_kind(const json& props, Volume& v) {
+  auto kind = read_string(props, "kind", v.type != ObjectType::site);
+  if (!kind) return kind.error();
+  v.kind = *kind;
+  if (v.type == ObjectType::activity) {
+    v.activity_kind = parse_activity_kind(*kind);
+    if (!v.activity_kind) {
+      return invalid("properties.kind",
+                     "unknown activity kind '" + *kind + "' (use movement, exercise, strike, flight, convoy or patrol)");
+    }
+  } else if (v.type == ObjectType::zone && *kind != "deconfliction" && *kind != "restricted" && *kind != "no-fire") {
+    return invalid("properties.kind", "unknown zone kind '" + *kind + "' (use deconfliction, restricted or no-fire)");
+  }
+  return {};
+}
+
+Status read_extent(const json& props, Volume& v) {
+  const bool point = v.geometry.type == GeometryType::point;
+  const auto radius = props.find("radius_m");
+  const auto buffer = props.find("buffer_m");
+  const bool has_radius = radius != props.end() && !radius->is_null();
+  const bool has_buffer = buffer != props.end() && !buffer->is_null();
+  if (point && !has_radius) return invalid("properties.radius_m", "a Point needs radius_m (a number > 0)");
+  if (point && has_buffer) return invalid("properties.buffer_m", "a Point takes radius_m, not buffer_m");
+  if (!point && has_radius) return invalid("properties.radius_m", "only a Point takes radius_m; use buffer_m");
+  if (has_radius) {
+    auto r = finite_number(*radius, "properties.radius_m");
+    if (!r) return r.error();
+    if (*r <= 0) return invalid("properties.radius_m", "radius must be > 0, got " + describe_number(*r));
+    v.radius = Metres(*r);
+  }
+  if (has_buffer) {
+    auto b = finite_number(*buffer, "properties.buffer_m");
+    if (!b) return b.error();
+    if (*b < 0) return invalid("properties.buffer_m", "buffer must be >= 0, got " + describe_number(*b));
+    v.radius = Metres(*b);
+  }
+  if (v.radius.value > 20'000'000) return invalid(has_radius ? "properties.radius_m" : "properties.buffer_m", "larger than the earth");
+  const auto alt = props.find("altitude");
+  if (alt != props.end() && !alt->is_null()) {
+    if (!alt->is_object()) return invalid("properties.altitude", "expected {\"lower_m\": n, \"upper_m\": n}");
+    for (const char* key : {"lower_m", "upper_m"}) {
+      const auto it = alt->find(key);
+      if (it == alt->end() || it->is_null()) continue;
+      auto n = finite_number(*it, std::string("properties.altitude.") + key);
+      if (!n) return n.error();
+      (std::string_view(key) == "lower_m" ? v.altitude.lower_m : v.altitude.upper_m) = *n;
+    }
+    if (!(v.altitude.lower_m < v.altitude.upper_m)) {
+      return invalid("properties.altitude", "lower_m must be below upper_m");
+    }
+  }
+  return {};
+}
+
+Status read_window(const json& props, Volume& v) {
+  auto start = read_time(props, "start");
+  if (!start) return start.error();
+  auto end = read_time(props, "end");
+  if (!end) return end.error();
+  if (v.type == ObjectType::activity && !*start) return invalid("properties.start", "an activity needs a start");
+  if (v.type == ObjectType::activity && !*end) return invalid("properties.end", "an activity needs an end");
+  v.window.start = start->value_or(kTimeMin);
+  v.window.end = end->value_or(kTimeMax);
+  if (!(v.window.start < v.window.end)) return invalid("properties.end", "end must be after start");
+  auto notified = read_time(props, "notified");
+  if (!notified) return notified.error();
+  v.notified = *notified;
+  return {};
+}
+
+Status read_rules_data(const json& props, Volume& v) {
+  for (const Restriction& r : kRestricted) {
+    const auto it = props.find(r.key);
+    if (it != props.end() && !it->is_null() && v.type != r.type) {
+      return invalid(std::string("properties.") + r.key,
+                     std::string("applies only to ") + std::string(type_name(r.type)) + "s");
+    }
+  }
+  if (auto it = props.find("permitted"); it != props.end() && !it->is_null()) {
+    auto list = read_party_list(*it, "properties.permitted");
+    if (!list) return list.error();
+    v.permitted = std::move(*list);
+  }
+  if (auto it = props.find("notice_h"); it != props.end() && !it->is_null()) {
+    auto h = finite_number(*it, "properties.notice_h");
+    if (!h) return h.error();
+    if (*h < 0) return invalid("properties.notice_h", "must be >= 0");
+    v.notice_h = *h;
+  }
+  if (auto it = props.find("share"); it != props.end() && !it->is_null()) {
+    if (!(it->is_string() && *it == "all")) {
+      auto list = read_party_list(*it, "properties.share");
+      if (!list) return list.error();
+      v.share = std::move(*list);
+    }
+  }
+  return {};
+}
+
+Status read_text_and_extra(const json& props, Volume& v) {
+  auto name = read_string(props, "name", false);
+  if (!name) return name.error();
+  auto description = read_string(props, "description", false);
+  if (!description) return description.error();
+  v.name = *name;
+  v.description = *description;
+  if (auto it = props.find("version"); it != props.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 1'000'000'000) {
+      return invalid("properties.version", "expected a non-negative integer");
+    }
+    v.version = it->get<int>();
+  }
+  for (auto it = props.begin(); it != props.end(); ++it) {
+    bool known = false;
+    for (const char* k : kKnown) known = known || it.key() == k;
+    if (!known) v.extra[it.key()] = it.value();
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Volume> read_feature(const json& feature) {
+  if (!feature.is_object()) return invalid("", "expected a GeoJSON Feature object, got " + json_type(feature));
+  const auto type = feature.find("type");
+  if (type == feature.end() || *type != "Feature") return invalid("type", "expected \"Feature\"");
+  const auto props = feature.find("properties");
+  if (props == feature.end() || !props->is_object()) return invalid("properties", "expected an object");
+  Volume v;
+  for (auto* step : {read_identity}) {
+    if (Status st = step(feature, *props, v); !st) return st.error();
+  }
+  const auto geometry = feature.find("geometry");
+  auto g = read_geometry(geometry == feature.end() ? json() : *geometry);
+  if (!g) return g.error();
+  v.geometry = std::move(*g);
+  for (auto* step : {read_kind, read_extent, read_window, read_rules_data, read_text_and_extra}) {
+    if (Status st = step(*props, v); !st) return st.error();
+  }
+  auto shape = geo::Shape::build(v.geometry);
+  if (!shape) return invalid("geometry.coordinates" + shape.error().field, shape.error().message);
+  v.set_shape(std::make_unique<geo::Shape>(std::move(*shape)));
+  return v;
+}
+
+}  // namespace deconflict::format

@@ -1,0 +1,47 @@
+// Reading the interchange format (DESIGN §3): GeoJSON Features into Volumes.
+//
+//   Result<Volume> v = format::read_feature(json);            // one Feature
+//   Result<Batch> b = format::read_features(text, options);    // Feature, FeatureCollection or NDJSON
+//
+// Every field is validated; an error names the field and the reason, and in a
+// batch the feature (its id, or its position: `features[3]`, `line 4`).
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "deconflict/status.hpp"
+#include "deconflict/volume.hpp"
+
+namespace deconflict::format {
+
+/// Limits that keep one feature from exhausting the machine.
+constexpr size_t kMaxPositions = 20'000;
+constexpr size_t kMaxIdLength = 128;
+
+/// Parses and validates one Feature. A feature without an id gets an empty id.
+Result<Volume> read_feature(const nlohmann::json& feature);
+
+struct ReadOptions {
+  /// Skip bad features (counting them in Batch::rejected) instead of failing on the first.
+  bool skip_invalid = false;
+};
+
+struct Batch {
+  std::vector<Volume> volumes;   // in input order
+  std::vector<Error> rejected;   // with skip_invalid: why each bad feature was skipped
+  std::vector<std::string> labels;  // for each volume: its id or position, for messages
+};
+
+/// Reads a Feature, a FeatureCollection or NDJSON (one Feature a line).
+/// Duplicate ids within the input are an error.
+Result<Batch> read_features(std::string_view text, const ReadOptions& options = {});
+
+/// The whole content of a file, or of standard input for "-".
+Result<std::string> read_file(const std::string& path);
+
+}  // namespace deconflict::format

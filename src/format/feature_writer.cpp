@@ -1,0 +1,88 @@
+#include "format/feature_writer.hpp"
+
+#include <cmath>
+
+#include "deconflict/time.hpp"
+
+namespace deconflict::format {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json position(LatLon p) { return json::array({p.lon_deg, p.lat_deg}); }
+
+json positions(const std::vector<LatLon>& ps) {
+  json out = json::array();
+  for (const LatLon& p : ps) out.push_back(position(p));
+  return out;
+}
+
+json rings(const std::vector<std::vector<LatLon>>& rs) {
+  json out = json::array();
+  for (const auto& r : rs) out.push_back(positions(r));
+  return out;
+}
+
+}  // namespace
+
+json to_geometry(const Geometry& g) {
+  switch (g.type) {
+    case GeometryType::point:
+      return {{"type", "Point"}, {"coordinates", position(g.parts[0][0][0])}};
+    case GeometryType::line_string:
+      return {{"type", "LineString"}, {"coordinates", positions(g.parts[0][0])}};
+    case GeometryType::polygon:
+      return {{"type", "Polygon"}, {"coordinates", rings(g.parts[0])}};
+    case GeometryType::multi_polygon: {
+      json polys = json::array();
+      for (const auto& p : g.parts) polys.push_back(rings(p));
+      return {{"type", "MultiPolygon"}, {"coordinates", polys}};
+    }
+  }
+  return nullptr;
+}
+
+json to_feature(const Volume& v) {
+  json props = json::object();
+  if (!v.id.empty()) props["id"] = v.id;
+  props["type"] = type_name(v.type);
+  props["party"] = v.party;
+  if (!v.kind.empty()) props["kind"] = v.kind;
+  props[v.geometry.type == GeometryType::point ? "radius_m" : "buffer_m"] = v.radius.value;
+  if (v.altitude.bounded()) {
+    json alt = json::object();
+    if (std::isfinite(v.altitude.lower_m)) alt["lower_m"] = v.altitude.lower_m;
+    if (std::isfinite(v.altitude.upper_m)) alt["upper_m"] = v.altitude.upper_m;
+    props["altitude"] = alt;
+  }
+  if (v.window.start != kTimeMin) props["start"] = format_rfc3339(v.window.start);
+  if (v.window.end != kTimeMax) props["end"] = format_rfc3339(v.window.end);
+  if (v.type == ObjectType::zone) {
+    props["permitted"] = v.permitted;
+    if (v.notice_h) props["notice_h"] = *v.notice_h;
+  }
+  if (v.type == ObjectType::site) props["share"] = v.share.empty() ? json("all") : json(v.share);
+  if (v.notified) props["notified"] = format_rfc3339(*v.notified);
+  if (!v.name.empty()) props["name"] = v.name;
+  if (!v.description.empty()) props["description"] = v.description;
+  if (v.version > 0) props["version"] = v.version;
+  if (v.extra.is_object()) {
+    for (auto it = v.extra.begin(); it != v.extra.end(); ++it) props[it.key()] = json::parse(it.value().dump());
+  }
+  json f = {{"type", "Feature"}, {"geometry", to_geometry(v.geometry)}, {"properties", std::move(props)}};
+  if (!v.id.empty()) f["id"] = v.id;
+  return f;
+}
+
+json to_json(const Conflict& c) {
+  auto time_or_null = [](TimePoint t) { return t == kTimeMin || t == kTimeMax ? json() : json(format_rfc3339(t)); };
+  return {{"id", c.other_id},
+          {"party", c.other_party},
+          {"rule", rule_name(c.rule)},
+          {"start", time_or_null(c.start)},
+          {"end", time_or_null(c.end)},
+          {"distance_m", std::round(c.distance.value * 10.0) / 10.0},
+          {"limit_m", c.limit.value}};
+}
+
+}  // namespace deconflict::format

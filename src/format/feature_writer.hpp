@@ -1,0 +1,18 @@
+// Writing Volumes and Conflicts as the interchange format (DESIGN §3).
+// Pure functions; thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "deconflict/conflict.hpp"
+#include "deconflict/volume.hpp"
+
+namespace deconflict::format {
+
+/// A GeoJSON Feature with every property of the volume, as read_feature accepts it.
+nlohmann::ordered_json to_feature(const Volume& v);
+nlohmann::ordered_json to_geometry(const Geometry& g);
+/// `{"id", "party", "rule", "start", "end", "distance_m", "limit_m"}`, the distance to 0.1 m.
+nlohmann::ordered_json to_json(const Conflict& c);
+
+}  // namespace deconflict::format

@@ -1,0 +1,84 @@
+// Where two geodesic pieces cross, after Karney, "Algorithms for geodesics"
+// (J. Geodesy 2013) §8: in the ellipsoidal gnomonic projection centred on a
+// point, geodesics through that point are straight lines and others nearly
+// so. Intersecting the straight lines through the projected end points and
+// re-centring the projection on the result converges in a few steps to the
+// true intersection; there both geodesics pass through the centre, so the
+// projection of each piece is exactly straight, and the intersection lies on a
+// piece exactly when the centre lies between its projected end points.
+#include <cmath>
+
+#include <GeographicLib/Gnomonic.hpp>
+
+#include "geo/shape.hpp"
+
+namespace deconflict::geo {
+namespace {
+
+struct Xy {
+  double x = 0, y = 0;
+};
+
+bool project(const GeographicLib::Gnomonic& g, LatLon c, LatLon p, Xy& out) {
+  g.Forward(c.lat_deg, c.lon_deg, p.lat_deg, p.lon_deg, out.x, out.y);
+  return std::isfinite(out.x) && std::isfinite(out.y);
+}
+
+double cross2(Xy a, Xy b) { return a.x * b.y - a.y * b.x; }
+
+// The spherical estimate of the crossing: the intersection of the two great
+// circles closest to the first piece, or false when they are (nearly) the same.
+bool spherical_estimate(Vec3 a1, Vec3 a2, Vec3 b1, Vec3 b2, Vec3 near, Vec3& out) {
+  const Vec3 p = cross(cross(a1, a2), cross(b1, b2));
+  const double n = norm(p);
+  if (n < 1e-18) return false;
+  out = (1.0 / n) * p;
+  if (dot(out, near) < 0) out = -1.0 * out;
+  return true;
+}
+
+}  // namespace
+
+bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb) {
+  if (ea.cap.lower_bound_m(eb.cap) > 0) return false;
+  const Vertex& a1 = sa.head(ea);
+  const Vertex& a2 = sa.tail(ea);
+  const Vertex& b1 = sb.head(eb);
+  const Vertex& b2 = sb.tail(eb);
+  Vec3 estimate;
+  if (!spherical_estimate(a1.dir, a2.dir, b1.dir, b2.dir, ea.cap.center, estimate)) return false;
+  // A crossing lies in both caps; a generous margin covers the difference
+  // between the great circles and the geodesics.
+  const double margin = 1e-3;
+  if (angle_between(estimate, ea.cap.center) > ea.cap.radius_rad + margin) return false;
+  if (angle_between(estimate, eb.cap.center) > eb.cap.radius_rad + margin) return false;
+
+  static thread_local const GeographicLib::Gnomonic gnomonic(wgs84());
+  LatLon centre = position_of(estimate);
+  double t = 0, u = 0;
+  for (int iteration = 0; iteration < 12; ++iteration) {
+    Xy p1, p2, q1, q2;
+    if (!project(gnomonic, centre, a1.pos, p1) || !project(gnomonic, centre, a2.pos, p2) ||
+        !project(gnomonic, centre, b1.pos, q1) || !project(gnomonic, centre, b2.pos, q2)) {
+      return false;
+    }
+    const Xy da{p2.x - p1.x, p2.y - p1.y};
+    const Xy db{q2.x - q1.x, q2.y - q1.y};
+    const double denom = cross2(da, db);
+    if (denom == 0) return false;  // parallel: touching is found by the end point distances
+    const Xy w{q1.x - p1.x, q1.y - p1.y};
+    t = cross2(w, db) / denom;
+    u = cross2(w, da) / denom;
+    const Xy hit{p1.x + t * da.x, p1.y + t * da.y};
+    if (std::hypot(hit.x, hit.y) < 1e-4) break;  // the centre is the crossing, to 0.1 mm
+    // Far outside both pieces: no crossing, and the projection would degrade.
+    if (t < -1 || t > 2 || u < -1 || u > 2) return false;
+    double lat = 0, lon = 0;
+    gnomonic.Reverse(centre.lat_deg, centre.lon_deg, hit.x, hit.y, lat, lon);
+    if (!std::isfinite(lat) || !std::isfinite(lon)) return false;
+    centre = {lat, lon};
+  }
+  return t >= 0 && t <= 1 && u >= 0 && u <= 1;
+}
+
+}  // namespace deconflict::geo

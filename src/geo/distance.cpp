@@ -1,0 +1,128 @@
+// Geodesic distance between prepared shapes.
+//
+// The distance between two shapes is 0 when a piece of one crosses a piece of
+// the other, or when one contains a vertex of the other (then, the boundaries
+// not crossing, it contains that whole part). Otherwise it is attained with a
+// vertex at one end: two geodesic pieces that do not cross are closest at an
+// end point of one of them, so the minimum over vertex-to-piece distances is
+// exact. Caps give lower bounds that skip most pairs (branch and bound).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include <GeographicLib/GeodesicLine.hpp>
+
+#include "geo/shape.hpp"
+
+namespace deconflict::geo {
+namespace {
+
+constexpr double kMeanRadiusM = 6371008.8;
+constexpr double kDeg = std::numbers::pi / 180.0;
+
+struct Reach {
+  double distance_m = 0;
+  double azimuth_deg = 0;  // at the first point, towards the second
+};
+
+Reach inverse(LatLon a, LatLon b) {
+  Reach r;
+  double azi2 = 0;
+  wgs84().Inverse(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg, r.distance_m, r.azimuth_deg, azi2);
+  return r;
+}
+
+}  // namespace
+
+// The closest point of a piece to p, by a Newton-like iteration along it: from
+// a point X on the piece at distance d from p, with the direction to p at an
+// angle theta to the piece, the spherical right triangle puts the foot of the
+// perpendicular at atan2(sin d cos theta, cos d) further on. The fixed point
+// (theta = ±90°) is exact on the ellipsoid; the iteration converges linearly
+// with a rate of the order of the flattening, so a few steps reach 0.1 mm.
+double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
+  const LatLon a = s.head(e).pos;
+  const double d_head = inverse(p.pos, a).distance_m;
+  const double d_tail = inverse(p.pos, s.tail(e).pos).distance_m;
+  double best = std::min(d_head, d_tail);
+  if (best == 0 || e.length_m == 0) return best;
+
+  const GeographicLib::GeodesicLine line(wgs84(), a.lat_deg, a.lon_deg, e.azimuth_deg,
+                                         GeographicLib::Geodesic::LATITUDE |
+                                             GeographicLib::Geodesic::LONGITUDE |
+                                             GeographicLib::Geodesic::AZIMUTH);
+  double along = e.length_m / 2;
+  for (int iteration = 0; iteration < 16; ++iteration) {
+    double lat = 0, lon = 0, azimuth = 0;
+    line.Position(along, lat, lon, azimuth);
+    const Reach r = inverse({lat, lon}, p.pos);
+    best = std::min(best, r.distance_m);
+    if (r.distance_m < 1e-9) return 0;
+    const double sigma = r.distance_m / kMeanRadiusM;
+    const double theta = (r.azimuth_deg - azimuth) * kDeg;
+    const double step = kMeanRadiusM * std::atan2(std::sin(sigma) * std::cos(theta), std::cos(sigma));
+    const double next = std::clamp(along + step, 0.0, e.length_m);
+    if (std::fabs(next - along) < 1e-4) break;
+    along = next;
+  }
+  return best;
+}
+
+namespace {
+
+// One vertex per part: if the boundaries do not cross, a part is wholly inside
+// or wholly outside an area, so one vertex decides.
+bool any_part_inside(const Shape& inner, const Shape& outer) {
+  if (outer.areas().empty()) return false;
+  for (const Path& path : inner.paths()) {
+    if (outer.contains(inner.vertices()[path.first_vertex])) return true;
+  }
+  return false;
+}
+
+bool any_edges_cross(const Shape& a, const Shape& b) {
+  for (const Edge& ea : a.edges()) {
+    if (ea.cap.lower_bound_m(b.cap()) > 0) continue;
+    for (const Edge& eb : b.edges()) {
+      if (edges_cross(a, ea, b, eb)) return true;
+    }
+  }
+  return false;
+}
+
+// The least distance from a vertex of `a` to `b` (its pieces, or its only
+// vertex), never looking at pairs that cannot beat `bound`.
+double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
+  double best = std::numeric_limits<double>::infinity();
+  for (const Vertex& v : a.vertices()) {
+    const double limit = std::min(best, bound);
+    if (b.cap().lower_bound_m(v.dir) > limit) continue;
+    if (b.edges().empty()) {
+      for (const Vertex& w : b.vertices()) best = std::min(best, inverse(v.pos, w.pos).distance_m);
+      continue;
+    }
+    for (const Edge& e : b.edges()) {
+      if (e.cap.lower_bound_m(v.dir) > std::min(best, bound)) continue;
+      best = std::min(best, point_edge_distance_m(v, b, e));
+      if (best == 0) return 0;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+double distance_m(const Shape& a, const Shape& b, double cutoff_m) {
+  const double lower = a.cap().lower_bound_m(b.cap());
+  if (lower > cutoff_m) return lower;
+  if (any_part_inside(a, b) || any_part_inside(b, a)) return 0;
+  if (any_edges_cross(a, b)) return 0;
+  // Past the cutoff only "more than the cutoff" matters; keep a little slack
+  // so that a distance a hair above the cutoff is still computed exactly.
+  const double bound = cutoff_m + 1.0;
+  const double d = std::min(vertices_to_shape(a, b, bound), vertices_to_shape(b, a, bound));
+  return std::isfinite(d) ? d : std::max(lower, cutoff_m + 1.0);
+}
+
+}  // namespace deconflict::geo

@@ -1,0 +1,112 @@
+// A prepared geometry on WGS84: the vertices, the geodesic edges between them
+// and bounding caps, ready for exact distance and containment queries.
+//
+//   Result<Shape> s = Shape::build(geometry);       // validates the topology
+//   double d = distance_m(*s, other, cutoff_m);      // geo/distance.hpp
+//
+// Edges are shortest geodesics. Edges longer than kMaxPieceM are split into
+// pieces of the same geodesic, so that every piece is short enough for the
+// ellipsoidal gnomonic projection and for the tight caps used in pruning.
+// Polygons must fit within kMaxPolygonAngleRad of the mean of their vertices,
+// which makes "the smaller of the two regions a ring bounds" (DESIGN §4) the
+// region inside that cap, whatever the winding.
+//
+// A Shape is immutable after build; concurrent reads are safe.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "deconflict/status.hpp"
+#include "deconflict/volume.hpp"
+#include "geo/earth.hpp"
+
+namespace deconflict::geo {
+
+constexpr double kMaxPieceM = 1'000'000.0;
+constexpr double kMaxPolygonAngleRad = 80.0 * 3.14159265358979323846 / 180.0;
+
+/// A spherical cap around a geocentric direction: every point of the bounded
+/// object has a direction within `radius_rad` of `center`.
+struct Cap {
+  Vec3 center{1, 0, 0};
+  double radius_rad = 0;
+
+  /// Lower bound on the geodesic distance between anything in this cap and anything in `o`.
+  double lower_bound_m(const Cap& o) const {
+    return geo::lower_bound_m(angle_between(center, o.center) - radius_rad - o.radius_rad);
+  }
+  double lower_bound_m(Vec3 d) const { return geo::lower_bound_m(angle_between(center, d) - radius_rad); }
+  Cap expanded_by(double metres) const { return {center, radius_rad + max_angle_for(metres)}; }
+};
+
+struct Vertex {
+  LatLon pos;
+  Vec3 dir;
+};
+
+/// A geodesic piece from vertex a to vertex b.
+struct Edge {
+  uint32_t a = 0, b = 0;
+  double azimuth_deg = 0;  // at vertex a
+  double length_m = 0;
+  Cap cap;
+  uint32_t source_index = 0;  // the position in the input where the original edge starts
+};
+
+/// A ring (closed) or a line: vertices [first_vertex, first_vertex + vertex_count),
+/// edges [first_edge, first_edge + edge_count). A closed path repeats no vertex.
+struct Path {
+  uint32_t first_vertex = 0, vertex_count = 0;
+  uint32_t first_edge = 0, edge_count = 0;
+  bool closed = false;
+  Cap cap;
+};
+
+/// A polygon: paths [first_path, first_path + path_count), the first is the outer ring.
+struct Area {
+  uint32_t first_path = 0, path_count = 0;
+};
+
+class Shape {
+ public:
+  static Result<Shape> build(const Geometry& g);
+
+  const std::vector<Vertex>& vertices() const { return vertices_; }
+  const std::vector<Edge>& edges() const { return edges_; }
+  const std::vector<Path>& paths() const { return paths_; }
+  const std::vector<Area>& areas() const { return areas_; }
+  const Cap& cap() const { return cap_; }
+
+  const Vertex& head(const Edge& e) const { return vertices_[e.a]; }
+  const Vertex& tail(const Edge& e) const { return vertices_[e.b]; }
+
+  /// True when the point lies in one of the areas (on the boundary counts as in).
+  bool contains(const Vertex& p) const;
+
+ private:
+  friend class ShapeBuilder;
+  bool ring_contains(const Path& ring, const Vertex& p) const;
+
+  std::vector<Vertex> vertices_;
+  std::vector<Edge> edges_;
+  std::vector<Path> paths_;
+  std::vector<Area> areas_;
+  Cap cap_;
+};
+
+/// Geodesic distance in metres between two shapes: 0 when they touch or one
+/// contains the other. When the distance exceeds `cutoff_m` the result is only
+/// guaranteed to exceed `cutoff_m` too (the search stops early).
+double distance_m(const Shape& a, const Shape& b, double cutoff_m);
+
+/// Distance from a point to one edge piece of a shape.
+double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e);
+
+/// True when two edge pieces cross or touch at a point interior to both.
+bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb);
+
+/// A cap around the geodesic piece between two points.
+Cap piece_cap(Vec3 a, Vec3 b);
+
+}  // namespace deconflict::geo

@@ -1,0 +1,231 @@
+// Building and validating a Shape from a Geometry.
+#include <cmath>
+#include <string>
+
+#include <GeographicLib/GeodesicLine.hpp>
+
+#include "geo/shape.hpp"
+
+namespace deconflict::geo {
+
+Cap piece_cap(Vec3 a, Vec3 b) {
+  // The geodesic leaves the plane of the great circle through a and b by far
+  // less than 1% of its length; the margin keeps the cap conservative.
+  const double half = angle_between(a, b) / 2;
+  return {normalized(a + b), half * 1.01 + 1e-7};
+}
+
+class ShapeBuilder {
+ public:
+  explicit ShapeBuilder(Shape& s) : s_(s) {}
+
+  // Adds a line or a ring; `where` names it in errors ("[0]" or "[1][2]").
+  Status add_path(const std::vector<LatLon>& positions, bool closed, const std::string& where) {
+    std::vector<LatLon> pts;
+    std::vector<uint32_t> source;
+    for (uint32_t i = 0; i < positions.size(); ++i) {
+      if (!pts.empty() && pts.back() == positions[i]) continue;  // repeated position
+      pts.push_back(positions[i]);
+      source.push_back(i);
+    }
+    if (closed) {
+      if (positions.size() < 4) {
+        return make_error(ErrorCode::invalid_input, "a ring needs at least 4 positions, got " +
+                                                        std::to_string(positions.size()), where);
+      }
+      if (!(positions.front() == positions.back())) {
+        return make_error(ErrorCode::invalid_input, "ring is not closed (the last position must equal the first)", where);
+      }
+      pts.pop_back();
+      source.pop_back();
+      if (pts.size() < 3) {
+        return make_error(ErrorCode::invalid_input, "ring has fewer than 3 distinct positions", where);
+      }
+    } else if (pts.size() < 2) {
+      return make_error(ErrorCode::invalid_input, "a LineString needs at least 2 distinct positions", where);
+    }
+    Path path;
+    path.closed = closed;
+    path.first_vertex = static_cast<uint32_t>(s_.vertices_.size());
+    path.first_edge = static_cast<uint32_t>(s_.edges_.size());
+    const size_t n = pts.size();
+    const size_t edge_count = closed ? n : n - 1;
+    for (size_t i = 0; i < edge_count; ++i) add_edge(pts[i], pts[(i + 1) % n], source[i]);
+    if (!closed) push_vertex(pts.back());
+    path.vertex_count = static_cast<uint32_t>(s_.vertices_.size()) - path.first_vertex;
+    path.edge_count = static_cast<uint32_t>(s_.edges_.size()) - path.first_edge;
+    // Close the ring: the last piece ends at the first vertex.
+    if (closed) s_.edges_.back().b = path.first_vertex;
+    path.cap = cap_of(path);
+    s_.paths_.push_back(path);
+    return {};
+  }
+
+  void add_point(LatLon p) {
+    Path path;
+    path.first_vertex = static_cast<uint32_t>(s_.vertices_.size());
+    push_vertex(p);
+    path.vertex_count = 1;
+    path.first_edge = static_cast<uint32_t>(s_.edges_.size());
+    path.cap = {direction_of(p), 0};
+    s_.paths_.push_back(path);
+  }
+
+  void finish() {
+    Vec3 sum{};
+    for (const Vertex& v : s_.vertices_) sum = sum + v.dir;
+    Cap cap{norm(sum) > 1e-9 ? normalized(sum) : s_.vertices_.front().dir, 0};
+    for (const Path& p : s_.paths_) {
+      cap.radius_rad = std::max(cap.radius_rad, angle_between(cap.center, p.cap.center) + p.cap.radius_rad);
+    }
+    s_.cap_ = cap;
+  }
+
+ private:
+  void push_vertex(LatLon p) { s_.vertices_.push_back({p, direction_of(p)}); }
+
+  // Adds the geodesic from p to q as pieces of at most kMaxPieceM, each
+  // starting at a new vertex; the caller links the last piece's end.
+  void add_edge(LatLon p, LatLon q, uint32_t source_index) {
+    const GeographicLib::GeodesicLine line = wgs84().InverseLine(p.lat_deg, p.lon_deg, q.lat_deg, q.lon_deg);
+    const double length = line.Distance();
+    const int pieces = std::max(1, static_cast<int>(std::ceil(length / kMaxPieceM)));
+    const double step = length / pieces;
+    for (int k = 0; k < pieces; ++k) {
+      double lat = p.lat_deg, lon = p.lon_deg, azimuth = line.Azimuth();
+      if (k > 0) line.Position(k * step, lat, lon, azimuth);
+      Edge e;
+      e.a = static_cast<uint32_t>(s_.vertices_.size());
+      e.b = e.a + 1;
+      e.azimuth_deg = azimuth;
+      e.length_m = step;
+      e.source_index = source_index;
+      push_vertex(k > 0 ? LatLon{lat, lon} : p);
+      s_.edges_.push_back(e);
+    }
+    const LatLon end = q;
+    // Caps need both ends; the end vertex is pushed by the next edge (or by
+    // the caller for a line), so compute them from directions now.
+    const size_t first = s_.edges_.size() - pieces;
+    for (size_t k = first; k < s_.edges_.size(); ++k) {
+      const Vec3 from = s_.vertices_[s_.edges_[k].a].dir;
+      const Vec3 to = k + 1 < s_.edges_.size() ? s_.vertices_[s_.edges_[k + 1].a].dir : direction_of(end);
+      s_.edges_[k].cap = piece_cap(from, to);
+    }
+  }
+
+  Cap cap_of(const Path& path) const {
+    Vec3 sum{};
+    for (uint32_t i = 0; i < path.vertex_count; ++i) sum = sum + s_.vertices_[path.first_vertex + i].dir;
+    Cap cap{norm(sum) > 1e-9 ? normalized(sum) : s_.vertices_[path.first_vertex].dir, 0};
+    for (uint32_t i = 0; i < path.edge_count; ++i) {
+      const Cap& c = s_.edges_[path.first_edge + i].cap;
+      cap.radius_rad = std::max(cap.radius_rad, angle_between(cap.center, c.center) + c.radius_rad);
+    }
+    return cap;
+  }
+
+  Shape& s_;
+};
+
+namespace {
+
+std::string index_path(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
+
+// A ring must not cross itself: no two non-adjacent pieces may meet, and no
+// vertex may turn straight back (a spike, where adjacent pieces overlap).
+Status check_simple(const Shape& s, const Path& ring, const std::string& where) {
+  const auto& edges = s.edges();
+  const uint32_t n = ring.edge_count;
+  for (uint32_t i = 0; i < n; ++i) {
+    const Edge& ei = edges[ring.first_edge + i];
+    for (uint32_t j = i + 2; j < n; ++j) {
+      if (i == 0 && j == n - 1) continue;  // adjacent through the closing vertex
+      const Edge& ej = edges[ring.first_edge + j];
+      if (edges_cross(s, ei, s, ej)) {
+        return make_error(ErrorCode::invalid_input,
+                          "ring crosses itself: the edges from positions " + std::to_string(ei.source_index) +
+                              " and " + std::to_string(ej.source_index) + " intersect",
+                          where);
+      }
+    }
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    const Edge& in = edges[ring.first_edge + (i + n - 1) % n];
+    const Edge& out = edges[ring.first_edge + i];
+    double s12 = 0, azi1 = 0, azi2 = 0;
+    const LatLon from = s.head(in).pos, at = s.head(out).pos;
+    wgs84().Inverse(from.lat_deg, from.lon_deg, at.lat_deg, at.lon_deg, s12, azi1, azi2);
+    const double turn = std::remainder(out.azimuth_deg - azi2, 360.0);
+    if (std::fabs(std::fabs(turn) - 180.0) < 1e-9) {
+      return make_error(ErrorCode::invalid_input,
+                        "ring crosses itself: it turns straight back at position " + std::to_string(out.source_index),
+                        where);
+    }
+  }
+  return {};
+}
+
+Status check_rings_apart(const Shape& s, const Path& a, const Path& b, const std::string& where) {
+  for (uint32_t i = 0; i < a.edge_count; ++i) {
+    for (uint32_t j = 0; j < b.edge_count; ++j) {
+      if (edges_cross(s, s.edges()[a.first_edge + i], s, s.edges()[b.first_edge + j])) {
+        return make_error(ErrorCode::invalid_input, "rings of the polygon cross each other", where);
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Shape> Shape::build(const Geometry& g) {
+  Shape s;
+  ShapeBuilder b(s);
+  if (g.type == GeometryType::point) {
+    b.add_point(g.parts.at(0).at(0).at(0));
+    b.finish();
+    return s;
+  }
+  if (g.type == GeometryType::line_string) {
+    if (Status st = b.add_path(g.parts.at(0).at(0), false, ""); !st) return st.error();
+    b.finish();
+    return s;
+  }
+  const bool multi = g.type == GeometryType::multi_polygon;
+  for (size_t p = 0; p < g.parts.size(); ++p) {
+    const std::string part = multi ? index_path("", p) : "";
+    const auto& rings = g.parts[p];
+    if (rings.empty()) return make_error(ErrorCode::invalid_input, "a polygon needs at least one ring", part);
+    Area area{static_cast<uint32_t>(s.paths_.size()), static_cast<uint32_t>(rings.size())};
+    for (size_t r = 0; r < rings.size(); ++r) {
+      if (Status st = b.add_path(rings[r], true, index_path(part, r)); !st) return st.error();
+    }
+    const Path& outer = s.paths_[area.first_path];
+    if (outer.cap.radius_rad > kMaxPolygonAngleRad) {
+      return make_error(ErrorCode::invalid_input,
+                        "polygon is too large: it must lie within 80 degrees (about 8,900 km) of its centre",
+                        index_path(part, 0));
+    }
+    for (size_t r = 0; r < rings.size(); ++r) {
+      if (Status st = check_simple(s, s.paths_[area.first_path + r], index_path(part, r)); !st) return st.error();
+    }
+    s.areas_.push_back(area);
+    for (size_t r = 1; r < rings.size(); ++r) {
+      const Path& hole = s.paths_[area.first_path + r];
+      if (Status st = check_rings_apart(s, outer, hole, index_path(part, r)); !st) return st.error();
+      for (size_t q = 1; q < r; ++q) {
+        if (Status st = check_rings_apart(s, s.paths_[area.first_path + q], hole, index_path(part, r)); !st) {
+          return st.error();
+        }
+      }
+      if (!s.ring_contains(outer, s.vertices_[hole.first_vertex])) {
+        return make_error(ErrorCode::invalid_input, "hole is not inside the outer ring", index_path(part, r));
+      }
+    }
+  }
+  b.finish();
+  return s;
+}
+
+}  // namespace deconflict::geo

@@ -1,0 +1,105 @@
+#include "index/volume_index.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include <boost/geometry.hpp>
+#include <boost/geometry/index/rtree.hpp>
+
+#include "deconflict/time.hpp"
+#include "geo/shape.hpp"
+
+namespace deconflict::index {
+namespace {
+
+namespace bg = boost::geometry;
+namespace bgi = boost::geometry::index;
+using Point4 = bg::model::point<double, 4, bg::cs::cartesian>;
+using Box4 = bg::model::box<Point4>;
+using Entry = std::pair<Box4, const Volume*>;
+
+// The range of one coordinate of the unit vectors in a cap, whose centre has
+// that coordinate `c`: the angle to the axis, widened by the cap's radius.
+std::pair<double, double> axis_range(double c, double radius) {
+  const double theta = std::acos(std::clamp(c, -1.0, 1.0));
+  return {std::cos(std::min(std::numbers::pi, theta + radius)), std::cos(std::max(0.0, theta - radius))};
+}
+
+template <std::size_t D>
+void set_corner(Box4& box, const double* lo, const double* hi) {
+  bg::set<bg::min_corner, D>(box, lo[D]);
+  bg::set<bg::max_corner, D>(box, hi[D]);
+}
+
+Box4 bounds(const Volume& v) {
+  const geo::Cap cap = v.shape().cap().expanded_by(v.radius.value);
+  const auto [x0, x1] = axis_range(cap.center.x, cap.radius_rad);
+  const auto [y0, y1] = axis_range(cap.center.y, cap.radius_rad);
+  const auto [z0, z1] = axis_range(cap.center.z, cap.radius_rad);
+  const double t0 = to_seconds(v.window.start), t1 = to_seconds(v.window.end);
+  Box4 box;
+  const double lo[4] = {x0, y0, z0, t0}, hi[4] = {x1, y1, z1, t1};
+  set_corner<0>(box, lo, hi);
+  set_corner<1>(box, lo, hi);
+  set_corner<2>(box, lo, hi);
+  set_corner<3>(box, lo, hi);
+  return box;
+}
+
+}  // namespace
+
+struct VolumeIndex::Tree {
+  bgi::rtree<Entry, bgi::rstar<16>> rtree;
+};
+
+std::optional<Match> intersect(const Volume& q, const Volume& o) {
+  if (!(q.window.start < o.window.end && o.window.start < q.window.end)) return std::nullopt;
+  if (!(q.altitude.lower_m < o.altitude.upper_m && o.altitude.lower_m < q.altitude.upper_m)) return std::nullopt;
+  const double limit = q.radius.value + o.radius.value;
+  const double d = geo::distance_m(q.shape(), o.shape(), limit);
+  if (d > limit) return std::nullopt;
+  return Match{&o, d};
+}
+
+std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep) {
+  std::vector<Match> out;
+  for (const Volume* v : volumes) {
+    if (!keep(*v)) continue;
+    if (auto m = intersect(query, *v)) out.push_back(*m);
+  }
+  return out;
+}
+
+VolumeIndex::VolumeIndex() : tree_(std::make_unique<Tree>()) {}
+VolumeIndex::~VolumeIndex() = default;
+VolumeIndex::VolumeIndex(VolumeIndex&&) noexcept = default;
+VolumeIndex& VolumeIndex::operator=(VolumeIndex&&) noexcept = default;
+
+void VolumeIndex::insert(const Volume* v) { tree_->rtree.insert(Entry(bounds(*v), v)); }
+
+bool VolumeIndex::remove(const Volume* v) { return tree_->rtree.remove(Entry(bounds(*v), v)) > 0; }
+
+void VolumeIndex::assign(std::span<const Volume* const> volumes) {
+  std::vector<Entry> entries;
+  entries.reserve(volumes.size());
+  for (const Volume* v : volumes) entries.emplace_back(bounds(*v), v);
+  tree_->rtree = bgi::rtree<Entry, bgi::rstar<16>>(entries);  // packing constructor
+}
+
+size_t VolumeIndex::size() const { return tree_->rtree.size(); }
+
+void VolumeIndex::candidates(const Volume& query, std::vector<const Volume*>& out) const {
+  const Box4 box = bounds(query);
+  for (auto it = tree_->rtree.qbegin(bgi::intersects(box)); it != tree_->rtree.qend(); ++it) {
+    out.push_back(it->second);
+  }
+}
+
+std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep) const {
+  std::vector<const Volume*> found;
+  candidates(query, found);
+  return brute_force(found, query, keep);
+}
+
+}  // namespace deconflict::index

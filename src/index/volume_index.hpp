@@ -1,0 +1,63 @@
+// A spatio-temporal index of volumes with exact refinement.
+//
+//   VolumeIndex index;
+//   index.insert(&zone);                                    // the index does not own volumes
+//   auto hits = index.query(activity, [](const Volume& v) { return v.party != "us"; });
+//
+// Each volume is bounded by a 4D box: the 3D box of its geocentric bounding
+// cap (grown by its radius or buffer) and its time window. A query takes the
+// boxes that overlap the query's box (a Boost.Geometry R*-tree), keeps those
+// the caller's filter accepts, and refines them exactly: time windows and
+// altitude bands overlap (half-open), and the geodesic distance between the
+// geometries is at most r_A + r_B (DESIGN §4). The volumes must outlive their
+// entries. Not thread-safe for writes; concurrent queries are safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "deconflict/volume.hpp"
+
+namespace deconflict::index {
+
+struct Match {
+  const Volume* volume = nullptr;
+  double distance_m = 0;  // between the geometries
+};
+
+using Filter = std::function<bool(const Volume&)>;
+
+/// The exact test: a Match when the two volumes intersect in all four dimensions.
+std::optional<Match> intersect(const Volume& query, const Volume& other);
+
+/// The same answer as VolumeIndex::query, by scanning every volume.
+std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep);
+
+class VolumeIndex {
+ public:
+  VolumeIndex();
+  ~VolumeIndex();
+  VolumeIndex(VolumeIndex&&) noexcept;
+  VolumeIndex& operator=(VolumeIndex&&) noexcept;
+
+  void insert(const Volume* v);
+  /// Removes an entry inserted before; false when it was not there.
+  bool remove(const Volume* v);
+  /// Replaces the content with these volumes, packed for fast queries.
+  void assign(std::span<const Volume* const> volumes);
+  size_t size() const;
+
+  /// Volumes whose bounding boxes overlap the query's (a superset of the answer).
+  void candidates(const Volume& query, std::vector<const Volume*>& out) const;
+  /// Every volume that `keep` accepts and that intersects the query exactly,
+  /// in no particular order.
+  std::vector<Match> query(const Volume& query, const Filter& keep) const;
+
+ private:
+  struct Tree;
+  std::unique_ptr<Tree> tree_;
+};
+
+}  // namespace deconflict::index

@@ -1,0 +1,162 @@
+#include "deconflict/service.hpp"
+
+#include <algorithm>
+#include <random>
+#include <unordered_set>
+
+#include "engine/world.hpp"
+#include "format/feature_reader.hpp"
+#include "format/feature_writer.hpp"
+#include "geo/bbox.hpp"
+#include "geo/shape.hpp"
+#include "store/store.hpp"
+
+namespace deconflict {
+namespace {
+
+std::string fresh_id(std::mt19937_64& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "o-";
+  for (int i = 0; i < 12; ++i) id += kHex[rng() % 16];
+  return id;
+}
+
+bool passes(const Volume& v, const ListFilter& f) {
+  if (f.type && v.type != *f.type) return false;
+  if (f.party && v.party != *f.party) return false;
+  if (f.start && !(*f.start < v.window.end)) return false;
+  if (f.end && !(v.window.start < *f.end)) return false;
+  if (f.bbox) {
+    const geo::LonLatBounds box{f.bbox->west_deg, f.bbox->south_deg, f.bbox->east_deg, f.bbox->north_deg};
+    if (!geo::boxes_meet(geo::bounds_of(v.shape().cap().expanded_by(v.radius.value)), box)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status Options::validate() const {
+  if (db_path.empty()) return make_error(ErrorCode::usage, "must not be empty", "db_path");
+  return {};
+}
+
+Status BoundingBox::validate() const {
+  const auto in = [](double v, double lim) { return std::isfinite(v) && v >= -lim && v <= lim; };
+  if (!in(west_deg, 180) || !in(east_deg, 180)) return make_error(ErrorCode::usage, "longitudes must be in [-180, 180]", "bbox");
+  if (!in(south_deg, 90) || !in(north_deg, 90)) return make_error(ErrorCode::usage, "latitudes must be in [-90, 90]", "bbox");
+  if (south_deg > north_deg) return make_error(ErrorCode::usage, "south must not be above north", "bbox");
+  return {};
+}
+
+struct Service::Impl {
+  Options options;
+  std::unique_ptr<store::Store> store;
+  engine::World world;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  TimePoint now() const {
+    if (options.clock) return options.clock();
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  }
+
+  Status load() {
+    auto rows = store->load_objects();
+    if (!rows) return rows.error();
+    std::vector<Volume> volumes;
+    volumes.reserve(rows->size());
+    for (const store::StoredObject& row : *rows) {
+      auto json = nlohmann::json::parse(row.feature, nullptr, false);
+      auto v = format::read_feature(json);
+      if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
+      v->version = row.version;
+      volumes.push_back(std::move(*v));
+    }
+    world.assign(std::move(volumes));
+    return {};
+  }
+
+  engine::CheckContext context_for(const Volume& activity) const {
+    return {activity.notified.value_or(now())};
+  }
+};
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Service::~Service() = default;
+
+Result<std::unique_ptr<Service>> Service::open(const Options& options) {
+  if (Status st = options.validate(); !st) return st.error();
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  auto store = store::open_sqlite(options.db_path);
+  if (!store) return store.error();
+  impl->store = std::move(*store);
+  if (Status st = impl->load(); !st) return st.error();
+  return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mode) {
+  const TimePoint now = impl_->now();
+  ImportResult result;
+  store::WriteBatch batch;
+  std::unordered_set<std::string> ids;
+  for (Volume& v : volumes) {
+    if (v.id.empty()) {
+      do v.id = fresh_id(impl_->rng);
+      while (impl_->world.find(v.id) || ids.count(v.id));
+    }
+    if (!ids.insert(v.id).second) return make_error(ErrorCode::invalid_input, "duplicate id in the input", v.id);
+    const Volume* old = impl_->world.find(v.id);
+    if (old && mode == ImportMode::create) {
+      return make_error(ErrorCode::already_exists, "an object with this id is already stored (use --replace)", v.id);
+    }
+    v.version = old ? old->version + 1 : 1;
+    if (v.type == ObjectType::activity && !v.notified) v.notified = now;
+    (old ? result.replaced : result.created).push_back(v.id);
+    batch.upserts.push_back({v.id, std::string(type_name(v.type)), v.party, v.version,
+                             format::to_feature(v).dump(), now});
+  }
+  if (Status st = impl_->store->write(batch); !st) return st.error();
+  for (Volume& v : volumes) impl_->world.put(std::move(v));
+  return result;
+}
+
+std::vector<const Volume*> Service::list(const ListFilter& filter) const {
+  std::vector<const Volume*> out;
+  for (const Volume* v : impl_->world.all()) {
+    if (passes(*v, filter)) out.push_back(v);
+  }
+  std::sort(out.begin(), out.end(), [](const Volume* a, const Volume* b) { return a->id < b->id; });
+  return out;
+}
+
+const Volume* Service::find(const std::string& id) const { return impl_->world.find(id); }
+
+Result<std::vector<Conflict>> Service::conflicts(const std::string& activity_id) const {
+  const Volume* v = impl_->world.find(activity_id);
+  if (!v) return make_error(ErrorCode::not_found, "no such object", activity_id);
+  if (v->type != ObjectType::activity) {
+    return make_error(ErrorCode::usage, "only activities have conflicts; this is a " + std::string(type_name(v->type)),
+                      activity_id);
+  }
+  return impl_->world.check(*v, impl_->context_for(*v));
+}
+
+std::vector<Conflict> Service::all_conflicts() const {
+  std::vector<Conflict> out;
+  ListFilter activities;
+  activities.type = ObjectType::activity;
+  for (const Volume* v : list(activities)) {
+    auto c = impl_->world.check(*v, impl_->context_for(*v));
+    out.insert(out.end(), c.begin(), c.end());
+  }
+  return out;
+}
+
+std::vector<Conflict> Service::check(const Volume& activity) const {
+  return impl_->world.check(activity, impl_->context_for(activity));
+}
+
+size_t Service::size() const { return impl_->world.size(); }
+TimePoint Service::now() const { return impl_->now(); }
+
+}  // namespace deconflict

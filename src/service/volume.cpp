@@ -1,0 +1,48 @@
+#include "deconflict/volume.hpp"
+
+#include <array>
+
+#include "geo/shape.hpp"
+
+namespace deconflict {
+
+Volume::Volume() = default;
+Volume::~Volume() = default;
+Volume::Volume(Volume&&) noexcept = default;
+Volume& Volume::operator=(Volume&&) noexcept = default;
+
+void Volume::set_shape(std::unique_ptr<geo::Shape> shape) { shape_ = std::move(shape); }
+
+bool Volume::hazardous() const {
+  return activity_kind == ActivityKind::strike || activity_kind == ActivityKind::exercise;
+}
+
+namespace {
+constexpr std::array<std::string_view, 3> kTypeNames{"zone", "site", "activity"};
+constexpr std::array<std::string_view, 6> kKindNames{"movement", "exercise", "strike", "flight", "convoy", "patrol"};
+}  // namespace
+
+std::string_view type_name(ObjectType t) { return kTypeNames[static_cast<size_t>(t)]; }
+std::string_view kind_name(ActivityKind k) { return kKindNames[static_cast<size_t>(k)]; }
+
+std::optional<ObjectType> parse_object_type(std::string_view s) {
+  for (size_t i = 0; i < kTypeNames.size(); ++i) {
+    if (kTypeNames[i] == s) return static_cast<ObjectType>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<ActivityKind> parse_activity_kind(std::string_view s) {
+  for (size_t i = 0; i < kKindNames.size(); ++i) {
+    if (kKindNames[i] == s) return static_cast<ActivityKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view code_name(ErrorCode code) {
+  static constexpr std::array<std::string_view, 8> names{"invalid_input", "not_found",   "forbidden", "version_conflict",
+                                                         "already_exists", "store_error", "io_error",  "usage"};
+  return names[static_cast<size_t>(code)];
+}
+
+}  // namespace deconflict

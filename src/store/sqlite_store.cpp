@@ -1,0 +1,176 @@
+// The embedded store: one SQLite file in WAL mode, with a versioned schema.
+//
+// PRAGMA user_version holds the schema version; each migration moves it up by
+// one inside a transaction, so a store is always at a known version. A store
+// written by a newer build is refused rather than guessed at.
+#include <sqlite3.h>
+
+#include <sys/stat.h>
+
+#include <array>
+#include <filesystem>
+
+#include "store/store.hpp"
+
+namespace deconflict::store {
+namespace {
+
+// Migration i takes the schema from version i to version i + 1.
+constexpr std::array<const char*, 1> kMigrations{
+    R"sql(
+CREATE TABLE objects (
+  id         TEXT PRIMARY KEY,
+  type       TEXT NOT NULL CHECK (type IN ('zone', 'site', 'activity')),
+  party      TEXT NOT NULL,
+  version    INTEGER NOT NULL CHECK (version >= 1),
+  feature    TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX objects_by_party ON objects (party, type);
+)sql",
+};
+
+Error store_error(sqlite3* db, const std::string& what) {
+  return make_error(ErrorCode::store_error, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt* get() const { return stmt_; }
+  explicit operator bool() const { return stmt_ != nullptr; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  Status migrate() {
+    if (Status st = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !st) return st;
+    int version = read_version();
+    if (version < 0) return store_error(db_, "cannot read the schema version");
+    if (version > current_schema_version()) {
+      return make_error(ErrorCode::store_error, "the store has schema version " + std::to_string(version) +
+                                                    ", newer than this build (" +
+                                                    std::to_string(current_schema_version()) + ")");
+    }
+    for (; version < current_schema_version(); ++version) {
+      const std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[version] +
+                              "PRAGMA user_version = " + std::to_string(version + 1) + "; COMMIT;";
+      if (Status st = exec(sql.c_str()); !st) {
+        (void)exec("ROLLBACK;");  // the migration's own error is the one to report
+        return st;
+      }
+    }
+    version_ = version;
+    return {};
+  }
+
+  int schema_version() const override { return version_; }
+
+  Result<std::vector<StoredObject>> load_objects() override {
+    Statement q(db_, "SELECT id, type, party, version, feature, updated_ms FROM objects ORDER BY rowid");
+    if (!q) return store_error(db_, "cannot read objects");
+    std::vector<StoredObject> out;
+    int rc = 0;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      StoredObject o;
+      o.id = text(q, 0);
+      o.type = text(q, 1);
+      o.party = text(q, 2);
+      o.version = sqlite3_column_int(q.get(), 3);
+      o.feature = text(q, 4);
+      o.updated = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 5)));
+      out.push_back(std::move(o));
+    }
+    if (rc != SQLITE_DONE) return store_error(db_, "cannot read objects");
+    return out;
+  }
+
+  Status write(const WriteBatch& batch) override {
+    if (Status st = exec("BEGIN IMMEDIATE;"); !st) return st;
+    Status st = write_rows(batch);
+    if (st) st = exec("COMMIT;");
+    if (!st) (void)exec("ROLLBACK;");  // the write's own error is the one to report
+    return st;
+  }
+
+ private:
+  static std::string text(const Statement& q, int col) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(q.get(), col))) : std::string();
+  }
+
+  Status write_rows(const WriteBatch& batch) {
+    Statement upsert(db_,
+                     "INSERT INTO objects (id, type, party, version, feature, updated_ms) VALUES (?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, "
+                     "version = excluded.version, feature = excluded.feature, updated_ms = excluded.updated_ms");
+    Statement remove(db_, "DELETE FROM objects WHERE id = ?");
+    if (!upsert || !remove) return store_error(db_, "cannot prepare a write");
+    for (const StoredObject& o : batch.upserts) {
+      sqlite3_reset(upsert.get());
+      sqlite3_bind_text(upsert.get(), 1, o.id.data(), static_cast<int>(o.id.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(upsert.get(), 2, o.type.data(), static_cast<int>(o.type.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(upsert.get(), 3, o.party.data(), static_cast<int>(o.party.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int(upsert.get(), 4, o.version);
+      sqlite3_bind_text(upsert.get(), 5, o.feature.data(), static_cast<int>(o.feature.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int64(upsert.get(), 6, o.updated.time_since_epoch().count());
+      if (sqlite3_step(upsert.get()) != SQLITE_DONE) return store_error(db_, "cannot store '" + o.id + "'");
+    }
+    for (const std::string& id : batch.deletes) {
+      sqlite3_reset(remove.get());
+      sqlite3_bind_text(remove.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
+      if (sqlite3_step(remove.get()) != SQLITE_DONE) return store_error(db_, "cannot delete '" + id + "'");
+    }
+    return {};
+  }
+
+  Status exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return {};
+    std::string m = message ? message : "unknown error";
+    sqlite3_free(message);
+    return make_error(ErrorCode::store_error, m);
+  }
+
+  int read_version() {
+    Statement q(db_, "PRAGMA user_version");
+    if (!q || sqlite3_step(q.get()) != SQLITE_ROW) return -1;
+    return sqlite3_column_int(q.get(), 0);
+  }
+
+  sqlite3* db_;
+  int version_ = 0;
+};
+
+}  // namespace
+
+int current_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Result<std::unique_ptr<Store>> open_sqlite(const std::string& path) {
+  sqlite3* db = nullptr;
+  const bool fresh = !std::filesystem::exists(path);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    Error e = store_error(db, "cannot open '" + path + "'");
+    sqlite3_close(db);
+    return e;
+  }
+  if (fresh) ::chmod(path.c_str(), S_IRUSR | S_IWUSR);  // the WAL files inherit these permissions
+  sqlite3_busy_timeout(db, 5000);
+  auto store = std::make_unique<SqliteStore>(db);
+  if (Status st = store->migrate(); !st) {
+    return make_error(ErrorCode::store_error, "'" + path + "': " + st.error().message);
+  }
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace deconflict::store

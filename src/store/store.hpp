@@ -1,0 +1,48 @@
+// Durable storage of objects behind one interface; SQLite is the embedded
+// default (sqlite_store.hpp). A store keeps the canonical GeoJSON of each
+// object with the columns needed to find it; the in-memory world is rebuilt
+// from it when a service opens.
+//
+// A Store is used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "deconflict/status.hpp"
+#include "deconflict/units.hpp"
+
+namespace deconflict::store {
+
+struct StoredObject {
+  std::string id;
+  std::string type;
+  std::string party;
+  int version = 1;
+  std::string feature;  // the GeoJSON Feature, as written by format::to_feature
+  TimePoint updated;
+};
+
+/// Everything one change writes; applied in a single transaction or not at all.
+struct WriteBatch {
+  std::vector<StoredObject> upserts;
+  std::vector<std::string> deletes;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  /// The schema version the store is at after its migrations ran.
+  virtual int schema_version() const = 0;
+  virtual Result<std::vector<StoredObject>> load_objects() = 0;
+  virtual Status write(const WriteBatch& batch) = 0;
+};
+
+/// Opens (creating and migrating as needed) the SQLite store at `path`.
+Result<std::unique_ptr<Store>> open_sqlite(const std::string& path);
+
+/// The schema version this build writes.
+int current_schema_version();
+
+}  // namespace deconflict::store
