@@ -49,9 +49,9 @@ double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
   if (best == 0 || e.length_m == 0) return best;
 
   const GeographicLib::GeodesicLine line(wgs84(), a.lat_deg, a.lon_deg, e.azimuth_deg,
-                                         GeographicLib::Geodesic::LATITUDE |
-                                             GeographicLib::Geodesic::LONGITUDE |
-                                             GeographicLib::Geodesic::AZIMUTH);
+                                         GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
+                                             GeographicLib::Geodesic::AZIMUTH |
+                                             GeographicLib::Geodesic::DISTANCE_IN);
   double along = e.length_m / 2;
   for (int iteration = 0; iteration < 16; ++iteration) {
     double lat = 0, lon = 0, azimuth = 0;
