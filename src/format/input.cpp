@@ -31,10 +31,13 @@ std::string where_in(std::string_view text, size_t byte) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
-Error malformed(std::string_view text, const json::parse_error& e, size_t offset, const std::string& label) {
+Error malformed(std::string_view text, const json::exception& e, size_t offset, const std::string& label) {
   std::string what = e.what();
+  if (const auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
   if (const auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
-  const std::string where = label.empty() ? where_in(text, offset + e.byte - 1) : label;
+  const auto* parse = dynamic_cast<const json::parse_error*>(&e);
+  const size_t byte = parse && parse->byte > 0 ? parse->byte - 1 : 0;
+  const std::string where = label.empty() ? (parse ? where_in(text, offset + byte) : "input") : label;
   return make_error(ErrorCode::invalid_input, "malformed JSON at " + where + ": " + what);
 }
 
@@ -49,13 +52,23 @@ bool looks_like_ndjson(std::string_view text) {
   return json::accept(text.substr(start, end - start));
 }
 
+// The feature's own id when it has a usable one, even if it is otherwise bad.
+std::string given_id(const json& feature) {
+  if (!feature.is_object()) return {};
+  if (auto it = feature.find("id"); it != feature.end() && it->is_string()) return it->get<std::string>();
+  const auto props = feature.find("properties");
+  if (props == feature.end() || !props->is_object()) return {};
+  if (auto it = props->find("id"); it != props->end() && it->is_string()) return it->get<std::string>();
+  return {};
+}
+
 Result<Batch> label_and_read(const std::vector<Item>& items, const ReadOptions& options) {
   Batch batch;
   std::unordered_map<std::string, std::string> seen;  // id -> where it was first seen
   for (const Item& item : items) {
     auto v = read_feature(*item.feature);
     std::string label = item.position;
-    if (v && !v->id.empty()) label = v->id;
+    if (const std::string id = given_id(*item.feature); !id.empty() && id.size() <= kMaxIdLength) label = id;
     if (v && !v->id.empty()) {
       const auto [it, fresh] = seen.emplace(v->id, item.position);
       if (!fresh) v = make_error(ErrorCode::invalid_input, "duplicate id (also at " + it->second + ")", "properties.id");
@@ -92,7 +105,7 @@ Result<Batch> read_features(std::string_view text, const ReadOptions& options) {
         try {
           docs.push_back(json::parse(line));
           positions.push_back(label);
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {
           Error err = malformed(text, e, pos, label);
           if (!options.skip_invalid) return err;
           docs.push_back(json());  // keeps positions aligned; rejected below
@@ -105,7 +118,7 @@ Result<Batch> read_features(std::string_view text, const ReadOptions& options) {
   } else {
     try {
       docs.push_back(json::parse(text));
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       return malformed(text, e, 0, "");
     }
     const json& doc = docs.front();

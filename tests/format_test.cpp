@@ -1,0 +1,178 @@
+// The interchange format: what is accepted, and a catalogue of what is
+// rejected, each with the error that names the feature, the field and why.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "deconflict/time.hpp"
+#include "format/feature_reader.hpp"
+#include "format/feature_writer.hpp"
+
+namespace deconflict::format {
+namespace {
+
+// A valid activity; cases below change one thing at a time.
+std::string activity(const std::string& geometry = R"({"type": "Point", "coordinates": [38.6, 33.5]})",
+                     const std::string& extra = R"("radius_m": 1000)", const std::string& id = "o17") {
+  return R"({"type": "Feature", "geometry": )" + geometry + R"(, "properties": {"id": ")" + id +
+         R"(", "type": "activity", "party": "russia", "kind": "strike", "start": "2018-09-06T12:00:00Z", )"
+         R"("end": "2018-09-07T00:00:00Z", )" + extra + "}}";
+}
+
+std::string polygon(const std::string& ring) { return R"({"type": "Polygon", "coordinates": [)" + ring + "]}"; }
+
+struct BadCase {
+  const char* name;
+  std::string input;
+  std::string expected;  // a substring of the error, as printed
+};
+
+class Rejects : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(Rejects, WithAClearError) {
+  const BadCase& c = GetParam();
+  auto batch = read_features(c.input);
+  ASSERT_FALSE(batch.ok()) << c.name;
+  EXPECT_EQ(batch.error().code, ErrorCode::invalid_input);
+  EXPECT_NE(batch.error().describe().find(c.expected), std::string::npos)
+      << c.name << ": got '" << batch.error().describe() << "', expected to find '" << c.expected << "'";
+}
+
+const std::string kSquare = "[[38,33],[39,33],[39,34],[38,34],[38,33]]";
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, Rejects,
+    ::testing::Values(
+        BadCase{"malformed JSON", R"({"type": "Feature", "geometry": )", "malformed JSON at line 1"},
+        BadCase{"empty input", "  \n ", "input is empty"},
+        BadCase{"not a feature", R"({"type": "Point", "coordinates": [1, 2]})", "type: expected \"Feature\""},
+        BadCase{"unknown geometry", activity(R"({"type": "Triangle", "coordinates": []})"),
+                "o17: geometry.type: unsupported geometry type 'Triangle'"},
+        BadCase{"missing geometry type", activity(R"({"coordinates": [1, 2]})"), "o17: geometry.type: missing"},
+        BadCase{"missing geometry", activity("null"), "o17: geometry: missing"},
+        BadCase{"unclosed ring", activity(polygon("[[38,33],[39,33],[39,34],[38,34],[38,33.5]]"), R"("buffer_m": 0)"),
+                "o17: geometry.coordinates[0]: ring is not closed"},
+        BadCase{"short ring", activity(polygon("[[38,33],[39,33],[38,33]]"), R"("buffer_m": 0)"),
+                "o17: geometry.coordinates[0]: a ring needs at least 4 positions, got 3"},
+        BadCase{"self-intersecting ring", activity(polygon("[[38,33],[39,34],[39,33],[38,34],[38,33]]"), R"("buffer_m": 0)"),
+                "o17: geometry.coordinates[0]: ring crosses itself"},
+        BadCase{"infinite number", activity(R"({"type": "Point", "coordinates": [38.6, 1e999]})"),
+                "malformed JSON at input: number overflow"},
+        BadCase{"NaN literal", activity(R"({"type": "Point", "coordinates": [38.6, NaN]})"), "malformed JSON"},
+        BadCase{"latitude out of range",
+                activity(polygon("[[38,33],[39,33],[39,34],[38,91.2],[38,33]]"), R"("buffer_m": 0)"),
+                "o17: geometry.coordinates[0][3]: latitude 91.2 is outside [-90, 90]"},
+        BadCase{"longitude out of range", activity(R"({"type": "Point", "coordinates": [180.5, 0]})"),
+                "o17: geometry.coordinates: longitude 180.5 is outside [-180, 180]"},
+        BadCase{"position not numbers", activity(R"({"type": "Point", "coordinates": ["38", 33]})"),
+                "o17: geometry.coordinates: expected a number, got string"},
+        BadCase{"position too short", activity(R"({"type": "Point", "coordinates": [38]})"),
+                "a position must have 2 or 3 numbers"},
+        BadCase{"point without radius", activity(R"({"type": "Point", "coordinates": [38, 33]})", R"("name": "x")"),
+                "o17: properties.radius_m: a Point needs radius_m"},
+        BadCase{"negative radius", activity(R"({"type": "Point", "coordinates": [38, 33]})", R"("radius_m": -5)"),
+                "o17: properties.radius_m: radius must be > 0, got -5"},
+        BadCase{"negative buffer", activity(polygon(kSquare), R"("buffer_m": -1)"),
+                "o17: properties.buffer_m: buffer must be >= 0, got -1"},
+        BadCase{"radius on a polygon", activity(polygon(kSquare), R"("radius_m": 10)"), "only a Point takes radius_m"},
+        BadCase{"end before start",
+                activity(R"({"type": "Point", "coordinates": [38, 33]})",
+                         R"("radius_m": 5, "end": "2018-09-06T11:00:00Z")"),  // a later "end" replaces the first
+                "end must be after start"},
+        BadCase{"altitude inverted",
+                activity(R"({"type": "Point", "coordinates": [38, 33]})",
+                         R"("radius_m": 5, "altitude": {"lower_m": 3000, "upper_m": 100})"),
+                "o17: properties.altitude: lower_m must be below upper_m"},
+        BadCase{"unknown type",
+                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"base","party":"x","radius_m":1}})",
+                "a: properties.type: unknown type 'base'"},
+        BadCase{"unknown activity kind",
+                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"activity","party":"x","kind":"picnic","radius_m":1,"start":"2018-09-01T00:00:00Z","end":"2018-09-02T00:00:00Z"}})",
+                "a: properties.kind: unknown activity kind 'picnic'"},
+        BadCase{"missing party",
+                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"site","radius_m":1}})",
+                "a: properties.party: missing"},
+        BadCase{"party not a slug",
+                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"site","party":"Russia!","radius_m":1}})",
+                "is not a party id"},
+        BadCase{"activity without start",
+                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"activity","party":"x","kind":"flight","radius_m":1}})",
+                "a: properties.start: an activity needs a start"},
+        BadCase{"bad timestamp", activity(R"({"type": "Point", "coordinates": [38, 33]})", R"("radius_m": 5, "notified": "yesterday")"),
+                "properties.notified: 'yesterday' is not an RFC 3339 timestamp"},
+        BadCase{"permitted on an activity", activity(R"({"type": "Point", "coordinates": [38, 33]})", R"("radius_m": 5, "permitted": ["un"])"),
+                "o17: properties.permitted: applies only to zones"},
+        BadCase{"duplicate ids",
+                R"({"type":"FeatureCollection","features":[)" + activity() + "," + activity() + "]}",
+                "o17: properties.id: duplicate id (also at features[0])"},
+        BadCase{"position label without id",
+                R"({"type":"FeatureCollection","features":[)" + activity() + R"(, {"type":"Feature","geometry":{"type":"Point","coordinates":[1,95]},"properties":{"type":"site","party":"un","radius_m":1}}]})",
+                "features[1]: geometry.coordinates: latitude 95 is outside [-90, 90]"},
+        BadCase{"bad NDJSON line", activity() + "\n{\"type\": \n", "line 2"},
+        BadCase{"too many positions",
+                activity([] {
+                  std::string line = R"({"type": "LineString", "coordinates": [)";
+                  for (int i = 0; i <= 20'000; ++i) line += std::string(i ? "," : "") + "[1," + std::to_string(i % 80) + "]";
+                  return line + "]}";
+                }(), R"("buffer_m": 1)"),
+                "too many positions"}),
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      std::string name = info.param.name;
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
+
+TEST(ReadFeatures, AcceptsAFeatureACollectionAndNdjson) {
+  const std::string one = activity();
+  const std::string two = activity(R"({"type": "Point", "coordinates": [38.6, 33.5]})", R"("radius_m": 5)", "o18");
+  EXPECT_EQ(read_features(one)->volumes.size(), 1u);
+  EXPECT_EQ(read_features(R"({"type":"FeatureCollection","features":[)" + one + "," + two + "]}")->volumes.size(), 2u);
+  EXPECT_EQ(read_features(one + "\n\n" + two + "\n")->volumes.size(), 2u);
+}
+
+TEST(ReadFeatures, SkipsAndCountsInvalidFeaturesWhenAsked) {
+  const std::string bad = activity(R"({"type": "Point", "coordinates": [38.6, 133.5]})", R"("radius_m": 5)", "bad");
+  const std::string text = activity() + "\n" + bad + "\n" + activity(R"({"type": "Point", "coordinates": [1, 2]})", R"("radius_m": 5)", "o19");
+  auto batch = read_features(text, {.skip_invalid = true});
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->volumes.size(), 2u);
+  ASSERT_EQ(batch->rejected.size(), 1u);
+  EXPECT_EQ(batch->rejected[0].describe(), "bad: geometry.coordinates: latitude 133.5 is outside [-90, 90]");
+  EXPECT_FALSE(read_features(text).ok());
+}
+
+TEST(ReadFeature, ReadsEveryProperty) {
+  const auto j = nlohmann::json::parse(R"({"type": "Feature", "id": "z1",
+    "geometry": {"type": "Point", "coordinates": [38.61778, 33.50583]},
+    "properties": {"type": "zone", "party": "coalition", "kind": "deconfliction", "radius_m": 55000,
+      "permitted": ["partner-force"], "notice_h": 72, "altitude": {"upper_m": 15000},
+      "start": "2017-06-01T03:00:00+03:00", "name": "At Tanf", "colour": "red"}})");
+  auto v = read_feature(j);
+  ASSERT_TRUE(v.ok()) << v.error().describe();
+  EXPECT_EQ(v->id, "z1");
+  EXPECT_EQ(v->type, ObjectType::zone);
+  EXPECT_EQ(v->radius.value, 55000);
+  EXPECT_EQ(v->permitted, std::vector<std::string>{"partner-force"});
+  EXPECT_EQ(*v->notice_h, 72);
+  EXPECT_EQ(v->altitude.upper_m, 15000);
+  EXPECT_EQ(format_rfc3339(v->window.start), "2017-06-01T00:00:00Z");
+  EXPECT_EQ(v->window.end, kTimeMax);
+  EXPECT_EQ(v->extra["colour"], "red");
+  // Written and read again, it is the same feature.
+  auto again = read_feature(nlohmann::json::parse(to_feature(*v).dump()));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(to_feature(*again).dump(), to_feature(*v).dump());
+}
+
+TEST(Rfc3339, ParsesAndFormats) {
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("2018-09-07T06:00:00Z")), "2018-09-07T06:00:00Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("2018-09-07T06:00:00.250-01:30")), "2018-09-07T07:30:00.250Z");
+  EXPECT_FALSE(parse_rfc3339("2018-02-30T00:00:00Z").ok());
+  EXPECT_FALSE(parse_rfc3339("2018-09-07T06:00:00").ok());
+  EXPECT_FALSE(parse_rfc3339("2018-09-07 25:00:00Z").ok());
+}
+
+}  // namespace
+}  // namespace deconflict::format

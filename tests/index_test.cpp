@@ -1,0 +1,111 @@
+// The index against a brute-force scan on 10,000 random volumes that include
+// the antimeridian, the polar caps and both windings (S2's brute-force mode).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "deconflict/time.hpp"
+#include "geo/shape.hpp"
+#include "geo_reference.hpp"
+#include "index/volume_index.hpp"
+
+namespace deconflict::testing {
+namespace {
+
+Volume random_volume(Places& places, int i) {
+  Volume v;
+  v.id = "v" + std::to_string(i);
+  v.type = static_cast<ObjectType>(places.pick(3));
+  v.party = "p" + std::to_string(places.pick(4));
+  const LatLon c = places.any();
+  switch (places.pick(3)) {
+    case 0:
+      v.geometry = point_of(c);
+      v.radius = Metres(std::pow(10.0, places.uniform(2, 5.3)));
+      break;
+    case 1: {
+      std::vector<LatLon> pts{c};
+      for (int k = 0, n = 1 + places.pick(4); k < n; ++k) {
+        pts.push_back(ref_direct(pts.back(), places.uniform(0, 360), std::pow(10.0, places.uniform(3, 5.7))));
+      }
+      v.geometry = line_of(pts);
+      v.radius = Metres(places.pick(3) == 0 ? 0.0 : places.uniform(0, 20'000));
+      break;
+    }
+    default: {
+      const double r = std::pow(10.0, places.uniform(3, 5.7));
+      v.geometry = polygon_of({star_ring(places, c, 4 + places.pick(12), r * 0.3, r, places.pick(2) == 0)});
+      v.radius = Metres(places.pick(2) == 0 ? 0.0 : places.uniform(0, 10'000));
+    }
+  }
+  auto shape = geo::Shape::build(v.geometry);
+  EXPECT_TRUE(shape.ok());
+  v.set_shape(std::make_unique<geo::Shape>(std::move(*shape)));
+  const TimePoint base = *parse_rfc3339("2018-09-01T00:00:00Z");
+  const auto hours = [](double h) { return std::chrono::milliseconds(static_cast<long long>(h * 3'600'000)); };
+  if (places.pick(5) != 0) {
+    v.window.start = base + hours(places.uniform(0, 720));
+    v.window.end = places.pick(4) == 0 ? kTimeMax : v.window.start + hours(places.uniform(0.5, 200));
+  }
+  if (places.pick(3) == 0) {
+    v.altitude.lower_m = places.uniform(0, 5000);
+    v.altitude.upper_m = v.altitude.lower_m + places.uniform(10, 5000);
+  }
+  return v;
+}
+
+std::map<std::string, double> by_id(const std::vector<index::Match>& matches) {
+  std::map<std::string, double> out;
+  for (const auto& m : matches) out[m.volume->id] = m.distance_m;
+  return out;
+}
+
+TEST(VolumeIndex, MatchesBruteForceOnTenThousandRandomVolumes) {
+  Places places(42);
+  std::vector<Volume> volumes;
+  for (int i = 0; i < 10'000; ++i) volumes.push_back(random_volume(places, i));
+  std::vector<const Volume*> all;
+  for (const Volume& v : volumes) all.push_back(&v);
+
+  index::VolumeIndex index;
+  index.assign(std::span(all).first(6'000));               // packed
+  for (size_t i = 6'000; i < all.size(); ++i) index.insert(all[i]);  // and one at a time
+  std::vector<const Volume*> kept;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i % 10 == 3) {
+      ASSERT_TRUE(index.remove(all[i]));
+    } else {
+      kept.push_back(all[i]);
+    }
+  }
+  ASSERT_EQ(index.size(), kept.size());
+
+  size_t total_matches = 0;
+  for (int q = 0; q < 400; ++q) {
+    const Volume query = random_volume(places, 100'000 + q);
+    const auto keep = [&](const Volume& v) { return v.party != query.party; };
+    const auto got = by_id(index.query(query, keep));
+    const auto want = by_id(index::brute_force(kept, query, keep));
+    ASSERT_EQ(got.size(), want.size()) << "query " << q;
+    for (const auto& [id, d] : want) {
+      ASSERT_TRUE(got.count(id)) << "query " << q << " missed " << id;
+      ASSERT_EQ(got.at(id), d);
+    }
+    total_matches += want.size();
+  }
+  EXPECT_GT(total_matches, 200u);  // the test compares real answers, not empty ones
+}
+
+TEST(VolumeIndex, RemoveOfAnAbsentEntryIsFalse) {
+  Places places(7);
+  Volume v = random_volume(places, 1);
+  index::VolumeIndex index;
+  EXPECT_FALSE(index.remove(&v));
+  index.insert(&v);
+  EXPECT_TRUE(index.remove(&v));
+  EXPECT_EQ(index.size(), 0u);
+}
+
+}  // namespace
+}  // namespace deconflict::testing
