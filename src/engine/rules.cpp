@@ -19,7 +19,7 @@ bool is_hazardous(const Volume& activity, const Volume&, const CheckContext&) { 
 bool on_short_notice(const Volume& activity, const Volume& zone, const CheckContext& context) {
   if (!zone.notice_h || !enters_without_permission(activity, zone, context)) return false;
   const auto needed = std::chrono::milliseconds(static_cast<long long>(std::llround(*zone.notice_h * 3'600'000.0)));
-  return activity.window.start < context.notified + needed;
+  return activity.window.start < activity.notified.value_or(context.notified) + needed;
 }
 
 constexpr std::array<Rule, 4> kRules{{

@@ -15,7 +15,7 @@ namespace deconflict::engine {
 
 /// What a check knows besides the two volumes.
 struct CheckContext {
-  TimePoint notified;  // when the activity's party notified it
+  TimePoint notified;  // when the activity was notified, unless it says so itself (`notified`)
 };
 
 struct Rule {

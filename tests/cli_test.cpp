@@ -1,0 +1,188 @@
+// The `deconflict` binary, run as users run it: on small files, checking what
+// it prints and its exit status.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+const std::string kBin = DECONFLICT_BIN;
+const std::string kData = std::string(DECONFLICT_SOURCE_DIR) + "/tests/data/";
+const std::string kScenario = std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("deconflict-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Outcome run(const std::string& args, const std::string& stdin_text = "") {
+    const std::string in = (dir_ / "stdin").string(), err = (dir_ / "stderr").string();
+    std::ofstream(in) << stdin_text;
+    const std::string cmd = kBin + " " + args + " < " + in + " 2> " + err;
+    Outcome r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = ::pclose(p);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = slurp(err);
+    return r;
+  }
+
+  std::string db() const { return (dir_ / "test.db").string(); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+std::vector<nlohmann::json> lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+TEST_F(Cli, CheckPrintsOneLinePerQueryInInputOrder) {
+  const Outcome r = run("check --against " + kData + "world.ndjson " + kData + "queries.ndjson");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto out = lines(r.out);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0]["id"], "q-strike");
+  EXPECT_EQ(out[1]["id"], "q-far");
+  EXPECT_EQ(out[2]["id"], "q-dateline");
+  EXPECT_EQ(out[3]["id"], "q-partner");
+  // The strike: in the zone without permission, on short notice, and a hazard to the garrison.
+  ASSERT_EQ(out[0]["conflicts"].size(), 3u);
+  const auto& garrison = out[0]["conflicts"][0];
+  EXPECT_EQ(garrison["id"], "garrison");
+  EXPECT_EQ(garrison["party"], "coalition");
+  EXPECT_EQ(garrison["rule"], "site-hazard");
+  EXPECT_EQ(garrison["start"], "2018-09-06T12:00:00Z");
+  EXPECT_EQ(garrison["end"], "2018-09-07T00:00:00Z");
+  EXPECT_EQ(garrison["limit_m"], 2000.0);
+  // Circles are points with a radius: the separation is centre to centre, here
+  // GeographicLib's 506.40 m, printed to 0.1 m.
+  EXPECT_NEAR(garrison["distance_m"].get<double>(), 506.4, 0.051);
+  EXPECT_EQ(out[0]["conflicts"][1]["rule"], "zone-entry");
+  EXPECT_EQ(out[0]["conflicts"][2]["rule"], "short-notice");
+  EXPECT_TRUE(out[1]["conflicts"].empty());
+  // The line crosses the antimeridian through the box.
+  ASSERT_EQ(out[2]["conflicts"].size(), 1u);
+  EXPECT_EQ(out[2]["conflicts"][0]["id"], "dateline-box");
+  EXPECT_EQ(out[2]["conflicts"][0]["distance_m"], 0.0);
+  // The partner force is permitted in the zone.
+  EXPECT_TRUE(out[3]["conflicts"].empty());
+}
+
+TEST_F(Cli, CheckExitStatuses) {
+  const std::string files = kData + "world.ndjson " + kData + "queries.ndjson";
+  EXPECT_EQ(run("check --against " + files + " --fail-on-conflict").status, 1);
+  EXPECT_EQ(run("check --against " + kData + "world.ndjson " + kData + "world.ndjson --fail-on-conflict").status, 3);
+  EXPECT_EQ(run("check " + kData + "queries.ndjson").status, 2);  // no --against
+  EXPECT_EQ(run("check --against /nonexistent " + kData + "queries.ndjson").status, 4);
+  const Outcome bad = run("check --against " + kData + "world.ndjson -", "{\"type\": \"Feature\"");
+  EXPECT_EQ(bad.status, 3);
+  EXPECT_NE(bad.err.find("malformed JSON"), std::string::npos) << bad.err;
+}
+
+TEST_F(Cli, CheckReadsStandardInputAndSkipsInvalidWhenAsked) {
+  const std::string queries = slurp(kData + "queries.ndjson") +
+                              R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,91]},"properties":{"id":"bad","type":"activity","party":"x","kind":"flight","radius_m":1,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})"
+                              "\n";
+  const Outcome strict = run("check --against " + kData + "world.ndjson -", queries);
+  EXPECT_EQ(strict.status, 3);
+  EXPECT_NE(strict.err.find("bad: geometry.coordinates: latitude 91 is outside [-90, 90]"), std::string::npos)
+      << strict.err;
+  EXPECT_TRUE(strict.out.empty());
+  const Outcome lenient = run("check --skip-invalid --against " + kData + "world.ndjson -", queries);
+  EXPECT_EQ(lenient.status, 0);
+  EXPECT_EQ(lines(lenient.out).size(), 4u);
+  EXPECT_NE(lenient.err.find("skipped 1 invalid feature"), std::string::npos) << lenient.err;
+}
+
+TEST_F(Cli, CheckStatsAreOneJsonLineOnStandardError) {
+  const Outcome r = run("check --stats --against " + kData + "world.ndjson " + kData + "queries.ndjson");
+  ASSERT_EQ(r.status, 0);
+  const auto stats = nlohmann::json::parse(r.err);
+  EXPECT_EQ(stats["objects"], 3);
+  EXPECT_EQ(stats["queries"], 4);
+  for (const char* key : {"load_seconds", "check_seconds", "checks_per_second", "p50_us", "p99_us"}) {
+    EXPECT_TRUE(stats[key].is_number()) << key;
+  }
+}
+
+TEST_F(Cli, EverySubcommandHasHelp) {
+  for (const char* sub : {"", "check", "import", "export", "list", "conflicts"}) {
+    const Outcome r = run(std::string(sub) + " --help");
+    EXPECT_EQ(r.status, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
+  }
+  EXPECT_EQ(run("frobnicate").status, 2);
+}
+
+TEST_F(Cli, ImportListExportAndConflictsOnTheStore) {
+  const Outcome imported = run("import " + kScenario + " --db " + db());
+  ASSERT_EQ(imported.status, 0) << imported.err;
+  EXPECT_NE(imported.out.find("8 created"), std::string::npos) << imported.out;
+  EXPECT_EQ(run("import " + kScenario + " --db " + db()).status, 3);  // already stored
+  EXPECT_EQ(run("import " + kScenario + " --replace --db " + db()).status, 0);
+
+  const Outcome list = run("list --db " + db() + " --type site");
+  ASSERT_EQ(list.status, 0);
+  EXPECT_NE(list.out.find("site-rukban"), std::string::npos);
+  EXPECT_EQ(list.out.find("zone-at-tanf"), std::string::npos);
+  EXPECT_NE(list.out.find("3 object(s)"), std::string::npos);
+  EXPECT_EQ(run("list --db " + db() + " --bbox 1,2,3").status, 2);
+
+  const Outcome exported = run("export --db " + db());
+  ASSERT_EQ(exported.status, 0);
+  const auto fc = nlohmann::json::parse(exported.out);
+  EXPECT_EQ(fc["type"], "FeatureCollection");
+  EXPECT_EQ(fc["features"].size(), 8u);
+  EXPECT_EQ(fc["features"][0]["properties"]["version"], 2);
+
+  // What was exported imports into a fresh store unchanged.
+  const std::string copy = (dir_ / "copy.db").string();
+  ASSERT_EQ(run("import - --db " + copy, exported.out).status, 0);
+  EXPECT_EQ(run("conflicts --json --db " + copy).out, run("conflicts --json --db " + db()).out);
+
+  const Outcome one = run("conflicts act-russia-strikes --json --db " + db());
+  ASSERT_EQ(one.status, 0);
+  EXPECT_EQ(lines(one.out).size(), 7u);
+  const Outcome table = run("conflicts --db " + db());
+  EXPECT_NE(table.out.find("17 conflict(s)"), std::string::npos) << table.out;
+  EXPECT_EQ(run("conflicts no-such-id --db " + db()).status, 2);
+}
+
+}  // namespace

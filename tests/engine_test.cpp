@@ -1,0 +1,171 @@
+// The conflict rules of DESIGN §5, one behaviour at a time, and the At Tanf
+// scenario end to end through the engine.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <tuple>
+
+#include "deconflict/time.hpp"
+#include "engine/world.hpp"
+#include "format/feature_reader.hpp"
+#include "geo_reference.hpp"
+
+namespace deconflict::engine {
+namespace {
+
+using nlohmann::json;
+
+Volume make(json props, json geometry = {{"type", "Point"}, {"coordinates", {38.6, 33.5}}}) {
+  if (geometry["type"] == "Point" && !props.contains("radius_m")) props["radius_m"] = 1000;
+  if (props.value("type", "") == "activity") {
+    if (!props.contains("start")) props["start"] = "2018-09-07T00:00:00Z";
+    if (!props.contains("end")) props["end"] = "2018-09-08T00:00:00Z";
+    if (!props.contains("kind")) props["kind"] = "movement";
+  }
+  auto v = format::read_feature({{"type", "Feature"}, {"geometry", geometry}, {"properties", props}});
+  EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().describe());
+  return std::move(*v);
+}
+
+const TimePoint kNotified = *parse_rfc3339("2018-09-01T00:00:00Z");
+
+std::vector<std::string> rules_of(const std::vector<Conflict>& conflicts) {
+  std::vector<std::string> out;
+  for (const Conflict& c : conflicts) out.push_back(c.other_id + " " + std::string(rule_name(c.rule)));
+  return out;
+}
+
+using Names = std::vector<std::string>;
+
+TEST(Rules, ZoneEntryUnlessOwnOrPermitted) {
+  World world;
+  world.put(make({{"id", "zone"}, {"type", "zone"}, {"party", "coalition"}, {"kind", "deconfliction"},
+                  {"radius_m", 55000}, {"permitted", {"partner-force"}}}));
+  const auto check = [&](const char* party) {
+    return rules_of(world.check(make({{"id", "a"}, {"type", "activity"}, {"party", party}}), {kNotified}));
+  };
+  EXPECT_EQ(check("russia"), Names{"zone zone-entry"});
+  EXPECT_EQ(check("partner-force"), Names{});
+  EXPECT_EQ(check("coalition"), Names{});
+}
+
+TEST(Rules, ShortNoticeWhenTheActivityStartsTooSoon) {
+  World world;
+  world.put(make({{"id", "zone"}, {"type", "zone"}, {"party", "coalition"}, {"kind", "deconfliction"},
+                  {"radius_m", 55000}, {"notice_h", 72}}));
+  const auto check = [&](const char* notified) {
+    return rules_of(world.check(make({{"id", "a"}, {"type", "activity"}, {"party", "russia"},
+                                      {"start", "2018-09-07T00:00:00Z"}, {"notified", notified}}),
+                                {kNotified}));
+  };
+  EXPECT_EQ(check("2018-09-06T00:00:00Z"), (Names{"zone zone-entry", "zone short-notice"}));
+  EXPECT_EQ(check("2018-09-04T00:00:01Z"), (Names{"zone zone-entry", "zone short-notice"}));
+  EXPECT_EQ(check("2018-09-04T00:00:00Z"), Names{"zone zone-entry"});  // exactly 72 h is enough
+}
+
+TEST(Rules, SiteHazardOnlyForStrikesAndExercises) {
+  World world;
+  world.put(make({{"id", "camp"}, {"type", "site"}, {"party", "un"}, {"kind", "camp"}}));
+  for (const char* kind : {"strike", "exercise"}) {
+    EXPECT_EQ(rules_of(world.check(make({{"id", "a"}, {"type", "activity"}, {"party", "russia"}, {"kind", kind}}),
+                                   {kNotified})),
+              Names{"camp site-hazard"})
+        << kind;
+  }
+  for (const char* kind : {"movement", "flight", "convoy", "patrol"}) {
+    EXPECT_EQ(rules_of(world.check(make({{"id", "a"}, {"type", "activity"}, {"party", "russia"}, {"kind", kind}}),
+                                   {kNotified})),
+              Names{})
+        << kind;
+  }
+}
+
+TEST(Rules, ActivitiesClashOnlyWhenTheyShareTimeAndAltitude) {
+  World world;
+  world.put(make({{"id", "b"}, {"type", "activity"}, {"party", "coalition"}, {"altitude", {{"lower_m", 1000}, {"upper_m", 2000}}}}));
+  const auto check = [&](json extra) {
+    json props = {{"id", "a"}, {"type", "activity"}, {"party", "russia"}};
+    if (extra.is_object()) props.update(extra);
+    return rules_of(world.check(make(props), {kNotified}));
+  };
+  EXPECT_EQ(check({}), Names{"b activity-clash"});
+  // Touching is not overlapping: [start, end) windows and bands.
+  EXPECT_EQ(check({{"start", "2018-09-08T00:00:00Z"}, {"end", "2018-09-09T00:00:00Z"}}), Names{});
+  EXPECT_EQ(check({{"start", "2018-09-06T00:00:00Z"}, {"end", "2018-09-07T00:00:00Z"}}), Names{});
+  EXPECT_EQ(check({{"altitude", {{"lower_m", 2000}, {"upper_m", 3000}}}}), Names{});
+  EXPECT_EQ(check({{"altitude", {{"upper_m", 1000}}}}), Names{});
+  EXPECT_EQ(check({{"altitude", {{"upper_m", 1000.5}}}}), Names{"b activity-clash"});
+}
+
+TEST(Rules, ReportsTheSharedWindowAndTheSeparation) {
+  World world;
+  const LatLon c{33.5, 38.6};
+  const LatLon far = testing::ref_direct(c, 30, 5000);
+  world.put(make({{"id", "b"}, {"type", "activity"}, {"party", "coalition"}, {"radius_m", 2000},
+                  {"start", "2018-09-07T06:00:00Z"}, {"end", "2018-09-09T00:00:00Z"}},
+                 {{"type", "Point"}, {"coordinates", {far.lon_deg, far.lat_deg}}}));
+  const auto with_radius = [&](double r) {
+    return world.check(make({{"id", "a"}, {"type", "activity"}, {"party", "russia"}, {"radius_m", r}},
+                            {{"type", "Point"}, {"coordinates", {c.lon_deg, c.lat_deg}}}),
+                       {kNotified});
+  };
+  const auto hit = with_radius(3001);
+  ASSERT_EQ(hit.size(), 1u);
+  EXPECT_NEAR(hit[0].distance.value, 5000, 1e-3);
+  EXPECT_EQ(hit[0].limit.value, 5001);
+  EXPECT_EQ(format_rfc3339(hit[0].start), "2018-09-07T06:00:00Z");
+  EXPECT_EQ(format_rfc3339(hit[0].end), "2018-09-08T00:00:00Z");
+  EXPECT_EQ(with_radius(3000.01).size(), 1u);
+  EXPECT_EQ(with_radius(2999.99).size(), 0u);
+}
+
+TEST(Rules, AreDataWithOneRowEach) {
+  std::set<RuleId> seen;
+  for (const Rule& r : rules()) EXPECT_TRUE(seen.insert(r.id).second);
+  EXPECT_EQ(seen.size(), 4u);
+}
+
+TEST(AtTanf, TheScenarioYieldsTheExpectedConflicts) {
+  auto text = format::read_file(std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson");
+  ASSERT_TRUE(text.ok());
+  auto batch = format::read_features(*text);
+  ASSERT_TRUE(batch.ok()) << batch.error().describe();
+  std::vector<const Volume*> activities;
+  World world;
+  for (Volume& v : batch->volumes) {
+    const Volume& stored = world.put(std::move(v));
+    if (stored.type == ObjectType::activity) activities.push_back(&stored);
+  }
+  std::set<std::tuple<std::string, std::string, std::string>> got;
+  for (const Volume* a : activities) {
+    for (const Conflict& c : world.check(*a, {*a->notified})) {
+      got.emplace(a->id, std::string(rule_name(c.rule)), c.other_id);
+    }
+  }
+  const std::set<std::tuple<std::string, std::string, std::string>> want{
+      // 1 September: Russia's notice that its forces will enter the zone.
+      {"act-russia-entry", "zone-entry", "zone-at-tanf"},
+      {"act-russia-entry", "short-notice", "zone-at-tanf"},
+      {"act-russia-entry", "activity-clash", "act-coalition-live-fire"},
+      {"act-russia-entry", "activity-clash", "act-coalition-air-assault"},
+      // 6 September: the strike warning, a hazard to the garrison, the camp and the partner force.
+      {"act-russia-strikes", "zone-entry", "zone-at-tanf"},
+      {"act-russia-strikes", "short-notice", "zone-at-tanf"},
+      {"act-russia-strikes", "site-hazard", "site-garrison"},
+      {"act-russia-strikes", "site-hazard", "site-rukban"},
+      {"act-russia-strikes", "site-hazard", "site-partner-force"},
+      {"act-russia-strikes", "activity-clash", "act-coalition-live-fire"},
+      {"act-russia-strikes", "activity-clash", "act-coalition-air-assault"},
+      // 7 September: the coalition's live-fire exercise and its M777 hazard area.
+      {"act-coalition-live-fire", "activity-clash", "act-russia-entry"},
+      {"act-coalition-live-fire", "activity-clash", "act-russia-strikes"},
+      {"act-coalition-live-fire", "site-hazard", "site-rukban"},
+      {"act-coalition-live-fire", "site-hazard", "site-partner-force"},
+      {"act-coalition-air-assault", "activity-clash", "act-russia-entry"},
+      {"act-coalition-air-assault", "activity-clash", "act-russia-strikes"},
+  };
+  EXPECT_EQ(got, want);
+}
+
+}  // namespace
+}  // namespace deconflict::engine

@@ -1,0 +1,156 @@
+// The embedded store through the service facade: what is stored survives a
+// restart, changes are all or nothing, and the schema is versioned.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "deconflict/service.hpp"
+#include "deconflict/time.hpp"
+#include "format/feature_reader.hpp"
+#include "store/store.hpp"
+
+namespace deconflict {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("deconflict-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    options_.db_path = (dir_ / "test.db").string();
+    options_.clock = [] { return *parse_rfc3339("2018-09-01T08:00:00Z"); };
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Service> open() {
+    auto s = Service::open(options_);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().describe());
+    return std::move(*s);
+  }
+
+  static std::vector<Volume> scenario() {
+    auto text = format::read_file(std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson");
+    auto batch = format::read_features(*text);
+    return std::move(batch->volumes);
+  }
+
+  std::filesystem::path dir_;
+  Options options_;
+};
+
+TEST_F(StoreTest, WhatIsStoredSurvivesARestartAndTheIndexIsRebuilt) {
+  std::vector<Conflict> before;
+  {
+    auto service = open();
+    auto r = service->import(scenario(), ImportMode::create);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_EQ(r->created.size(), 8u);
+    before = service->all_conflicts();
+    ASSERT_FALSE(before.empty());
+  }
+  auto service = open();
+  EXPECT_EQ(service->size(), 8u);
+  const auto after = service->all_conflicts();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].other_id, before[i].other_id);
+    EXPECT_EQ(after[i].distance.value, before[i].distance.value);
+  }
+  EXPECT_EQ(service->find("zone-at-tanf")->version, 1);
+}
+
+TEST_F(StoreTest, AnImportIsAllOrNothing) {
+  auto service = open();
+  ASSERT_TRUE(service->import(scenario(), ImportMode::create).ok());
+  auto again = service->import(scenario(), ImportMode::create);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::already_exists);
+  EXPECT_EQ(service->size(), 8u);
+  auto replaced = service->import(scenario(), ImportMode::replace);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(replaced->replaced.size(), 8u);
+  EXPECT_EQ(service->find("site-rukban")->version, 2);
+  service.reset();
+  EXPECT_EQ(open()->find("site-rukban")->version, 2);
+}
+
+TEST_F(StoreTest, MissingIdsAndNotificationTimesAreFilledIn) {
+  auto service = open();
+  std::vector<Volume> volumes = scenario();
+  volumes[4].id.clear();  // the Russian entry
+  volumes[4].notified.reset();
+  auto r = service->import(std::move(volumes), ImportMode::create);
+  ASSERT_TRUE(r.ok());
+  const Volume* entry = nullptr;
+  for (const Volume* v : service->list({})) {
+    if (v->name.find("enter the zone") != std::string::npos) entry = v;
+  }
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->id.rfind("o-", 0), 0u);
+  EXPECT_EQ(format_rfc3339(*entry->notified), "2018-09-01T08:00:00Z");
+}
+
+TEST_F(StoreTest, ListFiltersByTypePartyTimeAndBox) {
+  auto service = open();
+  ASSERT_TRUE(service->import(scenario(), ImportMode::create).ok());
+  ListFilter f;
+  f.type = ObjectType::site;
+  EXPECT_EQ(service->list(f).size(), 3u);
+  f = {};
+  f.party = "russia";
+  EXPECT_EQ(service->list(f).size(), 2u);
+  f = {};
+  f.start = *parse_rfc3339("2018-09-10T00:00:00Z");
+  f.type = ObjectType::activity;
+  EXPECT_EQ(service->list(f).size(), 2u);  // the entry and the live-fire exercise
+  f = {};
+  f.bbox = BoundingBox{0, 0, 10, 10};
+  EXPECT_EQ(service->list(f).size(), 0u);
+  f.bbox = BoundingBox{38.5, 33.3, 38.7, 33.6};
+  EXPECT_EQ(service->list(f).size(), 8u);
+  f.bbox = BoundingBox{170, 30, -170, 40};  // across the antimeridian
+  EXPECT_EQ(service->list(f).size(), 0u);
+}
+
+TEST_F(StoreTest, TheFileIsReadableByItsOwnerOnly) {
+  open();
+  struct stat st {};
+  ASSERT_EQ(::stat(options_.db_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(StoreTest, TheSchemaIsVersionedAndANewerOneIsRefused) {
+  open();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options_.db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, nullptr);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), store::current_schema_version());
+  sqlite3_finalize(q);
+  sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  auto s = Service::open(options_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::store_error);
+  EXPECT_NE(s.error().message.find("newer than this build"), std::string::npos);
+}
+
+TEST_F(StoreTest, ACorruptFileIsAnErrorNotACrash) {
+  {
+    std::FILE* f = std::fopen(options_.db_path.c_str(), "wb");
+    std::fputs("this is not a database, but it is long enough to look like a header of one......", f);
+    std::fclose(f);
+  }
+  auto s = Service::open(options_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::store_error);
+}
+
+}  // namespace
+}  // namespace deconflict
