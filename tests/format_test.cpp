@@ -116,8 +116,8 @@ INSTANTIATE_TEST_SUITE_P(
                   return line + "]}";
                 }(), R"("buffer_m": 1)"),
                 "too many positions"}),
-    [](const ::testing::TestParamInfo<BadCase>& info) {
-      std::string name = info.param.name;
+    [](const ::testing::TestParamInfo<BadCase>& param) {
+      std::string name = param.param.name;
       for (char& c : name) {
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       }

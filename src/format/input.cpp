@@ -1,6 +1,8 @@
 // Reading a batch of features: detecting the layout, labelling each feature
 // for messages, and refusing duplicate ids.
+#include <algorithm>
 #include <fstream>
+#include <thread>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -14,8 +16,16 @@ namespace {
 using nlohmann::json;
 
 struct Item {
-  const json* feature;
-  std::string position;  // "features[3]", "line 4" or "feature"
+  const json* feature = nullptr;  // a parsed feature, or
+  std::string_view line;          // an NDJSON line still to parse
+  size_t offset = 0;              // of the line in the input
+  std::string position;           // "features[3]", "line 4" or "feature"
+};
+
+// What reading one item gave: the volume or why not, and the id it claims.
+struct Outcome {
+  Result<Volume> volume = make_error(ErrorCode::invalid_input, "not read");
+  std::string claimed_id;
 };
 
 std::string where_in(std::string_view text, size_t byte) {
@@ -62,15 +72,49 @@ std::string given_id(const json& feature) {
   return {};
 }
 
-Result<Batch> label_and_read(const std::vector<Item>& items, const ReadOptions& options) {
+Outcome read_item(std::string_view text, const Item& item) {
+  Outcome out;
+  json parsed;
+  const json* feature = item.feature;
+  if (!feature) {
+    try {
+      parsed = json::parse(item.line);
+    } catch (const json::exception& e) {
+      out.volume = malformed(text, e, item.offset, "");
+      return out;
+    }
+    feature = &parsed;
+  }
+  out.volume = read_feature(*feature);
+  out.claimed_id = given_id(*feature);
+  return out;
+}
+
+// Features are independent until ids are compared: read them on every core.
+std::vector<Outcome> read_all(std::string_view text, const std::vector<Item>& items) {
+  std::vector<Outcome> outcomes(items.size());
+  const size_t threads = std::clamp<size_t>(items.size() / 2000, 1, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (size_t i = t; i < items.size(); i += threads) outcomes[i] = read_item(text, items[i]);
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  return outcomes;
+}
+
+Result<Batch> label_and_read(std::string_view text, const std::vector<Item>& items, const ReadOptions& options) {
   Batch batch;
   std::unordered_map<std::string, std::string> seen;  // id -> where it was first seen
-  for (const Item& item : items) {
-    auto v = read_feature(*item.feature);
-    std::string label = item.position;
-    if (const std::string id = given_id(*item.feature); !id.empty() && id.size() <= kMaxIdLength) label = id;
+  std::vector<Outcome> outcomes = read_all(text, items);
+  for (size_t i = 0; i < items.size(); ++i) {
+    Result<Volume>& v = outcomes[i].volume;
+    std::string label = items[i].position;
+    const std::string& id = outcomes[i].claimed_id;
+    if (!id.empty() && id.size() <= kMaxIdLength) label = id;
     if (v && !v->id.empty()) {
-      const auto [it, fresh] = seen.emplace(v->id, item.position);
+      const auto [it, fresh] = seen.emplace(v->id, items[i].position);
       if (!fresh) v = make_error(ErrorCode::invalid_input, "duplicate id (also at " + it->second + ")", "properties.id");
     }
     if (!v) {
@@ -80,7 +124,7 @@ Result<Batch> label_and_read(const std::vector<Item>& items, const ReadOptions& 
       batch.rejected.push_back(std::move(e));
       continue;
     }
-    batch.labels.push_back(label);
+    batch.labels.push_back(std::move(label));
     batch.volumes.push_back(std::move(*v));
   }
   return batch;
@@ -94,27 +138,14 @@ Result<Batch> read_features(std::string_view text, const ReadOptions& options) {
   std::vector<Item> items;
   if (looks_like_ndjson(text)) {
     size_t line_no = 0, pos = 0;
-    std::vector<std::string> positions;
     while (pos <= text.size()) {
       size_t end = text.find('\n', pos);
       if (end == std::string_view::npos) end = text.size();
       ++line_no;
       const std::string_view line = text.substr(pos, end - pos);
-      const std::string label = "line " + std::to_string(line_no);
-      if (!blank(line)) {
-        try {
-          docs.push_back(json::parse(line));
-          positions.push_back(label);
-        } catch (const json::exception& e) {
-          Error err = malformed(text, e, pos, label);
-          if (!options.skip_invalid) return err;
-          docs.push_back(json());  // keeps positions aligned; rejected below
-          positions.push_back(label + " (" + err.message + ")");
-        }
-      }
+      if (!blank(line)) items.push_back({nullptr, line, pos, "line " + std::to_string(line_no)});
       pos = end + 1;
     }
-    for (size_t i = 0; i < docs.size(); ++i) items.push_back({&docs[i], positions[i]});
   } else {
     try {
       docs.push_back(json::parse(text));
@@ -128,13 +159,13 @@ Result<Batch> read_features(std::string_view text, const ReadOptions& options) {
         return make_error(ErrorCode::invalid_input, "expected an array", "features");
       }
       for (size_t i = 0; i < features->size(); ++i) {
-        items.push_back({&(*features)[i], "features[" + std::to_string(i) + "]"});
+        items.push_back({&(*features)[i], {}, 0, "features[" + std::to_string(i) + "]"});
       }
     } else {
-      items.push_back({&doc, "feature"});
+      items.push_back({&doc, {}, 0, "feature"});
     }
   }
-  return label_and_read(items, options);
+  return label_and_read(text, items, options);
 }
 
 Result<std::string> read_file(const std::string& path) {

@@ -1,5 +1,6 @@
 // Building and validating a Shape from a Geometry.
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include <GeographicLib/GeodesicLine.hpp>
@@ -87,17 +88,19 @@ class ShapeBuilder {
   // Adds the geodesic from p to q as pieces of at most kMaxPieceM, each
   // starting at a new vertex; the caller links the last piece's end.
   void add_edge(LatLon p, LatLon q, uint32_t source_index) {
-    const GeographicLib::GeodesicLine line = wgs84().InverseLine(p.lat_deg, p.lon_deg, q.lat_deg, q.lon_deg);
-    const double length = line.Distance();
+    double length = 0, azimuth = 0, azimuth_at_q = 0;
+    wgs84().Inverse(p.lat_deg, p.lon_deg, q.lat_deg, q.lon_deg, length, azimuth, azimuth_at_q);
     const int pieces = std::max(1, static_cast<int>(std::ceil(length / kMaxPieceM)));
     const double step = length / pieces;
+    std::optional<GeographicLib::GeodesicLine> line;  // only long edges need one
+    if (pieces > 1) line.emplace(wgs84(), p.lat_deg, p.lon_deg, azimuth);
     for (int k = 0; k < pieces; ++k) {
-      double lat = p.lat_deg, lon = p.lon_deg, azimuth = line.Azimuth();
-      if (k > 0) line.Position(k * step, lat, lon, azimuth);
+      double lat = p.lat_deg, lon = p.lon_deg, piece_azimuth = azimuth;
+      if (k > 0) line->Position(k * step, lat, lon, piece_azimuth);
       Edge e;
       e.a = static_cast<uint32_t>(s_.vertices_.size());
       e.b = e.a + 1;
-      e.azimuth_deg = azimuth;
+      e.azimuth_deg = piece_azimuth;
       e.length_m = step;
       e.source_index = source_index;
       push_vertex(k > 0 ? LatLon{lat, lon} : p);

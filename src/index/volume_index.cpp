@@ -32,12 +32,23 @@ void set_corner(Box4& box, const double* lo, const double* hi) {
   bg::set<bg::max_corner, D>(box, hi[D]);
 }
 
+// Time on a scale comparable to the unit vectors: an R-tree splits along the
+// dimension with the largest spread, and raw seconds (with open windows at
+// year 9999) would make it split on time alone and lose all spatial pruning.
+// The map is monotonic, so overlapping windows still give overlapping boxes;
+// it is finest around kReferenceS and never loses correctness elsewhere.
+double time_coordinate(TimePoint t) {
+  constexpr double kReferenceS = 1.6e9;  // 2020-09-13
+  constexpr double kScaleS = 365.25 * 86400;
+  return std::atan((to_seconds(t) - kReferenceS) / kScaleS) / std::numbers::pi;
+}
+
 Box4 bounds(const Volume& v) {
   const geo::Cap cap = v.shape().cap().expanded_by(v.radius.value);
   const auto [x0, x1] = axis_range(cap.center.x, cap.radius_rad);
   const auto [y0, y1] = axis_range(cap.center.y, cap.radius_rad);
   const auto [z0, z1] = axis_range(cap.center.z, cap.radius_rad);
-  const double t0 = to_seconds(v.window.start), t1 = to_seconds(v.window.end);
+  const double t0 = time_coordinate(v.window.start), t1 = time_coordinate(v.window.end);
   Box4 box;
   const double lo[4] = {x0, y0, z0, t0}, hi[4] = {x1, y1, z1, t1};
   set_corner<0>(box, lo, hi);
