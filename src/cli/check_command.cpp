@@ -55,6 +55,9 @@ double percentile_us(std::vector<double>& latencies, double p) {
 }
 
 int run_check(const CheckArgs& args) {
+  if (args.world == "-" && args.queries == "-") {
+    return fail(make_error(ErrorCode::usage, "WORLD and QUERIES cannot both be standard input"));
+  }
   TimePoint now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   if (!args.now.empty()) {
     auto t = parse_rfc3339(args.now);

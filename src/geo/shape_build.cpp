@@ -73,13 +73,9 @@ class ShapeBuilder {
   }
 
   void finish() {
-    Vec3 sum{};
-    for (const Vertex& v : s_.vertices_) sum = sum + v.dir;
-    Cap cap{norm(sum) > 1e-9 ? normalized(sum) : s_.vertices_.front().dir, 0};
-    for (const Path& p : s_.paths_) {
-      cap.radius_rad = std::max(cap.radius_rad, angle_between(cap.center, p.cap.center) + p.cap.radius_rad);
-    }
-    s_.cap_ = cap;
+    std::vector<Cap> parts;
+    for (const Path& p : s_.paths_) parts.push_back(p.cap);
+    s_.cap_ = enclosing(0, static_cast<uint32_t>(s_.vertices_.size()), parts);
   }
 
  private:
@@ -118,11 +114,17 @@ class ShapeBuilder {
   }
 
   Cap cap_of(const Path& path) const {
+    std::vector<Cap> pieces;
+    for (uint32_t i = 0; i < path.edge_count; ++i) pieces.push_back(s_.edges_[path.first_edge + i].cap);
+    return enclosing(path.first_vertex, path.vertex_count, pieces);
+  }
+
+  // A cap around the mean direction of some vertices that holds the given caps.
+  Cap enclosing(uint32_t first_vertex, uint32_t count, const std::vector<Cap>& inner) const {
     Vec3 sum{};
-    for (uint32_t i = 0; i < path.vertex_count; ++i) sum = sum + s_.vertices_[path.first_vertex + i].dir;
-    Cap cap{norm(sum) > 1e-9 ? normalized(sum) : s_.vertices_[path.first_vertex].dir, 0};
-    for (uint32_t i = 0; i < path.edge_count; ++i) {
-      const Cap& c = s_.edges_[path.first_edge + i].cap;
+    for (uint32_t i = 0; i < count; ++i) sum = sum + s_.vertices_[first_vertex + i].dir;
+    Cap cap{norm(sum) > 1e-9 ? normalized(sum) : s_.vertices_[first_vertex].dir, 0};
+    for (const Cap& c : inner) {
       cap.radius_rad = std::max(cap.radius_rad, angle_between(cap.center, c.center) + c.radius_rad);
     }
     return cap;
