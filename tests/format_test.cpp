@@ -27,6 +27,8 @@ struct BadCase {
   std::string expected;  // a substring of the error, as printed
 };
 
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class Rejects : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(Rejects, WithAClearError) {

@@ -94,6 +94,21 @@ TEST(LineToLine, CrossingLinesTouch) {
   }
 }
 
+// Guards against missing a crossing where the great circles through the ends
+// meet far from where the geodesics do: long pieces at a very shallow angle.
+TEST(LineToLine, ShallowCrossingsTouch) {
+  Places places(8);
+  for (int i = 0; i < 200; ++i) {
+    const LatLon m = places.any();
+    const double az = places.uniform(0, 360), angle = std::pow(10.0, places.uniform(-3, 0));
+    const auto through = [&](double a) {
+      return line_of({ref_direct(m, a, places.uniform(300'000, 990'000)),
+                      ref_direct(m, a + 180, places.uniform(300'000, 990'000))});
+    };
+    ASSERT_EQ(dist(through(az), through(az + angle)), 0.0) << i << " angle " << angle;
+  }
+}
+
 TEST(LineToLine, SeparatedLinesMatchReference) {
   Places places(5);
   for (int i = 0; i < 200; ++i) {

@@ -45,13 +45,16 @@ bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& e
   const Vertex& a2 = sa.tail(ea);
   const Vertex& b1 = sb.head(eb);
   const Vertex& b2 = sb.tail(eb);
+  // Start from where the great circles meet when that is near both pieces.
+  // At shallow angles the geodesics may meet far from there, so otherwise
+  // start between the pieces and let the projection find the crossing.
   Vec3 estimate;
-  if (!spherical_estimate(a1.dir, a2.dir, b1.dir, b2.dir, ea.cap.center, estimate)) return false;
-  // A crossing lies in both caps; a generous margin covers the difference
-  // between the great circles and the geodesics.
   const double margin = 1e-3;
-  if (angle_between(estimate, ea.cap.center) > ea.cap.radius_rad + margin) return false;
-  if (angle_between(estimate, eb.cap.center) > eb.cap.radius_rad + margin) return false;
+  if (!spherical_estimate(a1.dir, a2.dir, b1.dir, b2.dir, ea.cap.center, estimate) ||
+      angle_between(estimate, ea.cap.center) > ea.cap.radius_rad + margin ||
+      angle_between(estimate, eb.cap.center) > eb.cap.radius_rad + margin) {
+    estimate = normalized(ea.cap.center + eb.cap.center);
+  }
 
   static thread_local const GeographicLib::Gnomonic gnomonic(wgs84());
   LatLon centre = position_of(estimate);

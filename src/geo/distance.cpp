@@ -33,6 +33,19 @@ Reach inverse(LatLon a, LatLon b) {
   return r;
 }
 
+// Where along the great circle from a to b (as a fraction in [0, 1]) the
+// perpendicular from p falls: a starting point within a few hundred metres of
+// the answer, so that the iteration below needs one or two steps.
+double spherical_foot(Vec3 p, Vec3 a, Vec3 b) {
+  const Vec3 n = cross(a, b);
+  const double nn = dot(n, n);
+  if (nn == 0) return 0.5;
+  const Vec3 q = p - (dot(p, n) / nn) * n;  // p projected on the plane of the great circle
+  const double total = angle_between(a, b);
+  const double from_a = std::atan2(dot(cross(a, q), n) / std::sqrt(nn), dot(a, q));
+  return total > 0 ? std::clamp(from_a / total, 0.0, 1.0) : 0.5;
+}
+
 }  // namespace
 
 // The closest point of a piece to p, by a Newton-like iteration along it: from
@@ -52,7 +65,7 @@ double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
                                          GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
                                              GeographicLib::Geodesic::AZIMUTH |
                                              GeographicLib::Geodesic::DISTANCE_IN);
-  double along = e.length_m / 2;
+  double along = spherical_foot(p.dir, s.head(e).dir, s.tail(e).dir) * e.length_m;
   for (int iteration = 0; iteration < 16; ++iteration) {
     double lat = 0, lon = 0, azimuth = 0;
     line.Position(along, lat, lon, azimuth);
@@ -121,7 +134,11 @@ double distance_m(const Shape& a, const Shape& b, double cutoff_m) {
   // Past the cutoff only "more than the cutoff" matters; keep a little slack
   // so that a distance a hair above the cutoff is still computed exactly.
   const double bound = cutoff_m + 1.0;
-  const double d = std::min(vertices_to_shape(a, b, bound), vertices_to_shape(b, a, bound));
+  // A shape without pieces (a point) is fully measured from the other side:
+  // its distance to a piece already covers that piece's end points.
+  double d = std::numeric_limits<double>::infinity();
+  if (!b.edges().empty() || a.edges().empty()) d = vertices_to_shape(a, b, bound);
+  if (!a.edges().empty()) d = std::min(d, vertices_to_shape(b, a, bound));
   return std::isfinite(d) ? d : std::max(lower, cutoff_m + 1.0);
 }
 
