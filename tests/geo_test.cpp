@@ -259,6 +259,16 @@ TEST(Polygon, ContainedShapesAreAtZero) {
   EXPECT_EQ(dist(point_of(c), polygon_of({big})), 0.0);
 }
 
+// Boundaries that cross with no vertex of either inside the other: a plus sign,
+// here straddling the antimeridian.
+TEST(Polygon, CrossingBoundariesWithNoVertexInsideAreAtZero) {
+  const Geometry across = polygon_of({{{-0.1, 179}, {-0.1, -179}, {0.1, -179}, {0.1, 179}, {-0.1, 179}}});
+  const Geometry up = polygon_of({{{-1, 179.9}, {-1, -179.9}, {1, -179.9}, {1, 179.9}, {-1, 179.9}}});
+  EXPECT_EQ(dist(across, up), 0.0);
+  EXPECT_EQ(dist(up, across), 0.0);
+  EXPECT_EQ(dist(line_of({{0, 178}, {0, -178}}), up), 0.0);
+}
+
 TEST(Validation, RejectsBadRings) {
   EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {1, 1}, {0, 1}, {1, 0}, {0, 0}}})).ok());  // bow tie
   EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {0, 0}, {0, 0}}})).ok());          // degenerate

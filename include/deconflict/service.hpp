@@ -74,7 +74,8 @@ class Service {
 
   /// The conflicts of one stored activity with everything else stored.
   Result<std::vector<Conflict>> conflicts(const std::string& activity_id) const;
-  /// The conflicts of every stored activity, sorted by activity id.
+  /// The conflicts of every stored activity, in the order the activities were
+  /// notified (then by id): the timeline of what the line had to carry.
   std::vector<Conflict> all_conflicts() const;
   /// Checks an activity that is not stored; nothing is written.
   std::vector<Conflict> check(const Volume& activity) const;

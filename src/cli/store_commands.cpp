@@ -197,12 +197,15 @@ int run_conflicts(const ConflictsArgs& a) {
   std::vector<std::vector<std::string>> rows;
   for (const Conflict& c : conflicts) {
     const Volume* other = (*service)->find(c.other_id);
-    rows.push_back({c.activity_id, std::string(rule_name(c.rule)), c.other_id,
+    const Volume* activity = (*service)->find(c.activity_id);
+    const std::string notified = activity && activity->notified ? format_rfc3339(*activity->notified) : "-";
+    rows.push_back({notified, c.activity_id, std::string(rule_name(c.rule)), c.other_id,
                     other && !other->name.empty() ? other->name : "", c.other_party, time_cell(c.start),
                     time_cell(c.end), metres_cell(c.distance.value), metres_cell(c.limit.value)});
   }
   std::cout << format_table(
-      {"activity", "rule", "other", "other name", "party", "from", "until", "distance_m", "limit_m"}, rows);
+      {"notified", "activity", "rule", "other", "other name", "party", "from", "until", "distance_m", "limit_m"},
+      rows);
   std::cout << conflicts.size() << " conflict(s)\n";
   return kOk;
 }

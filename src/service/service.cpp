@@ -145,7 +145,11 @@ std::vector<Conflict> Service::all_conflicts() const {
   std::vector<Conflict> out;
   ListFilter activities;
   activities.type = ObjectType::activity;
-  for (const Volume* v : list(activities)) {
+  std::vector<const Volume*> timeline = list(activities);
+  std::stable_sort(timeline.begin(), timeline.end(), [](const Volume* a, const Volume* b) {
+    return a->notified.value_or(kTimeMin) < b->notified.value_or(kTimeMin);
+  });
+  for (const Volume* v : timeline) {
     auto c = impl_->world.check(*v, impl_->context_for(*v));
     out.insert(out.end(), c.begin(), c.end());
   }
