@@ -49,6 +49,26 @@ TEST(Caps, ContainEveryPointOfTheirPiece) {
   }
 }
 
+// The crossing test relies on pieces of at most 1,000 km staying within 1% of
+// their angle of the great circle through their ends (measured: under 1e-4).
+TEST(Caps, GeodesicsStayNearTheirGreatCircles) {
+  Places places(9);
+  double worst = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const LatLon a = places.any();
+    const LatLon b = ref_direct(a, places.uniform(0, 360), places.uniform(1, geo::kMaxPieceM));
+    const geo::Vec3 n = geo::normalized(geo::cross(geo::direction_of(a), geo::direction_of(b)));
+    const double angle = geo::angle_between(geo::direction_of(a), geo::direction_of(b));
+    const GeographicLib::GeodesicLine line = geod().InverseLine(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg);
+    for (int k = 1; k < 20; ++k) {
+      double lat = 0, lon = 0;
+      line.Position(line.Distance() * k / 20, lat, lon);
+      worst = std::max(worst, std::fabs(std::asin(geo::dot(geo::direction_of({lat, lon}), n))) / angle);
+    }
+  }
+  EXPECT_LT(worst, 1e-4);
+}
+
 TEST(Caps, LowerBoundNeverExceedsTheDistance) {
   Places places(2);
   for (int i = 0; i < 2000; ++i) {

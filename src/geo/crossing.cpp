@@ -37,6 +37,25 @@ bool spherical_estimate(Vec3 a1, Vec3 a2, Vec3 b1, Vec3 b2, Vec3 near, Vec3& out
   return true;
 }
 
+// True when p and q lie on the same side of the plane with unit normal n, each
+// by more than the angle `slack`.
+bool same_side(Vec3 p, Vec3 q, Vec3 n, double slack) {
+  const double s = std::sin(slack), dp = dot(p, n), dq = dot(q, n);
+  return (dp > s && dq > s) || (dp < -s && dq < -s);
+}
+
+// Certainly no crossing: the ends of one piece lie on one side of the other's
+// great circle by more than both geodesics can stray from their great circles
+// (a minor arc of a great circle is no nearer a plane than its nearer end, and
+// a piece of at most 1,000 km strays by less than 1e-4 of its angle, see
+// Caps.GeodesicsStayNearTheirGreatCircles; 1% is allowed here).
+bool clearly_apart(Vec3 a1, Vec3 a2, Vec3 b1, Vec3 b2, double slack) {
+  const Vec3 na = cross(a1, a2), nb = cross(b1, b2);
+  const double la = norm(na), lb = norm(nb);
+  if (la == 0 || lb == 0) return false;
+  return same_side(b1, b2, (1.0 / la) * na, slack) || same_side(a1, a2, (1.0 / lb) * nb, slack);
+}
+
 }  // namespace
 
 bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb) {
@@ -45,6 +64,10 @@ bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& e
   const Vertex& a2 = sa.tail(ea);
   const Vertex& b1 = sb.head(eb);
   const Vertex& b2 = sb.tail(eb);
+  // Each cap's radius exceeds half its piece's angle, so this is 1% of both angles.
+  if (clearly_apart(a1.dir, a2.dir, b1.dir, b2.dir, 0.02 * (ea.cap.radius_rad + eb.cap.radius_rad) + 1e-9)) {
+    return false;
+  }
   // Start from where the great circles meet when that is near both pieces.
   // At shallow angles the geodesics may meet far from there, so otherwise
   // start between the pieces and let the projection find the crossing.

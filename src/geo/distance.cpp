@@ -95,10 +95,17 @@ bool any_part_inside(const Shape& inner, const Shape& outer) {
 }
 
 bool any_edges_cross(const Shape& a, const Shape& b) {
+  if (a.edges().empty() || b.edges().empty()) return false;
+  const CapTrig whole_b(b.cap());
+  std::vector<CapTrig> caps_b;
   for (const Edge& ea : a.edges()) {
-    if (ea.cap.lower_bound_m(b.cap()) > 0) continue;
-    for (const Edge& eb : b.edges()) {
-      if (edges_cross(a, ea, b, eb)) return true;
+    const CapTrig cap_a(ea.cap);
+    if (!cap_a.may_meet(whole_b)) continue;
+    if (caps_b.empty()) {
+      for (const Edge& eb : b.edges()) caps_b.emplace_back(eb.cap);
+    }
+    for (size_t j = 0; j < caps_b.size(); ++j) {
+      if (cap_a.may_meet(caps_b[j]) && edges_cross(a, ea, b, b.edges()[j])) return true;
     }
   }
   return false;

@@ -40,6 +40,21 @@ struct Cap {
   Cap expanded_by(double metres) const { return {center, radius_rad + max_angle_for(metres)}; }
 };
 
+/// A cap with the sines and cosines that make overlap tests trigonometry-free,
+/// for loops over many pairs.
+struct CapTrig {
+  Vec3 center;
+  double radius_rad, cos_r, sin_r;
+  explicit CapTrig(const Cap& c)
+      : center(c.center), radius_rad(c.radius_rad), cos_r(std::cos(c.radius_rad)), sin_r(std::sin(c.radius_rad)) {}
+  /// False only when the caps are certainly apart: angle(centres) > r1 + r2.
+  bool may_meet(const CapTrig& o) const {
+    if (radius_rad + o.radius_rad >= 3.14159265358979) return true;
+    // cos(angle) >= cos(r1 + r2), with a little slack for rounding.
+    return dot(center, o.center) >= cos_r * o.cos_r - sin_r * o.sin_r - 1e-12;
+  }
+};
+
 struct Vertex {
   LatLon pos;
   Vec3 dir;

@@ -139,13 +139,22 @@ std::string index_path(const std::string& base, size_t i) { return base + "[" + 
 
 // A ring must not cross itself: no two non-adjacent pieces may meet, and no
 // vertex may turn straight back (a spike, where adjacent pieces overlap).
+std::vector<CapTrig> caps_of(const Shape& s, const Path& path) {
+  std::vector<CapTrig> caps;
+  caps.reserve(path.edge_count);
+  for (uint32_t i = 0; i < path.edge_count; ++i) caps.emplace_back(s.edges()[path.first_edge + i].cap);
+  return caps;
+}
+
 Status check_simple(const Shape& s, const Path& ring, const std::string& where) {
   const auto& edges = s.edges();
   const uint32_t n = ring.edge_count;
+  const std::vector<CapTrig> caps = caps_of(s, ring);
   for (uint32_t i = 0; i < n; ++i) {
     const Edge& ei = edges[ring.first_edge + i];
     for (uint32_t j = i + 2; j < n; ++j) {
       if (i == 0 && j == n - 1) continue;  // adjacent through the closing vertex
+      if (!caps[i].may_meet(caps[j])) continue;
       const Edge& ej = edges[ring.first_edge + j];
       if (edges_cross(s, ei, s, ej)) {
         return make_error(ErrorCode::invalid_input,
@@ -172,8 +181,10 @@ Status check_simple(const Shape& s, const Path& ring, const std::string& where) 
 }
 
 Status check_rings_apart(const Shape& s, const Path& a, const Path& b, const std::string& where) {
+  const std::vector<CapTrig> caps_a = caps_of(s, a), caps_b = caps_of(s, b);
   for (uint32_t i = 0; i < a.edge_count; ++i) {
     for (uint32_t j = 0; j < b.edge_count; ++j) {
+      if (!caps_a[i].may_meet(caps_b[j])) continue;
       if (edges_cross(s, s.edges()[a.first_edge + i], s, s.edges()[b.first_edge + j])) {
         return make_error(ErrorCode::invalid_input, "rings of the polygon cross each other", where);
       }
