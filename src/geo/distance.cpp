@@ -55,9 +55,12 @@ double spherical_foot(Vec3 p, Vec3 a, Vec3 b) {
 // (theta = ±90°) is exact on the ellipsoid; the iteration converges linearly
 // with a rate of the order of the flattening, so a few steps reach 0.1 mm.
 double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
+  return point_edge_distance_m(p, s, e, inverse(p.pos, s.head(e).pos).distance_m,
+                               inverse(p.pos, s.tail(e).pos).distance_m);
+}
+
+double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e, double d_head, double d_tail) {
   const LatLon a = s.head(e).pos;
-  const double d_head = inverse(p.pos, a).distance_m;
-  const double d_tail = inverse(p.pos, s.tail(e).pos).distance_m;
   double best = std::min(d_head, d_tail);
   if (best == 0 || e.length_m == 0) return best;
 
@@ -111,10 +114,40 @@ bool any_edges_cross(const Shape& a, const Shape& b) {
   return false;
 }
 
+// Distances from one point to the vertices of a shape, each solved once
+// although every vertex ends two pieces.
+class VertexDistances {
+ public:
+  explicit VertexDistances(const Shape& s) : s_(s) {}
+  void reset(const Vertex& p) {
+    p_ = &p;
+    ++generation_;
+  }
+  double to(uint32_t i) {
+    if (stamp_.empty()) {
+      stamp_.assign(s_.vertices().size(), 0);
+      distance_.resize(s_.vertices().size());
+    }
+    if (stamp_[i] != generation_) {
+      stamp_[i] = generation_;
+      distance_[i] = inverse(p_->pos, s_.vertices()[i].pos).distance_m;
+    }
+    return distance_[i];
+  }
+
+ private:
+  const Shape& s_;
+  const Vertex* p_ = nullptr;
+  uint32_t generation_ = 0;
+  std::vector<uint32_t> stamp_;
+  std::vector<double> distance_;
+};
+
 // The least distance from a vertex of `a` to `b` (its pieces, or its only
 // vertex), never looking at pairs that cannot beat `bound`.
 double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
   double best = std::numeric_limits<double>::infinity();
+  VertexDistances ends(b);
   for (const Vertex& v : a.vertices()) {
     const double limit = std::min(best, bound);
     if (b.cap().lower_bound_m(v.dir) > limit) continue;
@@ -122,9 +155,10 @@ double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
       for (const Vertex& w : b.vertices()) best = std::min(best, inverse(v.pos, w.pos).distance_m);
       continue;
     }
+    ends.reset(v);
     for (const Edge& e : b.edges()) {
       if (e.cap.lower_bound_m(v.dir) > std::min(best, bound)) continue;
-      best = std::min(best, point_edge_distance_m(v, b, e));
+      best = std::min(best, point_edge_distance_m(v, b, e, ends.to(e.a), ends.to(e.b)));
       if (best == 0) return 0;
     }
   }

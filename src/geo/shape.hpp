@@ -117,6 +117,8 @@ double distance_m(const Shape& a, const Shape& b, double cutoff_m);
 
 /// Distance from a point to one edge piece of a shape.
 double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e);
+/// The same, given the distances from the point to the piece's two ends.
+double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e, double d_head, double d_tail);
 
 /// True when two edge pieces cross or touch at a point interior to both.
 bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb);
