@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ccache pkg-config git time
   libgeographiclib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libsqlite3-dev libboost-dev
+  libsqlite3-dev libboost-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

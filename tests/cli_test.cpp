@@ -143,12 +143,32 @@ TEST_F(Cli, CheckStatsAreOneJsonLineOnStandardError) {
 }
 
 TEST_F(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "check", "import", "export", "list", "conflicts"}) {
+  for (const char* sub : {"", "check", "import", "export", "list", "conflicts", "party", "party add", "party list",
+                          "party revoke"}) {
     const Outcome r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.status, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
   }
   EXPECT_EQ(run("frobnicate").status, 2);
+}
+
+TEST_F(Cli, PartiesGetATokenOnceAndCanBeRevoked) {
+  const Outcome added = run("party add coalition --name 'US-led coalition' --admin --db " + db());
+  ASSERT_EQ(added.status, 0) << added.err;
+  EXPECT_EQ(added.out.rfind("dcf_", 0), 0u);
+  EXPECT_EQ(added.out.size(), 4 + 43 + 1u);  // the token and a newline, nothing else on stdout
+  EXPECT_EQ(run("party add coalition --db " + db()).status, 3);
+  EXPECT_EQ(run("party add 'Bad Id' --db " + db()).status, 2);
+  ASSERT_EQ(run("party add russia --db " + db()).status, 0);
+  ASSERT_EQ(run("party revoke russia --db " + db()).status, 0);
+  EXPECT_EQ(run("party revoke nobody --db " + db()).status, 2);
+  const auto parties = lines(run("party list --json --db " + db()).out);
+  ASSERT_EQ(parties.size(), 2u);
+  EXPECT_EQ(parties[0]["id"], "coalition");
+  EXPECT_EQ(parties[0]["name"], "US-led coalition");
+  EXPECT_EQ(parties[0]["admin"], true);
+  EXPECT_TRUE(parties[0]["revoked"].is_null());
+  EXPECT_TRUE(parties[1]["revoked"].is_string());
 }
 
 TEST_F(Cli, ImportListExportAndConflictsOnTheStore) {

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
@@ -139,6 +141,55 @@ TEST_F(StoreTest, TheSchemaIsVersionedAndANewerOneIsRefused) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::store_error);
   EXPECT_NE(s.error().message.find("newer than this build"), std::string::npos);
+}
+
+TEST_F(StoreTest, PartiesHoldTokensThatOnlyTheirHashesRemember) {
+  std::string coalition, russia;
+  {
+    auto service = open();
+    coalition = *service->add_party("coalition", "US-led coalition", true);
+    russia = *service->add_party("russia", "", false);
+    EXPECT_EQ(service->add_party("russia", "", false).error().code, ErrorCode::already_exists);
+    EXPECT_EQ(service->add_party("Not A Slug", "", false).error().code, ErrorCode::usage);
+  }
+  EXPECT_EQ(coalition.rfind("dcf_", 0), 0u);
+  EXPECT_NE(coalition, russia);
+  auto service = open();
+  auto who = service->authenticate(coalition);
+  ASSERT_TRUE(who.ok());
+  EXPECT_EQ(who->id, "coalition");
+  EXPECT_TRUE(who->admin);
+  EXPECT_EQ(service->authenticate(russia)->name, "russia");
+  EXPECT_FALSE(service->authenticate(russia + "x").ok());
+  EXPECT_FALSE(service->authenticate("").ok());
+  ASSERT_TRUE(service->revoke_party("russia").ok());
+  EXPECT_FALSE(service->authenticate(russia).ok());
+  EXPECT_EQ(service->revoke_party("nobody").error().code, ErrorCode::not_found);
+  service.reset();
+  EXPECT_FALSE(open()->authenticate(russia).ok());
+  // The tokens themselves are nowhere in the store's files.
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find(coalition.substr(4)), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(StoreTest, AStoreAtAnOlderSchemaIsMigrated) {
+  // Schema version 1, as the first release wrote it, with one object.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options_.db_path.c_str(), &db), SQLITE_OK);
+  const std::string feature = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
+                              R"("properties":{"id":"camp","type":"site","party":"un","radius_m":500}})";
+  const std::string sql = "CREATE TABLE objects (id TEXT PRIMARY KEY, type TEXT NOT NULL, party TEXT NOT NULL, "
+                          "version INTEGER NOT NULL, feature TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
+                          "INSERT INTO objects VALUES ('camp', 'site', 'un', 1, '" + feature + "', 0);"
+                          "PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto service = open();
+  EXPECT_NE(service->find("camp"), nullptr);
+  EXPECT_TRUE(service->add_party("un", "United Nations", false).ok());
 }
 
 TEST_F(StoreTest, ACorruptFileIsAnErrorNotACrash) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "deconflict/conflict.hpp"
+#include "deconflict/party.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
 
@@ -79,6 +80,16 @@ class Service {
   std::vector<Conflict> all_conflicts() const;
   /// Checks an activity that is not stored; nothing is written.
   std::vector<Conflict> check(const Volume& activity) const;
+
+  /// Registers a party and returns its bearer token. The token is shown only
+  /// here: the store keeps its hash.
+  Result<std::string> add_party(const std::string& id, const std::string& name, bool admin);
+  /// Revokes a party's token; its objects stay.
+  Status revoke_party(const std::string& id);
+  /// Every party, sorted by id.
+  std::vector<Party> parties() const;
+  /// The active party that holds this token, or not_found.
+  Result<Party> authenticate(std::string_view token) const;
 
   size_t size() const;
   TimePoint now() const;

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "deconflict/service.hpp"
 #include "deconflict/status.hpp"
 
 namespace deconflict::cli {
@@ -23,6 +24,14 @@ enum Exit : int {
 /// Prints the error on standard error and returns the exit status for its code.
 int fail(const Error& e);
 
+/// The options every command on the store takes.
+struct StoreArgs {
+  std::string db = "deconflict.db";
+  std::string now;
+};
+void add_store_options(CLI::App& app, StoreArgs& args);
+Result<std::unique_ptr<Service>> open_service(const StoreArgs& args);
+
 /// A subcommand registers its options and returns the function that runs it.
 using Runner = std::function<int()>;
 Runner add_check(CLI::App& app);
@@ -30,6 +39,7 @@ Runner add_import(CLI::App& app);
 Runner add_export(CLI::App& app);
 Runner add_list(CLI::App& app);
 Runner add_conflicts(CLI::App& app);
+Runner add_party(CLI::App& app);
 
 /// Prints rows under headers, in columns padded to the widest cell.
 std::string format_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows);

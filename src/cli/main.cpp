@@ -12,6 +12,7 @@ int fail(const Error& e) {
     case ErrorCode::invalid_input:
     case ErrorCode::already_exists:
       return kInvalidInput;
+    case ErrorCode::forbidden:
     case ErrorCode::usage:
     case ErrorCode::not_found:
       return kUsage;
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   add("export", "Write stored objects as a GeoJSON FeatureCollection", add_export);
   add("list", "List stored objects", add_list);
   add("conflicts", "Show the conflicts of stored activities", add_conflicts);
+  add("party", "Manage parties and their credentials", add_party);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

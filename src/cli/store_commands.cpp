@@ -12,12 +12,6 @@
 #include "format/feature_writer.hpp"
 
 namespace deconflict::cli {
-namespace {
-
-struct StoreArgs {
-  std::string db = "deconflict.db";
-  std::string now;
-};
 
 void add_store_options(CLI::App& app, StoreArgs& args) {
   app.add_option("--db", args.db, "The embedded store (an SQLite file)")->capture_default_str();
@@ -34,6 +28,8 @@ Result<std::unique_ptr<Service>> open_service(const StoreArgs& args) {
   }
   return Service::open(options);
 }
+
+namespace {
 
 struct FilterArgs {
   std::string type, party, bbox, start, end;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "deconflict/party.hpp"
 #include "deconflict/time.hpp"
 #include "geo/shape.hpp"
 
@@ -24,18 +25,6 @@ std::string describe_number(double v) {
 }
 
 std::string json_type(const json& j) { return j.type_name(); }
-
-bool is_slug(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  if (!std::islower(static_cast<unsigned char>(s[0])) && !std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  for (char c : s) {
-    if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) && c != '-' &&
-        c != '_') {
-      return false;
-    }
-  }
-  return true;
-}
 
 Result<double> finite_number(const json& j, const std::string& field) {
   if (!j.is_number()) return invalid(field, "expected a number, got " + json_type(j));
@@ -151,7 +140,7 @@ Result<std::vector<std::string>> read_party_list(const json& j, const std::strin
   if (!j.is_array()) return invalid(field, "expected an array of party ids, got " + json_type(j));
   std::vector<std::string> out;
   for (size_t i = 0; i < j.size(); ++i) {
-    if (!j[i].is_string() || !is_slug(j[i].get<std::string>())) {
+    if (!j[i].is_string() || !is_party_id(j[i].get<std::string>())) {
       return invalid(at(field, i), "expected a party id (a lowercase slug)");
     }
     out.push_back(j[i].get<std::string>());
@@ -214,7 +203,7 @@ Status read_identity(const json& feature, const json& props, Volume& v) {
   v.type = *t;
   auto party = read_string(props, "party", true);
   if (!party) return party.error();
-  if (!is_slug(*party)) return invalid("properties.party", "'" + *party + "' is not a party id (a lowercase slug)");
+  if (!is_party_id(*party)) return invalid("properties.party", "'" + *party + "' is not a party id (a lowercase slug)");
   v.party = *party;
   return {};
 }

@@ -1,6 +1,7 @@
 #include "deconflict/service.hpp"
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <unordered_set>
 
@@ -9,6 +10,7 @@
 #include "format/feature_writer.hpp"
 #include "geo/bbox.hpp"
 #include "geo/shape.hpp"
+#include "service/credentials.hpp"
 #include "store/store.hpp"
 
 namespace deconflict {
@@ -53,6 +55,8 @@ struct Service::Impl {
   std::unique_ptr<store::Store> store;
   engine::World world;
   std::mt19937_64 rng{std::random_device{}()};
+  std::map<std::string, store::StoredParty> parties;  // by id
+  std::unordered_map<std::string, std::string> party_by_hash;
 
   TimePoint now() const {
     if (options.clock) return options.clock();
@@ -72,8 +76,18 @@ struct Service::Impl {
       volumes.push_back(std::move(*v));
     }
     world.assign(std::move(volumes));
+    auto stored_parties = store->load_parties();
+    if (!stored_parties) return stored_parties.error();
+    for (store::StoredParty& p : *stored_parties) remember(std::move(p));
     return {};
   }
+
+  void remember(store::StoredParty p) {
+    party_by_hash[p.token_hash] = p.id;
+    parties[p.id] = std::move(p);
+  }
+
+  static Party to_party(const store::StoredParty& p) { return {p.id, p.name, p.admin, p.created, p.revoked}; }
 
   engine::CheckContext context_for(const Volume& activity) const {
     return {activity.notified.value_or(now())};
@@ -158,6 +172,49 @@ std::vector<Conflict> Service::all_conflicts() const {
 
 std::vector<Conflict> Service::check(const Volume& activity) const {
   return impl_->world.check(activity, impl_->context_for(activity));
+}
+
+Result<std::string> Service::add_party(const std::string& id, const std::string& name, bool admin) {
+  if (!is_party_id(id)) {
+    return make_error(ErrorCode::usage, "'" + id + "' is not a party id (a lowercase slug of 1 to 64 characters)", "id");
+  }
+  if (impl_->parties.count(id)) return make_error(ErrorCode::already_exists, "the party already exists", id);
+  const std::string token = credentials::make_token();
+  store::StoredParty party{id, name.empty() ? id : name, admin, credentials::hash_token(token), impl_->now(), {}};
+  store::WriteBatch batch;
+  batch.parties.push_back(party);
+  if (Status st = impl_->store->write(batch); !st) return st.error();
+  impl_->remember(std::move(party));
+  return token;
+}
+
+Status Service::revoke_party(const std::string& id) {
+  const auto it = impl_->parties.find(id);
+  if (it == impl_->parties.end()) return make_error(ErrorCode::not_found, "no such party", id);
+  if (it->second.revoked) return {};
+  store::StoredParty revoked = it->second;
+  revoked.revoked = impl_->now();
+  store::WriteBatch batch;
+  batch.parties.push_back(revoked);
+  if (Status st = impl_->store->write(batch); !st) return st;
+  impl_->remember(std::move(revoked));
+  return {};
+}
+
+std::vector<Party> Service::parties() const {
+  std::vector<Party> out;
+  for (const auto& [id, p] : impl_->parties) out.push_back(Impl::to_party(p));
+  return out;
+}
+
+Result<Party> Service::authenticate(std::string_view token) const {
+  const std::string hash = credentials::hash_token(token);
+  const auto it = impl_->party_by_hash.find(hash);
+  const Error unknown = make_error(ErrorCode::not_found, "unknown or revoked token");
+  if (it == impl_->party_by_hash.end()) return unknown;
+  const store::StoredParty& party = impl_->parties.at(it->second);
+  if (!credentials::same_hash(party.token_hash, hash) || party.revoked) return unknown;
+  return Impl::to_party(party);
 }
 
 size_t Service::size() const { return impl_->world.size(); }

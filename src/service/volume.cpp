@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "deconflict/party.hpp"
 #include "geo/shape.hpp"
 
 namespace deconflict {
@@ -37,6 +38,15 @@ std::optional<ActivityKind> parse_activity_kind(std::string_view s) {
     if (kKindNames[i] == s) return static_cast<ActivityKind>(i);
   }
   return std::nullopt;
+}
+
+bool is_party_id(std::string_view s) {
+  const auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (s.empty() || s.size() > 64 || !lower_or_digit(s[0])) return false;
+  for (char c : s) {
+    if (!lower_or_digit(c) && c != '-' && c != '_') return false;
+  }
+  return true;
 }
 
 std::string_view code_name(ErrorCode code) {

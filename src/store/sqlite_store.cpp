@@ -16,7 +16,7 @@ namespace deconflict::store {
 namespace {
 
 // Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 1> kMigrations{
+constexpr std::array<const char*, 2> kMigrations{
     R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -27,6 +27,16 @@ CREATE TABLE objects (
   updated_ms INTEGER NOT NULL
 );
 CREATE INDEX objects_by_party ON objects (party, type);
+)sql",
+    R"sql(
+CREATE TABLE parties (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  admin      INTEGER NOT NULL CHECK (admin IN (0, 1)),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER
+);
 )sql",
 };
 
@@ -94,6 +104,27 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<StoredParty>> load_parties() override {
+    Statement q(db_, "SELECT id, name, admin, token_hash, created_ms, revoked_ms FROM parties ORDER BY id");
+    if (!q) return store_error(db_, "cannot read parties");
+    std::vector<StoredParty> out;
+    int rc = 0;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      StoredParty p;
+      p.id = text(q, 0);
+      p.name = text(q, 1);
+      p.admin = sqlite3_column_int(q.get(), 2) != 0;
+      p.token_hash = text(q, 3);
+      p.created = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 4)));
+      if (sqlite3_column_type(q.get(), 5) != SQLITE_NULL) {
+        p.revoked = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 5)));
+      }
+      out.push_back(std::move(p));
+    }
+    if (rc != SQLITE_DONE) return store_error(db_, "cannot read parties");
+    return out;
+  }
+
   Status write(const WriteBatch& batch) override {
     if (Status st = exec("BEGIN IMMEDIATE;"); !st) return st;
     Status st = write_rows(batch);
@@ -125,10 +156,34 @@ class SqliteStore final : public Store {
       sqlite3_bind_int64(upsert.get(), 6, o.updated.time_since_epoch().count());
       if (sqlite3_step(upsert.get()) != SQLITE_DONE) return store_error(db_, "cannot store '" + o.id + "'");
     }
+    if (Status st = write_parties(batch.parties); !st) return st;
     for (const std::string& id : batch.deletes) {
       sqlite3_reset(remove.get());
       sqlite3_bind_text(remove.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
       if (sqlite3_step(remove.get()) != SQLITE_DONE) return store_error(db_, "cannot delete '" + id + "'");
+    }
+    return {};
+  }
+
+  Status write_parties(const std::vector<StoredParty>& parties) {
+    if (parties.empty()) return {};
+    Statement put(db_,
+                  "INSERT OR REPLACE INTO parties (id, name, admin, token_hash, created_ms, revoked_ms) "
+                  "VALUES (?, ?, ?, ?, ?, ?)");
+    if (!put) return store_error(db_, "cannot prepare a write");
+    for (const StoredParty& p : parties) {
+      sqlite3_reset(put.get());
+      sqlite3_bind_text(put.get(), 1, p.id.data(), static_cast<int>(p.id.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(put.get(), 2, p.name.data(), static_cast<int>(p.name.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int(put.get(), 3, p.admin ? 1 : 0);
+      sqlite3_bind_text(put.get(), 4, p.token_hash.data(), static_cast<int>(p.token_hash.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int64(put.get(), 5, p.created.time_since_epoch().count());
+      if (p.revoked) {
+        sqlite3_bind_int64(put.get(), 6, p.revoked->time_since_epoch().count());
+      } else {
+        sqlite3_bind_null(put.get(), 6);
+      }
+      if (sqlite3_step(put.get()) != SQLITE_DONE) return store_error(db_, "cannot store party '" + p.id + "'");
     }
     return {};
   }

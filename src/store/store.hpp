@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,20 @@ struct StoredObject {
   TimePoint updated;
 };
 
+struct StoredParty {
+  std::string id;
+  std::string name;
+  bool admin = false;
+  std::string token_hash;  // hex SHA-256 of the bearer token; the token itself is never stored
+  TimePoint created;
+  std::optional<TimePoint> revoked;
+};
+
 /// Everything one change writes; applied in a single transaction or not at all.
 struct WriteBatch {
   std::vector<StoredObject> upserts;
   std::vector<std::string> deletes;
+  std::vector<StoredParty> parties;  // inserted or replaced
 };
 
 class Store {
@@ -36,6 +47,7 @@ class Store {
   /// The schema version the store is at after its migrations ran.
   virtual int schema_version() const = 0;
   virtual Result<std::vector<StoredObject>> load_objects() = 0;
+  virtual Result<std::vector<StoredParty>> load_parties() = 0;
   virtual Status write(const WriteBatch& batch) = 0;
 };
 
