@@ -28,6 +28,8 @@ enum class ErrorCode {
   store_error,       // the store failed (I/O, corruption, schema)
   io_error,          // a file could not be read or written
   usage,             // the command or request was malformed
+  unauthorized,      // no valid credentials were given
+  too_large,         // the request exceeds a configured limit
 };
 
 std::string_view code_name(ErrorCode code);

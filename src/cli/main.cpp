@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   add("list", "List stored objects", add_list);
   add("conflicts", "Show the conflicts of stored activities", add_conflicts);
   add("party", "Manage parties and their credentials", add_party);
+  add("serve", "Serve the HTTP/JSON API", add_serve);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

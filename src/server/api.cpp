@@ -1,0 +1,229 @@
+#include "server/api.hpp"
+
+#include <charconv>
+#include <map>
+#include <sstream>
+
+#include "deconflict/time.hpp"
+#include "format/feature_reader.hpp"
+#include "format/feature_writer.hpp"
+
+namespace deconflict::server {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+http::status status_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_input:
+    case ErrorCode::usage: return http::status::bad_request;
+    case ErrorCode::not_found: return http::status::not_found;
+    case ErrorCode::forbidden: return http::status::forbidden;
+    case ErrorCode::version_conflict:
+    case ErrorCode::already_exists: return http::status::conflict;
+    case ErrorCode::unauthorized: return http::status::unauthorized;
+    case ErrorCode::too_large: return http::status::payload_too_large;
+    default: return http::status::internal_server_error;
+  }
+}
+
+Response json_response(http::status status, const json& body, unsigned version, bool keep_alive) {
+  Response r{status, version};
+  r.set(http::field::content_type, "application/json");
+  r.set(http::field::cache_control, "no-store");
+  r.keep_alive(keep_alive);
+  r.body() = body.dump();
+  r.prepare_payload();
+  return r;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      if (std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ec == std::errc{}) {
+        out += static_cast<char>(v);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
+struct Target {
+  std::vector<std::string> segments;           // "/v1/zones/z1" -> {"v1", "zones", "z1"}
+  std::map<std::string, std::string> query;
+};
+
+Target parse_target(std::string_view target) {
+  Target t;
+  const size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) t.segments.push_back(percent_decode(path.substr(start, end - start)));
+    start = end + 1;
+  }
+  if (q == std::string_view::npos) return t;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    t.query[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+  }
+  return t;
+}
+
+std::optional<ObjectType> collection_type(const std::string& name) {
+  if (name == "zones") return ObjectType::zone;
+  if (name == "sites") return ObjectType::site;
+  if (name == "activities") return ObjectType::activity;
+  return std::nullopt;
+}
+
+// What a party may see (DESIGN §6): its own objects, every zone, the sites
+// shared with it. Activities of others become visible through notices (the line).
+bool visible_to(const Volume& v, const Party& caller) {
+  if (v.party == caller.id || v.type == ObjectType::zone) return true;
+  if (v.type == ObjectType::site) {
+    return v.share.empty() || std::find(v.share.begin(), v.share.end(), caller.id) != v.share.end();
+  }
+  return false;
+}
+
+Result<ListFilter> filter_from(const Target& t, ObjectType type) {
+  ListFilter f;
+  f.type = type;
+  if (auto it = t.query.find("party"); it != t.query.end()) f.party = it->second;
+  if (auto it = t.query.find("bbox"); it != t.query.end()) {
+    BoundingBox b;
+    char c1 = 0, c2 = 0, c3 = 0;
+    std::istringstream in(it->second);
+    if (!(in >> b.west_deg >> c1 >> b.south_deg >> c2 >> b.east_deg >> c3 >> b.north_deg) || c1 != ',' ||
+        c2 != ',' || c3 != ',' || !in.eof()) {
+      return make_error(ErrorCode::usage, "expected west,south,east,north in degrees", "bbox");
+    }
+    if (Status st = b.validate(); !st) return st.error();
+    f.bbox = b;
+  }
+  for (const char* key : {"start", "end"}) {
+    auto it = t.query.find(key);
+    if (it == t.query.end()) continue;
+    auto time = parse_rfc3339(it->second);
+    if (!time) return make_error(ErrorCode::usage, time.error().message, key);
+    (std::string_view(key) == "start" ? f.start : f.end) = *time;
+  }
+  return f;
+}
+
+// Reads the body as one Feature of the given type belonging to the caller.
+Result<Volume> feature_from(const Request& req, ObjectType type, const Party& caller) {
+  auto body = nlohmann::json::parse(req.body(), nullptr, false);
+  if (body.is_discarded()) return make_error(ErrorCode::invalid_input, "the body is not valid JSON");
+  if (body.is_object() && body["properties"].is_object()) {
+    auto& props = body["properties"];
+    if (!props.contains("party")) props["party"] = caller.id;
+    if (!props.contains("type")) props["type"] = std::string(type_name(type));
+  }
+  auto v = format::read_feature(body);
+  if (!v) return v.error();
+  if (v->type != type) {
+    return make_error(ErrorCode::invalid_input, "expected a " + std::string(type_name(type)), "properties.type");
+  }
+  if (v->party != caller.id) {
+    return make_error(ErrorCode::forbidden, "a party may only declare its own objects", "properties.party");
+  }
+  return v;
+}
+
+json conflicts_json(const std::vector<Conflict>& conflicts) {
+  json out = json::array();
+  for (const Conflict& c : conflicts) out.push_back(format::to_json(c));
+  return out;
+}
+
+}  // namespace
+
+Response error_response(const Error& e, unsigned version, bool keep_alive) {
+  json body = {{"error", {{"code", code_name(e.code)}, {"message", e.message}}}};
+  if (!e.field.empty()) body["error"]["field"] = e.field;
+  Response r = json_response(status_of(e.code), body, version, keep_alive);
+  if (e.code == ErrorCode::unauthorized) r.set(http::field::www_authenticate, "Bearer");
+  return r;
+}
+
+Response Api::handle(const Request& req, std::string& party) {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
+  const auto ok = [&](http::status s, const json& body) { return json_response(s, body, version, keep_alive); };
+  const Target t = parse_target(std::string_view(req.target().data(), req.target().size()));
+  const auto& seg = t.segments;
+  if (seg.empty() || seg[0] != "v1") return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+
+  if (seg.size() == 2 && seg[1] == "health" && req.method() == http::verb::get) {
+    return ok(http::status::ok, {{"status", "ok"}, {"objects", service_.size()}});
+  }
+
+  // Everything else needs a bearer token.
+  const auto header = req[http::field::authorization];
+  const std::string_view auth(header.data(), header.size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer) {
+    return fail(make_error(ErrorCode::unauthorized, "missing bearer token"));
+  }
+  auto caller = service_.authenticate(auth.substr(kBearer.size()));
+  if (!caller) return fail(make_error(ErrorCode::unauthorized, "unknown or revoked token"));
+  party = caller->id;
+  if (req.body().size() > limits_.max_body_bytes) {
+    return fail(make_error(ErrorCode::too_large, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
+  }
+
+  if (seg.size() == 2 && seg[1] == "check" && req.method() == http::verb::post) {
+    auto activity = feature_from(req, ObjectType::activity, *caller);
+    if (!activity) return fail(activity.error());
+    return ok(http::status::ok, {{"conflicts", conflicts_json(service_.check(*activity))}});
+  }
+
+  const auto type = seg.size() >= 2 ? collection_type(seg[1]) : std::nullopt;
+  if (!type) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+
+  if (seg.size() == 2 && req.method() == http::verb::get) {
+    auto filter = filter_from(t, *type);
+    if (!filter) return fail(filter.error());
+    json features = json::array();
+    for (const Volume* v : service_.list(*filter)) {
+      if (visible_to(*v, *caller)) features.push_back(format::to_feature(*v));
+    }
+    return ok(http::status::ok, {{"type", "FeatureCollection"}, {"features", std::move(features)}});
+  }
+
+  if (seg.size() == 3 && req.method() == http::verb::get) {
+    const Volume* v = service_.find(seg[2]);
+    if (!v || v->type != *type || !visible_to(*v, *caller)) return fail(make_error(ErrorCode::not_found, "no such object", "id"));
+    return ok(http::status::ok, format::to_feature(*v));
+  }
+
+  if (seg.size() == 2 && req.method() == http::verb::post && *type != ObjectType::activity) {
+    auto v = feature_from(req, *type, *caller);
+    if (!v) return fail(v.error());
+    std::vector<Volume> one;
+    one.push_back(std::move(*v));
+    auto stored = service_.import(std::move(one), ImportMode::create);
+    if (!stored) return fail(stored.error());
+    const Volume* created = service_.find(stored->created.front());
+    return ok(http::status::created,
+              {{"feature", format::to_feature(*created)}, {"conflicts", json::array()}, {"notices", json::array()}});
+  }
+
+  return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+}
+
+}  // namespace deconflict::server

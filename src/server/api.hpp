@@ -1,0 +1,37 @@
+// The HTTP/JSON API (docs/http-api.md): requests in, responses out. It only
+// translates between HTTP and the Service; every rule lives in the library.
+//
+// Not thread-safe: the server calls it from one thread.
+#pragma once
+
+#include <boost/beast/http.hpp>
+
+#include "deconflict/service.hpp"
+
+namespace deconflict::server {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+struct ApiLimits {
+  size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
+};
+
+class Api {
+ public:
+  Api(Service& service, ApiLimits limits) : service_(service), limits_(limits) {}
+
+  /// Answers one request. `party` is set to the authenticated caller, if any,
+  /// for the access log.
+  Response handle(const Request& request, std::string& party);
+
+ private:
+  Service& service_;
+  ApiLimits limits_;
+};
+
+/// The JSON error body and status line for an error.
+Response error_response(const Error& e, unsigned version, bool keep_alive);
+
+}  // namespace deconflict::server

@@ -1,0 +1,28 @@
+// `deconflict serve`: HTTP/1.1 with keep-alive over Boost.Beast.
+//
+// One thread runs every connection (asynchronously) and every call into the
+// Service, which is therefore never used concurrently. SIGINT and SIGTERM stop
+// the server between two requests; every change that was answered had been
+// committed before its answer was sent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "deconflict/service.hpp"
+#include "server/api.hpp"
+
+namespace deconflict::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port; the one bound is printed
+  ApiLimits limits;
+  int idle_timeout_s = 30;  // a connection silent this long is closed
+};
+
+/// Serves until SIGINT or SIGTERM. Prints "listening on http://HOST:PORT" on
+/// standard error once bound. Returns a process exit status.
+int serve(Service& service, const ServerOptions& options);
+
+}  // namespace deconflict::server

@@ -1,0 +1,270 @@
+// The real `deconflict serve` binary on a free loopback port with a temporary
+// store, driven over HTTP.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using json = nlohmann::json;
+
+const std::string kBin = DECONFLICT_BIN;
+
+struct Reply {
+  unsigned status = 0;
+  json body;
+  http::response<http::string_body> raw;
+};
+
+// One keep-alive connection to the server.
+class Client {
+ public:
+  explicit Client(uint16_t port) : stream_(ioc_) { stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
+
+  Reply send(http::verb verb, const std::string& target, const std::string& token = "", const std::string& body = "") {
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = body;
+    }
+    req.prepare_payload();
+    http::write(stream_, req);
+    Reply r;
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    http::read(stream_, buffer, parser);
+    r.raw = parser.release();
+    r.status = r.raw.result_int();
+    r.body = json::parse(r.raw.body(), nullptr, false);
+    return r;
+  }
+
+ private:
+  asio::io_context ioc_;
+  beast::tcp_stream stream_;
+};
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  ::pclose(p);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+class Server : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("deconflict-server-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    db_ = (dir_ / "test.db").string();
+    for (const char* p : {"coalition", "russia", "un"}) tokens_[p] = run(kBin + " party add " + p + " --db " + db_ + " 2>/dev/null");
+    start();
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  void start() {
+    int err[2];
+    ASSERT_EQ(::pipe(err), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(err[1], 2);
+      ::close(err[0]);
+      ::execl(kBin.c_str(), kBin.c_str(), "serve", "--db", db_.c_str(), "--listen", "127.0.0.1:0", "--max-body-bytes",
+              "100000", nullptr);
+      ::_exit(127);
+    }
+    ::close(err[1]);
+    log_ = ::fdopen(err[0], "r");
+    char line[512];
+    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+    while (std::fgets(line, sizeof line, log_)) {
+      std::cmatch m;
+      if (std::regex_search(line, m, listening)) {
+        port_ = static_cast<uint16_t>(std::stoi(m[1]));
+        return;
+      }
+    }
+    FAIL() << "the server did not start";
+  }
+
+  // Stops the server with SIGTERM and returns its exit status.
+  int stop() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string token(const char* party) { return tokens_[party]; }
+
+  static std::string zone(const std::string& id, const std::string& extra = "") {
+    return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.61778,33.50583]},"properties":{"id":")" +
+           id + R"(","kind":"deconfliction","radius_m":55000,"notice_h":72)" + extra + "}}";
+  }
+  static std::string site(const std::string& id, const std::string& share) {
+    return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"id":")" + id +
+           R"(","kind":"camp","radius_m":500,"share":)" + share + "}}";
+  }
+  static std::string strike() {
+    return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"kind":"strike",)"
+           R"("radius_m":500,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z","notified":"2018-09-06T06:00:00Z"}})";
+  }
+
+  std::filesystem::path dir_;
+  std::string db_;
+  std::map<std::string, std::string> tokens_;
+  pid_t pid_ = -1;
+  FILE* log_ = nullptr;
+  uint16_t port_ = 0;
+};
+
+TEST_F(Server, HealthNeedsNoTokenAndEverythingElseDoes) {
+  Client c(port_);
+  auto health = c.send(http::verb::get, "/v1/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body["status"], "ok");
+  auto missing = c.send(http::verb::get, "/v1/zones");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(missing.body["error"]["code"], "unauthorized");
+  EXPECT_EQ(missing.raw[http::field::www_authenticate], "Bearer");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", "dcf_not-a-token").status, 401);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("coalition")).status, 200);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/nothing", token("coalition")).status, 404);
+}
+
+TEST_F(Server, ARevokedTokenIsRefused) {
+  ASSERT_EQ(stop(), 0);
+  run(kBin + " party revoke russia --db " + db_ + " 2>/dev/null");
+  start();
+  Client c(port_);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("russia")).status, 401);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("un")).status, 200);
+}
+
+TEST_F(Server, ZonesAndSitesAreDeclaredByTheirOwnParty) {
+  Client c(port_);
+  auto created = c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf"));
+  ASSERT_EQ(created.status, 201) << created.raw.body();
+  EXPECT_EQ(created.body["feature"]["properties"]["party"], "coalition");
+  EXPECT_EQ(created.body["feature"]["properties"]["version"], 1);
+  EXPECT_TRUE(created.body["conflicts"].is_array());
+  EXPECT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 409);
+  auto foreign = c.send(http::verb::post, "/v1/zones", token("russia"), zone("z2", R"(,"party":"coalition")"));
+  EXPECT_EQ(foreign.status, 403);
+  EXPECT_EQ(foreign.body["error"]["field"], "properties.party");
+  auto bad = c.send(http::verb::post, "/v1/zones", token("russia"), R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,95]},"properties":{"kind":"restricted","radius_m":1}})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["error"]["code"], "invalid_input");
+  EXPECT_EQ(bad.body["error"]["field"], "geometry.coordinates");
+  EXPECT_EQ(c.send(http::verb::post, "/v1/zones", token("russia"), "{not json").status, 400);
+  // What was stored survives a restart.
+  ASSERT_EQ(stop(), 0);
+  start();
+  Client again(port_);
+  auto one = again.send(http::verb::get, "/v1/zones/zone-at-tanf", token("russia"));
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(one.body["properties"]["radius_m"], 55000.0);
+}
+
+TEST_F(Server, SitesAreSeenOnlyByThoseTheyAreSharedWith) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("camp", R"("all")")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("clinic", R"(["coalition"])")).status, 201);
+  const auto ids = [&](const char* party) {
+    std::set<std::string> out;
+    const Reply r = c.send(http::verb::get, "/v1/sites", token(party));
+    for (const auto& f : r.body["features"]) out.insert(f["id"].get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(ids("un"), (std::set<std::string>{"camp", "clinic"}));
+  EXPECT_EQ(ids("coalition"), (std::set<std::string>{"camp", "clinic"}));
+  EXPECT_EQ(ids("russia"), (std::set<std::string>{"camp"}));
+  // Not shared: the same answer as for an object that does not exist.
+  auto hidden = c.send(http::verb::get, "/v1/sites/clinic", token("russia"));
+  auto absent = c.send(http::verb::get, "/v1/sites/no-such-site", token("russia"));
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(hidden.raw.body(), absent.raw.body());
+}
+
+TEST_F(Server, ListsFilterByBoxTimeAndParty) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  const auto count = [&](const std::string& query) {
+    auto r = c.send(http::verb::get, "/v1/zones" + query, token("russia"));
+    EXPECT_EQ(r.status, 200) << query;
+    return r.body["features"].size();
+  };
+  EXPECT_EQ(count("?bbox=38,33,39,34"), 1u);
+  EXPECT_EQ(count("?bbox=0,0,1,1"), 0u);
+  EXPECT_EQ(count("?party=russia"), 0u);
+  EXPECT_EQ(count("?start=2018-09-01T00:00:00Z&end=2018-09-14T00:00:00Z"), 1u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones?bbox=1,2", token("russia")).status, 400);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones?start=yesterday", token("russia")).status, 400);
+}
+
+TEST_F(Server, CheckStoresNothing) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  auto r = c.send(http::verb::post, "/v1/check", token("russia"), strike());
+  ASSERT_EQ(r.status, 200) << r.raw.body();
+  ASSERT_EQ(r.body["conflicts"].size(), 2u);
+  EXPECT_EQ(r.body["conflicts"][0]["rule"], "zone-entry");
+  EXPECT_EQ(r.body["conflicts"][1]["rule"], "short-notice");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/health").body["objects"], 1);
+}
+
+TEST_F(Server, OversizedBodiesAre413) {
+  Client c(port_);
+  const std::string big = R"({"type":"Feature","geometry":null,"properties":{"description":")" + std::string(200'000, 'x') + "\"}}";
+  auto r = c.send(http::verb::post, "/v1/zones", token("coalition"), big);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.body["error"]["code"], "too_large");
+  Client other(port_);  // the server keeps serving
+  EXPECT_EQ(other.send(http::verb::get, "/v1/health").status, 200);
+}
+
+TEST_F(Server, KeepAliveServesManyRequestsOnOneConnectionAndSigtermExitsCleanly) {
+  Client c(port_);
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(c.send(http::verb::get, "/v1/health").status, 200);
+  EXPECT_EQ(stop(), 0);
+  // The access log has one line per request and no token.
+  std::string log;
+  char line[512];
+  while (std::fgets(line, sizeof line, log_)) log += line;
+  size_t lines = 0;
+  for (size_t p = log.find("GET /v1/health 200"); p != std::string::npos; p = log.find("GET /v1/health 200", p + 1)) ++lines;
+  EXPECT_EQ(lines, 50u);
+  EXPECT_EQ(log.find(token("coalition")), std::string::npos);
+}
+
+}  // namespace
