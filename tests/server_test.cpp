@@ -267,4 +267,78 @@ TEST_F(Server, KeepAliveServesManyRequestsOnOneConnectionAndSigtermExitsCleanly)
   EXPECT_EQ(log.find(token("coalition")), std::string::npos);
 }
 
+// The At Tanf line through the API: Russia notifies its entry; the coalition
+// receives the notice and objects, "remain clear"; the coalition notifies its
+// live-fire exercise; Russia and the UN acknowledge it.
+TEST_F(Server, TheAtTanfLine) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("site-rukban", R"("all")")).status, 201);
+  const std::string entry =
+      R"({"type":"Feature","geometry":{"type":"LineString","coordinates":[[38.05,33.85],[38.42,33.60],[38.52,33.56]]},)"
+      R"("properties":{"id":"act-russia-entry","kind":"movement","buffer_m":3000,)"
+      R"("start":"2018-09-02T00:00:00Z","end":"2018-09-14T00:00:00Z"}})";
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), entry);
+  ASSERT_EQ(sent.status, 201) << sent.raw.body();
+  EXPECT_EQ(sent.body["feature"]["properties"]["state"], "notified");
+  ASSERT_EQ(sent.body["notices"].size(), 1u);
+  EXPECT_EQ(sent.body["notices"][0]["party"], "coalition");
+  EXPECT_EQ(sent.body["notices"][0]["state"], "pending");
+  const std::string entry_notice = sent.body["notices"][0]["id"];
+
+  // The coalition sees the notice and the activity; the UN sees neither.
+  auto inbox = c.send(http::verb::get, "/v1/notices?state=pending", token("coalition"));
+  ASSERT_EQ(inbox.body["notices"].size(), 1u);
+  EXPECT_EQ(inbox.body["notices"][0]["activity"], "act-russia-entry");
+  EXPECT_EQ(inbox.body["notices"][0]["activity_version"], 1);
+  EXPECT_EQ(inbox.body["notices"][0]["from"], "russia");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/act-russia-entry", token("coalition")).status, 200);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/act-russia-entry", token("un")).status, 404);
+  EXPECT_TRUE(c.send(http::verb::get, "/v1/notices", token("un")).body["notices"].empty());
+
+  // Only the notified party answers; an objection needs a text.
+  EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + entry_notice + "/ack", token("russia")).status, 403);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + entry_notice + "/ack", token("un")).status, 404);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + entry_notice + "/object", token("coalition"), "{}").status, 400);
+  auto objected = c.send(http::verb::post, "/v1/notices/" + entry_notice + "/object", token("coalition"),
+                         R"({"text":"remain clear"})");
+  ASSERT_EQ(objected.status, 200) << objected.raw.body();
+  EXPECT_EQ(objected.body["state"], "objected");
+  EXPECT_EQ(objected.body["text"], "remain clear");
+  EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + entry_notice + "/ack", token("coalition")).status, 409);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/act-russia-entry", token("russia")).body["properties"]["state"],
+            "objected");
+
+  // The coalition's live-fire exercise: a hazard to the camp, a clash with Russia's entry.
+  const std::string exercise =
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.53]},)"
+      R"("properties":{"id":"act-live-fire","kind":"exercise","radius_m":24000,)"
+      R"("start":"2018-09-07T04:00:00Z","end":"2018-09-15T00:00:00Z"}})";
+  auto drill = c.send(http::verb::post, "/v1/activities", token("coalition"), exercise);
+  ASSERT_EQ(drill.status, 201) << drill.raw.body();
+  ASSERT_EQ(drill.body["notices"].size(), 2u);
+  EXPECT_EQ(drill.body["notices"][0]["party"], "russia");
+  EXPECT_EQ(drill.body["notices"][1]["party"], "un");
+  for (const char* party : {"russia", "un"}) {
+    const Reply pending = c.send(http::verb::get, "/v1/notices?state=pending", token(party));
+    ASSERT_EQ(pending.body["notices"].size(), 1u) << party;
+    const std::string id = pending.body["notices"][0]["id"];
+    EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + id + "/ack", token(party)).status, 200);
+    const std::string state =
+        c.send(http::verb::get, "/v1/activities/act-live-fire", token("coalition")).body["properties"]["state"];
+    EXPECT_EQ(state, std::string(party) == "un" ? "acknowledged" : "notified");
+  }
+
+  // All of it survives a restart.
+  ASSERT_EQ(stop(), 0);
+  start();
+  Client again(port_);
+  const Reply all = again.send(http::verb::get, "/v1/notices", token("coalition"));
+  ASSERT_EQ(all.body["notices"].size(), 3u);
+  EXPECT_EQ(all.body["notices"][0]["state"], "objected");
+  EXPECT_EQ(again.send(http::verb::get, "/v1/activities/act-live-fire", token("un")).body["properties"]["state"],
+            "acknowledged");
+  EXPECT_EQ(again.send(http::verb::get, "/v1/notices?state=bogus", token("un")).status, 400);
+}
+
 }  // namespace

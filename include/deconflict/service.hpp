@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "deconflict/conflict.hpp"
+#include "deconflict/notice.hpp"
 #include "deconflict/party.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
@@ -31,6 +32,8 @@ struct Options {
   std::string db_path = "deconflict.db";
   /// The clock; default the system clock. Tests and replays inject their own.
   std::function<TimePoint()> clock;
+  /// How long a notified party has to answer when no zone's notice_h says. Default 24 h.
+  std::chrono::milliseconds default_notice{std::chrono::hours(24)};
 
   /// Ok, or the first option that is not valid.
   Status validate() const;
@@ -53,6 +56,13 @@ struct ListFilter {
 enum class ImportMode {
   create,   // an id that is already stored is an error
   replace,  // an id that is already stored is replaced (its version goes up)
+};
+
+/// What declaring an object on the line gave.
+struct Declared {
+  const Volume* volume = nullptr;   // the stored object; valid until the next change
+  std::vector<Conflict> conflicts;  // an activity's conflicts
+  std::vector<Notice> notices;      // the notices sent for it, one per affected party
 };
 
 struct ImportResult {
@@ -80,6 +90,21 @@ class Service {
   std::vector<Conflict> all_conflicts() const;
   /// Checks an activity that is not stored; nothing is written.
   std::vector<Conflict> check(const Volume& activity) const;
+
+  /// Declares an object as the caller (DESIGN §6): one write path. An
+  /// activity is checked, each affected party gets one notice, and the
+  /// object, its notices and its state are committed together before the
+  /// world changes. The object must be the caller's (forbidden otherwise).
+  Result<Declared> declare(const Party& caller, Volume v);
+  /// True when the caller may see the object: its own, every zone, the sites
+  /// shared with it, and the activities it was notified of.
+  bool visible(const Party& caller, const Volume& v) const;
+  /// The notices to or from the caller, optionally in one state, oldest first.
+  std::vector<Notice> notices(const Party& caller, std::optional<NoticeState> state) const;
+  /// Acknowledges or objects to a notice sent to the caller; the activity's
+  /// state follows. Acknowledgement is not approval.
+  Result<Notice> answer(const Party& caller, const std::string& notice_id, NoticeState answer,
+                        const std::string& text);
 
   /// Registers a party and returns its bearer token. The token is shown only
   /// here: the store keeps its hash.

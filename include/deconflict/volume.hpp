@@ -74,8 +74,11 @@ class Volume {
   std::string name;
   std::string description;
   int version = 0;                     // set by the store; 0 when not stored
+  std::string state;                   // activities, set by the service: clear, notified, acknowledged, objected
   nlohmann::json extra;                // unknown properties, kept as given
 
+  /// A deep copy (volumes are move-only because they own their geometry).
+  Volume clone() const;
   bool hazardous() const;
   const geo::Shape& shape() const { return *shape_; }
   void set_shape(std::unique_ptr<geo::Shape> shape);

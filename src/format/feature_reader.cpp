@@ -321,6 +321,9 @@ Status read_text_and_extra(const json& props, Volume& v) {
     }
     v.version = it->get<int>();
   }
+  if (auto it = props.find("state"); it != props.end() && it->is_string() && v.type == ObjectType::activity) {
+    v.state = it->get<std::string>();
+  }
   for (auto it = props.begin(); it != props.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;

@@ -53,11 +53,6 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-struct Target {
-  std::vector<std::string> segments;           // "/v1/zones/z1" -> {"v1", "zones", "z1"}
-  std::map<std::string, std::string> query;
-};
-
 Target parse_target(std::string_view target) {
   Target t;
   const size_t q = target.find('?');
@@ -86,16 +81,6 @@ std::optional<ObjectType> collection_type(const std::string& name) {
   if (name == "sites") return ObjectType::site;
   if (name == "activities") return ObjectType::activity;
   return std::nullopt;
-}
-
-// What a party may see (DESIGN §6): its own objects, every zone, the sites
-// shared with it. Activities of others become visible through notices (the line).
-bool visible_to(const Volume& v, const Party& caller) {
-  if (v.party == caller.id || v.type == ObjectType::zone) return true;
-  if (v.type == ObjectType::site) {
-    return v.share.empty() || std::find(v.share.begin(), v.share.end(), caller.id) != v.share.end();
-  }
-  return false;
 }
 
 Result<ListFilter> filter_from(const Target& t, ObjectType type) {
@@ -137,10 +122,21 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
   if (v->type != type) {
     return make_error(ErrorCode::invalid_input, "expected a " + std::string(type_name(type)), "properties.type");
   }
-  if (v->party != caller.id) {
-    return make_error(ErrorCode::forbidden, "a party may only declare its own objects", "properties.party");
-  }
   return v;
+}
+
+json notice_json(const Notice& n) {
+  json j = {{"id", n.id},
+            {"activity", n.activity_id},
+            {"activity_version", n.activity_version},
+            {"from", n.from_party},
+            {"to", n.to_party},
+            {"state", state_name(n.state)},
+            {"created", format_rfc3339(n.created)},
+            {"deadline", format_rfc3339(n.deadline)}};
+  if (n.answered) j["answered"] = format_rfc3339(*n.answered);
+  if (!n.text.empty()) j["text"] = n.text;
+  return j;
 }
 
 json conflicts_json(const std::vector<Conflict>& conflicts) {
@@ -192,6 +188,8 @@ Response Api::handle(const Request& req, std::string& party) {
     return ok(http::status::ok, {{"conflicts", conflicts_json(service_.check(*activity))}});
   }
 
+  if (seg.size() >= 2 && seg[1] == "notices") return notices(req, t, *caller);
+
   const auto type = seg.size() >= 2 ? collection_type(seg[1]) : std::nullopt;
   if (!type) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
 
@@ -200,30 +198,67 @@ Response Api::handle(const Request& req, std::string& party) {
     if (!filter) return fail(filter.error());
     json features = json::array();
     for (const Volume* v : service_.list(*filter)) {
-      if (visible_to(*v, *caller)) features.push_back(format::to_feature(*v));
+      if (service_.visible(*caller, *v)) features.push_back(format::to_feature(*v));
     }
     return ok(http::status::ok, {{"type", "FeatureCollection"}, {"features", std::move(features)}});
   }
 
   if (seg.size() == 3 && req.method() == http::verb::get) {
     const Volume* v = service_.find(seg[2]);
-    if (!v || v->type != *type || !visible_to(*v, *caller)) return fail(make_error(ErrorCode::not_found, "no such object", "id"));
+    if (!v || v->type != *type || !service_.visible(*caller, *v)) return fail(make_error(ErrorCode::not_found, "no such object", "id"));
     return ok(http::status::ok, format::to_feature(*v));
   }
 
-  if (seg.size() == 2 && req.method() == http::verb::post && *type != ObjectType::activity) {
+  if (seg.size() == 2 && req.method() == http::verb::post) {
     auto v = feature_from(req, *type, *caller);
     if (!v) return fail(v.error());
-    std::vector<Volume> one;
-    one.push_back(std::move(*v));
-    auto stored = service_.import(std::move(one), ImportMode::create);
-    if (!stored) return fail(stored.error());
-    const Volume* created = service_.find(stored->created.front());
-    return ok(http::status::created,
-              {{"feature", format::to_feature(*created)}, {"conflicts", json::array()}, {"notices", json::array()}});
+    auto declared = service_.declare(*caller, std::move(*v));
+    if (!declared) return fail(declared.error());
+    json notices = json::array();
+    for (const Notice& n : declared->notices) {
+      notices.push_back({{"id", n.id}, {"party", n.to_party}, {"deadline", format_rfc3339(n.deadline)},
+                         {"state", state_name(n.state)}});
+    }
+    return ok(http::status::created, {{"feature", format::to_feature(*declared->volume)},
+                                      {"conflicts", conflicts_json(declared->conflicts)},
+                                      {"notices", std::move(notices)}});
   }
 
   return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+}
+
+Response Api::notices(const Request& req, const Target& t, const Party& caller) {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const auto& seg = t.segments;
+  if (seg.size() == 2 && req.method() == http::verb::get) {
+    std::optional<NoticeState> state;
+    if (auto it = t.query.find("state"); it != t.query.end()) {
+      state = parse_notice_state(it->second);
+      if (!state) {
+        return error_response(make_error(ErrorCode::usage, "expected pending, acknowledged, objected or overdue", "state"),
+                              version, keep_alive);
+      }
+    }
+    json list = json::array();
+    for (const Notice& n : service_.notices(caller, state)) list.push_back(notice_json(n));
+    return json_response(http::status::ok, {{"notices", std::move(list)}}, version, keep_alive);
+  }
+  if (seg.size() == 4 && req.method() == http::verb::post && (seg[3] == "ack" || seg[3] == "object")) {
+    std::string text;
+    if (!req.body().empty()) {
+      auto body = nlohmann::json::parse(req.body(), nullptr, false);
+      if (!body.is_object()) return error_response(make_error(ErrorCode::invalid_input, "the body is not a JSON object"), version, keep_alive);
+      if (auto it = body.find("text"); it != body.end()) {
+        if (!it->is_string()) return error_response(make_error(ErrorCode::invalid_input, "expected a string", "text"), version, keep_alive);
+        text = it->get<std::string>();
+      }
+    }
+    auto answered = service_.answer(caller, seg[2], seg[3] == "ack" ? NoticeState::acknowledged : NoticeState::objected, text);
+    if (!answered) return error_response(answered.error(), version, keep_alive);
+    return json_response(http::status::ok, notice_json(*answered), version, keep_alive);
+  }
+  return error_response(make_error(ErrorCode::not_found, "no such endpoint"), version, keep_alive);
 }
 
 }  // namespace deconflict::server

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "deconflict/service.hpp"
 
@@ -13,6 +16,12 @@ namespace deconflict::server {
 namespace http = boost::beast::http;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
+
+/// A request target, split: "/v1/zones/z1?bbox=..." gives {"v1", "zones", "z1"} and the query.
+struct Target {
+  std::vector<std::string> segments;
+  std::map<std::string, std::string> query;
+};
 
 struct ApiLimits {
   size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
@@ -27,6 +36,8 @@ class Api {
   Response handle(const Request& request, std::string& party);
 
  private:
+  Response notices(const Request& req, const Target& t, const Party& caller);
+
   Service& service_;
   ApiLimits limits_;
 };

@@ -5,23 +5,15 @@
 #include <random>
 #include <unordered_set>
 
-#include "engine/world.hpp"
+#include "service/service_impl.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
 #include "geo/bbox.hpp"
 #include "geo/shape.hpp"
 #include "service/credentials.hpp"
-#include "store/store.hpp"
 
 namespace deconflict {
 namespace {
-
-std::string fresh_id(std::mt19937_64& rng) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "o-";
-  for (int i = 0; i < 12; ++i) id += kHex[rng() % 16];
-  return id;
-}
 
 bool passes(const Volume& v, const ListFilter& f) {
   if (f.type && v.type != *f.type) return false;
@@ -50,50 +42,6 @@ Status BoundingBox::validate() const {
   return {};
 }
 
-struct Service::Impl {
-  Options options;
-  std::unique_ptr<store::Store> store;
-  engine::World world;
-  std::mt19937_64 rng{std::random_device{}()};
-  std::map<std::string, store::StoredParty> parties;  // by id
-  std::unordered_map<std::string, std::string> party_by_hash;
-
-  TimePoint now() const {
-    if (options.clock) return options.clock();
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  }
-
-  Status load() {
-    auto rows = store->load_objects();
-    if (!rows) return rows.error();
-    std::vector<Volume> volumes;
-    volumes.reserve(rows->size());
-    for (const store::StoredObject& row : *rows) {
-      auto json = nlohmann::json::parse(row.feature, nullptr, false);
-      auto v = format::read_feature(json);
-      if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
-      v->version = row.version;
-      volumes.push_back(std::move(*v));
-    }
-    world.assign(std::move(volumes));
-    auto stored_parties = store->load_parties();
-    if (!stored_parties) return stored_parties.error();
-    for (store::StoredParty& p : *stored_parties) remember(std::move(p));
-    return {};
-  }
-
-  void remember(store::StoredParty p) {
-    party_by_hash[p.token_hash] = p.id;
-    parties[p.id] = std::move(p);
-  }
-
-  static Party to_party(const store::StoredParty& p) { return {p.id, p.name, p.admin, p.created, p.revoked}; }
-
-  engine::CheckContext context_for(const Volume& activity) const {
-    return {activity.notified.value_or(now())};
-  }
-};
-
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() = default;
 
@@ -115,7 +63,7 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
   std::unordered_set<std::string> ids;
   for (Volume& v : volumes) {
     if (v.id.empty()) {
-      do v.id = fresh_id(impl_->rng);
+      do v.id = impl_->fresh_id("o-");
       while (impl_->world.find(v.id) || ids.count(v.id));
     }
     if (!ids.insert(v.id).second) return make_error(ErrorCode::invalid_input, "duplicate id in the input", v.id);

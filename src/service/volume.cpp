@@ -12,6 +12,30 @@ Volume::~Volume() = default;
 Volume::Volume(Volume&&) noexcept = default;
 Volume& Volume::operator=(Volume&&) noexcept = default;
 
+Volume Volume::clone() const {
+  Volume v;
+  v.id = id;
+  v.type = type;
+  v.party = party;
+  v.kind = kind;
+  v.activity_kind = activity_kind;
+  v.geometry = geometry;
+  v.radius = radius;
+  v.altitude = altitude;
+  v.window = window;
+  v.permitted = permitted;
+  v.notice_h = notice_h;
+  v.share = share;
+  v.notified = notified;
+  v.name = name;
+  v.description = description;
+  v.version = version;
+  v.state = state;
+  v.extra = extra;
+  if (shape_) v.shape_ = std::make_unique<geo::Shape>(*shape_);
+  return v;
+}
+
 void Volume::set_shape(std::unique_ptr<geo::Shape> shape) { shape_ = std::move(shape); }
 
 bool Volume::hazardous() const {

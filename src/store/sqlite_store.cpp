@@ -16,7 +16,7 @@ namespace deconflict::store {
 namespace {
 
 // Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 2> kMigrations{
+constexpr std::array<const char*, 3> kMigrations{
     R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -37,6 +37,21 @@ CREATE TABLE parties (
   created_ms INTEGER NOT NULL,
   revoked_ms INTEGER
 );
+)sql",
+    R"sql(
+CREATE TABLE notices (
+  id               TEXT PRIMARY KEY,
+  activity_id      TEXT NOT NULL,
+  activity_version INTEGER NOT NULL,
+  from_party       TEXT NOT NULL,
+  to_party         TEXT NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue')),
+  created_ms       INTEGER NOT NULL,
+  deadline_ms      INTEGER NOT NULL,
+  answered_ms      INTEGER,
+  text             TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX notices_by_activity ON notices (activity_id, activity_version);
 )sql",
 };
 
@@ -125,6 +140,32 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<Notice>> load_notices() override {
+    Statement q(db_,
+                "SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
+                "answered_ms, text FROM notices ORDER BY created_ms, id");
+    if (!q) return store_error(db_, "cannot read notices");
+    std::vector<Notice> out;
+    int rc = 0;
+    const auto at = [&](int col) { return TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), col))); };
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      Notice n;
+      n.id = text(q, 0);
+      n.activity_id = text(q, 1);
+      n.activity_version = sqlite3_column_int(q.get(), 2);
+      n.from_party = text(q, 3);
+      n.to_party = text(q, 4);
+      n.state = parse_notice_state(text(q, 5)).value_or(NoticeState::pending);
+      n.created = at(6);
+      n.deadline = at(7);
+      if (sqlite3_column_type(q.get(), 8) != SQLITE_NULL) n.answered = at(8);
+      n.text = text(q, 9);
+      out.push_back(std::move(n));
+    }
+    if (rc != SQLITE_DONE) return store_error(db_, "cannot read notices");
+    return out;
+  }
+
   Status write(const WriteBatch& batch) override {
     if (Status st = exec("BEGIN IMMEDIATE;"); !st) return st;
     Status st = write_rows(batch);
@@ -157,6 +198,7 @@ class SqliteStore final : public Store {
       if (sqlite3_step(upsert.get()) != SQLITE_DONE) return store_error(db_, "cannot store '" + o.id + "'");
     }
     if (Status st = write_parties(batch.parties); !st) return st;
+    if (Status st = write_notices(batch.notices); !st) return st;
     for (const std::string& id : batch.deletes) {
       sqlite3_reset(remove.get());
       sqlite3_bind_text(remove.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
@@ -184,6 +226,37 @@ class SqliteStore final : public Store {
         sqlite3_bind_null(put.get(), 6);
       }
       if (sqlite3_step(put.get()) != SQLITE_DONE) return store_error(db_, "cannot store party '" + p.id + "'");
+    }
+    return {};
+  }
+
+  Status write_notices(const std::vector<Notice>& notices) {
+    if (notices.empty()) return {};
+    Statement put(db_,
+                  "INSERT OR REPLACE INTO notices (id, activity_id, activity_version, from_party, to_party, state, "
+                  "created_ms, deadline_ms, answered_ms, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!put) return store_error(db_, "cannot prepare a write");
+    for (const Notice& n : notices) {
+      sqlite3_stmt* st = put.get();
+      sqlite3_reset(st);
+      const auto bind = [st](int i, const std::string& v) {
+        sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+      };
+      bind(1, n.id);
+      bind(2, n.activity_id);
+      sqlite3_bind_int(st, 3, n.activity_version);
+      bind(4, n.from_party);
+      bind(5, n.to_party);
+      bind(6, std::string(state_name(n.state)));
+      sqlite3_bind_int64(st, 7, n.created.time_since_epoch().count());
+      sqlite3_bind_int64(st, 8, n.deadline.time_since_epoch().count());
+      if (n.answered) {
+        sqlite3_bind_int64(st, 9, n.answered->time_since_epoch().count());
+      } else {
+        sqlite3_bind_null(st, 9);
+      }
+      bind(10, n.text);
+      if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store notice '" + n.id + "'");
     }
     return {};
   }

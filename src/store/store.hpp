@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "deconflict/notice.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/units.hpp"
 
@@ -39,6 +40,7 @@ struct WriteBatch {
   std::vector<StoredObject> upserts;
   std::vector<std::string> deletes;
   std::vector<StoredParty> parties;  // inserted or replaced
+  std::vector<Notice> notices;       // inserted or replaced
 };
 
 class Store {
@@ -48,6 +50,7 @@ class Store {
   virtual int schema_version() const = 0;
   virtual Result<std::vector<StoredObject>> load_objects() = 0;
   virtual Result<std::vector<StoredParty>> load_parties() = 0;
+  virtual Result<std::vector<Notice>> load_notices() = 0;
   virtual Status write(const WriteBatch& batch) = 0;
 };
 

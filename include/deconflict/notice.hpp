@@ -1,0 +1,31 @@
+// A notice: what the line sends to a party affected by an activity (DESIGN §6).
+// Acknowledgement is not approval.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "deconflict/units.hpp"
+
+namespace deconflict {
+
+enum class NoticeState { pending, acknowledged, objected, overdue };
+
+std::string_view state_name(NoticeState s);
+std::optional<NoticeState> parse_notice_state(std::string_view s);
+
+struct Notice {
+  std::string id;
+  std::string activity_id;
+  int activity_version = 1;
+  std::string from_party;  // the activity's party
+  std::string to_party;    // the party affected
+  NoticeState state = NoticeState::pending;
+  TimePoint created;
+  TimePoint deadline;                 // to answer by
+  std::optional<TimePoint> answered;  // when acknowledged or objected to
+  std::string text;                   // the objection's text
+};
+
+}  // namespace deconflict

@@ -1,0 +1,122 @@
+// The line (DESIGN §6) on the Service facade: declaring objects with their
+// notices, seeing, and answering.
+#include <algorithm>
+
+#include "format/feature_writer.hpp"
+#include "line/line.hpp"
+#include "service/service_impl.hpp"
+
+namespace deconflict {
+namespace {
+
+store::StoredObject stored_row(const Volume& v, TimePoint now) {
+  return {v.id, std::string(type_name(v.type)), v.party, v.version, format::to_feature(v).dump(), now};
+}
+
+}  // namespace
+
+Result<Declared> Service::declare(const Party& caller, Volume v) {
+  if (v.party != caller.id) {
+    return make_error(ErrorCode::forbidden, "a party may only declare its own objects", "properties.party");
+  }
+  Impl& s = *impl_;
+  const TimePoint now = s.now();
+  if (v.id.empty()) {
+    do v.id = s.fresh_id("o-");
+    while (s.world.find(v.id));
+  }
+  if (s.world.find(v.id)) return make_error(ErrorCode::already_exists, "an object with this id is stored", "id");
+  v.version = 1;
+  Declared out;
+  store::WriteBatch batch;
+  if (v.type == ObjectType::activity) {
+    v.notified = now;  // the server's clock, not the client's
+    out.conflicts = s.world.check(v, {now});
+    line::NoticeContext context{now, s.options.default_notice,
+                                [&](const std::string& id) { return s.world.find(id); },
+                                [&] { return s.fresh_id("n-"); }};
+    out.notices = line::notices_for(v, out.conflicts, context);
+    std::vector<const Notice*> sent;
+    for (const Notice& n : out.notices) sent.push_back(&n);
+    v.state = line::activity_state(sent);
+    batch.notices = out.notices;
+  }
+  batch.upserts.push_back(stored_row(v, now));
+  if (Status st = s.store->write(batch); !st) return st.error();
+  for (const Notice& n : out.notices) s.notices[n.id] = n;
+  out.volume = &s.world.put(std::move(v));
+  return out;
+}
+
+bool Service::visible(const Party& caller, const Volume& v) const {
+  if (v.party == caller.id || v.type == ObjectType::zone) return true;
+  if (v.type == ObjectType::site) {
+    return v.share.empty() || std::find(v.share.begin(), v.share.end(), caller.id) != v.share.end();
+  }
+  return impl_->notified_of(caller.id, v.id);
+}
+
+std::vector<Notice> Service::notices(const Party& caller, std::optional<NoticeState> state) const {
+  std::vector<Notice> out;
+  for (const auto& [id, n] : impl_->notices) {
+    if (n.to_party != caller.id && n.from_party != caller.id) continue;
+    if (state && n.state != *state) continue;
+    out.push_back(n);
+  }
+  std::sort(out.begin(), out.end(), [](const Notice& a, const Notice& b) {
+    return a.created != b.created ? a.created < b.created : a.id < b.id;
+  });
+  return out;
+}
+
+Result<Notice> Service::answer(const Party& caller, const std::string& notice_id, NoticeState answer,
+                               const std::string& text) {
+  Impl& s = *impl_;
+  const auto it = s.notices.find(notice_id);
+  if (it == s.notices.end() || (it->second.to_party != caller.id && it->second.from_party != caller.id)) {
+    return make_error(ErrorCode::not_found, "no such notice", "id");
+  }
+  Notice n = it->second;
+  if (n.to_party != caller.id) return make_error(ErrorCode::forbidden, "only the notified party may answer", "id");
+  if (answer != NoticeState::acknowledged && answer != NoticeState::objected) {
+    return make_error(ErrorCode::usage, "a notice is answered by acknowledging or objecting");
+  }
+  if (n.state == NoticeState::acknowledged || n.state == NoticeState::objected) {
+    return make_error(ErrorCode::version_conflict, "the notice was already " + std::string(state_name(n.state)), "id");
+  }
+  if (answer == NoticeState::objected && text.empty()) {
+    return make_error(ErrorCode::invalid_input, "an objection needs a text", "text");
+  }
+  n.state = answer;
+  n.answered = s.now();
+  n.text = text;
+
+  store::WriteBatch batch;
+  batch.notices.push_back(n);
+  // The activity's state follows its notices; a notice about an older version
+  // changes only its own record.
+  const Volume* activity = s.world.find(n.activity_id);
+  std::optional<std::string> new_state;
+  if (activity && activity->version == n.activity_version) {
+    std::vector<const Notice*> current = s.notices_of(activity->id, activity->version);
+    for (const Notice*& p : current) {
+      if (p->id == n.id) p = &n;
+    }
+    new_state = line::activity_state(current);
+    if (*new_state != activity->state) {
+      Volume changed = activity->clone();
+      changed.state = *new_state;
+      batch.upserts.push_back(stored_row(changed, *n.answered));
+    }
+  }
+  if (Status st = s.store->write(batch); !st) return st.error();
+  s.notices[n.id] = n;
+  if (!batch.upserts.empty()) {
+    Volume changed = activity->clone();
+    changed.state = *new_state;
+    s.world.put(std::move(changed));
+  }
+  return n;
+}
+
+}  // namespace deconflict

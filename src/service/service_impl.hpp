@@ -1,0 +1,91 @@
+// The state behind the Service facade, shared by the files that implement it
+// (service.cpp: objects and parties; line_service.cpp: the line).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <random>
+#include <unordered_map>
+
+#include "deconflict/notice.hpp"
+#include "deconflict/service.hpp"
+#include "engine/world.hpp"
+#include "format/feature_reader.hpp"
+#include "store/store.hpp"
+
+namespace deconflict {
+
+struct Service::Impl {
+  Options options;
+  std::unique_ptr<store::Store> store;
+  engine::World world;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::map<std::string, store::StoredParty> parties;  // by id
+  std::unordered_map<std::string, std::string> party_by_hash;
+  std::map<std::string, Notice> notices;  // by id
+
+  std::string fresh_id(const char* prefix) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id = prefix;
+    for (int i = 0; i < 12; ++i) id += kHex[rng() % 16];
+    return id;
+  }
+
+  /// The notices of one version of an activity.
+  std::vector<const Notice*> notices_of(const std::string& activity_id, int version) const {
+    std::vector<const Notice*> out;
+    for (const auto& [id, n] : notices) {
+      if (n.activity_id == activity_id && n.activity_version == version) out.push_back(&n);
+    }
+    return out;
+  }
+
+  /// True when the party was ever sent a notice about the activity.
+  bool notified_of(const std::string& party, const std::string& activity_id) const {
+    for (const auto& [id, n] : notices) {
+      if (n.activity_id == activity_id && n.to_party == party) return true;
+    }
+    return false;
+  }
+
+  TimePoint now() const {
+    if (options.clock) return options.clock();
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  }
+
+  Status load() {
+    auto rows = store->load_objects();
+    if (!rows) return rows.error();
+    std::vector<Volume> volumes;
+    volumes.reserve(rows->size());
+    for (const store::StoredObject& row : *rows) {
+      auto json = nlohmann::json::parse(row.feature, nullptr, false);
+      auto v = format::read_feature(json);
+      if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
+      v->version = row.version;
+      volumes.push_back(std::move(*v));
+    }
+    world.assign(std::move(volumes));
+    auto stored_parties = store->load_parties();
+    if (!stored_parties) return stored_parties.error();
+    for (store::StoredParty& p : *stored_parties) remember(std::move(p));
+    auto stored_notices = store->load_notices();
+    if (!stored_notices) return stored_notices.error();
+    for (Notice& n : *stored_notices) notices[n.id] = std::move(n);
+    return {};
+  }
+
+  void remember(store::StoredParty p) {
+    party_by_hash[p.token_hash] = p.id;
+    parties[p.id] = std::move(p);
+  }
+
+  static Party to_party(const store::StoredParty& p) { return {p.id, p.name, p.admin, p.created, p.revoked}; }
+
+  engine::CheckContext context_for(const Volume& activity) const {
+    return {activity.notified.value_or(now())};
+  }
+};
+
+
+}  // namespace deconflict
