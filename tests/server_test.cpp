@@ -11,7 +11,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <atomic>
+#include <mutex>
 #include <regex>
+#include <set>
+#include <thread>
 
 namespace {
 
@@ -339,6 +343,46 @@ TEST_F(Server, TheAtTanfLine) {
   EXPECT_EQ(again.send(http::verb::get, "/v1/activities/act-live-fire", token("un")).body["properties"]["state"],
             "acknowledged");
   EXPECT_EQ(again.send(http::verb::get, "/v1/notices?state=bogus", token("un")).status, 400);
+}
+
+// Of two conflicting activities sent at the same moment, the one committed
+// second reports the first: every clashing pair is reported exactly once.
+TEST_F(Server, ConcurrentConflictingActivitiesAreEachReportedByTheLaterOne) {
+  constexpr int kClients = 8, kEach = 5;
+  std::vector<std::thread> clients;
+  std::mutex mutex;
+  std::map<std::string, std::set<std::string>> reported;  // activity -> the ids its creation reported
+  std::atomic<int> failures{0};
+  for (int k = 0; k < kClients; ++k) {
+    clients.emplace_back([&, k] {
+      Client c(port_);
+      const char* party = k % 2 == 0 ? "coalition" : "russia";
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = std::string(party) + "-" + std::to_string(k) + "-" + std::to_string(i);
+        const std::string body = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
+                                 R"("properties":{"id":")" + id + R"(","kind":"flight","radius_m":1000,)"
+                                 R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z"}})";
+        const Reply r = c.send(http::verb::post, "/v1/activities", token(party), body);
+        if (r.status != 201) {
+          ++failures;
+          continue;
+        }
+        std::set<std::string> ids;
+        for (const auto& conflict : r.body["conflicts"]) ids.insert(conflict["id"].get<std::string>());
+        std::lock_guard lock(mutex);
+        reported[id] = ids;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  ASSERT_EQ(reported.size(), static_cast<size_t>(kClients * kEach));
+  for (const auto& [a, by_a] : reported) {
+    for (const auto& [b, by_b] : reported) {
+      if (a.substr(0, 6) == b.substr(0, 6)) continue;  // same party: never a conflict
+      EXPECT_EQ(by_a.count(b) + by_b.count(a), 1u) << a << " and " << b;
+    }
+  }
 }
 
 }  // namespace
