@@ -84,6 +84,7 @@ class Server : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     db_ = (dir_ / "test.db").string();
     for (const char* p : {"coalition", "russia", "un"}) tokens_[p] = run(kBin + " party add " + p + " --db " + db_ + " 2>/dev/null");
+    tokens_["ops"] = run(kBin + " party add ops --admin --db " + db_ + " 2>/dev/null");
     start();
   }
 
@@ -95,15 +96,19 @@ class Server : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void start() {
+  void start(std::vector<std::string> extra = {}) {
     int err[2];
     ASSERT_EQ(::pipe(err), 0);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(err[1], 2);
       ::close(err[0]);
-      ::execl(kBin.c_str(), kBin.c_str(), "serve", "--db", db_.c_str(), "--listen", "127.0.0.1:0", "--max-body-bytes",
-              "100000", nullptr);
+      std::vector<std::string> args{kBin, "serve", "--db", db_, "--listen", "127.0.0.1:0", "--max-body-bytes", "100000"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(kBin.c_str(), argv.data());
       ::_exit(127);
     }
     ::close(err[1]);
@@ -343,6 +348,92 @@ TEST_F(Server, TheAtTanfLine) {
   EXPECT_EQ(again.send(http::verb::get, "/v1/activities/act-live-fire", token("un")).body["properties"]["state"],
             "acknowledged");
   EXPECT_EQ(again.send(http::verb::get, "/v1/notices?state=bogus", token("un")).status, 400);
+}
+
+std::string flight(const std::string& id, double lon, const std::string& start = "2018-09-07T00:00:00Z") {
+  return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" + std::to_string(lon) +
+         R"(,33.5]},"properties":{"id":")" + id + R"(","kind":"flight","radius_m":1000,"start":")" + start +
+         R"(","end":"2018-09-20T00:00:00Z"}})";
+}
+
+TEST_F(Server, ReplacingNeedsTheCurrentVersionAndRenotifies) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), flight("c1", 38.6)).status, 201);
+  auto first = c.send(http::verb::post, "/v1/activities", token("russia"), flight("r1", 40.0));
+  ASSERT_EQ(first.status, 201);
+  EXPECT_EQ(first.body["feature"]["properties"]["state"], "clear");
+  // Moved onto the coalition's flight: version 2, checked again, the coalition notified.
+  const auto replace = [&](const char* party, const char* if_match, double lon) {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    http::request<http::string_body> req{http::verb::put, "/v1/activities/r1", 11};
+    req.set(http::field::authorization, "Bearer " + token(party));
+    if (if_match) req.set(http::field::if_match, if_match);
+    req.body() = flight("r1", lon);
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return std::make_pair(res.result_int(), json::parse(res.body()));
+  };
+  EXPECT_EQ(replace("russia", nullptr, 38.6).first, 400);
+  EXPECT_EQ(replace("russia", "2", 38.6).first, 409);
+  EXPECT_EQ(replace("coalition", "1", 38.6).first, 404);  // not notified of it: it does not exist for them
+  EXPECT_EQ(replace("un", "1", 38.6).first, 404);
+  const auto [status, body] = replace("russia", "\"1\"", 38.6);
+  ASSERT_EQ(status, 200) << body.dump();
+  EXPECT_EQ(body["feature"]["properties"]["version"], 2);
+  EXPECT_EQ(body["feature"]["properties"]["state"], "notified");
+  ASSERT_EQ(body["notices"].size(), 1u);
+  EXPECT_EQ(body["notices"][0]["party"], "coalition");
+  EXPECT_EQ(replace("russia", "1", 38.6).first, 409);  // stale now
+
+  // Withdrawn: the coalition was notified before and is told; r1 conflicts with nothing any more.
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/r1", token("coalition")).status, 403);  // seen, not theirs
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/r1", token("un")).status, 404);
+  auto withdrawn = c.send(http::verb::delete_, "/v1/activities/r1", token("russia"));
+  ASSERT_EQ(withdrawn.status, 200);
+  EXPECT_EQ(withdrawn.body["notified"], json::array({"coalition"}));
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/r1", token("russia")).body["properties"]["state"], "withdrawn");
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/r1", token("russia")).status, 409);
+  auto again = c.send(http::verb::post, "/v1/check", token("coalition"), flight("c2", 38.6));
+  EXPECT_TRUE(again.body["conflicts"].empty()) << again.raw.body();
+}
+
+TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
+  ASSERT_EQ(stop(), 0);
+  start({"--simulated-clock", "2018-09-01T08:00:00Z"});
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("entry", 38.6, "2018-09-02T00:00:00Z"));
+  ASSERT_EQ(sent.status, 201);
+  EXPECT_EQ(sent.body["notices"][0]["deadline"], "2018-09-04T08:00:00Z");  // the zone's 72 hours
+  EXPECT_EQ(sent.body["feature"]["properties"]["notified"], "2018-09-01T08:00:00Z");
+  const auto set_clock = [&](const char* party, const char* now) {
+    return c.send(http::verb::post, "/v1/admin/clock", token(party), std::string(R"({"now":")") + now + R"("})");
+  };
+  EXPECT_EQ(set_clock("russia", "2018-09-04T08:00:00Z").status, 403);  // admins only
+  auto early = set_clock("ops", "2018-09-04T07:59:59Z");
+  ASSERT_EQ(early.status, 200);
+  EXPECT_EQ(early.body["overdue"], 0);
+  EXPECT_EQ(set_clock("ops", "2018-09-01T00:00:00Z").status, 400);  // never backwards
+  auto late = set_clock("ops", "2018-09-04T08:00:00Z");
+  EXPECT_EQ(late.body["overdue"], 1);
+  auto overdue = c.send(http::verb::get, "/v1/notices?state=overdue", token("russia"));
+  ASSERT_EQ(overdue.body["notices"].size(), 1u);
+  EXPECT_EQ(overdue.body["notices"][0]["to"], "coalition");
+  // Still answerable, late.
+  const std::string id = overdue.body["notices"][0]["id"];
+  EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + id + "/ack", token("coalition")).status, 200);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/entry", token("russia")).body["properties"]["state"],
+            "acknowledged");
+}
+
+TEST_F(Server, TheClockCannotBeSetOnARealClock) {
+  Client c(port_);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2030-01-01T00:00:00Z"})").status, 404);
 }
 
 // Of two conflicting activities sent at the same moment, the one committed

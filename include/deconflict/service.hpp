@@ -106,6 +106,19 @@ class Service {
   Result<Notice> answer(const Party& caller, const std::string& notice_id, NoticeState answer,
                         const std::string& text);
 
+  /// Replaces one of the caller's objects, which must still be at version
+  /// `if_match` (version_conflict otherwise). A changed activity is checked
+  /// again and its affected parties are notified of the new version.
+  Result<Declared> replace(const Party& caller, Volume v, int if_match);
+  /// Withdraws one of the caller's activities: it conflicts with nothing from
+  /// now on, and its state becomes "withdrawn". Returns the parties notified
+  /// of it before, who are to be told.
+  Result<std::vector<std::string>> withdraw(const Party& caller, const std::string& activity_id);
+  /// Marks every pending notice of a current activity version whose deadline
+  /// has passed as overdue, and returns those notices (an escalation to both
+  /// sides).
+  Result<std::vector<Notice>> advance();
+
   /// Registers a party and returns its bearer token. The token is shown only
   /// here: the store keeps its hash.
   Result<std::string> add_party(const std::string& id, const std::string& name, bool admin);
@@ -122,6 +135,8 @@ class Service {
  private:
   struct Impl;
   explicit Service(std::unique_ptr<Impl> impl);
+  // Checks an object of the caller's, notifies and commits it (declare and replace).
+  Result<Declared> commit_declared(Volume v);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/cli.hpp"
+#include "deconflict/time.hpp"
 #include "server/http_server.hpp"
 
 namespace deconflict::cli {
@@ -14,6 +15,8 @@ struct ServeArgs {
   StoreArgs store;
   std::string listen = "127.0.0.1:8080";
   size_t max_body_bytes = 1 << 20;
+  std::string simulated_clock;
+  double default_notice_h = 24;
 };
 
 int run_serve(const ServeArgs& a) {
@@ -30,7 +33,28 @@ int run_serve(const ServeArgs& a) {
   options.host = a.listen.substr(0, colon);
   options.port = static_cast<uint16_t>(port);
   options.limits.max_body_bytes = a.max_body_bytes;
-  auto service = open_service(a.store);
+  if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
+  Options service_options;
+  service_options.db_path = a.store.db;
+  service_options.default_notice =
+      std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
+  // A simulated clock starts where it is told and moves only when an admin moves it.
+  auto simulated = std::make_shared<TimePoint>();
+  const std::string start = !a.simulated_clock.empty() ? a.simulated_clock : a.store.now;
+  if (!start.empty()) {
+    auto t = parse_rfc3339(start);
+    if (!t) return fail(make_error(ErrorCode::usage, t.error().message, a.simulated_clock.empty() ? "--now" : "--simulated-clock"));
+    *simulated = *t;
+    service_options.clock = [simulated] { return *simulated; };
+  }
+  if (!a.simulated_clock.empty()) {
+    options.set_clock = [simulated](TimePoint t) -> Status {
+      if (t < *simulated) return make_error(ErrorCode::usage, "the clock only moves forward", "now");
+      *simulated = t;
+      return {};
+    };
+  }
+  auto service = Service::open(service_options);
   if (!service) return fail(service.error());
   spdlog::set_default_logger(spdlog::stderr_logger_mt("deconflict"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
@@ -44,6 +68,11 @@ Runner add_serve(CLI::App& app) {
   add_store_options(app, a->store);
   app.add_option("--listen", a->listen, "HOST:PORT to listen on (port 0 picks a free one)")->capture_default_str();
   app.add_option("--max-body-bytes", a->max_body_bytes, "Largest request body accepted (413 beyond)")
+      ->capture_default_str();
+  app.add_option("--simulated-clock", a->simulated_clock,
+                 "Run on a simulated clock from this time (RFC 3339), moved by an admin with POST /v1/admin/clock");
+  app.add_option("--default-notice-h", a->default_notice_h,
+                 "Hours a notified party has to answer when no zone's notice_h says")
       ->capture_default_str();
   app.footer("Serves the HTTP/JSON API of docs/http-api.md until SIGINT or SIGTERM; one access-log line per request "
              "on standard error.");

@@ -51,7 +51,7 @@ std::vector<const Volume*> World::all() const {
 
 std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context) const {
   const auto keep = [&](const Volume& other) {
-    return other.id != activity.id && any_rule_applies(activity, other, context);
+    return other.id != activity.id && other.state != "withdrawn" && any_rule_applies(activity, other, context);
   };
   std::vector<Conflict> out;
   for (const index::Match& m : index_.query(activity, keep)) {

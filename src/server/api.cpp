@@ -1,5 +1,6 @@
 #include "server/api.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <sstream>
@@ -145,6 +146,17 @@ json conflicts_json(const std::vector<Conflict>& conflicts) {
   return out;
 }
 
+json declared_json(const Declared& d) {
+  json notices = json::array();
+  for (const Notice& n : d.notices) {
+    notices.push_back(
+        {{"id", n.id}, {"party", n.to_party}, {"deadline", format_rfc3339(n.deadline)}, {"state", state_name(n.state)}});
+  }
+  return {{"feature", format::to_feature(*d.volume)},
+          {"conflicts", conflicts_json(d.conflicts)},
+          {"notices", std::move(notices)}};
+}
+
 }  // namespace
 
 Response error_response(const Error& e, unsigned version, bool keep_alive) {
@@ -178,6 +190,9 @@ Response Api::handle(const Request& req, std::string& party) {
   auto caller = service_.authenticate(auth.substr(kBearer.size()));
   if (!caller) return fail(make_error(ErrorCode::unauthorized, "unknown or revoked token"));
   party = caller->id;
+  // Deadlines pass between requests too (the server also ticks every second);
+  // answer from the present.
+  if (auto overdue = service_.advance(); !overdue) return fail(overdue.error());
   if (req.body().size() > limits_.max_body_bytes) {
     return fail(make_error(ErrorCode::too_large, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
   }
@@ -189,6 +204,7 @@ Response Api::handle(const Request& req, std::string& party) {
   }
 
   if (seg.size() >= 2 && seg[1] == "notices") return notices(req, t, *caller);
+  if (seg.size() == 3 && seg[1] == "admin" && seg[2] == "clock") return clock(req, *caller);
 
   const auto type = seg.size() >= 2 ? collection_type(seg[1]) : std::nullopt;
   if (!type) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
@@ -203,28 +219,74 @@ Response Api::handle(const Request& req, std::string& party) {
     return ok(http::status::ok, {{"type", "FeatureCollection"}, {"features", std::move(features)}});
   }
 
-  if (seg.size() == 3 && req.method() == http::verb::get) {
-    const Volume* v = service_.find(seg[2]);
-    if (!v || v->type != *type || !service_.visible(*caller, *v)) return fail(make_error(ErrorCode::not_found, "no such object", "id"));
-    return ok(http::status::ok, format::to_feature(*v));
-  }
+  if (seg.size() == 3) return object(req, t, *caller, *type);
 
   if (seg.size() == 2 && req.method() == http::verb::post) {
     auto v = feature_from(req, *type, *caller);
     if (!v) return fail(v.error());
     auto declared = service_.declare(*caller, std::move(*v));
     if (!declared) return fail(declared.error());
-    json notices = json::array();
-    for (const Notice& n : declared->notices) {
-      notices.push_back({{"id", n.id}, {"party", n.to_party}, {"deadline", format_rfc3339(n.deadline)},
-                         {"state", state_name(n.state)}});
-    }
-    return ok(http::status::created, {{"feature", format::to_feature(*declared->volume)},
-                                      {"conflicts", conflicts_json(declared->conflicts)},
-                                      {"notices", std::move(notices)}});
+    return ok(http::status::created, declared_json(*declared));
   }
 
   return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+}
+
+// GET, PUT and DELETE on /v1/{collection}/{id}.
+Response Api::object(const Request& req, const Target& t, const Party& caller, ObjectType type) {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
+  const std::string& id = t.segments[2];
+  if (req.method() == http::verb::get) {
+    const Volume* v = service_.find(id);
+    if (!v || v->type != type || !service_.visible(caller, *v)) {
+      return fail(make_error(ErrorCode::not_found, "no such object", "id"));
+    }
+    return json_response(http::status::ok, format::to_feature(*v), version, keep_alive);
+  }
+  if (req.method() == http::verb::put) {
+    const auto header = req[http::field::if_match];
+    std::string match(header.data(), header.size());
+    match.erase(std::remove(match.begin(), match.end(), '"'), match.end());
+    int if_match = 0;
+    if (match.empty() || std::from_chars(match.data(), match.data() + match.size(), if_match).ec != std::errc{}) {
+      return fail(make_error(ErrorCode::usage, "PUT needs If-Match: <version>", "If-Match"));
+    }
+    auto v = feature_from(req, type, caller);
+    if (!v) return fail(v.error());
+    if (v->id.empty()) v->id = id;
+    if (v->id != id) return fail(make_error(ErrorCode::invalid_input, "differs from the id in the path", "properties.id"));
+    auto replaced = service_.replace(caller, std::move(*v), if_match);
+    if (!replaced) return fail(replaced.error());
+    return json_response(http::status::ok, declared_json(*replaced), version, keep_alive);
+  }
+  if (req.method() == http::verb::delete_ && type == ObjectType::activity) {
+    auto told = service_.withdraw(caller, id);
+    if (!told) return fail(told.error());
+    return json_response(http::status::ok, {{"withdrawn", id}, {"notified", *told}}, version, keep_alive);
+  }
+  return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+}
+
+// POST /v1/admin/clock {"now": "..."}: only with a simulated clock, only for admins.
+Response Api::clock(const Request& req, const Party& caller) {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
+  if (!set_clock_ || req.method() != http::verb::post) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+  if (!caller.admin) return fail(make_error(ErrorCode::forbidden, "only an admin party may set the clock"));
+  auto body = nlohmann::json::parse(req.body(), nullptr, false);
+  if (!body.is_object() || !body.contains("now") || !body["now"].is_string()) {
+    return fail(make_error(ErrorCode::invalid_input, "expected {\"now\": RFC 3339}", "now"));
+  }
+  auto now = parse_rfc3339(body["now"].get<std::string>());
+  if (!now) return fail(make_error(ErrorCode::invalid_input, now.error().message, "now"));
+  if (Status st = set_clock_(*now); !st) return fail(st.error());
+  auto overdue = service_.advance();
+  if (!overdue) return fail(overdue.error());
+  return json_response(http::status::ok, {{"now", format_rfc3339(*now)}, {"overdue", overdue->size()}}, version,
+                       keep_alive);
 }
 
 Response Api::notices(const Request& req, const Target& t, const Party& caller) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,9 +28,13 @@ struct ApiLimits {
   size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
 };
 
+/// Moves a simulated clock forward (serve --simulated-clock); empty with a real clock.
+using ClockSetter = std::function<Status(TimePoint)>;
+
 class Api {
  public:
-  Api(Service& service, ApiLimits limits) : service_(service), limits_(limits) {}
+  Api(Service& service, ApiLimits limits, ClockSetter set_clock = {})
+      : service_(service), limits_(limits), set_clock_(std::move(set_clock)) {}
 
   /// Answers one request. `party` is set to the authenticated caller, if any,
   /// for the access log.
@@ -37,9 +42,12 @@ class Api {
 
  private:
   Response notices(const Request& req, const Target& t, const Party& caller);
+  Response object(const Request& req, const Target& t, const Party& caller, ObjectType type);
+  Response clock(const Request& req, const Party& caller);
 
   Service& service_;
   ApiLimits limits_;
+  ClockSetter set_clock_;
 };
 
 /// The JSON error body and status line for an error.

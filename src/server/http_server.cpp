@@ -135,7 +135,7 @@ int serve(Service& service, const ServerOptions& options) {
     std::cerr << "deconflict: --listen: '" << options.host << "' is not an IP address\n";
     return 2;
   }
-  Api api(service, options.limits);
+  Api api(service, options.limits, options.set_clock);
   std::unique_ptr<Listener> listener;
   try {
     listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, options);
@@ -144,10 +144,22 @@ int serve(Service& service, const ServerOptions& options) {
               << "\n";
     return 4;
   }
+  // Deadlines pass while nobody asks: look for overdue notices every second.
+  asio::steady_timer ticker(ioc);
+  std::function<void()> tick = [&] {
+    ticker.expires_after(std::chrono::seconds(1));
+    ticker.async_wait([&](beast::error_code wait_error) {
+      if (wait_error) return;
+      if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
+      tick();
+    });
+  };
+  tick();
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int signal) {
     spdlog::info("signal {}: shutting down", signal);
     listener->stop();
+    ticker.cancel();
     ioc.stop();
   });
   listener->start();

@@ -19,6 +19,7 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0 picks a free port; the one bound is printed
   ApiLimits limits;
   int idle_timeout_s = 30;  // a connection silent this long is closed
+  ClockSetter set_clock;    // set with a simulated clock: POST /v1/admin/clock moves it
 };
 
 /// Serves until SIGINT or SIGTERM. Prints "listening on http://HOST:PORT" on

@@ -1,6 +1,7 @@
 // The line (DESIGN §6) on the Service facade: declaring objects with their
 // notices, seeing, and answering.
 #include <algorithm>
+#include <set>
 
 #include "format/feature_writer.hpp"
 #include "line/line.hpp"
@@ -20,13 +21,74 @@ Result<Declared> Service::declare(const Party& caller, Volume v) {
     return make_error(ErrorCode::forbidden, "a party may only declare its own objects", "properties.party");
   }
   Impl& s = *impl_;
-  const TimePoint now = s.now();
   if (v.id.empty()) {
     do v.id = s.fresh_id("o-");
     while (s.world.find(v.id));
   }
   if (s.world.find(v.id)) return make_error(ErrorCode::already_exists, "an object with this id is stored", "id");
   v.version = 1;
+  return commit_declared(std::move(v));
+}
+
+Result<Declared> Service::replace(const Party& caller, Volume v, int if_match) {
+  Impl& s = *impl_;
+  const Volume* old = s.world.find(v.id);
+  if (!old || !visible(caller, *old) || old->type != v.type) return make_error(ErrorCode::not_found, "no such object", "id");
+  if (old->party != caller.id || v.party != caller.id) {
+    return make_error(ErrorCode::forbidden, "a party may only change its own objects", "properties.party");
+  }
+  if (old->state == "withdrawn") return make_error(ErrorCode::version_conflict, "the activity was withdrawn", "id");
+  if (old->version != if_match) {
+    return make_error(ErrorCode::version_conflict,
+                      "the object is at version " + std::to_string(old->version) + ", not " + std::to_string(if_match),
+                      "If-Match");
+  }
+  v.version = old->version + 1;
+  return commit_declared(std::move(v));
+}
+
+Result<std::vector<std::string>> Service::withdraw(const Party& caller, const std::string& activity_id) {
+  Impl& s = *impl_;
+  const Volume* old = s.world.find(activity_id);
+  if (!old || !visible(caller, *old) || old->type != ObjectType::activity) {
+    return make_error(ErrorCode::not_found, "no such activity", "id");
+  }
+  if (old->party != caller.id) return make_error(ErrorCode::forbidden, "a party may only withdraw its own activities", "id");
+  if (old->state == "withdrawn") return make_error(ErrorCode::version_conflict, "the activity was already withdrawn", "id");
+  Volume withdrawn = old->clone();
+  withdrawn.state = "withdrawn";
+  store::WriteBatch batch;
+  batch.upserts.push_back(stored_row(withdrawn, s.now()));
+  if (Status st = s.store->write(batch); !st) return st.error();
+  std::set<std::string> told;
+  for (const auto& [id, n] : s.notices) {
+    if (n.activity_id == activity_id) told.insert(n.to_party);
+  }
+  s.world.put(std::move(withdrawn));
+  return std::vector<std::string>(told.begin(), told.end());
+}
+
+Result<std::vector<Notice>> Service::advance() {
+  Impl& s = *impl_;
+  const TimePoint now = s.now();
+  store::WriteBatch batch;
+  for (const auto& [id, n] : s.notices) {
+    if (n.state != NoticeState::pending || n.deadline > now) continue;
+    const Volume* activity = s.world.find(n.activity_id);
+    if (!activity || activity->version != n.activity_version || activity->state == "withdrawn") continue;
+    Notice overdue = n;
+    overdue.state = NoticeState::overdue;
+    batch.notices.push_back(std::move(overdue));
+  }
+  if (batch.notices.empty()) return batch.notices;
+  if (Status st = s.store->write(batch); !st) return st.error();
+  for (const Notice& n : batch.notices) s.notices[n.id] = n;
+  return batch.notices;
+}
+
+Result<Declared> Service::commit_declared(Volume v) {
+  Impl& s = *impl_;
+  const TimePoint now = s.now();
   Declared out;
   store::WriteBatch batch;
   if (v.type == ObjectType::activity) {
