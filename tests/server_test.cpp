@@ -436,6 +436,113 @@ TEST_F(Server, TheClockCannotBeSetOnARealClock) {
   EXPECT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2030-01-01T00:00:00Z"})").status, 404);
 }
 
+// A raw server-sent event stream, read frame by frame with a timeout.
+class EventStream {
+ public:
+  EventStream(uint16_t port, const std::string& token, const std::string& last_event_id = "", int timeout_s = 5)
+      : socket_(ioc_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    timeval tv{timeout_s, 0};
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string req = "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\n";
+    if (!last_event_id.empty()) req += "Last-Event-ID: " + last_event_id + "\r\n";
+    asio::write(socket_, asio::buffer(req + "\r\n"));
+    header_ = until("\r\n\r\n");
+  }
+  const std::string& header() const { return header_; }
+
+  // The next event frame, skipping keep-alive comments; empty on timeout.
+  std::string next() {
+    for (;;) {
+      std::string frame = until("\n\n");
+      if (frame.empty() || frame[0] != ':') return frame;
+    }
+  }
+
+ private:
+  std::string until(const std::string& end) {
+    for (;;) {
+      if (const size_t at = buffer_.find(end); at != std::string::npos) {
+        std::string out = buffer_.substr(0, at);
+        buffer_.erase(0, at + end.size());
+        return out;
+      }
+      char chunk[4096];
+      // A plain recv honours SO_RCVTIMEO (asio's blocking reads poll without a timeout).
+      const ssize_t n = ::recv(socket_.native_handle(), chunk, sizeof chunk, 0);
+      if (n <= 0) return "";
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
+  asio::io_context ioc_;
+  tcp::socket socket_;
+  std::string buffer_;
+  std::string header_;
+};
+
+std::string field_of(const std::string& frame, const std::string& name) {
+  const size_t at = frame.find(name + ": ");
+  if (at == std::string::npos) return "";
+  const size_t end = frame.find('\n', at);
+  return frame.substr(at + name.size() + 2, end == std::string::npos ? std::string::npos : end - at - name.size() - 2);
+}
+
+TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  EventStream coalition(port_, token("coalition"));
+  EXPECT_NE(coalition.header().find("200 OK"), std::string::npos);
+  EXPECT_NE(coalition.header().find("text/event-stream"), std::string::npos);
+  EventStream russia(port_, token("russia"));
+
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("entry", 38.6));
+  ASSERT_EQ(sent.status, 201);
+  const std::string notice = coalition.next();
+  EXPECT_EQ(field_of(notice, "event"), "notice");
+  const json data = json::parse(field_of(notice, "data"));
+  EXPECT_EQ(data["activity"], "entry");
+  const std::string first_id = field_of(notice, "id");
+
+  ASSERT_EQ(c.send(http::verb::post, "/v1/notices/" + data["id"].get<std::string>() + "/ack", token("coalition")).status, 200);
+  const std::string ack = russia.next();
+  EXPECT_EQ(field_of(ack, "event"), "acknowledged");
+
+  auto message = c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"coalition","text":"entering at 06:00","about":"entry"})");
+  ASSERT_EQ(message.status, 201) << message.raw.body();
+  const std::string said = coalition.next();
+  EXPECT_EQ(field_of(said, "event"), "message");
+  EXPECT_EQ(json::parse(field_of(said, "data"))["text"], "entering at 06:00");
+
+  auto withdrawn = c.send(http::verb::delete_, "/v1/activities/entry", token("russia"));
+  ASSERT_EQ(withdrawn.status, 200);
+  EXPECT_EQ(field_of(coalition.next(), "event"), "withdrawn");
+
+  // After a restart, a stream that saw the notice resumes with what followed it.
+  ASSERT_EQ(stop(), 0);
+  start();
+  EventStream resumed(port_, token("coalition"), first_id);
+  EXPECT_EQ(field_of(resumed.next(), "event"), "message");
+  EXPECT_EQ(field_of(resumed.next(), "event"), "withdrawn");
+  // The UN was told nothing.
+  EventStream un(port_, token("un"), "0", 1);
+  Client again(port_);
+  ASSERT_EQ(again.send(http::verb::get, "/v1/health").status, 200);
+  EXPECT_EQ(un.next(), "");
+}
+
+TEST_F(Server, MessagesGoToOneExistingPartyAboutWhatTheSenderMaySee) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("clinic", R"(["coalition"])")).status, 201);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"nobody","text":"hi"})").status, 400);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"un","text":""})").status, 400);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"un","text":"x","about":"clinic"})").status, 404);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("coalition"), R"({"to":"un","text":"x","about":"clinic"})").status, 201);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/messages", token("un")).body["messages"].size(), 1u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/messages", token("coalition")).body["messages"].size(), 1u);
+  EXPECT_TRUE(c.send(http::verb::get, "/v1/messages", token("russia")).body["messages"].empty());
+}
+
 // Of two conflicting activities sent at the same moment, the one committed
 // second reports the first: every clashing pair is reported exactly once.
 TEST_F(Server, ConcurrentConflictingActivitiesAreEachReportedByTheLaterOne) {

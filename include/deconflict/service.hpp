@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "deconflict/conflict.hpp"
+#include "deconflict/event.hpp"
 #include "deconflict/notice.hpp"
 #include "deconflict/party.hpp"
 #include "deconflict/status.hpp"
@@ -118,6 +119,18 @@ class Service {
   /// has passed as overdue, and returns those notices (an escalation to both
   /// sides).
   Result<std::vector<Notice>> advance();
+
+  /// Sends a free-text message to another party, optionally about an object
+  /// the caller can see.
+  Result<Message> send_message(const Party& caller, const std::string& to, const std::string& text,
+                               const std::string& about);
+  /// The messages to or from the caller, oldest first.
+  std::vector<Message> messages(const Party& caller) const;
+  /// The caller's events after `after` (a seq), oldest first: the inbox that
+  /// survives restarts.
+  Result<std::vector<Event>> events(const Party& caller, int64_t after, size_t limit) const;
+  /// Called after every commit with the events it made, for live streams.
+  void on_events(std::function<void(const std::vector<Event>&)> listener);
 
   /// Registers a party and returns its bearer token. The token is shown only
   /// here: the store keeps its hash.

@@ -86,4 +86,25 @@ json to_json(const Conflict& c) {
           {"limit_m", c.limit.value}};
 }
 
+json to_json(const Notice& n) {
+  json j = {{"id", n.id},
+            {"activity", n.activity_id},
+            {"activity_version", n.activity_version},
+            {"from", n.from_party},
+            {"to", n.to_party},
+            {"state", state_name(n.state)},
+            {"created", format_rfc3339(n.created)},
+            {"deadline", format_rfc3339(n.deadline)}};
+  if (n.answered) j["answered"] = format_rfc3339(*n.answered);
+  if (!n.text.empty()) j["text"] = n.text;
+  return j;
+}
+
+json to_json(const Message& m) {
+  json j = {{"id", m.id}, {"from", m.from_party}, {"to", m.to_party}, {"text", m.text}};
+  if (!m.about.empty()) j["about"] = m.about;
+  j["created"] = format_rfc3339(m.created);
+  return j;
+}
+
 }  // namespace deconflict::format

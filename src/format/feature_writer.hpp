@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "deconflict/conflict.hpp"
+#include "deconflict/event.hpp"
+#include "deconflict/notice.hpp"
 #include "deconflict/volume.hpp"
 
 namespace deconflict::format {
@@ -14,5 +16,9 @@ nlohmann::ordered_json to_feature(const Volume& v);
 nlohmann::ordered_json to_geometry(const Geometry& g);
 /// `{"id", "party", "rule", "start", "end", "distance_m", "limit_m"}`, the distance to 0.1 m.
 nlohmann::ordered_json to_json(const Conflict& c);
+/// `{"id", "activity", "activity_version", "from", "to", "state", "created", "deadline", "answered"?, "text"?}`.
+nlohmann::ordered_json to_json(const Notice& n);
+/// `{"id", "from", "to", "text", "about"?, "created"}`.
+nlohmann::ordered_json to_json(const Message& m);
 
 }  // namespace deconflict::format

@@ -126,20 +126,6 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
   return v;
 }
 
-json notice_json(const Notice& n) {
-  json j = {{"id", n.id},
-            {"activity", n.activity_id},
-            {"activity_version", n.activity_version},
-            {"from", n.from_party},
-            {"to", n.to_party},
-            {"state", state_name(n.state)},
-            {"created", format_rfc3339(n.created)},
-            {"deadline", format_rfc3339(n.deadline)}};
-  if (n.answered) j["answered"] = format_rfc3339(*n.answered);
-  if (!n.text.empty()) j["text"] = n.text;
-  return j;
-}
-
 json conflicts_json(const std::vector<Conflict>& conflicts) {
   json out = json::array();
   for (const Conflict& c : conflicts) out.push_back(format::to_json(c));
@@ -181,14 +167,8 @@ Response Api::handle(const Request& req, std::string& party) {
   }
 
   // Everything else needs a bearer token.
-  const auto header = req[http::field::authorization];
-  const std::string_view auth(header.data(), header.size());
-  constexpr std::string_view kBearer = "Bearer ";
-  if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer) {
-    return fail(make_error(ErrorCode::unauthorized, "missing bearer token"));
-  }
-  auto caller = service_.authenticate(auth.substr(kBearer.size()));
-  if (!caller) return fail(make_error(ErrorCode::unauthorized, "unknown or revoked token"));
+  auto caller = authenticate(req);
+  if (!caller) return fail(caller.error());
   party = caller->id;
   // Deadlines pass between requests too (the server also ticks every second);
   // answer from the present.
@@ -204,6 +184,7 @@ Response Api::handle(const Request& req, std::string& party) {
   }
 
   if (seg.size() >= 2 && seg[1] == "notices") return notices(req, t, *caller);
+  if (seg.size() == 2 && seg[1] == "messages") return messages(req, *caller);
   if (seg.size() == 3 && seg[1] == "admin" && seg[2] == "clock") return clock(req, *caller);
 
   const auto type = seg.size() >= 2 ? collection_type(seg[1]) : std::nullopt;
@@ -230,6 +211,73 @@ Response Api::handle(const Request& req, std::string& party) {
   }
 
   return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+}
+
+Result<Party> Api::authenticate(const Request& req) {
+  const auto header = req[http::field::authorization];
+  const std::string_view auth(header.data(), header.size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer) {
+    return make_error(ErrorCode::unauthorized, "missing bearer token");
+  }
+  auto caller = service_.authenticate(auth.substr(kBearer.size()));
+  if (!caller) return make_error(ErrorCode::unauthorized, "unknown or revoked token");
+  return caller;
+}
+
+bool Api::is_stream(const Request& req) {
+  const std::string_view target(req.target().data(), req.target().size());
+  return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/v1/events";
+}
+
+std::variant<StreamStart, Response> Api::open_stream(const Request& req, std::string& party) {
+  const auto fail = [&](const Error& e) { return error_response(e, req.version(), false); };
+  auto caller = authenticate(req);
+  if (!caller) return fail(caller.error());
+  party = caller->id;
+  // Resume after the last event seen: the Last-Event-ID header, or ?after=N.
+  const Target t = parse_target(std::string_view(req.target().data(), req.target().size()));
+  const auto header = req["Last-Event-ID"];
+  std::string after_text(header.data(), header.size());
+  if (auto it = t.query.find("after"); after_text.empty() && it != t.query.end()) after_text = it->second;
+  int64_t after = 0;
+  if (!after_text.empty() &&
+      std::from_chars(after_text.data(), after_text.data() + after_text.size(), after).ec != std::errc{}) {
+    return fail(make_error(ErrorCode::usage, "expected an event number", "Last-Event-ID"));
+  }
+  auto backlog = service_.events(*caller, after, 10'000);
+  if (!backlog) return fail(backlog.error());
+  return StreamStart{caller->id, std::move(*backlog)};
+}
+
+std::string Api::frame(const Event& e) {
+  return "id: " + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n";
+}
+
+// POST and GET /v1/messages.
+Response Api::messages(const Request& req, const Party& caller) {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
+  if (req.method() == http::verb::get) {
+    json list = json::array();
+    for (const Message& m : service_.messages(caller)) list.push_back(format::to_json(m));
+    return json_response(http::status::ok, {{"messages", std::move(list)}}, version, keep_alive);
+  }
+  if (req.method() != http::verb::post) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+  auto body = nlohmann::json::parse(req.body(), nullptr, false);
+  if (!body.is_object()) return fail(make_error(ErrorCode::invalid_input, "the body is not a JSON object"));
+  std::string fields[3];
+  const char* names[3] = {"to", "text", "about"};
+  for (int i = 0; i < 3; ++i) {
+    const auto it = body.find(names[i]);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_string()) return fail(make_error(ErrorCode::invalid_input, "expected a string", names[i]));
+    fields[i] = it->get<std::string>();
+  }
+  auto sent = service_.send_message(caller, fields[0], fields[1], fields[2]);
+  if (!sent) return fail(sent.error());
+  return json_response(http::status::created, format::to_json(*sent), version, keep_alive);
 }
 
 // GET, PUT and DELETE on /v1/{collection}/{id}.
@@ -303,7 +351,7 @@ Response Api::notices(const Request& req, const Target& t, const Party& caller) 
       }
     }
     json list = json::array();
-    for (const Notice& n : service_.notices(caller, state)) list.push_back(notice_json(n));
+    for (const Notice& n : service_.notices(caller, state)) list.push_back(format::to_json(n));
     return json_response(http::status::ok, {{"notices", std::move(list)}}, version, keep_alive);
   }
   if (seg.size() == 4 && req.method() == http::verb::post && (seg[3] == "ack" || seg[3] == "object")) {
@@ -318,7 +366,7 @@ Response Api::notices(const Request& req, const Target& t, const Party& caller) 
     }
     auto answered = service_.answer(caller, seg[2], seg[3] == "ack" ? NoticeState::acknowledged : NoticeState::objected, text);
     if (!answered) return error_response(answered.error(), version, keep_alive);
-    return json_response(http::status::ok, notice_json(*answered), version, keep_alive);
+    return json_response(http::status::ok, format::to_json(*answered), version, keep_alive);
   }
   return error_response(make_error(ErrorCode::not_found, "no such endpoint"), version, keep_alive);
 }

@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <functional>
 #include <map>
+#include <variant>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ struct ApiLimits {
 /// Moves a simulated clock forward (serve --simulated-clock); empty with a real clock.
 using ClockSetter = std::function<Status(TimePoint)>;
 
+/// The start of an event stream: whose, and what it missed (after Last-Event-ID).
+struct StreamStart {
+  std::string party;
+  std::vector<Event> backlog;
+};
+
 class Api {
  public:
   Api(Service& service, ApiLimits limits, ClockSetter set_clock = {})
@@ -40,8 +47,17 @@ class Api {
   /// for the access log.
   Response handle(const Request& request, std::string& party);
 
+  /// True for GET /v1/events, which the server answers with a stream.
+  static bool is_stream(const Request& request);
+  /// Authenticates a stream request and reads what it missed; or the error to answer.
+  std::variant<StreamStart, Response> open_stream(const Request& request, std::string& party);
+  /// One event as a server-sent event frame.
+  static std::string frame(const Event& e);
+
  private:
   Response notices(const Request& req, const Target& t, const Party& caller);
+  Response messages(const Request& req, const Party& caller);
+  Result<Party> authenticate(const Request& req);
   Response object(const Request& req, const Target& t, const Party& caller, ObjectType type);
   Response clock(const Request& req, const Party& caller);
 

@@ -7,6 +7,9 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <iostream>
+#include <array>
+#include <deque>
+#include <map>
 #include <memory>
 
 namespace deconflict::server {
@@ -16,10 +19,33 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
+class Session;
+
+// Live event streams by party: events committed by the service are pushed to
+// every open stream of the party they are for.
+class EventHub {
+ public:
+  void subscribe(const std::string& party, const std::shared_ptr<Session>& session) {
+    streams_.emplace(party, session);
+  }
+  void publish(const std::vector<Event>& events);
+
+ private:
+  std::multimap<std::string, std::weak_ptr<Session>> streams_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Api& api, const ServerOptions& options)
-      : stream_(std::move(socket)), api_(api), options_(options) {}
+  Session(tcp::socket socket, Api& api, EventHub& hub, const ServerOptions& options)
+      : stream_(std::move(socket)), api_(api), hub_(hub), options_(options), heartbeat_(stream_.get_executor()) {}
+
+  /// Queues bytes on an open event stream.
+  void push(std::string bytes) {
+    if (closed_) return;
+    queue_.push_back(std::move(bytes));
+    if (queue_.size() == 1) write_next();
+  }
+  bool closed() const { return closed_; }
 
   void start() { read(); }
 
@@ -51,6 +77,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const Request& req = parser_->get();
     started_ = std::chrono::steady_clock::now();
     std::string party = "-";
+    if (Api::is_stream(req)) return open_stream(req);
     Response res;
     try {
       res = api_.handle(req, party);
@@ -74,6 +101,49 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // GET /v1/events: a server-sent event stream, first what was missed, then
+  // live events, with a comment every 15 s so idle connections stay open.
+  void open_stream(const Request& req) {
+    std::string party = "-";
+    auto start = api_.open_stream(req, party);
+    const std::string what = "GET " + std::string(req.target());
+    if (auto* error = std::get_if<Response>(&start)) return reply(std::move(*error), what, party);
+    auto& stream = std::get<StreamStart>(start);
+    spdlog::info("{} {} 200 stream {} events missed {}", remote(), what, stream.backlog.size(), party);
+    stream_.expires_never();
+    push("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+         "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
+    for (const Event& e : stream.backlog) push(Api::frame(e));
+    hub_.subscribe(stream.party, shared_from_this());
+    watch_for_close();
+    beat();
+  }
+
+  void write_next() {
+    asio::async_write(stream_, asio::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->queue_.pop_front();
+      if (!self->queue_.empty()) self->write_next();
+    });
+  }
+
+  // The client sends nothing more on a stream; a read ends when it goes away.
+  void watch_for_close() {
+    stream_.socket().async_read_some(asio::buffer(sink_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->watch_for_close();
+    });
+  }
+
+  void beat() {
+    heartbeat_.expires_after(std::chrono::seconds(15));
+    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      self->push(": keep-alive\n\n");
+      self->beat();
+    });
+  }
+
   std::string remote() {
     beast::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
@@ -81,8 +151,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
+    if (closed_) return;
+    closed_ = true;
+    heartbeat_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
   }
 
   beast::tcp_stream stream_;
@@ -91,13 +165,31 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Response> response_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   Api& api_;
+  EventHub& hub_;
   const ServerOptions& options_;
+  asio::steady_timer heartbeat_;
+  std::deque<std::string> queue_;
+  std::array<char, 512> sink_{};
+  bool closed_ = false;
 };
+
+void EventHub::publish(const std::vector<Event>& events) {
+  for (const Event& e : events) {
+    const auto [first, last] = streams_.equal_range(e.party);
+    for (auto it = first; it != last; ++it) {
+      if (auto session = it->second.lock(); session && !session->closed()) session->push(Api::frame(e));
+    }
+  }
+  std::erase_if(streams_, [](const auto& entry) {
+    auto session = entry.second.lock();
+    return !session || session->closed();
+  });
+}
 
 class Listener {
  public:
-  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, const ServerOptions& options)
-      : acceptor_(ioc), api_(api), options_(options) {
+  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, EventHub& hub, const ServerOptions& options)
+      : acceptor_(ioc), api_(api), hub_(hub), options_(options) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -115,13 +207,14 @@ class Listener {
   void accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), api_, options_)->start();
+      if (!ec) std::make_shared<Session>(std::move(socket), api_, hub_, options_)->start();
       accept();
     });
   }
 
   tcp::acceptor acceptor_;
   Api& api_;
+  EventHub& hub_;
   const ServerOptions& options_;
 };
 
@@ -136,9 +229,11 @@ int serve(Service& service, const ServerOptions& options) {
     return 2;
   }
   Api api(service, options.limits, options.set_clock);
+  EventHub hub;
+  service.on_events([&hub](const std::vector<Event>& events) { hub.publish(events); });
   std::unique_ptr<Listener> listener;
   try {
-    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, options);
+    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, options);
   } catch (const boost::system::system_error& e) {
     std::cerr << "deconflict: cannot listen on " << options.host << ":" << options.port << ": " << e.code().message()
               << "\n";
@@ -166,6 +261,7 @@ int serve(Service& service, const ServerOptions& options) {
   const auto bound = listener->local();
   std::cerr << "deconflict: listening on http://" << bound.address().to_string() << ":" << bound.port() << std::endl;
   ioc.run();
+  service.on_events({});
   return 0;
 }
 

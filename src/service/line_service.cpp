@@ -57,13 +57,17 @@ Result<std::vector<std::string>> Service::withdraw(const Party& caller, const st
   if (old->state == "withdrawn") return make_error(ErrorCode::version_conflict, "the activity was already withdrawn", "id");
   Volume withdrawn = old->clone();
   withdrawn.state = "withdrawn";
-  store::WriteBatch batch;
-  batch.upserts.push_back(stored_row(withdrawn, s.now()));
-  if (Status st = s.store->write(batch); !st) return st.error();
   std::set<std::string> told;
   for (const auto& [id, n] : s.notices) {
     if (n.activity_id == activity_id) told.insert(n.to_party);
   }
+  store::WriteBatch batch;
+  batch.upserts.push_back(stored_row(withdrawn, s.now()));
+  for (const std::string& party : told) {
+    batch.events.push_back(s.event(party, "withdrawn",
+                                   {{"activity", activity_id}, {"version", withdrawn.version}, {"party", caller.id}}));
+  }
+  if (Status st = s.commit(batch); !st) return st.error();
   s.world.put(std::move(withdrawn));
   return std::vector<std::string>(told.begin(), told.end());
 }
@@ -78,10 +82,14 @@ Result<std::vector<Notice>> Service::advance() {
     if (!activity || activity->version != n.activity_version || activity->state == "withdrawn") continue;
     Notice overdue = n;
     overdue.state = NoticeState::overdue;
+    // An escalation: both sides are told.
+    for (const std::string* party : {&n.from_party, &n.to_party}) {
+      batch.events.push_back(s.event(*party, "overdue", format::to_json(overdue)));
+    }
     batch.notices.push_back(std::move(overdue));
   }
   if (batch.notices.empty()) return batch.notices;
-  if (Status st = s.store->write(batch); !st) return st.error();
+  if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : batch.notices) s.notices[n.id] = n;
   return batch.notices;
 }
@@ -102,9 +110,10 @@ Result<Declared> Service::commit_declared(Volume v) {
     for (const Notice& n : out.notices) sent.push_back(&n);
     v.state = line::activity_state(sent);
     batch.notices = out.notices;
+    for (const Notice& n : out.notices) batch.events.push_back(s.event(n.to_party, "notice", format::to_json(n)));
   }
   batch.upserts.push_back(stored_row(v, now));
-  if (Status st = s.store->write(batch); !st) return st.error();
+  if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : out.notices) s.notices[n.id] = n;
   out.volume = &s.world.put(std::move(v));
   return out;
@@ -171,7 +180,8 @@ Result<Notice> Service::answer(const Party& caller, const std::string& notice_id
       batch.upserts.push_back(stored_row(changed, *n.answered));
     }
   }
-  if (Status st = s.store->write(batch); !st) return st.error();
+  batch.events.push_back(s.event(n.from_party, state_name(n.state).data(), format::to_json(n)));
+  if (Status st = s.commit(batch); !st) return st.error();
   s.notices[n.id] = n;
   if (!batch.upserts.empty()) {
     Volume changed = activity->clone();
@@ -179,6 +189,44 @@ Result<Notice> Service::answer(const Party& caller, const std::string& notice_id
     s.world.put(std::move(changed));
   }
   return n;
+}
+
+Result<Message> Service::send_message(const Party& caller, const std::string& to, const std::string& text,
+                                      const std::string& about) {
+  Impl& s = *impl_;
+  const auto recipient = s.parties.find(to);
+  if (recipient == s.parties.end() || recipient->second.revoked) {
+    return make_error(ErrorCode::invalid_input, "no such party", "to");
+  }
+  if (to == caller.id) return make_error(ErrorCode::invalid_input, "a message goes to another party", "to");
+  if (text.empty() || text.size() > 10'000) return make_error(ErrorCode::invalid_input, "1 to 10,000 characters", "text");
+  if (!about.empty()) {
+    const Volume* v = s.world.find(about);
+    if (!v || !visible(caller, *v)) return make_error(ErrorCode::not_found, "no such object", "about");
+  }
+  Message m{s.fresh_id("m-"), caller.id, to, text, about, s.now()};
+  store::WriteBatch batch;
+  batch.messages.push_back(m);
+  batch.events.push_back(s.event(to, "message", format::to_json(m)));
+  if (Status st = s.commit(batch); !st) return st.error();
+  s.messages.push_back(m);
+  return m;
+}
+
+std::vector<Message> Service::messages(const Party& caller) const {
+  std::vector<Message> out;
+  for (const Message& m : impl_->messages) {
+    if (m.from_party == caller.id || m.to_party == caller.id) out.push_back(m);
+  }
+  return out;
+}
+
+Result<std::vector<Event>> Service::events(const Party& caller, int64_t after, size_t limit) const {
+  return impl_->store->load_events(caller.id, after, limit);
+}
+
+void Service::on_events(std::function<void(const std::vector<Event>&)> listener) {
+  impl_->listener = std::move(listener);
 }
 
 }  // namespace deconflict

@@ -23,6 +23,19 @@ struct Service::Impl {
   std::map<std::string, store::StoredParty> parties;  // by id
   std::unordered_map<std::string, std::string> party_by_hash;
   std::map<std::string, Notice> notices;  // by id
+  std::vector<Message> messages;           // oldest first
+  std::function<void(const std::vector<Event>&)> listener;
+
+  /// Commits the batch; then tells the listener about its events.
+  Status commit(store::WriteBatch& batch) {
+    if (Status st = store->write(batch); !st) return st;
+    if (listener && !batch.events.empty()) listener(batch.events);
+    return {};
+  }
+
+  Event event(const std::string& party, const char* type, const nlohmann::ordered_json& data) {
+    return {0, party, type, data.dump(), now()};
+  }
 
   std::string fresh_id(const char* prefix) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -72,6 +85,9 @@ struct Service::Impl {
     auto stored_notices = store->load_notices();
     if (!stored_notices) return stored_notices.error();
     for (Notice& n : *stored_notices) notices[n.id] = std::move(n);
+    auto stored_messages = store->load_messages();
+    if (!stored_messages) return stored_messages.error();
+    messages = std::move(*stored_messages);
     return {};
   }
 

@@ -16,7 +16,7 @@ namespace deconflict::store {
 namespace {
 
 // Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -52,6 +52,24 @@ CREATE TABLE notices (
   text             TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX notices_by_activity ON notices (activity_id, activity_version);
+)sql",
+    R"sql(
+CREATE TABLE messages (
+  id         TEXT PRIMARY KEY,
+  from_party TEXT NOT NULL,
+  to_party   TEXT NOT NULL,
+  text       TEXT NOT NULL,
+  about      TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE events (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  party      TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  data       TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX events_by_party ON events (party, seq);
 )sql",
 };
 
@@ -166,7 +184,37 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Status write(const WriteBatch& batch) override {
+  Result<std::vector<Message>> load_messages() override {
+    Statement q(db_, "SELECT id, from_party, to_party, text, about, created_ms FROM messages ORDER BY created_ms, id");
+    if (!q) return store_error(db_, "cannot read messages");
+    std::vector<Message> out;
+    int rc = 0;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      out.push_back({text(q, 0), text(q, 1), text(q, 2), text(q, 3), text(q, 4),
+                     TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 5)))});
+    }
+    if (rc != SQLITE_DONE) return store_error(db_, "cannot read messages");
+    return out;
+  }
+
+  Result<std::vector<Event>> load_events(const std::string& party, int64_t after, size_t limit) override {
+    Statement q(db_, "SELECT seq, party, type, data, created_ms FROM events WHERE party = ? AND seq > ? "
+                     "ORDER BY seq LIMIT ?");
+    if (!q) return store_error(db_, "cannot read events");
+    sqlite3_bind_text(q.get(), 1, party.data(), static_cast<int>(party.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q.get(), 2, after);
+    sqlite3_bind_int64(q.get(), 3, static_cast<sqlite3_int64>(limit));
+    std::vector<Event> out;
+    int rc = 0;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      out.push_back({sqlite3_column_int64(q.get(), 0), text(q, 1), text(q, 2), text(q, 3),
+                     TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 4)))});
+    }
+    if (rc != SQLITE_DONE) return store_error(db_, "cannot read events");
+    return out;
+  }
+
+  Status write(WriteBatch& batch) override {
     if (Status st = exec("BEGIN IMMEDIATE;"); !st) return st;
     Status st = write_rows(batch);
     if (st) st = exec("COMMIT;");
@@ -180,7 +228,7 @@ class SqliteStore final : public Store {
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(q.get(), col))) : std::string();
   }
 
-  Status write_rows(const WriteBatch& batch) {
+  Status write_rows(WriteBatch& batch) {
     Statement upsert(db_,
                      "INSERT INTO objects (id, type, party, version, feature, updated_ms) VALUES (?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, "
@@ -199,6 +247,8 @@ class SqliteStore final : public Store {
     }
     if (Status st = write_parties(batch.parties); !st) return st;
     if (Status st = write_notices(batch.notices); !st) return st;
+    if (Status st = write_messages(batch.messages); !st) return st;
+    if (Status st = write_events(batch.events); !st) return st;
     for (const std::string& id : batch.deletes) {
       sqlite3_reset(remove.get());
       sqlite3_bind_text(remove.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
@@ -257,6 +307,41 @@ class SqliteStore final : public Store {
       }
       bind(10, n.text);
       if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store notice '" + n.id + "'");
+    }
+    return {};
+  }
+
+  Status write_messages(const std::vector<Message>& messages) {
+    if (messages.empty()) return {};
+    Statement put(db_, "INSERT INTO messages (id, from_party, to_party, text, about, created_ms) VALUES (?, ?, ?, ?, ?, ?)");
+    if (!put) return store_error(db_, "cannot prepare a write");
+    for (const Message& m : messages) {
+      sqlite3_stmt* st = put.get();
+      sqlite3_reset(st);
+      int i = 0;
+      for (const std::string* v : {&m.id, &m.from_party, &m.to_party, &m.text, &m.about}) {
+        sqlite3_bind_text(st, ++i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+      }
+      sqlite3_bind_int64(st, 6, m.created.time_since_epoch().count());
+      if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store message '" + m.id + "'");
+    }
+    return {};
+  }
+
+  Status write_events(std::vector<Event>& events) {
+    if (events.empty()) return {};
+    Statement put(db_, "INSERT INTO events (party, type, data, created_ms) VALUES (?, ?, ?, ?)");
+    if (!put) return store_error(db_, "cannot prepare a write");
+    for (Event& e : events) {
+      sqlite3_stmt* st = put.get();
+      sqlite3_reset(st);
+      int i = 0;
+      for (const std::string* v : {&e.party, &e.type, &e.data}) {
+        sqlite3_bind_text(st, ++i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+      }
+      sqlite3_bind_int64(st, 4, e.created.time_since_epoch().count());
+      if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store an event");
+      e.seq = sqlite3_last_insert_rowid(db_);
     }
     return {};
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "deconflict/event.hpp"
 #include "deconflict/notice.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/units.hpp"
@@ -41,6 +42,8 @@ struct WriteBatch {
   std::vector<std::string> deletes;
   std::vector<StoredParty> parties;  // inserted or replaced
   std::vector<Notice> notices;       // inserted or replaced
+  std::vector<Message> messages;     // inserted
+  std::vector<Event> events;         // appended; write() sets their seq
 };
 
 class Store {
@@ -51,7 +54,11 @@ class Store {
   virtual Result<std::vector<StoredObject>> load_objects() = 0;
   virtual Result<std::vector<StoredParty>> load_parties() = 0;
   virtual Result<std::vector<Notice>> load_notices() = 0;
-  virtual Status write(const WriteBatch& batch) = 0;
+  virtual Result<std::vector<Message>> load_messages() = 0;
+  /// The party's events with seq > after, oldest first, at most `limit`.
+  virtual Result<std::vector<Event>> load_events(const std::string& party, int64_t after, size_t limit) = 0;
+  /// Applies the batch in one transaction; on success the batch's events carry their seq.
+  virtual Status write(WriteBatch& batch) = 0;
 };
 
 /// Opens (creating and migrating as needed) the SQLite store at `path`.
