@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <atomic>
 #include <mutex>
@@ -541,6 +543,23 @@ TEST_F(Server, MessagesGoToOneExistingPartyAboutWhatTheSenderMaySee) {
   EXPECT_EQ(c.send(http::verb::get, "/v1/messages", token("un")).body["messages"].size(), 1u);
   EXPECT_EQ(c.send(http::verb::get, "/v1/messages", token("coalition")).body["messages"].size(), 1u);
   EXPECT_TRUE(c.send(http::verb::get, "/v1/messages", token("russia")).body["messages"].empty());
+}
+
+TEST_F(Server, ServesItsOpenApiDocumentWhichNamesEveryEndpoint) {
+  Client c(port_);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/openapi.yaml").status, 401);
+  auto doc = c.send(http::verb::get, "/v1/openapi.yaml", token("un"));
+  ASSERT_EQ(doc.status, 200);
+  EXPECT_EQ(doc.raw[http::field::content_type], "application/yaml");
+  std::ifstream in(std::string(DECONFLICT_SOURCE_DIR) + "/docs/openapi.yaml");
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(doc.raw.body(), file);
+  for (const char* path : {"/v1/health:", "/v1/zones:", "/v1/sites:", "/v1/activities:", "/v1/zones/{id}:",
+                           "/v1/sites/{id}:", "/v1/activities/{id}:", "/v1/check:", "/v1/notices:",
+                           "/v1/notices/{id}/ack:", "/v1/notices/{id}/object:", "/v1/messages:", "/v1/events:",
+                           "/v1/admin/clock:", "/v1/openapi.yaml:"}) {
+    EXPECT_NE(file.find(std::string("\n  ") + path), std::string::npos) << path;
+  }
 }
 
 // Of two conflicting activities sent at the same moment, the one committed

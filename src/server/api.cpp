@@ -8,6 +8,7 @@
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
+#include "server/openapi.hpp"
 
 namespace deconflict::server {
 namespace {
@@ -183,6 +184,14 @@ Response Api::handle(const Request& req, std::string& party) {
     return ok(http::status::ok, {{"conflicts", conflicts_json(service_.check(*activity))}});
   }
 
+  if (seg.size() == 2 && seg[1] == "openapi.yaml" && req.method() == http::verb::get) {
+    Response r{http::status::ok, version};
+    r.set(http::field::content_type, "application/yaml");
+    r.keep_alive(keep_alive);
+    r.body() = std::string(openapi_yaml());
+    r.prepare_payload();
+    return r;
+  }
   if (seg.size() >= 2 && seg[1] == "notices") return notices(req, t, *caller);
   if (seg.size() == 2 && seg[1] == "messages") return messages(req, *caller);
   if (seg.size() == 3 && seg[1] == "admin" && seg[2] == "clock") return clock(req, *caller);
