@@ -9,6 +9,7 @@ const Volume& World::put(Volume v) {
   auto owned = std::make_unique<Volume>(std::move(v));
   const Volume* raw = owned.get();
   volumes_.emplace(raw->id, std::move(owned));
+  by_type_[static_cast<size_t>(raw->type)][raw->id] = raw;
   index_.insert(raw);
   return *raw;
 }
@@ -26,6 +27,8 @@ void World::assign(std::vector<Volume> volumes) {
     raw.clear();
     for (const auto& [id, v] : volumes_) raw.push_back(v.get());
   }
+  for (auto& m : by_type_) m.clear();
+  for (const Volume* v : raw) by_type_[static_cast<size_t>(v->type)][v->id] = v;
   index_.assign(raw);
 }
 
@@ -33,6 +36,7 @@ bool World::erase(const std::string& id) {
   const auto it = volumes_.find(id);
   if (it == volumes_.end()) return false;
   index_.remove(it->second.get());
+  by_type_[static_cast<size_t>(it->second->type)].erase(id);
   volumes_.erase(it);
   return true;
 }

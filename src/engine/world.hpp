@@ -9,6 +9,8 @@
 // are safe.
 #pragma once
 
+#include <array>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,6 +34,10 @@ class World {
   size_t size() const { return volumes_.size(); }
   /// Every volume, in no particular order.
   std::vector<const Volume*> all() const;
+  /// The volumes of one type, by id.
+  const std::map<std::string, const Volume*>& of_type(ObjectType type) const {
+    return by_type_[static_cast<size_t>(type)];
+  }
 
   /// Every conflict of the activity with volumes of other parties, sorted by
   /// the other volume's id and then by rule. The activity itself, if stored,
@@ -40,6 +46,7 @@ class World {
 
  private:
   std::unordered_map<std::string, std::unique_ptr<Volume>> volumes_;
+  std::array<std::map<std::string, const Volume*>, 3> by_type_;
   index::VolumeIndex index_;
 };
 

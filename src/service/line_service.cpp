@@ -76,8 +76,10 @@ Result<std::vector<Notice>> Service::advance() {
   Impl& s = *impl_;
   const TimePoint now = s.now();
   store::WriteBatch batch;
-  for (const auto& [id, n] : s.notices) {
-    if (n.state != NoticeState::pending || n.deadline > now) continue;
+  // Only the pending notices whose deadline has passed, soonest first.
+  for (const auto& [deadline, id] : s.pending_by_deadline) {
+    if (deadline > now) break;
+    const Notice& n = s.notices.at(id);
     const Volume* activity = s.world.find(n.activity_id);
     if (!activity || activity->version != n.activity_version || activity->state == "withdrawn") continue;
     Notice overdue = n;
@@ -90,7 +92,7 @@ Result<std::vector<Notice>> Service::advance() {
   }
   if (batch.notices.empty()) return batch.notices;
   if (Status st = s.commit(batch); !st) return st.error();
-  for (const Notice& n : batch.notices) s.notices[n.id] = n;
+  for (const Notice& n : batch.notices) s.keep(n);
   return batch.notices;
 }
 
@@ -114,7 +116,7 @@ Result<Declared> Service::commit_declared(Volume v) {
   }
   batch.upserts.push_back(stored_row(v, now));
   if (Status st = s.commit(batch); !st) return st.error();
-  for (const Notice& n : out.notices) s.notices[n.id] = n;
+  for (const Notice& n : out.notices) s.keep(n);
   out.volume = &s.world.put(std::move(v));
   return out;
 }
@@ -182,7 +184,7 @@ Result<Notice> Service::answer(const Party& caller, const std::string& notice_id
   }
   batch.events.push_back(s.event(n.from_party, state_name(n.state).data(), format::to_json(n)));
   if (Status st = s.commit(batch); !st) return st.error();
-  s.notices[n.id] = n;
+  s.keep(n);
   if (!batch.upserts.empty()) {
     Volume changed = activity->clone();
     changed.state = *new_state;

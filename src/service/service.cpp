@@ -84,6 +84,12 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
 
 std::vector<const Volume*> Service::list(const ListFilter& filter) const {
   std::vector<const Volume*> out;
+  if (filter.type) {  // already by id
+    for (const auto& [id, v] : impl_->world.of_type(*filter.type)) {
+      if (passes(*v, filter)) out.push_back(v);
+    }
+    return out;
+  }
   for (const Volume* v : impl_->world.all()) {
     if (passes(*v, filter)) out.push_back(v);
   }

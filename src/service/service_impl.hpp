@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include "deconflict/notice.hpp"
@@ -23,6 +24,16 @@ struct Service::Impl {
   std::map<std::string, store::StoredParty> parties;  // by id
   std::unordered_map<std::string, std::string> party_by_hash;
   std::map<std::string, Notice> notices;  // by id
+  std::set<std::pair<TimePoint, std::string>> pending_by_deadline;  // pending notices, soonest first
+  std::set<std::pair<std::string, std::string>> notified;            // (party, activity) pairs ever notified
+
+  /// Records a notice's new state in memory (after its commit).
+  void keep(const Notice& n) {
+    if (auto old = notices.find(n.id); old != notices.end()) pending_by_deadline.erase({old->second.deadline, n.id});
+    if (n.state == NoticeState::pending) pending_by_deadline.emplace(n.deadline, n.id);
+    notified.emplace(n.to_party, n.activity_id);
+    notices[n.id] = n;
+  }
   std::vector<Message> messages;           // oldest first
   std::function<void(const std::vector<Event>&)> listener;
 
@@ -55,10 +66,7 @@ struct Service::Impl {
 
   /// True when the party was ever sent a notice about the activity.
   bool notified_of(const std::string& party, const std::string& activity_id) const {
-    for (const auto& [id, n] : notices) {
-      if (n.activity_id == activity_id && n.to_party == party) return true;
-    }
-    return false;
+    return notified.count({party, activity_id}) > 0;
   }
 
   TimePoint now() const {
@@ -84,7 +92,7 @@ struct Service::Impl {
     for (store::StoredParty& p : *stored_parties) remember(std::move(p));
     auto stored_notices = store->load_notices();
     if (!stored_notices) return stored_notices.error();
-    for (Notice& n : *stored_notices) notices[n.id] = std::move(n);
+    for (const Notice& n : *stored_notices) keep(n);
     auto stored_messages = store->load_messages();
     if (!stored_messages) return stored_messages.error();
     messages = std::move(*stored_messages);
