@@ -545,6 +545,37 @@ TEST_F(Server, MessagesGoToOneExistingPartyAboutWhatTheSenderMaySee) {
   EXPECT_TRUE(c.send(http::verb::get, "/v1/messages", token("russia")).body["messages"].empty());
 }
 
+// A hidden site is not located through the conflicts it causes: its owner is
+// notified, the striking party learns only that a site of that owner is at risk.
+TEST_F(Server, ConflictsWithHiddenSitesDoNotLocateThem) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("clinic", R"(["coalition"])")).status, 201);
+  const std::string strike_near =
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.66,33.33]},"properties":{"kind":"strike",)"
+      R"("radius_m":2000,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})";
+  for (const char* path : {"/v1/check", "/v1/activities"}) {
+    auto r = c.send(http::verb::post, path, token("russia"), strike_near);
+    ASSERT_LT(r.status, 300) << r.raw.body();
+    ASSERT_EQ(r.body["conflicts"].size(), 1u) << path;
+    const json& hidden = r.body["conflicts"][0];
+    EXPECT_TRUE(hidden["id"].is_null());
+    EXPECT_EQ(hidden["party"], "un");
+    EXPECT_EQ(hidden["rule"], "site-hazard");
+    EXPECT_FALSE(hidden.contains("distance_m"));
+    EXPECT_FALSE(hidden.contains("limit_m"));
+  }
+  // The coalition, with whom the clinic is shared, sees all of it.
+  auto seen = c.send(http::verb::post, "/v1/check", token("coalition"), strike_near);
+  bool clinic = false;
+  for (const auto& conflict : seen.body["conflicts"]) {
+    if (conflict["rule"] != "site-hazard") continue;
+    EXPECT_EQ(conflict["id"], "clinic");
+    EXPECT_TRUE(conflict.contains("distance_m"));
+    clinic = true;
+  }
+  EXPECT_TRUE(clinic);
+}
+
 TEST_F(Server, ServesItsOpenApiDocumentWhichNamesEveryEndpoint) {
   Client c(port_);
   EXPECT_EQ(c.send(http::verb::get, "/v1/openapi.yaml").status, 401);

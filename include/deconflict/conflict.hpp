@@ -20,6 +20,7 @@ struct Conflict {
   TimePoint end;
   Metres distance;          // geodesic separation of the geometries, 0 when they touch or overlap
   Metres limit;             // r_A + r_B
+  bool redacted = false;    // a site hidden from whom this is shown: no id, no separation, no limit
 };
 
 }  // namespace deconflict

@@ -100,6 +100,11 @@ class Service {
   /// True when the caller may see the object: its own, every zone, the sites
   /// shared with it, and the activities it was notified of.
   bool visible(const Party& caller, const Volume& v) const;
+  /// The conflicts as the caller may see them. Reporting the zones and
+  /// activities an activity clashes with is the point of the line; a site
+  /// not shared with the caller keeps its party, rule and shared window but
+  /// loses its id, separation and limit, which could locate it.
+  std::vector<Conflict> as_seen_by(const Party& caller, std::vector<Conflict> conflicts) const;
   /// The notices to or from the caller, optionally in one state, oldest first.
   std::vector<Notice> notices(const Party& caller, std::optional<NoticeState> state) const;
   /// Acknowledges or objects to a notice sent to the caller; the activity's

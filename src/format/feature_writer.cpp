@@ -77,13 +77,16 @@ json to_feature(const Volume& v) {
 
 json to_json(const Conflict& c) {
   auto time_or_null = [](TimePoint t) { return t == kTimeMin || t == kTimeMax ? json() : json(format_rfc3339(t)); };
-  return {{"id", c.other_id},
-          {"party", c.other_party},
-          {"rule", rule_name(c.rule)},
-          {"start", time_or_null(c.start)},
-          {"end", time_or_null(c.end)},
-          {"distance_m", std::round(c.distance.value * 10.0) / 10.0},
-          {"limit_m", c.limit.value}};
+  json j = {{"id", c.redacted ? json() : json(c.other_id)},
+            {"party", c.other_party},
+            {"rule", rule_name(c.rule)},
+            {"start", time_or_null(c.start)},
+            {"end", time_or_null(c.end)}};
+  if (!c.redacted) {
+    j["distance_m"] = std::round(c.distance.value * 10.0) / 10.0;
+    j["limit_m"] = c.limit.value;
+  }
+  return j;
 }
 
 json to_json(const Notice& n) {

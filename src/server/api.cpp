@@ -133,14 +133,14 @@ json conflicts_json(const std::vector<Conflict>& conflicts) {
   return out;
 }
 
-json declared_json(const Declared& d) {
+json declared_json(const Declared& d, const Service& service, const Party& caller) {
   json notices = json::array();
   for (const Notice& n : d.notices) {
     notices.push_back(
         {{"id", n.id}, {"party", n.to_party}, {"deadline", format_rfc3339(n.deadline)}, {"state", state_name(n.state)}});
   }
   return {{"feature", format::to_feature(*d.volume)},
-          {"conflicts", conflicts_json(d.conflicts)},
+          {"conflicts", conflicts_json(service.as_seen_by(caller, d.conflicts))},
           {"notices", std::move(notices)}};
 }
 
@@ -181,7 +181,7 @@ Response Api::handle(const Request& req, std::string& party) {
   if (seg.size() == 2 && seg[1] == "check" && req.method() == http::verb::post) {
     auto activity = feature_from(req, ObjectType::activity, *caller);
     if (!activity) return fail(activity.error());
-    return ok(http::status::ok, {{"conflicts", conflicts_json(service_.check(*activity))}});
+    return ok(http::status::ok, {{"conflicts", conflicts_json(service_.as_seen_by(*caller, service_.check(*activity)))}});
   }
 
   if (seg.size() == 2 && seg[1] == "openapi.yaml" && req.method() == http::verb::get) {
@@ -216,7 +216,7 @@ Response Api::handle(const Request& req, std::string& party) {
     if (!v) return fail(v.error());
     auto declared = service_.declare(*caller, std::move(*v));
     if (!declared) return fail(declared.error());
-    return ok(http::status::created, declared_json(*declared));
+    return ok(http::status::created, declared_json(*declared, service_, *caller));
   }
 
   return fail(make_error(ErrorCode::not_found, "no such endpoint"));
@@ -316,7 +316,7 @@ Response Api::object(const Request& req, const Target& t, const Party& caller, O
     if (v->id != id) return fail(make_error(ErrorCode::invalid_input, "differs from the id in the path", "properties.id"));
     auto replaced = service_.replace(caller, std::move(*v), if_match);
     if (!replaced) return fail(replaced.error());
-    return json_response(http::status::ok, declared_json(*replaced), version, keep_alive);
+    return json_response(http::status::ok, declared_json(*replaced, service_, caller), version, keep_alive);
   }
   if (req.method() == http::verb::delete_ && type == ObjectType::activity) {
     auto told = service_.withdraw(caller, id);

@@ -129,6 +129,18 @@ bool Service::visible(const Party& caller, const Volume& v) const {
   return impl_->notified_of(caller.id, v.id);
 }
 
+std::vector<Conflict> Service::as_seen_by(const Party& caller, std::vector<Conflict> conflicts) const {
+  for (Conflict& c : conflicts) {
+    const Volume* other = impl_->world.find(c.other_id);
+    if (!other || other->type != ObjectType::site || visible(caller, *other)) continue;
+    c.redacted = true;
+    c.other_id.clear();
+    c.distance = Metres(0);
+    c.limit = Metres(0);
+  }
+  return conflicts;
+}
+
 std::vector<Notice> Service::notices(const Party& caller, std::optional<NoticeState> state) const {
   std::vector<Notice> out;
   for (const auto& [id, n] : impl_->notices) {
