@@ -433,6 +433,18 @@ TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
             "acknowledged");
 }
 
+TEST_F(Server, APartyHasAQuotaOfObjects) {
+  ASSERT_EQ(stop(), 0);
+  start({"--max-objects-per-party", "2"});
+  Client c(port_);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), flight("a", 38.6)).status, 201);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), flight("b", 39.6)).status, 201);
+  auto third = c.send(http::verb::post, "/v1/activities", token("russia"), flight("c", 40.6));
+  EXPECT_EQ(third.status, 403);
+  EXPECT_EQ(third.body["error"]["code"], "limit_exceeded");
+  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), flight("d", 41.6)).status, 201);
+}
+
 TEST_F(Server, TheClockCannotBeSetOnARealClock) {
   Client c(port_);
   EXPECT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2030-01-01T00:00:00Z"})").status, 404);

@@ -35,6 +35,8 @@ struct Options {
   std::function<TimePoint()> clock;
   /// How long a notified party has to answer when no zone's notice_h says. Default 24 h.
   std::chrono::milliseconds default_notice{std::chrono::hours(24)};
+  /// How many objects one party may have through declare (not bulk import). Default 100,000.
+  size_t max_objects_per_party = 100'000;
 
   /// Ok, or the first option that is not valid.
   Status validate() const;

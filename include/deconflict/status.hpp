@@ -29,7 +29,8 @@ enum class ErrorCode {
   io_error,          // a file could not be read or written
   usage,             // the command or request was malformed
   unauthorized,      // no valid credentials were given
-  too_large,         // the request exceeds a configured limit
+  too_large,         // the request exceeds a configured size limit
+  limit_exceeded,    // the caller has reached a configured quota
 };
 
 std::string_view code_name(ErrorCode code);

@@ -17,6 +17,7 @@ struct ServeArgs {
   size_t max_body_bytes = 1 << 20;
   std::string simulated_clock;
   double default_notice_h = 24;
+  size_t max_objects_per_party = 100'000;
 };
 
 int run_serve(const ServeArgs& a) {
@@ -36,6 +37,7 @@ int run_serve(const ServeArgs& a) {
   if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
   Options service_options;
   service_options.db_path = a.store.db;
+  service_options.max_objects_per_party = a.max_objects_per_party;
   service_options.default_notice =
       std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
   // A simulated clock starts where it is told and moves only when an admin moves it.
@@ -73,6 +75,9 @@ Runner add_serve(CLI::App& app) {
                  "Run on a simulated clock from this time (RFC 3339), moved by an admin with POST /v1/admin/clock");
   app.add_option("--default-notice-h", a->default_notice_h,
                  "Hours a notified party has to answer when no zone's notice_h says")
+      ->capture_default_str();
+  app.add_option("--max-objects-per-party", a->max_objects_per_party,
+                 "Objects one party may declare through the API (403 limit_exceeded beyond)")
       ->capture_default_str();
   app.footer("Serves the HTTP/JSON API of docs/http-api.md until SIGINT or SIGTERM; one access-log line per request "
              "on standard error.");

@@ -10,6 +10,7 @@ const Volume& World::put(Volume v) {
   const Volume* raw = owned.get();
   volumes_.emplace(raw->id, std::move(owned));
   by_type_[static_cast<size_t>(raw->type)][raw->id] = raw;
+  ++count_by_party_[raw->party];
   index_.insert(raw);
   return *raw;
 }
@@ -28,7 +29,11 @@ void World::assign(std::vector<Volume> volumes) {
     for (const auto& [id, v] : volumes_) raw.push_back(v.get());
   }
   for (auto& m : by_type_) m.clear();
-  for (const Volume* v : raw) by_type_[static_cast<size_t>(v->type)][v->id] = v;
+  count_by_party_.clear();
+  for (const Volume* v : raw) {
+    by_type_[static_cast<size_t>(v->type)][v->id] = v;
+    ++count_by_party_[v->party];
+  }
   index_.assign(raw);
 }
 
@@ -37,6 +42,7 @@ bool World::erase(const std::string& id) {
   if (it == volumes_.end()) return false;
   index_.remove(it->second.get());
   by_type_[static_cast<size_t>(it->second->type)].erase(id);
+  --count_by_party_[it->second->party];
   volumes_.erase(it);
   return true;
 }

@@ -34,6 +34,11 @@ class World {
   size_t size() const { return volumes_.size(); }
   /// Every volume, in no particular order.
   std::vector<const Volume*> all() const;
+  /// How many volumes a party has.
+  size_t count_of(const std::string& party) const {
+    const auto it = count_by_party_.find(party);
+    return it == count_by_party_.end() ? 0 : it->second;
+  }
   /// The volumes of one type, by id.
   const std::map<std::string, const Volume*>& of_type(ObjectType type) const {
     return by_type_[static_cast<size_t>(type)];
@@ -47,6 +52,7 @@ class World {
  private:
   std::unordered_map<std::string, std::unique_ptr<Volume>> volumes_;
   std::array<std::map<std::string, const Volume*>, 3> by_type_;
+  std::unordered_map<std::string, size_t> count_by_party_;
   index::VolumeIndex index_;
 };
 

@@ -20,7 +20,8 @@ http::status status_of(ErrorCode code) {
     case ErrorCode::invalid_input:
     case ErrorCode::usage: return http::status::bad_request;
     case ErrorCode::not_found: return http::status::not_found;
-    case ErrorCode::forbidden: return http::status::forbidden;
+    case ErrorCode::forbidden:
+    case ErrorCode::limit_exceeded: return http::status::forbidden;
     case ErrorCode::version_conflict:
     case ErrorCode::already_exists: return http::status::conflict;
     case ErrorCode::unauthorized: return http::status::unauthorized;

@@ -26,6 +26,10 @@ Result<Declared> Service::declare(const Party& caller, Volume v) {
     while (s.world.find(v.id));
   }
   if (s.world.find(v.id)) return make_error(ErrorCode::already_exists, "an object with this id is stored", "id");
+  if (s.world.count_of(caller.id) >= s.options.max_objects_per_party) {
+    return make_error(ErrorCode::limit_exceeded, "the party has reached its limit of " +
+                                                     std::to_string(s.options.max_objects_per_party) + " objects");
+  }
   v.version = 1;
   return commit_declared(std::move(v));
 }

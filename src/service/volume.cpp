@@ -74,9 +74,9 @@ bool is_party_id(std::string_view s) {
 }
 
 std::string_view code_name(ErrorCode code) {
-  static constexpr std::array<std::string_view, 10> names{
-      "invalid_input", "not_found", "forbidden", "version_conflict", "already_exists",
-      "store_error",   "io_error",  "usage",     "unauthorized",     "too_large"};
+  static constexpr std::array<std::string_view, 11> names{
+      "invalid_input", "not_found", "forbidden",    "version_conflict", "already_exists", "store_error",
+      "io_error",      "usage",     "unauthorized", "too_large",        "limit_exceeded"};
   return names[static_cast<size_t>(code)];
 }
 
