@@ -445,6 +445,23 @@ TEST_F(Server, APartyHasAQuotaOfObjects) {
   EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), flight("d", 41.6)).status, 201);
 }
 
+TEST_F(Server, GeometriesHaveALimitOfPositions) {
+  ASSERT_EQ(stop(), 0);
+  start({"--max-positions", "5"});
+  Client c(port_);
+  const auto line = [](int n) {
+    std::string coords;
+    for (int i = 0; i < n; ++i) coords += (i ? "," : "") + ("[38." + std::to_string(10 + i) + ",33.5]");
+    return R"({"type":"Feature","geometry":{"type":"LineString","coordinates":[)" + coords +
+           R"(]},"properties":{"kind":"convoy","buffer_m":100,"start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z"}})";
+  };
+  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), line(5)).status, 201);
+  auto many = c.send(http::verb::post, "/v1/activities", token("russia"), line(6));
+  EXPECT_EQ(many.status, 400);
+  EXPECT_EQ(many.body["error"]["field"], "geometry.coordinates");
+  EXPECT_NE(many.body["error"]["message"].get<std::string>().find("at most 5"), std::string::npos);
+}
+
 TEST_F(Server, TheClockCannotBeSetOnARealClock) {
   Client c(port_);
   EXPECT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2030-01-01T00:00:00Z"})").status, 404);

@@ -18,6 +18,7 @@ struct ServeArgs {
   std::string simulated_clock;
   double default_notice_h = 24;
   size_t max_objects_per_party = 100'000;
+  size_t max_positions = 20'000;
 };
 
 int run_serve(const ServeArgs& a) {
@@ -34,6 +35,7 @@ int run_serve(const ServeArgs& a) {
   options.host = a.listen.substr(0, colon);
   options.port = static_cast<uint16_t>(port);
   options.limits.max_body_bytes = a.max_body_bytes;
+  options.limits.max_positions = a.max_positions;
   if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
   Options service_options;
   service_options.db_path = a.store.db;
@@ -78,6 +80,8 @@ Runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--max-objects-per-party", a->max_objects_per_party,
                  "Objects one party may declare through the API (403 limit_exceeded beyond)")
+      ->capture_default_str();
+  app.add_option("--max-positions", a->max_positions, "Positions one geometry may have (400 beyond)")
       ->capture_default_str();
   app.footer("Serves the HTTP/JSON API of docs/http-api.md until SIGINT or SIGTERM; one access-log line per request "
              "on standard error.");

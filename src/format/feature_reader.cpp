@@ -52,12 +52,18 @@ Result<LatLon> read_position(const json& j, const std::string& field) {
   return LatLon{*lat, *lon};
 }
 
-Result<std::vector<LatLon>> read_positions(const json& j, const std::string& field, size_t& budget) {
+// How many positions a geometry may still have, of how many in all.
+struct Budget {
+  size_t left;
+  size_t limit;
+};
+
+Result<std::vector<LatLon>> read_positions(const json& j, const std::string& field, Budget& budget) {
   if (!j.is_array()) return invalid(field, "expected an array of positions, got " + json_type(j));
-  if (j.size() > budget) {
-    return invalid(field, "too many positions (at most " + std::to_string(kMaxPositions) + " a geometry)");
+  if (j.size() > budget.left) {
+    return invalid(field, "too many positions (at most " + std::to_string(budget.limit) + " in one geometry)");
   }
-  budget -= j.size();
+  budget.left -= j.size();
   std::vector<LatLon> out;
   out.reserve(j.size());
   for (size_t i = 0; i < j.size(); ++i) {
@@ -68,7 +74,7 @@ Result<std::vector<LatLon>> read_positions(const json& j, const std::string& fie
   return out;
 }
 
-Result<std::vector<std::vector<LatLon>>> read_rings(const json& j, const std::string& field, size_t& budget) {
+Result<std::vector<std::vector<LatLon>>> read_rings(const json& j, const std::string& field, Budget& budget) {
   if (!j.is_array()) return invalid(field, "expected an array of rings, got " + json_type(j));
   if (j.empty()) return invalid(field, "a polygon needs at least one ring");
   std::vector<std::vector<LatLon>> rings;
@@ -80,7 +86,7 @@ Result<std::vector<std::vector<LatLon>>> read_rings(const json& j, const std::st
   return rings;
 }
 
-Result<Geometry> read_geometry(const json& j) {
+Result<Geometry> read_geometry(const json& j, size_t max_positions) {
   if (j.is_null()) return invalid("geometry", "missing");
   if (!j.is_object()) return invalid("geometry", "expected an object, got " + json_type(j));
   const auto type = j.find("type");
@@ -94,7 +100,7 @@ Result<Geometry> read_geometry(const json& j) {
                    "unsupported geometry type '" + name + "' (use Point, LineString, Polygon or MultiPolygon)");
   }
   if (coords == j.end()) return invalid(field, "missing");
-  size_t budget = kMaxPositions;
+  Budget budget{max_positions, max_positions};
   Geometry g;
   if (name == "Point") {
     auto p = read_position(*coords, field);
@@ -334,7 +340,7 @@ Status read_text_and_extra(const json& props, Volume& v) {
 
 }  // namespace
 
-Result<Volume> read_feature(const json& feature) {
+Result<Volume> read_feature(const json& feature, size_t max_positions) {
   if (!feature.is_object()) return invalid("", "expected a GeoJSON Feature object, got " + json_type(feature));
   const auto type = feature.find("type");
   if (type == feature.end() || *type != "Feature") return invalid("type", "expected \"Feature\"");
@@ -345,7 +351,7 @@ Result<Volume> read_feature(const json& feature) {
     if (Status st = step(feature, *props, v); !st) return st.error();
   }
   const auto geometry = feature.find("geometry");
-  auto g = read_geometry(geometry == feature.end() ? json() : *geometry);
+  auto g = read_geometry(geometry == feature.end() ? json() : *geometry, max_positions);
   if (!g) return g.error();
   v.geometry = std::move(*g);
   for (auto* step : {read_kind, read_extent, read_window, read_rules_data, read_text_and_extra}) {

@@ -19,12 +19,13 @@
 
 namespace deconflict::format {
 
-/// Limits that keep one feature from exhausting the machine.
+/// The default limit on positions in one geometry, which keeps one feature
+/// from exhausting the machine (ring validation is quadratic in the worst case).
 constexpr size_t kMaxPositions = 20'000;
 constexpr size_t kMaxIdLength = 128;
 
 /// Parses and validates one Feature. A feature without an id gets an empty id.
-Result<Volume> read_feature(const nlohmann::json& feature);
+Result<Volume> read_feature(const nlohmann::json& feature, size_t max_positions = kMaxPositions);
 
 struct ReadOptions {
   /// Skip bad features (counting them in Batch::rejected) instead of failing on the first.

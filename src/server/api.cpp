@@ -112,7 +112,7 @@ Result<ListFilter> filter_from(const Target& t, ObjectType type) {
 }
 
 // Reads the body as one Feature of the given type belonging to the caller.
-Result<Volume> feature_from(const Request& req, ObjectType type, const Party& caller) {
+Result<Volume> feature_from(const Request& req, ObjectType type, const Party& caller, size_t max_positions) {
   auto body = nlohmann::json::parse(req.body(), nullptr, false);
   if (body.is_discarded()) return make_error(ErrorCode::invalid_input, "the body is not valid JSON");
   if (body.is_object() && body["properties"].is_object()) {
@@ -120,7 +120,7 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
     if (!props.contains("party")) props["party"] = caller.id;
     if (!props.contains("type")) props["type"] = std::string(type_name(type));
   }
-  auto v = format::read_feature(body);
+  auto v = format::read_feature(body, max_positions);
   if (!v) return v.error();
   if (v->type != type) {
     return make_error(ErrorCode::invalid_input, "expected a " + std::string(type_name(type)), "properties.type");
@@ -180,7 +180,7 @@ Response Api::handle(const Request& req, std::string& party) {
   }
 
   if (seg.size() == 2 && seg[1] == "check" && req.method() == http::verb::post) {
-    auto activity = feature_from(req, ObjectType::activity, *caller);
+    auto activity = feature_from(req, ObjectType::activity, *caller, limits_.max_positions);
     if (!activity) return fail(activity.error());
     return ok(http::status::ok, {{"conflicts", conflicts_json(service_.as_seen_by(*caller, service_.check(*activity)))}});
   }
@@ -213,7 +213,7 @@ Response Api::handle(const Request& req, std::string& party) {
   if (seg.size() == 3) return object(req, t, *caller, *type);
 
   if (seg.size() == 2 && req.method() == http::verb::post) {
-    auto v = feature_from(req, *type, *caller);
+    auto v = feature_from(req, *type, *caller, limits_.max_positions);
     if (!v) return fail(v.error());
     auto declared = service_.declare(*caller, std::move(*v));
     if (!declared) return fail(declared.error());
@@ -311,7 +311,7 @@ Response Api::object(const Request& req, const Target& t, const Party& caller, O
     if (match.empty() || std::from_chars(match.data(), match.data() + match.size(), if_match).ec != std::errc{}) {
       return fail(make_error(ErrorCode::usage, "PUT needs If-Match: <version>", "If-Match"));
     }
-    auto v = feature_from(req, type, caller);
+    auto v = feature_from(req, type, caller, limits_.max_positions);
     if (!v) return fail(v.error());
     if (v->id.empty()) v->id = id;
     if (v->id != id) return fail(make_error(ErrorCode::invalid_input, "differs from the id in the path", "properties.id"));

@@ -27,6 +27,7 @@ struct Target {
 
 struct ApiLimits {
   size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
+  size_t max_positions = 20'000;    // positions in one geometry; more is 400 invalid_input
 };
 
 /// Moves a simulated clock forward (serve --simulated-clock); empty with a real clock.
