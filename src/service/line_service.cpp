@@ -8,13 +8,6 @@
 #include "service/service_impl.hpp"
 
 namespace deconflict {
-namespace {
-
-store::StoredObject stored_row(const Volume& v, TimePoint now) {
-  return {v.id, std::string(type_name(v.type)), v.party, v.version, format::to_feature(v).dump(), now};
-}
-
-}  // namespace
 
 Result<Declared> Service::declare(const Party& caller, Volume v) {
   if (v.party != caller.id) {
@@ -66,7 +59,7 @@ Result<std::vector<std::string>> Service::withdraw(const Party& caller, const st
     if (n.activity_id == activity_id) told.insert(n.to_party);
   }
   store::WriteBatch batch;
-  batch.upserts.push_back(stored_row(withdrawn, s.now()));
+  batch.upserts.push_back(Impl::row_of(withdrawn, s.now()));
   for (const std::string& party : told) {
     batch.events.push_back(s.event(party, "withdrawn",
                                    {{"activity", activity_id}, {"version", withdrawn.version}, {"party", caller.id}}));
@@ -118,7 +111,7 @@ Result<Declared> Service::commit_declared(Volume v) {
     batch.notices = out.notices;
     for (const Notice& n : out.notices) batch.events.push_back(s.event(n.to_party, "notice", format::to_json(n)));
   }
-  batch.upserts.push_back(stored_row(v, now));
+  batch.upserts.push_back(Impl::row_of(v, now));
   if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : out.notices) s.keep(n);
   out.volume = &s.world.put(std::move(v));
@@ -185,27 +178,22 @@ Result<Notice> Service::answer(const Party& caller, const std::string& notice_id
   // The activity's state follows its notices; a notice about an older version
   // changes only its own record.
   const Volume* activity = s.world.find(n.activity_id);
-  std::optional<std::string> new_state;
+  std::optional<Volume> changed;  // the activity with its new state, if it changes
   if (activity && activity->version == n.activity_version) {
     std::vector<const Notice*> current = s.notices_of(activity->id, activity->version);
     for (const Notice*& p : current) {
       if (p->id == n.id) p = &n;
     }
-    new_state = line::activity_state(current);
-    if (*new_state != activity->state) {
-      Volume changed = activity->clone();
-      changed.state = *new_state;
-      batch.upserts.push_back(stored_row(changed, *n.answered));
+    if (std::string state = line::activity_state(current); state != activity->state) {
+      changed = activity->clone();
+      changed->state = std::move(state);
+      batch.upserts.push_back(Impl::row_of(*changed, *n.answered));
     }
   }
   batch.events.push_back(s.event(n.from_party, state_name(n.state).data(), format::to_json(n)));
   if (Status st = s.commit(batch); !st) return st.error();
   s.keep(n);
-  if (!batch.upserts.empty()) {
-    Volume changed = activity->clone();
-    changed.state = *new_state;
-    s.world.put(std::move(changed));
-  }
+  if (changed) s.world.put(std::move(*changed));
   return n;
 }
 

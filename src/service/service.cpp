@@ -74,8 +74,7 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
     v.version = old ? old->version + 1 : 1;
     if (v.type == ObjectType::activity && !v.notified) v.notified = now;
     (old ? result.replaced : result.created).push_back(v.id);
-    batch.upserts.push_back({v.id, std::string(type_name(v.type)), v.party, v.version,
-                             format::to_feature(v).dump(), now});
+    batch.upserts.push_back(Impl::row_of(v, now));
   }
   if (Status st = impl_->store->write(batch); !st) return st.error();
   for (Volume& v : volumes) impl_->world.put(std::move(v));

@@ -12,6 +12,7 @@
 #include "deconflict/service.hpp"
 #include "engine/world.hpp"
 #include "format/feature_reader.hpp"
+#include "format/feature_writer.hpp"
 #include "store/store.hpp"
 
 namespace deconflict {
@@ -42,6 +43,11 @@ struct Service::Impl {
     if (Status st = store->write(batch); !st) return st;
     if (listener && !batch.events.empty()) listener(batch.events);
     return {};
+  }
+
+  /// The store's row for a volume, as of `now`.
+  static store::StoredObject row_of(const Volume& v, TimePoint now) {
+    return {v.id, std::string(type_name(v.type)), v.party, v.version, format::to_feature(v).dump(), now};
   }
 
   Event event(const std::string& party, const char* type, const nlohmann::ordered_json& data) {
