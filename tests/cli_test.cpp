@@ -1,6 +1,8 @@
 // The `deconflict` binary, run as users run it: on small files, checking what
 // it prints and its exit status.
 #include <gtest/gtest.h>
+
+#include "scratch_dir.hpp"
 #include <sys/wait.h>
 
 #include <array>
@@ -32,15 +34,6 @@ std::string slurp(const std::string& path) {
 
 class Cli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("deconflict-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   Outcome run(const std::string& args, const std::string& stdin_text = "") {
     const std::string in = (dir_ / "stdin").string(), err = (dir_ / "stderr").string();
     std::ofstream(in) << stdin_text;
@@ -63,7 +56,7 @@ class Cli : public ::testing::Test {
     return path;
   }
 
-  std::filesystem::path dir_;
+  deconflict::testing::ScratchDir dir_{"cli"};
 };
 
 std::vector<nlohmann::json> lines(const std::string& text) {

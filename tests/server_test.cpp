@@ -1,6 +1,8 @@
 // The real `deconflict serve` binary on a free loopback port with a temporary
 // store, driven over HTTP.
 #include <gtest/gtest.h>
+
+#include "scratch_dir.hpp"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,11 +81,6 @@ std::string run(const std::string& cmd) {
 class Server : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("deconflict-server-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     db_ = (dir_ / "test.db").string();
     for (const char* p : {"coalition", "russia", "un"}) tokens_[p] = run(kBin + " party add " + p + " --db " + db_ + " 2>/dev/null");
     tokens_["ops"] = run(kBin + " party add ops --admin --db " + db_ + " 2>/dev/null");
@@ -95,7 +92,6 @@ class Server : public ::testing::Test {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
-    std::filesystem::remove_all(dir_);
   }
 
   void start(std::vector<std::string> extra = {}) {
@@ -151,7 +147,7 @@ class Server : public ::testing::Test {
            R"("radius_m":500,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z","notified":"2018-09-06T06:00:00Z"}})";
   }
 
-  std::filesystem::path dir_;
+  deconflict::testing::ScratchDir dir_{"server"};
   std::string db_;
   std::map<std::string, std::string> tokens_;
   pid_t pid_ = -1;

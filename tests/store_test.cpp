@@ -1,6 +1,8 @@
 // The embedded store through the service facade: what is stored survives a
 // restart, changes are all or nothing, and the schema is versioned.
 #include <gtest/gtest.h>
+
+#include "scratch_dir.hpp"
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -19,15 +21,9 @@ namespace {
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("deconflict-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     options_.db_path = (dir_ / "test.db").string();
     options_.clock = [] { return *parse_rfc3339("2018-09-01T08:00:00Z"); };
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<Service> open() {
     auto s = Service::open(options_);
@@ -41,7 +37,7 @@ class StoreTest : public ::testing::Test {
     return std::move(batch->volumes);
   }
 
-  std::filesystem::path dir_;
+  deconflict::testing::ScratchDir dir_{"store"};
   Options options_;
 };
 
@@ -168,7 +164,7 @@ TEST_F(StoreTest, PartiesHoldTokensThatOnlyTheirHashesRemember) {
   service.reset();
   EXPECT_FALSE(open()->authenticate(russia).ok());
   // The tokens themselves are nowhere in the store's files.
-  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
     std::ifstream in(entry.path(), std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_EQ(bytes.find(coalition.substr(4)), std::string::npos) << entry.path();
