@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "deconflict/time.hpp"
 #include "geo/shape.hpp"
@@ -95,6 +96,73 @@ TEST(VolumeIndex, MatchesBruteForceOnTenThousandRandomVolumes) {
     total_matches += want.size();
   }
   EXPECT_GT(total_matches, 200u);  // the test compares real answers, not empty ones
+}
+
+// A random lon/lat box, often across the antimeridian or up to a pole.
+geo::LonLatBounds random_box(Places& places) {
+  const double west = places.uniform(-180, 180), width = std::pow(10.0, places.uniform(-1, 2.2));
+  const double south = places.pick(4) == 0 ? places.uniform(60, 89) : places.uniform(-90, 80);
+  const double north = places.pick(4) == 0 ? 90.0 : std::min(90.0, south + std::pow(10.0, places.uniform(-1, 1.5)));
+  return {west, south, Places::wrap(west + std::min(width, 359.0)), north};
+}
+
+// A volume of radius 0 at one position, over all time and altitude.
+Volume probe_at(LatLon p) {
+  Volume v;
+  v.id = "probe";
+  v.geometry = point_of(p);
+  v.set_shape(std::make_unique<geo::Shape>(std::move(*geo::Shape::build(v.geometry))));
+  return v;
+}
+
+TEST(VolumeIndex, ARegionQueryFindsEveryVolumeThatMeetsTheBox) {
+  Places places(11);
+  std::vector<Volume> volumes;
+  for (int i = 0; i < 3'000; ++i) volumes.push_back(random_volume(places, i));
+  std::vector<const Volume*> all;
+  for (const Volume& v : volumes) all.push_back(&v);
+  index::VolumeIndex index;
+  index.assign(all);
+
+  size_t found = 0, must = 0;
+  for (int q = 0; q < 60; ++q) {
+    const geo::LonLatBounds box = random_box(places);
+    std::vector<const Volume*> got;
+    index.in_region(box, kTimeMin, kTimeMax, got);
+    const std::set<const Volume*> in(got.begin(), got.end());
+    // Probe a grid of positions in the box: a volume that holds one must be found.
+    const double width = box.east_deg >= box.west_deg ? box.east_deg - box.west_deg : box.east_deg - box.west_deg + 360;
+    for (int i = 0; i <= 6; ++i) {
+      for (int j = 0; j <= 6; ++j) {
+        const LatLon p{box.south_deg + (box.north_deg - box.south_deg) * i / 6,
+                       Places::wrap(box.west_deg + width * j / 6)};
+        const Volume probe = probe_at(p);
+        for (const Volume* v : all) {
+          if (!index::intersect(probe, *v) || in.count(v)) continue;
+          FAIL() << "box " << q << " [" << box.west_deg << "," << box.south_deg << "," << box.east_deg << ","
+                 << box.north_deg << "] misses " << v->id << " at " << p.lat_deg << "," << p.lon_deg;
+        }
+        must += 1;
+      }
+    }
+    found += got.size();
+  }
+  EXPECT_GT(must, 0u);
+  EXPECT_LT(found, all.size() * 60 / 3);  // the index prunes: boxes are mostly small
+  EXPECT_GT(found, 0u);
+}
+
+TEST(VolumeIndex, ARegionQueryKeepsToItsTimeWindow) {
+  Places places(5);
+  Volume v = random_volume(places, 1);
+  v.window = {*parse_rfc3339("2018-09-01T00:00:00Z"), *parse_rfc3339("2018-09-02T00:00:00Z")};
+  index::VolumeIndex index;
+  index.insert(&v);
+  std::vector<const Volume*> got;
+  index.in_region({-180, -90, 180, 90}, *parse_rfc3339("2018-09-03T00:00:00Z"), kTimeMax, got);
+  EXPECT_TRUE(got.empty());
+  index.in_region({-180, -90, 180, 90}, *parse_rfc3339("2018-09-01T12:00:00Z"), kTimeMax, got);
+  EXPECT_EQ(got.size(), 1u);
 }
 
 TEST(VolumeIndex, RemoveOfAnAbsentEntryIsFalse) {

@@ -51,7 +51,7 @@ struct BoundingBox {
 struct ListFilter {
   std::optional<ObjectType> type;
   std::optional<std::string> party;
-  std::optional<BoundingBox> bbox;  // objects whose bounding box meets this one
+  std::optional<BoundingBox> bbox;  // every object that meets this box (and perhaps some near it)
   std::optional<TimePoint> start;   // objects active at some time in [start, end)
   std::optional<TimePoint> end;
 };

@@ -34,6 +34,13 @@ class World {
   size_t size() const { return volumes_.size(); }
   /// Every volume, in no particular order.
   std::vector<const Volume*> all() const;
+  /// Volumes that may meet the lon/lat box during [start, end), from the
+  /// index: every volume that meets it, and perhaps some near it.
+  std::vector<const Volume*> near(const geo::LonLatBounds& box, TimePoint start, TimePoint end) const {
+    std::vector<const Volume*> out;
+    index_.in_region(box, start, end, out);
+    return out;
+  }
   /// How many volumes a party has.
   size_t count_of(const std::string& party) const {
     const auto it = count_by_party_.find(party);

@@ -57,4 +57,49 @@ bool boxes_meet(const LonLatBounds& a, const LonLatBounds& b) {
   return false;
 }
 
+namespace {
+
+struct Range {
+  double lo, hi;
+};
+
+// The range of cos over [from, to] (degrees, from <= to, within [-180, 180]).
+Range cos_range(double from, double to) {
+  const double a = std::cos(from / kRad), b = std::cos(to / kRad);
+  return {(from <= -180 || to >= 180) ? -1.0 : std::min(a, b), (from <= 0 && 0 <= to) ? 1.0 : std::max(a, b)};
+}
+
+// The range of sin over [from, to] (degrees, from <= to, within [-180, 180]).
+Range sin_range(double from, double to) {
+  const double a = std::sin(from / kRad), b = std::sin(to / kRad);
+  return {(from <= -90 && -90 <= to) ? -1.0 : std::min(a, b), (from <= 90 && 90 <= to) ? 1.0 : std::max(a, b)};
+}
+
+// The range of r * t for r in `r` (non-negative) and t in `t`.
+Range times(Range r, Range t) {
+  return {t.lo >= 0 ? r.lo * t.lo : r.hi * t.lo, t.hi >= 0 ? r.hi * t.hi : r.lo * t.hi};
+}
+
+Range hull(Range a, Range b) { return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
+
+}  // namespace
+
+DirectionBox directions_of(const LonLatBounds& box) {
+  // A direction is (c cos lon, c sin lon, z) with c = cos(geocentric latitude):
+  // bound c and z over the latitudes, cos and sin over the longitudes.
+  const Vec3 south = direction_of({box.south_deg, 0}), north = direction_of({box.north_deg, 0});
+  const Range z{south.z, north.z};
+  const Range c{std::min(south.x, north.x), (box.south_deg <= 0 && 0 <= box.north_deg) ? 1.0 : std::max(south.x, north.x)};
+  double lons[2][2];
+  const int n = split(box.west_deg, box.east_deg, lons);
+  Range cosr = cos_range(lons[0][0], lons[0][1]), sinr = sin_range(lons[0][0], lons[0][1]);
+  if (n == 2) {
+    cosr = hull(cosr, cos_range(lons[1][0], lons[1][1]));
+    sinr = hull(sinr, sin_range(lons[1][0], lons[1][1]));
+  }
+  const Range x = times(c, cosr), y = times(c, sinr);
+  constexpr double kSlack = 1e-12;  // rounding in the trigonometry
+  return {{x.lo - kSlack, y.lo - kSlack, z.lo - kSlack}, {x.hi + kSlack, y.hi + kSlack, z.hi + kSlack}};
+}
+
 }  // namespace deconflict::geo

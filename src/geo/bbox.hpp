@@ -16,3 +16,16 @@ LonLatBounds bounds_of(const Cap& cap);
 bool boxes_meet(const LonLatBounds& a, const LonLatBounds& b);
 
 }  // namespace deconflict::geo
+
+namespace deconflict::geo {
+
+/// An axis-aligned box of geocentric unit vectors.
+struct DirectionBox {
+  Vec3 lo, hi;
+};
+
+/// A box that holds the direction of every point in the lon/lat box: the
+/// query region of a bounding-box search in the index.
+DirectionBox directions_of(const LonLatBounds& box);
+
+}  // namespace deconflict::geo

@@ -26,11 +26,17 @@ std::pair<double, double> axis_range(double c, double radius) {
   return {std::cos(std::min(std::numbers::pi, theta + radius)), std::cos(std::max(0.0, theta - radius))};
 }
 
-template <std::size_t D>
-void set_corner(Box4& box, const double* lo, const double* hi) {
-  bg::set<bg::min_corner, D>(box, lo[D]);
-  bg::set<bg::max_corner, D>(box, hi[D]);
+// Boost's points take at most three coordinates in their constructor.
+Point4 point_of(const double (&c)[4]) {
+  Point4 p;
+  bg::set<0>(p, c[0]);
+  bg::set<1>(p, c[1]);
+  bg::set<2>(p, c[2]);
+  bg::set<3>(p, c[3]);
+  return p;
 }
+
+Box4 box_of(const double (&lo)[4], const double (&hi)[4]) { return Box4(point_of(lo), point_of(hi)); }
 
 // Time on a scale comparable to the unit vectors: an R-tree splits along the
 // dimension with the largest spread, and raw seconds (with open windows at
@@ -49,13 +55,8 @@ Box4 bounds(const Volume& v) {
   const auto [y0, y1] = axis_range(cap.center.y, cap.radius_rad);
   const auto [z0, z1] = axis_range(cap.center.z, cap.radius_rad);
   const double t0 = time_coordinate(v.window.start), t1 = time_coordinate(v.window.end);
-  Box4 box;
   const double lo[4] = {x0, y0, z0, t0}, hi[4] = {x1, y1, z1, t1};
-  set_corner<0>(box, lo, hi);
-  set_corner<1>(box, lo, hi);
-  set_corner<2>(box, lo, hi);
-  set_corner<3>(box, lo, hi);
-  return box;
+  return box_of(lo, hi);
 }
 
 }  // namespace
@@ -105,6 +106,15 @@ void VolumeIndex::candidates(const Volume& query, std::vector<const Volume*>& ou
   for (auto it = tree_->rtree.qbegin(bgi::intersects(box)); it != tree_->rtree.qend(); ++it) {
     out.push_back(it->second);
   }
+}
+
+void VolumeIndex::in_region(const geo::LonLatBounds& region, TimePoint start, TimePoint end,
+                            std::vector<const Volume*>& out) const {
+  const geo::DirectionBox d = geo::directions_of(region);
+  const double lo[4] = {d.lo.x, d.lo.y, d.lo.z, time_coordinate(start)};
+  const double hi[4] = {d.hi.x, d.hi.y, d.hi.z, time_coordinate(end)};
+  const Box4 box = box_of(lo, hi);
+  for (auto it = tree_->rtree.qbegin(bgi::intersects(box)); it != tree_->rtree.qend(); ++it) out.push_back(it->second);
 }
 
 std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep) const {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "deconflict/volume.hpp"
+#include "geo/bbox.hpp"
 
 namespace deconflict::index {
 
@@ -51,6 +52,9 @@ class VolumeIndex {
 
   /// Volumes whose bounding boxes overlap the query's (a superset of the answer).
   void candidates(const Volume& query, std::vector<const Volume*>& out) const;
+  /// Volumes whose bounding boxes may meet the lon/lat box during
+  /// [start, end) (a superset: the caller refines).
+  void in_region(const geo::LonLatBounds& box, TimePoint start, TimePoint end, std::vector<const Volume*>& out) const;
   /// Every volume that `keep` accepts and that intersects the query exactly,
   /// in no particular order.
   std::vector<Match> query(const Volume& query, const Filter& keep) const;

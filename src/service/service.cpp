@@ -83,14 +83,21 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
 
 std::vector<const Volume*> Service::list(const ListFilter& filter) const {
   std::vector<const Volume*> out;
-  if (filter.type) {  // already by id
+  if (filter.bbox) {  // few of many: ask the index
+    const BoundingBox& b = *filter.bbox;
+    for (const Volume* v : impl_->world.near({b.west_deg, b.south_deg, b.east_deg, b.north_deg},
+                                             filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
+      if (passes(*v, filter)) out.push_back(v);
+    }
+  } else if (filter.type) {  // already by id
     for (const auto& [id, v] : impl_->world.of_type(*filter.type)) {
       if (passes(*v, filter)) out.push_back(v);
     }
     return out;
-  }
-  for (const Volume* v : impl_->world.all()) {
-    if (passes(*v, filter)) out.push_back(v);
+  } else {
+    for (const Volume* v : impl_->world.all()) {
+      if (passes(*v, filter)) out.push_back(v);
+    }
   }
   std::sort(out.begin(), out.end(), [](const Volume* a, const Volume* b) { return a->id < b->id; });
   return out;
