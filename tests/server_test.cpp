@@ -4,6 +4,7 @@
 
 #include "scratch_dir.hpp"
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -258,6 +259,50 @@ TEST_F(Server, OversizedBodiesAre413) {
   EXPECT_EQ(r.body["error"]["code"], "too_large");
   Client other(port_);  // the server keeps serving
   EXPECT_EQ(other.send(http::verb::get, "/v1/health").status, 200);
+}
+
+TEST_F(Server, AClientTricklingItsRequestIsCutOffWhileOthersAreServed) {
+  TearDown();
+  start({"--request-timeout-s", "1"});
+  asio::io_context ioc;
+  tcp::socket slow(ioc);
+  slow.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  const std::string request = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + std::string(40, 'x');
+  const auto begun = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  for (char ch : request) {  // a byte every 100 ms: 6 s for the whole request
+    asio::write(slow, asio::buffer(&ch, 1), ec);
+    if (ec) break;
+    Client other(port_);
+    ASSERT_EQ(other.send(http::verb::get, "/v1/health").status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (slow.available(ec) == 0 && std::chrono::steady_clock::now() - begun > std::chrono::seconds(3)) break;
+  }
+  // The server closed the connection after about a second: reading gives end of file.
+  char byte;
+  slow.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, std::chrono::seconds(4));
+}
+
+// The store refuses a write (another process holds its lock): the client gets
+// 500 store_error, nothing of the change is kept, and the server goes on.
+TEST_F(Server, AFailedStoreWriteIs500AndLeavesNothingBehind) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body["error"]["code"], "store_error");
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities", token("russia")).body["features"].size(), 0u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 0u);
+  r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
+  EXPECT_EQ(r.status, 201) << r.raw.body();
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 1u);
 }
 
 TEST_F(Server, KeepAliveServesManyRequestsOnOneConnectionAndSigtermExitsCleanly) {

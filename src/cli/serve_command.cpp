@@ -19,6 +19,8 @@ struct ServeArgs {
   double default_notice_h = 24;
   size_t max_objects_per_party = 100'000;
   size_t max_positions = 20'000;
+  int idle_timeout_s = 30;
+  int request_timeout_s = 10;
 };
 
 int run_serve(const ServeArgs& a) {
@@ -36,6 +38,8 @@ int run_serve(const ServeArgs& a) {
   options.port = static_cast<uint16_t>(port);
   options.limits.max_body_bytes = a.max_body_bytes;
   options.limits.max_positions = a.max_positions;
+  options.idle_timeout_s = a.idle_timeout_s;
+  options.request_timeout_s = a.request_timeout_s;
   if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
   Options service_options;
   service_options.db_path = a.store.db;
@@ -82,6 +86,13 @@ Runner add_serve(CLI::App& app) {
                  "Objects one party may declare through the API (403 limit_exceeded beyond)")
       ->capture_default_str();
   app.add_option("--max-positions", a->max_positions, "Positions one geometry may have (400 beyond)")
+      ->capture_default_str();
+  app.add_option("--idle-timeout-s", a->idle_timeout_s, "Seconds a connection may wait for its next request")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
+  app.add_option("--request-timeout-s", a->request_timeout_s,
+                 "Seconds a request may take to arrive after its first byte (the connection is closed beyond)")
+      ->check(CLI::Range(1, 3'600))
       ->capture_default_str();
   app.footer("Serves the HTTP/JSON API of docs/http-api.md until SIGINT or SIGTERM; one access-log line per request "
              "on standard error.");

@@ -50,19 +50,34 @@ class Session : public std::enable_shared_from_this<Session> {
   void start() { read(); }
 
  private:
+  // A connection may wait idle_timeout_s for its next request; once the
+  // first byte of a request is in, the whole request has request_timeout_s to
+  // arrive, so that a client trickling bytes cannot hold a connection.
   void read() {
     parser_.emplace();
     parser_->body_limit(options_.limits.max_body_bytes);
     parser_->header_limit(16 * 1024);
+    if (buffer_.size() > 0) return read_request();  // pipelined: the next request is already here
     stream_.expires_after(std::chrono::seconds(options_.idle_timeout_s));
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->close();
+      self->buffer_.commit(n);
+      self->read_request();
+    });
+  }
+
+  void read_request() {
+    stream_.expires_after(std::chrono::seconds(options_.request_timeout_s));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+    if (ec == beast::error::timeout) {
+      spdlog::warn("{} request not complete within {} s: connection closed", remote(), options_.request_timeout_s);
       return close();
     }
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted) return close();
     if (ec == http::error::body_limit) {
       return reply(error_response(make_error(ErrorCode::too_large, "the body exceeds " +
                                                                        std::to_string(options_.limits.max_body_bytes) +

@@ -18,7 +18,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port; the one bound is printed
   ApiLimits limits;
-  int idle_timeout_s = 30;  // a connection silent this long is closed
+  int idle_timeout_s = 30;     // a connection that waits this long for its next request is closed
+  int request_timeout_s = 10;  // a request must arrive whole this long after its first byte
   ClockSetter set_clock;    // set with a simulated clock: POST /v1/admin/clock moves it
 };
 

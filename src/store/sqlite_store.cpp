@@ -378,7 +378,9 @@ Result<std::unique_ptr<Store>> open_sqlite(const std::string& path) {
     return e;
   }
   if (fresh) ::chmod(path.c_str(), S_IRUSR | S_IWUSR);  // the WAL files inherit these permissions
-  sqlite3_busy_timeout(db, 5000);
+  // Another process (a CLI command beside a server) holds the lock for
+  // milliseconds; a server that waits blocks every client, so wait briefly.
+  sqlite3_busy_timeout(db, 2000);
   auto store = std::make_unique<SqliteStore>(db);
   if (Status st = store->migrate(); !st) {
     return make_error(ErrorCode::store_error, "'" + path + "': " + st.error().message);
