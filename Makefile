@@ -26,7 +26,9 @@ demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)/deconflict
 
 bench: build
+	@bash scripts/install-deps.sh --bench
 	@bash bench/run.sh $(BUILD_DIR)
+	@bash bench/http.sh $(BUILD_DIR)
 
 sanitize:
 	@$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DDECONFLICT_SANITIZE=ON"

@@ -9,6 +9,8 @@ PACKAGES=(
   libsqlite3-dev libboost-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+# --bench adds what the benchmarks drive the server with.
+if [ "${1:-}" = "--bench" ]; then PACKAGES+=(wrk curl); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
