@@ -179,6 +179,16 @@ TEST_F(Server, ARevokedTokenIsRefused) {
   EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("un")).status, 200);
 }
 
+TEST_F(Server, PartiesAddedAndRevokedBesideARunningServerTakeEffectAtOnce) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::get, "/v1/zones", token("un")).status, 200);
+  run(kBin + " party revoke un --db " + db_);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("un")).status, 401);
+  const std::string icrc = run(kBin + " party add icrc --db " + db_ + " 2>/dev/null");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", icrc).status, 200);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("coalition")).status, 200);
+}
+
 TEST_F(Server, ZonesAndSitesAreDeclaredByTheirOwnParty) {
   Client c(port_);
   auto created = c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf"));

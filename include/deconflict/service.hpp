@@ -146,8 +146,9 @@ class Service {
   Status revoke_party(const std::string& id);
   /// Every party, sorted by id.
   std::vector<Party> parties() const;
-  /// The active party that holds this token, or not_found.
-  Result<Party> authenticate(std::string_view token) const;
+  /// The active party that holds this token, or not_found. Parties added or
+  /// revoked in the store by another process take effect here at once.
+  Result<Party> authenticate(std::string_view token);
 
   size_t size() const;
   TimePoint now() const;

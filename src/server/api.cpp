@@ -231,7 +231,9 @@ Result<Party> Api::authenticate(const Request& req) {
     return make_error(ErrorCode::unauthorized, "missing bearer token");
   }
   auto caller = service_.authenticate(auth.substr(kBearer.size()));
-  if (!caller) return make_error(ErrorCode::unauthorized, "unknown or revoked token");
+  if (!caller && caller.error().code == ErrorCode::not_found) {
+    return make_error(ErrorCode::unauthorized, "unknown or revoked token");
+  }
   return caller;
 }
 

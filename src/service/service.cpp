@@ -167,7 +167,8 @@ std::vector<Party> Service::parties() const {
   return out;
 }
 
-Result<Party> Service::authenticate(std::string_view token) const {
+Result<Party> Service::authenticate(std::string_view token) {
+  if (Status st = impl_->follow_parties(); !st) return st.error();
   const std::string hash = credentials::hash_token(token);
   const auto it = impl_->party_by_hash.find(hash);
   const Error unknown = make_error(ErrorCode::not_found, "unknown or revoked token");

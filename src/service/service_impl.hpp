@@ -93,9 +93,8 @@ struct Service::Impl {
       volumes.push_back(std::move(*v));
     }
     world.assign(std::move(volumes));
-    auto stored_parties = store->load_parties();
-    if (!stored_parties) return stored_parties.error();
-    for (store::StoredParty& p : *stored_parties) remember(std::move(p));
+    if (Status st = load_parties(); !st) return st;
+    if (auto changed = store->changed_elsewhere(); !changed) return changed.error();  // from here on
     auto stored_notices = store->load_notices();
     if (!stored_notices) return stored_notices.error();
     for (const Notice& n : *stored_notices) keep(n);
@@ -103,6 +102,23 @@ struct Service::Impl {
     if (!stored_messages) return stored_messages.error();
     messages = std::move(*stored_messages);
     return {};
+  }
+
+  Status load_parties() {
+    auto stored = store->load_parties();
+    if (!stored) return stored.error();
+    parties.clear();
+    party_by_hash.clear();
+    for (store::StoredParty& p : *stored) remember(std::move(p));
+    return {};
+  }
+
+  // Parties are added and revoked with the CLI beside a running server: a
+  // revoked token must stop working at once, a new one start.
+  Status follow_parties() {
+    auto changed = store->changed_elsewhere();
+    if (!changed) return changed.error();
+    return *changed ? load_parties() : Status{};
   }
 
   void remember(store::StoredParty p) {

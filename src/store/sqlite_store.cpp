@@ -93,7 +93,10 @@ class Statement {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
-  ~SqliteStore() override { sqlite3_close(db_); }
+  ~SqliteStore() override {
+    data_version_.reset();
+    sqlite3_close(db_);
+  }
 
   Status migrate() {
     if (Status st = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !st) return st;
@@ -212,6 +215,21 @@ class SqliteStore final : public Store {
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read events");
     return out;
+  }
+
+  Result<bool> changed_elsewhere() override {
+    // data_version changes only when another connection commits.
+    if (!data_version_) data_version_ = std::make_unique<Statement>(db_, "PRAGMA data_version;");
+    sqlite3_stmt* q = data_version_->get();
+    if (!q || sqlite3_step(q) != SQLITE_ROW) {
+      if (q) sqlite3_reset(q);
+      return store_error(db_, "cannot read the data version");
+    }
+    const int64_t version = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    const bool changed = seen_version_ && version != *seen_version_;
+    seen_version_ = version;
+    return changed;
   }
 
   Status write(WriteBatch& batch) override {
@@ -362,6 +380,8 @@ class SqliteStore final : public Store {
 
   sqlite3* db_;
   int version_ = 0;
+  std::unique_ptr<Statement> data_version_;  // finalized before the connection closes
+  std::optional<int64_t> seen_version_;
 };
 
 }  // namespace

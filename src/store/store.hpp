@@ -59,6 +59,9 @@ class Store {
   virtual Result<std::vector<Event>> load_events(const std::string& party, int64_t after, size_t limit) = 0;
   /// Applies the batch in one transaction; on success the batch's events carry their seq.
   virtual Status write(WriteBatch& batch) = 0;
+  /// True when another connection (a CLI command beside a server) committed a
+  /// change since the last call; cheap enough to ask on every request.
+  virtual Result<bool> changed_elsewhere() = 0;
 };
 
 /// Opens (creating and migrating as needed) the SQLite store at `path`.
