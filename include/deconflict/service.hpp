@@ -22,6 +22,7 @@
 #include "deconflict/conflict.hpp"
 #include "deconflict/event.hpp"
 #include "deconflict/notice.hpp"
+#include "deconflict/record.hpp"
 #include "deconflict/party.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
@@ -37,7 +38,11 @@ struct Options {
   std::chrono::milliseconds default_notice{std::chrono::hours(24)};
   /// How many objects one party may have through declare (not bulk import). Default 100,000.
   size_t max_objects_per_party = 100'000;
+  /// The record's Ed25519 signing key (mode 0600), created with the record.
+  /// Default: db_path + ".key".
+  std::string key_path;
 
+  std::string key_file() const { return key_path.empty() ? db_path + ".key" : key_path; }
   /// Ok, or the first option that is not valid.
   Status validate() const;
 };
@@ -152,6 +157,28 @@ class Service {
 
   size_t size() const;
   TimePoint now() const;
+
+  // The record (DESIGN §7, docs/record.md).
+
+  /// Entries with seq > after, oldest first, at most `limit`; those the caller
+  /// may not read are redacted (an admin reads everything).
+  Result<std::vector<RecordEntry>> record(const Party& caller, int64_t after, size_t limit) const;
+  /// The public key that signs the record now, in hex.
+  std::string record_key() const;
+  /// How many entries the record holds.
+  int64_t record_size() const;
+  /// The signed tree head of the first `size` entries (0: all of them).
+  Result<TreeHead> tree_head(int64_t size) const;
+  /// That entry `seq` is in the record of `size` entries (0: all).
+  Result<InclusionProof> inclusion(const Party& caller, int64_t seq, int64_t size) const;
+  /// That the record of `from` entries is a prefix of the record of `to` (0: all).
+  Result<ConsistencyProof> consistency(int64_t from, int64_t to) const;
+  /// The entries of a notice being sent and answered, under one signed head;
+  /// for the notice's two parties (and admins).
+  Result<NoticeProof> prove_notice(const Party& caller, const std::string& notice_id) const;
+  /// Replaces the signing key: a key.rotate entry signed by the old key names
+  /// the new one, which signs from then on. Returns the new public key.
+  Result<std::string> rotate_key(const std::string& acting_party);
 
  private:
   struct Impl;

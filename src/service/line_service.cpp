@@ -60,6 +60,10 @@ Result<std::vector<std::string>> Service::withdraw(const Party& caller, const st
   }
   store::WriteBatch batch;
   batch.upserts.push_back(Impl::row_of(withdrawn, s.now()));
+  std::string audience = caller.id;
+  for (const std::string& party : told) audience += " " + party;
+  s.note(batch, caller.id, "activity.withdraw", {{"activity", activity_id}, {"version", withdrawn.version}}, activity_id,
+         audience);
   for (const std::string& party : told) {
     batch.events.push_back(s.event(party, "withdrawn",
                                    {{"activity", activity_id}, {"version", withdrawn.version}, {"party", caller.id}}));
@@ -85,6 +89,7 @@ Result<std::vector<Notice>> Service::advance() {
     for (const std::string* party : {&n.from_party, &n.to_party}) {
       batch.events.push_back(s.event(*party, "overdue", format::to_json(overdue)));
     }
+    s.note_notice(batch, "deconflict", overdue, "overdue");  // the server escalates
     batch.notices.push_back(std::move(overdue));
   }
   if (batch.notices.empty()) return batch.notices;
@@ -112,6 +117,8 @@ Result<Declared> Service::commit_declared(Volume v) {
     for (const Notice& n : out.notices) batch.events.push_back(s.event(n.to_party, "notice", format::to_json(n)));
   }
   batch.upserts.push_back(Impl::row_of(v, now));
+  s.note_object(batch, v.party, v, v.version == 1 ? "create" : "replace");
+  for (const Notice& n : out.notices) s.note_notice(batch, v.party, n, "send");
   if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : out.notices) s.keep(n);
   out.volume = &s.world.put(std::move(v));
@@ -191,6 +198,7 @@ Result<Notice> Service::answer(const Party& caller, const std::string& notice_id
     }
   }
   batch.events.push_back(s.event(n.from_party, state_name(n.state).data(), format::to_json(n)));
+  s.note_notice(batch, caller.id, n, answer == NoticeState::acknowledged ? "acknowledge" : "object");
   if (Status st = s.commit(batch); !st) return st.error();
   s.keep(n);
   if (changed) s.world.put(std::move(*changed));
@@ -214,6 +222,7 @@ Result<Message> Service::send_message(const Party& caller, const std::string& to
   store::WriteBatch batch;
   batch.messages.push_back(m);
   batch.events.push_back(s.event(to, "message", format::to_json(m)));
+  s.note(batch, caller.id, "message", {{"message", format::to_json(m)}}, m.id, caller.id + " " + to);
   if (Status st = s.commit(batch); !st) return st.error();
   s.messages.push_back(m);
   return m;

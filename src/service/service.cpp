@@ -75,8 +75,9 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
     if (v.type == ObjectType::activity && !v.notified) v.notified = now;
     (old ? result.replaced : result.created).push_back(v.id);
     batch.upserts.push_back(Impl::row_of(v, now));
+    impl_->note_object(batch, v.party, v, "import");
   }
-  if (Status st = impl_->store->write(batch); !st) return st.error();
+  if (Status st = impl_->commit(batch); !st) return st.error();
   for (Volume& v : volumes) impl_->world.put(std::move(v));
   return result;
 }
@@ -143,7 +144,8 @@ Result<std::string> Service::add_party(const std::string& id, const std::string&
   store::StoredParty party{id, name.empty() ? id : name, admin, credentials::hash_token(token), impl_->now(), {}};
   store::WriteBatch batch;
   batch.parties.push_back(party);
-  if (Status st = impl_->store->write(batch); !st) return st.error();
+  impl_->note(batch, id, "party.add", {{"party", {{"id", id}, {"name", party.name}, {"admin", admin}}}}, id, "*");
+  if (Status st = impl_->commit(batch); !st) return st.error();
   impl_->remember(std::move(party));
   return token;
 }
@@ -156,7 +158,8 @@ Status Service::revoke_party(const std::string& id) {
   revoked.revoked = impl_->now();
   store::WriteBatch batch;
   batch.parties.push_back(revoked);
-  if (Status st = impl_->store->write(batch); !st) return st;
+  impl_->note(batch, id, "party.revoke", {{"party", {{"id", id}}}}, id, "*");
+  if (Status st = impl_->commit(batch); !st) return st;
   impl_->remember(std::move(revoked));
   return {};
 }
@@ -168,7 +171,7 @@ std::vector<Party> Service::parties() const {
 }
 
 Result<Party> Service::authenticate(std::string_view token) {
-  if (Status st = impl_->follow_parties(); !st) return st.error();
+  if (Status st = impl_->follow_store(); !st) return st.error();
   const std::string hash = credentials::hash_token(token);
   const auto it = impl_->party_by_hash.find(hash);
   const Error unknown = make_error(ErrorCode::not_found, "unknown or revoked token");

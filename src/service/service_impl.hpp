@@ -13,6 +13,7 @@
 #include "engine/world.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
+#include "record/chain.hpp"
 #include "store/store.hpp"
 
 namespace deconflict {
@@ -38,11 +39,34 @@ struct Service::Impl {
   std::vector<Message> messages;           // oldest first
   std::function<void(const std::vector<Event>&)> listener;
 
-  /// Commits the batch; then tells the listener about its events.
+  std::optional<record::Chain> chain;
+
+  /// Commits the batch with its record entries; then the chain moves on and
+  /// the listener hears of its events.
   Status commit(store::WriteBatch& batch) {
     if (Status st = store->write(batch); !st) return st;
+    chain->accept(batch.record);
     if (listener && !batch.events.empty()) listener(batch.events);
     return {};
+  }
+
+  /// Adds the record entry of one step of the change to the batch.
+  void note(store::WriteBatch& batch, const std::string& party, const std::string& action,
+            const nlohmann::ordered_json& data, std::string subject, std::string audience) {
+    const RecordEntry* last = batch.record.empty() ? nullptr : &batch.record.back();
+    batch.record.push_back(chain->next(last, now(), party, action, data, std::move(subject), std::move(audience)));
+  }
+
+  /// The record entry of an object's change, readable by those who may see the object.
+  void note_object(store::WriteBatch& batch, const std::string& party, const Volume& v, const char* change) {
+    note(batch, party, std::string(type_name(v.type)) + "." + change, {{"feature", format::to_feature(v)}}, v.id,
+         v.party);
+  }
+
+  /// The record entry of a step on a notice, readable by its two parties.
+  void note_notice(store::WriteBatch& batch, const std::string& party, const Notice& n, const char* step) {
+    note(batch, party, std::string("notice.") + step, {{"notice", format::to_json(n)}}, n.id,
+         n.from_party + " " + n.to_party);
   }
 
   /// The store's row for a volume, as of `now`.
@@ -93,7 +117,11 @@ struct Service::Impl {
       volumes.push_back(std::move(*v));
     }
     world.assign(std::move(volumes));
+    notices.clear();
+    pending_by_deadline.clear();
+    notified.clear();
     if (Status st = load_parties(); !st) return st;
+    if (Status st = load_record(); !st) return st;
     if (auto changed = store->changed_elsewhere(); !changed) return changed.error();  // from here on
     auto stored_notices = store->load_notices();
     if (!stored_notices) return stored_notices.error();
@@ -101,6 +129,31 @@ struct Service::Impl {
     auto stored_messages = store->load_messages();
     if (!stored_messages) return stored_messages.error();
     messages = std::move(*stored_messages);
+    return {};
+  }
+
+  // The chain's head and tree from the stored record, and the key that signs
+  // next; a new record starts with a record.start entry naming a new key.
+  Status load_record() {
+    auto hashes = store->load_record_hashes();
+    if (!hashes) return hashes.error();
+    auto key = record::SigningKey::load(options.key_file(), hashes->empty());
+    if (!key) return key.error();
+    chain.emplace(std::move(*key));
+    if (hashes->empty()) {
+      store::WriteBatch batch;
+      note(batch, "deconflict", "record.start", {{"algorithm", "Ed25519"}, {"public_key", chain->key().public_hex()}},
+           "record", "*");
+      return commit(batch);
+    }
+    for (const std::string& h : *hashes) chain->append_hash(h);
+    auto key_entries = store->load_record_about("record");
+    if (!key_entries) return key_entries.error();
+    for (const RecordEntry& e : *key_entries) chain->note_key(e);
+    if (chain->current_key() != chain->key().public_hex()) {
+      return make_error(ErrorCode::store_error, "'" + options.key_file() + "' does not hold the record's signing key " +
+                                                    chain->current_key(), "key");
+    }
     return {};
   }
 
@@ -113,12 +166,13 @@ struct Service::Impl {
     return {};
   }
 
-  // Parties are added and revoked with the CLI beside a running server: a
-  // revoked token must stop working at once, a new one start.
-  Status follow_parties() {
+  // The CLI writes to the store beside a running server (parties added and
+  // revoked, imports, a key rotated): take it all in before the next request,
+  // so that a revoked token stops working at once and the record stays one chain.
+  Status follow_store() {
     auto changed = store->changed_elsewhere();
     if (!changed) return changed.error();
-    return *changed ? load_parties() : Status{};
+    return *changed ? load() : Status{};
   }
 
   void remember(store::StoredParty p) {

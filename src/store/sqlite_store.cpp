@@ -10,13 +10,15 @@
 #include <array>
 #include <filesystem>
 
+#include "store/sqlite_record.hpp"
+#include "store/sqlite_util.hpp"
 #include "store/store.hpp"
 
 namespace deconflict::store {
 namespace {
 
 // Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 4> kMigrations{
+constexpr std::array<const char*, 5> kMigrations{
     R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -71,24 +73,23 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_party ON events (party, seq);
 )sql",
+    R"sql(
+CREATE TABLE record (
+  seq       INTEGER PRIMARY KEY,
+  time_ms   INTEGER NOT NULL,
+  party     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  data      TEXT NOT NULL,
+  prev      TEXT NOT NULL,
+  hash      TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  subject   TEXT NOT NULL,
+  audience  TEXT NOT NULL
+);
+CREATE INDEX record_by_subject ON record (subject, seq);
+)sql",
 };
 
-Error store_error(sqlite3* db, const std::string& what) {
-  return make_error(ErrorCode::store_error, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-}
-
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt* get() const { return stmt_; }
-  explicit operator bool() const { return stmt_ != nullptr; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
 
 class SqliteStore final : public Store {
  public:
@@ -217,6 +218,14 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<RecordEntry>> load_record(int64_t after, size_t limit) override {
+    return read_record(db_, after, limit);
+  }
+  Result<std::vector<RecordEntry>> load_record_about(const std::string& subject) override {
+    return read_record_about(db_, subject);
+  }
+  Result<std::vector<std::string>> load_record_hashes() override { return read_record_hashes(db_); }
+
   Result<bool> changed_elsewhere() override {
     // data_version changes only when another connection commits.
     if (!data_version_) data_version_ = std::make_unique<Statement>(db_, "PRAGMA data_version;");
@@ -267,6 +276,7 @@ class SqliteStore final : public Store {
     if (Status st = write_notices(batch.notices); !st) return st;
     if (Status st = write_messages(batch.messages); !st) return st;
     if (Status st = write_events(batch.events); !st) return st;
+    if (Status st = write_record(db_, batch.record); !st) return st;
     for (const std::string& id : batch.deletes) {
       sqlite3_reset(remove.get());
       sqlite3_bind_text(remove.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);

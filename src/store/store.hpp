@@ -13,6 +13,7 @@
 
 #include "deconflict/event.hpp"
 #include "deconflict/notice.hpp"
+#include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/units.hpp"
 
@@ -44,6 +45,7 @@ struct WriteBatch {
   std::vector<Notice> notices;       // inserted or replaced
   std::vector<Message> messages;     // inserted
   std::vector<Event> events;         // appended; write() sets their seq
+  std::vector<RecordEntry> record;   // appended; the first must follow the stored head
 };
 
 class Store {
@@ -57,6 +59,12 @@ class Store {
   virtual Result<std::vector<Message>> load_messages() = 0;
   /// The party's events with seq > after, oldest first, at most `limit`.
   virtual Result<std::vector<Event>> load_events(const std::string& party, int64_t after, size_t limit) = 0;
+  /// Record entries with seq > after, oldest first, at most `limit`.
+  virtual Result<std::vector<RecordEntry>> load_record(int64_t after, size_t limit) = 0;
+  /// The record entries about one subject (an object, notice or message id), oldest first.
+  virtual Result<std::vector<RecordEntry>> load_record_about(const std::string& subject) = 0;
+  /// Every entry's hash, in order.
+  virtual Result<std::vector<std::string>> load_record_hashes() = 0;
   /// Applies the batch in one transaction; on success the batch's events carry their seq.
   virtual Status write(WriteBatch& batch) = 0;
   /// True when another connection (a CLI command beside a server) committed a

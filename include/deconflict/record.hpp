@@ -1,0 +1,63 @@
+// The record (DESIGN §7): the append-only, hash-chained, signed log of every
+// change and every message on the line, and the proofs a party can check
+// offline. docs/record.md explains how to verify it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "deconflict/units.hpp"
+
+namespace deconflict {
+
+/// One entry. Its hash is SHA-256 of the RFC 8785 canonical JSON of
+/// {action, data, party, prev, seq, time}; its signature is the Ed25519
+/// signature of those 32 bytes by the record's key at the time.
+struct RecordEntry {
+  int64_t seq = 0;       // 1, 2, ...
+  TimePoint time;        // the service's clock when the change was committed
+  std::string party;     // who acted
+  std::string action;    // "activity.create", "notice.send", "notice.acknowledge", ... (docs/record.md)
+  std::string data;      // the canonical JSON of the change
+  std::string prev;      // hex hash of the previous entry; 64 zeros before the first
+  std::string hash;      // hex
+  std::string signature; // hex
+  bool redacted = false; // only seq, prev, hash and signature are given
+
+  // Who may read the entry; kept beside it, not part of its hash.
+  std::string subject;   // the object, notice or message it is about
+  std::string audience;  // "*" for everyone, else party ids separated by spaces
+};
+
+/// A signed statement of the record's Merkle root at one size (RFC 9162 §4.10).
+/// The signature covers the canonical JSON of {key, root, size, time}.
+struct TreeHead {
+  int64_t size = 0;
+  std::string root;       // hex
+  TimePoint time;         // the time of entry `size`
+  std::string key;        // hex Ed25519 public key that signed it
+  std::string signature;  // hex
+};
+
+/// That one entry is in the record of `head.size` entries.
+struct InclusionProof {
+  RecordEntry entry;              // redacted when the caller may not read it
+  std::string signer;             // the public key that signed the entry
+  std::vector<std::string> path;  // hex, RFC 9162 §2.1.3
+  TreeHead head;
+};
+
+/// That the record of `from.size` entries is a prefix of the one of `to.size`.
+struct ConsistencyProof {
+  TreeHead from, to;
+  std::vector<std::string> path;  // hex, RFC 9162 §2.1.4
+};
+
+/// A notice sent and answered: its entries, each included in one signed head.
+struct NoticeProof {
+  std::string notice;
+  std::vector<InclusionProof> entries;  // oldest first; all under the same head
+};
+
+}  // namespace deconflict

@@ -1,0 +1,126 @@
+#include "record/crypto.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+namespace deconflict::record {
+namespace {
+
+void ensure_sodium() {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw std::runtime_error("libsodium failed to initialise");
+}
+
+template <size_t N>
+bool from_hex(std::string_view hex, std::array<unsigned char, N>& out) {
+  size_t len = 0;
+  return hex.size() == 2 * N &&
+         sodium_hex2bin(out.data(), N, hex.data(), hex.size(), nullptr, &len, nullptr) == 0 && len == N;
+}
+
+// The key file holds the 64-byte Ed25519 secret key (seed and public key) in hex.
+constexpr size_t kSecretHex = 2 * crypto_sign_SECRETKEYBYTES;
+
+}  // namespace
+
+Digest sha256(std::string_view bytes) {
+  ensure_sodium();
+  Digest d;
+  crypto_hash_sha256(d.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return d;
+}
+
+Digest sha256(unsigned char prefix, const Digest& a, const Digest* b) {
+  ensure_sodium();
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  crypto_hash_sha256_update(&state, &prefix, 1);
+  crypto_hash_sha256_update(&state, a.data(), a.size());
+  if (b) crypto_hash_sha256_update(&state, b->data(), b->size());
+  Digest d;
+  crypto_hash_sha256_final(&state, d.data());
+  return d;
+}
+
+std::string to_hex(const unsigned char* bytes, size_t n) {
+  std::string hex(2 * n + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), bytes, n);
+  hex.pop_back();
+  return hex;
+}
+
+std::optional<Digest> digest_from_hex(std::string_view hex) {
+  Digest d;
+  if (!from_hex(hex, d)) return std::nullopt;
+  return d;
+}
+
+bool verify_signature(std::string_view public_hex, std::string_view message, std::string_view signature_hex) {
+  ensure_sodium();
+  std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pk;
+  std::array<unsigned char, crypto_sign_BYTES> sig;
+  if (!from_hex(public_hex, pk) || !from_hex(signature_hex, sig)) return false;
+  return crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                     pk.data()) == 0;
+}
+
+SigningKey SigningKey::generate() {
+  ensure_sodium();
+  SigningKey key;
+  std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pk;
+  crypto_sign_keypair(pk.data(), key.secret_.data());
+  key.public_hex_ = to_hex(pk.data(), pk.size());
+  return key;
+}
+
+Result<SigningKey> SigningKey::load(const std::string& path, bool create) {
+  ensure_sodium();
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) {
+    if (!create) return make_error(ErrorCode::io_error, "cannot read the record's signing key '" + path + "'", "key");
+    SigningKey key = generate();
+    if (Status st = key.save(path); !st) return st.error();
+    return key;
+  }
+  char hex[kSecretHex + 2] = {};
+  const size_t n = std::fread(hex, 1, sizeof hex, f);
+  std::fclose(f);
+  SigningKey key;
+  if (n < kSecretHex || !from_hex(std::string_view(hex, kSecretHex), key.secret_)) {
+    return make_error(ErrorCode::io_error, "'" + path + "' does not hold an Ed25519 key", "key");
+  }
+  sodium_memzero(hex, sizeof hex);
+  std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pk;
+  crypto_sign_ed25519_sk_to_pk(pk.data(), key.secret_.data());
+  key.public_hex_ = to_hex(pk.data(), pk.size());
+  return key;
+}
+
+Status SigningKey::save(const std::string& path) const {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, S_IRUSR | S_IWUSR);
+  if (fd < 0) return make_error(ErrorCode::io_error, "cannot write the signing key '" + tmp + "'", "key");
+  std::string hex = to_hex(secret_.data(), secret_.size()) + "\n";
+  const bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+  sodium_memzero(hex.data(), hex.size());
+  ::close(fd);
+  if (!written || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return make_error(ErrorCode::io_error, "cannot write the signing key '" + path + "'", "key");
+  }
+  return {};
+}
+
+std::string SigningKey::sign(std::string_view message) const {
+  std::array<unsigned char, crypto_sign_BYTES> sig;
+  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       secret_.data());
+  return to_hex(sig.data(), sig.size());
+}
+
+}  // namespace deconflict::record

@@ -1,0 +1,59 @@
+// SHA-256 and Ed25519 through libsodium, with hex at the boundaries.
+//
+//   Digest d = sha256("abc");
+//   auto key = SigningKey::load_or_create("deconflict.db.key");   // 0600 file
+//   std::string sig = key->sign(d);                                // hex
+//   bool ok = verify_signature(key->public_hex(), d, sig);
+//
+// Thread-safe (libsodium is initialised once).
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "deconflict/status.hpp"
+
+namespace deconflict::record {
+
+using Digest = std::array<unsigned char, 32>;
+
+Digest sha256(std::string_view bytes);
+/// SHA-256 of the concatenation of a one-byte prefix and two digests (RFC 9162 nodes).
+Digest sha256(unsigned char prefix, const Digest& a, const Digest* b = nullptr);
+
+std::string to_hex(const unsigned char* bytes, size_t n);
+inline std::string to_hex(const Digest& d) { return to_hex(d.data(), d.size()); }
+/// The digest written in hex, or nothing when it is not 64 hex digits.
+std::optional<Digest> digest_from_hex(std::string_view hex);
+
+/// True when `signature_hex` is the Ed25519 signature of `message` by `public_hex`.
+bool verify_signature(std::string_view public_hex, std::string_view message, std::string_view signature_hex);
+inline bool verify_signature(std::string_view public_hex, const Digest& d, std::string_view signature_hex) {
+  return verify_signature(public_hex, std::string_view(reinterpret_cast<const char*>(d.data()), d.size()),
+                          signature_hex);
+}
+
+/// An Ed25519 key pair kept in a file that only its owner can read.
+class SigningKey {
+ public:
+  /// Reads the key at `path`; creates it (mode 0600) when `create` and there is none.
+  static Result<SigningKey> load(const std::string& path, bool create);
+  /// A fresh key, not yet written anywhere.
+  static SigningKey generate();
+  /// Writes the key to `path` (mode 0600), replacing any file there atomically.
+  Status save(const std::string& path) const;
+
+  const std::string& public_hex() const { return public_hex_; }
+  std::string sign(std::string_view message) const;
+  std::string sign(const Digest& d) const {
+    return sign(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  }
+
+ private:
+  std::array<unsigned char, 64> secret_{};
+  std::string public_hex_;
+};
+
+}  // namespace deconflict::record

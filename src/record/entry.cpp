@@ -1,0 +1,125 @@
+#include "record/entry.hpp"
+
+#include <sstream>
+
+#include "deconflict/time.hpp"
+#include "record/canonical.hpp"
+
+namespace deconflict::record {
+namespace {
+
+using json = nlohmann::json;
+
+// A JSON string as canonical JSON writes it.
+std::string quoted(const std::string& s) { return *canonical(json(s)); }
+
+Broken broken(int64_t seq, std::string why) { return {seq, std::move(why)}; }
+
+}  // namespace
+
+Digest entry_digest(const RecordEntry& e) {
+  // The members in canonical order, written out: data is canonical already.
+  std::string text = "{\"action\":" + quoted(e.action) + ",\"data\":" + e.data + ",\"party\":" + quoted(e.party) +
+                     ",\"prev\":" + quoted(e.prev) + ",\"seq\":" + std::to_string(e.seq) +
+                     ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
+  return sha256(text);
+}
+
+json to_json(const RecordEntry& e) {
+  json j;
+  j["seq"] = e.seq;
+  if (e.redacted) {
+    j["redacted"] = true;
+  } else {
+    j["time"] = format_rfc3339(e.time);
+    j["party"] = e.party;
+    j["action"] = e.action;
+    j["data"] = json::parse(e.data);
+  }
+  j["prev"] = e.prev;
+  j["hash"] = e.hash;
+  j["signature"] = e.signature;
+  return j;
+}
+
+Result<RecordEntry> entry_from_json(const json& j) {
+  if (!j.is_object()) return make_error(ErrorCode::invalid_input, "an entry is a JSON object");
+  RecordEntry e;
+  try {
+    e.seq = j.at("seq").get<int64_t>();
+    e.prev = j.at("prev").get<std::string>();
+    e.hash = j.at("hash").get<std::string>();
+    e.signature = j.at("signature").get<std::string>();
+    e.redacted = j.value("redacted", false);
+    if (!e.redacted) {
+      auto t = parse_rfc3339(j.at("time").get<std::string>());
+      if (!t) return make_error(ErrorCode::invalid_input, t.error().message, "time");
+      e.time = *t;
+      e.party = j.at("party").get<std::string>();
+      e.action = j.at("action").get<std::string>();
+      auto data = canonical(j.at("data"));
+      if (!data) return data.error();
+      e.data = std::move(*data);
+    }
+  } catch (const json::exception& ex) {
+    return make_error(ErrorCode::invalid_input, std::string("not a record entry: ") + ex.what());
+  }
+  return e;
+}
+
+bool in_audience(const RecordEntry& e, const std::string& party) {
+  if (e.audience == "*") return true;
+  std::istringstream in(e.audience);
+  for (std::string p; in >> p;) {
+    if (p == party) return true;
+  }
+  return false;
+}
+
+std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
+  const int64_t expected = seq_ + 1;
+  if (e.seq != expected) {
+    return broken(expected, "expected seq " + std::to_string(expected) + ", found " + std::to_string(e.seq) +
+                                (e.seq > expected ? " (entries are missing)" : " (entries are out of order or repeated)"));
+  }
+  if (e.prev != hash_) return broken(e.seq, "prev is not the hash of the entry before it");
+  const auto digest = digest_from_hex(e.hash);
+  if (!digest) return broken(e.seq, "the hash is not 64 hex digits");
+  json data;
+  if (!e.redacted) {
+    data = json::parse(e.data, nullptr, false);
+    auto again = data.is_discarded() ? Result<std::string>(make_error(ErrorCode::invalid_input, "")) : canonical(data);
+    if (!again || *again != e.data) return broken(e.seq, "the data is not canonical JSON");
+    if (entry_digest(e) != *digest) return broken(e.seq, "the hash does not match the entry's content");
+  } else {
+    ++redacted_;
+  }
+  if (e.seq == 1) {
+    if (e.redacted || e.action != "record.start" || !data.contains("public_key") || !data["public_key"].is_string()) {
+      return broken(1, "the record does not start with a record.start entry naming its key");
+    }
+    key_ = data["public_key"].get<std::string>();
+    keys_.insert(key_);
+  }
+  if (!verify_signature(key_, *digest, e.signature)) {
+    return broken(e.seq, "the signature is not by the record's key " + key_.substr(0, 16) + "...");
+  }
+  if (!e.redacted && e.action == "key.rotate") {
+    if (!data.contains("public_key") || !data["public_key"].is_string()) return broken(e.seq, "key.rotate names no key");
+    key_ = data["public_key"].get<std::string>();
+    keys_.insert(key_);
+  }
+  seq_ = e.seq;
+  hash_ = e.hash;
+  return std::nullopt;
+}
+
+std::optional<Broken> ChainVerifier::finish(const std::string& trusted_key) const {
+  if (seq_ == 0) return broken(1, "the record is empty");
+  if (!trusted_key.empty() && !keys_.count(trusted_key)) {
+    return broken(1, "the record is signed by key " + *keys_.begin() + ", not by the trusted key " + trusted_key);
+  }
+  return std::nullopt;
+}
+
+}  // namespace deconflict::record

@@ -1,0 +1,153 @@
+#include "record/proofs.hpp"
+
+#include "deconflict/time.hpp"
+#include "record/chain.hpp"
+#include "record/entry.hpp"
+#include "record/merkle.hpp"
+
+namespace deconflict::record {
+namespace {
+
+using json = nlohmann::json;
+
+json hex_list(const std::vector<std::string>& v) { return json(v); }
+
+Result<std::vector<Digest>> digests(const std::vector<std::string>& hex) {
+  std::vector<Digest> out;
+  for (const std::string& h : hex) {
+    auto d = digest_from_hex(h);
+    if (!d) return make_error(ErrorCode::invalid_input, "'" + h + "' is not a SHA-256 in hex", "path");
+    out.push_back(*d);
+  }
+  return out;
+}
+
+template <typename F>
+auto guarded(F&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const json::exception& e) {
+    return make_error(ErrorCode::invalid_input, std::string("not a proof: ") + e.what());
+  }
+}
+
+}  // namespace
+
+json to_json(const TreeHead& h) {
+  return {{"size", h.size}, {"root", h.root}, {"time", format_rfc3339(h.time)}, {"key", h.key}, {"signature", h.signature}};
+}
+
+json to_json(const InclusionProof& p) {
+  return {{"type", "inclusion"}, {"entry", to_json(p.entry)}, {"signer", p.signer}, {"path", hex_list(p.path)},
+          {"head", to_json(p.head)}};
+}
+
+json to_json(const ConsistencyProof& p) {
+  return {{"type", "consistency"}, {"from", to_json(p.from)}, {"to", to_json(p.to)}, {"path", hex_list(p.path)}};
+}
+
+json to_json(const NoticeProof& p) {
+  json entries = json::array();
+  for (const InclusionProof& e : p.entries) entries.push_back(to_json(e));
+  return {{"type", "notice"}, {"notice", p.notice}, {"entries", entries}};
+}
+
+Result<TreeHead> head_from_json(const json& j) {
+  return guarded([&]() -> Result<TreeHead> {
+    auto t = parse_rfc3339(j.at("time").get<std::string>());
+    if (!t) return make_error(ErrorCode::invalid_input, t.error().message, "time");
+    return TreeHead{j.at("size").get<int64_t>(), j.at("root").get<std::string>(), *t, j.at("key").get<std::string>(),
+                    j.at("signature").get<std::string>()};
+  });
+}
+
+Result<InclusionProof> inclusion_from_json(const json& j) {
+  return guarded([&]() -> Result<InclusionProof> {
+    auto entry = entry_from_json(j.at("entry"));
+    if (!entry) return entry.error();
+    auto head = head_from_json(j.at("head"));
+    if (!head) return head.error();
+    return InclusionProof{*entry, j.at("signer").get<std::string>(), j.at("path").get<std::vector<std::string>>(),
+                          *head};
+  });
+}
+
+Result<ConsistencyProof> consistency_from_json(const json& j) {
+  return guarded([&]() -> Result<ConsistencyProof> {
+    auto from = head_from_json(j.at("from"));
+    if (!from) return from.error();
+    auto to = head_from_json(j.at("to"));
+    if (!to) return to.error();
+    return ConsistencyProof{*from, *to, j.at("path").get<std::vector<std::string>>()};
+  });
+}
+
+Result<NoticeProof> notice_proof_from_json(const json& j) {
+  return guarded([&]() -> Result<NoticeProof> {
+    NoticeProof p{j.at("notice").get<std::string>(), {}};
+    for (const json& e : j.at("entries")) {
+      auto inclusion = inclusion_from_json(e);
+      if (!inclusion) return inclusion.error();
+      p.entries.push_back(std::move(*inclusion));
+    }
+    return p;
+  });
+}
+
+std::optional<std::string> check(const TreeHead& h, const std::string& trusted_key) {
+  if (!trusted_key.empty() && h.key != trusted_key) return "the tree head is signed by " + h.key + ", not the trusted key";
+  if (!head_signed(h)) return "the tree head's signature does not verify";
+  if (h.size < 1) return "the tree head is empty";
+  return std::nullopt;
+}
+
+std::optional<std::string> check(const InclusionProof& p, const std::string& trusted_key) {
+  if (auto why = check(p.head, trusted_key)) return why;
+  const std::string at = "entry " + std::to_string(p.entry.seq) + ": ";
+  const auto hash = digest_from_hex(p.entry.hash);
+  if (!hash) return at + "the hash is not 64 hex digits";
+  if (!p.entry.redacted && entry_digest(p.entry) != *hash) return at + "the hash does not match the entry's content";
+  if (!verify_signature(p.signer, *hash, p.entry.signature)) return at + "the signature does not verify";
+  auto path = digests(p.path);
+  auto root = digest_from_hex(p.head.root);
+  if (!path || !root || p.entry.seq < 1 ||
+      !verify_inclusion(leaf_hash(*hash), static_cast<size_t>(p.entry.seq - 1), static_cast<size_t>(p.head.size), *path,
+                        *root)) {
+    return at + "not included in the signed tree head of size " + std::to_string(p.head.size);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check(const ConsistencyProof& p, const std::string& trusted_key) {
+  if (auto why = check(p.from, trusted_key)) return "from: " + *why;
+  if (auto why = check(p.to, trusted_key)) return "to: " + *why;
+  auto path = digests(p.path);
+  auto a = digest_from_hex(p.from.root), b = digest_from_hex(p.to.root);
+  if (!path || !a || !b ||
+      !verify_consistency(static_cast<size_t>(p.from.size), static_cast<size_t>(p.to.size), *a, *b, *path)) {
+    return "the record of " + std::to_string(p.from.size) + " entries is not a prefix of the record of " +
+           std::to_string(p.to.size);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check(const NoticeProof& p, const std::string& trusted_key) {
+  if (p.entries.empty()) return "the proof holds no entries";
+  for (size_t i = 0; i < p.entries.size(); ++i) {
+    const InclusionProof& e = p.entries[i];
+    if (auto why = check(e, trusted_key)) return why;
+    if (e.head.root != p.entries[0].head.root || e.head.size != p.entries[0].head.size) {
+      return "the entries are not under one tree head";
+    }
+    if (e.entry.redacted) return "entry " + std::to_string(e.entry.seq) + " is redacted";
+    const json data = json::parse(e.entry.data);
+    if (!data.contains("notice") || !data["notice"].is_object() || data["notice"].value("id", "") != p.notice) {
+      return "entry " + std::to_string(e.entry.seq) + " is not about notice " + p.notice;
+    }
+    if (i == 0 && e.entry.action != "notice.send") return "the first entry does not send the notice";
+    if (i > 0 && e.entry.seq <= p.entries[i - 1].entry.seq) return "the entries are not in the record's order";
+  }
+  return std::nullopt;
+}
+
+}  // namespace deconflict::record

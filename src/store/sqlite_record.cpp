@@ -1,0 +1,86 @@
+#include "store/sqlite_record.hpp"
+
+#include "store/sqlite_util.hpp"
+
+namespace deconflict::store {
+namespace {
+
+constexpr const char* kColumns = "seq, time_ms, party, action, data, prev, hash, signature, subject, audience";
+
+Result<std::vector<RecordEntry>> read_rows(sqlite3* db, const Statement& q) {
+  std::vector<RecordEntry> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    RecordEntry e;
+    e.seq = q.integer(0);
+    e.time = TimePoint(std::chrono::milliseconds(q.integer(1)));
+    e.party = q.text(2);
+    e.action = q.text(3);
+    e.data = q.text(4);
+    e.prev = q.text(5);
+    e.hash = q.text(6);
+    e.signature = q.text(7);
+    e.subject = q.text(8);
+    e.audience = q.text(9);
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return store_error(db, "cannot read the record");
+  return out;
+}
+
+}  // namespace
+
+Status write_record(sqlite3* db, const std::vector<RecordEntry>& entries) {
+  if (entries.empty()) return {};
+  Statement head(db, "SELECT seq, hash FROM record ORDER BY seq DESC LIMIT 1");
+  if (!head) return store_error(db, "cannot read the record's head");
+  const int rc = sqlite3_step(head.get());
+  const int64_t seq = rc == SQLITE_ROW ? head.integer(0) : 0;
+  const std::string hash = rc == SQLITE_ROW ? head.text(1) : std::string(64, '0');
+  if (entries.front().seq != seq + 1 || entries.front().prev != hash) {
+    return make_error(ErrorCode::version_conflict, "another writer appended to the record; try again");
+  }
+  const std::string sql = std::string("INSERT INTO record (") + kColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  Statement put(db, sql.c_str());
+  if (!put) return store_error(db, "cannot prepare a write");
+  for (const RecordEntry& e : entries) {
+    sqlite3_reset(put.get());
+    put.bind(1, e.seq);
+    put.bind(2, static_cast<int64_t>(e.time.time_since_epoch().count()));
+    int i = 2;
+    for (const std::string* v : {&e.party, &e.action, &e.data, &e.prev, &e.hash, &e.signature, &e.subject, &e.audience}) {
+      put.bind(++i, *v);
+    }
+    if (sqlite3_step(put.get()) != SQLITE_DONE) return store_error(db, "cannot append to the record");
+  }
+  return {};
+}
+
+Result<std::vector<RecordEntry>> read_record(sqlite3* db, int64_t after, size_t limit) {
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM record WHERE seq > ? ORDER BY seq LIMIT ?";
+  Statement q(db, sql.c_str());
+  if (!q) return store_error(db, "cannot read the record");
+  q.bind(1, after);
+  q.bind(2, static_cast<int64_t>(limit));
+  return read_rows(db, q);
+}
+
+Result<std::vector<RecordEntry>> read_record_about(sqlite3* db, const std::string& subject) {
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM record WHERE subject = ? ORDER BY seq";
+  Statement q(db, sql.c_str());
+  if (!q) return store_error(db, "cannot read the record");
+  q.bind(1, subject);
+  return read_rows(db, q);
+}
+
+Result<std::vector<std::string>> read_record_hashes(sqlite3* db) {
+  Statement q(db, "SELECT hash FROM record ORDER BY seq");
+  if (!q) return store_error(db, "cannot read the record");
+  std::vector<std::string> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) out.push_back(q.text(0));
+  if (rc != SQLITE_DONE) return store_error(db, "cannot read the record");
+  return out;
+}
+
+}  // namespace deconflict::store

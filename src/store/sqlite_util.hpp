@@ -1,0 +1,40 @@
+// Small helpers shared by the SQLite store's files.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include "deconflict/status.hpp"
+
+namespace deconflict::store {
+
+inline Error store_error(sqlite3* db, const std::string& what) {
+  return make_error(ErrorCode::store_error, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+/// A prepared statement, finalized when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt* get() const { return stmt_; }
+  explicit operator bool() const { return stmt_ != nullptr; }
+
+  void bind(int i, const std::string& v) const {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void bind(int i, int64_t v) const { sqlite3_bind_int64(stmt_, i, v); }
+  std::string text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace deconflict::store
