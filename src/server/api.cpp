@@ -30,6 +30,8 @@ http::status status_of(ErrorCode code) {
   }
 }
 
+}  // namespace
+
 Response json_response(http::status status, const json& body, unsigned version, bool keep_alive) {
   Response r{status, version};
   r.set(http::field::content_type, "application/json");
@@ -39,6 +41,8 @@ Response json_response(http::status status, const json& body, unsigned version, 
   r.prepare_payload();
   return r;
 }
+
+namespace {
 
 std::string percent_decode(std::string_view s) {
   std::string out;
@@ -193,7 +197,10 @@ Response Api::handle(const Request& req, std::string& party) {
     r.prepare_payload();
     return r;
   }
+  if (seg.size() == 4 && seg[1] == "notices" && seg[3] == "proof") return record(req, t, *caller);
   if (seg.size() >= 2 && seg[1] == "notices") return notices(req, t, *caller);
+  if (seg.size() >= 2 && seg[1] == "record") return record(req, t, *caller);
+  if (seg.size() == 4 && seg[1] == "admin" && seg[2] == "record" && seg[3] == "rotate-key") return record(req, t, *caller);
   if (seg.size() == 2 && seg[1] == "messages") return messages(req, *caller);
   if (seg.size() == 3 && seg[1] == "admin" && seg[2] == "clock") return clock(req, *caller);
 

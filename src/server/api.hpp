@@ -61,12 +61,15 @@ class Api {
   Result<Party> authenticate(const Request& req);
   Response object(const Request& req, const Target& t, const Party& caller, ObjectType type);
   Response clock(const Request& req, const Party& caller);
+  Response record(const Request& req, const Target& t, const Party& caller);  // record_api.cpp
 
   Service& service_;
   ApiLimits limits_;
   ClockSetter set_clock_;
 };
 
+/// A JSON answer.
+Response json_response(http::status status, const nlohmann::ordered_json& body, unsigned version, bool keep_alive);
 /// The JSON error body and status line for an error.
 Response error_response(const Error& e, unsigned version, bool keep_alive);
 

@@ -1,0 +1,75 @@
+#include "cli/http_client.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <regex>
+
+namespace deconflict::cli {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpClient::Connection {
+  asio::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+  std::string host, port, token;
+};
+
+HttpClient::HttpClient(std::unique_ptr<Connection> c) : connection_(std::move(c)) {}
+HttpClient::~HttpClient() {
+  if (!connection_) return;
+  beast::error_code ec;
+  connection_->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& url, std::string token) {
+  static const std::regex form(R"(http://([^/:]+|\[[^\]]+\]):([0-9]+)/?)");
+  std::smatch m;
+  if (!std::regex_match(url, m, form)) {
+    return make_error(ErrorCode::usage, "expected http://HOST:PORT, for example http://127.0.0.1:8080", "--url");
+  }
+  auto c = std::make_unique<Connection>();
+  c->host = m[1];
+  c->port = m[2];
+  c->token = std::move(token);
+  try {
+    tcp::resolver resolver(c->ioc);
+    c->stream.expires_after(std::chrono::seconds(30));
+    c->stream.connect(resolver.resolve(c->host, c->port));
+  } catch (const boost::system::system_error& e) {
+    return make_error(ErrorCode::io_error, "cannot connect to " + url + ": " + e.code().message(), "--url");
+  }
+  return std::unique_ptr<HttpClient>(new HttpClient(std::move(c)));
+}
+
+Result<nlohmann::json> HttpClient::get(const std::string& target) {
+  Connection& c = *connection_;
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, c.host);
+  req.set(http::field::authorization, "Bearer " + c.token);
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256 << 20);
+  try {
+    c.stream.expires_after(std::chrono::seconds(60));
+    http::write(c.stream, req);
+    http::read(c.stream, c.buffer, parser);
+  } catch (const boost::system::system_error& e) {
+    return make_error(ErrorCode::io_error, "GET " + target + ": " + e.code().message());
+  }
+  const auto& res = parser.get();
+  auto body = nlohmann::json::parse(res.body(), nullptr, false);
+  if (res.result() != http::status::ok) {
+    const std::string why = body.is_object() && body.contains("error") ? body["error"].value("message", "")
+                                                                       : std::string(res.reason());
+    return make_error(res.result() == http::status::not_found ? ErrorCode::not_found : ErrorCode::io_error,
+                      "GET " + target + ": " + std::to_string(res.result_int()) + " " + why);
+  }
+  if (body.is_discarded()) return make_error(ErrorCode::io_error, "GET " + target + ": the answer is not JSON");
+  return body;
+}
+
+}  // namespace deconflict::cli

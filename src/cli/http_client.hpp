@@ -1,0 +1,29 @@
+// A small HTTP/1.1 client for the CLI's commands that talk to a running
+// server (`record verify --url`): GET with a bearer token, JSON back, one
+// keep-alive connection. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "deconflict/status.hpp"
+
+namespace deconflict::cli {
+
+class HttpClient {
+ public:
+  /// `url` is http://HOST:PORT (a trailing slash is allowed).
+  static Result<std::unique_ptr<HttpClient>> connect(const std::string& url, std::string token);
+  ~HttpClient();
+
+  /// GET target; the JSON body of a 200, else the server's error.
+  Result<nlohmann::json> get(const std::string& target);
+
+ private:
+  struct Connection;
+  explicit HttpClient(std::unique_ptr<Connection> c);
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace deconflict::cli

@@ -1,0 +1,75 @@
+// The record over HTTP (docs/http-api.md, docs/record.md):
+//   GET  /v1/record?after=SEQ&limit=N       entries, redacted where the caller may not read them
+//   GET  /v1/record/key                     the public key that signs now
+//   GET  /v1/record/head?size=N             a signed tree head
+//   GET  /v1/record/inclusion?seq=S&size=N  that entry S is in the record of N entries
+//   GET  /v1/record/consistency?from=M&to=N that the record of M entries is a prefix of N's
+//   GET  /v1/notices/{id}/proof             a notice sent and answered, provably
+//   POST /v1/admin/record/rotate-key        a new signing key (admins)
+#include <charconv>
+
+#include "record/entry.hpp"
+#include "record/proofs.hpp"
+#include "server/api.hpp"
+
+namespace deconflict::server {
+namespace {
+
+// A non-negative integer query parameter; `fallback` when absent.
+Result<int64_t> number(const Target& t, const char* name, int64_t fallback) {
+  const auto it = t.query.find(name);
+  if (it == t.query.end()) return fallback;
+  int64_t v = 0;
+  const std::string& s = it->second;
+  if (std::from_chars(s.data(), s.data() + s.size(), v).ec != std::errc{} || v < 0) {
+    return make_error(ErrorCode::usage, "expected a non-negative integer", name);
+  }
+  return v;
+}
+
+}  // namespace
+
+Response Api::record(const Request& req, const Target& t, const Party& caller) {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
+  const auto ok = [&](const nlohmann::json& body) {
+    return json_response(http::status::ok, nlohmann::ordered_json(body), version, keep_alive);
+  };
+  const auto& seg = t.segments;
+  const auto answer = [&](auto result) {
+    if (!result) return fail(result.error());
+    return ok(record::to_json(*result));
+  };
+
+  if (seg[1] == "admin") {
+    if (req.method() != http::verb::post) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+    if (!caller.admin) return fail(make_error(ErrorCode::forbidden, "only an admin party may rotate the key"));
+    auto key = service_.rotate_key(caller.id);
+    if (!key) return fail(key.error());
+    return ok(nlohmann::json{{"algorithm", "Ed25519"}, {"public_key", *key}});
+  }
+  if (req.method() != http::verb::get) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+  if (seg[1] == "notices") return answer(service_.prove_notice(caller, seg[2]));
+
+  const std::string what = seg.size() == 3 ? seg[2] : "";
+  if (seg.size() > 3) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+  if (what == "key") return ok(nlohmann::json{{"algorithm", "Ed25519"}, {"public_key", service_.record_key()}});
+  const auto size = number(t, "size", 0), after = number(t, "after", 0), limit = number(t, "limit", 1000);
+  const auto seq = number(t, "seq", 0), from = number(t, "from", 0), to = number(t, "to", 0);
+  for (const auto* n : {&size, &after, &limit, &seq, &from, &to}) {
+    if (!*n) return fail(n->error());
+  }
+  if (what == "head") return answer(service_.tree_head(*size));
+  if (what == "inclusion") return answer(service_.inclusion(caller, *seq, *size));
+  if (what == "consistency") return answer(service_.consistency(*from, *to));
+  if (!what.empty()) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+
+  auto entries = service_.record(caller, *after, static_cast<size_t>(std::clamp<int64_t>(*limit, 1, 10'000)));
+  if (!entries) return fail(entries.error());
+  nlohmann::json list = nlohmann::json::array();
+  for (const RecordEntry& e : *entries) list.push_back(record::to_json(e));
+  return ok(nlohmann::json{{"entries", std::move(list)}, {"size", service_.record_size()}});
+}
+
+}  // namespace deconflict::server
