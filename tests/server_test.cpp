@@ -315,6 +315,90 @@ TEST_F(Server, AFailedStoreWriteIs500AndLeavesNothingBehind) {
   EXPECT_EQ(c.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 1u);
 }
 
+// The record proves, to anyone holding the server's public key, that Russia
+// notified the coalition of its entry on 1 September 2018 and that the
+// coalition objected; what a party may not read comes redacted, and leaks nothing.
+TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
+  TearDown();
+  start({"--simulated-clock", "2018-09-01T06:00:00Z"});
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  const std::string entry =
+      R"({"type":"Feature","geometry":{"type":"LineString","coordinates":[[38.05,33.85],[38.42,33.60],[38.52,33.56]]},)"
+      R"("properties":{"id":"act-russia-entry","kind":"movement","buffer_m":3000,)"
+      R"("start":"2018-09-02T00:00:00Z","end":"2018-09-14T00:00:00Z"}})";
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), entry);
+  ASSERT_EQ(sent.status, 201) << sent.raw.body();
+  const std::string notice = sent.body["notices"][0]["id"];
+  ASSERT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-01T09:30:00Z"})").status, 200);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/notices/" + notice + "/object", token("coalition"), R"({"text":"remain clear"})")
+                .status, 200);
+  const std::string far_away =
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[36.2,36.2]},"properties":{"id":"act-un-convoy",)"
+      R"("kind":"convoy","radius_m":500,"start":"2018-09-03T00:00:00Z","end":"2018-09-04T00:00:00Z"}})";
+  ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("un"), far_away).status, 201);
+
+  // The proof, checked offline against the key the coalition keeps.
+  const std::string key = c.send(http::verb::get, "/v1/record/key", token("coalition")).body["public_key"];
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices/" + notice + "/proof", token("un")).status, 404);
+  auto proof = c.send(http::verb::get, "/v1/notices/" + notice + "/proof", token("coalition"));
+  ASSERT_EQ(proof.status, 200) << proof.raw.body();
+  const std::string file = (dir_.path() / "proof.json").string();
+  std::ofstream(file) << proof.raw.body();
+  const std::string verified = run(kBin + " record verify-proof " + file + " --key " + key);
+  EXPECT_NE(verified.find("proof verified: notice " + notice), std::string::npos) << verified;
+  EXPECT_NE(verified.find("2018-09-01T06:00:00Z  notice.send by russia (russia -> coalition, activity act-russia-entry)"),
+            std::string::npos) << verified;
+  EXPECT_NE(verified.find("2018-09-01T09:30:00Z  notice.object by coalition"), std::string::npos) << verified;
+  EXPECT_NE(verified.find("\"remain clear\""), std::string::npos) << verified;
+  // Claiming it was sent a day later breaks the proof.
+  std::string forged = proof.raw.body();
+  forged.replace(forged.find("2018-09-01T06:00:00Z"), 20, "2018-09-02T06:00:00Z");
+  std::ofstream(file) << forged;
+  EXPECT_NE(run(kBin + " record verify-proof " + file + " --key " + key).find("proof fails"), std::string::npos);
+
+  // The coalition reads the record: the UN's convoy comes redacted, and nothing of it leaks.
+  auto record = c.send(http::verb::get, "/v1/record?after=0&limit=100", token("coalition"));
+  ASSERT_EQ(record.status, 200);
+  EXPECT_EQ(record.raw.body().find("act-un-convoy"), std::string::npos);
+  size_t redacted = 0;
+  for (const auto& e : record.body["entries"]) {
+    if (!e.contains("redacted")) continue;
+    ++redacted;
+    std::set<std::string> keys;
+    for (const auto& [k, v] : e.items()) keys.insert(k);
+    EXPECT_EQ(keys, (std::set<std::string>{"seq", "redacted", "prev", "hash", "signature"}));
+  }
+  EXPECT_EQ(redacted, 1u);
+  EXPECT_NE(c.send(http::verb::get, "/v1/record", token("un")).raw.body().find("act-un-convoy"), std::string::npos);
+  // ...and verifies it over HTTP all the same.
+  const std::string url = "http://127.0.0.1:" + std::to_string(port_);
+  const std::string check = run(kBin + " record verify --url " + url + " --token " + token("coalition") + " --key " + key);
+  EXPECT_NE(check.find("record verified:"), std::string::npos) << check;
+  EXPECT_NE(check.find("(1 redacted)"), std::string::npos) << check;
+  // A consistency proof between two sizes checks offline too.
+  auto consistency = c.send(http::verb::get, "/v1/record/consistency?from=3&to=0", token("un"));
+  ASSERT_EQ(consistency.status, 200) << consistency.raw.body();
+  std::ofstream(file) << consistency.raw.body();
+  EXPECT_NE(run(kBin + " record verify-proof " + file + " --key " + key).find("proof verified"), std::string::npos);
+}
+
+TEST_F(Server, OnlyAnAdminRotatesTheKeyAndTheRecordFollows) {
+  Client c(port_);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/admin/record/rotate-key", token("coalition")).status, 403);
+  const std::string old_key = c.send(http::verb::get, "/v1/record/key", token("un")).body["public_key"];
+  auto rotated = c.send(http::verb::post, "/v1/admin/record/rotate-key", token("ops"));
+  ASSERT_EQ(rotated.status, 200) << rotated.raw.body();
+  EXPECT_NE(rotated.body["public_key"], old_key);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/record/key", token("un")).body["public_key"], rotated.body["public_key"]);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(stop(), 0);
+  const std::string check = run(kBin + " record verify --db " + db_ + " --key " + old_key);
+  EXPECT_NE(check.find("record verified:"), std::string::npos) << check;
+  start();  // the new key file is the one the record names
+  EXPECT_EQ(Client(port_).send(http::verb::get, "/v1/record/key", token("un")).body["public_key"], rotated.body["public_key"]);
+}
+
 TEST_F(Server, KeepAliveServesManyRequestsOnOneConnectionAndSigtermExitsCleanly) {
   Client c(port_);
   for (int i = 0; i < 50; ++i) ASSERT_EQ(c.send(http::verb::get, "/v1/health").status, 200);

@@ -1,0 +1,166 @@
+// Tampering with a real store's record, and the `deconflict record` commands
+// that must detect it and name the first bad entry.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "scratch_dir.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kBin = DECONFLICT_BIN;
+const std::string kScenario = std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson";
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+};
+
+class RecordCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(run("import --db " + db() + " " + kScenario).status, 0);
+    for (const char* p : {"coalition", "russia", "un"}) ASSERT_EQ(run("party add " + std::string(p) + " --db " + db()).status, 0);
+    ASSERT_EQ(run("party revoke un --db " + db()).status, 0);
+    // 1 record.start, 8 objects, 3 parties added, 1 revoked
+    ASSERT_EQ(run("record head --db " + db() + " > " + path("head.json")).status, 0);
+    key_ = run("record head --db " + db() + " | grep '\"key\"' | cut -d'\"' -f4").out;
+    key_.pop_back();
+  }
+
+  Outcome run(const std::string& args) {
+    Outcome r;
+    FILE* p = ::popen((kBin + " " + args + " 2>&1").c_str(), "r");
+    std::array<char, 4096> buf{};
+    size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = ::pclose(p);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+  }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string db() const { return path("test.db"); }
+
+  void sql(const std::string& statements) {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(h, statements.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    sqlite3_close(h);
+  }
+
+  // `record verify --db` fails, naming this entry and this reason.
+  void expect_broken(const std::string& extra, int seq, const std::string& why) {
+    const Outcome r = run("record verify --db " + db() + " " + extra);
+    EXPECT_EQ(r.status, 1) << r.out;
+    EXPECT_NE(r.out.find("record broken at seq " + std::to_string(seq) + ":"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(why), std::string::npos) << r.out;
+  }
+
+  deconflict::testing::ScratchDir dir_{"record-cli"};
+  std::string key_;
+};
+
+TEST_F(RecordCli, AnUntouchedRecordVerifiesAgainstItsKeyAndSavedHead) {
+  const Outcome r = run("record verify --db " + db() + " --key " + key_ + " --head " + path("head.json"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("record verified: 13 entries (0 redacted)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("consistent with the saved tree head"), std::string::npos) << r.out;
+}
+
+TEST_F(RecordCli, OneChangedByteIsNamed) {
+  sql("UPDATE record SET data = replace(data, 'At Tanf garrison', 'At Tanf garrisom') WHERE seq = 3");
+  expect_broken("", 3, "the hash does not match the entry's content");
+}
+
+TEST_F(RecordCli, ADeletedEntryIsNamed) {
+  sql("DELETE FROM record WHERE seq = 4");
+  expect_broken("", 4, "entries are missing");
+}
+
+TEST_F(RecordCli, TwoReorderedEntriesAreNamed) {
+  sql("UPDATE record SET seq = -1 WHERE seq = 5; UPDATE record SET seq = 5 WHERE seq = 6; "
+      "UPDATE record SET seq = 6 WHERE seq = -1");
+  expect_broken("", 5, "prev is not the hash of the entry before it");
+}
+
+TEST_F(RecordCli, AReplacedSignatureIsNamed) {
+  sql("UPDATE record SET signature = (SELECT signature FROM record WHERE seq = 2) WHERE seq = 7");
+  expect_broken("", 7, "the signature is not by the record's key");
+}
+
+TEST_F(RecordCli, ASwappedKeyIsDetected) {
+  // The first entry rewritten to name another key: its hash no longer matches.
+  sql("UPDATE record SET data = replace(data, substr(data, instr(data, 'public_key') + 13, 8), 'deadbeef') WHERE seq = 1");
+  expect_broken("", 1, "the hash does not match");
+  // A whole record signed by another key is consistent in itself; a verifier
+  // pinning the key it holds refuses it.
+  ASSERT_EQ(run("party add coalition --db " + path("other.db")).status, 0);
+  const Outcome pinned = run("record verify --db " + path("other.db") + " --key " + key_);
+  EXPECT_EQ(pinned.status, 1) << pinned.out;
+  EXPECT_NE(pinned.out.find("not by the trusted key"), std::string::npos) << pinned.out;
+}
+
+TEST_F(RecordCli, AKeyFileThatDoesNotSignTheRecordIsNamed) {
+  ASSERT_EQ(run("record rotate-key --db " + path("other.db")).status, 0);
+  fs::copy_file(path("other.db.key"), db() + ".key", fs::copy_options::overwrite_existing);
+  expect_broken("", 13, "but the key file holds");
+  const Outcome serve = run("serve --db " + db() + " --listen 127.0.0.1:0");
+  EXPECT_EQ(serve.status, 4) << serve.out;  // the server refuses to sign with it
+  EXPECT_NE(serve.out.find("does not hold the record's signing key"), std::string::npos) << serve.out;
+}
+
+TEST_F(RecordCli, ATruncatedTailIsNamedAgainstASavedHead) {
+  sql("DELETE FROM record WHERE seq > 10");
+  EXPECT_EQ(run("record verify --db " + db()).status, 0);  // a shorter chain is still a chain...
+  expect_broken("--head " + path("head.json"), 11, "entries were removed from its tail");  // ...but not the one seen
+}
+
+TEST_F(RecordCli, AnExportVerifiesOfflineWithTheKeyAndFailsWhenEdited) {
+  ASSERT_EQ(run("record export --db " + db() + " > " + path("record.ndjson")).status, 0);
+  const Outcome ok = run("record verify --file " + path("record.ndjson") + " --key " + key_);
+  EXPECT_EQ(ok.status, 0) << ok.out;
+  EXPECT_EQ(run("record verify --file " + path("record.ndjson")).status, 2);  // a file needs a key to trust
+  std::ifstream in(path("record.ndjson"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string edited = text.str();
+  edited.replace(edited.find("\"russia\""), 8, "\"rossia\"");
+  std::ofstream(path("edited.ndjson")) << edited;
+  const Outcome bad = run("record verify --file " + path("edited.ndjson") + " --key " + key_);
+  EXPECT_EQ(bad.status, 1) << bad.out;
+  EXPECT_NE(bad.out.find("the hash does not match"), std::string::npos) << bad.out;
+}
+
+TEST_F(RecordCli, ConsistencyAndInclusionProofsCheckOfflineAndForgeriesFail) {
+  ASSERT_EQ(run("party add icrc --db " + db()).status, 0);
+  ASSERT_EQ(run("record consistency 13 --db " + db() + " > " + path("consistency.json")).status, 0);
+  Outcome r = run("record verify-proof " + path("consistency.json") + " --key " + key_);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("the record of 13 entries is a prefix of the record of 14"), std::string::npos) << r.out;
+  ASSERT_EQ(run("record inclusion 9 --db " + db() + " > " + path("inclusion.json")).status, 0);
+  r = run("record verify-proof " + path("inclusion.json") + " --key " + key_);
+  EXPECT_EQ(r.status, 0) << r.out;
+  // A forged inclusion: the entry claims another party acted.
+  std::ifstream in(path("inclusion.json"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string forged = text.str();
+  const size_t at = forged.find("\"party\": \"");
+  ASSERT_NE(at, std::string::npos);
+  forged.replace(at, 10, "\"party\": \"x");
+  std::ofstream(path("forged.json")) << forged;
+  r = run("record verify-proof " + path("forged.json") + " --key " + key_);
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("proof fails"), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -1,0 +1,198 @@
+// The record's parts: RFC 8785 canonical JSON (the RFC's own examples), the
+// RFC 9162 Merkle tree against its recursive definition, tree heads, and the
+// chain verifier on entries signed here.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "deconflict/time.hpp"
+#include "record/canonical.hpp"
+#include "record/chain.hpp"
+#include "record/entry.hpp"
+#include "record/merkle.hpp"
+#include "record/proofs.hpp"
+
+namespace deconflict::testing {
+namespace {
+
+using json = nlohmann::json;
+using record::Digest;
+
+TEST(Canonical, WritesTheExampleOfRfc8785Section3_2_2) {
+  const json in = json::parse(
+      R"({"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+          "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+          "literals": [null, true, false]})");
+  EXPECT_EQ(*record::canonical(in),
+            "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
+            "\"string\":\"\xE2\x82\xAC$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
+}
+
+TEST(Canonical, SortsMembersByUtf16CodeUnitsAsRfc8785Section3_2_3) {
+  const json in = json::parse(R"({"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
+      "1": "One", "\ud83d\ude00": "Emoji: Grinning Face", "\u0080": "Control", "\u00f6": "Latin Small Letter O With Diaeresis"})");
+  const std::string out = *record::canonical(in);
+  std::vector<std::string> order;
+  for (const char* v : {"Carriage Return", "One", "Control", "Latin Small", "Euro Sign", "Emoji", "Hebrew"}) {
+    order.push_back(v);
+  }
+  size_t at = 0;
+  for (const std::string& v : order) {
+    const size_t p = out.find(v);
+    ASSERT_NE(p, std::string::npos) << v;
+    EXPECT_GT(p, at) << v << " is out of order in " << out;
+    at = p;
+  }
+}
+
+TEST(Canonical, WritesNumbersAsEcmaScriptDoes) {
+  // Values from RFC 8785 Appendix B.
+  const std::pair<double, const char*> cases[] = {
+      {0.0, "0"}, {-0.0, "0"}, {5e-324, "5e-324"}, {1.7976931348623157e308, "1.7976931348623157e+308"},
+      {9007199254740992, "9007199254740992"}, {-9007199254740992, "-9007199254740992"}, {295147905179352830000.0, "295147905179352830000"},
+      {1e21, "1e+21"}, {1e20, "100000000000000000000"}, {0.000001, "0.000001"}, {1e-7, "1e-7"},
+      {4.5, "4.5"}, {0.002, "0.002"}, {38.61778, "38.61778"}, {1.0, "1"}, {-1.5e-10, "-1.5e-10"},
+      {333333333.3333333, "333333333.3333333"}, {9.999999999999997e22, "9.999999999999997e+22"}};
+  for (const auto& [x, want] : cases) EXPECT_EQ(record::ecmascript_number(x), want) << x;
+  EXPECT_FALSE(record::canonical(json(std::nan(""))).ok());
+}
+
+// RFC 9162 §2.1.1, written the way the RFC does, for comparison.
+Digest reference_root(const std::vector<Digest>& leaves, size_t from, size_t n) {
+  if (n == 1) return leaves[from];
+  size_t k = 1;
+  while (k * 2 < n) k *= 2;
+  const Digest l = reference_root(leaves, from, k), r = reference_root(leaves, from + k, n - k);
+  return record::sha256(0x01, l, &r);
+}
+
+TEST(Merkle, RootsAndProofsAgreeWithTheRecursiveDefinitionForEverySize) {
+  record::MerkleTree tree;
+  std::vector<Digest> entries, leaves;
+  EXPECT_EQ(record::to_hex(tree.root(0)), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  for (int i = 0; i < 70; ++i) {
+    entries.push_back(record::sha256("entry " + std::to_string(i)));
+    leaves.push_back(record::leaf_hash(entries.back()));
+    tree.append(entries.back());
+  }
+  for (size_t n = 1; n <= entries.size(); ++n) {
+    const Digest root = tree.root(n);
+    ASSERT_EQ(root, reference_root(leaves, 0, n)) << n;
+    for (size_t m = 0; m < n; ++m) {
+      const auto path = tree.inclusion(m, n);
+      ASSERT_TRUE(record::verify_inclusion(leaves[m], m, n, path, root)) << m << " in " << n;
+      ASSERT_FALSE(record::verify_inclusion(leaves[(m + 1) % n], m, n, path, root) && n > 1) << m << " in " << n;
+      const Digest old = tree.root(m + 1);
+      const auto proof = tree.consistency(m + 1, n);
+      ASSERT_TRUE(record::verify_consistency(m + 1, n, old, root, proof)) << m + 1 << " to " << n;
+      if (m + 1 < n) {
+        ASSERT_FALSE(record::verify_consistency(m + 1, n, leaves[0], root, proof) && m > 0) << m + 1 << " to " << n;
+      }
+    }
+  }
+}
+
+TEST(Merkle, AForgedPathFails) {
+  record::MerkleTree tree;
+  for (int i = 0; i < 13; ++i) tree.append(record::sha256(std::to_string(i)));
+  auto path = tree.inclusion(5, 13);
+  const Digest leaf = record::leaf_hash(record::sha256("5"));
+  ASSERT_TRUE(record::verify_inclusion(leaf, 5, 13, path, tree.root(13)));
+  path[1][0] ^= 1;
+  EXPECT_FALSE(record::verify_inclusion(leaf, 5, 13, path, tree.root(13)));
+  EXPECT_FALSE(record::verify_inclusion(leaf, 5, 13, tree.inclusion(5, 13), tree.root(12)));
+  EXPECT_FALSE(record::verify_inclusion(leaf, 4, 13, tree.inclusion(5, 13), tree.root(13)));
+}
+
+// A chain of n entries signed by a fresh key, the third a notice.
+std::vector<RecordEntry> signed_chain(record::Chain& chain, int n) {
+  std::vector<RecordEntry> out;
+  const TimePoint t = *parse_rfc3339("2018-09-01T06:00:00Z");
+  out.push_back(chain.next(nullptr, t, "deconflict", "record.start",
+                           {{"algorithm", "Ed25519"}, {"public_key", chain.key().public_hex()}}, "record", "*"));
+  for (int i = 1; i < n; ++i) {
+    out.push_back(chain.next(&out.back(), t + std::chrono::minutes(i), "russia", "message",
+                             {{"message", {{"id", "m" + std::to_string(i)}, {"text", "entry " + std::to_string(i)}}}},
+                             "m" + std::to_string(i), "russia coalition"));
+  }
+  chain.accept(out);
+  return out;
+}
+
+std::optional<record::Broken> verify(const std::vector<RecordEntry>& entries) {
+  record::ChainVerifier v;
+  for (const RecordEntry& e : entries) {
+    if (auto b = v.add(e)) return b;
+  }
+  return v.finish("");
+}
+
+TEST(ChainVerifier, AcceptsASignedChainAndNamesTheFirstBadEntry) {
+  record::Chain chain(record::SigningKey::generate());
+  const auto entries = signed_chain(chain, 6);
+  EXPECT_FALSE(verify(entries));
+
+  auto changed = entries;
+  changed[3].data[12] ^= 1;  // one byte of the content
+  EXPECT_EQ(verify(changed)->seq, 4);
+
+  auto missing = entries;
+  missing.erase(missing.begin() + 2);
+  EXPECT_EQ(verify(missing)->seq, 3);
+  EXPECT_NE(verify(missing)->why.find("missing"), std::string::npos);
+
+  auto reordered = entries;
+  std::swap(reordered[2], reordered[3]);
+  EXPECT_EQ(verify(reordered)->seq, 3);
+
+  auto resigned = entries;
+  resigned[4].signature = record::SigningKey::generate().sign(*record::digest_from_hex(resigned[4].hash));
+  EXPECT_EQ(verify(resigned)->seq, 5);
+  EXPECT_NE(verify(resigned)->why.find("signature"), std::string::npos);
+
+  auto redacted = entries;
+  redacted[2].redacted = true;
+  redacted[2].data.clear();
+  EXPECT_FALSE(verify(redacted));  // the chain still verifies without the content
+}
+
+TEST(ChainVerifier, FollowsAKeyRotationSignedByTheOldKey) {
+  record::Chain chain(record::SigningKey::generate());
+  auto entries = signed_chain(chain, 3);
+  const std::string first = chain.key().public_hex();
+  record::SigningKey next = record::SigningKey::generate();
+  entries.push_back(chain.next(&entries.back(), entries.back().time, "operator", "key.rotate",
+                               {{"previous", first}, {"public_key", next.public_hex()}}, "record", "*"));
+  chain.accept({entries.back()});
+  chain.use_key(std::move(next));
+  entries.push_back(chain.next(&entries.back(), entries.back().time, "un", "party.add", {{"party", {{"id", "un"}}}},
+                               "un", "*"));
+  EXPECT_FALSE(verify(entries));
+  EXPECT_EQ(chain.signer_of(4), first);
+  EXPECT_EQ(chain.signer_of(5), chain.key().public_hex());
+  record::ChainVerifier v;
+  for (const RecordEntry& e : entries) ASSERT_FALSE(v.add(e));
+  EXPECT_FALSE(v.finish(first));
+  EXPECT_TRUE(v.finish(record::SigningKey::generate().public_hex()));
+}
+
+TEST(Proofs, ATreeHeadAndAnInclusionProofRoundTripAndAForgeryFails) {
+  record::Chain chain(record::SigningKey::generate());
+  const auto entries = signed_chain(chain, 9);
+  InclusionProof p{entries[4], chain.signer_of(5), {}, chain.head(9, entries[8].time)};
+  for (const Digest& d : chain.tree().inclusion(4, 9)) p.path.push_back(record::to_hex(d));
+  auto back = record::inclusion_from_json(json::parse(record::to_json(p).dump()));
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(record::check(*back, chain.key().public_hex()));
+  EXPECT_TRUE(record::check(*back, record::SigningKey::generate().public_hex()));  // not the trusted key
+
+  auto forged = *back;
+  forged.entry.data = R"({"message":{"id":"m4","text":"never sent"}})";
+  EXPECT_TRUE(record::check(forged, ""));
+  forged = *back;
+  forged.head.size = 8;  // the head no longer matches its signature
+  EXPECT_TRUE(record::check(forged, ""));
+}
+
+}  // namespace
+}  // namespace deconflict::testing
