@@ -752,7 +752,9 @@ TEST_F(Server, ServesItsOpenApiDocumentWhichNamesEveryEndpoint) {
   for (const char* path : {"/v1/health:", "/v1/zones:", "/v1/sites:", "/v1/activities:", "/v1/zones/{id}:",
                            "/v1/sites/{id}:", "/v1/activities/{id}:", "/v1/check:", "/v1/notices:",
                            "/v1/notices/{id}/ack:", "/v1/notices/{id}/object:", "/v1/messages:", "/v1/events:",
-                           "/v1/admin/clock:", "/v1/openapi.yaml:"}) {
+                           "/v1/admin/clock:", "/v1/openapi.yaml:", "/v1/notices/{id}/proof:", "/v1/record:",
+                           "/v1/record/key:", "/v1/record/head:", "/v1/record/inclusion:", "/v1/record/consistency:",
+                           "/v1/admin/record/rotate-key:"}) {
     EXPECT_NE(file.find(std::string("\n  ") + path), std::string::npos) << path;
   }
 }
