@@ -1,20 +1,10 @@
 #!/usr/bin/env bash
-# The At Tanf week of September 2018: loads the scenario into a fresh embedded
-# store and prints what conflicts with what.
+# The At Tanf week of September 2018, replayed through the real API of
+# `deconflict serve` on a simulated clock into a fresh embedded store; the
+# timeline is printed as it goes, then the map is served until Ctrl-C.
+# DEMO_LISTEN=HOST:PORT serves elsewhere (default 127.0.0.1:8080).
 set -euo pipefail
 BIN=${1:-build/deconflict}
-SCENARIO=scenarios/at-tanf-2018.geojson
 DB=$(dirname "$BIN")/demo.db
-rm -f "$DB" "$DB-wal" "$DB-shm"
-
-echo "== At Tanf, September 2018: loading $SCENARIO into $DB"
-"$BIN" import "$SCENARIO" --db "$DB"
-echo
-echo "== What is declared"
-"$BIN" list --db "$DB"
-echo
-echo "== Conflicts: who must be notified of what"
-"$BIN" conflicts --db "$DB"
-echo
-echo "== The same check from files, as NDJSON (deconflict check --against WORLD QUERIES)"
-"$BIN" check --against "$SCENARIO" "$SCENARIO" --skip-invalid 2>/dev/null | head -n 2 | cut -c1-200
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.key" "$DB.log"
+exec "$BIN" replay scenarios/at-tanf-2018.replay.json --db "$DB" --listen "${DEMO_LISTEN:-127.0.0.1:8080}" --serve

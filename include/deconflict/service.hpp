@@ -93,6 +93,11 @@ class Service {
 
   /// The conflicts of one stored activity with everything else stored.
   Result<std::vector<Conflict>> conflicts(const std::string& activity_id) const;
+  /// The conflicts of a stored activity as the caller may see them: the
+  /// activity's party sees them all (unshared sites redacted, as_seen_by);
+  /// another party that may see the activity sees only the conflicts with
+  /// what it may see. not_found when the caller may not see the activity.
+  Result<std::vector<Conflict>> conflicts(const Party& caller, const std::string& activity_id) const;
   /// The conflicts of every stored activity, in the order the activities were
   /// notified (then by id): the timeline of what the line had to carry.
   std::vector<Conflict> all_conflicts() const;

@@ -42,6 +42,7 @@ Runner add_conflicts(CLI::App& app);
 Runner add_party(CLI::App& app);
 Runner add_serve(CLI::App& app);
 Runner add_record(CLI::App& app);
+Runner add_replay(CLI::App& app);
 
 /// Prints rows under headers, in columns padded to the widest cell.
 std::string format_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows);

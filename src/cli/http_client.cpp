@@ -46,11 +46,19 @@ Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& url, 
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(c)));
 }
 
-Result<nlohmann::json> HttpClient::get(const std::string& target) {
+Result<nlohmann::json> HttpClient::get(const std::string& target) { return send("GET", target, nullptr); }
+
+Result<nlohmann::json> HttpClient::send(const std::string& method, const std::string& target,
+                                        const nlohmann::json& body, const std::string& token) {
   Connection& c = *connection_;
-  http::request<http::empty_body> req{http::verb::get, target, 11};
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, c.host);
-  req.set(http::field::authorization, "Bearer " + c.token);
+  req.set(http::field::authorization, "Bearer " + (token.empty() ? c.token : token));
+  if (!body.is_null()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body.dump();
+  }
+  req.prepare_payload();
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 << 20);
   try {
@@ -58,18 +66,18 @@ Result<nlohmann::json> HttpClient::get(const std::string& target) {
     http::write(c.stream, req);
     http::read(c.stream, c.buffer, parser);
   } catch (const boost::system::system_error& e) {
-    return make_error(ErrorCode::io_error, "GET " + target + ": " + e.code().message());
+    return make_error(ErrorCode::io_error, method + " " + target + ": " + e.code().message());
   }
   const auto& res = parser.get();
-  auto body = nlohmann::json::parse(res.body(), nullptr, false);
-  if (res.result() != http::status::ok) {
-    const std::string why = body.is_object() && body.contains("error") ? body["error"].value("message", "")
+  auto answer = nlohmann::json::parse(res.body(), nullptr, false);
+  if (res.result_int() / 100 != 2) {
+    const std::string why = answer.is_object() && answer.contains("error") ? answer["error"].value("message", "")
                                                                        : std::string(res.reason());
     return make_error(res.result() == http::status::not_found ? ErrorCode::not_found : ErrorCode::io_error,
-                      "GET " + target + ": " + std::to_string(res.result_int()) + " " + why);
+                      method + " " + target + ": " + std::to_string(res.result_int()) + " " + why);
   }
-  if (body.is_discarded()) return make_error(ErrorCode::io_error, "GET " + target + ": the answer is not JSON");
-  return body;
+  if (answer.is_discarded()) return make_error(ErrorCode::io_error, method + " " + target + ": the answer is not JSON");
+  return answer;
 }
 
 }  // namespace deconflict::cli

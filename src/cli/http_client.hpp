@@ -19,6 +19,10 @@ class HttpClient {
 
   /// GET target; the JSON body of a 200, else the server's error.
   Result<nlohmann::json> get(const std::string& target);
+  /// Any request with a JSON body, as `token`'s party (default: the client's).
+  /// The JSON body of a 2xx, else the server's error (its code and message).
+  Result<nlohmann::json> send(const std::string& method, const std::string& target, const nlohmann::json& body,
+                              const std::string& token = "");
 
  private:
   struct Connection;

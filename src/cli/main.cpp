@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   add("conflicts", "Show the conflicts of stored activities", add_conflicts);
   add("party", "Manage parties and their credentials", add_party);
   add("serve", "Serve the HTTP/JSON API", add_serve);
+  add("replay", "Replay a scenario through the real API on a simulated clock, then serve its map", add_replay);
   add("record", "Verify, export and prove the signed record of every change and message", add_record);
   try {
     app.parse(argc, argv);

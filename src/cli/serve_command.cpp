@@ -21,6 +21,7 @@ struct ServeArgs {
   size_t max_positions = 20'000;
   int idle_timeout_s = 30;
   int request_timeout_s = 10;
+  std::string web_root = DECONFLICT_WEB_DIR;
 };
 
 int run_serve(const ServeArgs& a) {
@@ -40,6 +41,7 @@ int run_serve(const ServeArgs& a) {
   options.limits.max_positions = a.max_positions;
   options.idle_timeout_s = a.idle_timeout_s;
   options.request_timeout_s = a.request_timeout_s;
+  options.web_root = a.web_root;
   if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
   Options service_options;
   service_options.db_path = a.store.db;
@@ -93,6 +95,8 @@ Runner add_serve(CLI::App& app) {
   app.add_option("--request-timeout-s", a->request_timeout_s,
                  "Seconds a request may take to arrive after its first byte (the connection is closed beyond)")
       ->check(CLI::Range(1, 3'600))
+      ->capture_default_str();
+  app.add_option("--web-root", a->web_root, "The map page's directory (web/, with its npm packages installed)")
       ->capture_default_str();
   app.footer("Serves the HTTP/JSON API of docs/http-api.md until SIGINT or SIGTERM; one access-log line per request "
              "on standard error.");

@@ -9,6 +9,7 @@
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
 #include "server/openapi.hpp"
+#include "server/static_files.hpp"
 
 namespace deconflict::server {
 namespace {
@@ -160,6 +161,9 @@ Response error_response(const Error& e, unsigned version, bool keep_alive) {
 }
 
 Response Api::handle(const Request& req, std::string& party) {
+  if (page_) {
+    if (auto file = page_->serve(req)) return std::move(*file);
+  }
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
@@ -183,6 +187,9 @@ Response Api::handle(const Request& req, std::string& party) {
     return fail(make_error(ErrorCode::too_large, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
   }
 
+  if (seg.size() == 2 && seg[1] == "whoami" && req.method() == http::verb::get) {
+    return ok(http::status::ok, {{"id", caller->id}, {"name", caller->name}, {"admin", caller->admin}});
+  }
   if (seg.size() == 2 && seg[1] == "check" && req.method() == http::verb::post) {
     auto activity = feature_from(req, ObjectType::activity, *caller, limits_.max_positions);
     if (!activity) return fail(activity.error());
@@ -217,6 +224,11 @@ Response Api::handle(const Request& req, std::string& party) {
     return ok(http::status::ok, {{"type", "FeatureCollection"}, {"features", std::move(features)}});
   }
 
+  if (seg.size() == 4 && seg[3] == "conflicts" && *type == ObjectType::activity && req.method() == http::verb::get) {
+    auto found = service_.conflicts(*caller, seg[2]);
+    if (!found) return fail(found.error());
+    return ok(http::status::ok, {{"conflicts", conflicts_json(*found)}});
+  }
   if (seg.size() == 3) return object(req, t, *caller, *type);
 
   if (seg.size() == 2 && req.method() == http::verb::post) {

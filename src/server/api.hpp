@@ -15,6 +15,7 @@
 
 namespace deconflict::server {
 
+class StaticFiles;
 namespace http = boost::beast::http;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
@@ -44,6 +45,9 @@ class Api {
   Api(Service& service, ApiLimits limits, ClockSetter set_clock = {})
       : service_(service), limits_(limits), set_clock_(std::move(set_clock)) {}
 
+  /// Serves the map page's files too (GET / and its scripts).
+  void serve_page(const class StaticFiles* files) { page_ = files; }
+
   /// Answers one request. `party` is set to the authenticated caller, if any,
   /// for the access log.
   Response handle(const Request& request, std::string& party);
@@ -66,6 +70,7 @@ class Api {
   Service& service_;
   ApiLimits limits_;
   ClockSetter set_clock_;
+  const StaticFiles* page_ = nullptr;
 };
 
 /// A JSON answer.

@@ -1,4 +1,5 @@
 #include "server/http_server.hpp"
+#include "server/static_files.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -244,6 +245,12 @@ int serve(Service& service, const ServerOptions& options) {
     return 2;
   }
   Api api(service, options.limits, options.set_clock);
+  StaticFiles page(options.web_root);
+  if (!page.missing().empty()) {
+    std::cerr << "deconflict: the map page is incomplete (missing " << page.missing()
+              << "); run scripts/install-web.sh\n";
+  }
+  api.serve_page(&page);
   EventHub hub;
   service.on_events([&hub](const std::vector<Event>& events) { hub.publish(events); });
   std::unique_ptr<Listener> listener;

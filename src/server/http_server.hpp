@@ -21,6 +21,7 @@ struct ServerOptions {
   int idle_timeout_s = 30;     // a connection that waits this long for its next request is closed
   int request_timeout_s = 10;  // a request must arrive whole this long after its first byte
   ClockSetter set_clock;    // set with a simulated clock: POST /v1/admin/clock moves it
+  std::string web_root;     // the map page's directory (web/ with its node_modules)
 };
 
 /// Serves until SIGINT or SIGTERM. Prints "listening on http://HOST:PORT" on

@@ -133,6 +133,21 @@ bool Service::visible(const Party& caller, const Volume& v) const {
   return impl_->notified_of(caller.id, v.id);
 }
 
+Result<std::vector<Conflict>> Service::conflicts(const Party& caller, const std::string& activity_id) const {
+  const Volume* v = impl_->world.find(activity_id);
+  if (!v || v->type != ObjectType::activity || !visible(caller, *v)) {
+    return make_error(ErrorCode::not_found, "no such activity", "id");
+  }
+  auto all = conflicts(activity_id);
+  if (!all) return all.error();
+  if (v->party == caller.id) return as_seen_by(caller, std::move(*all));
+  std::erase_if(*all, [&](const Conflict& c) {
+    const Volume* other = impl_->world.find(c.other_id);
+    return !other || !visible(caller, *other);
+  });
+  return all;
+}
+
 std::vector<Conflict> Service::as_seen_by(const Party& caller, std::vector<Conflict> conflicts) const {
   for (Conflict& c : conflicts) {
     const Volume* other = impl_->world.find(c.other_id);

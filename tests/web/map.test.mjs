@@ -1,0 +1,165 @@
+// The map page in Debian's chromium, driven by playwright-core, against the
+// real server: `deconflict replay` of the At Tanf scenario with --serve, the
+// same thing `make demo` runs. Screenshots go to tests/web/artifacts/.
+//
+//   node tests/web/map.test.mjs BIN SOURCE_DIR
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import assert from "node:assert/strict";
+
+const [bin, source] = process.argv.slice(2);
+const require = createRequire(path.join(source, "web", "package.json"));
+const { chromium } = require("playwright-core");
+const artifacts = path.join(source, "tests", "web", "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+// Starts the replay with --serve; resolves with the URL and each party's token.
+function startDemo(dir) {
+  const child = spawn(bin, ["replay", path.join(source, "scenarios", "at-tanf-2018.replay.json"),
+    "--db", path.join(dir, "demo.db"), "--listen", "127.0.0.1:0", "--serve"], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.on("exit", (code) => reject(new Error("the replay ended with " + code + ":\n" + out)));
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      if (!out.includes("Ctrl-C stops the server")) return;
+      const url = out.match(/The map: (http:\/\/[0-9.:]+)\//)[1];
+      const tokens = Object.fromEntries([...out.matchAll(/^ {3}([a-z-]+) +(dcf_\S+)$/gm)].map((m) => [m[1], m[2]]));
+      resolve({ child, url, tokens, out });
+    });
+  });
+}
+
+async function apiAs(url, token, method, route, body) {
+  const res = await fetch(url + route, { method, headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test("the page loads with no console errors, draws the basemap and, signed in, the scenario", async ({ page, demo, errors }) => {
+  await page.goto(demo.url + "/");
+  await page.waitForFunction(() => document.querySelectorAll(".leaflet-overlay-pane path").length > 100);
+  await page.fill("#token", demo.tokens.coalition);
+  await page.press("#token", "Enter");
+  await page.waitForFunction(() => Number(document.getElementById("map").dataset.drawn) > 0);
+  assert.match(await page.textContent("#party-name"), /coalition/i);
+  await page.screenshot({ path: path.join(artifacts, "map.png") });
+  assert.deepEqual(errors, []);
+});
+
+test("signed in as the coalition, the inbox shows Russia's notice; Acknowledge changes its state in the API", async ({ page, demo }) => {
+  await page.goto(demo.url + "/");
+  await page.fill("#token", demo.tokens.coalition);
+  await page.click("#signin button");
+  await page.waitForSelector("#inbox li");
+  assert.match(await page.textContent("#inbox"), /russia → coalition: activity act-russia-entry/);
+  // Russia notifies a new movement in the zone: it arrives live, pending.
+  const move = { type: "Feature", geometry: { type: "Point", coordinates: [38.7, 33.4] },
+    properties: { kind: "patrol", radius_m: 2000, start: "2018-09-20T00:00:00Z", end: "2018-09-21T00:00:00Z" } };
+  const sent = await apiAs(demo.url, demo.tokens.russia, "POST", "/v1/activities", move);
+  assert.equal(sent.status, 201);
+  const id = sent.json.notices.find((n) => n.party === "coalition").id;
+  const item = `#inbox li[data-notice="${id}"]`;
+  await page.waitForSelector(`${item} button:text("Acknowledge")`);
+  await page.click(`${item} button:text("Acknowledge")`);
+  await page.waitForSelector(`${item} .state-acknowledged`);
+  const notices = await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/notices?state=acknowledged");
+  assert.ok(notices.json.notices.some((n) => n.id === id));
+  await page.screenshot({ path: path.join(artifacts, "inbox.png") });
+});
+
+test("moving the time slider changes what is drawn", async ({ page, demo }) => {
+  await page.goto(demo.url + "/");
+  await page.fill("#token", demo.tokens.coalition);
+  await page.click("#signin button");
+  await page.waitForFunction(() => Number(document.getElementById("map").dataset.drawn) > 0);
+  const drawn = () => page.evaluate(() => Number(document.getElementById("map").dataset.drawn));
+  await page.focus("#time");
+  await page.keyboard.press("Home");
+  const first = await drawn();
+  const counts = new Set([first]);
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press("PageUp");
+    counts.add(await drawn());
+  }
+  assert.ok(counts.size > 1, "the objects drawn never changed: " + [...counts]);
+  assert.notEqual(await page.textContent("#time-label"), "");
+});
+
+test("planning an activity shows its conflicts before it is submitted", async ({ page, demo }) => {
+  await page.goto(demo.url + "/");
+  await page.fill("#token", demo.tokens.coalition);
+  await page.click("#signin button");
+  await page.waitForFunction(() => Number(document.getElementById("map").dataset.drawn) > 0);
+  await page.selectOption("#plan-shape", "circle");
+  await page.fill("#plan-radius", "20000");
+  await page.selectOption("#plan-kind", "exercise");
+  await page.fill("#plan-start", "2018-09-08T00:00");
+  await page.fill("#plan-end", "2018-09-09T00:00");
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const before = (await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length;
+  await page.click("#plan-check");
+  await page.waitForFunction(() => /with/.test(document.getElementById("plan-conflicts").textContent));
+  assert.match(await page.textContent("#plan-conflicts"), /activity-clash with act-russia-entry \(russia\)/);
+  const after = (await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length;
+  assert.equal(after, before, "a check stores nothing");
+  await page.screenshot({ path: path.join(artifacts, "plan.png") });
+  await page.click("#plan-submit");
+  await page.waitForFunction(() => /Submitted/.test(document.getElementById("status").textContent));
+  assert.equal((await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length, before + 1);
+});
+
+test("the page works in a narrow window and its controls have labels", async ({ page, demo, errors }) => {
+  await page.setViewportSize({ width: 420, height: 860 });
+  await page.goto(demo.url + "/");
+  await page.fill("#token", demo.tokens.un);
+  await page.click("#signin button");
+  await page.waitForFunction(() => Number(document.getElementById("map").dataset.drawn) > 0);
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll("input, select")]
+    .filter((e) => !e.labels || e.labels.length === 0).map((e) => e.id));
+  assert.deepEqual(unlabelled, []);
+  const mapBox = await page.locator("#map").boundingBox(), panel = await page.locator("#panel").boundingBox();
+  assert.ok(panel.y >= mapBox.y + mapBox.height - 1, "the panel goes below the map");
+  await page.screenshot({ path: path.join(artifacts, "narrow.png") });
+  assert.deepEqual(errors, []);
+});
+
+const dir = mkdtempSync(path.join(tmpdir(), "deconflict-web-"));
+const demo = await startDemo(dir);
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"] });
+let failed = 0;
+try {
+  for (const { name, fn } of tests) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("pageerror", (e) => errors.push(e.message));
+    try {
+      await fn({ page, demo, errors });
+      console.log("ok   " + name);
+    } catch (e) {
+      failed++;
+      console.log("FAIL " + name + "\n" + (e.stack || e));
+      await page.screenshot({ path: path.join(artifacts, "failure-" + tests.indexOf(tests.find((t) => t.name === name)) + ".png") }).catch(() => {});
+    }
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  demo.child.removeAllListeners("exit");
+  demo.child.kill("SIGTERM");
+  await new Promise((r) => demo.child.on("exit", r));
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(failed ? `${failed} of ${tests.length} failed` : `all ${tests.length} passed`);
+process.exit(failed ? 1 : 0);
