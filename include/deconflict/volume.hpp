@@ -10,6 +10,7 @@
 #pragma once
 
 #include <limits>
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,12 @@ class Volume {
   int version = 0;                     // set by the store; 0 when not stored
   std::string state;                   // activities, set by the service: clear, notified, acknowledged, objected
   nlohmann::json extra;                // unknown properties, kept as given
+
+  // Derived on first use and kept with the volume (clone() starts afresh);
+  // a stored volume never changes, so they never go stale. Written by const
+  // readers: not for concurrent use.
+  mutable std::string feature_text_cache;           // the Feature as text, for lists
+  mutable std::optional<std::array<double, 4>> bounds_cache;  // west, south, east, north in degrees
 
   /// A deep copy (volumes are move-only because they own their geometry).
   Volume clone() const;

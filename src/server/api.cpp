@@ -217,11 +217,23 @@ Response Api::handle(const Request& req, std::string& party) {
   if (seg.size() == 2 && req.method() == http::verb::get) {
     auto filter = filter_from(t, *type);
     if (!filter) return fail(filter.error());
-    json features = json::array();
+    // Joined from each feature's text, written once per revision.
+    std::vector<const std::string*> texts;
+    size_t size = 64;
     for (const Volume* v : service_.list(*filter)) {
-      if (service_.visible(*caller, *v)) features.push_back(format::to_feature(*v));
+      if (!service_.visible(*caller, *v)) continue;
+      texts.push_back(&service_.feature_text(*v));
+      size += texts.back()->size() + 1;
     }
-    return ok(http::status::ok, {{"type", "FeatureCollection"}, {"features", std::move(features)}});
+    std::string body;
+    body.reserve(size);
+    body = R"({"type":"FeatureCollection","features":[)";
+    for (size_t i = 0; i < texts.size(); ++i) (body += i ? "," : "") += *texts[i];
+    body += "]}";
+    Response r = ok(http::status::ok, json::object());
+    r.body() = std::move(body);
+    r.prepare_payload();
+    return r;
   }
 
   if (seg.size() == 4 && seg[3] == "conflicts" && *type == ObjectType::activity && req.method() == http::verb::get) {
