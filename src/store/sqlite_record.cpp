@@ -30,18 +30,19 @@ Result<std::vector<RecordEntry>> read_rows(sqlite3* db, const Statement& q) {
 
 }  // namespace
 
-Status write_record(sqlite3* db, const std::vector<RecordEntry>& entries) {
+Status write_record(sqlite3* db, StatementCache& statements, const std::vector<RecordEntry>& entries) {
   if (entries.empty()) return {};
-  Statement head(db, "SELECT seq, hash FROM record ORDER BY seq DESC LIMIT 1");
+  const Statement& head = statements.get("SELECT seq, hash FROM record ORDER BY seq DESC LIMIT 1");
   if (!head) return store_error(db, "cannot read the record's head");
   const int rc = sqlite3_step(head.get());
   const int64_t seq = rc == SQLITE_ROW ? head.integer(0) : 0;
   const std::string hash = rc == SQLITE_ROW ? head.text(1) : std::string(64, '0');
+  sqlite3_reset(head.get());  // no read left open in the transaction
   if (entries.front().seq != seq + 1 || entries.front().prev != hash) {
     return make_error(ErrorCode::version_conflict, "another writer appended to the record; try again");
   }
   const std::string sql = std::string("INSERT INTO record (") + kColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  Statement put(db, sql.c_str());
+  const Statement& put = statements.get(sql);
   if (!put) return store_error(db, "cannot prepare a write");
   for (const RecordEntry& e : entries) {
     sqlite3_reset(put.get());

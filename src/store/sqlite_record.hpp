@@ -10,10 +10,12 @@
 
 namespace deconflict::store {
 
+class StatementCache;
+
 /// Appends entries inside the caller's transaction. The first must follow the
 /// stored head (its seq one more, its prev the head's hash): otherwise another
 /// writer appended meanwhile, and nothing is written (version_conflict).
-Status write_record(sqlite3* db, const std::vector<RecordEntry>& entries);
+Status write_record(sqlite3* db, StatementCache& statements, const std::vector<RecordEntry>& entries);
 Result<std::vector<RecordEntry>> read_record(sqlite3* db, int64_t after, size_t limit);
 Result<std::vector<RecordEntry>> read_record_about(sqlite3* db, const std::string& subject);
 Result<std::vector<std::string>> read_record_hashes(sqlite3* db);

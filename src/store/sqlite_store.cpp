@@ -93,9 +93,10 @@ CREATE INDEX record_by_subject ON record (subject, seq);
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  explicit SqliteStore(sqlite3* db) : db_(db), statements_(db) {}
   ~SqliteStore() override {
     data_version_.reset();
+    statements_ = StatementCache(nullptr);
     sqlite3_close(db_);
   }
 
@@ -256,11 +257,11 @@ class SqliteStore final : public Store {
   }
 
   Status write_rows(WriteBatch& batch) {
-    Statement upsert(db_,
+    const Statement& upsert = statements_.get(
                      "INSERT INTO objects (id, type, party, version, feature, updated_ms) VALUES (?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, "
                      "version = excluded.version, feature = excluded.feature, updated_ms = excluded.updated_ms");
-    Statement remove(db_, "DELETE FROM objects WHERE id = ?");
+    const Statement& remove = statements_.get("DELETE FROM objects WHERE id = ?");
     if (!upsert || !remove) return store_error(db_, "cannot prepare a write");
     for (const StoredObject& o : batch.upserts) {
       sqlite3_reset(upsert.get());
@@ -276,7 +277,7 @@ class SqliteStore final : public Store {
     if (Status st = write_notices(batch.notices); !st) return st;
     if (Status st = write_messages(batch.messages); !st) return st;
     if (Status st = write_events(batch.events); !st) return st;
-    if (Status st = write_record(db_, batch.record); !st) return st;
+    if (Status st = write_record(db_, statements_, batch.record); !st) return st;
     for (const std::string& id : batch.deletes) {
       sqlite3_reset(remove.get());
       sqlite3_bind_text(remove.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
@@ -287,7 +288,7 @@ class SqliteStore final : public Store {
 
   Status write_parties(const std::vector<StoredParty>& parties) {
     if (parties.empty()) return {};
-    Statement put(db_,
+    const Statement& put = statements_.get(
                   "INSERT OR REPLACE INTO parties (id, name, admin, token_hash, created_ms, revoked_ms) "
                   "VALUES (?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
@@ -310,7 +311,7 @@ class SqliteStore final : public Store {
 
   Status write_notices(const std::vector<Notice>& notices) {
     if (notices.empty()) return {};
-    Statement put(db_,
+    const Statement& put = statements_.get(
                   "INSERT OR REPLACE INTO notices (id, activity_id, activity_version, from_party, to_party, state, "
                   "created_ms, deadline_ms, answered_ms, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
@@ -341,7 +342,7 @@ class SqliteStore final : public Store {
 
   Status write_messages(const std::vector<Message>& messages) {
     if (messages.empty()) return {};
-    Statement put(db_, "INSERT INTO messages (id, from_party, to_party, text, about, created_ms) VALUES (?, ?, ?, ?, ?, ?)");
+    const Statement& put = statements_.get("INSERT INTO messages (id, from_party, to_party, text, about, created_ms) VALUES (?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (const Message& m : messages) {
       sqlite3_stmt* st = put.get();
@@ -358,7 +359,7 @@ class SqliteStore final : public Store {
 
   Status write_events(std::vector<Event>& events) {
     if (events.empty()) return {};
-    Statement put(db_, "INSERT INTO events (party, type, data, created_ms) VALUES (?, ?, ?, ?)");
+    const Statement& put = statements_.get("INSERT INTO events (party, type, data, created_ms) VALUES (?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (Event& e : events) {
       sqlite3_stmt* st = put.get();
@@ -391,6 +392,7 @@ class SqliteStore final : public Store {
   sqlite3* db_;
   int version_ = 0;
   std::unique_ptr<Statement> data_version_;  // finalized before the connection closes
+  StatementCache statements_;                // likewise
   std::optional<int64_t> seen_version_;
 };
 

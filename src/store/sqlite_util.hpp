@@ -3,7 +3,9 @@
 
 #include <sqlite3.h>
 
+#include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "deconflict/status.hpp"
 
@@ -35,6 +37,27 @@ class Statement {
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// Statements prepared once per connection and reused by the write path
+/// (parsing SQL on every write showed in profiles). Destroy before closing
+/// the connection.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  /// The statement for `sql` (a string literal or other stable text), reset
+  /// and with its bindings cleared.
+  const Statement& get(const std::string& sql) {
+    auto& s = statements_[sql];
+    if (!s || !*s) s = std::make_unique<Statement>(db_, sql.c_str());
+    sqlite3_reset(s->get());
+    sqlite3_clear_bindings(s->get());
+    return *s;
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
 };
 
 }  // namespace deconflict::store
