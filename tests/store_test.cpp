@@ -199,5 +199,41 @@ TEST_F(StoreTest, ACorruptFileIsAnErrorNotACrash) {
   EXPECT_EQ(s.error().code, ErrorCode::store_error);
 }
 
+// Group commit: changes in a group are visible at once, their events wait for
+// commit_group, and nothing of the group is durable before it.
+TEST_F(StoreTest, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
+  auto s = open();
+  auto objects = scenario();
+  std::vector<Volume> zone;
+  zone.push_back(std::move(objects[0]));
+  ASSERT_TRUE(s->import(std::move(zone), ImportMode::create).ok());
+  ASSERT_TRUE(s->add_party("russia", "", false).ok());
+  const Party russia{"russia", "russia", false, {}, {}};
+  auto activity = [&](const std::string& id) {
+    auto batch = format::read_features(
+        R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":")" + id +
+        R"(","type":"activity","party":"russia","kind":"movement","radius_m":500,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})");
+    return std::move(batch->volumes[0]);
+  };
+  size_t published = 0;
+  s->on_events([&](const std::vector<Event>& events) { published += events.size(); });
+
+  s->begin_group();
+  ASSERT_TRUE(s->declare(russia, activity("a1")).ok());
+  ASSERT_TRUE(s->declare(russia, activity("a2")).ok());
+  EXPECT_NE(s->find("a2"), nullptr);  // visible at once
+  EXPECT_EQ(published, 0u);           // but nobody is told yet
+  ASSERT_TRUE(s->commit_group().ok());
+  EXPECT_EQ(published, 2u);  // one notice each, to the zone's party
+
+  s->begin_group();
+  ASSERT_TRUE(s->declare(russia, activity("a3")).ok());
+  s.reset();  // a crash before the group is committed
+  s = open();
+  EXPECT_NE(s->find("a1"), nullptr);
+  EXPECT_NE(s->find("a2"), nullptr);
+  EXPECT_EQ(s->find("a3"), nullptr);
+}
+
 }  // namespace
 }  // namespace deconflict

@@ -152,6 +152,14 @@ class Service {
   /// Called after every commit with the events it made, for live streams.
   void on_events(std::function<void(const std::vector<Event>&)> listener);
 
+  /// Group commit. After begin_group(), changes are applied and visible at
+  /// once but made durable together by commit_group(), with one store sync;
+  /// their events are held until then. A caller must not tell anyone about a
+  /// change before commit_group() succeeds. If it fails, the service reloads
+  /// from the store (the group's changes are gone) and returns the error.
+  void begin_group();
+  Status commit_group();
+
   /// Registers a party and returns its bearer token. The token is shown only
   /// here: the store keeps its hash.
   Result<std::string> add_party(const std::string& id, const std::string& name, bool admin);

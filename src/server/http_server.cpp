@@ -22,6 +22,40 @@ using tcp = asio::ip::tcp;
 
 class Session;
 
+// Group commit: the requests handled in one turn of the event loop share one
+// durable store transaction. Each is applied at once (so a later one sees an
+// earlier one), but its answer waits until the group is committed; then all
+// are sent, or all get 500 if the commit failed (the service has reloaded).
+class CommitGroup {
+ public:
+  CommitGroup(Service& service, asio::io_context& ioc) : service_(service), ioc_(ioc) {}
+
+  /// Joins the open group, opening one (and scheduling its commit) if needed.
+  void join() {
+    if (open_) return;
+    open_ = true;
+    service_.begin_group();
+    asio::post(ioc_, [this] { commit(); });
+  }
+  /// Runs `then` once the group is committed, with whether it was.
+  void after(std::function<void(bool)> then) { waiting_.push_back(std::move(then)); }
+
+ private:
+  void commit() {
+    open_ = false;
+    const Status st = service_.commit_group();
+    if (!st) spdlog::error("group commit failed, {} answers become 500: {}", waiting_.size(), st.error().describe());
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    for (auto& then : waiting) then(st.ok());
+  }
+
+  Service& service_;
+  asio::io_context& ioc_;
+  bool open_ = false;
+  std::vector<std::function<void(bool)>> waiting_;
+};
+
 // Live event streams by party: events committed by the service are pushed to
 // every open stream of the party they are for.
 class EventHub {
@@ -37,8 +71,9 @@ class EventHub {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Api& api, EventHub& hub, const ServerOptions& options)
-      : stream_(std::move(socket)), api_(api), hub_(hub), options_(options), heartbeat_(stream_.get_executor()) {}
+  Session(tcp::socket socket, Api& api, EventHub& hub, CommitGroup& group, const ServerOptions& options)
+      : stream_(std::move(socket)), api_(api), hub_(hub), group_(group), options_(options),
+        heartbeat_(stream_.get_executor()) {}
 
   /// Queues bytes on an open event stream.
   void push(std::string bytes) {
@@ -92,16 +127,26 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     const Request& req = parser_->get();
     started_ = std::chrono::steady_clock::now();
-    std::string party = "-";
-    if (Api::is_stream(req)) return open_stream(req);
-    Response res;
+    group_.join();
+    // A stream starts after the group is durable: its backlog holds nothing uncommitted.
+    if (Api::is_stream(req)) {
+      return group_.after([self = shared_from_this()](bool) { self->open_stream(self->parser_->get()); });
+    }
+    auto party = std::make_shared<std::string>("-");
+    auto res = std::make_shared<Response>();
     try {
-      res = api_.handle(req, party);
+      *res = api_.handle(req, *party);
     } catch (const std::exception& e) {
       spdlog::error("internal error on {} {}: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-      res = error_response(make_error(ErrorCode::store_error, "internal error"), req.version(), false);
+      *res = error_response(make_error(ErrorCode::store_error, "internal error"), req.version(), false);
     }
-    reply(std::move(res), std::string(req.method_string()) + " " + std::string(req.target()), party);
+    group_.after([self = shared_from_this(), res, party,
+                  what = std::string(req.method_string()) + " " + std::string(req.target())](bool committed) {
+      if (!committed) {
+        *res = error_response(make_error(ErrorCode::store_error, "the change could not be stored"), res->version(), false);
+      }
+      self->reply(std::move(*res), what, *party);
+    });
   }
 
   void reply(Response res, std::string what, std::string party) {
@@ -182,6 +227,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   Api& api_;
   EventHub& hub_;
+  CommitGroup& group_;
   const ServerOptions& options_;
   asio::steady_timer heartbeat_;
   std::deque<std::string> queue_;
@@ -204,8 +250,9 @@ void EventHub::publish(const std::vector<Event>& events) {
 
 class Listener {
  public:
-  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, EventHub& hub, const ServerOptions& options)
-      : acceptor_(ioc), api_(api), hub_(hub), options_(options) {
+  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, EventHub& hub, CommitGroup& group,
+           const ServerOptions& options)
+      : acceptor_(ioc), api_(api), hub_(hub), group_(group), options_(options) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -223,7 +270,7 @@ class Listener {
   void accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), api_, hub_, options_)->start();
+      if (!ec) std::make_shared<Session>(std::move(socket), api_, hub_, group_, options_)->start();
       accept();
     });
   }
@@ -231,6 +278,7 @@ class Listener {
   tcp::acceptor acceptor_;
   Api& api_;
   EventHub& hub_;
+  CommitGroup& group_;
   const ServerOptions& options_;
 };
 
@@ -252,10 +300,11 @@ int serve(Service& service, const ServerOptions& options) {
   }
   api.serve_page(&page);
   EventHub hub;
+  CommitGroup group(service, ioc);
   service.on_events([&hub](const std::vector<Event>& events) { hub.publish(events); });
   std::unique_ptr<Listener> listener;
   try {
-    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, options);
+    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, group, options);
   } catch (const boost::system::system_error& e) {
     std::cerr << "deconflict: cannot listen on " << options.host << ":" << options.port << ": " << e.code().message()
               << "\n";
@@ -267,6 +316,7 @@ int serve(Service& service, const ServerOptions& options) {
     ticker.expires_after(std::chrono::seconds(1));
     ticker.async_wait([&](beast::error_code wait_error) {
       if (wait_error) return;
+      group.join();
       if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
       tick();
     });

@@ -145,6 +145,23 @@ std::vector<Conflict> Service::check(const Volume& activity) const {
   return impl_->world.check(activity, impl_->context_for(activity));
 }
 
+void Service::begin_group() {
+  impl_->grouping = true;
+  impl_->store->begin_group();
+}
+
+Status Service::commit_group() {
+  impl_->grouping = false;
+  std::vector<Event> events = std::move(impl_->held_events);
+  impl_->held_events.clear();
+  if (Status st = impl_->store->end_group(); !st) {
+    if (Status reloaded = impl_->load(); !reloaded) return reloaded;
+    return st;
+  }
+  if (impl_->listener && !events.empty()) impl_->listener(events);
+  return {};
+}
+
 Result<std::string> Service::add_party(const std::string& id, const std::string& name, bool admin) {
   if (!is_party_id(id)) {
     return make_error(ErrorCode::usage, "'" + id + "' is not a party id (a lowercase slug of 1 to 64 characters)", "id");

@@ -46,9 +46,15 @@ struct Service::Impl {
   Status commit(store::WriteBatch& batch) {
     if (Status st = store->write(batch); !st) return st;
     chain->accept(batch.record);
-    if (listener && !batch.events.empty()) listener(batch.events);
+    if (grouping) {
+      held_events.insert(held_events.end(), batch.events.begin(), batch.events.end());
+    } else if (listener && !batch.events.empty()) {
+      listener(batch.events);
+    }
     return {};
   }
+  bool grouping = false;
+  std::vector<Event> held_events;  // of the open group, published when it is durable
 
   /// Adds the record entry of one step of the change to the batch.
   void note(store::WriteBatch& batch, const std::string& party, const std::string& action,

@@ -242,7 +242,19 @@ class SqliteStore final : public Store {
     return changed;
   }
 
+  void begin_group() override { grouping_ = true; }
+
+  Status end_group() override {
+    grouping_ = false;
+    if (!in_group_transaction_) return {};
+    in_group_transaction_ = false;
+    Status st = exec("COMMIT;");
+    if (!st) (void)exec("ROLLBACK;");
+    return st;
+  }
+
   Status write(WriteBatch& batch) override {
+    if (grouping_) return write_in_group(batch);
     if (Status st = exec("BEGIN IMMEDIATE;"); !st) return st;
     Status st = write_rows(batch);
     if (st) st = exec("COMMIT;");
@@ -251,6 +263,19 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // The group's transaction starts with its first write; each write is a savepoint.
+  Status write_in_group(WriteBatch& batch) {
+    if (!in_group_transaction_) {
+      if (Status st = exec("BEGIN IMMEDIATE;"); !st) return st;
+      in_group_transaction_ = true;
+    }
+    if (Status st = exec("SAVEPOINT batch;"); !st) return st;
+    Status st = write_rows(batch);
+    if (st) return exec("RELEASE batch;");
+    (void)exec("ROLLBACK TO batch; RELEASE batch;");
+    return st;
+  }
+
   static std::string text(const Statement& q, int col) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), col));
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(q.get(), col))) : std::string();
@@ -393,6 +418,7 @@ class SqliteStore final : public Store {
   int version_ = 0;
   std::unique_ptr<Statement> data_version_;  // finalized before the connection closes
   StatementCache statements_;                // likewise
+  bool grouping_ = false, in_group_transaction_ = false;
   std::optional<int64_t> seen_version_;
 };
 

@@ -67,6 +67,11 @@ class Store {
   virtual Result<std::vector<std::string>> load_record_hashes() = 0;
   /// Applies the batch in one transaction; on success the batch's events carry their seq.
   virtual Status write(WriteBatch& batch) = 0;
+  /// Group commit: between begin_group() and end_group() every write() is a
+  /// savepoint of one transaction (a failed write rolls back only itself),
+  /// made durable once by end_group(). Nothing is durable before end_group().
+  virtual void begin_group() = 0;
+  virtual Status end_group() = 0;
   /// True when another connection (a CLI command beside a server) committed a
   /// change since the last call; cheap enough to ask on every request.
   virtual Result<bool> changed_elsewhere() = 0;
