@@ -10,7 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # --bench adds what the benchmarks drive the server with.
-if [ "${1:-}" = "--bench" ]; then PACKAGES+=(wrk curl); fi
+if [ "${1:-}" = "--bench" ]; then PACKAGES+=(wrk curl postgresql-15 postgresql-15-postgis-3 bc); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
