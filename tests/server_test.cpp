@@ -399,6 +399,75 @@ TEST_F(Server, OnlyAnAdminRotatesTheKeyAndTheRecordFollows) {
   EXPECT_EQ(Client(port_).send(http::verb::get, "/v1/record/key", token("un")).body["public_key"], rotated.body["public_key"]);
 }
 
+TEST_F(Server, EachPartyHasARateLimitAndGets429BeyondIt) {
+  TearDown();
+  start({"--rate-limit", "2", "--rate-burst", "5"});
+  Client c(port_);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(c.send(http::verb::get, "/v1/zones", token("un")).status, 200) << i;
+  auto limited = c.send(http::verb::get, "/v1/zones", token("un"));
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.body["error"]["code"], "rate_limited");
+  EXPECT_EQ(limited.raw[http::field::retry_after], "1");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("russia")).status, 200);  // another party goes on
+  EXPECT_EQ(c.send(http::verb::get, "/v1/health").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the bucket refills at 2 a second
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("un")).status, 200);
+}
+
+// A request with an Origin header, and a preflight.
+Reply from_origin(uint16_t port, http::verb verb, const std::string& origin, const std::string& token) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> req{verb, "/v1/zones", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::origin, origin);
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (verb == http::verb::options) req.set(http::field::access_control_request_method, "POST");
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  Reply r;
+  http::read(stream, buffer, r.raw);
+  r.status = r.raw.result_int();
+  return r;
+}
+
+TEST_F(Server, CorsIsOffUnlessAnOriginIsConfigured) {
+  auto preflight = from_origin(port_, http::verb::options, "https://ops.example", "");
+  EXPECT_EQ(preflight.status, 404);
+  auto get = from_origin(port_, http::verb::get, "https://ops.example", token("un"));
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.raw.count(http::field::access_control_allow_origin), 0u);
+
+  TearDown();
+  start({"--cors-origin", "https://ops.example"});
+  preflight = from_origin(port_, http::verb::options, "https://ops.example", "");
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.raw[http::field::access_control_allow_origin], "https://ops.example");
+  EXPECT_NE(std::string(preflight.raw[http::field::access_control_allow_headers]).find("Authorization"), std::string::npos);
+  get = from_origin(port_, http::verb::get, "https://ops.example", token("un"));
+  EXPECT_EQ(get.raw[http::field::access_control_allow_origin], "https://ops.example");
+  EXPECT_EQ(from_origin(port_, http::verb::options, "https://evil.example", "").status, 404);
+  EXPECT_EQ(from_origin(port_, http::verb::get, "https://evil.example", token("un"))
+                .raw.count(http::field::access_control_allow_origin), 0u);
+}
+
+TEST_F(Server, ThePageComesWithItsSecurityHeaders) {
+  Client c(port_);
+  auto page = c.send(http::verb::get, "/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(std::string(page.raw[http::field::content_type]).find("text/html"), std::string::npos);
+  EXPECT_NE(std::string(page.raw["Content-Security-Policy"]).find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(std::string(page.raw["Content-Security-Policy"]).find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(page.raw["X-Frame-Options"], "DENY");
+  EXPECT_EQ(page.raw["X-Content-Type-Options"], "nosniff");
+  for (const char* path : {"/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/node_modules/leaflet/package.json",
+                           "/vendor/../../README.md", "/index.html/"}) {
+    EXPECT_EQ(c.send(http::verb::get, path).status, 404) << path;
+  }
+}
+
 TEST_F(Server, KeepAliveServesManyRequestsOnOneConnectionAndSigtermExitsCleanly) {
   Client c(port_);
   for (int i = 0; i < 50; ++i) ASSERT_EQ(c.send(http::verb::get, "/v1/health").status, 200);

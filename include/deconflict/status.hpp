@@ -31,6 +31,7 @@ enum class ErrorCode {
   unauthorized,      // no valid credentials were given
   too_large,         // the request exceeds a configured size limit
   limit_exceeded,    // the caller has reached a configured quota
+  rate_limited,      // the caller sends requests faster than its configured rate
 };
 
 std::string_view code_name(ErrorCode code);

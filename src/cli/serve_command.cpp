@@ -22,6 +22,8 @@ struct ServeArgs {
   int idle_timeout_s = 30;
   int request_timeout_s = 10;
   std::string web_root = DECONFLICT_WEB_DIR;
+  double rate_per_s = 100, burst = 500;
+  std::string cors_origin;
 };
 
 int run_serve(const ServeArgs& a) {
@@ -42,6 +44,9 @@ int run_serve(const ServeArgs& a) {
   options.idle_timeout_s = a.idle_timeout_s;
   options.request_timeout_s = a.request_timeout_s;
   options.web_root = a.web_root;
+  options.limits.rate_per_s = a.rate_per_s;
+  options.limits.burst = a.burst;
+  options.limits.cors_origin = a.cors_origin;
   if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
   Options service_options;
   service_options.db_path = a.store.db;
@@ -96,6 +101,15 @@ Runner add_serve(CLI::App& app) {
                  "Seconds a request may take to arrive after its first byte (the connection is closed beyond)")
       ->check(CLI::Range(1, 3'600))
       ->capture_default_str();
+  app.add_option("--rate-limit", a->rate_per_s,
+                 "Requests per second each party may sustain (429 beyond; 0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--rate-burst", a->burst, "Requests a party may send at once before --rate-limit applies")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--cors-origin", a->cors_origin,
+                 "An origin (https://host:port) allowed to call the API from a browser; default none");
   app.add_option("--web-root", a->web_root, "The map page's directory (web/, with its npm packages installed)")
       ->capture_default_str();
   app.footer("Serves the HTTP/JSON API of docs/http-api.md until SIGINT or SIGTERM; one access-log line per request "

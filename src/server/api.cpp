@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -27,6 +28,7 @@ http::status status_of(ErrorCode code) {
     case ErrorCode::already_exists: return http::status::conflict;
     case ErrorCode::unauthorized: return http::status::unauthorized;
     case ErrorCode::too_large: return http::status::payload_too_large;
+    case ErrorCode::rate_limited: return http::status::too_many_requests;
     default: return http::status::internal_server_error;
   }
 }
@@ -160,7 +162,45 @@ Response error_response(const Error& e, unsigned version, bool keep_alive) {
   return r;
 }
 
+double RateLimiter::admit(const std::string& party, std::chrono::steady_clock::time_point now) {
+  if (rate_ <= 0) return 0;
+  auto [it, fresh] = buckets_.try_emplace(party, Bucket{burst_, now});
+  Bucket& b = it->second;
+  b.tokens = std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate_);
+  b.at = now;
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return 0;
+  }
+  return (1 - b.tokens) / rate_;
+}
+
+// CORS is off unless an origin is configured: then that origin (and no
+// other) may call the API from a browser, preflight included.
 Response Api::handle(const Request& req, std::string& party) {
+  const auto origin = req[http::field::origin];
+  const bool allowed = !limits_.cors_origin.empty() && origin == limits_.cors_origin;
+  if (req.method() == http::verb::options) {
+    if (!allowed) return error_response(make_error(ErrorCode::not_found, "no such endpoint"), req.version(), req.keep_alive());
+    Response r{http::status::no_content, req.version()};
+    r.set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE");
+    r.set(http::field::access_control_allow_headers, "Authorization, Content-Type, If-Match, Last-Event-ID");
+    r.set(http::field::access_control_max_age, "600");
+    r.set(http::field::access_control_allow_origin, limits_.cors_origin);
+    r.set(http::field::vary, "Origin");
+    r.keep_alive(req.keep_alive());
+    r.prepare_payload();
+    return r;
+  }
+  Response r = route(req, party);
+  if (allowed) {
+    r.set(http::field::access_control_allow_origin, limits_.cors_origin);
+    r.set(http::field::vary, "Origin");
+  }
+  return r;
+}
+
+Response Api::route(const Request& req, std::string& party) {
   if (page_) {
     if (auto file = page_->serve(req)) return std::move(*file);
   }
@@ -180,6 +220,12 @@ Response Api::handle(const Request& req, std::string& party) {
   auto caller = authenticate(req);
   if (!caller) return fail(caller.error());
   party = caller->id;
+  if (const double wait_s = rate_.admit(caller->id, std::chrono::steady_clock::now()); wait_s > 0) {
+    Response r = fail(make_error(ErrorCode::rate_limited, "more than " + std::to_string(limits_.rate_per_s) +
+                                                              " requests per second; slow down"));
+    r.set(http::field::retry_after, std::to_string(static_cast<int>(std::ceil(wait_s))));
+    return r;
+  }
   // Deadlines pass between requests too (the server also ticks every second);
   // answer from the present.
   if (auto overdue = service_.advance(); !overdue) return fail(overdue.error());

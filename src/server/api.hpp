@@ -5,7 +5,9 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <functional>
+#include <unordered_map>
 #include <map>
 #include <variant>
 #include <string>
@@ -29,6 +31,26 @@ struct Target {
 struct ApiLimits {
   size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
   size_t max_positions = 20'000;    // positions in one geometry; more is 400 invalid_input
+  double rate_per_s = 100;          // sustained requests per second per party; 0: no limit
+  double burst = 500;               // requests a party may send at once before the rate applies
+  std::string cors_origin;          // an origin allowed to call the API from a browser; empty: none
+};
+
+/// Token buckets, one per party: `burst` requests at once, refilled at
+/// `rate_per_s`. Beyond that a request is refused with 429 and how long to wait.
+class RateLimiter {
+ public:
+  RateLimiter(double rate_per_s, double burst) : rate_(rate_per_s), burst_(burst) {}
+  /// 0 when the party may go on; else the seconds until it may.
+  double admit(const std::string& party, std::chrono::steady_clock::time_point now);
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point at;
+  };
+  double rate_, burst_;
+  std::unordered_map<std::string, Bucket> buckets_;
 };
 
 /// Moves a simulated clock forward (serve --simulated-clock); empty with a real clock.
@@ -43,7 +65,7 @@ struct StreamStart {
 class Api {
  public:
   Api(Service& service, ApiLimits limits, ClockSetter set_clock = {})
-      : service_(service), limits_(limits), set_clock_(std::move(set_clock)) {}
+      : service_(service), limits_(limits), set_clock_(std::move(set_clock)), rate_(limits.rate_per_s, limits.burst) {}
 
   /// Serves the map page's files too (GET / and its scripts).
   void serve_page(const class StaticFiles* files) { page_ = files; }
@@ -60,6 +82,7 @@ class Api {
   static std::string frame(const Event& e);
 
  private:
+  Response route(const Request& req, std::string& party);
   Response notices(const Request& req, const Target& t, const Party& caller);
   Response messages(const Request& req, const Party& caller);
   Result<Party> authenticate(const Request& req);
@@ -71,6 +94,7 @@ class Api {
   ApiLimits limits_;
   ClockSetter set_clock_;
   const StaticFiles* page_ = nullptr;
+  RateLimiter rate_;
 };
 
 /// A JSON answer.
