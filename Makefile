@@ -6,7 +6,7 @@ JOBS ?= 2
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench sanitize format clean
+.PHONY: all deps configure build test demo bench crash sanitize format clean
 
 all: build
 
@@ -31,6 +31,10 @@ bench: build
 	@bash bench/run.sh $(BUILD_DIR)
 	@bash bench/postgis.sh $(BUILD_DIR) all 3
 	@bash bench/http.sh $(BUILD_DIR)
+
+# The crash-safety test for longer: SIGKILL at random moments, CRASH_ITERATIONS rounds.
+crash: build
+	@CRASH_ITERATIONS=$${CRASH_ITERATIONS:-200} $(BUILD_DIR)/tests/crash_tests
 
 sanitize:
 	@$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DDECONFLICT_SANITIZE=ON"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "scratch_dir.hpp"
+#include "server_harness.hpp"
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -32,52 +33,9 @@ using json = nlohmann::json;
 
 const std::string kBin = DECONFLICT_BIN;
 
-struct Reply {
-  unsigned status = 0;
-  json body;
-  http::response<http::string_body> raw;
-};
-
-// One keep-alive connection to the server.
-class Client {
- public:
-  explicit Client(uint16_t port) : stream_(ioc_) { stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
-
-  Reply send(http::verb verb, const std::string& target, const std::string& token = "", const std::string& body = "") {
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    if (!body.empty()) {
-      req.set(http::field::content_type, "application/json");
-      req.body() = body;
-    }
-    req.prepare_payload();
-    http::write(stream_, req);
-    Reply r;
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 << 20);
-    http::read(stream_, buffer, parser);
-    r.raw = parser.release();
-    r.status = r.raw.result_int();
-    r.body = json::parse(r.raw.body(), nullptr, false);
-    return r;
-  }
-
- private:
-  asio::io_context ioc_;
-  beast::tcp_stream stream_;
-};
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  ::pclose(p);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
+using deconflict::testing::Client;
+using deconflict::testing::Reply;
+using deconflict::testing::run;
 
 class Server : public ::testing::Test {
  protected:
@@ -96,32 +54,13 @@ class Server : public ::testing::Test {
   }
 
   void start(std::vector<std::string> extra = {}) {
-    int err[2];
-    ASSERT_EQ(::pipe(err), 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(err[1], 2);
-      ::close(err[0]);
-      std::vector<std::string> args{kBin, "serve", "--db", db_, "--listen", "127.0.0.1:0", "--max-body-bytes", "100000"};
-      args.insert(args.end(), extra.begin(), extra.end());
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(kBin.c_str(), argv.data());
-      ::_exit(127);
-    }
-    ::close(err[1]);
-    log_ = ::fdopen(err[0], "r");
-    char line[512];
-    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
-    while (std::fgets(line, sizeof line, log_)) {
-      std::cmatch m;
-      if (std::regex_search(line, m, listening)) {
-        port_ = static_cast<uint16_t>(std::stoi(m[1]));
-        return;
-      }
-    }
-    FAIL() << "the server did not start";
+    std::vector<std::string> args{"serve", "--db", db_, "--listen", "127.0.0.1:0", "--max-body-bytes", "100000"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto launched = deconflict::testing::launch(kBin, args);
+    pid_ = launched.pid;
+    log_ = launched.log;
+    port_ = launched.port;
+    ASSERT_NE(port_, 0) << "the server did not start";
   }
 
   // Stops the server with SIGTERM and returns its exit status.

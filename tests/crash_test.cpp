@@ -1,0 +1,125 @@
+// Crash safety: clients create activities while the server is killed with
+// SIGKILL at a random moment; after a restart every create that was answered
+// 201 is there, nothing is half-written (every object has its record entry,
+// every notice its activity), the record verifies, and the index rebuilt from
+// the store answers as the store says. CRASH_ITERATIONS sets how many rounds
+// (default 8; `make crash` runs more).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "scratch_dir.hpp"
+#include "server_harness.hpp"
+
+namespace {
+
+using namespace deconflict::testing;
+const std::string kBin = DECONFLICT_BIN;
+
+int64_t count(sqlite3* db, const char* sql) {
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, sql, -1, &q, nullptr);
+  const int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+  sqlite3_finalize(q);
+  return n;
+}
+
+std::string activity(const std::string& id, std::mt19937& rng) {
+  std::uniform_real_distribution<double> lon(38.3, 38.9), lat(33.2, 33.8);
+  return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" + std::to_string(lon(rng)) + "," +
+         std::to_string(lat(rng)) + R"(]},"properties":{"id":")" + id +
+         R"(","kind":"patrol","radius_m":3000,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
+}
+
+TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
+  ScratchDir dir("crash");
+  const std::string db = (dir / "crash.db").string();
+  const std::vector<std::string> parties{"coalition", "russia", "un", "iran"};
+  std::map<std::string, std::string> tokens;
+  for (const std::string& p : parties) tokens[p] = run(kBin + " party add " + p + " --db " + db + " 2>/dev/null");
+  const char* env = std::getenv("CRASH_ITERATIONS");
+  const int iterations = env ? std::atoi(env) : 8;
+  std::mt19937 rng(2018);
+  std::set<std::string> acknowledged;  // ids answered 201, over every round
+  std::mutex mutex;
+
+  for (int round = 0; round < iterations; ++round) {
+    Launched server = launch(kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0"});
+    Reaper reaper(server);
+    ASSERT_NE(server.port, 0) << "round " << round;
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (size_t c = 0; c < parties.size(); ++c) {
+      clients.emplace_back([&, c, seed = rng()] {
+        std::mt19937 local(seed);
+        try {
+          Client client(server.port);
+          for (int i = 0; !stop; ++i) {
+            const std::string id = "r" + std::to_string(round) + "-" + parties[c] + "-" + std::to_string(i);
+            if (client.send(http::verb::post, "/v1/activities", tokens[parties[c]], activity(id, local)).status == 201) {
+              std::lock_guard<std::mutex> lock(mutex);
+              acknowledged.insert(id);
+            }
+          }
+        } catch (const std::exception&) {
+          // the server was killed mid-request: that write was never answered
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 300)(rng)));
+    ::kill(server.pid, SIGKILL);
+    ::waitpid(server.pid, nullptr, 0);
+    server.pid = -1;
+    stop = true;
+    for (auto& t : clients) t.join();
+  }
+  ASSERT_GT(acknowledged.size(), 0u);
+
+  // What the store holds after the last crash.
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  EXPECT_EQ(count(h, "SELECT count(*) FROM objects o WHERE NOT EXISTS "
+                     "(SELECT 1 FROM record r WHERE r.subject = o.id AND r.action = 'activity.create')"), 0)
+      << "an object without its record entry";
+  EXPECT_EQ(count(h, "SELECT count(*) FROM notices n WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = n.activity_id)"), 0)
+      << "a notice without its activity";
+  EXPECT_EQ(count(h, "SELECT count(*) FROM notices n WHERE NOT EXISTS "
+                     "(SELECT 1 FROM record r WHERE r.subject = n.id AND r.action = 'notice.send')"), 0)
+      << "a notice without its record entry";
+  const int64_t stored = count(h, "SELECT count(*) FROM objects WHERE type = 'activity'");
+  sqlite3_close(h);
+  EXPECT_GE(stored, static_cast<int64_t>(acknowledged.size()));
+
+  const std::string verified = run(kBin + " record verify --db " + db);
+  EXPECT_NE(verified.find("record verified"), std::string::npos) << verified;
+
+  // Restarted, the server has every acknowledged write, and its index agrees with the store.
+  Launched server = launch(kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0"});
+  Reaper reaper(server);
+  ASSERT_NE(server.port, 0);
+  Client client(server.port);
+  size_t listed = 0;
+  for (const std::string& p : parties) {
+    const Reply all = client.send(http::verb::get, "/v1/activities?party=" + p, tokens[p]);
+    const Reply near = client.send(http::verb::get, "/v1/activities?party=" + p + "&bbox=38.0,33.0,39.2,34.0", tokens[p]);
+    EXPECT_EQ(all.body["features"].size(), near.body["features"].size()) << p << ": the index misses stored objects";
+    listed += all.body["features"].size();
+  }
+  EXPECT_EQ(static_cast<int64_t>(listed), stored);
+  for (const std::string& id : acknowledged) {
+    const std::string party = id.substr(id.find('-') + 1, id.rfind('-') - id.find('-') - 1);
+    ASSERT_EQ(client.send(http::verb::get, "/v1/activities/" + id, tokens[party]).status, 200) << id << " was lost";
+  }
+  std::printf("crash rounds: %d, writes answered 201: %zu, stored: %lld\n", iterations, acknowledged.size(),
+              static_cast<long long>(stored));
+}
+
+}  // namespace

@@ -1,0 +1,147 @@
+// The real `deconflict serve` binary for integration tests: starting it on a
+// free loopback port, and a keep-alive HTTP client. Shared by the server and
+// crash tests.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace deconflict::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct Reply {
+  unsigned status = 0;
+  nlohmann::json body;
+  http::response<http::string_body> raw;
+};
+
+/// One keep-alive connection to the server. send() throws when the server goes away.
+class Client {
+ public:
+  explicit Client(uint16_t port) : stream_(ioc_) { stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
+
+  Reply send(http::verb verb, const std::string& target, const std::string& token = "", const std::string& body = "") {
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = body;
+    }
+    req.prepare_payload();
+    http::write(stream_, req);
+    Reply r;
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    http::read(stream_, buffer, parser);
+    r.raw = parser.release();
+    r.status = r.raw.result_int();
+    r.body = nlohmann::json::parse(r.raw.body(), nullptr, false);
+    return r;
+  }
+
+ private:
+  asio::io_context ioc_;
+  beast::tcp_stream stream_;
+};
+
+/// The output of a shell command, without its trailing newlines.
+inline std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  ::pclose(p);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+/// A started server: its pid, its standard error, and the port it bound (0 if it did not start).
+struct Launched {
+  pid_t pid = -1;
+  FILE* log = nullptr;
+  uint16_t port = 0;
+};
+
+/// Kills a launched server when it goes out of scope (a failed assertion
+/// must not leave it running).
+class Reaper {
+ public:
+  explicit Reaper(Launched& l) : l_(l) {}
+  ~Reaper() {
+    if (l_.pid > 0) {
+      ::kill(l_.pid, SIGKILL);
+      ::waitpid(l_.pid, nullptr, 0);
+    }
+    if (l_.log) std::fclose(l_.log);
+    l_ = {};
+  }
+  Reaper(const Reaper&) = delete;
+  Reaper& operator=(const Reaper&) = delete;
+
+ private:
+  Launched& l_;
+};
+
+/// Runs `bin` with `args` and waits for "listening on http://127.0.0.1:PORT".
+/// Its standard error goes to a file (a pipe nobody reads would fill up and
+/// stop the server); `log` reads that file from the line after.
+inline Launched launch(const std::string& bin, std::vector<std::string> args) {
+  char path[] = "/tmp/deconflict-server-log-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) return {};
+  Launched l;
+  l.log = std::fopen(path, "r");
+  ::unlink(path);  // gone when both ends close
+  l.pid = ::fork();
+  if (l.pid == 0) {
+    ::dup2(fd, 2);
+    args.insert(args.begin(), bin);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(fd);
+  const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+  std::string line;
+  for (int waited_ms = 0; waited_ms < 20'000;) {
+    const int c = std::fgetc(l.log);
+    if (c == EOF) {
+      std::clearerr(l.log);
+      if (::waitpid(l.pid, nullptr, WNOHANG) == l.pid) break;  // it exited
+      ::usleep(10'000);
+      waited_ms += 10;
+      continue;
+    }
+    if (c != '\n') {
+      line += static_cast<char>(c);
+      continue;
+    }
+    std::smatch m;
+    if (std::regex_search(line, m, listening)) {
+      l.port = static_cast<uint16_t>(std::stoi(m[1]));
+      break;
+    }
+    line.clear();
+  }
+  return l;
+}
+
+}  // namespace deconflict::testing
