@@ -74,6 +74,8 @@ TEST_F(RecordCli, AnUntouchedRecordVerifiesAgainstItsKeyAndSavedHead) {
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("record verified: 13 entries (0 redacted)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("consistent with the saved tree head"), std::string::npos) << r.out;
+  // The signing key is readable by its owner only.
+  EXPECT_EQ(fs::status(db() + ".key").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(RecordCli, OneChangedByteIsNamed) {
