@@ -10,12 +10,13 @@
 #include <stdexcept>
 
 namespace deconflict::record {
-namespace {
 
 void ensure_sodium() {
   static const bool ready = sodium_init() >= 0;
   if (!ready) throw std::runtime_error("libsodium failed to initialise");
 }
+
+namespace {
 
 template <size_t N>
 bool from_hex(std::string_view hex, std::array<unsigned char, N>& out) {

@@ -19,6 +19,9 @@ namespace deconflict::record {
 
 using Digest = std::array<unsigned char, 32>;
 
+/// Initialises libsodium once; every function here calls it. Throws if it cannot.
+void ensure_sodium();
+
 Digest sha256(std::string_view bytes);
 /// SHA-256 of the concatenation of a one-byte prefix and two digests (RFC 9162 nodes).
 Digest sha256(unsigned char prefix, const Digest& a, const Digest* b = nullptr);
