@@ -116,8 +116,7 @@ Result<Declared> Service::commit_declared(Volume v) {
     batch.notices = out.notices;
     for (const Notice& n : out.notices) batch.events.push_back(s.event(n.to_party, "notice", format::to_json(n)));
   }
-  batch.upserts.push_back(Impl::row_of(v, now));
-  s.note_object(batch, v.party, v, v.version == 1 ? "create" : "replace");
+  s.stage_object(batch, v.party, v, v.version == 1 ? "create" : "replace", now);
   for (const Notice& n : out.notices) s.note_notice(batch, v.party, n, "send");
   if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : out.notices) s.keep(n);

@@ -79,8 +79,7 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
     v.version = old ? old->version + 1 : 1;
     if (v.type == ObjectType::activity && !v.notified) v.notified = now;
     (old ? result.replaced : result.created).push_back(v.id);
-    batch.upserts.push_back(Impl::row_of(v, now));
-    impl_->note_object(batch, v.party, v, "import");
+    impl_->stage_object(batch, v.party, v, "import", now);
   }
   if (Status st = impl_->commit(batch); !st) return st.error();
   for (Volume& v : volumes) impl_->world.put(std::move(v));

@@ -63,10 +63,13 @@ struct Service::Impl {
     batch.record.push_back(chain->next(last, now(), party, action, data, std::move(subject), std::move(audience)));
   }
 
-  /// The record entry of an object's change, readable by those who may see the object.
-  void note_object(store::WriteBatch& batch, const std::string& party, const Volume& v, const char* change) {
-    note(batch, party, std::string(type_name(v.type)) + "." + change, {{"feature", format::to_feature(v)}}, v.id,
-         v.party);
+  /// An object's new row and the record entry of its change (readable by those
+  /// who may see the object), from one writing of its Feature.
+  void stage_object(store::WriteBatch& batch, const std::string& party, const Volume& v, const char* change,
+                    TimePoint now) {
+    const nlohmann::ordered_json feature = format::to_feature(v);
+    batch.upserts.push_back(row_of(v, feature, now));
+    note(batch, party, std::string(type_name(v.type)) + "." + change, {{"feature", feature}}, v.id, v.party);
   }
 
   /// The record entry of a step on a notice, readable by its two parties.
@@ -76,8 +79,9 @@ struct Service::Impl {
   }
 
   /// The store's row for a volume, as of `now`.
-  static store::StoredObject row_of(const Volume& v, TimePoint now) {
-    return {v.id, std::string(type_name(v.type)), v.party, v.version, format::to_feature(v).dump(), now};
+  static store::StoredObject row_of(const Volume& v, TimePoint now) { return row_of(v, format::to_feature(v), now); }
+  static store::StoredObject row_of(const Volume& v, const nlohmann::ordered_json& feature, TimePoint now) {
+    return {v.id, std::string(type_name(v.type)), v.party, v.version, feature.dump(), now};
   }
 
   Event event(const std::string& party, const char* type, const nlohmann::ordered_json& data) {
