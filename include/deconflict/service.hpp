@@ -51,6 +51,8 @@ struct Options {
 struct BoundingBox {
   double west_deg = -180, south_deg = -90, east_deg = 180, north_deg = 90;
   Status validate() const;
+  /// "west,south,east,north" in degrees, validated; a usage error names `field`.
+  static Result<BoundingBox> parse(std::string_view text, const std::string& field);
 };
 
 struct ListFilter {

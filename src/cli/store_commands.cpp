@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "cli/cli.hpp"
 #include "deconflict/service.hpp"
@@ -51,15 +50,9 @@ Result<ListFilter> to_filter(const FilterArgs& a) {
   }
   if (!a.party.empty()) f.party = a.party;
   if (!a.bbox.empty()) {
-    BoundingBox b;
-    char c1 = 0, c2 = 0, c3 = 0;
-    std::istringstream in(a.bbox);
-    if (!(in >> b.west_deg >> c1 >> b.south_deg >> c2 >> b.east_deg >> c3 >> b.north_deg) || c1 != ',' ||
-        c2 != ',' || c3 != ',' || !in.eof()) {
-      return make_error(ErrorCode::usage, "expected WEST,SOUTH,EAST,NORTH", "--bbox");
-    }
-    if (Status st = b.validate(); !st) return st.error();
-    f.bbox = b;
+    auto b = BoundingBox::parse(a.bbox, "--bbox");
+    if (!b) return b.error();
+    f.bbox = *b;
   }
   for (auto [text, slot, name] : {std::tuple{&a.start, &f.start, "--start"}, std::tuple{&a.end, &f.end, "--end"}}) {
     if (text->empty()) continue;

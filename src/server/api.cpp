@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <map>
-#include <sstream>
 
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
@@ -98,15 +97,9 @@ Result<ListFilter> filter_from(const Target& t, ObjectType type) {
   f.type = type;
   if (auto it = t.query.find("party"); it != t.query.end()) f.party = it->second;
   if (auto it = t.query.find("bbox"); it != t.query.end()) {
-    BoundingBox b;
-    char c1 = 0, c2 = 0, c3 = 0;
-    std::istringstream in(it->second);
-    if (!(in >> b.west_deg >> c1 >> b.south_deg >> c2 >> b.east_deg >> c3 >> b.north_deg) || c1 != ',' ||
-        c2 != ',' || c3 != ',' || !in.eof()) {
-      return make_error(ErrorCode::usage, "expected west,south,east,north in degrees", "bbox");
-    }
-    if (Status st = b.validate(); !st) return st.error();
-    f.bbox = b;
+    auto b = BoundingBox::parse(it->second, "bbox");
+    if (!b) return b.error();
+    f.bbox = *b;
   }
   for (const char* key : {"start", "end"}) {
     auto it = t.query.find(key);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <sstream>
 #include <unordered_set>
 
 #include "service/service_impl.hpp"
@@ -45,6 +46,18 @@ Status BoundingBox::validate() const {
   if (!in(south_deg, 90) || !in(north_deg, 90)) return make_error(ErrorCode::usage, "latitudes must be in [-90, 90]", "bbox");
   if (south_deg > north_deg) return make_error(ErrorCode::usage, "south must not be above north", "bbox");
   return {};
+}
+
+Result<BoundingBox> BoundingBox::parse(std::string_view text, const std::string& field) {
+  BoundingBox b;
+  char c1 = 0, c2 = 0, c3 = 0;
+  std::istringstream in{std::string(text)};
+  if (!(in >> b.west_deg >> c1 >> b.south_deg >> c2 >> b.east_deg >> c3 >> b.north_deg) || c1 != ',' || c2 != ',' ||
+      c3 != ',' || !in.eof()) {
+    return make_error(ErrorCode::usage, "expected west,south,east,north in degrees", field);
+  }
+  if (Status st = b.validate(); !st) return st.error();
+  return b;
 }
 
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
