@@ -24,6 +24,9 @@ enum Exit : int {
 /// Prints the error on standard error and returns the exit status for its code.
 int fail(const Error& e);
 
+/// A whole file parsed as JSON; io_error or invalid_input naming the file.
+Result<nlohmann::json> read_json_file(const std::string& path);
+
 /// The options every command on the store takes.
 struct StoreArgs {
   std::string db = "deconflict.db";

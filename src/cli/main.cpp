@@ -1,5 +1,6 @@
 // deconflict: keeps parties who share a contested space from colliding,
 // firing on each other or hitting protected places.
+#include <fstream>
 #include <iostream>
 
 #include "cli/cli.hpp"
@@ -19,6 +20,14 @@ int fail(const Error& e) {
     default:
       return kStoreError;
   }
+}
+
+Result<nlohmann::json> read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(ErrorCode::io_error, "cannot read '" + path + "'");
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) return make_error(ErrorCode::invalid_input, "'" + path + "' is not JSON");
+  return j;
 }
 
 }  // namespace deconflict::cli

@@ -131,14 +131,6 @@ Result<std::vector<RecordEntry>> read_file(const std::string& path) {
   return out;
 }
 
-Result<json> read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorCode::io_error, "cannot read '" + path + "'");
-  auto j = json::parse(in, nullptr, false);
-  if (j.is_discarded()) return make_error(ErrorCode::invalid_input, "'" + path + "' is not JSON");
-  return j;
-}
-
 int broken(int64_t seq, const std::string& why) {
   std::cout << "record broken at seq " << seq << ": " << why << "\n";
   return kConflictFound;
@@ -180,7 +172,7 @@ int run_verify(const RecordArgs& a) {
                                        (a.url.empty() ? "the key file holds " : "the server publishes ") + published);
   }
   if (!a.head.empty()) {
-    auto j = read_json(a.head);
+    auto j = read_json_file(a.head);
     if (!j) return fail(j.error());
     auto head = record::head_from_json(*j);
     if (!head) return fail(head.error());
@@ -240,7 +232,7 @@ std::string describe(const RecordEntry& e) {
 }
 
 int run_verify_proof(const RecordArgs& a) {
-  auto j = read_json(a.file);
+  auto j = read_json_file(a.file);
   if (!j) return fail(j.error());
   const std::string type = j->value("type", "");
   std::optional<std::string> why;

@@ -34,14 +34,6 @@ struct ReplayArgs {
   bool serve = false;
 };
 
-Result<json> read_json_file(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorCode::io_error, "cannot read '" + path.string() + "'");
-  auto j = json::parse(in, nullptr, false);
-  if (j.is_discarded()) return make_error(ErrorCode::invalid_input, "'" + path.string() + "' is not JSON");
-  return j;
-}
-
 std::string when(const std::string& rfc3339) {  // "2018-09-01T08:00:00Z" -> "2018-09-01 08:00"
   return rfc3339.size() >= 16 ? rfc3339.substr(0, 10) + " " + rfc3339.substr(11, 5) : rfc3339;
 }
@@ -223,7 +215,7 @@ class Replay {
 
 // The scenario's features by id, from the file it names beside it.
 Result<std::map<std::string, json>> features_of(const json& scenario, const fs::path& dir) {
-  auto fc = read_json_file(dir / scenario.at("features").get<std::string>());
+  auto fc = read_json_file((dir / scenario.at("features").get<std::string>()).string());
   if (!fc) return fc.error();
   std::map<std::string, json> out;
   for (const json& f : (*fc)["features"]) out[f["properties"]["id"]] = f;
