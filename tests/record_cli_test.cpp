@@ -18,6 +18,13 @@ namespace fs = std::filesystem;
 const std::string kBin = DECONFLICT_BIN;
 const std::string kScenario = std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson";
 
+std::string slurp(const std::string& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 struct Outcome {
   int status = -1;
   std::string out;
@@ -131,10 +138,7 @@ TEST_F(RecordCli, AnExportVerifiesOfflineWithTheKeyAndFailsWhenEdited) {
   const Outcome ok = run("record verify --file " + path("record.ndjson") + " --key " + key_);
   EXPECT_EQ(ok.status, 0) << ok.out;
   EXPECT_EQ(run("record verify --file " + path("record.ndjson")).status, 2);  // a file needs a key to trust
-  std::ifstream in(path("record.ndjson"));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string edited = text.str();
+  std::string edited = slurp(path("record.ndjson"));
   edited.replace(edited.find("\"russia\""), 8, "\"rossia\"");
   std::ofstream(path("edited.ndjson")) << edited;
   const Outcome bad = run("record verify --file " + path("edited.ndjson") + " --key " + key_);
@@ -152,10 +156,7 @@ TEST_F(RecordCli, ConsistencyAndInclusionProofsCheckOfflineAndForgeriesFail) {
   r = run("record verify-proof " + path("inclusion.json") + " --key " + key_);
   EXPECT_EQ(r.status, 0) << r.out;
   // A forged inclusion: the entry claims another party acted.
-  std::ifstream in(path("inclusion.json"));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string forged = text.str();
+  std::string forged = slurp(path("inclusion.json"));
   const size_t at = forged.find("\"party\": \"");
   ASSERT_NE(at, std::string::npos);
   forged.replace(at, 10, "\"party\": \"x");

@@ -82,6 +82,12 @@ class Server : public ::testing::Test {
     return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"id":")" + id +
            R"(","kind":"camp","radius_m":500,"share":)" + share + "}}";
   }
+  // Russia's movement into the zone, 2 to 14 September 2018.
+  static std::string russia_entry() {
+    return R"({"type":"Feature","geometry":{"type":"LineString","coordinates":[[38.05,33.85],[38.42,33.60],[38.52,33.56]]},)"
+           R"("properties":{"id":"act-russia-entry","kind":"movement","buffer_m":3000,)"
+           R"("start":"2018-09-02T00:00:00Z","end":"2018-09-14T00:00:00Z"}})";
+  }
   static std::string strike() {
     return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"kind":"strike",)"
            R"("radius_m":500,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z","notified":"2018-09-06T06:00:00Z"}})";
@@ -262,11 +268,7 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   start({"--simulated-clock", "2018-09-01T06:00:00Z"});
   Client c(port_);
   ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
-  const std::string entry =
-      R"({"type":"Feature","geometry":{"type":"LineString","coordinates":[[38.05,33.85],[38.42,33.60],[38.52,33.56]]},)"
-      R"("properties":{"id":"act-russia-entry","kind":"movement","buffer_m":3000,)"
-      R"("start":"2018-09-02T00:00:00Z","end":"2018-09-14T00:00:00Z"}})";
-  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), entry);
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry());
   ASSERT_EQ(sent.status, 201) << sent.raw.body();
   const std::string notice = sent.body["notices"][0]["id"];
   ASSERT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-01T09:30:00Z"})").status, 200);
@@ -428,11 +430,7 @@ TEST_F(Server, TheAtTanfLine) {
   Client c(port_);
   ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
   ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("site-rukban", R"("all")")).status, 201);
-  const std::string entry =
-      R"({"type":"Feature","geometry":{"type":"LineString","coordinates":[[38.05,33.85],[38.42,33.60],[38.52,33.56]]},)"
-      R"("properties":{"id":"act-russia-entry","kind":"movement","buffer_m":3000,)"
-      R"("start":"2018-09-02T00:00:00Z","end":"2018-09-14T00:00:00Z"}})";
-  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), entry);
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry());
   ASSERT_EQ(sent.status, 201) << sent.raw.body();
   EXPECT_EQ(sent.body["feature"]["properties"]["state"], "notified");
   ASSERT_EQ(sent.body["notices"].size(), 1u);
