@@ -23,7 +23,6 @@ constexpr size_t kPage = 1000;
 
 struct RecordArgs {
   StoreArgs store;
-  bool db_given = false;
   std::string url, token, file, key, head, notice;
   int64_t seq = 0, size = 0, from = 0, to = 0;
 };
@@ -48,7 +47,9 @@ class Source {
       auto store = store::open_sqlite(a.store.db);
       if (!store) return store.error();
       s.store_ = std::move(*store);
-      s.key_file_ = a.store.db + ".key";
+      Options options;
+      options.db_path = a.store.db;
+      s.key_file_ = options.key_file();  // where a service on this store keeps its key
       return s;
     }
     auto service = open_service(a.store);
