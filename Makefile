@@ -6,7 +6,7 @@ JOBS ?= 2
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench crash sanitize format clean
+.PHONY: all deps configure build test demo bench crash soak fuzz sanitize format clean
 
 all: build
 
@@ -31,10 +31,28 @@ bench: build
 	@bash bench/run.sh $(BUILD_DIR)
 	@bash bench/postgis.sh $(BUILD_DIR) all 3
 	@bash bench/http.sh $(BUILD_DIR)
+	@bash bench/nodes.sh $(BUILD_DIR)
 
-# The crash-safety test for longer: SIGKILL at random moments, CRASH_ITERATIONS rounds.
+# The crash-safety test for longer: SIGKILL at random moments, CRASH_ITERATIONS
+# rounds, on SQLite and then on PostgreSQL.
 crash: build
 	@CRASH_ITERATIONS=$${CRASH_ITERATIONS:-200} $(BUILD_DIR)/tests/crash_tests
+	@CRASH_ITERATIONS=$${CRASH_ITERATIONS:-200} DECONFLICT_TEST_STORE=postgres $(BUILD_DIR)/tests/crash_tests
+
+# The soak: sustained load for SOAK_ROUNDS rounds of 60 s (bench/soak.sh).
+soak: build
+	@bash scripts/install-deps.sh --bench
+	@bash bench/soak.sh $(BUILD_DIR) $${SOAK_ROUNDS:-10} 60
+
+# The libFuzzer targets (fuzz/), built with clang in build-fuzz and run for
+# FUZZ_SECONDS each on their corpora after their regression inputs.
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	@bash scripts/install-deps.sh --fuzz
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDECONFLICT_FUZZ=ON \
+	  -DBUILD_TESTING=OFF > /dev/null
+	@cmake --build build-fuzz -j$(JOBS) --target fuzz_targets
+	@bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 sanitize:
 	@$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DDECONFLICT_SANITIZE=ON"
@@ -43,4 +61,4 @@ format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	@rm -rf $(BUILD_DIR) build-asan
+	@rm -rf $(BUILD_DIR) build-asan build-fuzz

@@ -17,24 +17,11 @@ WHICH=${2:-dense}
 RUNS=${3:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA=$HERE/data
-PGBIN=/usr/lib/postgresql/15/bin
-[ -x "$PGBIN/postgres" ] && [ -f /usr/share/postgresql/15/extension/postgis.control ] ||
+. "$HERE/pg.sh"
+[ -f /usr/share/postgresql/15/extension/postgis.control ] ||
   { echo "bench/postgis.sh needs postgresql-15-postgis-3 (scripts/install-deps.sh --bench)" >&2; exit 2; }
-
-# A throwaway cluster on a loopback port, run by the postgres user.
-PGDIR=$(mktemp -d /tmp/deconflict-postgis.XXXXXX)
-chown postgres "$PGDIR" 2> /dev/null || true
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-PORT=$((50000 + RANDOM % 10000))
-cleanup() {
-  [ -n "${KEEP:-}" ] && { echo "kept $PGDIR on port $PORT (KEEP=1)"; return; }
-  as_pg "$PGBIN/pg_ctl" -D "$PGDIR/db" -m immediate stop > /dev/null 2>&1 || true; rm -rf "$PGDIR"; }
-trap cleanup EXIT
-as_pg "$PGBIN/initdb" -D "$PGDIR/db" -A trust -U postgres > /dev/null
-as_pg "$PGBIN/pg_ctl" -D "$PGDIR/db" -l "$PGDIR/log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGDIR -c shared_buffers=2GB -c work_mem=64MB -c fsync=off -c max_parallel_workers_per_gather=0 -c jit=off" start > /dev/null
-export PGOPTIONS='-c client_min_messages=warning'
-psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
+trap stop_pg EXIT
+start_pg "-c shared_buffers=2GB -c work_mem=64MB -c fsync=off -c max_parallel_workers_per_gather=0 -c jit=off"
 psql_ -c "CREATE EXTENSION postgis" > /dev/null
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -6,11 +6,18 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ccache pkg-config git time
   libgeographiclib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libsqlite3-dev libboost-dev libsodium-dev
+  libsqlite3-dev libpq-dev libboost-dev libsodium-dev libssl-dev openssl
+  postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-# --bench adds what the benchmarks drive the server with.
-if [ "${1:-}" = "--bench" ]; then PACKAGES+=(wrk curl postgresql-15 postgresql-15-postgis-3 bc); fi
+# --bench adds what the benchmarks drive the server with; --fuzz, clang with libFuzzer.
+for flag in "$@"; do
+  case "$flag" in
+    --bench) PACKAGES+=(wrk curl postgresql-15-postgis-3 bc) ;;
+    --fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install-deps: unknown option $flag" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do

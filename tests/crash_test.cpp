@@ -18,19 +18,12 @@
 
 #include "scratch_dir.hpp"
 #include "server_harness.hpp"
+#include "test_store.hpp"
 
 namespace {
 
 using namespace deconflict::testing;
 const std::string kBin = DECONFLICT_BIN;
-
-int64_t count(sqlite3* db, const char* sql) {
-  sqlite3_stmt* q = nullptr;
-  sqlite3_prepare_v2(db, sql, -1, &q, nullptr);
-  const int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
-  sqlite3_finalize(q);
-  return n;
-}
 
 std::string activity(const std::string& id, std::mt19937& rng) {
   std::uniform_real_distribution<double> lon(38.3, 38.9), lat(33.2, 33.8);
@@ -39,12 +32,19 @@ std::string activity(const std::string& id, std::mt19937& rng) {
          R"(","kind":"patrol","radius_m":3000,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
 }
 
+std::vector<std::string> serve_args(const TestStore& store) {
+  std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--rate-limit", "0"};
+  for (const std::string& a : store.argv()) args.push_back(a);
+  return args;
+}
+
 TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
   ScratchDir dir("crash");
-  const std::string db = (dir / "crash.db").string();
+  const TestStore store = TestStore::choose(dir.path().string());  // DECONFLICT_TEST_STORE=postgres: on PostgreSQL
+  ASSERT_EQ(store.error, "");
   const std::vector<std::string> parties{"coalition", "russia", "un", "iran"};
   std::map<std::string, std::string> tokens;
-  for (const std::string& p : parties) tokens[p] = run(kBin + " party add " + p + " --db " + db + " 2>/dev/null");
+  for (const std::string& p : parties) tokens[p] = run(kBin + " party add " + p + store.args() + " 2>/dev/null");
   const char* env = std::getenv("CRASH_ITERATIONS");
   const int iterations = env ? std::atoi(env) : 8;
   std::mt19937 rng(2018);
@@ -52,7 +52,7 @@ TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
   std::mutex mutex;
 
   for (int round = 0; round < iterations; ++round) {
-    Launched server = launch(kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0"});
+    Launched server = launch(kBin, serve_args(store));
     Reaper reaper(server);
     ASSERT_NE(server.port, 0) << "round " << round;
     std::atomic<bool> stop{false};
@@ -84,25 +84,22 @@ TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
   ASSERT_GT(acknowledged.size(), 0u);
 
   // What the store holds after the last crash.
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-  EXPECT_EQ(count(h, "SELECT count(*) FROM objects o WHERE NOT EXISTS "
+  EXPECT_EQ(store.count("SELECT count(*) FROM objects o WHERE NOT EXISTS "
                      "(SELECT 1 FROM record r WHERE r.subject = o.id AND r.action = 'activity.create')"), 0)
       << "an object without its record entry";
-  EXPECT_EQ(count(h, "SELECT count(*) FROM notices n WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = n.activity_id)"), 0)
+  EXPECT_EQ(store.count("SELECT count(*) FROM notices n WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = n.activity_id)"), 0)
       << "a notice without its activity";
-  EXPECT_EQ(count(h, "SELECT count(*) FROM notices n WHERE NOT EXISTS "
+  EXPECT_EQ(store.count("SELECT count(*) FROM notices n WHERE NOT EXISTS "
                      "(SELECT 1 FROM record r WHERE r.subject = n.id AND r.action = 'notice.send')"), 0)
       << "a notice without its record entry";
-  const int64_t stored = count(h, "SELECT count(*) FROM objects WHERE type = 'activity'");
-  sqlite3_close(h);
+  const int64_t stored = store.count("SELECT count(*) FROM objects WHERE type = 'activity'");
   EXPECT_GE(stored, static_cast<int64_t>(acknowledged.size()));
 
-  const std::string verified = run(kBin + " record verify --db " + db);
+  const std::string verified = run(kBin + " record verify" + store.args());
   EXPECT_NE(verified.find("record verified"), std::string::npos) << verified;
 
   // Restarted, the server has every acknowledged write, and its index agrees with the store.
-  Launched server = launch(kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0"});
+  Launched server = launch(kBin, serve_args(store));
   Reaper reaper(server);
   ASSERT_NE(server.port, 0);
   Client client(server.port);

@@ -6,6 +6,7 @@
 
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
+#include "format/json_text.hpp"
 #include "format/feature_writer.hpp"
 
 namespace deconflict::format {
@@ -143,6 +144,23 @@ TEST(ReadFeatures, SkipsAndCountsInvalidFeaturesWhenAsked) {
   ASSERT_EQ(batch->rejected.size(), 1u);
   EXPECT_EQ(batch->rejected[0].describe(), "bad: geometry.coordinates: latitude 133.5 is outside [-90, 90]");
   EXPECT_FALSE(read_features(text).ok());
+}
+
+// Regression: 100,000 nested brackets overflowed the stack when the parsed
+// value was copied (found by the bad-input catalogue; the server died).
+TEST(ReadFeatures, RefusesDeepNestingBeforeParsing) {
+  const std::string deep = R"({"type":"Feature","geometry":{"type":"Point","coordinates":)" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}}";
+  for (const std::string& text : {deep, deep + "\n" + deep}) {
+    auto r = format::read_features(text);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(r.error().message.find("nested deeper than 64"), std::string::npos) << r.error().message;
+  }
+  // Brackets inside strings are text, not nesting.
+  EXPECT_TRUE(format::check_json_depth(R"({"name":")" + std::string(1000, '[') + R"("})").ok());
+  EXPECT_FALSE(format::check_json_depth(std::string(65, '[')).ok());
+  EXPECT_TRUE(format::check_json_depth(std::string(64, '[')).ok());
 }
 
 TEST(ReadFeature, ReadsEveryProperty) {

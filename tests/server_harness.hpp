@@ -119,7 +119,7 @@ inline Launched launch(const std::string& bin, std::vector<std::string> args) {
     ::_exit(127);
   }
   ::close(fd);
-  const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+  const std::regex listening("listening on https?://127\\.0\\.0\\.1:([0-9]+)");
   std::string line;
   for (int waited_ms = 0; waited_ms < 20'000;) {
     const int c = std::fgetc(l.log);

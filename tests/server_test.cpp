@@ -2,6 +2,8 @@
 // store, driven over HTTP.
 #include <gtest/gtest.h>
 
+#include "test_store.hpp"
+#include "store/store.hpp"
 #include "scratch_dir.hpp"
 #include "server_harness.hpp"
 #include <signal.h>
@@ -12,6 +14,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -40,9 +44,13 @@ using deconflict::testing::run;
 class Server : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = (dir_ / "test.db").string();
-    for (const char* p : {"coalition", "russia", "un"}) tokens_[p] = run(kBin + " party add " + p + " --db " + db_ + " 2>/dev/null");
-    tokens_["ops"] = run(kBin + " party add ops --admin --db " + db_ + " 2>/dev/null");
+    // DECONFLICT_TEST_STORE=postgres runs the suite on a real PostgreSQL server.
+    const auto store = deconflict::testing::TestStore::choose(dir_.path().string());
+    ASSERT_EQ(store.error, "");
+    db_ = store.db;
+    key_ = store.key;
+    for (const char* p : {"coalition", "russia", "un"}) tokens_[p] = run(kBin + " party add " + p + store_args() + " 2>/dev/null");
+    tokens_["ops"] = run(kBin + " party add ops --admin" + store_args() + " 2>/dev/null");
     start();
   }
 
@@ -54,7 +62,8 @@ class Server : public ::testing::Test {
   }
 
   void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"serve", "--db", db_, "--listen", "127.0.0.1:0", "--max-body-bytes", "100000"};
+    std::vector<std::string> args{"serve",  "--db",        db_, "--key-file", key_, "--listen", "127.0.0.1:0",
+                                  "--max-body-bytes", "100000"};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto launched = deconflict::testing::launch(kBin, args);
     pid_ = launched.pid;
@@ -73,6 +82,9 @@ class Server : public ::testing::Test {
   }
 
   std::string token(const char* party) { return tokens_[party]; }
+  /// The options that name the store, each with a leading space.
+  std::string store_args() const { return " --db " + db_ + " --key-file " + key_; }
+  bool on_postgres() const { return deconflict::store::is_postgres_url(db_); }
 
   static std::string zone(const std::string& id, const std::string& extra = "") {
     return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.61778,33.50583]},"properties":{"id":")" +
@@ -94,7 +106,7 @@ class Server : public ::testing::Test {
   }
 
   deconflict::testing::ScratchDir dir_{"server"};
-  std::string db_;
+  std::string db_, key_;
   std::map<std::string, std::string> tokens_;
   pid_t pid_ = -1;
   FILE* log_ = nullptr;
@@ -117,7 +129,7 @@ TEST_F(Server, HealthNeedsNoTokenAndEverythingElseDoes) {
 
 TEST_F(Server, ARevokedTokenIsRefused) {
   ASSERT_EQ(stop(), 0);
-  run(kBin + " party revoke russia --db " + db_ + " 2>/dev/null");
+  run(kBin + " party revoke russia" + store_args() + " 2>/dev/null");
   start();
   Client c(port_);
   EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("russia")).status, 401);
@@ -127,9 +139,9 @@ TEST_F(Server, ARevokedTokenIsRefused) {
 TEST_F(Server, PartiesAddedAndRevokedBesideARunningServerTakeEffectAtOnce) {
   Client c(port_);
   ASSERT_EQ(c.send(http::verb::get, "/v1/zones", token("un")).status, 200);
-  run(kBin + " party revoke un --db " + db_);
+  run(kBin + " party revoke un" + store_args());
   EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("un")).status, 401);
-  const std::string icrc = run(kBin + " party add icrc --db " + db_ + " 2>/dev/null");
+  const std::string icrc = run(kBin + " party add icrc" + store_args() + " 2>/dev/null");
   EXPECT_EQ(c.send(http::verb::get, "/v1/zones", icrc).status, 200);
   EXPECT_EQ(c.send(http::verb::get, "/v1/zones", token("coalition")).status, 200);
 }
@@ -240,22 +252,42 @@ TEST_F(Server, AClientTricklingItsRequestIsCutOffWhileOthersAreServed) {
   EXPECT_LT(std::chrono::steady_clock::now() - begun, std::chrono::seconds(4));
 }
 
+// Another process holds the store's write lock, as long as it likes.
+class StoreLockHolder {
+ public:
+  explicit StoreLockHolder(const std::string& db) {
+    if (deconflict::store::is_postgres_url(db)) {
+      pg_ = PQconnectdb(db.c_str());
+      PQclear(PQexec(pg_, "BEGIN; SELECT pg_advisory_xact_lock(7306916143391025713)"));
+    } else {
+      sqlite3_open(db.c_str(), &sqlite_);
+      sqlite3_exec(sqlite_, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
+    }
+  }
+  ~StoreLockHolder() {
+    if (pg_) PQfinish(pg_);
+    if (sqlite_) sqlite3_close(sqlite_);  // rolls back
+  }
+
+ private:
+  PGconn* pg_ = nullptr;
+  sqlite3* sqlite_ = nullptr;
+};
+
 // The store refuses a write (another process holds its lock): the client gets
 // 500 store_error, nothing of the change is kept, and the server goes on.
 TEST_F(Server, AFailedStoreWriteIs500AndLeavesNothingBehind) {
   Client c(port_);
   ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
-  auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
-  EXPECT_EQ(r.status, 500);
-  EXPECT_EQ(r.body["error"]["code"], "store_error");
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  {
+    StoreLockHolder holder(db_);  // past the server's wait for the lock
+    auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.body["error"]["code"], "store_error");
+  }
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities", token("russia")).body["features"].size(), 0u);
   EXPECT_EQ(c.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 0u);
-  r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
+  auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
   EXPECT_EQ(r.status, 201) << r.raw.body();
   EXPECT_EQ(c.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 1u);
 }
@@ -334,7 +366,7 @@ TEST_F(Server, OnlyAnAdminRotatesTheKeyAndTheRecordFollows) {
   EXPECT_EQ(c.send(http::verb::get, "/v1/record/key", token("un")).body["public_key"], rotated.body["public_key"]);
   ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
   ASSERT_EQ(stop(), 0);
-  const std::string check = run(kBin + " record verify --db " + db_ + " --key " + old_key);
+  const std::string check = run(kBin + " record verify" + store_args() + " --key " + old_key);
   EXPECT_NE(check.find("record verified:"), std::string::npos) << check;
   start();  // the new key file is the one the record names
   EXPECT_EQ(Client(port_).send(http::verb::get, "/v1/record/key", token("un")).body["public_key"], rotated.body["public_key"]);
@@ -803,6 +835,153 @@ TEST_F(Server, ConcurrentConflictingActivitiesAreEachReportedByTheLaterOne) {
       EXPECT_EQ(by_a.count(b) + by_b.count(a), 1u) << a << " and " << b;
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+// An HTTPS request that trusts only `ca_file`; status 0 when the TLS
+// handshake or the exchange fails.
+unsigned https_status(uint16_t port, const std::string& ca_file, http::verb verb, const std::string& target,
+                      const std::string& token = "", const std::string& body = "") {
+  namespace ssl = boost::asio::ssl;
+  asio::io_context ioc;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.load_verify_file(ca_file);
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  stream.set_verify_mode(ssl::verify_peer);
+  stream.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+  beast::get_lowest_layer(stream).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+  beast::error_code ec;
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return 0;
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res, ec);
+  return ec ? 0 : res.result_int();
+}
+
+std::string make_certificate(const std::filesystem::path& dir, const std::string& name) {
+  run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+      "-keyout " + (dir / (name + ".key")).string() + " -out " + (dir / (name + ".pem")).string() + " 2>/dev/null");
+  return (dir / (name + ".pem")).string();
+}
+
+// HTTPS end to end: a client that trusts the server's certificate is served
+// (reads and writes); plain HTTP on that port, and a client that trusts
+// another certificate, get nothing.
+TEST(Tls, TheServerSpeaksHttpsWithItsCertificateAndNothingElse) {
+  deconflict::testing::ScratchDir dir("tls");
+  const std::string cert = make_certificate(dir.path(), "server");
+  const std::string stranger = make_certificate(dir.path(), "stranger");
+  const std::string db = (dir / "tls.db").string();
+  const std::string token = run(kBin + " party add russia --db " + db + " 2>/dev/null");
+  auto server = deconflict::testing::launch(
+      kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", (dir / "server.key").string()});
+  deconflict::testing::Reaper reaper(server);
+  ASSERT_NE(server.port, 0);
+  EXPECT_EQ(https_status(server.port, cert, http::verb::get, "/v1/health"), 200u);
+  const std::string activity =
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"kind":"patrol",)"
+      R"("radius_m":1000,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
+  EXPECT_EQ(https_status(server.port, cert, http::verb::post, "/v1/activities", token, activity), 201u);
+  EXPECT_EQ(https_status(server.port, cert, http::verb::get, "/v1/activities", token), 200u);
+  EXPECT_EQ(https_status(server.port, stranger, http::verb::get, "/v1/health"), 0u);  // not the certificate it trusts
+  bool plain_answered = true;
+  try {
+    plain_answered = Client(server.port).send(http::verb::get, "/v1/health").status != 0;
+  } catch (const std::exception&) {
+    plain_answered = false;
+  }
+  EXPECT_FALSE(plain_answered);
+  EXPECT_EQ(https_status(server.port, cert, http::verb::get, "/v1/health"), 200u);  // and it goes on
+
+  // A certificate without its key is a usage error at start.
+  const std::string alone = run(kBin + " serve --db " + db + " --listen 127.0.0.1:0 --tls-cert " + cert + " 2>&1; echo $?");
+  EXPECT_NE(alone.find("--tls-cert and --tls-key go together"), std::string::npos) << alone;
+}
+
+}  // namespace
+
+namespace {
+
+// Every endpoint, asked by a party about what is not its own and not shared
+// with it (Russia's strike against the coalition's zone, their notice and
+// messages, the UN's site shared with the coalition alone): the UN can read,
+// change, withdraw, answer, prove or learn of none of it. Each refusal is
+// the 404 of an object that does not exist, and the UN's lists hold none of it.
+TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("coalition"), site("outpost", R"(["russia"])")).status, 201);
+  auto declared = c.send(http::verb::post, "/v1/activities", token("russia"),
+                         R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":"secret-strike","kind":"strike",)"
+                         R"("radius_m":500,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
+  ASSERT_EQ(declared.status, 201) << declared.raw.body();
+  ASSERT_EQ(declared.body["notices"].size(), 1u);
+  const std::string notice = declared.body["notices"][0]["id"];
+  ASSERT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"),
+                   R"({"to":"coalition","text":"strike at 12:00","about":"secret-strike"})")
+                .status,
+            201);
+  const std::string strike_body =
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"kind":"patrol","radius_m":10,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})";
+  struct Probe {
+    http::verb verb;
+    std::string target, body;
+  };
+  const std::vector<Probe> probes{
+      {http::verb::get, "/v1/activities/secret-strike", ""},
+      {http::verb::get, "/v1/activities/secret-strike/conflicts", ""},
+      {http::verb::put, "/v1/activities/secret-strike", strike_body},
+      {http::verb::delete_, "/v1/activities/secret-strike", ""},
+      {http::verb::get, "/v1/sites/outpost", ""},
+      {http::verb::put, "/v1/sites/outpost", site("outpost", R"("all")")},
+      {http::verb::post, "/v1/notices/" + notice + "/ack", "{}"},
+      {http::verb::post, "/v1/notices/" + notice + "/object", R"({"text":"no"})"},
+      {http::verb::get, "/v1/notices/" + notice + "/proof", ""},
+      {http::verb::post, "/v1/messages", R"({"to":"coalition","text":"what strike?","about":"secret-strike"})"},
+  };
+  // Each is refused exactly as the same request about something that does not exist.
+  const auto without_secrets = [&](std::string s) {
+    for (const std::string& secret : std::vector<std::string>{"secret-strike", "outpost", notice}) {
+      for (size_t at = 0; (at = s.find(secret, at)) != std::string::npos;) s.replace(at, secret.size(), "nothing");
+    }
+    return s;
+  };
+  for (const Probe& p : probes) {
+    auto r = c.send(p.verb, p.target, token("un"), p.body);
+    auto absent = c.send(p.verb, without_secrets(p.target), token("un"), without_secrets(p.body));
+    EXPECT_GE(r.status, 400) << p.target;
+    EXPECT_EQ(r.status, absent.status) << p.target;
+    EXPECT_EQ(r.raw.body(), absent.raw.body()) << p.target;
+  }
+  // Its lists, notices, messages, events and record hold nothing of it.
+  const auto text = [&](const std::string& target) { return c.send(http::verb::get, target, token("un")).raw.body(); };
+  for (const std::string target : {"/v1/activities", "/v1/sites", "/v1/activities?bbox=38,33,39,34", "/v1/notices",
+                                   "/v1/messages", "/v1/record?limit=1000"}) {
+    const std::string body = text(target);
+    for (const std::string& secret : std::vector<std::string>{"secret-strike", "outpost", notice, "strike at 12:00"}) {
+      EXPECT_EQ(body.find(secret), std::string::npos) << target << " shows " << secret;
+    }
+  }
+  // A check by the UN near the outpost reports the conflict without locating it.
+  auto check = c.send(http::verb::post, "/v1/check", token("un"),
+                      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"kind":"strike","radius_m":100,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
+  EXPECT_EQ(check.raw.body().find("outpost"), std::string::npos) << check.raw.body();
+  // And nothing changed: the owners still see it as it was.
+  auto still = c.send(http::verb::get, "/v1/activities/secret-strike", token("russia"));
+  EXPECT_EQ(still.status, 200);
+  EXPECT_EQ(still.body["properties"]["version"], 1);
+  EXPECT_EQ(still.body["properties"]["state"], "notified");
 }
 
 }  // namespace

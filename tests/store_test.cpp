@@ -1,7 +1,10 @@
-// The embedded store through the service facade: what is stored survives a
-// restart, changes are all or nothing, and the schema is versioned.
+// The stores through the service facade: what is stored survives a restart,
+// changes are all or nothing, the schema is versioned, and services on one
+// store follow each other's changes. AnyStore tests run on the embedded
+// SQLite file and on a real PostgreSQL server alike.
 #include <gtest/gtest.h>
 
+#include "pg_cluster.hpp"
 #include "scratch_dir.hpp"
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -9,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
@@ -41,7 +45,21 @@ class StoreTest : public ::testing::Test {
   Options options_;
 };
 
-TEST_F(StoreTest, WhatIsStoredSurvivesARestartAndTheIndexIsRebuilt) {
+class AnyStore : public StoreTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (GetParam() != "postgres") return;
+    auto& cluster = deconflict::testing::PgCluster::instance();
+    ASSERT_EQ(cluster.error(), "");
+    options_.db_path = cluster.fresh_database();
+    options_.key_path = (dir_ / "record.key").string();
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Stores, AnyStore, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+TEST_P(AnyStore, WhatIsStoredSurvivesARestartAndTheIndexIsRebuilt) {
   std::vector<Conflict> before;
   {
     auto service = open();
@@ -62,7 +80,7 @@ TEST_F(StoreTest, WhatIsStoredSurvivesARestartAndTheIndexIsRebuilt) {
   EXPECT_EQ(service->find("zone-at-tanf")->version, 1);
 }
 
-TEST_F(StoreTest, AnImportIsAllOrNothing) {
+TEST_P(AnyStore, AnImportIsAllOrNothing) {
   auto service = open();
   ASSERT_TRUE(service->import(scenario(), ImportMode::create).ok());
   auto again = service->import(scenario(), ImportMode::create);
@@ -77,7 +95,7 @@ TEST_F(StoreTest, AnImportIsAllOrNothing) {
   EXPECT_EQ(open()->find("site-rukban")->version, 2);
 }
 
-TEST_F(StoreTest, MissingIdsAndNotificationTimesAreFilledIn) {
+TEST_P(AnyStore, MissingIdsAndNotificationTimesAreFilledIn) {
   auto service = open();
   std::vector<Volume> volumes = scenario();
   volumes[4].id.clear();  // the Russian entry
@@ -93,7 +111,7 @@ TEST_F(StoreTest, MissingIdsAndNotificationTimesAreFilledIn) {
   EXPECT_EQ(format_rfc3339(*entry->notified), "2018-09-01T08:00:00Z");
 }
 
-TEST_F(StoreTest, ListFiltersByTypePartyTimeAndBox) {
+TEST_P(AnyStore, ListFiltersByTypePartyTimeAndBox) {
   auto service = open();
   ASSERT_TRUE(service->import(scenario(), ImportMode::create).ok());
   ListFilter f;
@@ -139,7 +157,7 @@ TEST_F(StoreTest, TheSchemaIsVersionedAndANewerOneIsRefused) {
   EXPECT_NE(s.error().message.find("newer than this build"), std::string::npos);
 }
 
-TEST_F(StoreTest, PartiesHoldTokensThatOnlyTheirHashesRemember) {
+TEST_P(AnyStore, PartiesHoldTokensThatOnlyTheirHashesRemember) {
   std::string coalition, russia;
   {
     auto service = open();
@@ -201,7 +219,7 @@ TEST_F(StoreTest, ACorruptFileIsAnErrorNotACrash) {
 
 // Group commit: changes in a group are visible at once, their events wait for
 // commit_group, and nothing of the group is durable before it.
-TEST_F(StoreTest, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
+TEST_P(AnyStore, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
   auto s = open();
   auto objects = scenario();
   std::vector<Volume> zone;
@@ -233,6 +251,111 @@ TEST_F(StoreTest, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
   EXPECT_NE(s->find("a1"), nullptr);
   EXPECT_NE(s->find("a2"), nullptr);
   EXPECT_EQ(s->find("a3"), nullptr);
+}
+
+// Two services on one store (two nodes on one database, or a CLI beside a
+// server): each change is checked against the other's, whichever made it
+// last, and each follows the other's changes and events without a restart.
+TEST_P(AnyStore, ServicesOnOneStoreFollowEachOther) {
+  auto first = open();
+  auto second = open();
+  auto token = first->add_party("russia", "", false);
+  ASSERT_TRUE(token.ok());
+  ASSERT_TRUE(second->add_party("coalition", "", false).ok());  // after catching up with the first
+  const Party russia{"russia", "russia", false, {}, {}};
+  const Party coalition{"coalition", "coalition", false, {}, {}};
+  auto activity = [](const std::string& id, const std::string& party) {
+    auto batch = format::read_features(
+        R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":")" + id +
+        R"(","type":"activity","party":")" + party +
+        R"(","kind":"movement","radius_m":500,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})");
+    return std::move(batch->volumes[0]);
+  };
+  std::vector<Event> heard_by_first;
+  first->on_events([&](const std::vector<Event>& e) { heard_by_first.insert(heard_by_first.end(), e.begin(), e.end()); });
+
+  ASSERT_TRUE(first->declare(russia, activity("entry", "russia")).ok());
+  auto exercise = second->declare(coalition, activity("exercise", "coalition"));
+  ASSERT_TRUE(exercise.ok()) << exercise.error().describe();
+  ASSERT_EQ(exercise->conflicts.size(), 1u);  // the second saw the first's activity before checking
+  EXPECT_EQ(exercise->conflicts[0].other_id, "entry");
+
+  // The first learns of it (by a notification or its look at the head) and
+  // tells its listeners of the notice sent to russia.
+  for (int i = 0; i < 300 && !first->find("exercise"); ++i) {
+    ASSERT_TRUE(first->authenticate(*token).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_NE(first->find("exercise"), nullptr);
+  ASSERT_EQ(heard_by_first.size(), 1u);
+  EXPECT_EQ(heard_by_first[0].party, "russia");
+  EXPECT_EQ(heard_by_first[0].type, "notice");
+  EXPECT_EQ(first->notices(russia, NoticeState::pending).size(), 1u);
+  EXPECT_EQ(first->record_size(), second->record_size());
+  EXPECT_EQ(first->tree_head(0)->root, second->tree_head(0)->root);
+
+  // A revocation by one stops the token at the other at once.
+  ASSERT_TRUE(second->revoke_party("russia").ok());
+  bool refused = false;
+  for (int i = 0; i < 300 && !refused; ++i) {
+    refused = !first->authenticate(*token).ok();
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(refused);
+}
+
+TEST(PostgresStore, ADatabaseAtAnOlderSchemaIsMigrated) {
+  auto& cluster = deconflict::testing::PgCluster::instance();
+  ASSERT_EQ(cluster.error(), "");
+  deconflict::testing::ScratchDir dir("pg-migrate");
+  Options options;
+  options.db_path = cluster.fresh_database();
+  options.key_path = (dir / "record.key").string();
+  // Schema version 1, as the first release wrote it, with one object.
+  PGconn* conn = PQconnectdb(options.db_path.c_str());
+  const std::string feature = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
+                              R"("properties":{"id":"camp","type":"site","party":"un","radius_m":500}})";
+  PGresult* r = PQexec(conn, ("CREATE TABLE deconflict_schema (version INTEGER NOT NULL);"
+                              "INSERT INTO deconflict_schema VALUES (1);"
+                              "CREATE TABLE objects (id TEXT PRIMARY KEY, type TEXT NOT NULL, party TEXT NOT NULL, "
+                              "version INTEGER NOT NULL, feature TEXT NOT NULL, updated_ms BIGINT NOT NULL, ord BIGSERIAL);"
+                              "INSERT INTO objects VALUES ('camp', 'site', 'un', 1, '" + feature + "', 0);").c_str());
+  ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(conn);
+  PQclear(r);
+  PQfinish(conn);
+  auto service = Service::open(options);
+  ASSERT_TRUE(service.ok()) << service.error().describe();
+  EXPECT_NE((*service)->find("camp"), nullptr);
+  EXPECT_TRUE((*service)->add_party("un", "United Nations", false).ok());
+}
+
+TEST(PostgresStore, ANewerSchemaIsRefusedAndABadUrlIsAClearError) {
+  auto& cluster = deconflict::testing::PgCluster::instance();
+  ASSERT_EQ(cluster.error(), "");
+  deconflict::testing::ScratchDir dir("pg-schema");
+  Options options;
+  options.db_path = cluster.fresh_database();
+  options.key_path = (dir / "record.key").string();
+  ASSERT_TRUE(Service::open(options).ok());
+  {
+    auto store = store::open_postgres(options.db_path);
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ((*store)->schema_version(), store::current_schema_version());
+  }
+  PGconn* conn = PQconnectdb(options.db_path.c_str());
+  PQclear(PQexec(conn, "UPDATE deconflict_schema SET version = 999"));
+  PQfinish(conn);
+  auto s = Service::open(options);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("newer than this build"), std::string::npos);
+
+  options.db_path = "postgresql://postgres@127.0.0.1:1/nowhere";
+  s = Service::open(options);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::store_error);
+  EXPECT_NE(s.error().message.find("cannot connect to PostgreSQL"), std::string::npos);
+  options.key_path.clear();
+  EXPECT_EQ(Service::open(options).error().field, "key_path");
 }
 
 }  // namespace

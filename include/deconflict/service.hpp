@@ -30,7 +30,9 @@
 namespace deconflict {
 
 struct Options {
-  /// Path of the embedded SQLite store; created when missing. Default "deconflict.db".
+  /// Where the store is: the path of an embedded SQLite file, created when
+  /// missing, or a PostgreSQL URL (postgresql://...) that several nodes share.
+  /// Default "deconflict.db".
   std::string db_path = "deconflict.db";
   /// The clock; default the system clock. Tests and replays inject their own.
   std::function<TimePoint()> clock;
@@ -39,7 +41,8 @@ struct Options {
   /// How many objects one party may have through declare (not bulk import). Default 100,000.
   size_t max_objects_per_party = 100'000;
   /// The record's Ed25519 signing key (mode 0600), created with the record.
-  /// Default: db_path + ".key".
+  /// Default: db_path + ".key"; required with PostgreSQL, where every node
+  /// signs with the same key.
   std::string key_path;
 
   std::string key_file() const { return key_path.empty() ? db_path + ".key" : key_path; }
@@ -172,6 +175,12 @@ class Service {
   /// The active party that holds this token, or not_found. Parties added or
   /// revoked in the store by another process take effect here at once.
   Result<Party> authenticate(std::string_view token);
+
+  /// Takes in what other processes or nodes wrote to the store since the
+  /// last look (done before every authentication too). Cheap when nothing changed.
+  Status follow();
+  /// Ok when the store answers and this service is up to date with it.
+  Status health();
 
   size_t size() const;
   TimePoint now() const;

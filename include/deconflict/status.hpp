@@ -32,6 +32,7 @@ enum class ErrorCode {
   too_large,         // the request exceeds a configured size limit
   limit_exceeded,    // the caller has reached a configured quota
   rate_limited,      // the caller sends requests faster than its configured rate
+  overloaded,        // the server is at a configured limit of its own (connections); try again later
 };
 
 std::string_view code_name(ErrorCode code);

@@ -30,6 +30,7 @@ Result<nlohmann::json> read_json_file(const std::string& path);
 /// The options every command on the store takes.
 struct StoreArgs {
   std::string db = "deconflict.db";
+  std::string key_file;
   std::string now;
 };
 void add_store_options(CLI::App& app, StoreArgs& args);

@@ -2,8 +2,10 @@
 // firing on each other or hitting protected places.
 #include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/cli.hpp"
+#include "format/json_text.hpp"
 
 namespace deconflict::cli {
 
@@ -25,8 +27,9 @@ int fail(const Error& e) {
 Result<nlohmann::json> read_json_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return make_error(ErrorCode::io_error, "cannot read '" + path + "'");
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) return make_error(ErrorCode::invalid_input, "'" + path + "' is not JSON");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto j = format::parse_json(text);
+  if (!j) return make_error(ErrorCode::invalid_input, "'" + path + "': " + j.error().message);
   return j;
 }
 

@@ -9,6 +9,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/http_client.hpp"
+#include "format/json_text.hpp"
 #include "deconflict/time.hpp"
 #include "record/entry.hpp"
 #include "record/merkle.hpp"
@@ -42,13 +43,14 @@ class Source {
       s.client_ = std::move(*client);
       return s;
     }
-    if (!std::filesystem::exists(a.store.db)) return make_error(ErrorCode::io_error, "no store at '" + a.store.db + "'", "--db");
+    if (!store::is_postgres_url(a.store.db) && !std::filesystem::exists(a.store.db)) return make_error(ErrorCode::io_error, "no store at '" + a.store.db + "'", "--db");
     if (raw) {
-      auto store = store::open_sqlite(a.store.db);
+      auto store = store::open_store(a.store.db);
       if (!store) return store.error();
       s.store_ = std::move(*store);
       Options options;
       options.db_path = a.store.db;
+      options.key_path = a.store.key_file;
       s.key_file_ = options.key_file();  // where a service on this store keeps its key
       return s;
     }
@@ -123,9 +125,8 @@ Result<std::vector<RecordEntry>> read_file(const std::string& path) {
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     if (line.empty()) continue;
-    auto j = json::parse(line, nullptr, false);
-    auto e = j.is_discarded() ? Result<RecordEntry>(make_error(ErrorCode::invalid_input, "not JSON"))
-                              : record::entry_from_json(j);
+    auto j = format::parse_json(line);
+    auto e = !j ? Result<RecordEntry>(j.error()) : record::entry_from_json(*j);
     if (!e) return make_error(ErrorCode::invalid_input, "line " + std::to_string(line_no) + ": " + e.error().message);
     out.push_back(std::move(*e));
   }

@@ -232,7 +232,7 @@ int run_replay(const ReplayArgs& a) {
     if (!found) return fail(found.error());
     features = std::move(*found);
     if (fs::exists(a.db)) return fail(make_error(ErrorCode::usage, "the replay needs a fresh store; '" + a.db + "' exists", "--db"));
-    StoreArgs store{a.db, ""};
+    StoreArgs store{a.db, "", ""};
     auto service = open_service(store);
     if (!service) return fail(service.error());
     for (const json& p : scenario->at("parties")) {

@@ -21,6 +21,8 @@ struct ServeArgs {
   size_t max_positions = 20'000;
   int idle_timeout_s = 30;
   int request_timeout_s = 10;
+  size_t max_connections = 1024;
+  std::string tls_cert, tls_key;
   std::string web_root = DECONFLICT_WEB_DIR;
   double rate_per_s = 100, burst = 500;
   std::string cors_origin;
@@ -43,6 +45,9 @@ int run_serve(const ServeArgs& a) {
   options.limits.max_positions = a.max_positions;
   options.idle_timeout_s = a.idle_timeout_s;
   options.request_timeout_s = a.request_timeout_s;
+  options.max_connections = a.max_connections;
+  options.tls_cert = a.tls_cert;
+  options.tls_key = a.tls_key;
   options.web_root = a.web_root;
   options.limits.rate_per_s = a.rate_per_s;
   options.limits.burst = a.burst;
@@ -50,6 +55,7 @@ int run_serve(const ServeArgs& a) {
   if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
   Options service_options;
   service_options.db_path = a.store.db;
+  service_options.key_path = a.store.key_file;
   service_options.max_objects_per_party = a.max_objects_per_party;
   service_options.default_notice =
       std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
@@ -100,6 +106,12 @@ Runner add_serve(CLI::App& app) {
   app.add_option("--request-timeout-s", a->request_timeout_s,
                  "Seconds a request may take to arrive after its first byte (the connection is closed beyond)")
       ->check(CLI::Range(1, 3'600))
+      ->capture_default_str();
+  app.add_option("--tls-cert", a->tls_cert, "The certificate chain (PEM) to serve HTTPS with; needs --tls-key");
+  app.add_option("--tls-key", a->tls_key, "The certificate's private key (PEM)");
+  app.add_option("--max-connections", a->max_connections,
+                 "Open connections, event streams included (more are answered 503 and closed)")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
       ->capture_default_str();
   app.add_option("--rate-limit", a->rate_per_s,
                  "Requests per second each party may sustain (429 beyond; 0: no limit)")

@@ -13,13 +13,17 @@
 namespace deconflict::cli {
 
 void add_store_options(CLI::App& app, StoreArgs& args) {
-  app.add_option("--db", args.db, "The embedded store (an SQLite file)")->capture_default_str();
+  app.add_option("--db", args.db, "The store: an SQLite file, or postgresql://... for several nodes")
+      ->capture_default_str();
+  app.add_option("--key-file", args.key_file,
+                 "The record's signing key; default the SQLite file's path + .key, required with PostgreSQL");
   app.add_option("--now", args.now, "The time to act at (RFC 3339); default the current time");
 }
 
 Result<std::unique_ptr<Service>> open_service(const StoreArgs& args) {
   Options options;
   options.db_path = args.db;
+  options.key_path = args.key_file;
   if (!args.now.empty()) {
     auto t = parse_rfc3339(args.now);
     if (!t) return make_error(ErrorCode::usage, t.error().message, "--now");

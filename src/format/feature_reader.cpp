@@ -195,8 +195,10 @@ Status read_identity(const json& feature, const json& props, Volume& v) {
     if (value.empty() || value.size() > kMaxIdLength) {
       return invalid(field, "an id must have 1 to " + std::to_string(kMaxIdLength) + " characters");
     }
-    for (unsigned char c : value) {
-      if (c < 0x20 || c == 0x7f) return invalid(field, "an id must not contain control characters");
+    for (unsigned char c : value) {  // an id is a segment of the API's URLs
+      if (c <= 0x20 || c == 0x7f || c == '/' || c == '?' || c == '#' || c == '%') {
+        return invalid(field, "an id must not contain spaces, control characters or / ? # %");
+      }
     }
     if (id && *id != value) return invalid("properties.id", "differs from the feature's id '" + *id + "'");
     id = value;

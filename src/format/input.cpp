@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "format/feature_reader.hpp"
+#include "format/json_text.hpp"
 
 namespace deconflict::format {
 namespace {
@@ -78,6 +79,10 @@ Outcome read_item(std::string_view text, const Item& item) {
   const json* feature = item.feature;
   if (!feature) {
     try {
+      if (Status st = check_json_depth(item.line); !st) {
+        out.volume = Error{st.error().code, st.error().message, item.position};
+        return out;
+      }
       parsed = json::parse(item.line);
     } catch (const json::exception& e) {
       out.volume = malformed(text, e, item.offset, "");
@@ -147,6 +152,7 @@ Result<Batch> read_features(std::string_view text, const ReadOptions& options) {
       pos = end + 1;
     }
   } else {
+    if (Status st = check_json_depth(text); !st) return st.error();
     try {
       docs.push_back(json::parse(text));
     } catch (const json::exception& e) {

@@ -5,9 +5,12 @@
 #include <cmath>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
+#include "format/json_text.hpp"
 #include "server/openapi.hpp"
 #include "server/static_files.hpp"
 
@@ -28,6 +31,7 @@ http::status status_of(ErrorCode code) {
     case ErrorCode::unauthorized: return http::status::unauthorized;
     case ErrorCode::too_large: return http::status::payload_too_large;
     case ErrorCode::rate_limited: return http::status::too_many_requests;
+    case ErrorCode::overloaded: return http::status::service_unavailable;
     default: return http::status::internal_server_error;
   }
 }
@@ -39,7 +43,9 @@ Response json_response(http::status status, const json& body, unsigned version, 
   r.set(http::field::content_type, "application/json");
   r.set(http::field::cache_control, "no-store");
   r.keep_alive(keep_alive);
-  r.body() = body.dump();
+  // Error messages quote what the client sent (a query, a path), which need
+  // not be UTF-8: such bytes become U+FFFD rather than an exception.
+  r.body() = body.dump(-1, ' ', false, json::error_handler_t::replace);
   r.prepare_payload();
   return r;
 }
@@ -95,7 +101,10 @@ std::optional<ObjectType> collection_type(const std::string& name) {
 Result<ListFilter> filter_from(const Target& t, ObjectType type) {
   ListFilter f;
   f.type = type;
-  if (auto it = t.query.find("party"); it != t.query.end()) f.party = it->second;
+  if (auto it = t.query.find("party"); it != t.query.end()) {
+    if (!is_party_id(it->second)) return make_error(ErrorCode::usage, "not a party id (a lowercase slug)", "party");
+    f.party = it->second;
+  }
   if (auto it = t.query.find("bbox"); it != t.query.end()) {
     auto b = BoundingBox::parse(it->second, "bbox");
     if (!b) return b.error();
@@ -111,10 +120,18 @@ Result<ListFilter> filter_from(const Target& t, ObjectType type) {
   return f;
 }
 
+// The body as JSON; a discarded value when it is not JSON or nests too deep
+// (the callers refuse anything but an object).
+nlohmann::json body_json(const Request& req) {
+  auto value = format::parse_json(req.body());
+  return value ? std::move(*value) : nlohmann::json(nlohmann::json::value_t::discarded);
+}
+
 // Reads the body as one Feature of the given type belonging to the caller.
 Result<Volume> feature_from(const Request& req, ObjectType type, const Party& caller, size_t max_positions) {
-  auto body = nlohmann::json::parse(req.body(), nullptr, false);
-  if (body.is_discarded()) return make_error(ErrorCode::invalid_input, "the body is not valid JSON");
+  auto parsed = format::parse_json(req.body());
+  if (!parsed) return parsed.error();
+  auto& body = *parsed;
   if (body.is_object() && body["properties"].is_object()) {
     auto& props = body["properties"];
     if (!props.contains("party")) props["party"] = caller.id;
@@ -206,6 +223,11 @@ Response Api::route(const Request& req, std::string& party) {
   if (seg.empty() || seg[0] != "v1") return fail(make_error(ErrorCode::not_found, "no such endpoint"));
 
   if (seg.size() == 2 && seg[1] == "health" && req.method() == http::verb::get) {
+    // A load balancer sends no traffic to a node that cannot reach its store.
+    if (Status st = service_.health(); !st) {
+      spdlog::error("health: {}", st.error().describe());
+      return ok(http::status::service_unavailable, {{"status", "store unreachable"}, {"objects", service_.size()}});
+    }
     return ok(http::status::ok, {{"status", "ok"}, {"objects", service_.size()}});
   }
 
@@ -294,6 +316,10 @@ Response Api::route(const Request& req, std::string& party) {
 }
 
 Result<Party> Api::authenticate(const Request& req) {
+  // Two tokens in one request: which one acts is not for the server to guess.
+  if (req.count(http::field::authorization) > 1) {
+    return make_error(ErrorCode::usage, "more than one Authorization header");
+  }
   const auto header = req[http::field::authorization];
   const std::string_view auth(header.data(), header.size());
   constexpr std::string_view kBearer = "Bearer ";
@@ -347,7 +373,7 @@ Response Api::messages(const Request& req, const Party& caller) {
     return json_response(http::status::ok, {{"messages", std::move(list)}}, version, keep_alive);
   }
   if (req.method() != http::verb::post) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
-  auto body = nlohmann::json::parse(req.body(), nullptr, false);
+  auto body = body_json(req);
   if (!body.is_object()) return fail(make_error(ErrorCode::invalid_input, "the body is not a JSON object"));
   std::string fields[3];
   const char* names[3] = {"to", "text", "about"};
@@ -406,7 +432,7 @@ Response Api::clock(const Request& req, const Party& caller) {
   const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
   if (!set_clock_ || req.method() != http::verb::post) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
   if (!caller.admin) return fail(make_error(ErrorCode::forbidden, "only an admin party may set the clock"));
-  auto body = nlohmann::json::parse(req.body(), nullptr, false);
+  auto body = body_json(req);
   if (!body.is_object() || !body.contains("now") || !body["now"].is_string()) {
     return fail(make_error(ErrorCode::invalid_input, "expected {\"now\": RFC 3339}", "now"));
   }
@@ -439,7 +465,7 @@ Response Api::notices(const Request& req, const Target& t, const Party& caller) 
   if (seg.size() == 4 && req.method() == http::verb::post && (seg[3] == "ack" || seg[3] == "object")) {
     std::string text;
     if (!req.body().empty()) {
-      auto body = nlohmann::json::parse(req.body(), nullptr, false);
+      auto body = body_json(req);
       if (!body.is_object()) return error_response(make_error(ErrorCode::invalid_input, "the body is not a JSON object"), version, keep_alive);
       if (auto it = body.find("text"); it != body.end()) {
         if (!it->is_string()) return error_response(make_error(ErrorCode::invalid_input, "expected a string", "text"), version, keep_alive);

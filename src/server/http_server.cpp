@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <iostream>
 #include <array>
@@ -18,9 +19,17 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-class Session;
+// What the event hub pushes to: an open event stream, over TCP or TLS.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual void push(std::string bytes) = 0;
+  virtual bool closed() const = 0;
+};
 
 // Group commit: the requests handled in one turn of the event loop share one
 // durable store transaction. Each is applied at once (so a later one sees an
@@ -60,30 +69,53 @@ class CommitGroup {
 // every open stream of the party they are for.
 class EventHub {
  public:
-  void subscribe(const std::string& party, const std::shared_ptr<Session>& session) {
+  void subscribe(const std::string& party, const std::shared_ptr<StreamSink>& session) {
     streams_.emplace(party, session);
   }
   void publish(const std::vector<Event>& events);
 
  private:
-  std::multimap<std::string, std::weak_ptr<Session>> streams_;
+  std::multimap<std::string, std::weak_ptr<StreamSink>> streams_;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: plain TCP (Stream = beast::tcp_stream) or TLS (TlsStream).
+template <class Stream>
+class Session : public StreamSink, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, Api& api, EventHub& hub, CommitGroup& group, const ServerOptions& options)
-      : stream_(std::move(socket)), api_(api), hub_(hub), group_(group), options_(options),
-        heartbeat_(stream_.get_executor()) {}
+  Session(Stream stream, Api& api, EventHub& hub, CommitGroup& group, const ServerOptions& options,
+          std::shared_ptr<size_t> open_count)
+      : stream_(std::move(stream)), api_(api), hub_(hub), group_(group), options_(options),
+        heartbeat_(stream_.get_executor()), open_count_(std::move(open_count)) {
+    ++*open_count_;
+  }
+  ~Session() { --*open_count_; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   /// Queues bytes on an open event stream.
-  void push(std::string bytes) {
+  void push(std::string bytes) override {
     if (closed_) return;
     queue_.push_back(std::move(bytes));
     if (queue_.size() == 1) write_next();
   }
-  bool closed() const { return closed_; }
+  bool closed() const override { return closed_; }
 
-  void start() { read(); }
+  void start() {
+    if constexpr (kTls) {  // the handshake, within the time a request has
+      tcp_layer().expires_after(std::chrono::seconds(options_.request_timeout_s));
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          spdlog::warn("{} TLS handshake failed: {}", self->remote(), ec.message());
+          return self->close();
+        }
+        self->read();
+      });
+    } else {
+      read();
+    }
+  }
 
  private:
   // A connection may wait idle_timeout_s for its next request; once the
@@ -94,8 +126,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(options_.limits.max_body_bytes);
     parser_->header_limit(16 * 1024);
     if (buffer_.size() > 0) return read_request();  // pipelined: the next request is already here
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_s));
-    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    tcp_layer().expires_after(std::chrono::seconds(options_.idle_timeout_s));
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return self->close();
       self->buffer_.commit(n);
       self->read_request();
@@ -103,9 +135,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_request() {
-    stream_.expires_after(std::chrono::seconds(options_.request_timeout_s));
+    tcp_layer().expires_after(std::chrono::seconds(options_.request_timeout_s));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -130,7 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
     group_.join();
     // A stream starts after the group is durable: its backlog holds nothing uncommitted.
     if (Api::is_stream(req)) {
-      return group_.after([self = shared_from_this()](bool) { self->open_stream(self->parser_->get()); });
+      return group_.after([self = this->shared_from_this()](bool) { self->open_stream(self->parser_->get()); });
     }
     auto party = std::make_shared<std::string>("-");
     auto res = std::make_shared<Response>();
@@ -140,7 +172,7 @@ class Session : public std::enable_shared_from_this<Session> {
       spdlog::error("internal error on {} {}: {}", std::string(req.method_string()), std::string(req.target()), e.what());
       *res = error_response(make_error(ErrorCode::store_error, "internal error"), req.version(), false);
     }
-    group_.after([self = shared_from_this(), res, party,
+    group_.after([self = this->shared_from_this(), res, party,
                   what = std::string(req.method_string()) + " " + std::string(req.target())](bool committed) {
       if (!committed) {
         *res = error_response(make_error(ErrorCode::store_error, "the change could not be stored"), res->version(), false);
@@ -156,7 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // One access-log line per request; the token is never logged.
     spdlog::info("{} {} {} {}B {:.2f}ms {}", remote(), what, res.result_int(), res.body().size(), elapsed, party);
     response_ = std::make_shared<Response>(std::move(res));
-    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    http::async_write(stream_, *response_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec || !self->response_->keep_alive()) return self->close();
       self->read();
     });
@@ -171,17 +203,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto* error = std::get_if<Response>(&start)) return reply(std::move(*error), what, party);
     auto& stream = std::get<StreamStart>(start);
     spdlog::info("{} {} 200 stream {} events missed {}", remote(), what, stream.backlog.size(), party);
-    stream_.expires_never();
+    tcp_layer().expires_never();
     push("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
          "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
     for (const Event& e : stream.backlog) push(Api::frame(e));
-    hub_.subscribe(stream.party, shared_from_this());
+    hub_.subscribe(stream.party, this->shared_from_this());
     watch_for_close();
     beat();
   }
 
   void write_next() {
-    asio::async_write(stream_, asio::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+    asio::async_write(stream_, asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->close();
       self->queue_.pop_front();
       if (!self->queue_.empty()) self->write_next();
@@ -190,7 +222,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The client sends nothing more on a stream; a read ends when it goes away.
   void watch_for_close() {
-    stream_.socket().async_read_some(asio::buffer(sink_), [self = shared_from_this()](beast::error_code ec, size_t) {
+    stream_.async_read_some(asio::buffer(sink_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->close();
       self->watch_for_close();
     });
@@ -198,7 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void beat() {
     heartbeat_.expires_after(std::chrono::seconds(15));
-    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    heartbeat_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->closed_) return;
       self->push(": keep-alive\n\n");
       self->beat();
@@ -207,7 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string remote() {
     beast::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
+    const auto ep = tcp_layer().socket().remote_endpoint(ec);
     return ec ? "?" : ep.address().to_string();
   }
 
@@ -216,11 +248,13 @@ class Session : public std::enable_shared_from_this<Session> {
     closed_ = true;
     heartbeat_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_layer().socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Response> response_;
@@ -230,6 +264,7 @@ class Session : public std::enable_shared_from_this<Session> {
   CommitGroup& group_;
   const ServerOptions& options_;
   asio::steady_timer heartbeat_;
+  std::shared_ptr<size_t> open_count_;  // the listener's count of open connections
   std::deque<std::string> queue_;
   std::array<char, 512> sink_{};
   bool closed_ = false;
@@ -251,8 +286,8 @@ void EventHub::publish(const std::vector<Event>& events) {
 class Listener {
  public:
   Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, EventHub& hub, CommitGroup& group,
-           const ServerOptions& options)
-      : acceptor_(ioc), api_(api), hub_(hub), group_(group), options_(options) {
+           const ServerOptions& options, ssl::context* tls)
+      : acceptor_(ioc), api_(api), hub_(hub), group_(group), options_(options), tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -270,8 +305,34 @@ class Listener {
   void accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), api_, hub_, group_, options_)->start();
+      if (!ec && *open_ >= options_.max_connections) {
+        refuse(std::move(socket));
+      } else if (!ec && tls_) {
+        std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), api_, hub_, group_,
+                                             options_, open_)
+            ->start();
+      } else if (!ec) {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), api_, hub_, group_, options_,
+                                                     open_)
+            ->start();
+      }
       accept();
+    });
+  }
+
+  // Over the limit: a short 503 that fits the socket's buffer, then closed,
+  // so that a flood of connections cannot take the server's memory or files.
+  void refuse(tcp::socket socket) {
+    spdlog::warn("{} open connections: one more refused", *open_);
+    auto res = std::make_shared<Response>(error_response(
+        make_error(ErrorCode::overloaded, "the server has its limit of " + std::to_string(options_.max_connections) +
+                                              " open connections; try again later"),
+        11, false));
+    res->set(http::field::retry_after, "1");
+    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    http::async_write(*sock, *res, [sock, res](beast::error_code, size_t) {
+      beast::error_code ignored;
+      sock->shutdown(tcp::socket::shutdown_both, ignored);
     });
   }
 
@@ -280,7 +341,28 @@ class Listener {
   EventHub& hub_;
   CommitGroup& group_;
   const ServerOptions& options_;
+  ssl::context* tls_;  // null: plain HTTP
+  std::shared_ptr<size_t> open_ = std::make_shared<size_t>(0);
 };
+
+// The server's TLS context from PEM files: TLS 1.2 and later only.
+std::optional<ssl::context> tls_context(const ServerOptions& options) {
+  ssl::context ctx(ssl::context::tls_server);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(options.tls_cert, ec);
+  if (ec) {
+    std::cerr << "deconflict: --tls-cert: cannot use '" << options.tls_cert << "': " << ec.message() << "\n";
+    return std::nullopt;
+  }
+  ctx.use_private_key_file(options.tls_key, ssl::context::pem, ec);
+  if (ec) {
+    std::cerr << "deconflict: --tls-key: cannot use '" << options.tls_key << "': " << ec.message() << "\n";
+    return std::nullopt;
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -302,21 +384,31 @@ int serve(Service& service, const ServerOptions& options) {
   EventHub hub;
   CommitGroup group(service, ioc);
   service.on_events([&hub](const std::vector<Event>& events) { hub.publish(events); });
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    std::cerr << "deconflict: --tls-cert and --tls-key go together\n";
+    return 2;
+  }
+  std::optional<ssl::context> tls;
+  if (!options.tls_cert.empty() && !(tls = tls_context(options))) return 2;
   std::unique_ptr<Listener> listener;
   try {
-    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, group, options);
+    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, group, options,
+                                          tls ? &*tls : nullptr);
   } catch (const boost::system::system_error& e) {
     std::cerr << "deconflict: cannot listen on " << options.host << ":" << options.port << ": " << e.code().message()
               << "\n";
     return 4;
   }
-  // Deadlines pass while nobody asks: look for overdue notices every second.
+  // Deadlines pass and other nodes write while nobody asks here: every
+  // 100 ms, take in what others wrote (its events reach open streams) and
+  // look for overdue notices. Both cost next to nothing when there is none.
   asio::steady_timer ticker(ioc);
   std::function<void()> tick = [&] {
-    ticker.expires_after(std::chrono::seconds(1));
+    ticker.expires_after(std::chrono::milliseconds(100));
     ticker.async_wait([&](beast::error_code wait_error) {
       if (wait_error) return;
       group.join();
+      if (Status followed = service.follow(); !followed) spdlog::error("following the store: {}", followed.error().describe());
       if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
       tick();
     });
@@ -331,7 +423,7 @@ int serve(Service& service, const ServerOptions& options) {
   });
   listener->start();
   const auto bound = listener->local();
-  std::cerr << "deconflict: listening on http://" << bound.address().to_string() << ":" << bound.port() << std::endl;
+  std::cerr << "deconflict: listening on " << (tls ? "https" : "http") << "://" << bound.address().to_string() << ":" << bound.port() << std::endl;
   ioc.run();
   service.on_events({});
   return 0;

@@ -20,6 +20,8 @@ struct ServerOptions {
   ApiLimits limits;
   int idle_timeout_s = 30;     // a connection that waits this long for its next request is closed
   int request_timeout_s = 10;  // a request must arrive whole this long after its first byte
+  size_t max_connections = 1024;
+  std::string tls_cert, tls_key;  // PEM files: both set, the server speaks HTTPS only (TLS 1.2 and later)  // open connections (event streams included); more are answered 503 and closed
   ClockSetter set_clock;    // set with a simulated clock: POST /v1/admin/clock moves it
   std::string web_root;     // the map page's directory (web/ with its node_modules)
 };

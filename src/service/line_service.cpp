@@ -10,6 +10,8 @@
 namespace deconflict {
 
 Result<Declared> Service::declare(const Party& caller, Volume v) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status().error();
   if (v.party != caller.id) {
     return make_error(ErrorCode::forbidden, "a party may only declare its own objects", "properties.party");
   }
@@ -28,6 +30,8 @@ Result<Declared> Service::declare(const Party& caller, Volume v) {
 }
 
 Result<Declared> Service::replace(const Party& caller, Volume v, int if_match) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status().error();
   Impl& s = *impl_;
   const Volume* old = s.world.find(v.id);
   if (!old || !visible(caller, *old) || old->type != v.type) return make_error(ErrorCode::not_found, "no such object", "id");
@@ -45,6 +49,8 @@ Result<Declared> Service::replace(const Party& caller, Volume v, int if_match) {
 }
 
 Result<std::vector<std::string>> Service::withdraw(const Party& caller, const std::string& activity_id) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status().error();
   Impl& s = *impl_;
   const Volume* old = s.world.find(activity_id);
   if (!old || !visible(caller, *old) || old->type != ObjectType::activity) {
@@ -76,6 +82,10 @@ Result<std::vector<std::string>> Service::withdraw(const Party& caller, const st
 Result<std::vector<Notice>> Service::advance() {
   Impl& s = *impl_;
   const TimePoint now = s.now();
+  const auto nothing_due = [&] { return s.pending_by_deadline.empty() || s.pending_by_deadline.begin()->first > now; };
+  if (nothing_due()) return std::vector<Notice>{};  // asked on every request: no lock unless needed
+  Impl::WriteScope scope(s);
+  if (!scope.status()) return scope.status().error();
   store::WriteBatch batch;
   // Only the pending notices whose deadline has passed, soonest first.
   for (const auto& [deadline, id] : s.pending_by_deadline) {
@@ -174,6 +184,8 @@ std::vector<Notice> Service::notices(const Party& caller, std::optional<NoticeSt
 
 Result<Notice> Service::answer(const Party& caller, const std::string& notice_id, NoticeState answer,
                                const std::string& text) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status().error();
   Impl& s = *impl_;
   const auto it = s.notices.find(notice_id);
   if (it == s.notices.end() || (it->second.to_party != caller.id && it->second.from_party != caller.id)) {
@@ -221,6 +233,8 @@ Result<Notice> Service::answer(const Party& caller, const std::string& notice_id
 
 Result<Message> Service::send_message(const Party& caller, const std::string& to, const std::string& text,
                                       const std::string& about) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status().error();
   Impl& s = *impl_;
   const auto recipient = s.parties.find(to);
   if (recipient == s.parties.end() || recipient->second.revoked) {

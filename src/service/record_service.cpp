@@ -101,6 +101,8 @@ Result<NoticeProof> Service::prove_notice(const Party& caller, const std::string
 }
 
 Result<std::string> Service::rotate_key(const std::string& acting_party) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status().error();
   Impl& s = *impl_;
   record::SigningKey next = record::SigningKey::generate();
   const std::string old_key = s.chain->key().public_hex();

@@ -37,6 +37,9 @@ bool passes(const Volume& v, const ListFilter& f) {
 
 Status Options::validate() const {
   if (db_path.empty()) return make_error(ErrorCode::usage, "must not be empty", "db_path");
+  if (store::is_postgres_url(db_path) && key_path.empty()) {
+    return make_error(ErrorCode::usage, "a PostgreSQL store needs the path of the record's signing key", "key_path");
+  }
   return {};
 }
 
@@ -67,7 +70,7 @@ Result<std::unique_ptr<Service>> Service::open(const Options& options) {
   if (Status st = options.validate(); !st) return st.error();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  auto store = store::open_sqlite(options.db_path);
+  auto store = store::open_store(options.db_path);
   if (!store) return store.error();
   impl->store = std::move(*store);
   if (Status st = impl->load(); !st) return st.error();
@@ -75,6 +78,8 @@ Result<std::unique_ptr<Service>> Service::open(const Options& options) {
 }
 
 Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mode) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status().error();
   const TimePoint now = impl_->now();
   ImportResult result;
   store::WriteBatch batch;
@@ -167,7 +172,10 @@ Status Service::commit_group() {
   std::vector<Event> events = std::move(impl_->held_events);
   impl_->held_events.clear();
   if (Status st = impl_->store->end_group(); !st) {
-    if (Status reloaded = impl_->load(); !reloaded) return reloaded;
+    // The world holds the group's changes, which the store does not: load
+    // from the store again, now or (if it cannot be reached) before the next request.
+    impl_->needs_load = true;
+    if (Status reloaded = impl_->follow_store(); !reloaded) return reloaded;
     return st;
   }
   if (impl_->listener && !events.empty()) impl_->listener(events);
@@ -175,6 +183,8 @@ Status Service::commit_group() {
 }
 
 Result<std::string> Service::add_party(const std::string& id, const std::string& name, bool admin) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status().error();
   if (!is_party_id(id)) {
     return make_error(ErrorCode::usage, "'" + id + "' is not a party id (a lowercase slug of 1 to 64 characters)", "id");
   }
@@ -190,6 +200,8 @@ Result<std::string> Service::add_party(const std::string& id, const std::string&
 }
 
 Status Service::revoke_party(const std::string& id) {
+  Impl::WriteScope scope(*impl_);
+  if (!scope.status()) return scope.status();
   const auto it = impl_->parties.find(id);
   if (it == impl_->parties.end()) return make_error(ErrorCode::not_found, "no such party", id);
   if (it->second.revoked) return {};
@@ -218,6 +230,14 @@ Result<Party> Service::authenticate(std::string_view token) {
   const store::StoredParty& party = impl_->parties.at(it->second);
   if (!credentials::same_hash(party.token_hash, hash) || party.revoked) return unknown;
   return Impl::to_party(party);
+}
+
+Status Service::follow() { return impl_->follow_store(); }
+
+Status Service::health() {
+  if (Status st = impl_->follow_store(); !st) return st;
+  auto head = impl_->store->record_head();
+  return head ? Status{} : Status(head.error());
 }
 
 size_t Service::size() const { return impl_->world.size(); }

@@ -46,14 +46,21 @@ struct Service::Impl {
   Status commit(store::WriteBatch& batch) {
     if (Status st = store->write(batch); !st) return st;
     chain->accept(batch.record);
-    if (grouping) {
-      held_events.insert(held_events.end(), batch.events.begin(), batch.events.end());
-    } else if (listener && !batch.events.empty()) {
-      listener(batch.events);
-    }
+    publish(batch.events);
     return {};
   }
+
+  /// Hands committed events to the listener, or holds them until the open
+  /// group is durable.
+  void publish(const std::vector<Event>& events) {
+    if (grouping) {
+      held_events.insert(held_events.end(), events.begin(), events.end());
+    } else if (listener && !events.empty()) {
+      listener(events);
+    }
+  }
   bool grouping = false;
+  bool needs_load = false;  // the world may hold what the store does not (a failed group commit)
   std::vector<Event> held_events;  // of the open group, published when it is durable
 
   /// Adds the record entry of one step of the change to the batch.
@@ -114,16 +121,25 @@ struct Service::Impl {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   }
 
+  static Result<Volume> volume_of(const store::StoredObject& row) {
+    auto json = nlohmann::json::parse(row.feature, nullptr, false);
+    auto v = format::read_feature(json);
+    if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
+    v->version = row.version;
+    return v;
+  }
+
   Status load() {
+    if (Status st = start_record(); !st) return st;
+    store::ReadScope snapshot(*store);  // every table as of one moment
+    if (!snapshot.status()) return snapshot.status();
     auto rows = store->load_objects();
     if (!rows) return rows.error();
     std::vector<Volume> volumes;
     volumes.reserve(rows->size());
     for (const store::StoredObject& row : *rows) {
-      auto json = nlohmann::json::parse(row.feature, nullptr, false);
-      auto v = format::read_feature(json);
-      if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
-      v->version = row.version;
+      auto v = volume_of(row);
+      if (!v) return v.error();
       volumes.push_back(std::move(*v));
     }
     world.assign(std::move(volumes));
@@ -142,29 +158,43 @@ struct Service::Impl {
     return {};
   }
 
-  // The chain's head and tree from the stored record, and the key that signs
-  // next; a new record starts with a record.start entry naming a new key.
+  // A new store's record starts with a record.start entry naming a new key;
+  // under the write lock, so that of several nodes opening one new database
+  // only one starts it.
+  Status start_record() {
+    auto head = store->record_head();
+    if (!head || *head > 0) return head ? Status{} : Status(head.error());
+    auto took = store->lock();
+    if (!took) return took.error();
+    head = store->record_head();
+    if (!head || *head > 0) {
+      store->unlock();
+      return head ? Status{} : Status(head.error());
+    }
+    auto key = record::SigningKey::load(options.key_file(), true);
+    if (!key) {
+      store->unlock();
+      return key.error();
+    }
+    chain.emplace(std::move(*key));
+    store::WriteBatch batch;
+    note(batch, "deconflict", "record.start", {{"algorithm", "Ed25519"}, {"public_key", chain->key().public_hex()}},
+         "record", "*");
+    return commit(batch);
+  }
+
+  // The chain's head and tree from the stored record, and the key that signs next.
   Status load_record() {
     auto hashes = store->load_record_hashes();
     if (!hashes) return hashes.error();
-    auto key = record::SigningKey::load(options.key_file(), hashes->empty());
+    auto key = record::SigningKey::load(options.key_file(), false);
     if (!key) return key.error();
     chain.emplace(std::move(*key));
-    if (hashes->empty()) {
-      store::WriteBatch batch;
-      note(batch, "deconflict", "record.start", {{"algorithm", "Ed25519"}, {"public_key", chain->key().public_hex()}},
-           "record", "*");
-      return commit(batch);
-    }
     for (const std::string& h : *hashes) chain->append_hash(h);
     auto key_entries = store->load_record_about("record");
     if (!key_entries) return key_entries.error();
     for (const RecordEntry& e : *key_entries) chain->note_key(e);
-    if (chain->current_key() != chain->key().public_hex()) {
-      return make_error(ErrorCode::store_error, "'" + options.key_file() + "' does not hold the record's signing key " +
-                                                    chain->current_key(), "key");
-    }
-    return {};
+    return follow_key();
   }
 
   Status load_parties() {
@@ -176,14 +206,88 @@ struct Service::Impl {
     return {};
   }
 
-  // The CLI writes to the store beside a running server (parties added and
-  // revoked, imports, a key rotated): take it all in before the next request,
-  // so that a revoked token stops working at once and the record stays one chain.
+  // Others write to the store too: a CLI command beside a server (parties
+  // added and revoked, imports, a key rotated), other nodes on one PostgreSQL
+  // database. Take it all in before the next request, so that a revoked token
+  // stops working at once.
   Status follow_store() {
+    if (needs_load) {
+      if (Status st = load(); !st) return st;
+      needs_load = false;
+      return {};
+    }
     auto changed = store->changed_elsewhere();
     if (!changed) return changed.error();
-    return *changed ? load() : Status{};
+    return *changed ? catch_up() : Status{};
   }
+
+  // Follows the record from the last entry this service knows to the store's
+  // head: the entries extend the chain, and the rows they wrote replace ours.
+  Status catch_up() {
+    store::ReadScope snapshot(*store);  // the entries and the rows they wrote, as of one moment
+    if (!snapshot.status()) return snapshot.status();
+    auto head = store->record_head();
+    if (!head) return head.error();
+    const int64_t known = chain->size();
+    if (*head == known) return {};
+    if (*head < known) return load();  // the store went back (restored from a backup): start over
+    auto entries = store->load_record(known, static_cast<size_t>(*head - known));
+    if (!entries) return entries.error();
+    auto changes = store->load_changes(known);
+    if (!changes) return changes.error();
+    for (const RecordEntry& e : *entries) {
+      chain->append_hash(e.hash);
+      if (e.subject == "record") chain->note_key(e);
+    }
+    for (const store::StoredObject& row : changes->objects) {
+      auto v = volume_of(row);
+      if (!v) return v.error();
+      world.put(std::move(*v));
+    }
+    for (const Notice& n : changes->notices) keep(n);
+    messages.insert(messages.end(), changes->messages.begin(), changes->messages.end());
+    if (Status st = load_parties(); !st) return st;
+    if (Status st = follow_key(); !st) return st;
+    publish(changes->events);
+    return {};
+  }
+
+  // Another process rotated the record's key: this one signs with the new key
+  // from the shared key file, or not at all.
+  Status follow_key() {
+    if (chain->current_key() == chain->key().public_hex()) return {};
+    auto key = record::SigningKey::load(options.key_file(), false);
+    if (key && key->public_hex() == chain->current_key()) {
+      chain->use_key(std::move(*key));
+      return {};
+    }
+    return make_error(ErrorCode::store_error, "'" + options.key_file() + "' does not hold the record's signing key " +
+                                                  chain->current_key(), "key");
+  }
+
+  /// Takes the store's write lock for a change and brings the world up to the
+  /// store's head first, so that the change is checked against every earlier
+  /// one, whichever process or node made it.
+  Status lock_for_write() {
+    auto took = store->lock();
+    if (!took) return took.error();
+    return *took ? catch_up() : Status{};
+  }
+
+  /// The write lock for the length of one change (see lock_for_write); a
+  /// change that fails before writing gives it back.
+  class WriteScope {
+   public:
+    explicit WriteScope(Impl& s) : s_(s), status_(s.lock_for_write()) {}
+    ~WriteScope() { s_.store->unlock(); }
+    WriteScope(const WriteScope&) = delete;
+    WriteScope& operator=(const WriteScope&) = delete;
+    const Status& status() const { return status_; }
+
+   private:
+    Impl& s_;
+    Status status_;
+  };
 
   void remember(store::StoredParty p) {
     party_by_hash[p.token_hash] = p.id;

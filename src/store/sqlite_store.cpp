@@ -10,6 +10,7 @@
 #include <array>
 #include <filesystem>
 
+#include "store/locked_store.hpp"
 #include "store/sqlite_record.hpp"
 #include "store/sqlite_util.hpp"
 #include "store/store.hpp"
@@ -18,7 +19,7 @@ namespace deconflict::store {
 namespace {
 
 // Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 5> kMigrations{
+constexpr std::array<const char*, 6> kMigrations{
     R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -88,10 +89,21 @@ CREATE TABLE record (
 );
 CREATE INDEX record_by_subject ON record (subject, seq);
 )sql",
+    // The seq of the record entry that last wrote each row, for following the record.
+    R"sql(
+ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX objects_by_seq ON objects (seq);
+ALTER TABLE notices ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX notices_by_seq ON notices (seq);
+ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_by_seq ON messages (seq);
+ALTER TABLE events ADD COLUMN rec INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX events_by_rec ON events (rec);
+)sql",
 };
 
 
-class SqliteStore final : public Store {
+class SqliteStore final : public LockedStore {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db), statements_(db) {}
   ~SqliteStore() override {
@@ -123,9 +135,12 @@ class SqliteStore final : public Store {
 
   int schema_version() const override { return version_; }
 
-  Result<std::vector<StoredObject>> load_objects() override {
-    Statement q(db_, "SELECT id, type, party, version, feature, updated_ms FROM objects ORDER BY rowid");
+  Result<std::vector<StoredObject>> load_objects() override { return read_objects("ORDER BY rowid", -1); }
+
+  Result<std::vector<StoredObject>> read_objects(const std::string& tail, int64_t after) {
+    Statement q(db_, ("SELECT id, type, party, version, feature, updated_ms FROM objects " + tail).c_str());
     if (!q) return store_error(db_, "cannot read objects");
+    if (after >= 0) q.bind(1, after);
     std::vector<StoredObject> out;
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
@@ -163,11 +178,13 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::vector<Notice>> load_notices() override {
-    Statement q(db_,
-                "SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
-                "answered_ms, text FROM notices ORDER BY created_ms, id");
+  Result<std::vector<Notice>> load_notices() override { return read_notices("ORDER BY created_ms, id", -1); }
+
+  Result<std::vector<Notice>> read_notices(const std::string& tail, int64_t after) {
+    Statement q(db_, ("SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
+                      "answered_ms, text FROM notices " + tail).c_str());
     if (!q) return store_error(db_, "cannot read notices");
+    if (after >= 0) q.bind(1, after);
     std::vector<Notice> out;
     int rc = 0;
     const auto at = [&](int col) { return TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), col))); };
@@ -189,9 +206,12 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::vector<Message>> load_messages() override {
-    Statement q(db_, "SELECT id, from_party, to_party, text, about, created_ms FROM messages ORDER BY created_ms, id");
+  Result<std::vector<Message>> load_messages() override { return read_messages("ORDER BY created_ms, id", -1); }
+
+  Result<std::vector<Message>> read_messages(const std::string& tail, int64_t after) {
+    Statement q(db_, ("SELECT id, from_party, to_party, text, about, created_ms FROM messages " + tail).c_str());
     if (!q) return store_error(db_, "cannot read messages");
+    if (after >= 0) q.bind(1, after);
     std::vector<Message> out;
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
@@ -206,9 +226,13 @@ class SqliteStore final : public Store {
     Statement q(db_, "SELECT seq, party, type, data, created_ms FROM events WHERE party = ? AND seq > ? "
                      "ORDER BY seq LIMIT ?");
     if (!q) return store_error(db_, "cannot read events");
-    sqlite3_bind_text(q.get(), 1, party.data(), static_cast<int>(party.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q.get(), 2, after);
-    sqlite3_bind_int64(q.get(), 3, static_cast<sqlite3_int64>(limit));
+    q.bind(1, party);
+    q.bind(2, after);
+    q.bind(3, static_cast<int64_t>(limit));
+    return read_events(q);
+  }
+
+  Result<std::vector<Event>> read_events(const Statement& q) {
     std::vector<Event> out;
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
@@ -227,6 +251,30 @@ class SqliteStore final : public Store {
   }
   Result<std::vector<std::string>> load_record_hashes() override { return read_record_hashes(db_); }
 
+  Result<int64_t> record_head() override {
+    const Statement& q = statements_.get("SELECT coalesce(max(seq), 0) FROM record");
+    if (!q || sqlite3_step(q.get()) != SQLITE_ROW) return store_error(db_, "cannot read the record's head");
+    const int64_t head = q.integer(0);
+    sqlite3_reset(q.get());
+    return head;
+  }
+
+  Result<Changes> load_changes(int64_t after) override {
+    Changes out;
+    auto objects = read_objects("WHERE seq > ? ORDER BY seq, rowid", after);
+    if (!objects) return objects.error();
+    auto notices = read_notices("WHERE seq > ? ORDER BY seq, created_ms, id", after);
+    if (!notices) return notices.error();
+    auto messages = read_messages("WHERE seq > ? ORDER BY seq, created_ms, id", after);
+    if (!messages) return messages.error();
+    Statement q(db_, "SELECT seq, party, type, data, created_ms FROM events WHERE rec > ? ORDER BY seq");
+    if (!q) return store_error(db_, "cannot read events");
+    q.bind(1, after);
+    auto events = read_events(q);
+    if (!events) return events.error();
+    return Changes{std::move(*objects), std::move(*notices), std::move(*messages), std::move(*events)};
+  }
+
   Result<bool> changed_elsewhere() override {
     // data_version changes only when another connection commits.
     if (!data_version_) data_version_ = std::make_unique<Statement>(db_, "PRAGMA data_version;");
@@ -242,52 +290,30 @@ class SqliteStore final : public Store {
     return changed;
   }
 
-  void begin_group() override { grouping_ = true; }
-
-  Status end_group() override {
-    grouping_ = false;
-    if (!in_group_transaction_) return {};
-    in_group_transaction_ = false;
-    Status st = exec("COMMIT;");
-    if (!st) (void)exec("ROLLBACK;");
-    return st;
-  }
-
-  Status write(WriteBatch& batch) override {
-    if (grouping_) return write_in_group(batch);
-    if (Status st = exec("BEGIN IMMEDIATE;"); !st) return st;
-    Status st = write_rows(batch);
-    if (st) st = exec("COMMIT;");
-    if (!st) (void)exec("ROLLBACK;");  // the write's own error is the one to report
-    return st;
-  }
+  // SQLite's write lock serializes writers on the file.
+  Status begin_locked() override { return exec("BEGIN IMMEDIATE;"); }
+  // In WAL mode a read transaction sees the snapshot of its first read.
+  Status begin_snapshot() override { return exec("BEGIN;"); }
 
  private:
-  // The group's transaction starts with its first write; each write is a savepoint.
-  Status write_in_group(WriteBatch& batch) {
-    if (!in_group_transaction_) {
-      if (Status st = exec("BEGIN IMMEDIATE;"); !st) return st;
-      in_group_transaction_ = true;
-    }
-    if (Status st = exec("SAVEPOINT batch;"); !st) return st;
-    Status st = write_rows(batch);
-    if (st) return exec("RELEASE batch;");
-    (void)exec("ROLLBACK TO batch; RELEASE batch;");
-    return st;
-  }
 
   static std::string text(const Statement& q, int col) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), col));
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(q.get(), col))) : std::string();
   }
 
+  Status write_savepoint(WriteBatch& batch) override {
+    return in_savepoint([&] { return write_rows(batch); });
+  }
+
   Status write_rows(WriteBatch& batch) {
+    const int64_t seq = batch_seq(batch);
     const Statement& upsert = statements_.get(
-                     "INSERT INTO objects (id, type, party, version, feature, updated_ms) VALUES (?, ?, ?, ?, ?, ?) "
+                     "INSERT INTO objects (id, type, party, version, feature, updated_ms, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, "
-                     "version = excluded.version, feature = excluded.feature, updated_ms = excluded.updated_ms");
-    const Statement& remove = statements_.get("DELETE FROM objects WHERE id = ?");
-    if (!upsert || !remove) return store_error(db_, "cannot prepare a write");
+                     "version = excluded.version, feature = excluded.feature, updated_ms = excluded.updated_ms, "
+                     "seq = excluded.seq");
+    if (!upsert) return store_error(db_, "cannot prepare a write");
     for (const StoredObject& o : batch.upserts) {
       sqlite3_reset(upsert.get());
       sqlite3_bind_text(upsert.get(), 1, o.id.data(), static_cast<int>(o.id.size()), SQLITE_TRANSIENT);
@@ -296,19 +322,14 @@ class SqliteStore final : public Store {
       sqlite3_bind_int(upsert.get(), 4, o.version);
       sqlite3_bind_text(upsert.get(), 5, o.feature.data(), static_cast<int>(o.feature.size()), SQLITE_TRANSIENT);
       sqlite3_bind_int64(upsert.get(), 6, o.updated.time_since_epoch().count());
+      upsert.bind(7, seq);
       if (sqlite3_step(upsert.get()) != SQLITE_DONE) return store_error(db_, "cannot store '" + o.id + "'");
     }
     if (Status st = write_parties(batch.parties); !st) return st;
-    if (Status st = write_notices(batch.notices); !st) return st;
-    if (Status st = write_messages(batch.messages); !st) return st;
-    if (Status st = write_events(batch.events); !st) return st;
-    if (Status st = write_record(db_, statements_, batch.record); !st) return st;
-    for (const std::string& id : batch.deletes) {
-      sqlite3_reset(remove.get());
-      sqlite3_bind_text(remove.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
-      if (sqlite3_step(remove.get()) != SQLITE_DONE) return store_error(db_, "cannot delete '" + id + "'");
-    }
-    return {};
+    if (Status st = write_notices(batch.notices, seq); !st) return st;
+    if (Status st = write_messages(batch.messages, seq); !st) return st;
+    if (Status st = write_events(batch.events, seq); !st) return st;
+    return write_record(db_, statements_, batch.record);
   }
 
   Status write_parties(const std::vector<StoredParty>& parties) {
@@ -334,11 +355,11 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  Status write_notices(const std::vector<Notice>& notices) {
+  Status write_notices(const std::vector<Notice>& notices, int64_t seq) {
     if (notices.empty()) return {};
     const Statement& put = statements_.get(
                   "INSERT OR REPLACE INTO notices (id, activity_id, activity_version, from_party, to_party, state, "
-                  "created_ms, deadline_ms, answered_ms, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                  "created_ms, deadline_ms, answered_ms, text, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (const Notice& n : notices) {
       sqlite3_stmt* st = put.get();
@@ -360,14 +381,15 @@ class SqliteStore final : public Store {
         sqlite3_bind_null(st, 9);
       }
       bind(10, n.text);
+      put.bind(11, seq);
       if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store notice '" + n.id + "'");
     }
     return {};
   }
 
-  Status write_messages(const std::vector<Message>& messages) {
+  Status write_messages(const std::vector<Message>& messages, int64_t seq) {
     if (messages.empty()) return {};
-    const Statement& put = statements_.get("INSERT INTO messages (id, from_party, to_party, text, about, created_ms) VALUES (?, ?, ?, ?, ?, ?)");
+    const Statement& put = statements_.get("INSERT INTO messages (id, from_party, to_party, text, about, created_ms, seq) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (const Message& m : messages) {
       sqlite3_stmt* st = put.get();
@@ -377,14 +399,15 @@ class SqliteStore final : public Store {
         sqlite3_bind_text(st, ++i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
       }
       sqlite3_bind_int64(st, 6, m.created.time_since_epoch().count());
+      put.bind(7, seq);
       if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store message '" + m.id + "'");
     }
     return {};
   }
 
-  Status write_events(std::vector<Event>& events) {
+  Status write_events(std::vector<Event>& events, int64_t seq) {
     if (events.empty()) return {};
-    const Statement& put = statements_.get("INSERT INTO events (party, type, data, created_ms) VALUES (?, ?, ?, ?)");
+    const Statement& put = statements_.get("INSERT INTO events (party, type, data, created_ms, rec) VALUES (?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (Event& e : events) {
       sqlite3_stmt* st = put.get();
@@ -394,13 +417,14 @@ class SqliteStore final : public Store {
         sqlite3_bind_text(st, ++i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
       }
       sqlite3_bind_int64(st, 4, e.created.time_since_epoch().count());
+      put.bind(5, seq);
       if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store an event");
       e.seq = sqlite3_last_insert_rowid(db_);
     }
     return {};
   }
 
-  Status exec(const char* sql) {
+  Status exec(const char* sql) override {
     char* message = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return {};
     std::string m = message ? message : "unknown error";
@@ -418,7 +442,6 @@ class SqliteStore final : public Store {
   int version_ = 0;
   std::unique_ptr<Statement> data_version_;  // finalized before the connection closes
   StatementCache statements_;                // likewise
-  bool grouping_ = false, in_group_transaction_ = false;
   std::optional<int64_t> seen_version_;
 };
 

@@ -38,14 +38,23 @@ struct StoredParty {
 };
 
 /// Everything one change writes; applied in a single transaction or not at all.
+/// Every row is stamped with the seq of the batch's last record entry, so that
+/// another node following the record can fetch what the entries changed.
 struct WriteBatch {
   std::vector<StoredObject> upserts;
-  std::vector<std::string> deletes;
   std::vector<StoredParty> parties;  // inserted or replaced
   std::vector<Notice> notices;       // inserted or replaced
   std::vector<Message> messages;     // inserted
   std::vector<Event> events;         // appended; write() sets their seq
   std::vector<RecordEntry> record;   // appended; the first must follow the stored head
+};
+
+/// What record entries after some seq wrote (Store::load_changes).
+struct Changes {
+  std::vector<StoredObject> objects;
+  std::vector<Notice> notices;
+  std::vector<Message> messages;
+  std::vector<Event> events;  // of every party
 };
 
 class Store {
@@ -65,20 +74,68 @@ class Store {
   virtual Result<std::vector<RecordEntry>> load_record_about(const std::string& subject) = 0;
   /// Every entry's hash, in order.
   virtual Result<std::vector<std::string>> load_record_hashes() = 0;
-  /// Applies the batch in one transaction; on success the batch's events carry their seq.
+  /// The seq of the record's last entry; 0 when the record is empty.
+  virtual Result<int64_t> record_head() = 0;
+  /// The rows written by the record entries with seq > after, each as it is now.
+  virtual Result<Changes> load_changes(int64_t after) = 0;
+
+  /// A consistent view for several reads: until end_read() every load sees
+  /// the store as of one moment (inside a write lock, it is that anyway).
+  virtual Status begin_read() = 0;
+  virtual void end_read() = 0;
+
+  // Writing. Writers are serialized: lock() opens a transaction and takes the
+  // store's write lock (SQLite's write lock; a PostgreSQL advisory lock shared
+  // by every node), so that a change is checked against the store's head and
+  // appended to it without another writer in between. The lock is held until
+  // the change, or the group, commits.
+
+  /// Takes the write lock if this connection does not hold it; true when this
+  /// call took it (the caller then catches up with what others wrote).
+  virtual Result<bool> lock() = 0;
+  /// Gives the lock back if no write or group holds it (a change that failed
+  /// its checks before writing).
+  virtual void unlock() = 0;
+  /// Applies the batch (taking the lock first if needed): committed at once,
+  /// or, inside a group, as a savepoint of the group's transaction. On
+  /// success the batch's events carry their seq. version_conflict when the
+  /// batch's first record entry does not follow the stored head.
   virtual Status write(WriteBatch& batch) = 0;
   /// Group commit: between begin_group() and end_group() every write() is a
   /// savepoint of one transaction (a failed write rolls back only itself),
   /// made durable once by end_group(). Nothing is durable before end_group().
   virtual void begin_group() = 0;
   virtual Status end_group() = 0;
-  /// True when another connection (a CLI command beside a server) committed a
-  /// change since the last call; cheap enough to ask on every request.
+  /// True when another connection (a CLI command beside a server, another
+  /// node) may have committed a change since the last call; cheap enough to
+  /// ask on every request. record_head() says for sure.
   virtual Result<bool> changed_elsewhere() = 0;
+};
+
+/// Store::begin_read() and end_read() for the length of a scope.
+class ReadScope {
+ public:
+  explicit ReadScope(Store& store) : store_(store), status_(store.begin_read()) {}
+  ~ReadScope() {
+    if (status_) store_.end_read();
+  }
+  ReadScope(const ReadScope&) = delete;
+  ReadScope& operator=(const ReadScope&) = delete;
+  const Status& status() const { return status_; }
+
+ private:
+  Store& store_;
+  Status status_;
 };
 
 /// Opens (creating and migrating as needed) the SQLite store at `path`.
 Result<std::unique_ptr<Store>> open_sqlite(const std::string& path);
+/// Connects to the PostgreSQL database at `url` (postgresql://...), migrating it as needed.
+Result<std::unique_ptr<Store>> open_postgres(const std::string& url);
+/// True when `location` names a PostgreSQL database rather than an SQLite file.
+bool is_postgres_url(const std::string& location);
+/// The store at `location`: a PostgreSQL URL or an SQLite path.
+Result<std::unique_ptr<Store>> open_store(const std::string& location);
 
 /// The schema version this build writes.
 int current_schema_version();

@@ -1,0 +1,35 @@
+// libFuzzer target: the interchange format's reader and validator. Any bytes
+// are read as GeoJSON (a Feature, a FeatureCollection or NDJSON); what is
+// accepted must be written back (format::to_feature) and read again to the
+// same volume, and checked against itself without a crash.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "engine/world.hpp"
+#include "format/feature_reader.hpp"
+#include "format/feature_writer.hpp"
+
+using namespace deconflict;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto batch = format::read_features(text);
+  if (!batch) return 0;
+  for (const Volume& v : batch->volumes) {
+    const std::string written = format::to_feature(v).dump();
+    auto again = format::read_features(written);
+    if (!again || again->volumes.size() != 1) std::abort();  // what we write, we must read
+    if (format::to_feature(again->volumes[0]).dump() != written) std::abort();
+  }
+  if (batch->volumes.size() <= 16) {  // the engine on what the reader let through
+    engine::World world;
+    std::vector<Volume> copies;
+    for (const Volume& v : batch->volumes) copies.push_back(v.clone());
+    world.assign(std::move(copies));
+    for (const Volume& v : batch->volumes) {
+      if (v.type == ObjectType::activity) (void)world.check(v, {v.window.start});
+    }
+  }
+  return 0;
+}

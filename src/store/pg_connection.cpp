@@ -1,0 +1,132 @@
+#include "store/pg_connection.hpp"
+
+namespace deconflict::store {
+namespace {
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::vector<const char*> c_strings(const PgParams& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return values;
+}
+
+bool succeeded(const PgResult& r) {
+  const ExecStatusType status = PQresultStatus(r.get());
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& url, std::string setup) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    const std::string why = conn ? trimmed(PQerrorMessage(conn)) : "out of memory";
+    PQfinish(conn);
+    return make_error(ErrorCode::store_error, "cannot connect to PostgreSQL: " + why, "db");
+  }
+  // Notices (for example "relation already exists, skipping") are not errors.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  std::unique_ptr<PgConnection> connection(new PgConnection(conn, std::move(setup)));
+  if (Status st = connection->exec(connection->setup_); !st) return st.error();
+  return connection;
+}
+
+Error PgConnection::failure(const std::string& what, const PGresult* r) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  last_state_ = state ? state : "";
+  std::string why = r ? trimmed(PQresultErrorMessage(r)) : "";
+  if (why.empty()) why = trimmed(PQerrorMessage(conn_));
+  return make_error(ErrorCode::store_error, what + ": " + why);
+}
+
+Status PgConnection::exec(const std::string& sql) {
+  PgResult r(PQexec(conn_, sql.c_str()));
+  if (!succeeded(r)) return failure("PostgreSQL", r.get());
+  return {};
+}
+
+Result<std::string> PgConnection::prepared(const std::string& sql) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return it->second;
+  const std::string name = "s" + std::to_string(prepared_.size());
+  PgResult made(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));
+  if (!succeeded(made)) return failure("PostgreSQL cannot prepare a statement", made.get());
+  return prepared_.emplace(sql, name).first->second;
+}
+
+Result<PgResult> PgConnection::run(const std::string& sql, const PgParams& params) {
+  auto name = prepared(sql);
+  if (!name) return name.error();
+  const std::vector<const char*> values = c_strings(params);
+  PgResult r(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
+  if (!succeeded(r)) return failure("PostgreSQL", r.get());
+  return r;
+}
+
+Result<std::vector<PgResult>> PgConnection::run_all(const std::vector<PgStatement>& statements) {
+  std::vector<std::string> names;
+  names.reserve(statements.size());
+  for (const PgStatement& s : statements) {  // before the pipeline: preparing waits for its answer
+    auto name = prepared(s.sql);
+    if (!name) return name.error();
+    names.push_back(std::move(*name));
+  }
+  if (PQenterPipelineMode(conn_) != 1) return failure("PostgreSQL cannot start a pipeline", nullptr);
+  bool sent = true;
+  for (size_t i = 0; i < statements.size() && sent; ++i) {
+    const std::vector<const char*> values = c_strings(statements[i].params);
+    sent = PQsendQueryPrepared(conn_, names[i].c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                               nullptr, 0) == 1;
+  }
+  if (!sent || PQpipelineSync(conn_) != 1) {
+    Error e = failure("PostgreSQL cannot send a pipeline", nullptr);
+    PQexitPipelineMode(conn_);
+    return e;
+  }
+  auto results = pipeline_results(statements.size());
+  PQexitPipelineMode(conn_);
+  return results;
+}
+
+Result<std::vector<PgResult>> PgConnection::pipeline_results(size_t statements) {
+  std::vector<PgResult> out;
+  out.reserve(statements);
+  std::optional<Error> first_failure;
+  for (size_t i = 0; i < statements; ++i) {
+    PgResult r(PQgetResult(conn_));
+    if (r.get() == nullptr) return failure("PostgreSQL ended a pipeline early", nullptr);
+    while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);  // the null that ends each statement's results
+    if (!first_failure && !succeeded(r)) first_failure = failure("PostgreSQL", r.get());
+    out.push_back(std::move(r));
+  }
+  PgResult sync(PQgetResult(conn_));
+  if (PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) return failure("PostgreSQL lost a pipeline's end", sync.get());
+  if (first_failure) return *first_failure;
+  return out;
+}
+
+Result<bool> PgConnection::reconnect_if_lost() {
+  if (PQstatus(conn_) == CONNECTION_OK) return false;
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) return failure("the connection to PostgreSQL is lost", nullptr);
+  prepared_.clear();
+  if (Status st = exec(setup_); !st) return st.error();
+  return true;
+}
+
+bool PgConnection::notified() {
+  PQconsumeInput(conn_);
+  bool from_elsewhere = false;
+  while (PGnotify* n = PQnotifies(conn_)) {
+    if (n->be_pid != PQbackendPID(conn_)) from_elsewhere = true;
+    PQfreemem(n);
+  }
+  return from_elsewhere;
+}
+
+}  // namespace deconflict::store

@@ -1,0 +1,84 @@
+// A libpq connection for the PostgreSQL store: statements prepared once and
+// run with text parameters, results that free themselves, and errors as values.
+//
+// Used by one thread at a time, like the store that owns it.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "deconflict/status.hpp"
+
+namespace deconflict::store {
+
+/// One result of a statement; rows and columns count from 0.
+class PgResult {
+ public:
+  explicit PgResult(PGresult* r) : result_(r, &PQclear) {}
+  PGresult* get() const { return result_.get(); }
+  int rows() const { return PQntuples(result_.get()); }
+  bool null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+  std::string text(int row, int col) const {
+    return {PQgetvalue(result_.get(), row, col), static_cast<size_t>(PQgetlength(result_.get(), row, col))};
+  }
+  int64_t integer(int row, int col) const { return std::strtoll(PQgetvalue(result_.get(), row, col), nullptr, 10); }
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> result_;
+};
+
+/// A statement's parameters as text; nullopt is SQL NULL.
+using PgParams = std::vector<std::optional<std::string>>;
+
+struct PgStatement {
+  std::string sql;
+  PgParams params;
+};
+
+class PgConnection {
+ public:
+  /// Connects to `url` and runs `setup` (again after every reconnection); a
+  /// store_error says why not.
+  static Result<std::unique_ptr<PgConnection>> connect(const std::string& url, std::string setup);
+  ~PgConnection() { PQfinish(conn_); }
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  /// Runs one or more statements without parameters.
+  Status exec(const std::string& sql);
+  /// Runs one statement, prepared on first use, with text parameters.
+  Result<PgResult> run(const std::string& sql, const PgParams& params = {});
+  /// Runs the statements in one round trip (libpq's pipeline mode), in
+  /// order, each prepared on first use; the first failure stops the rest and
+  /// is returned. The results are in the statements' order.
+  Result<std::vector<PgResult>> run_all(const std::vector<PgStatement>& statements);
+  /// The SQLSTATE of the last failure ("23505" is a unique violation).
+  const std::string& last_state() const { return last_state_; }
+
+  /// Reconnects when the connection was lost; true when it did (statements
+  /// are prepared again, and notifications may have been missed).
+  Result<bool> reconnect_if_lost();
+  /// Consumes what the server sent; true when a notification from another
+  /// connection arrived since the last call.
+  bool notified();
+
+ private:
+  PgConnection(PGconn* conn, std::string setup) : conn_(conn), setup_(std::move(setup)) {}
+  Error failure(const std::string& what, const PGresult* r);
+  /// The name of the prepared statement for `sql`, preparing it if needed.
+  Result<std::string> prepared(const std::string& sql);
+  /// Reads what a pipeline sent back: one result per statement, then the sync.
+  Result<std::vector<PgResult>> pipeline_results(size_t statements);
+
+  PGconn* conn_;
+  std::string setup_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
+  std::string last_state_;
+};
+
+}  // namespace deconflict::store

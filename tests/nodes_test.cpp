@@ -1,0 +1,180 @@
+// Several `deconflict serve` nodes on one PostgreSQL database (a real server,
+// tests/pg_cluster.hpp): clients at both nodes declare activities that
+// conflict with each other; of every conflicting pair the later one reports
+// the earlier, no answered write is lost, and the record is one chain that
+// verifies. A node that was killed catches up when it starts again, and a
+// live node learns of the other's writes at once.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "deconflict/service.hpp"
+#include "pg_cluster.hpp"
+#include "scratch_dir.hpp"
+#include "server_harness.hpp"
+
+namespace {
+
+using namespace deconflict::testing;
+const std::string kBin = DECONFLICT_BIN;
+
+std::string activity(const std::string& id, std::mt19937& rng) {
+  std::uniform_real_distribution<double> lon(38.45, 38.75), lat(33.35, 33.65);
+  return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" + std::to_string(lon(rng)) + "," +
+         std::to_string(lat(rng)) + R"(]},"properties":{"id":")" + id +
+         R"(","kind":"patrol","radius_m":2500,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
+}
+
+class Nodes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(PgCluster::instance().error(), "");
+    url_ = PgCluster::instance().fresh_database();
+    key_ = (dir_ / "record.key").string();
+    for (const std::string& p : parties_) tokens_[p] = run(kBin + " party add " + p + " " + store_args() + " 2>/dev/null");
+  }
+  std::string store_args() const { return "--db " + url_ + " --key-file " + key_; }
+  Launched node() {
+    return launch(kBin, {"serve", "--db", url_, "--key-file", key_, "--listen", "127.0.0.1:0", "--rate-limit", "0"});
+  }
+  // The sequence number of each activity's creation in the record.
+  std::map<std::string, int64_t> creation_order() const {
+    std::map<std::string, int64_t> out;
+    PGconn* conn = PQconnectdb(url_.c_str());
+    PGresult* r = PQexec(conn, "SELECT subject, seq FROM record WHERE action = 'activity.create'");
+    for (int i = 0; i < PQntuples(r); ++i) out[PQgetvalue(r, i, 0)] = std::stoll(PQgetvalue(r, i, 1));
+    PQclear(r);
+    PQfinish(conn);
+    return out;
+  }
+
+  ScratchDir dir_{"nodes"};
+  std::string url_, key_;
+  const std::vector<std::string> parties_{"coalition", "russia", "un", "iran"};
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_F(Nodes, TheLaterOfTwoConflictingActivitiesReportsTheEarlierWhicheverNodeTookThem) {
+  Launched a = node(), b = node();
+  Reaper reap_a(a), reap_b(b);
+  ASSERT_NE(a.port, 0);
+  ASSERT_NE(b.port, 0);
+  std::map<std::string, std::set<std::string>> reported;  // id answered 201 -> the conflicts its answer named
+  std::map<std::string, uint16_t> node_of;                 // id -> the port of the node that took it
+  std::mutex mutex;
+  std::vector<std::thread> clients;
+  for (size_t c = 0; c < 2 * parties_.size(); ++c) {
+    clients.emplace_back([&, c] {
+      const std::string& party = parties_[c % parties_.size()];
+      std::mt19937 rng(static_cast<unsigned>(c));
+      Client client(c < parties_.size() ? a.port : b.port);
+      for (int i = 0; i < 30; ++i) {
+        const std::string id = party + "-" + std::to_string(c) + "-" + std::to_string(i);
+        Reply r = client.send(http::verb::post, "/v1/activities", tokens_[party], activity(id, rng));
+        if (r.status != 201) continue;
+        std::set<std::string> others;
+        for (const auto& conflict : r.body["conflicts"]) others.insert(conflict["id"].get<std::string>());
+        std::lock_guard<std::mutex> lock(mutex);
+        reported[id] = std::move(others);
+        node_of[id] = c < parties_.size() ? a.port : b.port;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(reported.size(), 2 * parties_.size() * 30);  // every write was answered 201
+
+  // A third node, opened on the database afterwards, says which pairs conflict.
+  deconflict::Options options;
+  options.db_path = url_;
+  options.key_path = key_;
+  auto truth = deconflict::Service::open(options);
+  ASSERT_TRUE(truth.ok()) << truth.error().describe();
+  const auto order = creation_order();
+  size_t pairs = 0, across_nodes = 0;
+  for (const auto& [id, named] : reported) {
+    ASSERT_NE((*truth)->find(id), nullptr) << id << " was answered 201 but is not stored";
+    auto conflicts = (*truth)->conflicts(id);
+    ASSERT_TRUE(conflicts.ok());
+    for (const deconflict::Conflict& c : *conflicts) {
+      if (!reported.count(c.other_id) || order.at(c.other_id) > order.at(id)) continue;  // the other is later
+      ++pairs;
+      if (node_of.at(id) != node_of.at(c.other_id)) ++across_nodes;
+      EXPECT_TRUE(named.count(c.other_id)) << id << " was declared after " << c.other_id << " but did not report it";
+    }
+  }
+  EXPECT_GT(pairs, 100u);  // the workload is dense enough to mean something
+  EXPECT_GT(across_nodes, 30u);
+  EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);
+}
+
+TEST_F(Nodes, ALiveNodeFollowsAtOnceAndAKilledOneCatchesUpWhenRestarted) {
+  Launched a = node(), b = node();
+  Reaper reap_a(a), reap_b(b);
+  ASSERT_NE(a.port, 0);
+  ASSERT_NE(b.port, 0);
+  std::mt19937 rng(7);
+  Client at_a(a.port);
+  ASSERT_EQ(at_a.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("live", rng)).status, 201u);
+  const auto seen_at = [&](uint16_t port, const std::string& id) {
+    Client client(port);
+    return client.send(http::verb::get, "/v1/activities/" + id, tokens_["russia"]).status == 200;
+  };
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {  // a notification, or the look at the head every second
+    seen = seen_at(b.port, "live");
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(seen);
+
+  ::kill(b.pid, SIGKILL);
+  ::waitpid(b.pid, nullptr, 0);
+  b.pid = -1;
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = "while-down-" + std::to_string(i);
+    ASSERT_EQ(at_a.send(http::verb::post, "/v1/activities", tokens_["russia"], activity(id, rng)).status, 201u);
+  }
+  Launched again = node();
+  Reaper reap_again(again);
+  ASSERT_NE(again.port, 0);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(seen_at(again.port, "while-down-" + std::to_string(i))) << i;
+  // And what the restarted node writes extends the same chain.
+  Client at_b(again.port);
+  Reply r = at_b.send(http::verb::post, "/v1/activities", tokens_["coalition"], activity("after", rng));
+  EXPECT_EQ(r.status, 201u);
+  EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);
+}
+
+// The database goes away under a running node (its connections cut, then the
+// database unreachable): the health check says 503 so that a load balancer
+// stops sending to it, writes fail cleanly, and once the database is back the
+// node reconnects and goes on where it was.
+TEST_F(Nodes, ANodeCutOffFromTheDatabaseSaysSoAndRecovers) {
+  Launched a = node();
+  Reaper reap(a);
+  ASSERT_NE(a.port, 0);
+  std::mt19937 rng(11);
+  Client client(a.port);
+  ASSERT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("before", rng)).status, 201u);
+  const std::string name = url_.substr(url_.rfind('/') + 1);
+  PGconn* admin = PQconnectdb(PgCluster::instance().url("postgres").c_str());
+  const auto sql = [&](const std::string& q) { PQclear(PQexec(admin, q.c_str())); };
+  const std::string cut = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'";
+  sql(cut);
+  sql("ALTER DATABASE " + name + " RENAME TO " + name + "_away");
+  EXPECT_EQ(client.send(http::verb::get, "/v1/health").status, 503u);
+  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("during", rng)).status, 500u);
+  sql("ALTER DATABASE " + name + "_away RENAME TO " + name);
+  PQfinish(admin);
+  EXPECT_EQ(client.send(http::verb::get, "/v1/health").status, 200u);
+  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("after", rng)).status, 201u);
+  EXPECT_EQ(client.send(http::verb::get, "/v1/activities/before", tokens_["russia"]).status, 200u);
+  EXPECT_EQ(client.send(http::verb::get, "/v1/activities/during", tokens_["russia"]).status, 404u);
+  EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);
+}
+
+}  // namespace
