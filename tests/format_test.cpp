@@ -194,5 +194,19 @@ TEST(Rfc3339, ParsesAndFormats) {
   EXPECT_FALSE(parse_rfc3339("2018-09-07 25:00:00Z").ok());
 }
 
+// Regression (found by fuzz/feature_reader_fuzz): the open-end sentinels and
+// years outside 0001..9999 (reached through an offset) were accepted, and an
+// activity read with them could not be written back and read again.
+TEST(Rfc3339, RefusesTimesThatCannotBeWrittenBack) {
+  for (const char* t : {"0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "0000-01-01T00:00:00+01:00",
+                        "9999-12-31T23:59:59-05:00", "0000-06-01T00:00:00Z"}) {
+    const auto parsed = parse_rfc3339(t);
+    ASSERT_FALSE(parsed.ok()) << t;
+    EXPECT_NE(parsed.error().message.find("outside the years 0001 to 9999"), std::string::npos) << t;
+  }
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("0001-01-01T00:00:00.001Z")), "0001-01-01T00:00:00.001Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59.998Z")), "9999-12-31T23:59:59.998Z");
+}
+
 }  // namespace
 }  // namespace deconflict::format

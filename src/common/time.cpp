@@ -63,7 +63,11 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
   if (pos != s.size()) return bad(s, "trailing characters");
   const auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{std::min(sec, 59)} + milliseconds{millis} -
                  minutes{offset_min};
-  return TimePoint(duration_cast<milliseconds>(t.time_since_epoch()));
+  const TimePoint point(duration_cast<milliseconds>(t.time_since_epoch()));
+  // kTimeMin and kTimeMax stand for open ends, and years outside 0001..9999
+  // cannot be written back as RFC 3339.
+  if (point <= kTimeMin || point >= kTimeMax) return bad(s, "outside the years 0001 to 9999");
+  return point;
 }
 
 std::string format_rfc3339(TimePoint t) {
