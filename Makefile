@@ -29,6 +29,7 @@ demo: build
 bench: build
 	@bash scripts/install-deps.sh --bench
 	@bash bench/run.sh $(BUILD_DIR)
+	@bash bench/open.sh $(BUILD_DIR) 3
 	@bash bench/postgis.sh $(BUILD_DIR) all 3
 	@bash bench/http.sh $(BUILD_DIR)
 	@bash bench/nodes.sh $(BUILD_DIR)

@@ -13,7 +13,7 @@ PACKAGES=(
 # --bench adds what the benchmarks drive the server with; --fuzz, clang with libFuzzer.
 for flag in "$@"; do
   case "$flag" in
-    --bench) PACKAGES+=(wrk curl postgresql-15-postgis-3 bc) ;;
+    --bench) PACKAGES+=(wrk curl postgresql-15-postgis-3 bc sqlite3) ;;
     --fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
     *) echo "install-deps: unknown option $flag" >&2; exit 2 ;;
   esac

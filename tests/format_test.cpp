@@ -2,12 +2,15 @@
 // rejected, each with the error that names the feature, the field and why.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
 #include "format/json_text.hpp"
 #include "format/feature_writer.hpp"
+#include "geo/shape.hpp"
 
 namespace deconflict::format {
 namespace {
@@ -184,6 +187,28 @@ TEST(ReadFeature, ReadsEveryProperty) {
   auto again = read_feature(nlohmann::json::parse(to_feature(*v).dump()));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(to_feature(*again).dump(), to_feature(*v).dump());
+}
+
+// The store's rows are read with read_stored_feature: the geometry is indexed
+// by its cap at once and prepared on first use, by one of concurrent readers.
+TEST(ReadStoredFeature, PreparesTheGeometryOnFirstUseToTheSameShape) {
+  const std::string square = polygon("[[38.0, 33.0], [39.0, 33.0], [39.0, 34.0], [38.0, 34.0], [38.0, 33.0]]");
+  const auto j = nlohmann::json::parse(activity(square, R"("buffer_m": 500)"));
+  auto fresh = read_feature(j);
+  auto stored = read_stored_feature(j);
+  ASSERT_TRUE(fresh.ok() && stored.ok());
+  EXPECT_EQ(stored->cap().radius_rad, fresh->cap().radius_rad);
+  EXPECT_EQ(stored->cap().x, fresh->cap().x);
+  EXPECT_EQ(to_feature(*stored).dump(), to_feature(*fresh).dump());
+  std::vector<const geo::Shape*> seen(8);
+  std::vector<std::thread> readers;
+  for (size_t t = 0; t < seen.size(); ++t) readers.emplace_back([&, t] { seen[t] = &stored->shape(); });
+  for (std::thread& r : readers) r.join();
+  for (const geo::Shape* s : seen) EXPECT_EQ(s, seen[0]);
+  EXPECT_EQ(seen[0]->edges().size(), fresh->shape().edges().size());
+  EXPECT_EQ(geo::distance_m(*seen[0], fresh->shape(), 1e9), 0.0);
+  const Volume moved = std::move(*stored);
+  EXPECT_EQ(&moved.shape(), seen[0]);  // moving keeps the prepared shape
 }
 
 TEST(Rfc3339, ParsesAndFormats) {

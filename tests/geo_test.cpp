@@ -289,6 +289,49 @@ TEST(Polygon, CrossingBoundariesWithNoVertexInsideAreAtZero) {
   EXPECT_EQ(dist(line_of({{0, 178}, {0, -178}}), up), 0.0);
 }
 
+// Stored volumes are indexed by Shape::quick_cap and prepared later by
+// build_trusted: both must agree exactly with what build gives.
+TEST(QuickCap, IsTheCapThatBuildGivesWithoutSolvingGeodesics) {
+  Places places(11);
+  int checked = 0;
+  for (int i = 0; i < 300; ++i) {
+    const LatLon c = i % 25 == 0 ? LatLon{i % 50 == 0 ? 89.9 : -89.9, 0.0} : places.any();
+    const double r = std::pow(10.0, places.uniform(2, 5.6));  // 100 m to 400 km
+    const auto ring = star_ring(places, c, 4 + places.pick(28), r * 0.3, r, places.pick(2) == 0);
+    const std::vector<LatLon> line(ring.begin(), ring.end() - 1 - places.pick(2));
+    for (const Geometry& g : {point_of(c), line_of(line), polygon_of({ring})}) {
+      const geo::Shape built = build(g);
+      const auto quick = geo::Shape::quick_cap(g);
+      ASSERT_TRUE(quick.ok() && quick->has_value()) << i;
+      const geo::Cap& want = built.cap();
+      ASSERT_EQ((*quick)->center.x, want.center.x) << i;
+      ASSERT_EQ((*quick)->center.y, want.center.y) << i;
+      ASSERT_EQ((*quick)->center.z, want.center.z) << i;
+      ASSERT_EQ((*quick)->radius_rad, want.radius_rad) << i;
+      const auto trusted = geo::Shape::build_trusted(g);
+      ASSERT_TRUE(trusted.ok()) << i;
+      ASSERT_EQ(trusted->edges().size(), built.edges().size());
+      const geo::Shape probe = build(point_of(ref_direct(c, places.uniform(0, 360), places.uniform(0, 3 * r))));
+      ASSERT_EQ(geo::distance_m(*trusted, probe, kInf), geo::distance_m(built, probe, kInf)) << i;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 900);
+}
+
+TEST(QuickCap, LeavesLongEdgesToTheExactBuild) {
+  // A 2,000 km edge is split into pieces by build(): no quick cap for it.
+  const auto quick = geo::Shape::quick_cap(line_of({{0, 0}, {0, 18}}));
+  ASSERT_TRUE(quick.ok());
+  EXPECT_FALSE(quick->has_value());
+  // Structural errors are found without the exact build.
+  EXPECT_FALSE(geo::Shape::quick_cap(polygon_of({{{0, 0}, {0, 1}, {1, 1}, {1, 0}}})).ok());
+  // build_trusted does not look for crossings: a bow tie passes it, not build().
+  const Geometry bow_tie = polygon_of({{{0, 0}, {1, 1}, {0, 1}, {1, 0}, {0, 0}}});
+  EXPECT_TRUE(geo::Shape::build_trusted(bow_tie).ok());
+  EXPECT_FALSE(geo::Shape::build(bow_tie).ok());
+}
+
 TEST(Validation, RejectsBadRings) {
   EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {1, 1}, {0, 1}, {1, 0}, {0, 0}}})).ok());  // bow tie
   EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {0, 0}, {0, 0}}})).ok());          // degenerate

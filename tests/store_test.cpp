@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <thread>
 
 #include "deconflict/service.hpp"
@@ -78,6 +79,43 @@ TEST_P(AnyStore, WhatIsStoredSurvivesARestartAndTheIndexIsRebuilt) {
     EXPECT_EQ(after[i].distance.value, before[i].distance.value);
   }
   EXPECT_EQ(service->find("zone-at-tanf")->version, 1);
+}
+
+// A store is opened a page of rows at a time, the rows read on several
+// threads; the pages must cover every object once, whatever the threads.
+TEST_P(AnyStore, ObjectsAreReadInPagesThatCoverEachOnce) {
+  std::vector<Conflict> before;
+  {
+    auto service = open();
+    ASSERT_TRUE(service->import(scenario(), ImportMode::create).ok());
+    before = service->all_conflicts();
+  }
+  {
+    auto store = store::open_store(options_.db_path);
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    std::multiset<std::string> ids;
+    std::vector<size_t> sizes;
+    std::string after;
+    for (int guard = 0; guard < 10; ++guard) {
+      auto page = (*store)->load_objects_page(after, 3);
+      ASSERT_TRUE(page.ok()) << page.error().describe();
+      sizes.push_back(page->objects.size());
+      for (const auto& o : page->objects) ids.insert(o.id);
+      if (page->objects.size() < 3) break;
+      after = page->next;
+    }
+    EXPECT_EQ(sizes, (std::vector<size_t>{3, 3, 2}));
+    EXPECT_EQ(ids.size(), 8u);
+    EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 8u);
+  }
+  for (unsigned threads : {1u, 3u, 16u}) {
+    options_.load_threads = threads;
+    auto service = open();
+    EXPECT_EQ(service->size(), 8u) << threads;
+    const auto after = service->all_conflicts();
+    ASSERT_EQ(after.size(), before.size()) << threads;
+    for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].distance.value, before[i].distance.value);
+  }
 }
 
 TEST_P(AnyStore, AnImportIsAllOrNothing) {

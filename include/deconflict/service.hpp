@@ -44,6 +44,10 @@ struct Options {
   /// Default: db_path + ".key"; required with PostgreSQL, where every node
   /// signs with the same key.
   std::string key_path;
+  /// How many threads read the stored objects when the store is opened (they
+  /// are independent, so opening a large store scales with cores); 0 means
+  /// one per core. Default 0.
+  unsigned load_threads = 0;
 
   std::string key_file() const { return key_path.empty() ? db_path + ".key" : key_path; }
   /// Ok, or the first option that is not valid.

@@ -5,12 +5,15 @@
 //   Result<Volume> v = read_feature(json, ReadContext{...});   // format/feature_reader
 //   v->shape().cap();                                           // prepared geometry
 //
-// A Volume owns its prepared geometry (geo::Shape) and is move-only. It is
-// immutable once built; concurrent reads are safe.
+// A Volume owns its prepared geometry (geo::Shape) and is move-only. A volume
+// read from the store prepares its geometry on first use (shape()), which is
+// safe from concurrent readers; otherwise it is immutable once built and
+// concurrent reads are safe.
 #pragma once
 
 #include <limits>
 #include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +49,37 @@ struct AltitudeBand {
   bool bounded() const { return lower_m > -1e300 || upper_m < 1e300; }
 };
 
+/// A spherical cap that holds a geometry (not grown by its radius or buffer):
+/// every point's geocentric direction is within `radius_rad` of the unit
+/// vector (x, y, z).
+struct BoundingCap {
+  double x = 1, y = 0, z = 0;
+  double radius_rad = 0;
+};
+
+/// Holds a volume's prepared geometry once it is made: movable (unlike the
+/// atomic pointer inside), and set at most once between moves, by whichever
+/// concurrent reader prepares it first.
+class ShapeSlot {
+ public:
+  ShapeSlot() = default;
+  ShapeSlot(ShapeSlot&& o) noexcept : shape_(o.shape_.exchange(nullptr)) {}
+  ShapeSlot& operator=(ShapeSlot&& o) noexcept {
+    if (this != &o) reset(o.shape_.exchange(nullptr));
+    return *this;
+  }
+  ~ShapeSlot() { reset(nullptr); }
+
+  const geo::Shape* get() const { return shape_.load(std::memory_order_acquire); }
+  /// Takes ownership of `s` in place of the current shape.
+  void reset(geo::Shape* s);
+  /// Takes ownership of `s` unless a shape is there already; returns the one kept.
+  const geo::Shape& set_once(geo::Shape* s) const;
+
+ private:
+  mutable std::atomic<geo::Shape*> shape_{nullptr};
+};
+
 /// A half-open time window [start, end); open ends are kTimeMin / kTimeMax.
 struct TimeWindow {
   TimePoint start = kTimeMin;
@@ -54,10 +88,9 @@ struct TimeWindow {
 
 class Volume {
  public:
-  Volume();
-  ~Volume();
-  Volume(Volume&&) noexcept;
-  Volume& operator=(Volume&&) noexcept;
+  Volume() = default;
+  Volume(Volume&&) noexcept = default;
+  Volume& operator=(Volume&&) noexcept = default;
 
   std::string id;
   ObjectType type = ObjectType::activity;
@@ -87,11 +120,19 @@ class Volume {
   /// A deep copy (volumes are move-only because they own their geometry).
   Volume clone() const;
   bool hazardous() const;
-  const geo::Shape& shape() const { return *shape_; }
+  /// The prepared geometry; for a volume given set_lazy_shape(), built from
+  /// `geometry` on first use.
+  const geo::Shape& shape() const;
+  /// The geometry's bounding cap, known without preparing the geometry.
+  const BoundingCap& cap() const { return cap_; }
   void set_shape(std::unique_ptr<geo::Shape> shape);
+  /// The geometry was validated before (it is a stored one): prepare it only
+  /// when shape() is first called. `cap` must be what its shape's cap would be.
+  void set_lazy_shape(BoundingCap cap);
 
  private:
-  std::unique_ptr<geo::Shape> shape_;
+  BoundingCap cap_;
+  ShapeSlot shape_;
 };
 
 std::string_view type_name(ObjectType t);

@@ -9,29 +9,39 @@ const Volume& World::put(Volume v) {
   auto owned = std::make_unique<Volume>(std::move(v));
   const Volume* raw = owned.get();
   volumes_.emplace(raw->id, std::move(owned));
-  by_type_[static_cast<size_t>(raw->type)][raw->id] = raw;
+  by_type_[static_cast<size_t>(raw->type)].insert(raw);
   ++count_by_party_[raw->party];
   index_.insert(raw);
   return *raw;
 }
 
 void World::assign(std::vector<Volume> volumes) {
+  std::vector<std::unique_ptr<Volume>> owned;
+  owned.reserve(volumes.size());
+  for (Volume& v : volumes) owned.push_back(std::make_unique<Volume>(std::move(v)));
+  std::vector<Volume>().swap(volumes);  // the moved-from shells, before the index is built
+  assign(std::move(owned));
+}
+
+void World::assign(std::vector<std::unique_ptr<Volume>> volumes) {
   volumes_.clear();
-  std::vector<const Volume*> raw;
-  raw.reserve(volumes.size());
-  for (Volume& v : volumes) {
-    auto owned = std::make_unique<Volume>(std::move(v));
-    raw.push_back(owned.get());
-    volumes_[raw.back()->id] = std::move(owned);
+  volumes_.reserve(volumes.size());
+  for (std::unique_ptr<Volume>& owned : volumes) {
+    auto [it, inserted] = volumes_.try_emplace(owned->id);
+    if (!inserted) {  // a duplicate id: the last one wins, and the key must view its id
+      volumes_.erase(it);
+      it = volumes_.try_emplace(owned->id).first;
+    }
+    it->second = std::move(owned);
   }
-  if (raw.size() != volumes_.size()) {  // duplicate ids: the last one won
-    raw.clear();
-    for (const auto& [id, v] : volumes_) raw.push_back(v.get());
-  }
+  std::vector<std::unique_ptr<Volume>>().swap(volumes);
   for (auto& m : by_type_) m.clear();
   count_by_party_.clear();
-  for (const Volume* v : raw) {
-    by_type_[static_cast<size_t>(v->type)][v->id] = v;
+  std::vector<const Volume*> raw;
+  raw.reserve(volumes_.size());
+  for (const auto& [id, v] : volumes_) {
+    raw.push_back(v.get());
+    by_type_[static_cast<size_t>(v->type)].insert(v.get());
     ++count_by_party_[v->party];
   }
   index_.assign(raw);
@@ -41,7 +51,7 @@ bool World::erase(const std::string& id) {
   const auto it = volumes_.find(id);
   if (it == volumes_.end()) return false;
   index_.remove(it->second.get());
-  by_type_[static_cast<size_t>(it->second->type)].erase(id);
+  by_type_[static_cast<size_t>(it->second->type)].erase(it->second.get());
   --count_by_party_[it->second->party];
   volumes_.erase(it);
   return true;

@@ -10,9 +10,10 @@
 #pragma once
 
 #include <array>
-#include <map>
 #include <memory>
+#include <unordered_set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +30,7 @@ class World {
   const Volume& put(Volume v);
   /// Replaces the whole content (faster than many puts).
   void assign(std::vector<Volume> volumes);
+  void assign(std::vector<std::unique_ptr<Volume>> volumes);
   bool erase(const std::string& id);
   const Volume* find(const std::string& id) const;
   size_t size() const { return volumes_.size(); }
@@ -46,8 +48,8 @@ class World {
     const auto it = count_by_party_.find(party);
     return it == count_by_party_.end() ? 0 : it->second;
   }
-  /// The volumes of one type, by id.
-  const std::map<std::string, const Volume*>& of_type(ObjectType type) const {
+  /// The volumes of one type, in no particular order.
+  const std::unordered_set<const Volume*>& of_type(ObjectType type) const {
     return by_type_[static_cast<size_t>(type)];
   }
 
@@ -57,8 +59,9 @@ class World {
   std::vector<Conflict> check(const Volume& activity, const CheckContext& context) const;
 
  private:
-  std::unordered_map<std::string, std::unique_ptr<Volume>> volumes_;
-  std::array<std::map<std::string, const Volume*>, 3> by_type_;
+  // Keyed by a view of the volume's own id (no copy of a million ids).
+  std::unordered_map<std::string_view, std::unique_ptr<Volume>> volumes_;
+  std::array<std::unordered_set<const Volume*>, 3> by_type_;
   std::unordered_map<std::string, size_t> count_by_party_;
   index::VolumeIndex index_;
 };

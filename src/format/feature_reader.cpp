@@ -342,7 +342,26 @@ Status read_text_and_extra(const json& props, Volume& v) {
 
 }  // namespace
 
-Result<Volume> read_feature(const json& feature, size_t max_positions) {
+namespace {
+
+// Prepares the geometry now, or (for a stored feature whose edges are all
+// short) only its bounding cap, leaving the shape to its first use.
+Status prepare(Volume& v, bool stored) {
+  if (stored) {
+    auto cap = geo::Shape::quick_cap(v.geometry);
+    if (!cap) return invalid("geometry.coordinates" + cap.error().field, cap.error().message);
+    if (*cap) {
+      v.set_lazy_shape(geo::bounding_cap_of(**cap));
+      return {};
+    }
+  }
+  auto shape = stored ? geo::Shape::build_trusted(v.geometry) : geo::Shape::build(v.geometry);
+  if (!shape) return invalid("geometry.coordinates" + shape.error().field, shape.error().message);
+  v.set_shape(std::make_unique<geo::Shape>(std::move(*shape)));
+  return {};
+}
+
+Result<Volume> read(const json& feature, size_t max_positions, bool stored) {
   if (!feature.is_object()) return invalid("", "expected a GeoJSON Feature object, got " + json_type(feature));
   const auto type = feature.find("type");
   if (type == feature.end() || *type != "Feature") return invalid("type", "expected \"Feature\"");
@@ -359,10 +378,14 @@ Result<Volume> read_feature(const json& feature, size_t max_positions) {
   for (auto* step : {read_kind, read_extent, read_window, read_rules_data, read_text_and_extra}) {
     if (Status st = step(*props, v); !st) return st.error();
   }
-  auto shape = geo::Shape::build(v.geometry);
-  if (!shape) return invalid("geometry.coordinates" + shape.error().field, shape.error().message);
-  v.set_shape(std::make_unique<geo::Shape>(std::move(*shape)));
+  if (Status st = prepare(v, stored); !st) return st.error();
   return v;
 }
+
+}  // namespace
+
+Result<Volume> read_feature(const json& feature, size_t max_positions) { return read(feature, max_positions, false); }
+
+Result<Volume> read_stored_feature(const json& feature) { return read(feature, kMaxPositions, true); }
 
 }  // namespace deconflict::format

@@ -27,6 +27,11 @@ constexpr size_t kMaxIdLength = 128;
 /// Parses and validates one Feature. A feature without an id gets an empty id.
 Result<Volume> read_feature(const nlohmann::json& feature, size_t max_positions = kMaxPositions);
 
+/// Reads a Feature that read_feature() accepted before (a stored one): the
+/// same checks, except that its geometry is prepared on first use
+/// (Volume::shape()) rather than prepared and validated now.
+Result<Volume> read_stored_feature(const nlohmann::json& feature);
+
 struct ReadOptions {
   /// Skip bad features (counting them in Batch::rejected) instead of failing on the first.
   bool skip_invalid = false;

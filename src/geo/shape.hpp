@@ -15,6 +15,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "deconflict/status.hpp"
@@ -39,6 +41,9 @@ struct Cap {
   double lower_bound_m(Vec3 d) const { return geo::lower_bound_m(angle_between(center, d) - radius_rad); }
   Cap expanded_by(double metres) const { return {center, radius_rad + max_angle_for(metres)}; }
 };
+
+inline Cap cap_of(const BoundingCap& c) { return {{c.x, c.y, c.z}, c.radius_rad}; }
+inline BoundingCap bounding_cap_of(const Cap& c) { return {c.center.x, c.center.y, c.center.z, c.radius_rad}; }
 
 /// A cap with the sines and cosines that make overlap tests trigonometry-free,
 /// for loops over many pairs.
@@ -85,7 +90,16 @@ struct Area {
 
 class Shape {
  public:
+  /// Builds and validates: rings are closed and simple, holes inside their
+  /// outer ring, polygons within kMaxPolygonAngleRad.
   static Result<Shape> build(const Geometry& g);
+  /// Builds a geometry that build() accepted before (a stored one): only the
+  /// structural checks (enough distinct positions, closed rings).
+  static Result<Shape> build_trusted(const Geometry& g);
+  /// The cap() that build() would give, without solving any geodesic, when no
+  /// edge is long enough to be split into pieces; nullopt when one is (build
+  /// the shape for its cap). Errors are the structural ones.
+  static Result<std::optional<Cap>> quick_cap(const Geometry& g);
 
   const std::vector<Vertex>& vertices() const { return vertices_; }
   const std::vector<Edge>& edges() const { return edges_; }
@@ -101,6 +115,9 @@ class Shape {
 
  private:
   friend class ShapeBuilder;
+  enum class Mode { validate, trust, caps_only };
+  static Result<Shape> assemble(const Geometry& g, Mode mode, bool* needs_exact = nullptr);
+  Status validate_area(const Area& area, const std::string& part) const;
   bool ring_contains(const Path& ring, const Vertex& p) const;
 
   std::vector<Vertex> vertices_;

@@ -16,9 +16,14 @@ Cap piece_cap(Vec3 a, Vec3 b) {
   return {normalized(a + b), half * 1.01 + 1e-7};
 }
 
+// Builds a Shape's vertices, pieces, paths and caps. In caps-only mode it
+// solves no geodesic: each edge is one piece whose cap comes from its ends'
+// directions, which gives the caps of an exact build as long as no edge is
+// long enough to be split (needs_exact() says when one is).
 class ShapeBuilder {
  public:
-  explicit ShapeBuilder(Shape& s) : s_(s) {}
+  ShapeBuilder(Shape& s, bool caps_only) : s_(s), caps_only_(caps_only) {}
+  bool needs_exact() const { return needs_exact_; }
 
   // Adds a line or a ring; `where` names it in errors ("[0]" or "[1][2]").
   Status add_path(const std::vector<LatLon>& positions, bool closed, const std::string& where) {
@@ -84,6 +89,7 @@ class ShapeBuilder {
   // Adds the geodesic from p to q as pieces of at most kMaxPieceM, each
   // starting at a new vertex; the caller links the last piece's end.
   void add_edge(LatLon p, LatLon q, uint32_t source_index) {
+    if (caps_only_) return add_edge_caps_only(p, q, source_index);
     double length = 0, azimuth = 0, azimuth_at_q = 0;
     wgs84().Inverse(p.lat_deg, p.lon_deg, q.lat_deg, q.lon_deg, length, azimuth, azimuth_at_q);
     const int pieces = std::max(1, static_cast<int>(std::ceil(length / kMaxPieceM)));
@@ -113,6 +119,20 @@ class ShapeBuilder {
     }
   }
 
+  void add_edge_caps_only(LatLon p, LatLon q, uint32_t source_index) {
+    const Vec3 from = direction_of(p), to = direction_of(q);
+    // The geodesic is at most 1% longer than a_major times the angle between
+    // its ends' directions; anything near kMaxPieceM needs the exact build.
+    if (angle_between(from, to) * kSemiMajorM * 1.01 > kMaxPieceM) needs_exact_ = true;
+    Edge e;
+    e.a = static_cast<uint32_t>(s_.vertices_.size());
+    e.b = e.a + 1;
+    e.cap = piece_cap(from, to);
+    e.source_index = source_index;
+    s_.vertices_.push_back({p, from});
+    s_.edges_.push_back(e);
+  }
+
   Cap cap_of(const Path& path) const {
     std::vector<Cap> pieces;
     for (uint32_t i = 0; i < path.edge_count; ++i) pieces.push_back(s_.edges_[path.first_edge + i].cap);
@@ -131,6 +151,8 @@ class ShapeBuilder {
   }
 
   Shape& s_;
+  bool caps_only_ = false;
+  bool needs_exact_ = false;
 };
 
 namespace {
@@ -195,53 +217,68 @@ Status check_rings_apart(const Shape& s, const Path& a, const Path& b, const std
 
 }  // namespace
 
-Result<Shape> Shape::build(const Geometry& g) {
+Result<Shape> Shape::build(const Geometry& g) { return assemble(g, Mode::validate); }
+
+Result<Shape> Shape::build_trusted(const Geometry& g) { return assemble(g, Mode::trust); }
+
+Result<std::optional<Cap>> Shape::quick_cap(const Geometry& g) {
+  bool needs_exact = false;
+  auto s = assemble(g, Mode::caps_only, &needs_exact);
+  if (!s) return s.error();
+  return needs_exact ? std::optional<Cap>() : std::optional<Cap>(s->cap());
+}
+
+Result<Shape> Shape::assemble(const Geometry& g, Mode mode, bool* needs_exact) {
   Shape s;
-  ShapeBuilder b(s);
+  ShapeBuilder b(s, mode == Mode::caps_only);
   if (g.type == GeometryType::point) {
     b.add_point(g.parts.at(0).at(0).at(0));
-    b.finish();
-    return s;
-  }
-  if (g.type == GeometryType::line_string) {
+  } else if (g.type == GeometryType::line_string) {
     if (Status st = b.add_path(g.parts.at(0).at(0), false, ""); !st) return st.error();
-    b.finish();
-    return s;
-  }
-  const bool multi = g.type == GeometryType::multi_polygon;
-  for (size_t p = 0; p < g.parts.size(); ++p) {
-    const std::string part = multi ? index_path("", p) : "";
-    const auto& rings = g.parts[p];
-    if (rings.empty()) return make_error(ErrorCode::invalid_input, "a polygon needs at least one ring", part);
-    Area area{static_cast<uint32_t>(s.paths_.size()), static_cast<uint32_t>(rings.size())};
-    for (size_t r = 0; r < rings.size(); ++r) {
-      if (Status st = b.add_path(rings[r], true, index_path(part, r)); !st) return st.error();
-    }
-    const Path& outer = s.paths_[area.first_path];
-    if (outer.cap.radius_rad > kMaxPolygonAngleRad) {
-      return make_error(ErrorCode::invalid_input,
-                        "polygon is too large: it must lie within 80 degrees (about 8,900 km) of its centre",
-                        index_path(part, 0));
-    }
-    for (size_t r = 0; r < rings.size(); ++r) {
-      if (Status st = check_simple(s, s.paths_[area.first_path + r], index_path(part, r)); !st) return st.error();
-    }
-    s.areas_.push_back(area);
-    for (size_t r = 1; r < rings.size(); ++r) {
-      const Path& hole = s.paths_[area.first_path + r];
-      if (Status st = check_rings_apart(s, outer, hole, index_path(part, r)); !st) return st.error();
-      for (size_t q = 1; q < r; ++q) {
-        if (Status st = check_rings_apart(s, s.paths_[area.first_path + q], hole, index_path(part, r)); !st) {
-          return st.error();
-        }
+  } else {
+    const bool multi = g.type == GeometryType::multi_polygon;
+    for (size_t p = 0; p < g.parts.size(); ++p) {
+      const std::string part = multi ? index_path("", p) : "";
+      const auto& rings = g.parts[p];
+      if (rings.empty()) return make_error(ErrorCode::invalid_input, "a polygon needs at least one ring", part);
+      Area area{static_cast<uint32_t>(s.paths_.size()), static_cast<uint32_t>(rings.size())};
+      for (size_t r = 0; r < rings.size(); ++r) {
+        if (Status st = b.add_path(rings[r], true, index_path(part, r)); !st) return st.error();
       }
-      if (!s.ring_contains(outer, s.vertices_[hole.first_vertex])) {
-        return make_error(ErrorCode::invalid_input, "hole is not inside the outer ring", index_path(part, r));
+      if (mode == Mode::validate) {
+        if (Status st = s.validate_area(area, part); !st) return st.error();
       }
+      s.areas_.push_back(area);
     }
   }
   b.finish();
+  if (needs_exact) *needs_exact = b.needs_exact();
   return s;
+}
+
+Status Shape::validate_area(const Area& area, const std::string& part) const {
+  const Path& outer = paths_[area.first_path];
+  if (outer.cap.radius_rad > kMaxPolygonAngleRad) {
+    return make_error(ErrorCode::invalid_input,
+                      "polygon is too large: it must lie within 80 degrees (about 8,900 km) of its centre",
+                      index_path(part, 0));
+  }
+  for (size_t r = 0; r < area.path_count; ++r) {
+    if (Status st = check_simple(*this, paths_[area.first_path + r], index_path(part, r)); !st) return st;
+  }
+  for (size_t r = 1; r < area.path_count; ++r) {
+    const Path& hole = paths_[area.first_path + r];
+    if (Status st = check_rings_apart(*this, outer, hole, index_path(part, r)); !st) return st;
+    for (size_t q = 1; q < r; ++q) {
+      if (Status st = check_rings_apart(*this, paths_[area.first_path + q], hole, index_path(part, r)); !st) {
+        return st;
+      }
+    }
+    if (!ring_contains(outer, vertices_[hole.first_vertex])) {
+      return make_error(ErrorCode::invalid_input, "hole is not inside the outer ring", index_path(part, r));
+    }
+  }
+  return {};
 }
 
 }  // namespace deconflict::geo

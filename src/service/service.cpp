@@ -23,7 +23,7 @@ bool passes(const Volume& v, const ListFilter& f) {
   if (f.end && !(v.window.start < *f.end)) return false;
   if (f.bbox) {
     if (!v.bounds_cache) {
-      const geo::LonLatBounds b = geo::bounds_of(v.shape().cap().expanded_by(v.radius.value));
+      const geo::LonLatBounds b = geo::bounds_of(geo::cap_of(v.cap()).expanded_by(v.radius.value));
       v.bounds_cache = {b.west_deg, b.south_deg, b.east_deg, b.north_deg};
     }
     const auto& b = *v.bounds_cache;
@@ -112,11 +112,10 @@ std::vector<const Volume*> Service::list(const ListFilter& filter) const {
                                              filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
       if (passes(*v, filter)) out.push_back(v);
     }
-  } else if (filter.type) {  // already by id
-    for (const auto& [id, v] : impl_->world.of_type(*filter.type)) {
+  } else if (filter.type) {
+    for (const Volume* v : impl_->world.of_type(*filter.type)) {
       if (passes(*v, filter)) out.push_back(v);
     }
-    return out;
   } else {
     for (const Volume* v : impl_->world.all()) {
       if (passes(*v, filter)) out.push_back(v);

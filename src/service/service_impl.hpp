@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "deconflict/notice.hpp"
@@ -123,26 +124,62 @@ struct Service::Impl {
 
   static Result<Volume> volume_of(const store::StoredObject& row) {
     auto json = nlohmann::json::parse(row.feature, nullptr, false);
-    auto v = format::read_feature(json);
+    auto v = format::read_stored_feature(json);
     if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
     v->version = row.version;
     return v;
+  }
+
+  // Every stored object, read a page at a time (so that the rows' text is
+  // never all in memory at once) by options.load_threads threads.
+  Result<std::vector<std::unique_ptr<Volume>>> load_volumes() {
+    constexpr size_t kPage = 8192;
+    const unsigned threads = options.load_threads > 0 ? options.load_threads
+                                                      : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::unique_ptr<Volume>> volumes;
+    for (std::string after;;) {
+      auto page = store->load_objects_page(after, kPage);
+      if (!page) return page.error();
+      const size_t first = volumes.size();
+      volumes.resize(first + page->objects.size());
+      if (Status st = read_rows(page->objects, volumes.data() + first, threads); !st) return st.error();
+      if (page->objects.size() < kPage) return volumes;
+      after = std::move(page->next);
+    }
+  }
+
+  // Reads rows[i] into out[i], the rows split between `threads` threads.
+  static Status read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<Volume>* out, unsigned threads) {
+    const size_t n = rows.size(), per = (n + threads - 1) / threads;
+    std::vector<Status> failed(threads);
+    const auto read_part = [&](unsigned t) {
+      for (size_t i = t * per; i < std::min(n, (t + 1) * per); ++i) {
+        auto v = volume_of(rows[i]);
+        if (!v) {
+          failed[t] = v.error();
+          return;
+        }
+        out[i] = std::make_unique<Volume>(std::move(*v));
+        std::string().swap(rows[i].feature);
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads && t * per < n; ++t) helpers.emplace_back(read_part, t);
+    read_part(0);
+    for (std::thread& h : helpers) h.join();
+    for (const Status& st : failed) {
+      if (!st) return st;
+    }
+    return {};
   }
 
   Status load() {
     if (Status st = start_record(); !st) return st;
     store::ReadScope snapshot(*store);  // every table as of one moment
     if (!snapshot.status()) return snapshot.status();
-    auto rows = store->load_objects();
-    if (!rows) return rows.error();
-    std::vector<Volume> volumes;
-    volumes.reserve(rows->size());
-    for (const store::StoredObject& row : *rows) {
-      auto v = volume_of(row);
-      if (!v) return v.error();
-      volumes.push_back(std::move(*v));
-    }
-    world.assign(std::move(volumes));
+    auto volumes = load_volumes();
+    if (!volumes) return volumes.error();
+    world.assign(std::move(*volumes));
     notices.clear();
     pending_by_deadline.clear();
     notified.clear();

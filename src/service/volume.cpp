@@ -1,16 +1,21 @@
 #include "deconflict/volume.hpp"
 
 #include <array>
+#include <stdexcept>
 
 #include "deconflict/party.hpp"
 #include "geo/shape.hpp"
 
 namespace deconflict {
 
-Volume::Volume() = default;
-Volume::~Volume() = default;
-Volume::Volume(Volume&&) noexcept = default;
-Volume& Volume::operator=(Volume&&) noexcept = default;
+void ShapeSlot::reset(geo::Shape* s) { delete shape_.exchange(s, std::memory_order_acq_rel); }
+
+const geo::Shape& ShapeSlot::set_once(geo::Shape* s) const {
+  geo::Shape* expected = nullptr;
+  if (shape_.compare_exchange_strong(expected, s, std::memory_order_acq_rel)) return *s;
+  delete s;  // another reader prepared it first
+  return *expected;
+}
 
 Volume Volume::clone() const {
   Volume v;
@@ -32,11 +37,28 @@ Volume Volume::clone() const {
   v.version = version;
   v.state = state;
   v.extra = extra;
-  if (shape_) v.shape_ = std::make_unique<geo::Shape>(*shape_);
+  v.cap_ = cap_;
+  if (const geo::Shape* s = shape_.get()) v.shape_.reset(new geo::Shape(*s));
   return v;
 }
 
-void Volume::set_shape(std::unique_ptr<geo::Shape> shape) { shape_ = std::move(shape); }
+void Volume::set_shape(std::unique_ptr<geo::Shape> shape) {
+  cap_ = geo::bounding_cap_of(shape->cap());
+  shape_.reset(shape.release());
+}
+
+void Volume::set_lazy_shape(BoundingCap cap) {
+  cap_ = cap;
+  shape_.reset(nullptr);
+}
+
+const geo::Shape& Volume::shape() const {
+  if (const geo::Shape* s = shape_.get()) return *s;
+  auto built = geo::Shape::build_trusted(geometry);
+  // set_lazy_shape() is given only geometries that were validated when stored.
+  if (!built) throw std::logic_error("stored geometry of '" + id + "' cannot be prepared: " + built.error().describe());
+  return shape_.set_once(new geo::Shape(std::move(*built)));
+}
 
 bool Volume::hazardous() const {
   return activity_kind == ActivityKind::strike || activity_kind == ActivityKind::exercise;

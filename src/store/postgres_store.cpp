@@ -124,8 +124,11 @@ class PostgresStore final : public LockedStore {
 
   int schema_version() const override { return version_; }
 
-  Result<std::vector<StoredObject>> load_objects() override {
-    return read_objects("ORDER BY ord", {});
+  Result<ObjectPage> load_objects_page(const std::string& after, size_t limit) override {
+    auto objects = read_objects("WHERE id > $1 ORDER BY id LIMIT $2", {after, std::to_string(limit)});
+    if (!objects) return objects.error();
+    std::string next = objects->empty() ? after : objects->back().id;
+    return ObjectPage{std::move(*objects), std::move(next)};
   }
   Result<std::vector<StoredParty>> load_parties() override {
     auto r = db_->run("SELECT id, name, admin, token_hash, created_ms, revoked_ms FROM parties ORDER BY id");

@@ -135,10 +135,19 @@ class SqliteStore final : public LockedStore {
 
   int schema_version() const override { return version_; }
 
-  Result<std::vector<StoredObject>> load_objects() override { return read_objects("ORDER BY rowid", -1); }
+  Result<ObjectPage> load_objects_page(const std::string& after, size_t limit) override {
+    // Pages by rowid, the table's own order: no index lookup per row.
+    const int64_t after_rowid = after.empty() ? 0 : std::stoll(after);
+    int64_t last_rowid = after_rowid;
+    auto objects = read_objects("WHERE rowid > ? ORDER BY rowid LIMIT " + std::to_string(limit), after_rowid,
+                                &last_rowid);
+    if (!objects) return objects.error();
+    return ObjectPage{std::move(*objects), std::to_string(last_rowid)};
+  }
 
-  Result<std::vector<StoredObject>> read_objects(const std::string& tail, int64_t after) {
-    Statement q(db_, ("SELECT id, type, party, version, feature, updated_ms FROM objects " + tail).c_str());
+  Result<std::vector<StoredObject>> read_objects(const std::string& tail, int64_t after,
+                                                 int64_t* last_rowid = nullptr) {
+    Statement q(db_, ("SELECT id, type, party, version, feature, updated_ms, rowid FROM objects " + tail).c_str());
     if (!q) return store_error(db_, "cannot read objects");
     if (after >= 0) q.bind(1, after);
     std::vector<StoredObject> out;
@@ -151,6 +160,7 @@ class SqliteStore final : public LockedStore {
       o.version = sqlite3_column_int(q.get(), 3);
       o.feature = text(q, 4);
       o.updated = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 5)));
+      if (last_rowid) *last_rowid = sqlite3_column_int64(q.get(), 6);
       out.push_back(std::move(o));
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read objects");

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Opening a store of 1,000,000 volumes (docs/performance.md): `deconflict
+# serve` on a SQLite store holding the world workload, timed from its start
+# until it answers GET /v1/health, and its resident memory then (VmRSS) and
+# at its peak (VmHWM). The store is built once, by importing
+# bench/data/world/world.ndjson (several minutes), into bench/data/world/store.db.
+# Usage: bench/open.sh [BUILD_DIR] [RUNS]
+set -euo pipefail
+BUILD=${1:-build}
+RUNS=${2:-3}
+BIN="$BUILD/deconflict"
+DATA=bench/data/world
+STORE="$DATA/store.db"
+
+if [ ! -s "$DATA/world.ndjson" ]; then "$BUILD/deconflict-gen" world "$DATA"; fi
+if [ ! -s "$STORE.done" ]; then
+  echo "building $STORE (once)..."
+  rm -f "$STORE" "$STORE-wal" "$STORE-shm" "$STORE.key"
+  "$BIN" import --db "$STORE" --now 2018-09-01T00:00:00Z "$DATA/world.ndjson"
+  date > "$STORE.done"
+fi
+
+LOG=$(mktemp)
+SERVER=
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2> /dev/null; wait 2> /dev/null; rm -f "$LOG"; }
+trap cleanup EXIT
+
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+echo "store: $(du -h "$STORE" | cut -f1), $(sqlite3 "$STORE" 'SELECT count(*) FROM objects' 2> /dev/null || echo '?') objects"
+for run in $(seq "$RUNS"); do
+  start=$(date +%s.%N)
+  "$BIN" serve --db "$STORE" --listen 127.0.0.1:0 > /dev/null 2> "$LOG" &
+  SERVER=$!
+  url=
+  until [ -n "$url" ] && curl -sf "$url/v1/health" > /dev/null; do
+    kill -0 "$SERVER" 2> /dev/null || { cat "$LOG"; exit 1; }
+    sleep 0.02
+    url=$(grep -o 'http://[0-9.:]*' "$LOG" | head -1 || true)
+  done
+  ready=$(date +%s.%N)
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
+  peak=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
+  printf 'run %d: ready in %.2f s, resident %d MiB (peak %d MiB)\n' "$run" "$(echo "$ready - $start" | bc)" \
+    $((rss / 1024)) $((peak / 1024))
+  kill "$SERVER"
+  wait "$SERVER" 2> /dev/null || true
+  SERVER=
+done
