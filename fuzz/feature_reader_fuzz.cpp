@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again || again->volumes.size() != 1) std::abort();  // what we write, we must read
     if (format::to_feature(again->volumes[0]).dump() != written) std::abort();
     // As the store reads it back: the same bounding cap, without preparing.
-    auto stored = format::read_stored_feature(nlohmann::json::parse(written));
-    if (!stored) std::abort();
+    auto stored = format::read_stored_feature(written);
+    if (!stored || format::to_feature(*stored).dump() != written) std::abort();
     const BoundingCap &a = stored->cap(), &b = v.cap();
     if (a.x != b.x || a.y != b.y || a.z != b.z || a.radius_rad != b.radius_rad) std::abort();
   }

@@ -187,6 +187,36 @@ TEST(ReadFeature, ReadsEveryProperty) {
   auto again = read_feature(nlohmann::json::parse(to_feature(*v).dump()));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(to_feature(*again).dump(), to_feature(*v).dump());
+  // And read as the store reads it (simdjson), too.
+  auto stored = read_stored_feature(to_feature(*v).dump());
+  ASSERT_TRUE(stored.ok()) << stored.error().describe();
+  EXPECT_EQ(to_feature(*stored).dump(), to_feature(*v).dump());
+}
+
+TEST(ReadStoredFeature, ReadsEveryGeometryAsWrittenAndRefusesWhatIsNotAFeature) {
+  const std::string ring = "[[38.0, 33.0], [39.0, 33.0], [39.0, 34.0], [38.0, 34.0], [38.0, 33.0]]";
+  const std::string hole = "[[38.4, 33.4], [38.4, 33.6], [38.6, 33.6], [38.6, 33.4], [38.4, 33.4]]";
+  for (const std::string& geometry :
+       {std::string(R"({"type": "LineString", "coordinates": [[179.5, 10], [-179.5, 10.5], [-179, 11]]})"),
+        polygon(ring + ", " + hole),
+        R"({"type": "MultiPolygon", "coordinates": [[)" + ring + "], [[[0, 89], [120, 89], [-120, 89], [0, 89]]]]}",
+        std::string(R"({"type": "LineString", "coordinates": [[0, 0], [0, 40]]})")}) {  // split into pieces
+    auto fresh = read_features(activity(geometry, R"("buffer_m": 250, "version": 3, "state": "notified")"));
+    ASSERT_TRUE(fresh.ok()) << geometry << ": " << fresh.error().describe();
+    const Volume& v = fresh->volumes[0];
+    const std::string written = to_feature(v).dump();
+    auto stored = read_stored_feature(written);
+    ASSERT_TRUE(stored.ok()) << stored.error().describe();
+    EXPECT_EQ(to_feature(*stored).dump(), written);
+    EXPECT_EQ(stored->cap().radius_rad, v.cap().radius_rad) << geometry;
+    EXPECT_EQ(geo::distance_m(stored->shape(), v.shape(), 1e9), 0.0);
+  }
+  for (const char* bad : {"", "{", "[]", R"({"type": "Feature"})", R"({"properties": {}, "geometry": null})",
+                          R"({"properties": {"type": "site", "party": "un"}, "geometry": {"type": "Point"}})"}) {
+    auto v = read_stored_feature(bad);
+    ASSERT_FALSE(v.ok()) << bad;
+    EXPECT_EQ(v.error().code, ErrorCode::invalid_input);
+  }
 }
 
 // The store's rows are read with read_stored_feature: the geometry is indexed
@@ -195,7 +225,7 @@ TEST(ReadStoredFeature, PreparesTheGeometryOnFirstUseToTheSameShape) {
   const std::string square = polygon("[[38.0, 33.0], [39.0, 33.0], [39.0, 34.0], [38.0, 34.0], [38.0, 33.0]]");
   const auto j = nlohmann::json::parse(activity(square, R"("buffer_m": 500)"));
   auto fresh = read_feature(j);
-  auto stored = read_stored_feature(j);
+  auto stored = read_stored_feature(j.dump());
   ASSERT_TRUE(fresh.ok() && stored.ok());
   EXPECT_EQ(stored->cap().radius_rad, fresh->cap().radius_rad);
   EXPECT_EQ(stored->cap().x, fresh->cap().x);

@@ -111,11 +111,19 @@ class Volume {
   std::string state;                   // activities, set by the service: clear, notified, acknowledged, objected
   nlohmann::json extra;                // unknown properties, kept as given
 
-  // Derived on first use and kept with the volume (clone() starts afresh);
-  // a stored volume never changes, so they never go stale. Written by const
-  // readers: not for concurrent use.
-  mutable std::string feature_text_cache;           // the Feature as text, for lists
-  mutable std::optional<std::array<double, 4>> bounds_cache;  // west, south, east, north in degrees
+  /// What lists derive from a volume, kept from its first listing on (and
+  /// allocated only then: most of a large store is never listed).
+  struct ListCache {
+    std::string feature_text;                     // the Feature as text
+    std::optional<std::array<double, 4>> bounds;  // west, south, east, north in degrees
+  };
+  /// The volume's list cache (clone() starts afresh); a stored volume never
+  /// changes, so it never goes stale. Written by const readers: not for
+  /// concurrent use.
+  ListCache& list_cache() const {
+    if (!list_cache_) list_cache_ = std::make_unique<ListCache>();
+    return *list_cache_;
+  }
 
   /// A deep copy (volumes are move-only because they own their geometry).
   Volume clone() const;
@@ -133,6 +141,7 @@ class Volume {
  private:
   BoundingCap cap_;
   ShapeSlot shape_;
+  mutable std::unique_ptr<ListCache> list_cache_;
 };
 
 std::string_view type_name(ObjectType t);

@@ -35,7 +35,12 @@ void World::assign(std::vector<std::unique_ptr<Volume>> volumes) {
     it->second = std::move(owned);
   }
   std::vector<std::unique_ptr<Volume>>().swap(volumes);
-  for (auto& m : by_type_) m.clear();
+  std::array<size_t, 3> of_type{};
+  for (const auto& [id, v] : volumes_) ++of_type[static_cast<size_t>(v->type)];
+  for (size_t t = 0; t < by_type_.size(); ++t) {
+    by_type_[t].clear();
+    by_type_[t].reserve(of_type[t]);
+  }
   count_by_party_.clear();
   std::vector<const Volume*> raw;
   raw.reserve(volumes_.size());

@@ -1,4 +1,5 @@
 #include "format/feature_reader.hpp"
+#include "format/feature_steps.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -8,13 +9,18 @@
 #include "geo/shape.hpp"
 
 namespace deconflict::format {
-namespace {
-
-using nlohmann::json;
+namespace detail {
 
 Error invalid(std::string field, std::string message) {
   return make_error(ErrorCode::invalid_input, std::move(message), std::move(field));
 }
+
+}  // namespace detail
+
+namespace {
+
+using nlohmann::json;
+using detail::invalid;
 
 std::string at(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
 
@@ -178,7 +184,9 @@ const char* const kKnown[] = {"id",   "type",     "party",     "kind",   "radius
                               "start", "end",     "permitted", "notice_h", "share",  "name",     "description",
                               "version", "state", "notified"};
 
-Status read_identity(const json& feature, const json& props, Volume& v) {
+}  // namespace
+
+Status detail::read_identity(const json& feature, const json& props, Volume& v) {
   std::optional<std::string> id;
   for (const json* where : {&feature, &props}) {
     const auto it = where->find("id");
@@ -215,6 +223,8 @@ Status read_identity(const json& feature, const json& props, Volume& v) {
   v.party = *party;
   return {};
 }
+
+namespace {
 
 Status read_kind(const json& props, Volume& v) {
   auto kind = read_string(props, "kind", v.type != ObjectType::site);
@@ -342,11 +352,16 @@ Status read_text_and_extra(const json& props, Volume& v) {
 
 }  // namespace
 
-namespace {
+Status detail::read_properties(const json& props, Volume& v) {
+  for (auto* step : {read_kind, read_extent, read_window, read_rules_data, read_text_and_extra}) {
+    if (Status st = step(props, v); !st) return st;
+  }
+  return {};
+}
 
 // Prepares the geometry now, or (for a stored feature whose edges are all
 // short) only its bounding cap, leaving the shape to its first use.
-Status prepare(Volume& v, bool stored) {
+Status detail::prepare(Volume& v, bool stored) {
   if (stored) {
     auto cap = geo::Shape::quick_cap(v.geometry);
     if (!cap) return invalid("geometry.coordinates" + cap.error().field, cap.error().message);
@@ -361,31 +376,21 @@ Status prepare(Volume& v, bool stored) {
   return {};
 }
 
-Result<Volume> read(const json& feature, size_t max_positions, bool stored) {
+Result<Volume> read_feature(const json& feature, size_t max_positions) {
   if (!feature.is_object()) return invalid("", "expected a GeoJSON Feature object, got " + json_type(feature));
   const auto type = feature.find("type");
   if (type == feature.end() || *type != "Feature") return invalid("type", "expected \"Feature\"");
   const auto props = feature.find("properties");
   if (props == feature.end() || !props->is_object()) return invalid("properties", "expected an object");
   Volume v;
-  for (auto* step : {read_identity}) {
-    if (Status st = step(feature, *props, v); !st) return st.error();
-  }
+  if (Status st = detail::read_identity(feature, *props, v); !st) return st.error();
   const auto geometry = feature.find("geometry");
   auto g = read_geometry(geometry == feature.end() ? json() : *geometry, max_positions);
   if (!g) return g.error();
   v.geometry = std::move(*g);
-  for (auto* step : {read_kind, read_extent, read_window, read_rules_data, read_text_and_extra}) {
-    if (Status st = step(*props, v); !st) return st.error();
-  }
-  if (Status st = prepare(v, stored); !st) return st.error();
+  if (Status st = detail::read_properties(*props, v); !st) return st.error();
+  if (Status st = detail::prepare(v, false); !st) return st.error();
   return v;
 }
-
-}  // namespace
-
-Result<Volume> read_feature(const json& feature, size_t max_positions) { return read(feature, max_positions, false); }
-
-Result<Volume> read_stored_feature(const json& feature) { return read(feature, kMaxPositions, true); }
 
 }  // namespace deconflict::format

@@ -27,10 +27,11 @@ constexpr size_t kMaxIdLength = 128;
 /// Parses and validates one Feature. A feature without an id gets an empty id.
 Result<Volume> read_feature(const nlohmann::json& feature, size_t max_positions = kMaxPositions);
 
-/// Reads a Feature that read_feature() accepted before (a stored one): the
-/// same checks, except that its geometry is prepared on first use
-/// (Volume::shape()) rather than prepared and validated now.
-Result<Volume> read_stored_feature(const nlohmann::json& feature);
+/// Reads a Feature's text that format::to_feature wrote after read_feature()
+/// accepted it (a stored one): the same checks of its properties, but its
+/// geometry is only bounded now and prepared on first use (Volume::shape()),
+/// not validated again. Parsed with simdjson, for opening large stores.
+Result<Volume> read_stored_feature(std::string_view text);
 
 struct ReadOptions {
   /// Skip bad features (counting them in Batch::rejected) instead of failing on the first.

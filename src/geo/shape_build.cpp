@@ -230,6 +230,12 @@ Result<std::optional<Cap>> Shape::quick_cap(const Geometry& g) {
 
 Result<Shape> Shape::assemble(const Geometry& g, Mode mode, bool* needs_exact) {
   Shape s;
+  size_t positions = 0;
+  for (const auto& part : g.parts) {
+    for (const auto& ring : part) positions += ring.size();
+  }
+  s.vertices_.reserve(positions);
+  s.edges_.reserve(positions);
   ShapeBuilder b(s, mode == Mode::caps_only);
   if (g.type == GeometryType::point) {
     b.add_point(g.parts.at(0).at(0).at(0));

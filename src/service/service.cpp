@@ -22,11 +22,12 @@ bool passes(const Volume& v, const ListFilter& f) {
   if (f.start && !(*f.start < v.window.end)) return false;
   if (f.end && !(v.window.start < *f.end)) return false;
   if (f.bbox) {
-    if (!v.bounds_cache) {
+    auto& bounds = v.list_cache().bounds;
+    if (!bounds) {
       const geo::LonLatBounds b = geo::bounds_of(geo::cap_of(v.cap()).expanded_by(v.radius.value));
-      v.bounds_cache = {b.west_deg, b.south_deg, b.east_deg, b.north_deg};
+      bounds = {b.west_deg, b.south_deg, b.east_deg, b.north_deg};
     }
-    const auto& b = *v.bounds_cache;
+    const auto& b = *bounds;
     const geo::LonLatBounds box{f.bbox->west_deg, f.bbox->south_deg, f.bbox->east_deg, f.bbox->north_deg};
     if (!geo::boxes_meet({b[0], b[1], b[2], b[3]}, box)) return false;
   }
@@ -128,8 +129,9 @@ std::vector<const Volume*> Service::list(const ListFilter& filter) const {
 const Volume* Service::find(const std::string& id) const { return impl_->world.find(id); }
 
 const std::string& Service::feature_text(const Volume& v) const {
-  if (v.feature_text_cache.empty()) v.feature_text_cache = format::to_feature(v).dump();
-  return v.feature_text_cache;
+  std::string& text = v.list_cache().feature_text;
+  if (text.empty()) text = format::to_feature(v).dump();
+  return text;
 }
 
 Result<std::vector<Conflict>> Service::conflicts(const std::string& activity_id) const {

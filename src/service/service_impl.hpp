@@ -123,28 +123,33 @@ struct Service::Impl {
   }
 
   static Result<Volume> volume_of(const store::StoredObject& row) {
-    auto json = nlohmann::json::parse(row.feature, nullptr, false);
-    auto v = format::read_stored_feature(json);
+    auto v = format::read_stored_feature(row.feature);
     if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
     v->version = row.version;
     return v;
   }
 
-  // Every stored object, read a page at a time (so that the rows' text is
-  // never all in memory at once) by options.load_threads threads.
+  // Every stored object, fetched a page at a time (so that the rows' text is
+  // never all in memory at once), each page read by options.load_threads
+  // threads while the next one is fetched.
   Result<std::vector<std::unique_ptr<Volume>>> load_volumes() {
     constexpr size_t kPage = 8192;
     const unsigned threads = options.load_threads > 0 ? options.load_threads
                                                       : std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::unique_ptr<Volume>> volumes;
-    for (std::string after;;) {
-      auto page = store->load_objects_page(after, kPage);
+    auto page = store->load_objects_page("", kPage);
+    for (;;) {
       if (!page) return page.error();
+      store::ObjectPage rows = std::move(*page);
+      const bool last = rows.objects.size() < kPage;
       const size_t first = volumes.size();
-      volumes.resize(first + page->objects.size());
-      if (Status st = read_rows(page->objects, volumes.data() + first, threads); !st) return st.error();
-      if (page->objects.size() < kPage) return volumes;
-      after = std::move(page->next);
+      volumes.resize(first + rows.objects.size());
+      Status read;
+      std::thread reader([&] { read = read_rows(rows.objects, volumes.data() + first, threads); });
+      if (!last) page = store->load_objects_page(rows.next, kPage);
+      reader.join();
+      if (!read) return read.error();
+      if (last) return volumes;
     }
   }
 
@@ -179,7 +184,9 @@ struct Service::Impl {
     if (!snapshot.status()) return snapshot.status();
     auto volumes = load_volumes();
     if (!volumes) return volumes.error();
-    world.assign(std::move(*volumes));
+    // The world (maps and R-tree) is built beside the reading of the rest,
+    // which does not touch it; the thread is joined however this returns.
+    std::jthread build_world([this, v = std::move(*volumes)]() mutable { world.assign(std::move(v)); });
     notices.clear();
     pending_by_deadline.clear();
     notified.clear();

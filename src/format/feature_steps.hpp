@@ -1,0 +1,25 @@
+// The steps of reading a Feature that the two readers share: read_feature
+// (any input, on nlohmann-json) and read_stored_feature (the store's own rows,
+// on simdjson). Internal to src/format.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "deconflict/status.hpp"
+#include "deconflict/volume.hpp"
+
+namespace deconflict::format::detail {
+
+/// An invalid_input error naming the field.
+Error invalid(std::string field, std::string message);
+/// The id (of the feature or its properties, which must agree), type and party.
+Status read_identity(const nlohmann::json& feature, const nlohmann::json& props, Volume& v);
+/// Every other property, given the geometry (v.geometry) already read.
+Status read_properties(const nlohmann::json& props, Volume& v);
+/// Prepares v.geometry: validated and built now, or, for a stored feature,
+/// bounded now and built on first use.
+Status prepare(Volume& v, bool stored);
+
+}  // namespace deconflict::format::detail
