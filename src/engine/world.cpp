@@ -9,7 +9,7 @@ const Volume& World::put(Volume v) {
   auto owned = std::make_unique<Volume>(std::move(v));
   const Volume* raw = owned.get();
   volumes_.emplace(raw->id, std::move(owned));
-  by_type_[static_cast<size_t>(raw->type)].insert(raw);
+  if (auto* set = apart(raw->type)) set->insert(raw);
   ++count_by_party_[raw->party];
   index_.insert(raw);
   return *raw;
@@ -26,27 +26,30 @@ void World::assign(std::vector<Volume> volumes) {
 void World::assign(std::vector<std::unique_ptr<Volume>> volumes) {
   volumes_.clear();
   volumes_.reserve(volumes.size());
+  // In the order given (the order they were allocated in), not the hash
+  // map's: a million volumes are walked with few cache misses.
+  std::vector<const Volume*> raw;
+  raw.reserve(volumes.size());
+  bool duplicates = false;
   for (std::unique_ptr<Volume>& owned : volumes) {
+    raw.push_back(owned.get());
     auto [it, inserted] = volumes_.try_emplace(owned->id);
     if (!inserted) {  // a duplicate id: the last one wins, and the key must view its id
+      duplicates = true;
       volumes_.erase(it);
       it = volumes_.try_emplace(owned->id).first;
     }
     it->second = std::move(owned);
   }
   std::vector<std::unique_ptr<Volume>>().swap(volumes);
-  std::array<size_t, 3> of_type{};
-  for (const auto& [id, v] : volumes_) ++of_type[static_cast<size_t>(v->type)];
-  for (size_t t = 0; t < by_type_.size(); ++t) {
-    by_type_[t].clear();
-    by_type_[t].reserve(of_type[t]);
+  if (duplicates) {
+    raw.clear();
+    for (const auto& [id, v] : volumes_) raw.push_back(v.get());
   }
+  for (auto& set : apart_) set.clear();
   count_by_party_.clear();
-  std::vector<const Volume*> raw;
-  raw.reserve(volumes_.size());
-  for (const auto& [id, v] : volumes_) {
-    raw.push_back(v.get());
-    by_type_[static_cast<size_t>(v->type)].insert(v.get());
+  for (const Volume* v : raw) {
+    if (auto* set = apart(v->type)) set->insert(v);
     ++count_by_party_[v->party];
   }
   index_.assign(raw);
@@ -56,7 +59,7 @@ bool World::erase(const std::string& id) {
   const auto it = volumes_.find(id);
   if (it == volumes_.end()) return false;
   index_.remove(it->second.get());
-  by_type_[static_cast<size_t>(it->second->type)].erase(it->second.get());
+  if (auto* set = apart(it->second->type)) set->erase(it->second.get());
   --count_by_party_[it->second->party];
   volumes_.erase(it);
   return true;
@@ -65,6 +68,18 @@ bool World::erase(const std::string& id) {
 const Volume* World::find(const std::string& id) const {
   const auto it = volumes_.find(id);
   return it == volumes_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const Volume*> World::of_type(ObjectType type) const {
+  if (type != ObjectType::activity) {
+    const auto& set = apart_[static_cast<size_t>(type)];
+    return {set.begin(), set.end()};
+  }
+  std::vector<const Volume*> out;
+  for (const auto& [id, v] : volumes_) {
+    if (v->type == type) out.push_back(v.get());
+  }
+  return out;
 }
 
 std::vector<const Volume*> World::all() const {

@@ -48,10 +48,9 @@ class World {
     const auto it = count_by_party_.find(party);
     return it == count_by_party_.end() ? 0 : it->second;
   }
-  /// The volumes of one type, in no particular order.
-  const std::unordered_set<const Volume*>& of_type(ObjectType type) const {
-    return by_type_[static_cast<size_t>(type)];
-  }
+  /// The volumes of one type, in no particular order. Zones and sites (few)
+  /// are kept apart; activities (most of a large world) are found by a scan.
+  std::vector<const Volume*> of_type(ObjectType type) const;
 
   /// Every conflict of the activity with volumes of other parties, sorted by
   /// the other volume's id and then by rule. The activity itself, if stored,
@@ -61,7 +60,10 @@ class World {
  private:
   // Keyed by a view of the volume's own id (no copy of a million ids).
   std::unordered_map<std::string_view, std::unique_ptr<Volume>> volumes_;
-  std::array<std::unordered_set<const Volume*>, 3> by_type_;
+  std::unordered_set<const Volume*>* apart(ObjectType type) {
+    return type == ObjectType::activity ? nullptr : &apart_[static_cast<size_t>(type)];
+  }
+  std::array<std::unordered_set<const Volume*>, 2> apart_;  // zones, sites
   std::unordered_map<std::string, size_t> count_by_party_;
   index::VolumeIndex index_;
 };

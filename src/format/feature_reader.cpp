@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <sstream>
+#include <string_view>
+#include <unordered_set>
 
 #include "deconflict/party.hpp"
 #include "deconflict/time.hpp"
@@ -342,10 +344,9 @@ Status read_text_and_extra(const json& props, Volume& v) {
   if (auto it = props.find("state"); it != props.end() && it->is_string() && v.type == ObjectType::activity) {
     v.state = it->get<std::string>();
   }
+  static const std::unordered_set<std::string_view> known(std::begin(kKnown), std::end(kKnown));
   for (auto it = props.begin(); it != props.end(); ++it) {
-    bool known = false;
-    for (const char* k : kKnown) known = known || it.key() == k;
-    if (!known) v.extra[it.key()] = it.value();
+    if (!known.count(it.key())) v.extra[it.key()] = it.value();
   }
   return {};
 }

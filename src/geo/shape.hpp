@@ -116,7 +116,8 @@ class Shape {
  private:
   friend class ShapeBuilder;
   enum class Mode { validate, trust, caps_only };
-  static Result<Shape> assemble(const Geometry& g, Mode mode, bool* needs_exact = nullptr);
+  static Result<Shape> assemble(const Geometry& g, Mode mode);
+  static Status assemble_into(Shape& s, const Geometry& g, Mode mode, bool* needs_exact);
   Status validate_area(const Area& area, const std::string& part) const;
   bool ring_contains(const Path& ring, const Vertex& p) const;
 

@@ -1,6 +1,7 @@
 // Building and validating a Shape from a Geometry.
 #include <cmath>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <GeographicLib/GeodesicLine.hpp>
@@ -27,8 +28,10 @@ class ShapeBuilder {
 
   // Adds a line or a ring; `where` names it in errors ("[0]" or "[1][2]").
   Status add_path(const std::vector<LatLon>& positions, bool closed, const std::string& where) {
-    std::vector<LatLon> pts;
-    std::vector<uint32_t> source;
+    thread_local std::vector<LatLon> pts;  // scratch, kept between calls: no allocation per path
+    thread_local std::vector<uint32_t> source;
+    pts.clear();
+    source.clear();
     for (uint32_t i = 0; i < positions.size(); ++i) {
       if (!pts.empty() && pts.back() == positions[i]) continue;  // repeated position
       pts.push_back(positions[i]);
@@ -78,9 +81,7 @@ class ShapeBuilder {
   }
 
   void finish() {
-    std::vector<Cap> parts;
-    for (const Path& p : s_.paths_) parts.push_back(p.cap);
-    s_.cap_ = enclosing(0, static_cast<uint32_t>(s_.vertices_.size()), parts);
+    s_.cap_ = enclosing(0, static_cast<uint32_t>(s_.vertices_.size()), std::span<const Path>(s_.paths_));
   }
 
  private:
@@ -134,18 +135,19 @@ class ShapeBuilder {
   }
 
   Cap cap_of(const Path& path) const {
-    std::vector<Cap> pieces;
-    for (uint32_t i = 0; i < path.edge_count; ++i) pieces.push_back(s_.edges_[path.first_edge + i].cap);
-    return enclosing(path.first_vertex, path.vertex_count, pieces);
+    return enclosing(path.first_vertex, path.vertex_count,
+                     std::span<const Edge>(s_.edges_).subspan(path.first_edge, path.edge_count));
   }
 
   // A cap around the mean direction of some vertices that holds the given caps.
-  Cap enclosing(uint32_t first_vertex, uint32_t count, const std::vector<Cap>& inner) const {
+  // `inner` are edges or paths: anything with a cap.
+  template <typename WithCap>
+  Cap enclosing(uint32_t first_vertex, uint32_t count, std::span<const WithCap> inner) const {
     Vec3 sum{};
     for (uint32_t i = 0; i < count; ++i) sum = sum + s_.vertices_[first_vertex + i].dir;
     Cap cap{norm(sum) > 1e-9 ? normalized(sum) : s_.vertices_[first_vertex].dir, 0};
-    for (const Cap& c : inner) {
-      cap.radius_rad = std::max(cap.radius_rad, angle_between(cap.center, c.center) + c.radius_rad);
+    for (const WithCap& w : inner) {
+      cap.radius_rad = std::max(cap.radius_rad, angle_between(cap.center, w.cap.center) + w.cap.radius_rad);
     }
     return cap;
   }
@@ -222,14 +224,23 @@ Result<Shape> Shape::build(const Geometry& g) { return assemble(g, Mode::validat
 Result<Shape> Shape::build_trusted(const Geometry& g) { return assemble(g, Mode::trust); }
 
 Result<std::optional<Cap>> Shape::quick_cap(const Geometry& g) {
+  thread_local Shape scratch;  // only its cap is wanted: its vectors are reused
   bool needs_exact = false;
-  auto s = assemble(g, Mode::caps_only, &needs_exact);
-  if (!s) return s.error();
-  return needs_exact ? std::optional<Cap>() : std::optional<Cap>(s->cap());
+  if (Status st = assemble_into(scratch, g, Mode::caps_only, &needs_exact); !st) return st.error();
+  return needs_exact ? std::optional<Cap>() : std::optional<Cap>(scratch.cap());
 }
 
-Result<Shape> Shape::assemble(const Geometry& g, Mode mode, bool* needs_exact) {
+Result<Shape> Shape::assemble(const Geometry& g, Mode mode) {
   Shape s;
+  if (Status st = assemble_into(s, g, mode, nullptr); !st) return st.error();
+  return s;
+}
+
+Status Shape::assemble_into(Shape& s, const Geometry& g, Mode mode, bool* needs_exact) {
+  s.vertices_.clear();
+  s.edges_.clear();
+  s.paths_.clear();
+  s.areas_.clear();
   size_t positions = 0;
   for (const auto& part : g.parts) {
     for (const auto& ring : part) positions += ring.size();
@@ -240,7 +251,7 @@ Result<Shape> Shape::assemble(const Geometry& g, Mode mode, bool* needs_exact) {
   if (g.type == GeometryType::point) {
     b.add_point(g.parts.at(0).at(0).at(0));
   } else if (g.type == GeometryType::line_string) {
-    if (Status st = b.add_path(g.parts.at(0).at(0), false, ""); !st) return st.error();
+    if (Status st = b.add_path(g.parts.at(0).at(0), false, ""); !st) return st;
   } else {
     const bool multi = g.type == GeometryType::multi_polygon;
     for (size_t p = 0; p < g.parts.size(); ++p) {
@@ -249,17 +260,17 @@ Result<Shape> Shape::assemble(const Geometry& g, Mode mode, bool* needs_exact) {
       if (rings.empty()) return make_error(ErrorCode::invalid_input, "a polygon needs at least one ring", part);
       Area area{static_cast<uint32_t>(s.paths_.size()), static_cast<uint32_t>(rings.size())};
       for (size_t r = 0; r < rings.size(); ++r) {
-        if (Status st = b.add_path(rings[r], true, index_path(part, r)); !st) return st.error();
+        if (Status st = b.add_path(rings[r], true, index_path(part, r)); !st) return st;
       }
       if (mode == Mode::validate) {
-        if (Status st = s.validate_area(area, part); !st) return st.error();
+        if (Status st = s.validate_area(area, part); !st) return st;
       }
       s.areas_.push_back(area);
     }
   }
   b.finish();
   if (needs_exact) *needs_exact = b.needs_exact();
-  return s;
+  return {};
 }
 
 Status Shape::validate_area(const Area& area, const std::string& part) const {
