@@ -114,6 +114,19 @@ bool any_edges_cross(const Shape& a, const Shape& b) {
   return false;
 }
 
+// A lower bound on the distance from direction p to a piece: the piece
+// stays within 1% of its angle of the great circle through its ends
+// (tests/geo_test.cpp, Caps.GeodesicsStayNearTheirGreatCircles), so p is at
+// least its angle from that plane, less that margin, from every point of it.
+double off_plane_bound_m(Vec3 p, const Shape& s, const Edge& e) {
+  const Vec3 a = s.head(e).dir, b = s.tail(e).dir;
+  const Vec3 n = cross(a, b);
+  const double nn = norm(n);
+  if (nn < 1e-12) return 0;
+  const double margin = 0.01 * angle_between(a, b) + 1e-9;
+  return lower_bound_m(std::asin(std::min(1.0, std::fabs(dot(p, n)) / nn)) - margin);
+}
+
 // Distances from one point to the vertices of a shape, each solved once
 // although every vertex ends two pieces.
 class VertexDistances {
@@ -158,6 +171,7 @@ double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
     ends.reset(v);
     for (const Edge& e : b.edges()) {
       if (e.cap.lower_bound_m(v.dir) > std::min(best, bound)) continue;
+      if (off_plane_bound_m(v.dir, b, e) > std::min(best, bound)) continue;
       best = std::min(best, point_edge_distance_m(v, b, e, ends.to(e.a), ends.to(e.b)));
       if (best == 0) return 0;
     }
@@ -170,8 +184,10 @@ double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
 double distance_m(const Shape& a, const Shape& b, double cutoff_m) {
   const double lower = a.cap().lower_bound_m(b.cap());
   if (lower > cutoff_m) return lower;
-  if (any_part_inside(a, b) || any_part_inside(b, a)) return 0;
+  // Crossing pieces are cheaper to find than containment (an inverse
+  // solution per ring vertex), and overlapping shapes mostly cross.
   if (any_edges_cross(a, b)) return 0;
+  if (any_part_inside(a, b) || any_part_inside(b, a)) return 0;
   // Past the cutoff only "more than the cutoff" matters; keep a little slack
   // so that a distance a hair above the cutoff is still computed exactly.
   const double bound = cutoff_m + 1.0;
