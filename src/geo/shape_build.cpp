@@ -121,7 +121,10 @@ class ShapeBuilder {
   }
 
   void add_edge_caps_only(LatLon p, LatLon q, uint32_t source_index) {
-    const Vec3 from = direction_of(p), to = direction_of(q);
+    // Each edge starts where the last one ended: its direction is known.
+    const Vec3 from = last_end_ && last_end_->first == p ? last_end_->second : direction_of(p);
+    const Vec3 to = direction_of(q);
+    last_end_.emplace(q, to);
     // The geodesic is at most 1% longer than a_major times the angle between
     // its ends' directions; anything near kMaxPieceM needs the exact build.
     if (angle_between(from, to) * kSemiMajorM * 1.01 > kMaxPieceM) needs_exact_ = true;
@@ -155,6 +158,7 @@ class ShapeBuilder {
   Shape& s_;
   bool caps_only_ = false;
   bool needs_exact_ = false;
+  std::optional<std::pair<LatLon, Vec3>> last_end_;  // caps-only: the last edge's end and its direction
 };
 
 namespace {
