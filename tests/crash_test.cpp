@@ -25,12 +25,7 @@ namespace {
 using namespace deconflict::testing;
 const std::string kBin = DECONFLICT_BIN;
 
-std::string activity(const std::string& id, std::mt19937& rng) {
-  std::uniform_real_distribution<double> lon(38.3, 38.9), lat(33.2, 33.8);
-  return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" + std::to_string(lon(rng)) + "," +
-         std::to_string(lat(rng)) + R"(]},"properties":{"id":")" + id +
-         R"(","kind":"patrol","radius_m":3000,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
-}
+std::string activity(const std::string& id, std::mt19937& rng) { return random_patrol(id, rng, 0.3, 3000); }
 
 std::vector<std::string> serve_args(const TestStore& store) {
   std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--rate-limit", "0"};

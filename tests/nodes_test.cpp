@@ -23,12 +23,7 @@ namespace {
 using namespace deconflict::testing;
 const std::string kBin = DECONFLICT_BIN;
 
-std::string activity(const std::string& id, std::mt19937& rng) {
-  std::uniform_real_distribution<double> lon(38.45, 38.75), lat(33.35, 33.65);
-  return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" + std::to_string(lon(rng)) + "," +
-         std::to_string(lat(rng)) + R"(]},"properties":{"id":")" + id +
-         R"(","kind":"patrol","radius_m":2500,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
-}
+std::string activity(const std::string& id, std::mt19937& rng) { return random_patrol(id, rng, 0.15, 2500); }
 
 class Nodes : public ::testing::Test {
  protected:

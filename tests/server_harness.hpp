@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <regex>
 #include <string>
 #include <vector>
@@ -59,6 +60,16 @@ class Client {
   asio::io_context ioc_;
   beast::tcp_stream stream_;
 };
+
+/// A patrol for POST /v1/activities, on 2018-09-02, with the given radius, at
+/// a random point within `half_span_deg` of At Tanf (38.6 E, 33.5 N).
+inline std::string random_patrol(const std::string& id, std::mt19937& rng, double half_span_deg, double radius_m) {
+  std::uniform_real_distribution<double> lon(38.6 - half_span_deg, 38.6 + half_span_deg),
+      lat(33.5 - half_span_deg, 33.5 + half_span_deg);
+  return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" + std::to_string(lon(rng)) + "," +
+         std::to_string(lat(rng)) + R"(]},"properties":{"id":")" + id + R"(","kind":"patrol","radius_m":)" +
+         std::to_string(radius_m) + R"(,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
+}
 
 /// The output of a shell command, without its trailing newlines.
 inline std::string run(const std::string& cmd) {

@@ -342,13 +342,20 @@ TEST_P(AnyStore, ServicesOnOneStoreFollowEachOther) {
   EXPECT_TRUE(refused);
 }
 
-TEST(PostgresStore, ADatabaseAtAnOlderSchemaIsMigrated) {
+// Options for a fresh database on the test cluster, its record key in `dir`.
+Options postgres_options(const deconflict::testing::ScratchDir& dir) {
   auto& cluster = deconflict::testing::PgCluster::instance();
-  ASSERT_EQ(cluster.error(), "");
-  deconflict::testing::ScratchDir dir("pg-migrate");
+  EXPECT_EQ(cluster.error(), "");
   Options options;
   options.db_path = cluster.fresh_database();
   options.key_path = (dir / "record.key").string();
+  return options;
+}
+
+TEST(PostgresStore, ADatabaseAtAnOlderSchemaIsMigrated) {
+  ASSERT_EQ(deconflict::testing::PgCluster::instance().error(), "");
+  deconflict::testing::ScratchDir dir("pg-migrate");
+  const Options options = postgres_options(dir);
   // Schema version 1, as the first release wrote it, with one object.
   PGconn* conn = PQconnectdb(options.db_path.c_str());
   const std::string feature = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
@@ -368,12 +375,9 @@ TEST(PostgresStore, ADatabaseAtAnOlderSchemaIsMigrated) {
 }
 
 TEST(PostgresStore, ANewerSchemaIsRefusedAndABadUrlIsAClearError) {
-  auto& cluster = deconflict::testing::PgCluster::instance();
-  ASSERT_EQ(cluster.error(), "");
+  ASSERT_EQ(deconflict::testing::PgCluster::instance().error(), "");
   deconflict::testing::ScratchDir dir("pg-schema");
-  Options options;
-  options.db_path = cluster.fresh_database();
-  options.key_path = (dir / "record.key").string();
+  Options options = postgres_options(dir);
   ASSERT_TRUE(Service::open(options).ok());
   {
     auto store = store::open_postgres(options.db_path);

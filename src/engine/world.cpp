@@ -71,10 +71,7 @@ const Volume* World::find(const std::string& id) const {
 }
 
 std::vector<const Volume*> World::of_type(ObjectType type) const {
-  if (type != ObjectType::activity) {
-    const auto& set = apart_[static_cast<size_t>(type)];
-    return {set.begin(), set.end()};
-  }
+  if (const auto* set = apart(type)) return {set->begin(), set->end()};
   std::vector<const Volume*> out;
   for (const auto& [id, v] : volumes_) {
     if (v->type == type) out.push_back(v.get());

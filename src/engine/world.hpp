@@ -11,10 +11,11 @@
 
 #include <array>
 #include <memory>
-#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "deconflict/conflict.hpp"
@@ -60,8 +61,12 @@ class World {
  private:
   // Keyed by a view of the volume's own id (no copy of a million ids).
   std::unordered_map<std::string_view, std::unique_ptr<Volume>> volumes_;
-  std::unordered_set<const Volume*>* apart(ObjectType type) {
+  // The set a zone or site is kept in; none for activities.
+  const std::unordered_set<const Volume*>* apart(ObjectType type) const {
     return type == ObjectType::activity ? nullptr : &apart_[static_cast<size_t>(type)];
+  }
+  std::unordered_set<const Volume*>* apart(ObjectType type) {
+    return const_cast<std::unordered_set<const Volume*>*>(std::as_const(*this).apart(type));
   }
   std::array<std::unordered_set<const Volume*>, 2> apart_;  // zones, sites
   std::unordered_map<std::string, size_t> count_by_party_;

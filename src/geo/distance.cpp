@@ -114,18 +114,27 @@ bool any_edges_cross(const Shape& a, const Shape& b) {
   return false;
 }
 
-// A lower bound on the distance from direction p to a piece: the piece
-// stays within 1% of its angle of the great circle through its ends
-// (tests/geo_test.cpp, Caps.GeodesicsStayNearTheirGreatCircles), so p is at
-// least its angle from that plane, less that margin, from every point of it.
-double off_plane_bound_m(Vec3 p, const Shape& s, const Edge& e) {
-  const Vec3 a = s.head(e).dir, b = s.tail(e).dir;
-  const Vec3 n = cross(a, b);
-  const double nn = norm(n);
-  if (nn < 1e-12) return 0;
-  const double margin = 0.01 * angle_between(a, b) + 1e-9;
-  return lower_bound_m(std::asin(std::min(1.0, std::fabs(dot(p, n)) / nn)) - margin);
-}
+// The plane of a piece's great circle: the piece stays within 1% of its
+// angle of it (tests/geo_test.cpp, Caps.GeodesicsStayNearTheirGreatCircles),
+// so a direction p is at least its angle from that plane, less that margin,
+// from every point of the piece.
+struct PiecePlane {
+  Vec3 normal;           // unit; zero for a piece too short to have a plane
+  double margin_rad = 0;
+
+  PiecePlane(const Shape& s, const Edge& e) {
+    const Vec3 a = s.head(e).dir, b = s.tail(e).dir;
+    const Vec3 n = cross(a, b);
+    const double nn = norm(n);
+    if (nn < 1e-12) return;
+    normal = (1.0 / nn) * n;
+    margin_rad = 0.01 * angle_between(a, b) + 1e-9;
+  }
+  /// A lower bound on the distance from direction p to the piece.
+  double lower_bound_m(Vec3 p) const {
+    return geo::lower_bound_m(std::asin(std::min(1.0, std::fabs(dot(p, normal)))) - margin_rad);
+  }
+};
 
 // Distances from one point to the vertices of a shape, each solved once
 // although every vertex ends two pieces.
@@ -161,6 +170,7 @@ class VertexDistances {
 double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
   double best = std::numeric_limits<double>::infinity();
   VertexDistances ends(b);
+  std::vector<PiecePlane> planes;  // of b's pieces, made when a vertex first needs them
   for (const Vertex& v : a.vertices()) {
     const double limit = std::min(best, bound);
     if (b.cap().lower_bound_m(v.dir) > limit) continue;
@@ -169,9 +179,14 @@ double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
       continue;
     }
     ends.reset(v);
-    for (const Edge& e : b.edges()) {
+    if (planes.empty()) {
+      planes.reserve(b.edges().size());
+      for (const Edge& e : b.edges()) planes.emplace_back(b, e);
+    }
+    for (size_t i = 0; i < b.edges().size(); ++i) {
+      const Edge& e = b.edges()[i];
       if (e.cap.lower_bound_m(v.dir) > std::min(best, bound)) continue;
-      if (off_plane_bound_m(v.dir, b, e) > std::min(best, bound)) continue;
+      if (planes[i].lower_bound_m(v.dir) > std::min(best, bound)) continue;
       best = std::min(best, point_edge_distance_m(v, b, e, ends.to(e.a), ends.to(e.b)));
       if (best == 0) return 0;
     }

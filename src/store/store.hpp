@@ -72,18 +72,6 @@ class Store {
   /// empty `after`, then pass each page's `next`; a page with fewer than
   /// `limit` objects is the last. Read the pages in one ReadScope.
   virtual Result<ObjectPage> load_objects_page(const std::string& after, size_t limit) = 0;
-  /// Every object.
-  Result<std::vector<StoredObject>> load_objects() {
-    std::vector<StoredObject> all;
-    for (std::string after;;) {
-      auto page = load_objects_page(after, 4096);
-      if (!page) return page.error();
-      const bool last = page->objects.size() < 4096;
-      for (StoredObject& o : page->objects) all.push_back(std::move(o));
-      if (last) return all;
-      after = std::move(page->next);
-    }
-  }
   virtual Result<std::vector<StoredParty>> load_parties() = 0;
   virtual Result<std::vector<Notice>> load_notices() = 0;
   virtual Result<std::vector<Message>> load_messages() = 0;
