@@ -129,6 +129,28 @@ TEST(LineToLine, ShallowCrossingsTouch) {
   }
 }
 
+// Guards the certified crossing (crossing.cpp, clearly_cross): a line that
+// stops a few centimetres to metres short of another, at any angle, is apart
+// by that much and not reported as crossing.
+TEST(LineToLine, LinesStoppingJustShortOfACrossingAreApart) {
+  Places places(10);
+  for (int i = 0; i < 200; ++i) {
+    const LatLon a = places.any();
+    const double az = places.uniform(0, 360), length = places.uniform(1'000, 990'000);
+    double lat = 0, lon = 0, az_at_m = 0;
+    const GeographicLib::GeodesicLine line = geod().Line(a.lat_deg, a.lon_deg, az);
+    line.Position(length * places.uniform(0.1, 0.9), lat, lon, az_at_m);
+    const LatLon b = ref_direct(a, az, length);
+    // c is `gap` to one side of the line's point m; d far beyond it on that side.
+    const double side = places.pick(2) == 0 ? 90 : -90, gap = std::pow(10.0, places.uniform(-1, 2));
+    const LatLon c = ref_direct({lat, lon}, az_at_m + side, gap);
+    const LatLon d = ref_direct({lat, lon}, az_at_m + side + places.uniform(-60, 60), places.uniform(1'000, 500'000));
+    const double want = ref_point_segment(c, a, b);
+    ASSERT_NEAR(want, gap, kTolM) << i;
+    ASSERT_NEAR(dist(line_of({a, b}), line_of({c, d})), want, kTolM) << i << " gap " << gap;
+  }
+}
+
 TEST(LineToLine, SeparatedLinesMatchReference) {
   Places places(5);
   for (int i = 0; i < 200; ++i) {
@@ -204,6 +226,32 @@ TEST(Polygon, ContainmentMatchesReferenceBothWindingsEverywhere) {
   }
   EXPECT_GT(inside, 500);
   EXPECT_GT(outside, 500);
+}
+
+// Guards the great-circle shortcut of point in polygon (contains.cpp): points
+// from 1 mm to 1 km either side of the boundary, where the shortcut must give
+// way to the geodesic azimuths.
+TEST(Polygon, ContainmentJustEitherSideOfTheBoundaryMatchesReference) {
+  Places places(11);
+  for (int i = 0; i < 60; ++i) {
+    const LatLon c = i % 10 == 0 ? LatLon{i % 20 == 0 ? 90.0 : -90.0, 0.0} : places.any();
+    const double r_max = std::pow(10.0, places.uniform(3.5, 6.3));
+    std::vector<double> az;
+    const std::vector<LatLon> ccw = star_ring(places, c, 4 + places.pick(20), r_max * 0.4, r_max, false, &az);
+    const std::vector<LatLon> cw(ccw.rbegin(), ccw.rend());
+    const geo::Shape s_ccw = build(polygon_of({ccw}));
+    const geo::Shape s_cw = build(polygon_of({cw}));
+    for (int k = 0; k < 20; ++k) {
+      const double theta = places.uniform(0, 360);
+      const double edge = boundary_along(c, ccw, az, theta);
+      const bool in = places.pick(2) == 0;
+      const double offset = std::pow(10.0, places.uniform(-3, 3));
+      const LatLon p = ref_direct(c, theta, in ? edge - offset : edge + offset);
+      const geo::Vertex v{p, geo::direction_of(p)};
+      ASSERT_EQ(s_ccw.contains(v), in) << "ring " << i << " point " << k << " offset " << offset;
+      ASSERT_EQ(s_cw.contains(v), in) << "ring " << i << " point " << k << " offset " << offset << " (clockwise)";
+    }
+  }
 }
 
 TEST(Polygon, SeparatedPolygonsMatchReference) {

@@ -7,7 +7,16 @@
 // (DESIGN §4). Each piece subtends less than 180° from p (p is neither on it
 // nor near its antipode), so wrapping each azimuth step into (-180°, 180°]
 // recovers the exact turn.
+//
+// The turn is first taken cheaply around the great-circle arcs through the
+// ring's vertex directions. Each geodesic piece and its arc bound a thin
+// region inside the piece's cap and within the piece's plane margin of its
+// plane; when p is outside every such region, the ring of arcs deforms into
+// the ring of geodesics without passing over p (or its antipode, outside the
+// ring's cap), so both turn the same way. Only a p that close to a piece pays
+// for the geodesic azimuths.
 #include <cmath>
+#include <optional>
 
 #include "geo/shape.hpp"
 
@@ -21,8 +30,27 @@ double wrap_deg(double d) {
 
 }  // namespace
 
+// The turn (radians) of the ring of great-circle arcs around p, or nullopt
+// when p is too near a piece for the arcs to stand for the geodesics.
+std::optional<double> Shape::arc_turn_rad(const Path& ring, Vec3 p) const {
+  double turn = 0;
+  for (uint32_t k = 0; k < ring.edge_count; ++k) {
+    const Edge& e = edges_[ring.first_edge + k];
+    if (!e.clear_of_arc(p)) return std::nullopt;
+    const Vec3 a = head(e).dir, b = tail(e).dir;
+    // The angle at p from the great circle towards a to the one towards b.
+    turn += std::atan2(dot(p, cross(a, b)), dot(a, b) - dot(p, a) * dot(p, b));
+  }
+  return turn;
+}
+
 bool Shape::ring_contains(const Path& ring, const Vertex& p) const {
   if (ring.cap.lower_bound_m(p.dir) > 0) return false;
+  if (const std::optional<double> turn = arc_turn_rad(ring, p.dir)) return std::fabs(*turn) > 3.14159265358979;
+  return ring_contains_geodesic(ring, p);
+}
+
+bool Shape::ring_contains_geodesic(const Path& ring, const Vertex& p) const {
   const auto& g = wgs84();
   double first_azimuth = 0, previous = 0, turn = 0;
   for (uint32_t i = 0; i < ring.vertex_count; ++i) {

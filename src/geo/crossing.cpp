@@ -56,6 +56,21 @@ bool clearly_apart(Vec3 a1, Vec3 a2, Vec3 b1, Vec3 b2, double slack) {
   return same_side(b1, b2, (1.0 / la) * na, slack) || same_side(a1, a2, (1.0 / lb) * nb, slack);
 }
 
+// Certainly a crossing: the ends of each piece lie on opposite sides of the
+// other's plane, beyond the margin by which the other strays from it. Each
+// piece then runs across the small quadrilateral where the two bands of
+// width 2 x margin meet (the one near the pieces; its antipode is far from
+// both caps), one between one pair of its opposite sides, the other between
+// the other pair, and two such curves must meet. |p.n| is the sine of p's
+// angle to the plane, less than the angle, so the tests are conservative.
+bool clearly_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb) {
+  const auto straddles = [](Vec3 p, Vec3 q, const Edge& e) {
+    const double m = e.plane_margin_rad(), dp = dot(p, e.normal), dq = dot(q, e.normal);
+    return (dp > m && dq < -m) || (dp < -m && dq > m);
+  };
+  return straddles(sa.head(ea).dir, sa.tail(ea).dir, eb) && straddles(sb.head(eb).dir, sb.tail(eb).dir, ea);
+}
+
 }  // namespace
 
 bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb) {
@@ -68,6 +83,7 @@ bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& e
   if (clearly_apart(a1.dir, a2.dir, b1.dir, b2.dir, 0.02 * (ea.cap.radius_rad + eb.cap.radius_rad) + 1e-9)) {
     return false;
   }
+  if (clearly_cross(sa, ea, sb, eb)) return true;
   // Start from where the great circles meet when that is near both pieces.
   // At shallow angles the geodesics may meet far from there, so otherwise
   // start between the pieces and let the projection find the crossing.

@@ -46,24 +46,22 @@ double spherical_foot(Vec3 p, Vec3 a, Vec3 b) {
   return total > 0 ? std::clamp(from_a / total, 0.0, 1.0) : 0.5;
 }
 
-}  // namespace
-
 // The closest point of a piece to p, by a Newton-like iteration along it: from
 // a point X on the piece at distance d from p, with the direction to p at an
 // angle theta to the piece, the spherical right triangle puts the foot of the
 // perpendicular at atan2(sin d cos theta, cos d) further on. The fixed point
 // (theta = ±90°) is exact on the ellipsoid; the iteration converges linearly
-// with a rate of the order of the flattening, so a few steps reach 0.1 mm.
+// with a rate of the order of the flattening, so three steps reach 1 cm. A
+// foot beyond an end is clamped to it, where the iteration then measures.
+// Within 0.5 rad of the piece the distance along it has one minimum; farther
+// out both ends are measured too.
 double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
-  return point_edge_distance_m(p, s, e, inverse(p.pos, s.head(e).pos).distance_m,
-                               inverse(p.pos, s.tail(e).pos).distance_m);
-}
-
-double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e, double d_head, double d_tail) {
   const LatLon a = s.head(e).pos;
-  double best = std::min(d_head, d_tail);
-  if (best == 0 || e.length_m == 0) return best;
-
+  if (e.length_m == 0) return inverse(p.pos, a).distance_m;
+  double best = std::numeric_limits<double>::infinity();
+  if (e.cap.lower_bound_m(p.dir) > 0.5 * kSemiMinorM) {
+    best = std::min(inverse(p.pos, a).distance_m, inverse(p.pos, s.tail(e).pos).distance_m);
+  }
   const GeographicLib::GeodesicLine line(wgs84(), a.lat_deg, a.lon_deg, e.azimuth_deg,
                                          GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
                                              GeographicLib::Geodesic::AZIMUTH |
@@ -79,13 +77,11 @@ double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e, dou
     const double theta = (r.azimuth_deg - azimuth) * kDeg;
     const double step = kMeanRadiusM * std::atan2(std::sin(sigma) * std::cos(theta), std::cos(sigma));
     const double next = std::clamp(along + step, 0.0, e.length_m);
-    if (std::fabs(next - along) < 1e-4) break;
+    if (std::fabs(next - along) < 1e-2) break;
     along = next;
   }
   return best;
 }
-
-namespace {
 
 // One vertex per part: if the boundaries do not cross, a part is wholly inside
 // or wholly outside an area, so one vertex decides.
@@ -114,82 +110,41 @@ bool any_edges_cross(const Shape& a, const Shape& b) {
   return false;
 }
 
-// The plane of a piece's great circle: the piece stays within 1% of its
-// angle of it (tests/geo_test.cpp, Caps.GeodesicsStayNearTheirGreatCircles),
-// so a direction p is at least its angle from that plane, less that margin,
-// from every point of the piece.
-struct PiecePlane {
-  Vec3 normal;           // unit; zero for a piece too short to have a plane
-  double margin_rad = 0;
-
-  PiecePlane(const Shape& s, const Edge& e) {
-    const Vec3 a = s.head(e).dir, b = s.tail(e).dir;
-    const Vec3 n = cross(a, b);
-    const double nn = norm(n);
-    if (nn < 1e-12) return;
-    normal = (1.0 / nn) * n;
-    margin_rad = 0.01 * angle_between(a, b) + 1e-9;
-  }
-  /// A lower bound on the distance from direction p to the piece.
-  double lower_bound_m(Vec3 p) const {
-    return geo::lower_bound_m(std::asin(std::min(1.0, std::fabs(dot(p, normal)))) - margin_rad);
-  }
-};
-
-// Distances from one point to the vertices of a shape, each solved once
-// although every vertex ends two pieces.
-class VertexDistances {
- public:
-  explicit VertexDistances(const Shape& s) : s_(s) {}
-  void reset(const Vertex& p) {
-    p_ = &p;
-    ++generation_;
-  }
-  double to(uint32_t i) {
-    if (stamp_.empty()) {
-      stamp_.assign(s_.vertices().size(), 0);
-      distance_.resize(s_.vertices().size());
-    }
-    if (stamp_[i] != generation_) {
-      stamp_[i] = generation_;
-      distance_[i] = inverse(p_->pos, s_.vertices()[i].pos).distance_m;
-    }
-    return distance_[i];
-  }
-
- private:
-  const Shape& s_;
-  const Vertex* p_ = nullptr;
-  uint32_t generation_ = 0;
-  std::vector<uint32_t> stamp_;
-  std::vector<double> distance_;
+// A vertex-to-piece pair and a lower bound on its distance.
+struct Candidate {
+  double lower_m;
+  uint32_t vertex, edge;
 };
 
 // The least distance from a vertex of `a` to `b` (its pieces, or its only
-// vertex), never looking at pairs that cannot beat `bound`.
+// vertex), never measuring pairs that cannot beat `bound`. Pairs are measured
+// nearest bound first, so that the first measurement makes most of the rest
+// unnecessary.
 double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
   double best = std::numeric_limits<double>::infinity();
-  VertexDistances ends(b);
-  std::vector<PiecePlane> planes;  // of b's pieces, made when a vertex first needs them
-  for (const Vertex& v : a.vertices()) {
-    const double limit = std::min(best, bound);
-    if (b.cap().lower_bound_m(v.dir) > limit) continue;
+  thread_local std::vector<Candidate> candidates;
+  candidates.clear();
+  for (uint32_t i = 0; i < a.vertices().size(); ++i) {
+    const Vertex& v = a.vertices()[i];
+    if (b.cap().lower_bound_m(v.dir) > bound) continue;
     if (b.edges().empty()) {
       for (const Vertex& w : b.vertices()) best = std::min(best, inverse(v.pos, w.pos).distance_m);
       continue;
     }
-    ends.reset(v);
-    if (planes.empty()) {
-      planes.reserve(b.edges().size());
-      for (const Edge& e : b.edges()) planes.emplace_back(b, e);
+    for (uint32_t k = 0; k < b.edges().size(); ++k) {
+      const Edge& e = b.edges()[k];
+      // The piece stays near its great circle's plane, so v is no nearer it
+      // than that plane, less the margin.
+      const double lower = std::max(e.cap.lower_bound_m(v.dir), lower_bound_m(e.plane_gap_rad(v.dir)));
+      if (lower <= bound) candidates.push_back({lower, i, k});
     }
-    for (size_t i = 0; i < b.edges().size(); ++i) {
-      const Edge& e = b.edges()[i];
-      if (e.cap.lower_bound_m(v.dir) > std::min(best, bound)) continue;
-      if (planes[i].lower_bound_m(v.dir) > std::min(best, bound)) continue;
-      best = std::min(best, point_edge_distance_m(v, b, e, ends.to(e.a), ends.to(e.b)));
-      if (best == 0) return 0;
-    }
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& x, const Candidate& y) { return x.lower_m < y.lower_m; });
+  for (const Candidate& c : candidates) {
+    if (c.lower_m > std::min(best, bound)) break;
+    best = std::min(best, point_edge_distance_m(a.vertices()[c.vertex], b, b.edges()[c.edge]));
+    if (best == 0) return 0;
   }
   return best;
 }

@@ -14,6 +14,8 @@
 // A Shape is immutable after build; concurrent reads are safe.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -71,7 +73,29 @@ struct Edge {
   double azimuth_deg = 0;  // at vertex a
   double length_m = 0;
   Cap cap;
+  /// The unit normal of the plane of the great circle through the ends'
+  /// directions; zero when the ends are too close to define one.
+  Vec3 normal;
   uint32_t source_index = 0;  // the position in the input where the original edge starts
+
+  /// How far (radians) the geodesic piece may stray from that plane: 1% of
+  /// its angle, far above the 1e-4 measured in
+  /// Caps.GeodesicsStayNearTheirGreatCircles (the cap's radius exceeds half the angle).
+  double plane_margin_rad() const { return 0.02 * cap.radius_rad + 1e-9; }
+  /// A lower bound on the angle between direction p and any point of the piece,
+  /// from its plane alone (0 when the piece has no plane).
+  double plane_gap_rad(Vec3 p) const {
+    if (normal.x == 0 && normal.y == 0 && normal.z == 0) return 0;
+    return std::asin(std::min(1.0, std::fabs(dot(p, normal)))) - plane_margin_rad();
+  }
+  /// True when p is certainly off the thin region between the geodesic piece
+  /// and the great-circle arc through its ends: farther from the plane than
+  /// the piece strays, or outside the cap that holds both.
+  bool clear_of_arc(Vec3 p) const {
+    // |p.n| = sin(angle to the plane) <= that angle, so this is conservative.
+    if (std::fabs(dot(p, normal)) > plane_margin_rad()) return true;
+    return cap.lower_bound_m(p) > 0;
+  }
 };
 
 /// A ring (closed) or a line: vertices [first_vertex, first_vertex + vertex_count),
@@ -120,6 +144,8 @@ class Shape {
   static Status assemble_into(Shape& s, const Geometry& g, Mode mode, bool* needs_exact);
   Status validate_area(const Area& area, const std::string& part) const;
   bool ring_contains(const Path& ring, const Vertex& p) const;
+  std::optional<double> arc_turn_rad(const Path& ring, Vec3 p) const;
+  bool ring_contains_geodesic(const Path& ring, const Vertex& p) const;
 
   std::vector<Vertex> vertices_;
   std::vector<Edge> edges_;
@@ -133,15 +159,13 @@ class Shape {
 /// guaranteed to exceed `cutoff_m` too (the search stops early).
 double distance_m(const Shape& a, const Shape& b, double cutoff_m);
 
-/// Distance from a point to one edge piece of a shape.
-double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e);
-/// The same, given the distances from the point to the piece's two ends.
-double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e, double d_head, double d_tail);
 
 /// True when two edge pieces cross or touch at a point interior to both.
 bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb);
 
 /// A cap around the geodesic piece between two points.
 Cap piece_cap(Vec3 a, Vec3 b);
+/// The unit normal of the great circle through two directions (zero when they nearly coincide).
+Vec3 plane_normal(Vec3 a, Vec3 b);
 
 }  // namespace deconflict::geo

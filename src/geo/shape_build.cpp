@@ -17,6 +17,12 @@ Cap piece_cap(Vec3 a, Vec3 b) {
   return {normalized(a + b), half * 1.01 + 1e-7};
 }
 
+Vec3 plane_normal(Vec3 a, Vec3 b) {
+  const Vec3 n = cross(a, b);
+  const double length = norm(n);
+  return length < 1e-12 ? Vec3{} : (1.0 / length) * n;
+}
+
 // Builds a Shape's vertices, pieces, paths and caps. In caps-only mode it
 // solves no geodesic: each edge is one piece whose cap comes from its ends'
 // directions, which gives the caps of an exact build as long as no edge is
@@ -117,6 +123,7 @@ class ShapeBuilder {
       const Vec3 from = s_.vertices_[s_.edges_[k].a].dir;
       const Vec3 to = k + 1 < s_.edges_.size() ? s_.vertices_[s_.edges_[k + 1].a].dir : direction_of(end);
       s_.edges_[k].cap = piece_cap(from, to);
+      s_.edges_[k].normal = plane_normal(from, to);
     }
   }
 
@@ -132,6 +139,7 @@ class ShapeBuilder {
     e.a = static_cast<uint32_t>(s_.vertices_.size());
     e.b = e.a + 1;
     e.cap = piece_cap(from, to);
+    e.normal = plane_normal(from, to);
     e.source_index = source_index;
     s_.vertices_.push_back({p, from});
     s_.edges_.push_back(e);
