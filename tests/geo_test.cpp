@@ -269,6 +269,29 @@ TEST(Polygon, SeparatedPolygonsMatchReference) {
   }
 }
 
+// Guards the pruning under a cutoff (distance.cpp, PieceReach and the sorted
+// pairs): a distance within the cutoff is exact, one beyond it is reported
+// beyond it, for cutoffs just either side of the true distance.
+TEST(Polygon, CutoffsNeverHideADistanceWithinThem) {
+  Places places(12);
+  for (int i = 0; i < 20; ++i) {
+    const LatLon c1 = places.any();
+    const double r = std::pow(10.0, places.uniform(3, 5.5));
+    const LatLon c2 = ref_direct(c1, places.uniform(0, 360), r * places.uniform(2.05, 4));
+    const auto ring1 = star_ring(places, c1, 5 + places.pick(20), r * 0.5, r, places.pick(2) == 0);
+    const auto ring2 = star_ring(places, c2, 5 + places.pick(20), r * 0.5, r, places.pick(2) == 0);
+    const geo::Shape s1 = build(polygon_of({ring1})), s2 = build(polygon_of({ring2}));
+    double want = kInf;
+    for (const LatLon& v : ring1) want = std::min(want, ref_point_path(v, ring2));
+    for (const LatLon& v : ring2) want = std::min(want, ref_point_path(v, ring1));
+    for (const double margin : {0.1, 10.0, 1000.0}) {
+      ASSERT_NEAR(geo::distance_m(s1, s2, want + margin), want, kTolM) << i << " cutoff +" << margin;
+      ASSERT_NEAR(geo::distance_m(s2, s1, want + margin), want, kTolM) << i << " cutoff +" << margin;
+      ASSERT_GT(geo::distance_m(s1, s2, want - margin), want - margin) << i << " cutoff -" << margin;
+    }
+  }
+}
+
 TEST(Polygon, AcrossTheAntimeridian) {
   const Geometry square = polygon_of({{{-1, 179}, {-1, -179}, {1, -179}, {1, 179}, {-1, 179}}});
   const geo::Shape s = build(square);

@@ -110,6 +110,27 @@ bool any_edges_cross(const Shape& a, const Shape& b) {
   return false;
 }
 
+// Where a direction must lie for the bounds below to put it within `bound_m`
+// of a piece: within the cap's radius plus that angle of its centre, and
+// within the plane margin plus that angle of its plane. Conservative: the
+// bounds themselves decide near the edge.
+class PieceReach {
+ public:
+  PieceReach(const Edge& e, double bound_m) : centre_(e.cap.center), normal_(e.normal) {
+    const double angle = bound_m / kSemiMinorM;
+    constexpr double kSlack = 1e-12;
+    if (e.cap.radius_rad + angle < 3.0) min_dot_ = std::cos(e.cap.radius_rad + angle) - kSlack;
+    if (e.plane_margin_rad() + angle < 1.5 && dot(normal_, normal_) > 0) {
+      max_plane_ = std::sin(e.plane_margin_rad() + angle) + kSlack;
+    }
+  }
+  bool may_reach(Vec3 p) const { return dot(p, centre_) >= min_dot_ && std::fabs(dot(p, normal_)) <= max_plane_; }
+
+ private:
+  Vec3 centre_, normal_;
+  double min_dot_ = -2, max_plane_ = 2;
+};
+
 // A vertex-to-piece pair and a lower bound on its distance.
 struct Candidate {
   double lower_m;
@@ -123,7 +144,13 @@ struct Candidate {
 double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
   double best = std::numeric_limits<double>::infinity();
   thread_local std::vector<Candidate> candidates;
+  thread_local std::vector<PieceReach> reaches;
   candidates.clear();
+  reaches.clear();
+  // With several vertices to try, each piece's reach turns the bounds below into dot products.
+  if (a.vertices().size() > 2) {
+    for (const Edge& e : b.edges()) reaches.emplace_back(e, bound);
+  }
   for (uint32_t i = 0; i < a.vertices().size(); ++i) {
     const Vertex& v = a.vertices()[i];
     if (b.cap().lower_bound_m(v.dir) > bound) continue;
@@ -133,6 +160,7 @@ double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
     }
     for (uint32_t k = 0; k < b.edges().size(); ++k) {
       const Edge& e = b.edges()[k];
+      if (!reaches.empty() && !reaches[k].may_reach(v.dir)) continue;
       // The piece stays near its great circle's plane, so v is no nearer it
       // than that plane, less the margin.
       const double lower = std::max(e.cap.lower_bound_m(v.dir), lower_bound_m(e.plane_gap_rad(v.dir)));
