@@ -254,18 +254,29 @@ TEST(Polygon, ContainmentJustEitherSideOfTheBoundaryMatchesReference) {
   }
 }
 
+// Two star-shaped rings apart by 0.05 to 3 times their size, and the reference distance between them.
+struct SeparatedRings {
+  std::vector<LatLon> ring1, ring2;
+  double want = kInf;
+};
+
+SeparatedRings separated_rings(Places& places, double log_r_lo, double spread_lo, double spread_hi, int most_vertices) {
+  SeparatedRings out;
+  const LatLon c1 = places.any();
+  const double r = std::pow(10.0, places.uniform(log_r_lo, 5.5));
+  const LatLon c2 = ref_direct(c1, places.uniform(0, 360), r * places.uniform(spread_lo, spread_hi));
+  out.ring1 = star_ring(places, c1, 5 + places.pick(most_vertices - 4), r * 0.5, r, places.pick(2) == 0);
+  out.ring2 = star_ring(places, c2, 5 + places.pick(most_vertices - 4), r * 0.5, r, places.pick(2) == 0);
+  for (const LatLon& v : out.ring1) out.want = std::min(out.want, ref_point_path(v, out.ring2));
+  for (const LatLon& v : out.ring2) out.want = std::min(out.want, ref_point_path(v, out.ring1));
+  return out;
+}
+
 TEST(Polygon, SeparatedPolygonsMatchReference) {
   Places places(7);
   for (int i = 0; i < 40; ++i) {
-    const LatLon c1 = places.any();
-    const double r = std::pow(10.0, places.uniform(3.5, 5.5));
-    const LatLon c2 = ref_direct(c1, places.uniform(0, 360), r * places.uniform(2.2, 3));
-    const auto ring1 = star_ring(places, c1, 5 + places.pick(10), r * 0.5, r, places.pick(2) == 0);
-    const auto ring2 = star_ring(places, c2, 5 + places.pick(10), r * 0.5, r, places.pick(2) == 0);
-    double want = kInf;
-    for (const LatLon& v : ring1) want = std::min(want, ref_point_path(v, ring2));
-    for (const LatLon& v : ring2) want = std::min(want, ref_point_path(v, ring1));
-    ASSERT_NEAR(dist(polygon_of({ring1}), polygon_of({ring2})), want, kTolM) << i;
+    const SeparatedRings p = separated_rings(places, 3.5, 2.2, 3, 14);
+    ASSERT_NEAR(dist(polygon_of({p.ring1}), polygon_of({p.ring2})), p.want, kTolM) << i;
   }
 }
 
@@ -275,19 +286,12 @@ TEST(Polygon, SeparatedPolygonsMatchReference) {
 TEST(Polygon, CutoffsNeverHideADistanceWithinThem) {
   Places places(12);
   for (int i = 0; i < 20; ++i) {
-    const LatLon c1 = places.any();
-    const double r = std::pow(10.0, places.uniform(3, 5.5));
-    const LatLon c2 = ref_direct(c1, places.uniform(0, 360), r * places.uniform(2.05, 4));
-    const auto ring1 = star_ring(places, c1, 5 + places.pick(20), r * 0.5, r, places.pick(2) == 0);
-    const auto ring2 = star_ring(places, c2, 5 + places.pick(20), r * 0.5, r, places.pick(2) == 0);
-    const geo::Shape s1 = build(polygon_of({ring1})), s2 = build(polygon_of({ring2}));
-    double want = kInf;
-    for (const LatLon& v : ring1) want = std::min(want, ref_point_path(v, ring2));
-    for (const LatLon& v : ring2) want = std::min(want, ref_point_path(v, ring1));
+    const SeparatedRings p = separated_rings(places, 3, 2.05, 4, 24);
+    const geo::Shape s1 = build(polygon_of({p.ring1})), s2 = build(polygon_of({p.ring2}));
     for (const double margin : {0.1, 10.0, 1000.0}) {
-      ASSERT_NEAR(geo::distance_m(s1, s2, want + margin), want, kTolM) << i << " cutoff +" << margin;
-      ASSERT_NEAR(geo::distance_m(s2, s1, want + margin), want, kTolM) << i << " cutoff +" << margin;
-      ASSERT_GT(geo::distance_m(s1, s2, want - margin), want - margin) << i << " cutoff -" << margin;
+      ASSERT_NEAR(geo::distance_m(s1, s2, p.want + margin), p.want, kTolM) << i << " cutoff +" << margin;
+      ASSERT_NEAR(geo::distance_m(s2, s1, p.want + margin), p.want, kTolM) << i << " cutoff +" << margin;
+      ASSERT_GT(geo::distance_m(s1, s2, p.want - margin), p.want - margin) << i << " cutoff -" << margin;
     }
   }
 }
