@@ -51,7 +51,7 @@ double spherical_foot(Vec3 p, Vec3 a, Vec3 b) {
 // angle theta to the piece, the spherical right triangle puts the foot of the
 // perpendicular at atan2(sin d cos theta, cos d) further on. The fixed point
 // (theta = ±90°) is exact on the ellipsoid; the iteration converges linearly
-// with a rate of the order of the flattening, so three steps reach 1 cm. A
+// with a rate of the order of the flattening, so two or three steps reach 1 cm. A
 // foot beyond an end is clamped to it, where the iteration then measures.
 // Within 0.5 rad of the piece the distance along it has one minimum; farther
 // out both ends are measured too.
@@ -77,7 +77,13 @@ double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
     const double theta = (r.azimuth_deg - azimuth) * kDeg;
     const double step = kMeanRadiusM * std::atan2(std::sin(sigma) * std::cos(theta), std::cos(sigma));
     const double next = std::clamp(along + step, 0.0, e.length_m);
-    if (std::fabs(next - along) < 1e-2) break;
+    const double moved = std::fabs(next - along);
+    if (moved < 1e-2) break;
+    // The foot is about `moved` on (to 1%, the rate of convergence), so the
+    // distance measured here exceeds the least by at most off²/2d, d >= r - off
+    // being the distance at the foot: stop once that is under 1 mm.
+    const double off = 1.1 * moved;
+    if (next > 0 && next < e.length_m && off < r.distance_m && off * off < 2e-3 * (r.distance_m - off)) break;
     along = next;
   }
   return best;
