@@ -28,6 +28,8 @@ constexpr std::array<Rule, 4> kRules{{
     {RuleId::site_hazard, ObjectType::site, is_hazardous},
     {RuleId::short_notice, ObjectType::zone, on_short_notice},
 }};
+// World::check relies on this order to give each pair's conflicts sorted by rule.
+static_assert(std::is_sorted(kRules.begin(), kRules.end(), [](const Rule& a, const Rule& b) { return a.id < b.id; }));
 
 }  // namespace
 

@@ -90,8 +90,15 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
   const auto keep = [&](const Volume& other) {
     return other.id != activity.id && other.state != "withdrawn" && any_rule_applies(activity, other, context);
   };
+  // Sorted by the other's id here, cheaply, rather than as conflicts later
+  // (three strings each); rules() lists the rules in RuleId order, so each
+  // other's conflicts come out sorted by rule too.
+  std::vector<index::Match> matches = index_.query(activity, keep);
+  std::sort(matches.begin(), matches.end(),
+            [](const index::Match& a, const index::Match& b) { return a.volume->id < b.volume->id; });
   std::vector<Conflict> out;
-  for (const index::Match& m : index_.query(activity, keep)) {
+  out.reserve(matches.size());
+  for (const index::Match& m : matches) {
     const Volume& other = *m.volume;
     for (const Rule& rule : rules()) {
       if (rule.other_type != other.type || !rule.applies(activity, other, context)) continue;
@@ -101,9 +108,6 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
                              activity.radius + other.radius});
     }
   }
-  std::sort(out.begin(), out.end(), [](const Conflict& a, const Conflict& b) {
-    return a.other_id != b.other_id ? a.other_id < b.other_id : a.rule < b.rule;
-  });
   return out;
 }
 
