@@ -78,6 +78,20 @@ TEST(Caps, LowerBoundNeverExceedsTheDistance) {
   }
 }
 
+// Guards the pruning of vertex-to-piece pairs (distance.cpp): the bound from
+// the chord and the plane never exceeds the true distance.
+TEST(Caps, QuickLowerBoundNeverExceedsTheDistanceToThePiece) {
+  Places places(13);
+  for (int i = 0; i < 300; ++i) {
+    const LatLon a = places.any();
+    const LatLon b = ref_direct(a, places.uniform(0, 360), std::pow(10.0, places.uniform(2, 5.9)));
+    const LatLon p = ref_direct(a, places.uniform(0, 360), std::pow(10.0, places.uniform(1, 6.5)));
+    const geo::Shape line = build(line_of({a, b}));
+    const geo::Edge& e = line.edges().front();
+    ASSERT_LE(e.quick_lower_bound_m(geo::direction_of(p)), ref_point_segment(p, a, b) + 1e-6) << i;
+  }
+}
+
 TEST(PointToLine, MatchesReferenceEverywhere) {
   Places places(3);
   for (int i = 0; i < 300; ++i) {

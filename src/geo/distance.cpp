@@ -167,9 +167,7 @@ double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
     for (uint32_t k = 0; k < b.edges().size(); ++k) {
       const Edge& e = b.edges()[k];
       if (!reaches.empty() && !reaches[k].may_reach(v.dir)) continue;
-      // The piece stays near its great circle's plane, so v is no nearer it
-      // than that plane, less the margin.
-      const double lower = std::max(e.cap.lower_bound_m(v.dir), lower_bound_m(e.plane_gap_rad(v.dir)));
+      const double lower = e.quick_lower_bound_m(v.dir);
       if (lower <= bound) candidates.push_back({lower, i, k});
     }
   }

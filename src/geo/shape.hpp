@@ -82,11 +82,13 @@ struct Edge {
   /// its angle, far above the 1e-4 measured in
   /// Caps.GeodesicsStayNearTheirGreatCircles (the cap's radius exceeds half the angle).
   double plane_margin_rad() const { return 0.02 * cap.radius_rad + 1e-9; }
-  /// A lower bound on the angle between direction p and any point of the piece,
-  /// from its plane alone (0 when the piece has no plane).
-  double plane_gap_rad(Vec3 p) const {
-    if (normal.x == 0 && normal.y == 0 && normal.z == 0) return 0;
-    return std::asin(std::min(1.0, std::fabs(dot(p, normal)))) - plane_margin_rad();
+  /// A lower bound (metres) on the distance from direction p to the piece,
+  /// with no trigonometry: the chord to the cap's centre and p's offset from
+  /// the plane (the sine of its angle) each understate their angle.
+  double quick_lower_bound_m(Vec3 p) const {
+    const double from_cap = norm(p - cap.center) - cap.radius_rad;
+    const double from_plane = std::fabs(dot(p, normal)) - plane_margin_rad();
+    return geo::lower_bound_m(std::max(from_cap, from_plane));
   }
   /// True when p is certainly off the thin region between the geodesic piece
   /// and the great-circle arc through its ends: farther from the plane than
