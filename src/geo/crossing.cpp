@@ -26,10 +26,10 @@ bool project(const GeographicLib::Gnomonic& g, LatLon c, LatLon p, Xy& out) {
 
 double cross2(Xy a, Xy b) { return a.x * b.y - a.y * b.x; }
 
-// The spherical estimate of the crossing: the intersection of the two great
-// circles closest to the first piece, or false when they are (nearly) the same.
-bool spherical_estimate(Vec3 a1, Vec3 a2, Vec3 b1, Vec3 b2, Vec3 near, Vec3& out) {
-  const Vec3 p = cross(cross(a1, a2), cross(b1, b2));
+// The spherical estimate of the crossing: the intersection of the two pieces'
+// great circles closest to `near`, or false when they are (nearly) the same.
+bool spherical_estimate(const Edge& ea, const Edge& eb, Vec3 near, Vec3& out) {
+  const Vec3 p = cross(ea.normal, eb.normal);
   const double n = norm(p);
   if (n < 1e-18) return false;
   out = (1.0 / n) * p;
@@ -37,23 +37,28 @@ bool spherical_estimate(Vec3 a1, Vec3 a2, Vec3 b1, Vec3 b2, Vec3 near, Vec3& out
   return true;
 }
 
-// True when p and q lie on the same side of the plane with unit normal n, each
-// by more than the angle `slack`.
-bool same_side(Vec3 p, Vec3 q, Vec3 n, double slack) {
-  const double s = std::sin(slack), dp = dot(p, n), dq = dot(q, n);
-  return (dp > s && dq > s) || (dp < -s && dq < -s);
+// Which side of a piece's plane p lies on, beyond `threshold` (the sine of an
+// angle): +1 or -1, or 0 within it. The piece's normal is zero when its ends
+// nearly coincide: then p is never beyond, and the shortcuts below give way
+// to the iteration.
+int side_of(Vec3 p, const Edge& e, double threshold) {
+  const double d = dot(p, e.normal);
+  return d > threshold ? 1 : d < -threshold ? -1 : 0;
 }
 
 // Certainly no crossing: the ends of one piece lie on one side of the other's
 // great circle by more than both geodesics can stray from their great circles
 // (a minor arc of a great circle is no nearer a plane than its nearer end, and
 // a piece of at most 1,000 km strays by less than 1e-4 of its angle, see
-// Caps.GeodesicsStayNearTheirGreatCircles; 1% is allowed here).
-bool clearly_apart(Vec3 a1, Vec3 a2, Vec3 b1, Vec3 b2, double slack) {
-  const Vec3 na = cross(a1, a2), nb = cross(b1, b2);
-  const double la = norm(na), lb = norm(nb);
-  if (la == 0 || lb == 0) return false;
-  return same_side(b1, b2, (1.0 / la) * na, slack) || same_side(a1, a2, (1.0 / lb) * nb, slack);
+// Caps.GeodesicsStayNearTheirGreatCircles; 1% of both angles is allowed here,
+// each cap's radius exceeding half its piece's angle).
+bool clearly_apart(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb) {
+  const double s = std::sin(0.02 * (ea.cap.radius_rad + eb.cap.radius_rad) + 1e-9);
+  const auto one_side = [s](Vec3 p, Vec3 q, const Edge& e) {
+    const int side = side_of(p, e, s);
+    return side != 0 && side == side_of(q, e, s);
+  };
+  return one_side(sb.head(eb).dir, sb.tail(eb).dir, ea) || one_side(sa.head(ea).dir, sa.tail(ea).dir, eb);
 }
 
 // Certainly a crossing: the ends of each piece lie on opposite sides of the
@@ -65,8 +70,8 @@ bool clearly_apart(Vec3 a1, Vec3 a2, Vec3 b1, Vec3 b2, double slack) {
 // angle to the plane, less than the angle, so the tests are conservative.
 bool clearly_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb) {
   const auto straddles = [](Vec3 p, Vec3 q, const Edge& e) {
-    const double m = e.plane_margin_rad(), dp = dot(p, e.normal), dq = dot(q, e.normal);
-    return (dp > m && dq < -m) || (dp < -m && dq > m);
+    const int side = side_of(p, e, e.plane_margin_rad());
+    return side != 0 && side == -side_of(q, e, e.plane_margin_rad());
   };
   return straddles(sa.head(ea).dir, sa.tail(ea).dir, eb) && straddles(sb.head(eb).dir, sb.tail(eb).dir, ea);
 }
@@ -75,21 +80,18 @@ bool clearly_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge&
 
 bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb) {
   if (ea.cap.lower_bound_m(eb.cap) > 0) return false;
+  if (clearly_apart(sa, ea, sb, eb)) return false;
+  if (clearly_cross(sa, ea, sb, eb)) return true;
   const Vertex& a1 = sa.head(ea);
   const Vertex& a2 = sa.tail(ea);
   const Vertex& b1 = sb.head(eb);
   const Vertex& b2 = sb.tail(eb);
-  // Each cap's radius exceeds half its piece's angle, so this is 1% of both angles.
-  if (clearly_apart(a1.dir, a2.dir, b1.dir, b2.dir, 0.02 * (ea.cap.radius_rad + eb.cap.radius_rad) + 1e-9)) {
-    return false;
-  }
-  if (clearly_cross(sa, ea, sb, eb)) return true;
   // Start from where the great circles meet when that is near both pieces.
   // At shallow angles the geodesics may meet far from there, so otherwise
   // start between the pieces and let the projection find the crossing.
   Vec3 estimate;
   const double margin = 1e-3;
-  if (!spherical_estimate(a1.dir, a2.dir, b1.dir, b2.dir, ea.cap.center, estimate) ||
+  if (!spherical_estimate(ea, eb, ea.cap.center, estimate) ||
       angle_between(estimate, ea.cap.center) > ea.cap.radius_rad + margin ||
       angle_between(estimate, eb.cap.center) > eb.cap.radius_rad + margin) {
     estimate = normalized(ea.cap.center + eb.cap.center);

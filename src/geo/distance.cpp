@@ -33,16 +33,15 @@ Reach inverse(LatLon a, LatLon b) {
   return r;
 }
 
-// Where along the great circle from a to b (as a fraction in [0, 1]) the
+// Where along the great circle of a piece (as a fraction in [0, 1]) the
 // perpendicular from p falls: a starting point within a few hundred metres of
 // the answer, so that the iteration below needs one or two steps.
-double spherical_foot(Vec3 p, Vec3 a, Vec3 b) {
-  const Vec3 n = cross(a, b);
-  const double nn = dot(n, n);
-  if (nn == 0) return 0.5;
-  const Vec3 q = p - (dot(p, n) / nn) * n;  // p projected on the plane of the great circle
-  const double total = angle_between(a, b);
-  const double from_a = std::atan2(dot(cross(a, q), n) / std::sqrt(nn), dot(a, q));
+double spherical_foot(Vec3 p, const Shape& s, const Edge& e) {
+  const Vec3 n = e.normal, a = s.head(e).dir;
+  if (dot(n, n) == 0) return 0.5;
+  const Vec3 q = p - dot(p, n) * n;  // p projected on the plane of the great circle
+  const double total = angle_between(a, s.tail(e).dir);
+  const double from_a = std::atan2(dot(cross(a, q), n), dot(a, q));
   return total > 0 ? std::clamp(from_a / total, 0.0, 1.0) : 0.5;
 }
 
@@ -66,7 +65,7 @@ double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
                                          GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
                                              GeographicLib::Geodesic::AZIMUTH |
                                              GeographicLib::Geodesic::DISTANCE_IN);
-  double along = spherical_foot(p.dir, s.head(e).dir, s.tail(e).dir) * e.length_m;
+  double along = spherical_foot(p.dir, s, e) * e.length_m;
   for (int iteration = 0; iteration < 16; ++iteration) {
     double lat = 0, lon = 0, azimuth = 0;
     line.Position(along, lat, lon, azimuth);
