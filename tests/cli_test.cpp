@@ -173,8 +173,8 @@ TEST_F(Cli, ImportListExportAndConflictsOnTheStore) {
 
   const Outcome list = run("list --db " + db() + " --type site");
   ASSERT_EQ(list.status, 0);
-  EXPECT_NE(list.out.find("site-rukban"), std::string::npos);
-  EXPECT_EQ(list.out.find("zone-at-tanf"), std::string::npos);
+  EXPECT_NE(list.out.find("un.rukban"), std::string::npos);
+  EXPECT_EQ(list.out.find("coalition.zone-at-tanf"), std::string::npos);
   EXPECT_NE(list.out.find("3 object(s)"), std::string::npos);
   EXPECT_EQ(run("list --db " + db() + " --bbox 1,2,3").status, 2);
 
@@ -190,7 +190,7 @@ TEST_F(Cli, ImportListExportAndConflictsOnTheStore) {
   ASSERT_EQ(run("import - --db " + copy, exported.out).status, 0);
   EXPECT_EQ(run("conflicts --json --db " + copy).out, run("conflicts --json --db " + db()).out);
 
-  const Outcome one = run("conflicts act-russia-strikes --json --db " + db());
+  const Outcome one = run("conflicts russia.strikes --json --db " + db());
   ASSERT_EQ(one.status, 0);
   EXPECT_EQ(lines(one.out).size(), 7u);
   const Outcome table = run("conflicts --db " + db());

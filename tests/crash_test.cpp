@@ -58,7 +58,7 @@ TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
         try {
           Client client(server.port);
           for (int i = 0; !stop; ++i) {
-            const std::string id = "r" + std::to_string(round) + "-" + parties[c] + "-" + std::to_string(i);
+            const std::string id = parties[c] + ".r" + std::to_string(round) + "-" + std::to_string(i);
             if (client.send(http::verb::post, "/v1/activities", tokens[parties[c]], activity(id, local)).status == 201) {
               std::lock_guard<std::mutex> lock(mutex);
               acknowledged.insert(id);
@@ -107,7 +107,7 @@ TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
   }
   EXPECT_EQ(static_cast<int64_t>(listed), stored);
   for (const std::string& id : acknowledged) {
-    const std::string party = id.substr(id.find('-') + 1, id.rfind('-') - id.find('-') - 1);
+    const std::string party = id.substr(0, id.find('.'));
     ASSERT_EQ(client.send(http::verb::get, "/v1/activities/" + id, tokens[party]).status, 200) << id << " was lost";
   }
   std::printf("crash rounds: %d, writes answered 201: %zu, stored: %lld\n", iterations, acknowledged.size(),

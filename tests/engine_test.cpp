@@ -144,25 +144,25 @@ TEST(AtTanf, TheScenarioYieldsTheExpectedConflicts) {
   }
   const std::set<std::tuple<std::string, std::string, std::string>> want{
       // 1 September: Russia's notice that its forces will enter the zone.
-      {"act-russia-entry", "zone-entry", "zone-at-tanf"},
-      {"act-russia-entry", "short-notice", "zone-at-tanf"},
-      {"act-russia-entry", "activity-clash", "act-coalition-live-fire"},
-      {"act-russia-entry", "activity-clash", "act-coalition-air-assault"},
+      {"russia.entry", "zone-entry", "coalition.zone-at-tanf"},
+      {"russia.entry", "short-notice", "coalition.zone-at-tanf"},
+      {"russia.entry", "activity-clash", "coalition.live-fire"},
+      {"russia.entry", "activity-clash", "coalition.air-assault"},
       // 6 September: the strike warning, a hazard to the garrison, the camp and the partner force.
-      {"act-russia-strikes", "zone-entry", "zone-at-tanf"},
-      {"act-russia-strikes", "short-notice", "zone-at-tanf"},
-      {"act-russia-strikes", "site-hazard", "site-garrison"},
-      {"act-russia-strikes", "site-hazard", "site-rukban"},
-      {"act-russia-strikes", "site-hazard", "site-partner-force"},
-      {"act-russia-strikes", "activity-clash", "act-coalition-live-fire"},
-      {"act-russia-strikes", "activity-clash", "act-coalition-air-assault"},
+      {"russia.strikes", "zone-entry", "coalition.zone-at-tanf"},
+      {"russia.strikes", "short-notice", "coalition.zone-at-tanf"},
+      {"russia.strikes", "site-hazard", "coalition.garrison"},
+      {"russia.strikes", "site-hazard", "un.rukban"},
+      {"russia.strikes", "site-hazard", "partner-force.base"},
+      {"russia.strikes", "activity-clash", "coalition.live-fire"},
+      {"russia.strikes", "activity-clash", "coalition.air-assault"},
       // 7 September: the coalition's live-fire exercise and its M777 hazard area.
-      {"act-coalition-live-fire", "activity-clash", "act-russia-entry"},
-      {"act-coalition-live-fire", "activity-clash", "act-russia-strikes"},
-      {"act-coalition-live-fire", "site-hazard", "site-rukban"},
-      {"act-coalition-live-fire", "site-hazard", "site-partner-force"},
-      {"act-coalition-air-assault", "activity-clash", "act-russia-entry"},
-      {"act-coalition-air-assault", "activity-clash", "act-russia-strikes"},
+      {"coalition.live-fire", "activity-clash", "russia.entry"},
+      {"coalition.live-fire", "activity-clash", "russia.strikes"},
+      {"coalition.live-fire", "site-hazard", "un.rukban"},
+      {"coalition.live-fire", "site-hazard", "partner-force.base"},
+      {"coalition.air-assault", "activity-clash", "russia.entry"},
+      {"coalition.air-assault", "activity-clash", "russia.strikes"},
   };
   EXPECT_EQ(got, want);
 }

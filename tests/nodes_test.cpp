@@ -69,7 +69,7 @@ TEST_F(Nodes, TheLaterOfTwoConflictingActivitiesReportsTheEarlierWhicheverNodeTo
       std::mt19937 rng(static_cast<unsigned>(c));
       Client client(c < parties_.size() ? a.port : b.port);
       for (int i = 0; i < 30; ++i) {
-        const std::string id = party + "-" + std::to_string(c) + "-" + std::to_string(i);
+        const std::string id = party + "." + std::to_string(c) + "-" + std::to_string(i);
         Reply r = client.send(http::verb::post, "/v1/activities", tokens_[party], activity(id, rng));
         if (r.status != 201) continue;
         std::set<std::string> others;
@@ -114,14 +114,14 @@ TEST_F(Nodes, ALiveNodeFollowsAtOnceAndAKilledOneCatchesUpWhenRestarted) {
   ASSERT_NE(b.port, 0);
   std::mt19937 rng(7);
   Client at_a(a.port);
-  ASSERT_EQ(at_a.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("live", rng)).status, 201u);
+  ASSERT_EQ(at_a.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.live", rng)).status, 201u);
   const auto seen_at = [&](uint16_t port, const std::string& id) {
     Client client(port);
     return client.send(http::verb::get, "/v1/activities/" + id, tokens_["russia"]).status == 200;
   };
   bool seen = false;
   for (int i = 0; i < 100 && !seen; ++i) {  // a notification, or the look at the head every second
-    seen = seen_at(b.port, "live");
+    seen = seen_at(b.port, "russia.live");
     if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_TRUE(seen);
@@ -130,16 +130,16 @@ TEST_F(Nodes, ALiveNodeFollowsAtOnceAndAKilledOneCatchesUpWhenRestarted) {
   ::waitpid(b.pid, nullptr, 0);
   b.pid = -1;
   for (int i = 0; i < 10; ++i) {
-    const std::string id = "while-down-" + std::to_string(i);
+    const std::string id = "russia.while-down-" + std::to_string(i);
     ASSERT_EQ(at_a.send(http::verb::post, "/v1/activities", tokens_["russia"], activity(id, rng)).status, 201u);
   }
   Launched again = node();
   Reaper reap_again(again);
   ASSERT_NE(again.port, 0);
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(seen_at(again.port, "while-down-" + std::to_string(i))) << i;
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(seen_at(again.port, "russia.while-down-" + std::to_string(i))) << i;
   // And what the restarted node writes extends the same chain.
   Client at_b(again.port);
-  Reply r = at_b.send(http::verb::post, "/v1/activities", tokens_["coalition"], activity("after", rng));
+  Reply r = at_b.send(http::verb::post, "/v1/activities", tokens_["coalition"], activity("coalition.after", rng));
   EXPECT_EQ(r.status, 201u);
   EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);
 }
@@ -154,7 +154,7 @@ TEST_F(Nodes, ANodeCutOffFromTheDatabaseSaysSoAndRecovers) {
   ASSERT_NE(a.port, 0);
   std::mt19937 rng(11);
   Client client(a.port);
-  ASSERT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("before", rng)).status, 201u);
+  ASSERT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.before", rng)).status, 201u);
   const std::string name = url_.substr(url_.rfind('/') + 1);
   PGconn* admin = PQconnectdb(PgCluster::instance().url("postgres").c_str());
   const auto sql = [&](const std::string& q) { PQclear(PQexec(admin, q.c_str())); };
@@ -162,13 +162,13 @@ TEST_F(Nodes, ANodeCutOffFromTheDatabaseSaysSoAndRecovers) {
   sql(cut);
   sql("ALTER DATABASE " + name + " RENAME TO " + name + "_away");
   EXPECT_EQ(client.send(http::verb::get, "/v1/health").status, 503u);
-  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("during", rng)).status, 500u);
+  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.during", rng)).status, 500u);
   sql("ALTER DATABASE " + name + "_away RENAME TO " + name);
   PQfinish(admin);
   EXPECT_EQ(client.send(http::verb::get, "/v1/health").status, 200u);
-  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("after", rng)).status, 201u);
-  EXPECT_EQ(client.send(http::verb::get, "/v1/activities/before", tokens_["russia"]).status, 200u);
-  EXPECT_EQ(client.send(http::verb::get, "/v1/activities/during", tokens_["russia"]).status, 404u);
+  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.after", rng)).status, 201u);
+  EXPECT_EQ(client.send(http::verb::get, "/v1/activities/russia.before", tokens_["russia"]).status, 200u);
+  EXPECT_EQ(client.send(http::verb::get, "/v1/activities/russia.during", tokens_["russia"]).status, 404u);
   EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);
 }
 

@@ -92,12 +92,12 @@ class Server : public ::testing::Test {
   }
   static std::string site(const std::string& id, const std::string& share) {
     return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"id":")" + id +
-           R"(","kind":"camp","radius_m":500,"share":)" + share + "}}";
+           R"(","kind":"un.camp","radius_m":500,"share":)" + share + "}}";
   }
   // Russia's movement into the zone, 2 to 14 September 2018.
   static std::string russia_entry() {
     return R"({"type":"Feature","geometry":{"type":"LineString","coordinates":[[38.05,33.85],[38.42,33.60],[38.52,33.56]]},)"
-           R"("properties":{"id":"act-russia-entry","kind":"movement","buffer_m":3000,)"
+           R"("properties":{"id":"russia.entry","kind":"movement","buffer_m":3000,)"
            R"("start":"2018-09-02T00:00:00Z","end":"2018-09-14T00:00:00Z"}})";
   }
   static std::string strike() {
@@ -148,12 +148,12 @@ TEST_F(Server, PartiesAddedAndRevokedBesideARunningServerTakeEffectAtOnce) {
 
 TEST_F(Server, ZonesAndSitesAreDeclaredByTheirOwnParty) {
   Client c(port_);
-  auto created = c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf"));
+  auto created = c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf"));
   ASSERT_EQ(created.status, 201) << created.raw.body();
   EXPECT_EQ(created.body["feature"]["properties"]["party"], "coalition");
   EXPECT_EQ(created.body["feature"]["properties"]["version"], 1);
   EXPECT_TRUE(created.body["conflicts"].is_array());
-  EXPECT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 409);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 409);
   auto foreign = c.send(http::verb::post, "/v1/zones", token("russia"), zone("z2", R"(,"party":"coalition")"));
   EXPECT_EQ(foreign.status, 403);
   EXPECT_EQ(foreign.body["error"]["field"], "properties.party");
@@ -166,26 +166,26 @@ TEST_F(Server, ZonesAndSitesAreDeclaredByTheirOwnParty) {
   ASSERT_EQ(stop(), 0);
   start();
   Client again(port_);
-  auto one = again.send(http::verb::get, "/v1/zones/zone-at-tanf", token("russia"));
+  auto one = again.send(http::verb::get, "/v1/zones/coalition.zone-at-tanf", token("russia"));
   ASSERT_EQ(one.status, 200);
   EXPECT_EQ(one.body["properties"]["radius_m"], 55000.0);
 }
 
 TEST_F(Server, SitesAreSeenOnlyByThoseTheyAreSharedWith) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("camp", R"("all")")).status, 201);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("clinic", R"(["coalition"])")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.camp", R"("all")")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.clinic", R"(["coalition"])")).status, 201);
   const auto ids = [&](const char* party) {
     std::set<std::string> out;
     const Reply r = c.send(http::verb::get, "/v1/sites", token(party));
     for (const auto& f : r.body["features"]) out.insert(f["id"].get<std::string>());
     return out;
   };
-  EXPECT_EQ(ids("un"), (std::set<std::string>{"camp", "clinic"}));
-  EXPECT_EQ(ids("coalition"), (std::set<std::string>{"camp", "clinic"}));
-  EXPECT_EQ(ids("russia"), (std::set<std::string>{"camp"}));
+  EXPECT_EQ(ids("un"), (std::set<std::string>{"un.camp", "un.clinic"}));
+  EXPECT_EQ(ids("coalition"), (std::set<std::string>{"un.camp", "un.clinic"}));
+  EXPECT_EQ(ids("russia"), (std::set<std::string>{"un.camp"}));
   // Not shared: the same answer as for an object that does not exist.
-  auto hidden = c.send(http::verb::get, "/v1/sites/clinic", token("russia"));
+  auto hidden = c.send(http::verb::get, "/v1/sites/un.clinic", token("russia"));
   auto absent = c.send(http::verb::get, "/v1/sites/no-such-site", token("russia"));
   EXPECT_EQ(hidden.status, 404);
   EXPECT_EQ(hidden.raw.body(), absent.raw.body());
@@ -193,7 +193,7 @@ TEST_F(Server, SitesAreSeenOnlyByThoseTheyAreSharedWith) {
 
 TEST_F(Server, ListsFilterByBoxTimeAndParty) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
   const auto count = [&](const std::string& query) {
     auto r = c.send(http::verb::get, "/v1/zones" + query, token("russia"));
     EXPECT_EQ(r.status, 200) << query;
@@ -209,13 +209,13 @@ TEST_F(Server, ListsFilterByBoxTimeAndParty) {
 
 TEST_F(Server, CheckStoresNothing) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
   auto r = c.send(http::verb::post, "/v1/check", token("russia"), strike());
   ASSERT_EQ(r.status, 200) << r.raw.body();
   ASSERT_EQ(r.body["conflicts"].size(), 2u);
   EXPECT_EQ(r.body["conflicts"][0]["rule"], "zone-entry");
   EXPECT_EQ(r.body["conflicts"][1]["rule"], "short-notice");
-  EXPECT_EQ(c.send(http::verb::get, "/v1/health").body["objects"], 1);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities", token("russia")).body["features"].size(), 0u);
 }
 
 TEST_F(Server, OversizedBodiesAre413) {
@@ -278,7 +278,7 @@ class StoreLockHolder {
 // 500 store_error, nothing of the change is kept, and the server goes on.
 TEST_F(Server, AFailedStoreWriteIs500AndLeavesNothingBehind) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
   {
     StoreLockHolder holder(db_);  // past the server's wait for the lock
     auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
@@ -299,7 +299,7 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   TearDown();
   start({"--simulated-clock", "2018-09-01T06:00:00Z"});
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
   auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry());
   ASSERT_EQ(sent.status, 201) << sent.raw.body();
   const std::string notice = sent.body["notices"][0]["id"];
@@ -307,7 +307,7 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   ASSERT_EQ(c.send(http::verb::post, "/v1/notices/" + notice + "/object", token("coalition"), R"({"text":"remain clear"})")
                 .status, 200);
   const std::string far_away =
-      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[36.2,36.2]},"properties":{"id":"act-un-convoy",)"
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[36.2,36.2]},"properties":{"id":"un.convoy",)"
       R"("kind":"convoy","radius_m":500,"start":"2018-09-03T00:00:00Z","end":"2018-09-04T00:00:00Z"}})";
   ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("un"), far_away).status, 201);
 
@@ -320,7 +320,7 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   std::ofstream(file) << proof.raw.body();
   const std::string verified = run(kBin + " record verify-proof " + file + " --key " + key);
   EXPECT_NE(verified.find("proof verified: notice " + notice), std::string::npos) << verified;
-  EXPECT_NE(verified.find("2018-09-01T06:00:00Z  notice.send by russia (russia -> coalition, activity act-russia-entry)"),
+  EXPECT_NE(verified.find("2018-09-01T06:00:00Z  notice.send by russia (russia -> coalition, activity russia.entry)"),
             std::string::npos) << verified;
   EXPECT_NE(verified.find("2018-09-01T09:30:00Z  notice.object by coalition"), std::string::npos) << verified;
   EXPECT_NE(verified.find("\"remain clear\""), std::string::npos) << verified;
@@ -333,7 +333,7 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   // The coalition reads the record: the UN's convoy comes redacted, and nothing of it leaks.
   auto record = c.send(http::verb::get, "/v1/record?after=0&limit=100", token("coalition"));
   ASSERT_EQ(record.status, 200);
-  EXPECT_EQ(record.raw.body().find("act-un-convoy"), std::string::npos);
+  EXPECT_EQ(record.raw.body().find("un.convoy"), std::string::npos);
   size_t redacted = 0;
   for (const auto& e : record.body["entries"]) {
     if (!e.contains("redacted")) continue;
@@ -343,7 +343,7 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
     EXPECT_EQ(keys, (std::set<std::string>{"seq", "redacted", "prev", "hash", "signature"}));
   }
   EXPECT_EQ(redacted, 1u);
-  EXPECT_NE(c.send(http::verb::get, "/v1/record", token("un")).raw.body().find("act-un-convoy"), std::string::npos);
+  EXPECT_NE(c.send(http::verb::get, "/v1/record", token("un")).raw.body().find("un.convoy"), std::string::npos);
   // ...and verifies it over HTTP all the same.
   const std::string url = "http://127.0.0.1:" + std::to_string(port_);
   const std::string check = run(kBin + " record verify --url " + url + " --token " + token("coalition") + " --key " + key);
@@ -364,7 +364,7 @@ TEST_F(Server, OnlyAnAdminRotatesTheKeyAndTheRecordFollows) {
   ASSERT_EQ(rotated.status, 200) << rotated.raw.body();
   EXPECT_NE(rotated.body["public_key"], old_key);
   EXPECT_EQ(c.send(http::verb::get, "/v1/record/key", token("un")).body["public_key"], rotated.body["public_key"]);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
   ASSERT_EQ(stop(), 0);
   const std::string check = run(kBin + " record verify" + store_args() + " --key " + old_key);
   EXPECT_NE(check.find("record verified:"), std::string::npos) << check;
@@ -460,8 +460,8 @@ TEST_F(Server, KeepAliveServesManyRequestsOnOneConnectionAndSigtermExitsCleanly)
 // live-fire exercise; Russia and the UN acknowledge it.
 TEST_F(Server, TheAtTanfLine) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("site-rukban", R"("all")")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.rukban", R"("all")")).status, 201);
   auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry());
   ASSERT_EQ(sent.status, 201) << sent.raw.body();
   EXPECT_EQ(sent.body["feature"]["properties"]["state"], "notified");
@@ -473,11 +473,11 @@ TEST_F(Server, TheAtTanfLine) {
   // The coalition sees the notice and the activity; the UN sees neither.
   auto inbox = c.send(http::verb::get, "/v1/notices?state=pending", token("coalition"));
   ASSERT_EQ(inbox.body["notices"].size(), 1u);
-  EXPECT_EQ(inbox.body["notices"][0]["activity"], "act-russia-entry");
+  EXPECT_EQ(inbox.body["notices"][0]["activity"], "russia.entry");
   EXPECT_EQ(inbox.body["notices"][0]["activity_version"], 1);
   EXPECT_EQ(inbox.body["notices"][0]["from"], "russia");
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/act-russia-entry", token("coalition")).status, 200);
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/act-russia-entry", token("un")).status, 404);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.entry", token("coalition")).status, 200);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.entry", token("un")).status, 404);
   EXPECT_TRUE(c.send(http::verb::get, "/v1/notices", token("un")).body["notices"].empty());
 
   // Only the notified party answers; an objection needs a text.
@@ -490,13 +490,13 @@ TEST_F(Server, TheAtTanfLine) {
   EXPECT_EQ(objected.body["state"], "objected");
   EXPECT_EQ(objected.body["text"], "remain clear");
   EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + entry_notice + "/ack", token("coalition")).status, 409);
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/act-russia-entry", token("russia")).body["properties"]["state"],
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.entry", token("russia")).body["properties"]["state"],
             "objected");
 
   // The coalition's live-fire exercise: a hazard to the camp, a clash with Russia's entry.
   const std::string exercise =
       R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.53]},)"
-      R"("properties":{"id":"act-live-fire","kind":"exercise","radius_m":24000,)"
+      R"("properties":{"id":"coalition.live-fire2","kind":"exercise","radius_m":24000,)"
       R"("start":"2018-09-07T04:00:00Z","end":"2018-09-15T00:00:00Z"}})";
   auto drill = c.send(http::verb::post, "/v1/activities", token("coalition"), exercise);
   ASSERT_EQ(drill.status, 201) << drill.raw.body();
@@ -509,7 +509,7 @@ TEST_F(Server, TheAtTanfLine) {
     const std::string id = pending.body["notices"][0]["id"];
     EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + id + "/ack", token(party)).status, 200);
     const std::string state =
-        c.send(http::verb::get, "/v1/activities/act-live-fire", token("coalition")).body["properties"]["state"];
+        c.send(http::verb::get, "/v1/activities/coalition.live-fire2", token("coalition")).body["properties"]["state"];
     EXPECT_EQ(state, std::string(party) == "un" ? "acknowledged" : "notified");
   }
 
@@ -520,7 +520,7 @@ TEST_F(Server, TheAtTanfLine) {
   const Reply all = again.send(http::verb::get, "/v1/notices", token("coalition"));
   ASSERT_EQ(all.body["notices"].size(), 3u);
   EXPECT_EQ(all.body["notices"][0]["state"], "objected");
-  EXPECT_EQ(again.send(http::verb::get, "/v1/activities/act-live-fire", token("un")).body["properties"]["state"],
+  EXPECT_EQ(again.send(http::verb::get, "/v1/activities/coalition.live-fire2", token("un")).body["properties"]["state"],
             "acknowledged");
   EXPECT_EQ(again.send(http::verb::get, "/v1/notices?state=bogus", token("un")).status, 400);
 }
@@ -533,8 +533,8 @@ std::string flight(const std::string& id, double lon, const std::string& start =
 
 TEST_F(Server, ReplacingNeedsTheCurrentVersionAndRenotifies) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), flight("c1", 38.6)).status, 201);
-  auto first = c.send(http::verb::post, "/v1/activities", token("russia"), flight("r1", 40.0));
+  ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), flight("coalition.c1", 38.6)).status, 201);
+  auto first = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.r1", 40.0));
   ASSERT_EQ(first.status, 201);
   EXPECT_EQ(first.body["feature"]["properties"]["state"], "clear");
   // Moved onto the coalition's flight: version 2, checked again, the coalition notified.
@@ -542,10 +542,10 @@ TEST_F(Server, ReplacingNeedsTheCurrentVersionAndRenotifies) {
     asio::io_context ioc;
     beast::tcp_stream stream(ioc);
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-    http::request<http::string_body> req{http::verb::put, "/v1/activities/r1", 11};
+    http::request<http::string_body> req{http::verb::put, "/v1/activities/russia.r1", 11};
     req.set(http::field::authorization, "Bearer " + token(party));
     if (if_match) req.set(http::field::if_match, if_match);
-    req.body() = flight("r1", lon);
+    req.body() = flight("russia.r1", lon);
     req.prepare_payload();
     http::write(stream, req);
     beast::flat_buffer buffer;
@@ -566,13 +566,13 @@ TEST_F(Server, ReplacingNeedsTheCurrentVersionAndRenotifies) {
   EXPECT_EQ(replace("russia", "1", 38.6).first, 409);  // stale now
 
   // Withdrawn: the coalition was notified before and is told; r1 conflicts with nothing any more.
-  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/r1", token("coalition")).status, 403);  // seen, not theirs
-  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/r1", token("un")).status, 404);
-  auto withdrawn = c.send(http::verb::delete_, "/v1/activities/r1", token("russia"));
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("coalition")).status, 403);  // seen, not theirs
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("un")).status, 404);
+  auto withdrawn = c.send(http::verb::delete_, "/v1/activities/russia.r1", token("russia"));
   ASSERT_EQ(withdrawn.status, 200);
   EXPECT_EQ(withdrawn.body["notified"], json::array({"coalition"}));
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/r1", token("russia")).body["properties"]["state"], "withdrawn");
-  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/r1", token("russia")).status, 409);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.r1", token("russia")).body["properties"]["state"], "withdrawn");
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("russia")).status, 409);
   auto again = c.send(http::verb::post, "/v1/check", token("coalition"), flight("c2", 38.6));
   EXPECT_TRUE(again.body["conflicts"].empty()) << again.raw.body();
 }
@@ -581,8 +581,8 @@ TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
   ASSERT_EQ(stop(), 0);
   start({"--simulated-clock", "2018-09-01T08:00:00Z"});
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
-  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("entry", 38.6, "2018-09-02T00:00:00Z"));
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6, "2018-09-02T00:00:00Z"));
   ASSERT_EQ(sent.status, 201);
   EXPECT_EQ(sent.body["notices"][0]["deadline"], "2018-09-04T08:00:00Z");  // the zone's 72 hours
   EXPECT_EQ(sent.body["feature"]["properties"]["notified"], "2018-09-01T08:00:00Z");
@@ -602,7 +602,7 @@ TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
   // Still answerable, late.
   const std::string id = overdue.body["notices"][0]["id"];
   EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + id + "/ack", token("coalition")).status, 200);
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/entry", token("russia")).body["properties"]["state"],
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.entry", token("russia")).body["properties"]["state"],
             "acknowledged");
 }
 
@@ -610,12 +610,12 @@ TEST_F(Server, APartyHasAQuotaOfObjects) {
   ASSERT_EQ(stop(), 0);
   start({"--max-objects-per-party", "2"});
   Client c(port_);
-  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), flight("a", 38.6)).status, 201);
-  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), flight("b", 39.6)).status, 201);
-  auto third = c.send(http::verb::post, "/v1/activities", token("russia"), flight("c", 40.6));
+  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.a", 38.6)).status, 201);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.b", 39.6)).status, 201);
+  auto third = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.c", 40.6));
   EXPECT_EQ(third.status, 403);
   EXPECT_EQ(third.body["error"]["code"], "limit_exceeded");
-  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), flight("d", 41.6)).status, 201);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), flight("coalition.d", 41.6)).status, 201);
 }
 
 TEST_F(Server, GeometriesHaveALimitOfPositions) {
@@ -694,31 +694,31 @@ std::string field_of(const std::string& frame, const std::string& name) {
 
 TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
   EventStream coalition(port_, token("coalition"));
   EXPECT_NE(coalition.header().find("200 OK"), std::string::npos);
   EXPECT_NE(coalition.header().find("text/event-stream"), std::string::npos);
   EventStream russia(port_, token("russia"));
 
-  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("entry", 38.6));
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6));
   ASSERT_EQ(sent.status, 201);
   const std::string notice = coalition.next();
   EXPECT_EQ(field_of(notice, "event"), "notice");
   const json data = json::parse(field_of(notice, "data"));
-  EXPECT_EQ(data["activity"], "entry");
+  EXPECT_EQ(data["activity"], "russia.entry");
   const std::string first_id = field_of(notice, "id");
 
   ASSERT_EQ(c.send(http::verb::post, "/v1/notices/" + data["id"].get<std::string>() + "/ack", token("coalition")).status, 200);
   const std::string ack = russia.next();
   EXPECT_EQ(field_of(ack, "event"), "acknowledged");
 
-  auto message = c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"coalition","text":"entering at 06:00","about":"entry"})");
+  auto message = c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"coalition","text":"entering at 06:00","about":"russia.entry"})");
   ASSERT_EQ(message.status, 201) << message.raw.body();
   const std::string said = coalition.next();
   EXPECT_EQ(field_of(said, "event"), "message");
   EXPECT_EQ(json::parse(field_of(said, "data"))["text"], "entering at 06:00");
 
-  auto withdrawn = c.send(http::verb::delete_, "/v1/activities/entry", token("russia"));
+  auto withdrawn = c.send(http::verb::delete_, "/v1/activities/russia.entry", token("russia"));
   ASSERT_EQ(withdrawn.status, 200);
   EXPECT_EQ(field_of(coalition.next(), "event"), "withdrawn");
 
@@ -737,11 +737,11 @@ TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
 
 TEST_F(Server, MessagesGoToOneExistingPartyAboutWhatTheSenderMaySee) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("clinic", R"(["coalition"])")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.clinic", R"(["coalition"])")).status, 201);
   EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"nobody","text":"hi"})").status, 400);
   EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"un","text":""})").status, 400);
-  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"un","text":"x","about":"clinic"})").status, 404);
-  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("coalition"), R"({"to":"un","text":"x","about":"clinic"})").status, 201);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"un","text":"x","about":"un.clinic"})").status, 404);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("coalition"), R"({"to":"un","text":"x","about":"un.clinic"})").status, 201);
   EXPECT_EQ(c.send(http::verb::get, "/v1/messages", token("un")).body["messages"].size(), 1u);
   EXPECT_EQ(c.send(http::verb::get, "/v1/messages", token("coalition")).body["messages"].size(), 1u);
   EXPECT_TRUE(c.send(http::verb::get, "/v1/messages", token("russia")).body["messages"].empty());
@@ -751,7 +751,7 @@ TEST_F(Server, MessagesGoToOneExistingPartyAboutWhatTheSenderMaySee) {
 // notified, the striking party learns only that a site of that owner is at risk.
 TEST_F(Server, ConflictsWithHiddenSitesDoNotLocateThem) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("clinic", R"(["coalition"])")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.clinic", R"(["coalition"])")).status, 201);
   const std::string strike_near =
       R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.66,33.33]},"properties":{"kind":"strike",)"
       R"("radius_m":2000,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})";
@@ -771,7 +771,7 @@ TEST_F(Server, ConflictsWithHiddenSitesDoNotLocateThem) {
   bool clinic = false;
   for (const auto& conflict : seen.body["conflicts"]) {
     if (conflict["rule"] != "site-hazard") continue;
-    EXPECT_EQ(conflict["id"], "clinic");
+    EXPECT_EQ(conflict["id"], "un.clinic");
     EXPECT_TRUE(conflict.contains("distance_m"));
     clinic = true;
   }
@@ -810,7 +810,7 @@ TEST_F(Server, ConcurrentConflictingActivitiesAreEachReportedByTheLaterOne) {
       Client c(port_);
       const char* party = k % 2 == 0 ? "coalition" : "russia";
       for (int i = 0; i < kEach; ++i) {
-        const std::string id = std::string(party) + "-" + std::to_string(k) + "-" + std::to_string(i);
+        const std::string id = std::string(party) + "." + std::to_string(k) + "-" + std::to_string(i);
         const std::string body = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
                                  R"("properties":{"id":")" + id + R"(","kind":"flight","radius_m":1000,)"
                                  R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z"}})";
@@ -920,16 +920,16 @@ namespace {
 // the 404 of an object that does not exist, and the UN's lists hold none of it.
 TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("zone-at-tanf")).status, 201);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("coalition"), site("outpost", R"(["russia"])")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("coalition"), site("coalition.outpost", R"(["russia"])")).status, 201);
   auto declared = c.send(http::verb::post, "/v1/activities", token("russia"),
-                         R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":"secret-strike","kind":"strike",)"
+                         R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":"russia.secret-strike","kind":"strike",)"
                          R"("radius_m":500,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
   ASSERT_EQ(declared.status, 201) << declared.raw.body();
   ASSERT_EQ(declared.body["notices"].size(), 1u);
   const std::string notice = declared.body["notices"][0]["id"];
   ASSERT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"),
-                   R"({"to":"coalition","text":"strike at 12:00","about":"secret-strike"})")
+                   R"({"to":"coalition","text":"strike at 12:00","about":"russia.secret-strike"})")
                 .status,
             201);
   const std::string strike_body =
@@ -939,20 +939,20 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
     std::string target, body;
   };
   const std::vector<Probe> probes{
-      {http::verb::get, "/v1/activities/secret-strike", ""},
-      {http::verb::get, "/v1/activities/secret-strike/conflicts", ""},
-      {http::verb::put, "/v1/activities/secret-strike", strike_body},
-      {http::verb::delete_, "/v1/activities/secret-strike", ""},
-      {http::verb::get, "/v1/sites/outpost", ""},
-      {http::verb::put, "/v1/sites/outpost", site("outpost", R"("all")")},
+      {http::verb::get, "/v1/activities/russia.secret-strike", ""},
+      {http::verb::get, "/v1/activities/russia.secret-strike/conflicts", ""},
+      {http::verb::put, "/v1/activities/russia.secret-strike", strike_body},
+      {http::verb::delete_, "/v1/activities/russia.secret-strike", ""},
+      {http::verb::get, "/v1/sites/coalition.outpost", ""},
+      {http::verb::put, "/v1/sites/coalition.outpost", site("coalition.outpost", R"("all")")},
       {http::verb::post, "/v1/notices/" + notice + "/ack", "{}"},
       {http::verb::post, "/v1/notices/" + notice + "/object", R"({"text":"no"})"},
       {http::verb::get, "/v1/notices/" + notice + "/proof", ""},
-      {http::verb::post, "/v1/messages", R"({"to":"coalition","text":"what strike?","about":"secret-strike"})"},
+      {http::verb::post, "/v1/messages", R"({"to":"coalition","text":"what strike?","about":"russia.secret-strike"})"},
   };
   // Each is refused exactly as the same request about something that does not exist.
   const auto without_secrets = [&](std::string s) {
-    for (const std::string& secret : std::vector<std::string>{"secret-strike", "outpost", notice}) {
+    for (const std::string& secret : std::vector<std::string>{"russia.secret-strike", "coalition.outpost", notice}) {
       for (size_t at = 0; (at = s.find(secret, at)) != std::string::npos;) s.replace(at, secret.size(), "nothing");
     }
     return s;
@@ -969,16 +969,16 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   for (const std::string target : {"/v1/activities", "/v1/sites", "/v1/activities?bbox=38,33,39,34", "/v1/notices",
                                    "/v1/messages", "/v1/record?limit=1000"}) {
     const std::string body = text(target);
-    for (const std::string& secret : std::vector<std::string>{"secret-strike", "outpost", notice, "strike at 12:00"}) {
+    for (const std::string& secret : std::vector<std::string>{"russia.secret-strike", "coalition.outpost", notice, "strike at 12:00"}) {
       EXPECT_EQ(body.find(secret), std::string::npos) << target << " shows " << secret;
     }
   }
   // A check by the UN near the outpost reports the conflict without locating it.
   auto check = c.send(http::verb::post, "/v1/check", token("un"),
                       R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"kind":"strike","radius_m":100,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
-  EXPECT_EQ(check.raw.body().find("outpost"), std::string::npos) << check.raw.body();
+  EXPECT_EQ(check.raw.body().find("coalition.outpost"), std::string::npos) << check.raw.body();
   // And nothing changed: the owners still see it as it was.
-  auto still = c.send(http::verb::get, "/v1/activities/secret-strike", token("russia"));
+  auto still = c.send(http::verb::get, "/v1/activities/russia.secret-strike", token("russia"));
   EXPECT_EQ(still.status, 200);
   EXPECT_EQ(still.body["properties"]["version"], 1);
   EXPECT_EQ(still.body["properties"]["state"], "notified");

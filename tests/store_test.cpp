@@ -78,7 +78,7 @@ TEST_P(AnyStore, WhatIsStoredSurvivesARestartAndTheIndexIsRebuilt) {
     EXPECT_EQ(after[i].other_id, before[i].other_id);
     EXPECT_EQ(after[i].distance.value, before[i].distance.value);
   }
-  EXPECT_EQ(service->find("zone-at-tanf")->version, 1);
+  EXPECT_EQ(service->find("coalition.zone-at-tanf")->version, 1);
 }
 
 // A store is opened a page of rows at a time, the rows read on several
@@ -128,9 +128,9 @@ TEST_P(AnyStore, AnImportIsAllOrNothing) {
   auto replaced = service->import(scenario(), ImportMode::replace);
   ASSERT_TRUE(replaced.ok());
   EXPECT_EQ(replaced->replaced.size(), 8u);
-  EXPECT_EQ(service->find("site-rukban")->version, 2);
+  EXPECT_EQ(service->find("un.rukban")->version, 2);
   service.reset();
-  EXPECT_EQ(open()->find("site-rukban")->version, 2);
+  EXPECT_EQ(open()->find("un.rukban")->version, 2);
 }
 
 TEST_P(AnyStore, MissingIdsAndNotificationTimesAreFilledIn) {
@@ -275,20 +275,20 @@ TEST_P(AnyStore, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
   s->on_events([&](const std::vector<Event>& events) { published += events.size(); });
 
   s->begin_group();
-  ASSERT_TRUE(s->declare(russia, activity("a1")).ok());
-  ASSERT_TRUE(s->declare(russia, activity("a2")).ok());
-  EXPECT_NE(s->find("a2"), nullptr);  // visible at once
+  ASSERT_TRUE(s->as(russia).declare(activity("russia.a1")).ok());
+  ASSERT_TRUE(s->as(russia).declare(activity("russia.a2")).ok());
+  EXPECT_NE(s->find("russia.a2"), nullptr);  // visible at once
   EXPECT_EQ(published, 0u);           // but nobody is told yet
   ASSERT_TRUE(s->commit_group().ok());
   EXPECT_EQ(published, 2u);  // one notice each, to the zone's party
 
   s->begin_group();
-  ASSERT_TRUE(s->declare(russia, activity("a3")).ok());
+  ASSERT_TRUE(s->as(russia).declare(activity("russia.a3")).ok());
   s.reset();  // a crash before the group is committed
   s = open();
-  EXPECT_NE(s->find("a1"), nullptr);
-  EXPECT_NE(s->find("a2"), nullptr);
-  EXPECT_EQ(s->find("a3"), nullptr);
+  EXPECT_NE(s->find("russia.a1"), nullptr);
+  EXPECT_NE(s->find("russia.a2"), nullptr);
+  EXPECT_EQ(s->find("russia.a3"), nullptr);
 }
 
 // Two services on one store (two nodes on one database, or a CLI beside a
@@ -312,23 +312,23 @@ TEST_P(AnyStore, ServicesOnOneStoreFollowEachOther) {
   std::vector<Event> heard_by_first;
   first->on_events([&](const std::vector<Event>& e) { heard_by_first.insert(heard_by_first.end(), e.begin(), e.end()); });
 
-  ASSERT_TRUE(first->declare(russia, activity("entry", "russia")).ok());
-  auto exercise = second->declare(coalition, activity("exercise", "coalition"));
+  ASSERT_TRUE(first->as(russia).declare(activity("russia.entry", "russia")).ok());
+  auto exercise = second->as(coalition).declare(activity("coalition.exercise", "coalition"));
   ASSERT_TRUE(exercise.ok()) << exercise.error().describe();
   ASSERT_EQ(exercise->conflicts.size(), 1u);  // the second saw the first's activity before checking
-  EXPECT_EQ(exercise->conflicts[0].other_id, "entry");
+  EXPECT_EQ(exercise->conflicts[0].other_id, "russia.entry");  // disclosed by the clash
 
   // The first learns of it (by a notification or its look at the head) and
   // tells its listeners of the notice sent to russia.
-  for (int i = 0; i < 300 && !first->find("exercise"); ++i) {
+  for (int i = 0; i < 300 && !first->find("coalition.exercise"); ++i) {
     ASSERT_TRUE(first->authenticate(*token).ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_NE(first->find("exercise"), nullptr);
+  ASSERT_NE(first->find("coalition.exercise"), nullptr);
   ASSERT_EQ(heard_by_first.size(), 1u);
   EXPECT_EQ(heard_by_first[0].party, "russia");
   EXPECT_EQ(heard_by_first[0].type, "notice");
-  EXPECT_EQ(first->notices(russia, NoticeState::pending).size(), 1u);
+  EXPECT_EQ(first->as(russia).notices(NoticeState::pending).size(), 1u);
   EXPECT_EQ(first->record_size(), second->record_size());
   EXPECT_EQ(first->tree_head(0)->root, second->tree_head(0)->root);
 

@@ -24,6 +24,7 @@
 #include "deconflict/notice.hpp"
 #include "deconflict/record.hpp"
 #include "deconflict/party.hpp"
+#include "deconflict/party_view.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
 
@@ -44,6 +45,13 @@ struct Options {
   /// Default: db_path + ".key"; required with PostgreSQL, where every node
   /// signs with the same key.
   std::string key_path;
+  /// The largest radius_m or buffer_m of an object, in metres: a volume
+  /// larger than a theatre serves no deconfliction and costs every check.
+  /// Default 500 km.
+  double max_radius_m = 500'000;
+  /// How many probes of hidden volumes (DESIGN §6.3) one party may make in
+  /// any 24 hours; beyond that its dry runs are refused (probe_limit). Default 20.
+  size_t max_probes_per_day = 20;
   /// How many threads read the stored objects when the store is opened (they
   /// are independent, so opening a large store scales with cores); 0 means
   /// one per core. Default 0.
@@ -105,61 +113,15 @@ class Service {
 
   /// The conflicts of one stored activity with everything else stored.
   Result<std::vector<Conflict>> conflicts(const std::string& activity_id) const;
-  /// The conflicts of a stored activity as the caller may see them: the
-  /// activity's party sees them all (unshared sites redacted, as_seen_by);
-  /// another party that may see the activity sees only the conflicts with
-  /// what it may see. not_found when the caller may not see the activity.
-  Result<std::vector<Conflict>> conflicts(const Party& caller, const std::string& activity_id) const;
   /// The conflicts of every stored activity, in the order the activities were
   /// notified (then by id): the timeline of what the line had to carry.
   std::vector<Conflict> all_conflicts() const;
-  /// Checks an activity that is not stored; nothing is written.
+  /// Checks an activity that is not stored, seeing everything (the
+  /// operator's view); nothing is written.
   std::vector<Conflict> check(const Volume& activity) const;
 
-  /// Declares an object as the caller (DESIGN §6): one write path. An
-  /// activity is checked, each affected party gets one notice, and the
-  /// object, its notices and its state are committed together before the
-  /// world changes. The object must be the caller's (forbidden otherwise).
-  Result<Declared> declare(const Party& caller, Volume v);
-  /// True when the caller may see the object: its own, every zone, the sites
-  /// shared with it, and the activities it was notified of.
-  bool visible(const Party& caller, const Volume& v) const;
-  /// The conflicts as the caller may see them. Reporting the zones and
-  /// activities an activity clashes with is the point of the line; a site
-  /// not shared with the caller keeps its party, rule and shared window but
-  /// loses its id, separation and limit, which could locate it.
-  std::vector<Conflict> as_seen_by(const Party& caller, std::vector<Conflict> conflicts) const;
-  /// The notices to or from the caller, optionally in one state, oldest first.
-  std::vector<Notice> notices(const Party& caller, std::optional<NoticeState> state) const;
-  /// Acknowledges or objects to a notice sent to the caller; the activity's
-  /// state follows. Acknowledgement is not approval.
-  Result<Notice> answer(const Party& caller, const std::string& notice_id, NoticeState answer,
-                        const std::string& text);
-
-  /// Replaces one of the caller's objects, which must still be at version
-  /// `if_match` (version_conflict otherwise). A changed activity is checked
-  /// again and its affected parties are notified of the new version.
-  Result<Declared> replace(const Party& caller, Volume v, int if_match);
-  /// Withdraws one of the caller's activities: it conflicts with nothing from
-  /// now on, and its state becomes "withdrawn". Returns the parties notified
-  /// of it before, who are to be told.
-  Result<std::vector<std::string>> withdraw(const Party& caller, const std::string& activity_id);
-  /// Marks every pending notice of a current activity version whose deadline
-  /// has passed as overdue, and returns those notices (an escalation to both
-  /// sides).
-  Result<std::vector<Notice>> advance();
-
-  /// Sends a free-text message to another party, optionally about an object
-  /// the caller can see.
-  Result<Message> send_message(const Party& caller, const std::string& to, const std::string& text,
-                               const std::string& about);
-  /// The messages to or from the caller, oldest first.
-  std::vector<Message> messages(const Party& caller) const;
-  /// The caller's events after `after` (a seq), oldest first: the inbox that
-  /// survives restarts.
-  Result<std::vector<Event>> events(const Party& caller, int64_t after, size_t limit) const;
-  /// Called after every commit with the events it made, for live streams.
-  void on_events(std::function<void(const std::vector<Event>&)> listener);
+  /// The service as `caller` sees it: the only way to act or read for a party.
+  PartyView as(const Party& caller) { return PartyView(*this, caller); }
 
   /// Group commit. After begin_group(), changes are applied and visible at
   /// once but made durable together by commit_group(), with one store sync;
@@ -189,33 +151,32 @@ class Service {
   size_t size() const;
   TimePoint now() const;
 
+  /// Marks every pending notice of a current activity version whose deadline
+  /// has passed as overdue, and returns those notices (an escalation to both
+  /// sides). Asked before every request; cheap when nothing is due.
+  Result<std::vector<Notice>> advance();
+  /// Called after every commit with the events it made, for live streams.
+  void on_events(std::function<void(const std::vector<Event>&)> listener);
+  /// True when `party` is registered and not revoked (streams of others close).
+  bool active(const std::string& party) const;
+
   // The record (DESIGN §7, docs/record.md).
 
-  /// Entries with seq > after, oldest first, at most `limit`; those the caller
-  /// may not read are redacted (an admin reads everything).
-  Result<std::vector<RecordEntry>> record(const Party& caller, int64_t after, size_t limit) const;
   /// The public key that signs the record now, in hex.
   std::string record_key() const;
   /// How many entries the record holds.
   int64_t record_size() const;
-  /// The signed tree head of the first `size` entries (0: all of them).
+  /// The signed tree head of the first `size` entries (0: all), dated by its
+  /// last entry: the operator's view (a party's is PartyView::tree_head).
   Result<TreeHead> tree_head(int64_t size) const;
-  /// That entry `seq` is in the record of `size` entries (0: all).
-  Result<InclusionProof> inclusion(const Party& caller, int64_t seq, int64_t size) const;
-  /// That the record of `from` entries is a prefix of the record of `to` (0: all).
-  Result<ConsistencyProof> consistency(int64_t from, int64_t to) const;
-  /// The entries of a notice being sent and answered, under one signed head;
-  /// for the notice's two parties (and admins).
-  Result<NoticeProof> prove_notice(const Party& caller, const std::string& notice_id) const;
   /// Replaces the signing key: a key.rotate entry signed by the old key names
   /// the new one, which signs from then on. Returns the new public key.
   Result<std::string> rotate_key(const std::string& acting_party);
 
  private:
+  friend class PartyView;  // answers for one caller from the state below
   struct Impl;
   explicit Service(std::unique_ptr<Impl> impl);
-  // Checks an object of the caller's, notifies and commits it (declare and replace).
-  Result<Declared> commit_declared(Volume v);
   std::unique_ptr<Impl> impl_;
 };
 

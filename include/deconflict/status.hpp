@@ -33,6 +33,7 @@ enum class ErrorCode {
   limit_exceeded,    // the caller has reached a configured quota
   rate_limited,      // the caller sends requests faster than its configured rate
   overloaded,        // the server is at a configured limit of its own (connections); try again later
+  probe_limit,       // the caller made its day's probes of volumes not disclosed to it (DESIGN §6.3)
 };
 
 std::string_view code_name(ErrorCode code);

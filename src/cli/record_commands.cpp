@@ -65,22 +65,22 @@ class Source {
     return parsed(client_->get("/v1/record/head" + (size ? "?size=" + std::to_string(size) : "")), record::head_from_json);
   }
   Result<NoticeProof> notice(const std::string& id) {
-    if (service_) return service_->prove_notice(kOperator, id);
+    if (service_) return service_->as(kOperator).prove_notice(id);
     return parsed(client_->get("/v1/notices/" + id + "/proof"), record::notice_proof_from_json);
   }
   Result<InclusionProof> inclusion(int64_t seq, int64_t size) {
-    if (service_) return service_->inclusion(kOperator, seq, size);
+    if (service_) return service_->as(kOperator).inclusion(seq, size);
     return parsed(client_->get("/v1/record/inclusion?seq=" + std::to_string(seq) + "&size=" + std::to_string(size)),
                   record::inclusion_from_json);
   }
   Result<ConsistencyProof> consistency(int64_t from, int64_t to) {
-    if (service_) return service_->consistency(from, to);
+    if (service_) return service_->as(kOperator).consistency(from, to);
     return parsed(client_->get("/v1/record/consistency?from=" + std::to_string(from) + "&to=" + std::to_string(to)),
                   record::consistency_from_json);
   }
   Result<std::vector<RecordEntry>> entries(int64_t after) {
     if (store_) return store_->load_record(after, kPage);
-    if (service_) return service_->record(kOperator, after, kPage);
+    if (service_) return service_->as(kOperator).record(after, kPage);
     auto page = client_->get("/v1/record?after=" + std::to_string(after) + "&limit=" + std::to_string(kPage));
     if (!page) return page.error();
     std::vector<RecordEntry> out;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 namespace deconflict::record {
 
@@ -29,6 +30,13 @@ bool from_hex(std::string_view hex, std::array<unsigned char, N>& out) {
 constexpr size_t kSecretHex = 2 * crypto_sign_SECRETKEYBYTES;
 
 }  // namespace
+
+std::string random_hex(size_t bytes) {
+  ensure_sodium();
+  std::vector<unsigned char> buf(bytes);
+  randombytes_buf(buf.data(), buf.size());
+  return to_hex(buf.data(), buf.size());
+}
 
 Digest sha256(std::string_view bytes) {
   ensure_sodium();

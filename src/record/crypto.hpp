@@ -28,6 +28,8 @@ Digest sha256(unsigned char prefix, const Digest& a, const Digest* b = nullptr);
 
 std::string to_hex(const unsigned char* bytes, size_t n);
 inline std::string to_hex(const Digest& d) { return to_hex(d.data(), d.size()); }
+/// `bytes` bytes from libsodium's cryptographic generator, in hex.
+std::string random_hex(size_t bytes);
 /// The digest written in hex, or nothing when it is not 64 hex digits.
 std::optional<Digest> digest_from_hex(std::string_view hex);
 

@@ -30,7 +30,8 @@ http::status status_of(ErrorCode code) {
     case ErrorCode::already_exists: return http::status::conflict;
     case ErrorCode::unauthorized: return http::status::unauthorized;
     case ErrorCode::too_large: return http::status::payload_too_large;
-    case ErrorCode::rate_limited: return http::status::too_many_requests;
+    case ErrorCode::rate_limited:
+    case ErrorCode::probe_limit: return http::status::too_many_requests;
     case ErrorCode::overloaded: return http::status::service_unavailable;
     default: return http::status::internal_server_error;
   }
@@ -151,14 +152,14 @@ json conflicts_json(const std::vector<Conflict>& conflicts) {
   return out;
 }
 
-json declared_json(const Declared& d, const Service& service, const Party& caller) {
+json declared_json(const Declared& d) {
   json notices = json::array();
   for (const Notice& n : d.notices) {
     notices.push_back(
         {{"id", n.id}, {"party", n.to_party}, {"deadline", format_rfc3339(n.deadline)}, {"state", state_name(n.state)}});
   }
   return {{"feature", format::to_feature(*d.volume)},
-          {"conflicts", conflicts_json(service.as_seen_by(caller, d.conflicts))},
+          {"conflicts", conflicts_json(d.conflicts)},
           {"notices", std::move(notices)}};
 }
 
@@ -226,9 +227,10 @@ Response Api::route(const Request& req, std::string& party) {
     // A load balancer sends no traffic to a node that cannot reach its store.
     if (Status st = service_.health(); !st) {
       spdlog::error("health: {}", st.error().describe());
-      return ok(http::status::service_unavailable, {{"status", "store unreachable"}, {"objects", service_.size()}});
+      return ok(http::status::service_unavailable, {{"status", "store unreachable"}});
     }
-    return ok(http::status::ok, {{"status", "ok"}, {"objects", service_.size()}});
+    // No counts: the public learns nothing of what the line holds.
+    return ok(http::status::ok, {{"status", "ok"}});
   }
 
   // Everything else needs a bearer token.
@@ -248,13 +250,16 @@ Response Api::route(const Request& req, std::string& party) {
     return fail(make_error(ErrorCode::too_large, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
   }
 
+  PartyView view = service_.as(*caller);
   if (seg.size() == 2 && seg[1] == "whoami" && req.method() == http::verb::get) {
     return ok(http::status::ok, {{"id", caller->id}, {"name", caller->name}, {"admin", caller->admin}});
   }
   if (seg.size() == 2 && seg[1] == "check" && req.method() == http::verb::post) {
     auto activity = feature_from(req, ObjectType::activity, *caller, limits_.max_positions);
     if (!activity) return fail(activity.error());
-    return ok(http::status::ok, {{"conflicts", conflicts_json(service_.as_seen_by(*caller, service_.check(*activity)))}});
+    auto conflicts = view.check(*activity);
+    if (!conflicts) return fail(conflicts.error());
+    return ok(http::status::ok, {{"conflicts", conflicts_json(*conflicts)}});
   }
 
   if (seg.size() == 2 && seg[1] == "openapi.yaml" && req.method() == http::verb::get) {
@@ -265,11 +270,11 @@ Response Api::route(const Request& req, std::string& party) {
     r.prepare_payload();
     return r;
   }
-  if (seg.size() == 4 && seg[1] == "notices" && seg[3] == "proof") return record(req, t, *caller);
-  if (seg.size() >= 2 && seg[1] == "notices") return notices(req, t, *caller);
-  if (seg.size() >= 2 && seg[1] == "record") return record(req, t, *caller);
-  if (seg.size() == 4 && seg[1] == "admin" && seg[2] == "record" && seg[3] == "rotate-key") return record(req, t, *caller);
-  if (seg.size() == 2 && seg[1] == "messages") return messages(req, *caller);
+  if (seg.size() == 4 && seg[1] == "notices" && seg[3] == "proof") return record(req, t, view);
+  if (seg.size() >= 2 && seg[1] == "notices") return notices(req, t, view);
+  if (seg.size() >= 2 && seg[1] == "record") return record(req, t, view);
+  if (seg.size() == 4 && seg[1] == "admin" && seg[2] == "record" && seg[3] == "rotate-key") return record(req, t, view);
+  if (seg.size() == 2 && seg[1] == "messages") return messages(req, view);
   if (seg.size() == 3 && seg[1] == "admin" && seg[2] == "clock") return clock(req, *caller);
 
   const auto type = seg.size() >= 2 ? collection_type(seg[1]) : std::nullopt;
@@ -281,9 +286,8 @@ Response Api::route(const Request& req, std::string& party) {
     // Joined from each feature's text, written once per revision.
     std::vector<const std::string*> texts;
     size_t size = 64;
-    for (const Volume* v : service_.list(*filter)) {
-      if (!service_.visible(*caller, *v)) continue;
-      texts.push_back(&service_.feature_text(*v));
+    for (const Volume* v : view.list(*filter)) {
+      texts.push_back(&view.feature_text(*v));
       size += texts.back()->size() + 1;
     }
     std::string body;
@@ -298,18 +302,18 @@ Response Api::route(const Request& req, std::string& party) {
   }
 
   if (seg.size() == 4 && seg[3] == "conflicts" && *type == ObjectType::activity && req.method() == http::verb::get) {
-    auto found = service_.conflicts(*caller, seg[2]);
+    auto found = view.conflicts(seg[2]);
     if (!found) return fail(found.error());
     return ok(http::status::ok, {{"conflicts", conflicts_json(*found)}});
   }
-  if (seg.size() == 3) return object(req, t, *caller, *type);
+  if (seg.size() == 3) return object(req, t, view, *type);
 
   if (seg.size() == 2 && req.method() == http::verb::post) {
     auto v = feature_from(req, *type, *caller, limits_.max_positions);
     if (!v) return fail(v.error());
-    auto declared = service_.declare(*caller, std::move(*v));
+    auto declared = view.declare(std::move(*v));
     if (!declared) return fail(declared.error());
-    return ok(http::status::created, declared_json(*declared, service_, *caller));
+    return ok(http::status::created, declared_json(*declared));
   }
 
   return fail(make_error(ErrorCode::not_found, "no such endpoint"));
@@ -353,7 +357,7 @@ std::variant<StreamStart, Response> Api::open_stream(const Request& req, std::st
       std::from_chars(after_text.data(), after_text.data() + after_text.size(), after).ec != std::errc{}) {
     return fail(make_error(ErrorCode::usage, "expected an event number", "Last-Event-ID"));
   }
-  auto backlog = service_.events(*caller, after, 10'000);
+  auto backlog = service_.as(*caller).events(after, 10'000);
   if (!backlog) return fail(backlog.error());
   return StreamStart{caller->id, std::move(*backlog)};
 }
@@ -363,13 +367,13 @@ std::string Api::frame(const Event& e) {
 }
 
 // POST and GET /v1/messages.
-Response Api::messages(const Request& req, const Party& caller) {
+Response Api::messages(const Request& req, PartyView& view) {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
   if (req.method() == http::verb::get) {
     json list = json::array();
-    for (const Message& m : service_.messages(caller)) list.push_back(format::to_json(m));
+    for (const Message& m : view.messages()) list.push_back(format::to_json(m));
     return json_response(http::status::ok, {{"messages", std::move(list)}}, version, keep_alive);
   }
   if (req.method() != http::verb::post) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
@@ -383,23 +387,24 @@ Response Api::messages(const Request& req, const Party& caller) {
     if (!it->is_string()) return fail(make_error(ErrorCode::invalid_input, "expected a string", names[i]));
     fields[i] = it->get<std::string>();
   }
-  auto sent = service_.send_message(caller, fields[0], fields[1], fields[2]);
+  auto sent = view.send_message(fields[0], fields[1], fields[2]);
   if (!sent) return fail(sent.error());
   return json_response(http::status::created, format::to_json(*sent), version, keep_alive);
 }
 
 // GET, PUT and DELETE on /v1/{collection}/{id}.
-Response Api::object(const Request& req, const Target& t, const Party& caller, ObjectType type) {
+Response Api::object(const Request& req, const Target& t, PartyView& view, ObjectType type) {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
   const std::string& id = t.segments[2];
   if (req.method() == http::verb::get) {
-    const Volume* v = service_.find(id);
-    if (!v || v->type != type || !service_.visible(caller, *v)) {
-      return fail(make_error(ErrorCode::not_found, "no such object", "id"));
-    }
-    return json_response(http::status::ok, format::to_feature(*v), version, keep_alive);
+    auto v = view.find(type, id);
+    if (!v) return fail(v.error());
+    Response r = json_response(http::status::ok, json::object(), version, keep_alive);
+    r.body() = view.feature_text(**v);
+    r.prepare_payload();
+    return r;
   }
   if (req.method() == http::verb::put) {
     const auto header = req[http::field::if_match];
@@ -409,16 +414,16 @@ Response Api::object(const Request& req, const Target& t, const Party& caller, O
     if (match.empty() || std::from_chars(match.data(), match.data() + match.size(), if_match).ec != std::errc{}) {
       return fail(make_error(ErrorCode::usage, "PUT needs If-Match: <version>", "If-Match"));
     }
-    auto v = feature_from(req, type, caller, limits_.max_positions);
+    auto v = feature_from(req, type, view.caller(), limits_.max_positions);
     if (!v) return fail(v.error());
     if (v->id.empty()) v->id = id;
     if (v->id != id) return fail(make_error(ErrorCode::invalid_input, "differs from the id in the path", "properties.id"));
-    auto replaced = service_.replace(caller, std::move(*v), if_match);
+    auto replaced = view.replace(std::move(*v), if_match);
     if (!replaced) return fail(replaced.error());
-    return json_response(http::status::ok, declared_json(*replaced, service_, caller), version, keep_alive);
+    return json_response(http::status::ok, declared_json(*replaced), version, keep_alive);
   }
   if (req.method() == http::verb::delete_ && type == ObjectType::activity) {
-    auto told = service_.withdraw(caller, id);
+    auto told = view.withdraw(id);
     if (!told) return fail(told.error());
     return json_response(http::status::ok, {{"withdrawn", id}, {"notified", *told}}, version, keep_alive);
   }
@@ -445,7 +450,7 @@ Response Api::clock(const Request& req, const Party& caller) {
                        keep_alive);
 }
 
-Response Api::notices(const Request& req, const Target& t, const Party& caller) {
+Response Api::notices(const Request& req, const Target& t, PartyView& view) {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   const auto& seg = t.segments;
@@ -459,7 +464,7 @@ Response Api::notices(const Request& req, const Target& t, const Party& caller) 
       }
     }
     json list = json::array();
-    for (const Notice& n : service_.notices(caller, state)) list.push_back(format::to_json(n));
+    for (const Notice& n : view.notices(state)) list.push_back(format::to_json(n));
     return json_response(http::status::ok, {{"notices", std::move(list)}}, version, keep_alive);
   }
   if (seg.size() == 4 && req.method() == http::verb::post && (seg[3] == "ack" || seg[3] == "object")) {
@@ -472,7 +477,7 @@ Response Api::notices(const Request& req, const Target& t, const Party& caller) 
         text = it->get<std::string>();
       }
     }
-    auto answered = service_.answer(caller, seg[2], seg[3] == "ack" ? NoticeState::acknowledged : NoticeState::objected, text);
+    auto answered = view.answer(seg[2], seg[3] == "ack" ? NoticeState::acknowledged : NoticeState::objected, text);
     if (!answered) return error_response(answered.error(), version, keep_alive);
     return json_response(http::status::ok, format::to_json(*answered), version, keep_alive);
   }

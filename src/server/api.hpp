@@ -83,12 +83,12 @@ class Api {
 
  private:
   Response route(const Request& req, std::string& party);
-  Response notices(const Request& req, const Target& t, const Party& caller);
-  Response messages(const Request& req, const Party& caller);
+  Response notices(const Request& req, const Target& t, PartyView& view);
+  Response messages(const Request& req, PartyView& view);
   Result<Party> authenticate(const Request& req);
-  Response object(const Request& req, const Target& t, const Party& caller, ObjectType type);
+  Response object(const Request& req, const Target& t, PartyView& view, ObjectType type);
   Response clock(const Request& req, const Party& caller);
-  Response record(const Request& req, const Target& t, const Party& caller);  // record_api.cpp
+  Response record(const Request& req, const Target& t, PartyView& view);  // record_api.cpp
 
   Service& service_;
   ApiLimits limits_;

@@ -29,7 +29,8 @@ Result<int64_t> number(const Target& t, const char* name, int64_t fallback) {
 
 }  // namespace
 
-Response Api::record(const Request& req, const Target& t, const Party& caller) {
+Response Api::record(const Request& req, const Target& t, PartyView& view) {
+  const Party& caller = view.caller();
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
@@ -50,7 +51,7 @@ Response Api::record(const Request& req, const Target& t, const Party& caller) {
     return ok(nlohmann::json{{"algorithm", "Ed25519"}, {"public_key", *key}});
   }
   if (req.method() != http::verb::get) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
-  if (seg[1] == "notices") return answer(service_.prove_notice(caller, seg[2]));
+  if (seg[1] == "notices") return answer(view.prove_notice(seg[2]));
 
   const std::string what = seg.size() == 3 ? seg[2] : "";
   if (seg.size() > 3) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
@@ -60,12 +61,12 @@ Response Api::record(const Request& req, const Target& t, const Party& caller) {
   for (const auto* n : {&size, &after, &limit, &seq, &from, &to}) {
     if (!*n) return fail(n->error());
   }
-  if (what == "head") return answer(service_.tree_head(*size));
-  if (what == "inclusion") return answer(service_.inclusion(caller, *seq, *size));
-  if (what == "consistency") return answer(service_.consistency(*from, *to));
+  if (what == "head") return answer(view.tree_head(*size));
+  if (what == "inclusion") return answer(view.inclusion(*seq, *size));
+  if (what == "consistency") return answer(view.consistency(*from, *to));
   if (!what.empty()) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
 
-  auto entries = service_.record(caller, *after, static_cast<size_t>(std::clamp<int64_t>(*limit, 1, 10'000)));
+  auto entries = view.record(*after, static_cast<size_t>(std::clamp<int64_t>(*limit, 1, 10'000)));
   if (!entries) return fail(entries.error());
   nlohmann::json list = nlohmann::json::array();
   for (const RecordEntry& e : *entries) list.push_back(record::to_json(e));

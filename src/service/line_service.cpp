@@ -1,5 +1,5 @@
-// The line (DESIGN §6) on the Service facade: declaring objects with their
-// notices, seeing, and answering.
+// The line (DESIGN §6) as one party acts on it: declaring objects with their
+// notices and disclosures, dry runs and their probes, answers and messages.
 #include <algorithm>
 #include <set>
 
@@ -8,36 +8,63 @@
 #include "service/service_impl.hpp"
 
 namespace deconflict {
+namespace {
 
-Result<Declared> Service::declare(const Party& caller, Volume v) {
-  Impl::WriteScope scope(*impl_);
+// The field a volume's size came from, for errors.
+const char* size_field(const Volume& v) {
+  return v.geometry.type == GeometryType::point ? "properties.radius_m" : "properties.buffer_m";
+}
+
+}  // namespace
+
+Status Service::Impl::admissible(const Volume& v) const {
+  if (v.radius.value > options.max_radius_m) {
+    return make_error(ErrorCode::invalid_input,
+                      "at most " + std::to_string(static_cast<long long>(options.max_radius_m)) +
+                          " m on this line; split a larger volume into several", size_field(v));
+  }
+  return {};
+}
+
+Result<Declared> PartyView::declare(Volume v) {
+  Service::Impl& s = *service_->impl_;
+  Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  if (v.party != caller.id) {
+  if (v.party != caller_.id) {
     return make_error(ErrorCode::forbidden, "a party may only declare its own objects", "properties.party");
   }
-  Impl& s = *impl_;
+  if (Status st = s.admissible(v); !st) return st.error();
   if (v.id.empty()) {
     do v.id = s.fresh_id("o-");
     while (s.world.find(v.id));
+  } else if (v.id.rfind(caller_.id + ".", 0) != 0) {
+    // Ids a party names are in its own namespace, so that a taken id never
+    // tells of another party's object (DESIGN §6.3).
+    return make_error(ErrorCode::invalid_input, "an id you name starts with your party's id and a dot ('" +
+                                                    caller_.id + ".'), or leave it out for one the server names",
+                      "id");
   }
   if (s.world.find(v.id)) return make_error(ErrorCode::already_exists, "an object with this id is stored", "id");
-  if (s.world.count_of(caller.id) >= s.options.max_objects_per_party) {
+  if (s.world.count_of(caller_.id) >= s.options.max_objects_per_party) {
     return make_error(ErrorCode::limit_exceeded, "the party has reached its limit of " +
                                                      std::to_string(s.options.max_objects_per_party) + " objects");
   }
   v.version = 1;
-  return commit_declared(std::move(v));
+  return s.commit_declared(std::move(v));
 }
 
-Result<Declared> Service::replace(const Party& caller, Volume v, int if_match) {
-  Impl::WriteScope scope(*impl_);
+Result<Declared> PartyView::replace(Volume v, int if_match) {
+  Service::Impl& s = *service_->impl_;
+  Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  Impl& s = *impl_;
   const Volume* old = s.world.find(v.id);
-  if (!old || !visible(caller, *old) || old->type != v.type) return make_error(ErrorCode::not_found, "no such object", "id");
-  if (old->party != caller.id || v.party != caller.id) {
+  if (!old || !s.visible(caller_.id, *old) || old->type != v.type) {
+    return make_error(ErrorCode::not_found, "no such object", "id");
+  }
+  if (old->party != caller_.id || v.party != caller_.id) {
     return make_error(ErrorCode::forbidden, "a party may only change its own objects", "properties.party");
   }
+  if (Status st = s.admissible(v); !st) return st.error();
   if (old->state == "withdrawn") return make_error(ErrorCode::version_conflict, "the activity was withdrawn", "id");
   if (old->version != if_match) {
     return make_error(ErrorCode::version_conflict,
@@ -45,18 +72,18 @@ Result<Declared> Service::replace(const Party& caller, Volume v, int if_match) {
                       "If-Match");
   }
   v.version = old->version + 1;
-  return commit_declared(std::move(v));
+  return s.commit_declared(std::move(v));
 }
 
-Result<std::vector<std::string>> Service::withdraw(const Party& caller, const std::string& activity_id) {
-  Impl::WriteScope scope(*impl_);
+Result<std::vector<std::string>> PartyView::withdraw(const std::string& activity_id) {
+  Service::Impl& s = *service_->impl_;
+  Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  Impl& s = *impl_;
   const Volume* old = s.world.find(activity_id);
-  if (!old || !visible(caller, *old) || old->type != ObjectType::activity) {
+  if (!old || !s.visible(caller_.id, *old) || old->type != ObjectType::activity) {
     return make_error(ErrorCode::not_found, "no such activity", "id");
   }
-  if (old->party != caller.id) return make_error(ErrorCode::forbidden, "a party may only withdraw its own activities", "id");
+  if (old->party != caller_.id) return make_error(ErrorCode::forbidden, "a party may only withdraw its own activities", "id");
   if (old->state == "withdrawn") return make_error(ErrorCode::version_conflict, "the activity was already withdrawn", "id");
   Volume withdrawn = old->clone();
   withdrawn.state = "withdrawn";
@@ -65,19 +92,21 @@ Result<std::vector<std::string>> Service::withdraw(const Party& caller, const st
     if (n.activity_id == activity_id) told.insert(n.to_party);
   }
   store::WriteBatch batch;
-  batch.upserts.push_back(Impl::row_of(withdrawn, s.now()));
-  std::string audience = caller.id;
+  batch.upserts.push_back(Service::Impl::row_of(withdrawn, s.now()));
+  std::string audience = caller_.id;
   for (const std::string& party : told) audience += " " + party;
-  s.note(batch, caller.id, "activity.withdraw", {{"activity", activity_id}, {"version", withdrawn.version}}, activity_id,
-         audience);
+  s.note(batch, caller_.id, "activity.withdraw", {{"activity", activity_id}, {"version", withdrawn.version}},
+         activity_id, audience);
   for (const std::string& party : told) {
     batch.events.push_back(s.event(party, "withdrawn",
-                                   {{"activity", activity_id}, {"version", withdrawn.version}, {"party", caller.id}}));
+                                   {{"activity", activity_id}, {"version", withdrawn.version}, {"party", caller_.id}}));
   }
   if (Status st = s.commit(batch); !st) return st.error();
   s.world.put(std::move(withdrawn));
   return std::vector<std::string>(told.begin(), told.end());
 }
+
+bool Service::active(const std::string& party) const { return impl_->active(party); }
 
 Result<std::vector<Notice>> Service::advance() {
   Impl& s = *impl_;
@@ -108,71 +137,136 @@ Result<std::vector<Notice>> Service::advance() {
   return batch.notices;
 }
 
-Result<Declared> Service::commit_declared(Volume v) {
-  Impl& s = *impl_;
-  const TimePoint now = s.now();
+Result<Declared> Service::Impl::commit_declared(Volume v) {
+  const TimePoint at = now();
   Declared out;
   store::WriteBatch batch;
+  std::vector<std::string> shown;  // others' activities this declaration discloses to its party
   if (v.type == ObjectType::activity) {
-    v.notified = now;  // the server's clock, not the client's
-    out.conflicts = s.world.check(v, {now});
-    line::NoticeContext context{now, s.options.default_notice,
-                                [&](const std::string& id) { return s.world.find(id); },
-                                [&] { return s.fresh_id("n-"); }};
+    v.notified = at;  // the server's clock, not the client's
+    out.conflicts = world.check(v, {at});
+    shown = stage_disclosures(batch, v, out.conflicts);
+    line::NoticeContext context{at, options.default_notice, [&](const std::string& id) { return world.find(id); },
+                                [&] { return fresh_id("n-"); }};
     out.notices = line::notices_for(v, out.conflicts, context);
+    // A revoked party is told nothing more.
+    std::erase_if(out.notices, [&](const Notice& n) { return revoked(n.to_party); });
     std::vector<const Notice*> sent;
     for (const Notice& n : out.notices) sent.push_back(&n);
     v.state = line::activity_state(sent);
     batch.notices = out.notices;
-    for (const Notice& n : out.notices) batch.events.push_back(s.event(n.to_party, "notice", format::to_json(n)));
+    for (const Notice& n : out.notices) batch.events.push_back(event(n.to_party, "notice", format::to_json(n)));
   }
-  s.stage_object(batch, v.party, v, v.version == 1 ? "create" : "replace", now);
-  for (const Notice& n : out.notices) s.note_notice(batch, v.party, n, "send");
-  if (Status st = s.commit(batch); !st) return st.error();
-  for (const Notice& n : out.notices) s.keep(n);
-  out.volume = &s.world.put(std::move(v));
+  stage_object(batch, v.party, v, v.version == 1 ? "create" : "replace", at);
+  for (const Notice& n : out.notices) note_notice(batch, v.party, n, "send");
+  // What stays hidden from the declarer (sites not shared with it) is
+  // reported redacted, and each such report is a probe its owner hears of.
+  const std::vector<Conflict> hidden = disclosures.redact(v.party, out.conflicts, finder(), Report::stored, shown);
+  const size_t probed = stage_probes(batch, v.party, hidden, v.id);
+  if (Status st = commit(batch); !st) return st.error();
+  for (const Notice& n : out.notices) keep(n);
+  for (const std::string& id : shown) disclosures.disclose(v.party, id);
+  for (size_t i = 0; i < probed; ++i) probes[v.party].push_back(at);
+  out.volume = &world.put(std::move(v));
   return out;
 }
 
-bool Service::visible(const Party& caller, const Volume& v) const {
-  if (v.party == caller.id || v.type == ObjectType::zone) return true;
-  if (v.type == ObjectType::site) {
-    return v.share.empty() || std::find(v.share.begin(), v.share.end(), caller.id) != v.share.end();
+std::vector<std::string> Service::Impl::stage_disclosures(store::WriteBatch& batch, const Volume& activity,
+                                                          const std::vector<Conflict>& conflicts) {
+  std::vector<std::string> shown;
+  for (const Conflict& c : conflicts) {
+    const Volume* other = world.find(c.other_id);
+    if (!other || other->type != ObjectType::activity || visible(activity.party, *other)) continue;
+    if (std::find(shown.begin(), shown.end(), other->id) != shown.end()) continue;
+    // Disclosure is mutual (DESIGN §6.3): the other party is notified of this
+    // activity, and this party is shown the other's, in the same commit.
+    shown.push_back(other->id);
+    note(batch, "deconflict", "disclose", {{"to", activity.party}, {"object", other->id}, {"because", activity.id}},
+         "disclosure", activity.party + " " + other->party);
   }
-  return impl_->notified_of(caller.id, v.id);
+  return shown;
 }
 
-Result<std::vector<Conflict>> Service::conflicts(const Party& caller, const std::string& activity_id) const {
-  const Volume* v = impl_->world.find(activity_id);
-  if (!v || v->type != ObjectType::activity || !visible(caller, *v)) {
+size_t Service::Impl::stage_probes(store::WriteBatch& batch, const std::string& prober,
+                                   const std::vector<Conflict>& hidden, const std::string& activity_id) {
+  std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> by_owner;  // volumes, rules
+  for (const Conflict& c : hidden) {
+    auto& [volumes, rules] = by_owner[c.other_party];
+    volumes.insert(c.other_id);
+    rules.insert(std::string(rule_name(c.rule)));
+  }
+  for (const auto& [owner, found] : by_owner) {
+    nlohmann::ordered_json data = {{"by", prober}, {"volumes", found.first}, {"rules", found.second}};
+    if (!activity_id.empty()) data["activity"] = activity_id;
+    // Readable by the owner alone: the prober knows what it asked, and no
+    // owner learns of another's hidden volumes.
+    note(batch, prober, "probe", data, "probe", owner);
+    batch.events.push_back(event(owner, "probe", data));
+  }
+  return by_owner.size();
+}
+
+bool Service::Impl::active(const std::string& party) const {
+  const auto it = parties.find(party);
+  return it != parties.end() && !it->second.revoked;
+}
+
+bool Service::Impl::revoked(const std::string& party) const {
+  const auto it = parties.find(party);
+  return it != parties.end() && it->second.revoked;
+}
+
+Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
+  Service::Impl& s = *service_->impl_;
+  Service::Impl::WriteScope scope(s);
+  if (!scope.status()) return scope.status().error();
+  if (activity.party != caller_.id) {
+    return make_error(ErrorCode::forbidden, "a party checks only its own activities", "properties.party");
+  }
+  if (Status st = s.admissible(activity); !st) return st.error();
+  const TimePoint at = s.now();
+  std::vector<Conflict> conflicts = s.world.check(activity, s.context_for(activity));
+  std::vector<Conflict> hidden = s.disclosures.redact(caller_.id, conflicts, s.finder(), Report::dry_run);
+  const bool spent = s.probes_in_day(caller_.id, at) >= s.options.max_probes_per_day;
+  if (hidden.empty() && !spent) return conflicts;
+  // Beyond the day's probes every dry run is refused, whatever it meets, so
+  // that the refusal itself tells nothing; the owners still hear of it.
+  store::WriteBatch batch;
+  const size_t probed = s.stage_probes(batch, caller_.id, hidden, "");
+  if (!batch.record.empty()) {
+    if (Status st = s.commit(batch); !st) return st.error();
+  }
+  if (spent) {
+    return make_error(ErrorCode::probe_limit, "this party checked against volumes not disclosed to it " +
+                                                  std::to_string(s.options.max_probes_per_day) +
+                                                  " times in 24 hours; declare instead, or wait");
+  }
+  for (size_t i = 0; i < probed; ++i) s.probes[caller_.id].push_back(at);
+  return conflicts;
+}
+
+Result<std::vector<Conflict>> PartyView::conflicts(const std::string& activity_id) const {
+  const Service::Impl& s = *service_->impl_;
+  const Volume* v = s.world.find(activity_id);
+  if (!v || v->type != ObjectType::activity || !s.visible(caller_.id, *v)) {
     return make_error(ErrorCode::not_found, "no such activity", "id");
   }
-  auto all = conflicts(activity_id);
-  if (!all) return all.error();
-  if (v->party == caller.id) return as_seen_by(caller, std::move(*all));
-  std::erase_if(*all, [&](const Conflict& c) {
-    const Volume* other = impl_->world.find(c.other_id);
-    return !other || !visible(caller, *other);
+  std::vector<Conflict> all = s.world.check(*v, s.context_for(*v));
+  if (v->party == caller_.id) {
+    s.disclosures.redact(caller_.id, all, s.finder(), Report::stored);
+    return all;
+  }
+  std::erase_if(all, [&](const Conflict& c) {
+    const Volume* other = s.world.find(c.other_id);
+    return !other || !s.visible(caller_.id, *other);
   });
   return all;
 }
 
-std::vector<Conflict> Service::as_seen_by(const Party& caller, std::vector<Conflict> conflicts) const {
-  for (Conflict& c : conflicts) {
-    const Volume* other = impl_->world.find(c.other_id);
-    if (!other || other->type != ObjectType::site || visible(caller, *other)) continue;
-    c.redacted = true;
-    c.other_id.clear();
-    c.distance = Metres(0);
-    c.limit = Metres(0);
-  }
-  return conflicts;
-}
-
-std::vector<Notice> Service::notices(const Party& caller, std::optional<NoticeState> state) const {
+std::vector<Notice> PartyView::notices(std::optional<NoticeState> state) const {
   std::vector<Notice> out;
-  for (const auto& [id, n] : impl_->notices) {
-    if (n.to_party != caller.id && n.from_party != caller.id) continue;
+  for (const auto& [id, n] : service_->impl_->notices) {
+    if (n.to_party != caller_.id && n.from_party != caller_.id) continue;
     if (state && n.state != *state) continue;
     out.push_back(n);
   }
@@ -182,11 +276,11 @@ std::vector<Notice> Service::notices(const Party& caller, std::optional<NoticeSt
   return out;
 }
 
-Result<Notice> Service::answer(const Party& caller, const std::string& notice_id, NoticeState answer,
-                               const std::string& text) {
-  Impl::WriteScope scope(*impl_);
+Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answer, const std::string& text) {
+  Service::Impl& s = *service_->impl_;
+  Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  Impl& s = *impl_;
+  const Party& caller = caller_;
   const auto it = s.notices.find(notice_id);
   if (it == s.notices.end() || (it->second.to_party != caller.id && it->second.from_party != caller.id)) {
     return make_error(ErrorCode::not_found, "no such notice", "id");
@@ -220,7 +314,7 @@ Result<Notice> Service::answer(const Party& caller, const std::string& notice_id
     if (std::string state = line::activity_state(current); state != activity->state) {
       changed = activity->clone();
       changed->state = std::move(state);
-      batch.upserts.push_back(Impl::row_of(*changed, *n.answered));
+      batch.upserts.push_back(Service::Impl::row_of(*changed, *n.answered));
     }
   }
   batch.events.push_back(s.event(n.from_party, state_name(n.state).data(), format::to_json(n)));
@@ -231,11 +325,11 @@ Result<Notice> Service::answer(const Party& caller, const std::string& notice_id
   return n;
 }
 
-Result<Message> Service::send_message(const Party& caller, const std::string& to, const std::string& text,
-                                      const std::string& about) {
-  Impl::WriteScope scope(*impl_);
+Result<Message> PartyView::send_message(const std::string& to, const std::string& text, const std::string& about) {
+  Service::Impl& s = *service_->impl_;
+  Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  Impl& s = *impl_;
+  const Party& caller = caller_;
   const auto recipient = s.parties.find(to);
   if (recipient == s.parties.end() || recipient->second.revoked) {
     return make_error(ErrorCode::invalid_input, "no such party", "to");
@@ -244,7 +338,7 @@ Result<Message> Service::send_message(const Party& caller, const std::string& to
   if (text.empty() || text.size() > 10'000) return make_error(ErrorCode::invalid_input, "1 to 10,000 characters", "text");
   if (!about.empty()) {
     const Volume* v = s.world.find(about);
-    if (!v || !visible(caller, *v)) return make_error(ErrorCode::not_found, "no such object", "about");
+    if (!v || !s.visible(caller.id, *v)) return make_error(ErrorCode::not_found, "no such object", "about");
   }
   Message m{s.fresh_id("m-"), caller.id, to, text, about, s.now()};
   store::WriteBatch batch;
@@ -256,16 +350,16 @@ Result<Message> Service::send_message(const Party& caller, const std::string& to
   return m;
 }
 
-std::vector<Message> Service::messages(const Party& caller) const {
+std::vector<Message> PartyView::messages() const {
   std::vector<Message> out;
-  for (const Message& m : impl_->messages) {
-    if (m.from_party == caller.id || m.to_party == caller.id) out.push_back(m);
+  for (const Message& m : service_->impl_->messages) {
+    if (m.from_party == caller_.id || m.to_party == caller_.id) out.push_back(m);
   }
   return out;
 }
 
-Result<std::vector<Event>> Service::events(const Party& caller, int64_t after, size_t limit) const {
-  return impl_->store->load_events(caller.id, after, limit);
+Result<std::vector<Event>> PartyView::events(int64_t after, size_t limit) const {
+  return service_->impl_->store->load_events(caller_.id, after, limit);
 }
 
 void Service::on_events(std::function<void(const std::vector<Event>&)> listener) {

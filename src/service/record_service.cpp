@@ -21,13 +21,26 @@ Result<int64_t> size_or_all(int64_t size, int64_t all, const char* field) {
   return size;
 }
 
-// An entry is readable by its audience, by whoever may see the object it is
-// about, and by admins; anyone else gets its hash and signature only.
-bool readable(const Service& service, const Party& caller, const RecordEntry& e) {
-  if (caller.admin || record::in_audience(e, caller.id)) return true;
-  const Volume* v = service.find(e.subject);
-  return v && service.visible(caller, *v);
+// True for the entries about an object (its creation, replacement, import,
+// withdrawal): the action names the object's type.
+bool about_object(const RecordEntry& e) {
+  for (std::string_view type : {"zone.", "site.", "activity."}) {
+    if (e.action.rfind(type, 0) == 0) return true;
+  }
+  return false;
 }
+
+// An entry is readable by its audience and by admins; one about an object
+// also by whoever may see the object now. Notices, messages, disclosures and
+// probes are for their parties alone, whatever ids other entries share.
+bool readable(const engine::World& world, const Disclosures& disclosures, const Party& caller, const RecordEntry& e) {
+  if (caller.admin || record::in_audience(e, caller.id)) return true;
+  if (!about_object(e)) return false;
+  const Volume* v = world.find(e.subject);
+  return v && disclosures.visible(caller.id, *v);
+}
+
+RecordEntry redacted(const RecordEntry& e) { return RecordEntry{e.seq, {}, {}, {}, {}, e.prev, e.hash, e.signature, true, {}, {}}; }
 
 // The proof that `entry` is in the record under `head`.
 InclusionProof proof_for(const record::Chain& chain, RecordEntry entry, const TreeHead& head) {
@@ -38,12 +51,11 @@ InclusionProof proof_for(const record::Chain& chain, RecordEntry entry, const Tr
 
 }  // namespace
 
-Result<std::vector<RecordEntry>> Service::record(const Party& caller, int64_t after, size_t limit) const {
-  auto entries = impl_->store->load_record(after, limit);
+Result<std::vector<RecordEntry>> PartyView::record(int64_t after, size_t limit) const {
+  auto entries = service_->impl_->store->load_record(after, limit);
   if (!entries) return entries.error();
   for (RecordEntry& e : *entries) {
-    if (readable(*this, caller, e)) continue;
-    e = RecordEntry{e.seq, {}, {}, {}, {}, e.prev, e.hash, e.signature, true, {}, {}};
+    if (!readable(service_->impl_->world, service_->impl_->disclosures, caller_, e)) e = redacted(e);
   }
   return entries;
 }
@@ -60,19 +72,40 @@ Result<TreeHead> Service::tree_head(int64_t size) const {
   return impl_->chain->head(*n, last->front().time);
 }
 
-Result<InclusionProof> Service::inclusion(const Party& caller, int64_t seq, int64_t size) const {
+Result<TreeHead> PartyView::tree_head(int64_t size) const {
+  const Service::Impl& s = *service_->impl_;
+  auto n = size_or_all(size, s.chain->size(), "size");
+  if (!n) return n.error();
+  if (caller_.admin) return service_->tree_head(*n);
+  // The time of the newest entry up to n that the caller may read, looked for
+  // in the last kLookBack entries; else that of the first entry (the record's
+  // start, which everyone reads), so that no head dates an entry hidden from it.
+  constexpr int64_t kLookBack = 1024;
+  const int64_t from = std::max<int64_t>(0, *n - kLookBack);
+  auto entries = s.store->load_record(from, static_cast<size_t>(*n - from));
+  if (!entries) return entries.error();
+  for (auto e = entries->rbegin(); e != entries->rend(); ++e) {
+    if (readable(s.world, s.disclosures, caller_, *e)) return s.chain->head(*n, e->time);
+  }
+  auto first = s.store->load_record(0, 1);
+  if (!first) return first.error();
+  if (first->empty()) return make_error(ErrorCode::store_error, "the record lost its first entry");
+  return s.chain->head(*n, first->front().time);
+}
+
+Result<InclusionProof> PartyView::inclusion(int64_t seq, int64_t size) const {
   auto head = tree_head(size);
   if (!head) return head.error();
   if (seq < 1 || seq > head->size) {
     return make_error(ErrorCode::not_found, "no entry " + std::to_string(seq) + " in a record of " +
                                                 std::to_string(head->size), "seq");
   }
-  auto entry = record(caller, seq - 1, 1);
+  auto entry = record(seq - 1, 1);
   if (!entry) return entry.error();
-  return proof_for(*impl_->chain, std::move(entry->front()), *head);
+  return proof_for(*service_->impl_->chain, std::move(entry->front()), *head);
 }
 
-Result<ConsistencyProof> Service::consistency(int64_t from, int64_t to) const {
+Result<ConsistencyProof> PartyView::consistency(int64_t from, int64_t to) const {
   auto newer = tree_head(to);
   if (!newer) return newer.error();
   if (from < 1 || from > newer->size) {
@@ -80,23 +113,27 @@ Result<ConsistencyProof> Service::consistency(int64_t from, int64_t to) const {
   }
   auto older = tree_head(from);
   if (!older) return older.error();
-  const auto path = impl_->chain->tree().consistency(static_cast<size_t>(from), static_cast<size_t>(newer->size));
+  const auto path =
+      service_->impl_->chain->tree().consistency(static_cast<size_t>(from), static_cast<size_t>(newer->size));
   return ConsistencyProof{*older, *newer, hex_all(path)};
 }
 
-Result<NoticeProof> Service::prove_notice(const Party& caller, const std::string& notice_id) const {
-  const auto it = impl_->notices.find(notice_id);
-  if (it == impl_->notices.end() ||
-      !(caller.admin || it->second.from_party == caller.id || it->second.to_party == caller.id)) {
+Result<NoticeProof> PartyView::prove_notice(const std::string& notice_id) const {
+  const Service::Impl& s = *service_->impl_;
+  const auto it = s.notices.find(notice_id);
+  if (it == s.notices.end() ||
+      !(caller_.admin || it->second.from_party == caller_.id || it->second.to_party == caller_.id)) {
     return make_error(ErrorCode::not_found, "no such notice", "id");
   }
   // One head for all; the notice's two parties (and admins) read its entries whole.
   auto head = tree_head(0);
   if (!head) return head.error();
-  auto entries = impl_->store->load_record_about(notice_id);
+  auto entries = s.store->load_record_about(notice_id);
   if (!entries) return entries.error();
   NoticeProof proof{notice_id, {}};
-  for (RecordEntry& e : *entries) proof.entries.push_back(proof_for(*impl_->chain, std::move(e), *head));
+  for (RecordEntry& e : *entries) {
+    if (e.action.rfind("notice.", 0) == 0) proof.entries.push_back(proof_for(*s.chain, std::move(e), *head));
+  }
   return proof;
 }
 

@@ -159,6 +159,22 @@ std::vector<Conflict> Service::all_conflicts() const {
   return out;
 }
 
+std::vector<const Volume*> PartyView::list(const ListFilter& filter) const {
+  std::vector<const Volume*> out = service_->list(filter);
+  std::erase_if(out, [&](const Volume* v) { return !service_->impl_->visible(caller_.id, *v); });
+  return out;
+}
+
+Result<const Volume*> PartyView::find(ObjectType type, const std::string& id) const {
+  const Volume* v = service_->impl_->world.find(id);
+  if (!v || v->type != type || !service_->impl_->visible(caller_.id, *v)) {
+    return make_error(ErrorCode::not_found, "no such object", "id");
+  }
+  return v;
+}
+
+const std::string& PartyView::feature_text(const Volume& v) const { return service_->feature_text(v); }
+
 std::vector<Conflict> Service::check(const Volume& activity) const {
   return impl_->world.check(activity, impl_->context_for(activity));
 }

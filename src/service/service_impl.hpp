@@ -2,9 +2,9 @@
 // (service.cpp: objects and parties; line_service.cpp: the line).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
-#include <random>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -15,6 +15,8 @@
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
 #include "record/chain.hpp"
+#include "record/crypto.hpp"
+#include "service/disclosure.hpp"
 #include "store/store.hpp"
 
 namespace deconflict {
@@ -23,18 +25,18 @@ struct Service::Impl {
   Options options;
   std::unique_ptr<store::Store> store;
   engine::World world;
-  std::mt19937_64 rng{std::random_device{}()};
   std::map<std::string, store::StoredParty> parties;  // by id
   std::unordered_map<std::string, std::string> party_by_hash;
   std::map<std::string, Notice> notices;  // by id
   std::set<std::pair<TimePoint, std::string>> pending_by_deadline;  // pending notices, soonest first
-  std::set<std::pair<std::string, std::string>> notified;            // (party, activity) pairs ever notified
+  Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
+  std::map<std::string, std::deque<TimePoint>> probes;  // by prober: when it probed hidden volumes, oldest first
 
   /// Records a notice's new state in memory (after its commit).
   void keep(const Notice& n) {
     if (auto old = notices.find(n.id); old != notices.end()) pending_by_deadline.erase({old->second.deadline, n.id});
     if (n.state == NoticeState::pending) pending_by_deadline.emplace(n.deadline, n.id);
-    notified.emplace(n.to_party, n.activity_id);
+    disclosures.disclose(n.to_party, n.activity_id);
     notices[n.id] = n;
   }
   std::vector<Message> messages;           // oldest first
@@ -96,12 +98,9 @@ struct Service::Impl {
     return {0, party, type, data.dump(), now()};
   }
 
-  std::string fresh_id(const char* prefix) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id = prefix;
-    for (int i = 0; i < 12; ++i) id += kHex[rng() % 16];
-    return id;
-  }
+  /// A new id: the prefix and 128 random bits from libsodium's generator, so
+  /// that no id tells anything of another, nor of the ones to come.
+  static std::string fresh_id(const char* prefix) { return prefix + record::random_hex(16); }
 
   /// The notices of one version of an activity.
   std::vector<const Notice*> notices_of(const std::string& activity_id, int version) const {
@@ -112,9 +111,30 @@ struct Service::Impl {
     return out;
   }
 
-  /// True when the party was ever sent a notice about the activity.
-  bool notified_of(const std::string& party, const std::string& activity_id) const {
-    return notified.count({party, activity_id}) > 0;
+  bool visible(const std::string& party, const Volume& v) const { return disclosures.visible(party, v); }
+  Disclosures::Finder finder() const {
+    return [this](const std::string& id) { return world.find(id); };
+  }
+
+  /// Takes in a record entry that changes what parties were shown or probed
+  /// (on open, and when following other writers).
+  void take_in(const RecordEntry& e) {
+    if (e.subject != "disclosure" && e.subject != "probe") return;
+    const auto data = nlohmann::json::parse(e.data, nullptr, false);
+    if (!data.is_object()) return;
+    if (e.subject == "disclosure") {
+      disclosures.disclose(data.value("to", ""), data.value("object", ""));
+    } else {
+      probes[e.party].push_back(e.time);
+    }
+  }
+
+  /// How many probes `party` made in the 24 hours before `now` (older ones are forgotten).
+  size_t probes_in_day(const std::string& party, TimePoint now) {
+    auto it = probes.find(party);
+    if (it == probes.end()) return 0;
+    while (!it->second.empty() && it->second.front() <= now - std::chrono::hours(24)) it->second.pop_front();
+    return it->second.size();
   }
 
   TimePoint now() const {
@@ -189,7 +209,8 @@ struct Service::Impl {
     std::jthread build_world([this, v = std::move(*volumes)]() mutable { world.assign(std::move(v)); });
     notices.clear();
     pending_by_deadline.clear();
-    notified.clear();
+    disclosures.clear();
+    probes.clear();
     if (Status st = load_parties(); !st) return st;
     if (Status st = load_record(); !st) return st;
     if (auto changed = store->changed_elsewhere(); !changed) return changed.error();  // from here on
@@ -238,6 +259,11 @@ struct Service::Impl {
     auto key_entries = store->load_record_about("record");
     if (!key_entries) return key_entries.error();
     for (const RecordEntry& e : *key_entries) chain->note_key(e);
+    for (const char* subject : {"disclosure", "probe"}) {
+      auto entries = store->load_record_about(subject);
+      if (!entries) return entries.error();
+      for (const RecordEntry& e : *entries) take_in(e);
+    }
     return follow_key();
   }
 
@@ -282,6 +308,7 @@ struct Service::Impl {
     for (const RecordEntry& e : *entries) {
       chain->append_hash(e.hash);
       if (e.subject == "record") chain->note_key(e);
+      take_in(e);
     }
     for (const store::StoredObject& row : changes->objects) {
       auto v = volume_of(row);
@@ -339,6 +366,22 @@ struct Service::Impl {
   }
 
   static Party to_party(const store::StoredParty& p) { return {p.id, p.name, p.admin, p.created, p.revoked}; }
+
+  /// Ok, or why the volume is beyond this line's limits (its radius or buffer).
+  Status admissible(const Volume& v) const;
+  /// Checks an object, makes its notices, disclosures and probes, and commits
+  /// them with it (declare and replace).
+  Result<Declared> commit_declared(Volume v);
+  /// Record entries for the others' activities that a declaration's conflicts
+  /// show its party; returns their ids.
+  std::vector<std::string> stage_disclosures(store::WriteBatch& batch, const Volume& activity,
+                                             const std::vector<Conflict>& conflicts);
+  /// A record entry and an event for each owner of hidden volumes that
+  /// `prober` met; returns how many owners (the probes it counts).
+  size_t stage_probes(store::WriteBatch& batch, const std::string& prober, const std::vector<Conflict>& hidden,
+                      const std::string& activity_id);
+  bool active(const std::string& party) const;   // registered and not revoked
+  bool revoked(const std::string& party) const;  // registered and revoked (imports may name others)
 
   engine::CheckContext context_for(const Volume& activity) const {
     return {activity.notified.value_or(now())};

@@ -58,7 +58,7 @@ test("signed in as the coalition, the inbox shows Russia's notice; Acknowledge c
   await page.fill("#token", demo.tokens.coalition);
   await page.click("#signin button");
   await page.waitForSelector("#inbox li");
-  assert.match(await page.textContent("#inbox"), /russia → coalition: activity act-russia-entry/);
+  assert.match(await page.textContent("#inbox"), /russia → coalition: activity russia.entry/);
   // Russia notifies a new movement in the zone: it arrives live, pending.
   const move = { type: "Feature", geometry: { type: "Point", coordinates: [38.7, 33.4] },
     properties: { kind: "patrol", radius_m: 2000, start: "2018-09-20T00:00:00Z", end: "2018-09-21T00:00:00Z" } };
@@ -107,7 +107,7 @@ test("planning an activity shows its conflicts before it is submitted", async ({
   const before = (await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length;
   await page.click("#plan-check");
   await page.waitForFunction(() => /with/.test(document.getElementById("plan-conflicts").textContent));
-  assert.match(await page.textContent("#plan-conflicts"), /activity-clash with act-russia-entry \(russia\)/);
+  assert.match(await page.textContent("#plan-conflicts"), /activity-clash with russia.entry \(russia\)/);
   const after = (await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length;
   assert.equal(after, before, "a check stores nothing");
   await page.screenshot({ path: path.join(artifacts, "plan.png") });

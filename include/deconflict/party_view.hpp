@@ -1,0 +1,103 @@
+// The service as one party sees it: the one disclosure layer (DESIGN §6.3, §8).
+//
+//   auto caller = service.authenticate(token);        // Result<Party>
+//   PartyView view = service.as(*caller);
+//   for (const Volume* v : view.list(filter)) ...     // only what the caller may see
+//   auto conflicts = view.check(activity);            // a dry run, redacted and counted as probes
+//
+// Every method answers for the caller alone: objects it may not see are absent
+// (not_found, exactly as for an id that does not exist), conflicts with what
+// was not disclosed to it are redacted, and notices, messages, events and
+// record entries are its own. Front ends (the server, the CLI, the map) call
+// nothing else on a party's behalf, so none of them can forget to redact.
+//
+// A view is a small value (the service and the caller) and borrows the
+// service: use it on the service's thread, and not after the service is gone.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "deconflict/conflict.hpp"
+#include "deconflict/event.hpp"
+#include "deconflict/notice.hpp"
+#include "deconflict/party.hpp"
+#include "deconflict/record.hpp"
+#include "deconflict/status.hpp"
+#include "deconflict/volume.hpp"
+
+namespace deconflict {
+
+class Service;
+struct ListFilter;
+struct Declared;
+
+class PartyView {
+ public:
+  PartyView(Service& service, Party caller) : service_(&service), caller_(std::move(caller)) {}
+
+  const Party& caller() const { return caller_; }
+
+  // Objects.
+
+  /// The objects the caller may see that pass the filter, sorted by id.
+  std::vector<const Volume*> list(const ListFilter& filter) const;
+  /// The object, or not_found when it does not exist, is of another type or
+  /// is hidden from the caller (the same answer for all three).
+  Result<const Volume*> find(ObjectType type, const std::string& id) const;
+  /// The object as a GeoJSON Feature text (kept with the object: lists join these).
+  const std::string& feature_text(const Volume& v) const;
+
+  // Checks.
+
+  /// The conflicts of a stored activity the caller may see: its own party
+  /// sees them all, what was not disclosed to it redacted; another party sees
+  /// only those with what it may see.
+  Result<std::vector<Conflict>> conflicts(const std::string& activity_id) const;
+  /// A dry run of declaring `activity` (nothing of it is stored). A conflict
+  /// with a volume not disclosed to the caller says only that one exists, with
+  /// which party and rule; each such report is a probe, told to the volume's
+  /// owner and recorded, and beyond the daily limit checks answer probe_limit.
+  Result<std::vector<Conflict>> check(const Volume& activity);
+
+  // The line.
+
+  /// Declares one of the caller's objects: checked, notified and committed at once.
+  Result<Declared> declare(Volume v);
+  /// Replaces one of the caller's objects at version `if_match`.
+  Result<Declared> replace(Volume v, int if_match);
+  /// Withdraws one of the caller's activities; returns the parties told.
+  Result<std::vector<std::string>> withdraw(const std::string& activity_id);
+  /// The notices to or from the caller, optionally in one state, oldest first.
+  std::vector<Notice> notices(std::optional<NoticeState> state) const;
+  /// Acknowledges or objects to a notice sent to the caller.
+  Result<Notice> answer(const std::string& notice_id, NoticeState answer, const std::string& text);
+  /// A free-text message to another party, optionally about an object the caller may see.
+  Result<Message> send_message(const std::string& to, const std::string& text, const std::string& about);
+  /// The messages to or from the caller, oldest first.
+  std::vector<Message> messages() const;
+  /// The caller's events after `after` (its own numbering), oldest first.
+  Result<std::vector<Event>> events(int64_t after, size_t limit) const;
+
+  // The record.
+
+  /// Entries with seq > after, oldest first, at most `limit`; those the caller
+  /// may not read are redacted to their seq, chain hash and signature.
+  Result<std::vector<RecordEntry>> record(int64_t after, size_t limit) const;
+  /// The signed head of the first `size` entries (0: all); its time is that of
+  /// the last of them the caller may read, so that it dates nothing hidden.
+  Result<TreeHead> tree_head(int64_t size) const;
+  /// That entry `seq` is in the record of `size` entries (0: all).
+  Result<InclusionProof> inclusion(int64_t seq, int64_t size) const;
+  /// That the record of `from` entries is a prefix of the record of `to` (0: all).
+  Result<ConsistencyProof> consistency(int64_t from, int64_t to) const;
+  /// The entries of a notice sent and answered, under one head; for its two parties.
+  Result<NoticeProof> prove_notice(const std::string& notice_id) const;
+
+ private:
+  Service* service_;
+  Party caller_;
+};
+
+}  // namespace deconflict

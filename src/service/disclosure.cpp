@@ -1,0 +1,33 @@
+#include "service/disclosure.hpp"
+
+#include <algorithm>
+
+namespace deconflict {
+
+bool Disclosures::visible(const std::string& party, const Volume& v) const {
+  if (v.party == party || v.type == ObjectType::zone) return true;
+  if (v.type == ObjectType::site) {
+    return v.share.empty() || std::find(v.share.begin(), v.share.end(), party) != v.share.end();
+  }
+  return disclosed(party, v.id);
+}
+
+std::vector<Conflict> Disclosures::redact(const std::string& party, std::vector<Conflict>& conflicts,
+                                          const Finder& find, Report report,
+                                          const std::vector<std::string>& also) const {
+  std::vector<Conflict> probes;
+  for (Conflict& c : conflicts) {
+    const Volume* other = find(c.other_id);
+    if (other && (visible(party, *other) || std::find(also.begin(), also.end(), other->id) != also.end())) continue;
+    probes.push_back(c);
+    const bool keep_window = report == Report::stored && other && other->type == ObjectType::site;
+    c.redacted = true;
+    c.other_id.clear();
+    c.distance = Metres(0);
+    c.limit = Metres(0);
+    if (!keep_window) c.start = c.end = kTimeMin;
+  }
+  return probes;
+}
+
+}  // namespace deconflict
