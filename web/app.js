@@ -211,7 +211,7 @@ async function follow() {
   const controller = new AbortController();
   state.stream = controller;
   try {
-    const res = await fetch("/v1/events?after=" + Number.MAX_SAFE_INTEGER, {
+    const res = await fetch("/v1/events?after=now", {
       headers: { Authorization: "Bearer " + state.token }, signal: controller.signal });
     const reader = res.body.getReader(), decoder = new TextDecoder();
     let buffer = "", pending = null;

@@ -57,8 +57,9 @@ class PartyView {
   Result<std::vector<Conflict>> conflicts(const std::string& activity_id) const;
   /// A dry run of declaring `activity` (nothing of it is stored). A conflict
   /// with a volume not disclosed to the caller says only that one exists, with
-  /// which party and rule; each such report is a probe, told to the volume's
-  /// owner and recorded, and beyond the daily limit checks answer probe_limit.
+  /// which party and rule, and the volume's owner is told who asked. Every
+  /// dry run is recorded and counted (each may tell one bit of what is
+  /// hidden); beyond Options::max_probes_per_day in 24 hours it is probe_limit.
   Result<std::vector<Conflict>> check(const Volume& activity);
 
   // The line.
@@ -77,8 +78,9 @@ class PartyView {
   Result<Message> send_message(const std::string& to, const std::string& text, const std::string& about);
   /// The messages to or from the caller, oldest first.
   std::vector<Message> messages() const;
-  /// The caller's events after `after` (its own numbering), oldest first.
-  Result<std::vector<Event>> events(int64_t after, size_t limit) const;
+  /// The caller's events after the one whose id is `after` (empty: from the
+  /// first; "now": none, for a stream that wants only what comes), oldest first.
+  Result<std::vector<Event>> events(std::string_view after, size_t limit) const;
 
   // The record.
 

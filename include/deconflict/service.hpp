@@ -49,8 +49,10 @@ struct Options {
   /// larger than a theatre serves no deconfliction and costs every check.
   /// Default 500 km.
   double max_radius_m = 500'000;
-  /// How many probes of hidden volumes (DESIGN §6.3) one party may make in
-  /// any 24 hours; beyond that its dry runs are refused (probe_limit). Default 20.
+  /// How many dry runs (POST /v1/check) one party may make in any 24 hours;
+  /// beyond that they are refused (probe_limit). Each may tell one bit of what
+  /// is hidden from the party (DESIGN §6.3), whether or not it meets anything,
+  /// so each counts: docs/security.md gives what this allows. Default 20.
   size_t max_probes_per_day = 20;
   /// How many threads read the stored objects when the store is opened (they
   /// are independent, so opening a large store scales with cores); 0 means

@@ -18,6 +18,8 @@ struct ServeArgs {
   std::string simulated_clock;
   double default_notice_h = 24;
   size_t max_objects_per_party = 100'000;
+  size_t max_probes_per_day = Options{}.max_probes_per_day;
+  double max_radius_m = Options{}.max_radius_m;
   size_t max_positions = 20'000;
   int idle_timeout_s = 30;
   int request_timeout_s = 10;
@@ -57,6 +59,8 @@ int run_serve(const ServeArgs& a) {
   service_options.db_path = a.store.db;
   service_options.key_path = a.store.key_file;
   service_options.max_objects_per_party = a.max_objects_per_party;
+  service_options.max_probes_per_day = a.max_probes_per_day;
+  service_options.max_radius_m = a.max_radius_m;
   service_options.default_notice =
       std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
   // A simulated clock starts where it is told and moves only when an admin moves it.
@@ -97,6 +101,12 @@ Runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--max-objects-per-party", a->max_objects_per_party,
                  "Objects one party may declare through the API (403 limit_exceeded beyond)")
+      ->capture_default_str();
+  app.add_option("--max-probes-per-day", a->max_probes_per_day,
+                 "Dry runs (POST /v1/check) a party may make in any 24 h (429 probe_limit beyond)")
+      ->capture_default_str();
+  app.add_option("--max-radius-m", a->max_radius_m, "Largest radius_m or buffer_m of an object (400 beyond)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--max-positions", a->max_positions, "Positions one geometry may have (400 beyond)")
       ->capture_default_str();

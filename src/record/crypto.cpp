@@ -132,4 +132,58 @@ std::string SigningKey::sign(std::string_view message) const {
   return to_hex(sig.data(), sig.size());
 }
 
+std::array<unsigned char, 32> SigningKey::derive(std::string_view purpose) const {
+  ensure_sodium();
+  std::array<unsigned char, 32> out{};
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(),
+                     secret_.data(), 32);  // keyed by the seed half of the secret
+  return out;
+}
+
+namespace {
+
+constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr size_t kSealed = 8 + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+
+std::array<unsigned char, 8> big_endian(int64_t n) {
+  std::array<unsigned char, 8> b{};
+  for (int i = 7; i >= 0; --i, n >>= 8) b[static_cast<size_t>(i)] = static_cast<unsigned char>(n & 0xff);
+  return b;
+}
+
+}  // namespace
+
+std::string Sealer::seal(int64_t n, std::string_view context) const {
+  ensure_sodium();
+  const auto plain = big_endian(n);
+  std::array<unsigned char, kNonce + kSealed> out{};
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, key_.data(), key_.size(), kNonce);
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(context.data()), context.size());
+  crypto_generichash_update(&state, plain.data(), plain.size());
+  crypto_generichash_final(&state, out.data(), kNonce);
+  unsigned long long len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kNonce, &len, plain.data(), plain.size(),
+                                             reinterpret_cast<const unsigned char*>(context.data()), context.size(),
+                                             nullptr, out.data(), key_.data());
+  return to_hex(out.data(), out.size());
+}
+
+std::optional<int64_t> Sealer::open(std::string_view token, std::string_view context) const {
+  ensure_sodium();
+  std::array<unsigned char, kNonce + kSealed> in{};
+  if (!from_hex(token, in)) return std::nullopt;
+  std::array<unsigned char, 8> plain{};
+  unsigned long long len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), &len, nullptr, in.data() + kNonce, kSealed,
+                                                 reinterpret_cast<const unsigned char*>(context.data()),
+                                                 context.size(), in.data(), key_.data()) != 0 ||
+      len != plain.size()) {
+    return std::nullopt;
+  }
+  int64_t n = 0;
+  for (unsigned char b : plain) n = (n << 8) | b;
+  return n;
+}
+
 }  // namespace deconflict::record

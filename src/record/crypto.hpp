@@ -51,6 +51,9 @@ class SigningKey {
   Status save(const std::string& path) const;
 
   const std::string& public_hex() const { return public_hex_; }
+  /// A 32-byte key for `purpose`, derived from this one's secret (BLAKE2b),
+  /// so that every node holding the key file derives the same.
+  std::array<unsigned char, 32> derive(std::string_view purpose) const;
   std::string sign(std::string_view message) const;
   std::string sign(const Digest& d) const {
     return sign(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
@@ -59,6 +62,22 @@ class SigningKey {
  private:
   std::array<unsigned char, 64> secret_{};
   std::string public_hex_;
+};
+
+/// Turns numbers into opaque tokens that only the key's holder can read back:
+/// the number and a context (whose it is) sealed with XChaCha20-Poly1305 under
+/// a nonce derived from both, so one number always gives one token, and a
+/// token tells nothing of its number nor of others.
+class Sealer {
+ public:
+  explicit Sealer(const std::array<unsigned char, 32>& key) : key_(key) {}
+  /// 96 hex digits.
+  std::string seal(int64_t n, std::string_view context) const;
+  /// The number, or nothing when the token was not sealed by this key for `context`.
+  std::optional<int64_t> open(std::string_view token, std::string_view context) const;
+
+ private:
+  std::array<unsigned char, 32> key_;
 };
 
 }  // namespace deconflict::record

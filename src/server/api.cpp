@@ -347,23 +347,19 @@ std::variant<StreamStart, Response> Api::open_stream(const Request& req, std::st
   auto caller = authenticate(req);
   if (!caller) return fail(caller.error());
   party = caller->id;
-  // Resume after the last event seen: the Last-Event-ID header, or ?after=N.
+  // Resume after the last event seen: the Last-Event-ID header, or ?after=ID
+  // (or ?after=now for live events only).
   const Target t = parse_target(std::string_view(req.target().data(), req.target().size()));
   const auto header = req["Last-Event-ID"];
-  std::string after_text(header.data(), header.size());
-  if (auto it = t.query.find("after"); after_text.empty() && it != t.query.end()) after_text = it->second;
-  int64_t after = 0;
-  if (!after_text.empty() &&
-      std::from_chars(after_text.data(), after_text.data() + after_text.size(), after).ec != std::errc{}) {
-    return fail(make_error(ErrorCode::usage, "expected an event number", "Last-Event-ID"));
-  }
+  std::string after(header.data(), header.size());
+  if (auto it = t.query.find("after"); after.empty() && it != t.query.end()) after = it->second;
   auto backlog = service_.as(*caller).events(after, 10'000);
   if (!backlog) return fail(backlog.error());
   return StreamStart{caller->id, std::move(*backlog)};
 }
 
 std::string Api::frame(const Event& e) {
-  return "id: " + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n";
+  return "id: " + e.id + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n";
 }
 
 // POST and GET /v1/messages.

@@ -29,6 +29,7 @@ class StreamSink {
   virtual ~StreamSink() = default;
   virtual void push(std::string bytes) = 0;
   virtual bool closed() const = 0;
+  virtual void end() = 0;  // closes the stream now
 };
 
 // Group commit: the requests handled in one turn of the event loop share one
@@ -73,6 +74,17 @@ class EventHub {
     streams_.emplace(party, session);
   }
   void publish(const std::vector<Event>& events);
+  /// Ends every stream of a party that may no longer listen (revoked).
+  void close_unless(const std::function<bool(const std::string& party)>& may_listen) {
+    for (auto& [party, weak] : streams_) {
+      if (may_listen(party)) continue;
+      if (auto session = weak.lock()) session->end();
+    }
+    std::erase_if(streams_, [](const auto& entry) {
+      auto session = entry.second.lock();
+      return !session || session->closed();
+    });
+  }
 
  private:
   std::multimap<std::string, std::weak_ptr<StreamSink>> streams_;
@@ -93,6 +105,8 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   ~Session() { --*open_count_; }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
+
+  void end() override { close(); }
 
   /// Queues bytes on an open event stream.
   void push(std::string bytes) override {
@@ -409,6 +423,8 @@ int serve(Service& service, const ServerOptions& options) {
       if (wait_error) return;
       group.join();
       if (Status followed = service.follow(); !followed) spdlog::error("following the store: {}", followed.error().describe());
+      // A revoked party's streams close at once (it may have been revoked by another process or node).
+      hub.close_unless([&](const std::string& party) { return service.active(party); });
       if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
       tick();
     });

@@ -162,11 +162,10 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   // What stays hidden from the declarer (sites not shared with it) is
   // reported redacted, and each such report is a probe its owner hears of.
   const std::vector<Conflict> hidden = disclosures.redact(v.party, out.conflicts, finder(), Report::stored, shown);
-  const size_t probed = stage_probes(batch, v.party, hidden, v.id);
+  stage_probes(batch, v.party, hidden, v.id);
   if (Status st = commit(batch); !st) return st.error();
   for (const Notice& n : out.notices) keep(n);
   for (const std::string& id : shown) disclosures.disclose(v.party, id);
-  for (size_t i = 0; i < probed; ++i) probes[v.party].push_back(at);
   out.volume = &world.put(std::move(v));
   return out;
 }
@@ -187,7 +186,7 @@ std::vector<std::string> Service::Impl::stage_disclosures(store::WriteBatch& bat
   return shown;
 }
 
-size_t Service::Impl::stage_probes(store::WriteBatch& batch, const std::string& prober,
+void Service::Impl::stage_probes(store::WriteBatch& batch, const std::string& prober,
                                    const std::vector<Conflict>& hidden, const std::string& activity_id) {
   std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> by_owner;  // volumes, rules
   for (const Conflict& c : hidden) {
@@ -203,7 +202,6 @@ size_t Service::Impl::stage_probes(store::WriteBatch& batch, const std::string& 
     note(batch, prober, "probe", data, "probe", owner);
     batch.events.push_back(event(owner, "probe", data));
   }
-  return by_owner.size();
 }
 
 bool Service::Impl::active(const std::string& party) const {
@@ -226,22 +224,23 @@ Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
   if (Status st = s.admissible(activity); !st) return st.error();
   const TimePoint at = s.now();
   std::vector<Conflict> conflicts = s.world.check(activity, s.context_for(activity));
-  std::vector<Conflict> hidden = s.disclosures.redact(caller_.id, conflicts, s.finder(), Report::dry_run);
+  const std::vector<Conflict> hidden = s.disclosures.redact(caller_.id, conflicts, s.finder(), Report::dry_run);
+  // Every dry run may tell one bit of what is hidden (a conflict, or none), so
+  // every one counts, and beyond the day's count each is refused, whatever it
+  // meets, so that the refusal tells nothing either. The owners of what it
+  // met hear of it, refused or not.
   const bool spent = s.probes_in_day(caller_.id, at) >= s.options.max_probes_per_day;
-  if (hidden.empty() && !spent) return conflicts;
-  // Beyond the day's probes every dry run is refused, whatever it meets, so
-  // that the refusal itself tells nothing; the owners still hear of it.
   store::WriteBatch batch;
-  const size_t probed = s.stage_probes(batch, caller_.id, hidden, "");
+  if (!spent) s.note(batch, caller_.id, "check", {{"by", caller_.id}}, "check", caller_.id);
+  s.stage_probes(batch, caller_.id, hidden, "");
   if (!batch.record.empty()) {
     if (Status st = s.commit(batch); !st) return st.error();
   }
   if (spent) {
-    return make_error(ErrorCode::probe_limit, "this party checked against volumes not disclosed to it " +
-                                                  std::to_string(s.options.max_probes_per_day) +
-                                                  " times in 24 hours; declare instead, or wait");
+    return make_error(ErrorCode::probe_limit, "this party made its " + std::to_string(s.options.max_probes_per_day) +
+                                                  " dry runs of the last 24 hours; declare instead, or wait");
   }
-  for (size_t i = 0; i < probed; ++i) s.probes[caller_.id].push_back(at);
+  s.probes[caller_.id].push_back(at);
   return conflicts;
 }
 
@@ -358,8 +357,22 @@ std::vector<Message> PartyView::messages() const {
   return out;
 }
 
-Result<std::vector<Event>> PartyView::events(int64_t after, size_t limit) const {
-  return service_->impl_->store->load_events(caller_.id, after, limit);
+Result<std::vector<Event>> PartyView::events(std::string_view after, size_t limit) const {
+  const Service::Impl& s = *service_->impl_;
+  int64_t seq = 0;
+  if (after == "now") return std::vector<Event>{};
+  if (!after.empty()) {
+    auto opened = s.event_ids->open(after, caller_.id);
+    if (!opened) {
+      return make_error(ErrorCode::usage, "not an id of one of your events (or the record's key was rotated since): "
+                                          "reconnect without it", "Last-Event-ID");
+    }
+    seq = *opened;
+  }
+  auto events = s.store->load_events(caller_.id, seq, limit);
+  if (!events) return events.error();
+  s.name_events(*events);
+  return events;
 }
 
 void Service::on_events(std::function<void(const std::vector<Event>&)> listener) {

@@ -156,6 +156,7 @@ Result<std::string> Service::rotate_key(const std::string& acting_party) {
   }
   const std::string public_key = next.public_hex();
   s.chain->use_key(std::move(next));
+  s.use_signing_key();
   return public_key;
 }
 

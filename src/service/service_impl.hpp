@@ -30,7 +30,7 @@ struct Service::Impl {
   std::map<std::string, Notice> notices;  // by id
   std::set<std::pair<TimePoint, std::string>> pending_by_deadline;  // pending notices, soonest first
   Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
-  std::map<std::string, std::deque<TimePoint>> probes;  // by prober: when it probed hidden volumes, oldest first
+  std::map<std::string, std::deque<TimePoint>> probes;  // by party: its dry runs of the last day, oldest first
 
   /// Records a notice's new state in memory (after its commit).
   void keep(const Notice& n) {
@@ -43,6 +43,13 @@ struct Service::Impl {
   std::function<void(const std::vector<Event>&)> listener;
 
   std::optional<record::Chain> chain;
+  std::optional<record::Sealer> event_ids;  // seals events' seqs into the ids parties see
+
+  /// Gives each event the opaque id its party sees (sealed under the current key).
+  void name_events(std::vector<Event>& events) const {
+    for (Event& e : events) e.id = event_ids->seal(e.seq, e.party);
+  }
+  void use_signing_key() { event_ids.emplace(chain->key().derive("deconflict event ids")); }
 
   /// Commits the batch with its record entries; then the chain moves on and
   /// the listener hears of its events.
@@ -55,7 +62,8 @@ struct Service::Impl {
 
   /// Hands committed events to the listener, or holds them until the open
   /// group is durable.
-  void publish(const std::vector<Event>& events) {
+  void publish(std::vector<Event> events) {
+    name_events(events);
     if (grouping) {
       held_events.insert(held_events.end(), events.begin(), events.end());
     } else if (listener && !events.empty()) {
@@ -95,7 +103,7 @@ struct Service::Impl {
   }
 
   Event event(const std::string& party, const char* type, const nlohmann::ordered_json& data) {
-    return {0, party, type, data.dump(), now()};
+    return {0, party, type, data.dump(), now(), {}};
   }
 
   /// A new id: the prefix and 128 random bits from libsodium's generator, so
@@ -119,17 +127,14 @@ struct Service::Impl {
   /// Takes in a record entry that changes what parties were shown or probed
   /// (on open, and when following other writers).
   void take_in(const RecordEntry& e) {
-    if (e.subject != "disclosure" && e.subject != "probe") return;
+    if (e.subject == "check") probes[e.party].push_back(e.time);  // a dry run (PartyView::check)
+    if (e.subject != "disclosure") return;
     const auto data = nlohmann::json::parse(e.data, nullptr, false);
     if (!data.is_object()) return;
-    if (e.subject == "disclosure") {
-      disclosures.disclose(data.value("to", ""), data.value("object", ""));
-    } else {
-      probes[e.party].push_back(e.time);
-    }
+    disclosures.disclose(data.value("to", ""), data.value("object", ""));
   }
 
-  /// How many probes `party` made in the 24 hours before `now` (older ones are forgotten).
+  /// How many dry runs `party` made in the 24 hours before `now` (older ones are forgotten).
   size_t probes_in_day(const std::string& party, TimePoint now) {
     auto it = probes.find(party);
     if (it == probes.end()) return 0;
@@ -242,6 +247,7 @@ struct Service::Impl {
       return key.error();
     }
     chain.emplace(std::move(*key));
+    use_signing_key();
     store::WriteBatch batch;
     note(batch, "deconflict", "record.start", {{"algorithm", "Ed25519"}, {"public_key", chain->key().public_hex()}},
          "record", "*");
@@ -255,11 +261,12 @@ struct Service::Impl {
     auto key = record::SigningKey::load(options.key_file(), false);
     if (!key) return key.error();
     chain.emplace(std::move(*key));
+    use_signing_key();
     for (const std::string& h : *hashes) chain->append_hash(h);
     auto key_entries = store->load_record_about("record");
     if (!key_entries) return key_entries.error();
     for (const RecordEntry& e : *key_entries) chain->note_key(e);
-    for (const char* subject : {"disclosure", "probe"}) {
+    for (const char* subject : {"disclosure", "check"}) {
       auto entries = store->load_record_about(subject);
       if (!entries) return entries.error();
       for (const RecordEntry& e : *entries) take_in(e);
@@ -330,6 +337,7 @@ struct Service::Impl {
     auto key = record::SigningKey::load(options.key_file(), false);
     if (key && key->public_hex() == chain->current_key()) {
       chain->use_key(std::move(*key));
+      use_signing_key();
       return {};
     }
     return make_error(ErrorCode::store_error, "'" + options.key_file() + "' does not hold the record's signing key " +
@@ -377,8 +385,8 @@ struct Service::Impl {
   std::vector<std::string> stage_disclosures(store::WriteBatch& batch, const Volume& activity,
                                              const std::vector<Conflict>& conflicts);
   /// A record entry and an event for each owner of hidden volumes that
-  /// `prober` met; returns how many owners (the probes it counts).
-  size_t stage_probes(store::WriteBatch& batch, const std::string& prober, const std::vector<Conflict>& hidden,
+  /// `prober` met, naming the prober, the volumes and the rules.
+  void stage_probes(store::WriteBatch& batch, const std::string& prober, const std::vector<Conflict>& hidden,
                       const std::string& activity_id);
   bool active(const std::string& party) const;   // registered and not revoked
   bool revoked(const std::string& party) const;  // registered and revoked (imports may name others)

@@ -364,7 +364,7 @@ class PostgresStore final : public LockedStore {
     if (!r) return r.error();
     std::vector<Event> out;
     for (int i = 0; i < r->rows(); ++i) {
-      out.push_back({r->integer(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), at_ms(r->integer(i, 4))});
+      out.push_back({r->integer(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), at_ms(r->integer(i, 4)), {}});
     }
     return out;
   }

@@ -247,7 +247,7 @@ class SqliteStore final : public LockedStore {
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
       out.push_back({sqlite3_column_int64(q.get(), 0), text(q, 1), text(q, 2), text(q, 3),
-                     TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 4)))});
+                     TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 4))), {}});
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read events");
     return out;
