@@ -146,9 +146,10 @@ TEST_F(Attack, BisectingAHiddenSiteStopsAtTheDailyLimitOfDryRuns) {
   size_t probes = 0;
   for (const std::string& frame : inbox("un")) probes += field_of(frame, "event") == "probe";
   EXPECT_EQ(probes, static_cast<size_t>(told));  // every report reached the owner (refused ones too are told)
-  std::printf("bisection with the defaults: %d dry runs answered, %d refused, %d told to the owner; "
-              "distance known to %.0f m and %.0f m from two points\n",
-              answered, refused, told, widths[0], widths[1]);
+  std::printf(
+      "bisection with the defaults: %d dry runs answered, %d refused, %d told to the owner; "
+      "distance known to %.0f m and %.0f m from two points\n",
+      answered, refused, told, widths[0], widths[1]);
   EXPECT_GT(widths[1], 400.0);  // the second centre's 5 answered halvings leave 15 km: the site is not located
 }
 
@@ -228,7 +229,8 @@ TEST_F(Attack, ATreeHeadDatesNothingHiddenFromItsReader) {
   ASSERT_EQ(stop(), 0);
   start({"--simulated-clock", "2018-09-01T00:00:00Z"});
   Client ops(port_);
-  ASSERT_EQ(ops.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-05T17:31:07Z"})").status, 200);
+  ASSERT_EQ(ops.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-05T17:31:07Z"})").status,
+            200);
   ASSERT_EQ(post("/v1/activities", "russia", hidden_strike()).status, 201);
   const Reply for_russia = get("/v1/record/head", "russia");
   const Reply for_un = get("/v1/record/head", "un");
@@ -285,7 +287,8 @@ TEST_F(Attack, ADryRunIsOnlyForTheCallersOwnActivity) {
 // danger is), Russia is notified of the convoy, and the record says so.
 TEST_F(Attack, AClashDisclosesBothSidesToEachOtherAndNoOneElse) {
   ASSERT_EQ(post("/v1/activities", "russia", hidden_strike()).status, 201);
-  const Reply convoy = post("/v1/activities", "un", point(kStrikeLon, kStrikeLat, "convoy", 1000, R"(,"id":"un.convoy")"));
+  const Reply convoy =
+      post("/v1/activities", "un", point(kStrikeLon, kStrikeLat, "convoy", 1000, R"(,"id":"un.convoy")"));
   ASSERT_EQ(convoy.status, 201) << convoy.raw.body();
   ASSERT_EQ(convoy.body["conflicts"].size(), 1u);
   EXPECT_EQ(convoy.body["conflicts"][0]["id"], "russia.strike");

@@ -40,19 +40,23 @@ using Names = std::vector<std::string>;
 TEST(Rules, ZoneEntryUnlessOwnOrPermitted) {
   World world;
   world.put(make({{"id", "zone"}, {"type", "zone"}, {"party", "coalition"}, {"kind", "deconfliction"},
-                  {"radius_m", 55000}, {"permitted", {"partner-force"}}}));
+                  {"radius_m", 55000}, {"permitted", {"partner-force"}},
+                  {"agreed_by", {"russia", "partner-force", "iran"}}, {"accepted", {"russia", "partner-force"}}}));
   const auto check = [&](const char* party) {
     return rules_of(world.check(make({{"id", "a"}, {"type", "activity"}, {"party", party}}), {kNotified}));
   };
   EXPECT_EQ(check("russia"), Names{"zone zone-entry"});
   EXPECT_EQ(check("partner-force"), Names{});
   EXPECT_EQ(check("coalition"), Names{});
+  // A zone binds only those who accepted it: asked and silent, or never asked, is not bound.
+  EXPECT_EQ(check("iran"), Names{});
+  EXPECT_EQ(check("un"), Names{});
 }
 
 TEST(Rules, ShortNoticeWhenTheActivityStartsTooSoon) {
   World world;
   world.put(make({{"id", "zone"}, {"type", "zone"}, {"party", "coalition"}, {"kind", "deconfliction"},
-                  {"radius_m", 55000}, {"notice_h", 72}}));
+                  {"radius_m", 55000}, {"notice_h", 72}, {"agreed_by", {"russia"}}, {"accepted", {"russia"}}}));
   const auto check = [&](const char* notified) {
     return rules_of(world.check(make({{"id", "a"}, {"type", "activity"}, {"party", "russia"},
                                       {"start", "2018-09-07T00:00:00Z"}, {"notified", notified}}),

@@ -6,9 +6,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <boost/asio.hpp>
 #include <map>
@@ -30,7 +29,8 @@ class Server : public ::testing::Test {
     ASSERT_EQ(store.error, "");
     db_ = store.db;
     key_ = store.key;
-    for (const char* p : {"coalition", "russia", "un"}) tokens_[p] = run(std::string(DECONFLICT_BIN) + " party add " + p + store_args() + " 2>/dev/null");
+    for (const char* p : {"coalition", "russia", "un"})
+      tokens_[p] = run(std::string(DECONFLICT_BIN) + " party add " + p + store_args() + " 2>/dev/null");
     tokens_["ops"] = run(std::string(DECONFLICT_BIN) + " party add ops --admin" + store_args() + " 2>/dev/null");
     start();
   }
@@ -43,8 +43,8 @@ class Server : public ::testing::Test {
   }
 
   void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"serve",  "--db",        db_, "--key-file", key_, "--listen", "127.0.0.1:0",
-                                  "--max-body-bytes", "100000"};
+    std::vector<std::string> args{
+        "serve", "--db", db_, "--key-file", key_, "--listen", "127.0.0.1:0", "--max-body-bytes", "100000"};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto launched = deconflict::testing::launch(std::string(DECONFLICT_BIN), args);
     pid_ = launched.pid;
@@ -69,7 +69,14 @@ class Server : public ::testing::Test {
 
   static std::string zone(const std::string& id, const std::string& extra = "") {
     return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.61778,33.50583]},"properties":{"id":")" +
-           id + R"(","kind":"deconfliction","radius_m":55000,"notice_h":72)" + extra + "}}";
+           id + R"(","kind":"deconfliction","radius_m":55000,"notice_h":72,"agreed_by":["russia"])" + extra + "}}";
+  }
+  /// Declares the coalition's 55 km zone and has Russia accept it, so that it binds Russia.
+  Reply declare_zone(Client& c, const std::string& id = "coalition.zone-at-tanf") {
+    Reply declared = c.send(boost::beast::http::verb::post, "/v1/zones", token("coalition"), zone(id));
+    if (declared.status != 201) return declared;
+    Reply accepted = c.send(boost::beast::http::verb::post, "/v1/zones/" + id + "/accept", token("russia"));
+    return accepted.status == 200 ? declared : accepted;
   }
   static std::string site(const std::string& id, const std::string& share) {
     return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"id":")" + id +

@@ -124,7 +124,7 @@ TEST_F(Server, SitesAreSeenOnlyByThoseTheyAreSharedWith) {
 
 TEST_F(Server, ListsFilterByBoxTimeAndParty) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   const auto count = [&](const std::string& query) {
     auto r = c.send(http::verb::get, "/v1/zones" + query, token("russia"));
     EXPECT_EQ(r.status, 200) << query;
@@ -140,7 +140,7 @@ TEST_F(Server, ListsFilterByBoxTimeAndParty) {
 
 TEST_F(Server, CheckStoresNothing) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   auto r = c.send(http::verb::post, "/v1/check", token("russia"), strike());
   ASSERT_EQ(r.status, 200) << r.raw.body();
   ASSERT_EQ(r.body["conflicts"].size(), 2u);
@@ -209,7 +209,7 @@ class StoreLockHolder {
 // 500 store_error, nothing of the change is kept, and the server goes on.
 TEST_F(Server, AFailedStoreWriteIs500AndLeavesNothingBehind) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   {
     StoreLockHolder holder(db_);  // past the server's wait for the lock
     auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
@@ -230,7 +230,7 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   TearDown();
   start({"--simulated-clock", "2018-09-01T06:00:00Z"});
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry());
   ASSERT_EQ(sent.status, 201) << sent.raw.body();
   const std::string notice = sent.body["notices"][0]["id"];
@@ -295,7 +295,7 @@ TEST_F(Server, OnlyAnAdminRotatesTheKeyAndTheRecordFollows) {
   ASSERT_EQ(rotated.status, 200) << rotated.raw.body();
   EXPECT_NE(rotated.body["public_key"], old_key);
   EXPECT_EQ(c.send(http::verb::get, "/v1/record/key", token("un")).body["public_key"], rotated.body["public_key"]);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   ASSERT_EQ(stop(), 0);
   const std::string check = run(kBin + " record verify" + store_args() + " --key " + old_key);
   EXPECT_NE(check.find("record verified:"), std::string::npos) << check;
@@ -391,7 +391,7 @@ TEST_F(Server, KeepAliveServesManyRequestsOnOneConnectionAndSigtermExitsCleanly)
 // live-fire exercise; Russia and the UN acknowledge it.
 TEST_F(Server, TheAtTanfLine) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.rukban", R"("all")")).status, 201);
   auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry());
   ASSERT_EQ(sent.status, 201) << sent.raw.body();
@@ -512,7 +512,7 @@ TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
   ASSERT_EQ(stop(), 0);
   start({"--simulated-clock", "2018-09-01T08:00:00Z"});
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6, "2018-09-02T00:00:00Z"));
   ASSERT_EQ(sent.status, 201);
   EXPECT_EQ(sent.body["notices"][0]["deadline"], "2018-09-04T08:00:00Z");  // the zone's 72 hours
@@ -576,10 +576,11 @@ using deconflict::testing::field_of;
 
 TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   EventStream coalition(port_, token("coalition"));
   EXPECT_NE(coalition.header().find("200 OK"), std::string::npos);
   EXPECT_NE(coalition.header().find("text/event-stream"), std::string::npos);
+  EXPECT_EQ(field_of(coalition.next(), "event"), "zone-accepted");  // Russia accepted the zone
   EventStream russia(port_, token("russia"));
 
   auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6));
@@ -611,7 +612,7 @@ TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
   EXPECT_EQ(field_of(resumed.next(), "event"), "message");
   EXPECT_EQ(field_of(resumed.next(), "event"), "withdrawn");
   // The UN was told nothing.
-  EventStream un(port_, token("un"), "0", 1);
+  EventStream un(port_, token("un"), "", 1);
   Client again(port_);
   ASSERT_EQ(again.send(http::verb::get, "/v1/health").status, 200);
   EXPECT_EQ(un.next(), "");
@@ -802,7 +803,7 @@ namespace {
 // the 404 of an object that does not exist, and the UN's lists hold none of it.
 TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   Client c(port_);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  ASSERT_EQ(declare_zone(c).status, 201);
   ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("coalition"), site("coalition.outpost", R"(["russia"])")).status, 201);
   auto declared = c.send(http::verb::post, "/v1/activities", token("russia"),
                          R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":"russia.secret-strike","kind":"strike",)"

@@ -68,6 +68,9 @@ class PartyView {
   Result<Declared> declare(Volume v);
   /// Replaces one of the caller's objects at version `if_match`.
   Result<Declared> replace(Volume v, int if_match);
+  /// Accepts (or declines) a zone that names the caller in its agreed_by: an
+  /// accepted zone binds the caller (zone-entry, short-notice); its owner is told.
+  Result<const Volume*> answer_zone(const std::string& zone_id, bool accept);
   /// Withdraws one of the caller's activities; returns the parties told.
   Result<std::vector<std::string>> withdraw(const std::string& activity_id);
   /// The notices to or from the caller, optionally in one state, oldest first.

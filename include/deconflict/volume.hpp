@@ -103,12 +103,16 @@ class Volume {
   TimeWindow window;
   std::vector<std::string> permitted;  // zones: parties that may enter without conflict
   std::optional<double> notice_h;      // zones: hours of notice that entry needs
+  std::vector<std::string> agreed_by;  // zones: the parties it is to bind, each to accept or decline it
+  std::vector<std::string> accepted;   // zones, set by the service: who accepted it (it binds only them)
+  std::vector<std::string> declined;   // zones, set by the service: who declined it
   std::vector<std::string> share;      // sites: who may see it; empty means "all"
   std::optional<TimePoint> notified;   // activities: when its party notified it
   std::string name;
   std::string description;
   int version = 0;                     // set by the store; 0 when not stored
-  std::string state;                   // activities, set by the service: clear, notified, acknowledged, objected
+  std::string state;                   // set by the service: an activity's clear, notified, acknowledged,
+                                       // objected or withdrawn; a zone's proposed or agreed
   nlohmann::json extra;                // unknown properties, kept as given
 
   /// What lists derive from a volume, kept from its first listing on (and
@@ -128,6 +132,10 @@ class Volume {
   /// A deep copy (volumes are move-only because they own their geometry).
   Volume clone() const;
   bool hazardous() const;
+  /// A zone binds `party` when the party accepted it (DESIGN §6.2).
+  bool binds(const std::string& party) const;
+  /// A zone is proposed while a party it names has not answered, then agreed.
+  bool proposed() const;
   /// The prepared geometry; for a volume given set_lazy_shape(), built from
   /// `geometry` on first use.
   const geo::Shape& shape() const;

@@ -132,6 +132,13 @@ class Replay {
     if (step.contains("say")) line(now_, as, "(" + step["say"].get<std::string>() + ")");
     if (step.contains("declare")) return declare(step["declare"], as, token->second);
     if (step.contains("answer")) return answer(step, as, token->second);
+    if (step.contains("accept")) {
+      const std::string zone = step["accept"];
+      auto accepted = http_.send("POST", "/v1/zones/" + zone + "/accept", json::object(), token->second);
+      if (!accepted) return accepted.error();
+      line(now_, as, "accepts zone " + zone + ", which binds it from now on");
+      return {};
+    }
     if (step.contains("message")) {
       auto sent = http_.send("POST", "/v1/messages", step["message"], token->second);
       if (!sent) return sent.error();
@@ -139,7 +146,7 @@ class Replay {
                          step["message"]["text"].get<std::string>() + "\"");
       return {};
     }
-    return make_error(ErrorCode::invalid_input, "a step declares, answers or sends a message", as);
+    return make_error(ErrorCode::invalid_input, "a step declares, answers, accepts a zone or sends a message", as);
   }
 
   Status declare(const std::string& id, const std::string& as, const std::string& token) {
@@ -149,6 +156,7 @@ class Replay {
     const std::string type = p.at("type");
     json body = f->second;
     body["properties"].erase("notified");  // the server's clock says when notice was given
+    body["properties"].erase("accepted");  // the parties accept on the line, in the steps
     const std::string collection = type == "activity" ? "activities" : type + "s";
     auto declared = http_.send("POST", "/v1/" + collection, body, token);
     if (!declared) return declared.error();

@@ -7,8 +7,10 @@
 namespace deconflict::engine {
 namespace {
 
+// A zone binds only the parties that accepted it (DESIGN §6.2), so that no
+// zone, however large, lets its owner watch those who never agreed to it.
 bool enters_without_permission(const Volume& activity, const Volume& zone, const CheckContext&) {
-  return activity.party != zone.party &&
+  return activity.party != zone.party && zone.binds(activity.party) &&
          std::find(zone.permitted.begin(), zone.permitted.end(), activity.party) == zone.permitted.end();
 }
 

@@ -178,13 +178,16 @@ struct Restriction {
   ObjectType type;
 };
 constexpr Restriction kRestricted[] = {{"permitted", ObjectType::zone},
+                                       {"agreed_by", ObjectType::zone},
+                                       {"accepted", ObjectType::zone},
+                                       {"declined", ObjectType::zone},
                                        {"notice_h", ObjectType::zone},
                                        {"share", ObjectType::site},
                                        {"notified", ObjectType::activity}};
 
 const char* const kKnown[] = {"id",   "type",     "party",     "kind",   "radius_m", "buffer_m", "altitude",
                               "start", "end",     "permitted", "notice_h", "share",  "name",     "description",
-                              "version", "state", "notified"};
+                              "version", "state", "notified", "agreed_by", "accepted", "declined"};
 
 }  // namespace
 
@@ -312,6 +315,15 @@ Status read_rules_data(const json& props, Volume& v) {
     if (!list) return list.error();
     v.permitted = std::move(*list);
   }
+  // Whom a zone is to bind, and (kept by the server) who accepted or declined it.
+  for (auto [key, list] : {std::pair{"agreed_by", &v.agreed_by}, std::pair{"accepted", &v.accepted},
+                           std::pair{"declined", &v.declined}}) {
+    const auto it = props.find(key);
+    if (it == props.end() || it->is_null()) continue;
+    auto parties = read_party_list(*it, std::string("properties.") + key);
+    if (!parties) return parties.error();
+    *list = std::move(*parties);
+  }
   if (auto it = props.find("notice_h"); it != props.end() && !it->is_null()) {
     auto h = finite_number(*it, "properties.notice_h");
     if (!h) return h.error();
@@ -341,7 +353,7 @@ Status read_text_and_extra(const json& props, Volume& v) {
     }
     v.version = it->get<int>();
   }
-  if (auto it = props.find("state"); it != props.end() && it->is_string() && v.type == ObjectType::activity) {
+  if (auto it = props.find("state"); it != props.end() && it->is_string() && v.type != ObjectType::site) {
     v.state = it->get<std::string>();
   }
   static const std::unordered_set<std::string_view> known(std::begin(kKnown), std::end(kKnown));

@@ -60,6 +60,9 @@ json to_feature(const Volume& v) {
   if (v.type == ObjectType::zone) {
     props["permitted"] = v.permitted;
     if (v.notice_h) props["notice_h"] = *v.notice_h;
+    props["agreed_by"] = v.agreed_by;
+    if (!v.accepted.empty()) props["accepted"] = v.accepted;
+    if (!v.declined.empty()) props["declined"] = v.declined;
   }
   if (v.type == ObjectType::site) props["share"] = v.share.empty() ? json("all") : json(v.share);
   if (v.notified) props["notified"] = format_rfc3339(*v.notified);

@@ -301,6 +301,15 @@ Response Api::route(const Request& req, std::string& party) {
     return r;
   }
 
+  if (seg.size() == 4 && *type == ObjectType::zone && (seg[3] == "accept" || seg[3] == "decline") &&
+      req.method() == http::verb::post) {
+    auto zone = view.answer_zone(seg[2], seg[3] == "accept");
+    if (!zone) return fail(zone.error());
+    Response r = ok(http::status::ok, json::object());
+    r.body() = view.feature_text(**zone);
+    r.prepare_payload();
+    return r;
+  }
   if (seg.size() == 4 && seg[3] == "conflicts" && *type == ObjectType::activity && req.method() == http::verb::get) {
     auto found = view.conflicts(seg[2]);
     if (!found) return fail(found.error());

@@ -5,7 +5,10 @@
 namespace deconflict {
 
 bool Disclosures::visible(const std::string& party, const Volume& v) const {
-  if (v.party == party || v.type == ObjectType::zone) return true;
+  if (v.party == party) return true;
+  if (v.type == ObjectType::zone) {  // an agreed zone, and a proposal to those it is addressed to
+    return !v.proposed() || std::find(v.agreed_by.begin(), v.agreed_by.end(), party) != v.agreed_by.end();
+  }
   if (v.type == ObjectType::site) {
     return v.share.empty() || std::find(v.share.begin(), v.share.end(), party) != v.share.end();
   }

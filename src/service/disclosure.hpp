@@ -33,8 +33,9 @@ class Disclosures {
   bool disclosed(const std::string& party, const std::string& id) const { return disclosed_.count({party, id}) > 0; }
   void clear() { disclosed_.clear(); }
 
-  /// True when `party` may see `v`: its own, every zone, a site shared with
-  /// it, and an activity disclosed to it.
+  /// True when `party` may see `v`: its own, every agreed zone and the
+  /// proposals addressed to it, a site shared with it, and an activity
+  /// disclosed to it.
   bool visible(const std::string& party, const Volume& v) const;
 
   /// The conflicts as `party` may see them. A conflict with a volume it may not

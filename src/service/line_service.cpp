@@ -18,6 +18,9 @@ const char* size_field(const Volume& v) {
 }  // namespace
 
 Status Service::Impl::admissible(const Volume& v) const {
+  if (std::find(v.agreed_by.begin(), v.agreed_by.end(), v.party) != v.agreed_by.end()) {
+    return make_error(ErrorCode::invalid_input, "names the zone's own party, which binds itself", "properties.agreed_by");
+  }
   if (v.radius.value > options.max_radius_m) {
     return make_error(ErrorCode::invalid_input,
                       "at most " + std::to_string(static_cast<long long>(options.max_radius_m)) +
@@ -108,6 +111,40 @@ Result<std::vector<std::string>> PartyView::withdraw(const std::string& activity
 
 bool Service::active(const std::string& party) const { return impl_->active(party); }
 
+Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool accept) {
+  Service::Impl& s = *service_->impl_;
+  Service::Impl::WriteScope scope(s);
+  if (!scope.status()) return scope.status().error();
+  const Volume* old = s.world.find(zone_id);
+  if (!old || old->type != ObjectType::zone || !s.visible(caller_.id, *old)) {
+    return make_error(ErrorCode::not_found, "no such zone", "id");
+  }
+  if (std::find(old->agreed_by.begin(), old->agreed_by.end(), caller_.id) == old->agreed_by.end()) {
+    return make_error(ErrorCode::forbidden, "the zone does not ask this party to agree to it", "id");
+  }
+  const auto answered = [&](const std::vector<std::string>& l) {
+    return std::find(l.begin(), l.end(), caller_.id) != l.end();
+  };
+  if (answered(old->accepted) || answered(old->declined)) {
+    return make_error(ErrorCode::version_conflict, "this party has answered already", "id");
+  }
+  Volume zone = old->clone();
+  (accept ? zone.accepted : zone.declined).push_back(caller_.id);
+  zone.state = zone.proposed() ? "proposed" : "agreed";
+  store::WriteBatch batch;
+  const TimePoint at = s.now();
+  batch.upserts.push_back(Service::Impl::row_of(zone, at));
+  const nlohmann::ordered_json data = {{"zone", zone.id}, {"version", zone.version}, {"state", zone.state}};
+  std::string audience = zone.party;
+  for (const std::string& p : zone.agreed_by) audience += " " + p;
+  s.note(batch, caller_.id, accept ? "zone.accept" : "zone.decline", data, zone.id, audience);
+  nlohmann::ordered_json told = data;
+  told["by"] = caller_.id;
+  batch.events.push_back(s.event(zone.party, accept ? "zone-accepted" : "zone-declined", told));
+  if (Status st = s.commit(batch); !st) return st.error();
+  return &s.world.put(std::move(zone));
+}
+
 Result<std::vector<Notice>> Service::advance() {
   Impl& s = *impl_;
   const TimePoint now = s.now();
@@ -139,6 +176,13 @@ Result<std::vector<Notice>> Service::advance() {
 
 Result<Declared> Service::Impl::commit_declared(Volume v) {
   const TimePoint at = now();
+  if (v.type == ObjectType::zone) {
+    // A new zone, or a changed one, is agreed afresh: agreeing to one shape is
+    // not agreeing to another.
+    v.accepted.clear();
+    v.declined.clear();
+    v.state = v.proposed() ? "proposed" : "agreed";
+  }
   Declared out;
   store::WriteBatch batch;
   std::vector<std::string> shown;  // others' activities this declaration discloses to its party

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "deconflict/volume.hpp"
 
 #include <array>
@@ -30,6 +31,9 @@ Volume Volume::clone() const {
   v.window = window;
   v.permitted = permitted;
   v.notice_h = notice_h;
+  v.agreed_by = agreed_by;
+  v.accepted = accepted;
+  v.declined = declined;
   v.share = share;
   v.notified = notified;
   v.name = name;
@@ -62,6 +66,17 @@ const geo::Shape& Volume::shape() const {
 
 bool Volume::hazardous() const {
   return activity_kind == ActivityKind::strike || activity_kind == ActivityKind::exercise;
+}
+
+bool Volume::binds(const std::string& p) const {
+  return std::find(accepted.begin(), accepted.end(), p) != accepted.end();
+}
+
+bool Volume::proposed() const {
+  const auto answered = [&](const std::string& p) {
+    return binds(p) || std::find(declined.begin(), declined.end(), p) != declined.end();
+  };
+  return !std::all_of(agreed_by.begin(), agreed_by.end(), answered);
 }
 
 namespace {
