@@ -6,7 +6,8 @@
 //   auto service = Service::open(options);                 // Result<std::unique_ptr<Service>>
 //   auto batch = format::read_features(text);              // or build Volumes yourself
 //   auto imported = (*service)->import(std::move(batch->volumes), ImportMode::create);
-//   for (const Conflict& c : (*service)->conflicts("strike-6sep")) ...
+//   for (const Conflict& c : *(*service)->conflicts("russia.strikes")) ...   // the operator sees all
+//   PartyView russia = (*service)->as(caller);            // what one party may see and do
 //
 // A change is validated, written to the store in one transaction, and only
 // then applied to the in-memory world. The service owns its store and world.
