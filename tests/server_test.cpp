@@ -805,6 +805,8 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   Client c(port_);
   ASSERT_EQ(declare_zone(c).status, 201);
   ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("coalition"), site("coalition.outpost", R"(["russia"])")).status, 201);
+  // A proposal the UN is not asked about: hidden from it until agreed.
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.proposal")).status, 201);
   auto declared = c.send(http::verb::post, "/v1/activities", token("russia"),
                          R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":"russia.secret-strike","kind":"strike",)"
                          R"("radius_m":500,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
@@ -832,10 +834,16 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
       {http::verb::post, "/v1/notices/" + notice + "/object", R"({"text":"no"})"},
       {http::verb::get, "/v1/notices/" + notice + "/proof", ""},
       {http::verb::post, "/v1/messages", R"({"to":"coalition","text":"what strike?","about":"russia.secret-strike"})"},
+      {http::verb::get, "/v1/zones/coalition.proposal", ""},
+      {http::verb::post, "/v1/zones/coalition.proposal/accept", ""},
+      {http::verb::post, "/v1/zones/coalition.proposal/decline", ""},
+      {http::verb::put, "/v1/zones/coalition.proposal", zone("coalition.proposal")},
+      {http::verb::post, "/v1/activities", R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,1]},"properties":{"id":"russia.secret-strike","kind":"patrol","radius_m":10,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})"},
   };
   // Each is refused exactly as the same request about something that does not exist.
   const auto without_secrets = [&](std::string s) {
-    for (const std::string& secret : std::vector<std::string>{"russia.secret-strike", "coalition.outpost", notice}) {
+    for (const std::string& secret :
+         std::vector<std::string>{"russia.secret-strike", "coalition.outpost", "coalition.proposal", notice}) {
       for (size_t at = 0; (at = s.find(secret, at)) != std::string::npos;) s.replace(at, secret.size(), "nothing");
     }
     return s;
@@ -849,13 +857,19 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   }
   // Its lists, notices, messages, events and record hold nothing of it.
   const auto text = [&](const std::string& target) { return c.send(http::verb::get, target, token("un")).raw.body(); };
-  for (const std::string target : {"/v1/activities", "/v1/sites", "/v1/activities?bbox=38,33,39,34", "/v1/notices",
-                                   "/v1/messages", "/v1/record?limit=1000"}) {
+  const int64_t size = c.send(http::verb::get, "/v1/record/head", token("un")).body["size"];
+  std::vector<std::string> targets{"/v1/activities", "/v1/sites", "/v1/zones", "/v1/activities?bbox=38,33,39,34",
+                                   "/v1/notices", "/v1/messages", "/v1/record?limit=1000", "/v1/record/head"};
+  for (int64_t seq = 1; seq <= size; ++seq) targets.push_back("/v1/record/inclusion?seq=" + std::to_string(seq));
+  for (const std::string& target : targets) {
     const std::string body = text(target);
-    for (const std::string& secret : std::vector<std::string>{"russia.secret-strike", "coalition.outpost", notice, "strike at 12:00"}) {
+    for (const std::string& secret : std::vector<std::string>{"russia.secret-strike", "coalition.outpost",
+                                                              "coalition.proposal", notice, "strike at 12:00"}) {
       EXPECT_EQ(body.find(secret), std::string::npos) << target << " shows " << secret;
     }
   }
+  EventStream events(port_, token("un"), "", 1);
+  EXPECT_EQ(events.next(), "");  // the UN was told nothing
   // A check by the UN near the outpost reports the conflict without locating it.
   auto check = c.send(http::verb::post, "/v1/check", token("un"),
                       R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"kind":"strike","radius_m":100,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
