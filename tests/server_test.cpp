@@ -881,4 +881,49 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   EXPECT_EQ(still.body["properties"]["state"], "notified");
 }
 
+// The other direction (DESIGN §6.1): the UN declares a hospital inside the
+// coalition's live-fire exercise while it is under way. Before, the answer was
+// "conflicts": [], "notices": [] and nobody was told; now the coalition is
+// notified at once (the exercise has started: due now, so it escalates), the
+// UN is shown the exercise, and the exercise's state follows the notice.
+TEST_F(Server, ASiteDeclaredInsideAnExerciseUnderWayTellsTheFiringParty) {
+  ASSERT_EQ(stop(), 0);
+  start({"--simulated-clock", "2018-09-06T14:00:00Z"});
+  Client c(port_);
+  const std::string exercise =
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.53]},)"
+      R"("properties":{"id":"coalition.live-fire","kind":"exercise","radius_m":24000,)"
+      R"("start":"2018-09-07T04:00:00Z","end":"2018-09-15T00:00:00Z"}})";
+  ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), exercise).body["notices"].size(), 0u);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-08T10:00:00Z"})").status, 200);
+  const auto hospital = c.send(http::verb::post, "/v1/sites", token("un"),
+                               R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.66,33.52]},)"
+                               R"("properties":{"id":"un.hospital","kind":"hospital","radius_m":300}})");
+  ASSERT_EQ(hospital.status, 201) << hospital.raw.body();
+  ASSERT_EQ(hospital.body["conflicts"].size(), 1u);
+  EXPECT_EQ(hospital.body["conflicts"][0]["id"], "coalition.live-fire");
+  EXPECT_EQ(hospital.body["conflicts"][0]["rule"], "site-hazard");
+  ASSERT_EQ(hospital.body["notices"].size(), 1u);
+  EXPECT_EQ(hospital.body["notices"][0]["party"], "coalition");
+  EXPECT_EQ(hospital.body["notices"][0]["deadline"], "2018-09-08T10:00:00Z");  // under way: due now
+  // Due at once, it is overdue at once: an escalation to both sides.
+  const auto pending = c.send(http::verb::get, "/v1/notices", token("coalition"));
+  ASSERT_EQ(pending.body["notices"].size(), 1u);
+  EXPECT_EQ(pending.body["notices"][0]["state"], "overdue");
+  EXPECT_EQ(pending.body["notices"][0]["activity"], "coalition.live-fire");
+  EXPECT_EQ(pending.body["notices"][0]["from"], "un");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("coalition")).body["properties"]["state"],
+            "notified");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("un")).status, 200);  // shown
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("russia")).status, 404);
+  // The coalition acknowledges; the UN hears of it, and the exercise is acknowledged.
+  const std::string id = pending.body["notices"][0]["id"];
+  ASSERT_EQ(c.send(http::verb::post, "/v1/notices/" + id + "/ack", token("coalition")).status, 200);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("coalition")).body["properties"]["state"],
+            "acknowledged");
+  // A withdrawal tells the UN, whose hospital was in its way.
+  const auto withdrawn = c.send(http::verb::delete_, "/v1/activities/coalition.live-fire", token("coalition"));
+  EXPECT_EQ(withdrawn.body["notified"], json::array({"un"}));
+}
+
 }  // namespace

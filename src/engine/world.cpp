@@ -111,4 +111,25 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
   return out;
 }
 
+std::vector<Conflict> World::met_by(const Volume& object, TimePoint now) const {
+  const auto context_of = [&](const Volume& a) { return CheckContext{a.notified.value_or(now)}; };
+  const auto keep = [&](const Volume& a) {
+    return a.type == ObjectType::activity && a.id != object.id && a.state != "withdrawn" && now < a.window.end &&
+           any_rule_applies(a, object, context_of(a));
+  };
+  std::vector<index::Match> matches = index_.query(object, keep);
+  std::sort(matches.begin(), matches.end(),
+            [](const index::Match& a, const index::Match& b) { return a.volume->id < b.volume->id; });
+  std::vector<Conflict> out;
+  for (const index::Match& m : matches) {
+    const Volume& a = *m.volume;
+    for (const Rule& rule : rules()) {
+      if (rule.other_type != object.type || !rule.applies(a, object, context_of(a))) continue;
+      out.push_back(Conflict{object.id, a.id, a.party, rule.id, std::max(a.window.start, object.window.start),
+                             std::min(a.window.end, object.window.end), Metres(m.distance_m), a.radius + object.radius});
+    }
+  }
+  return out;
+}
+
 }  // namespace deconflict::engine

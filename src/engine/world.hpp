@@ -57,6 +57,11 @@ class World {
   /// the other volume's id and then by rule. The activity itself, if stored,
   /// is not compared with itself.
   std::vector<Conflict> check(const Volume& activity, const CheckContext& context) const;
+  /// The other direction (DESIGN §6.1): the stored activities of other parties,
+  /// not withdrawn and not ended at `now`, that a new or changed site or zone
+  /// puts in conflict, sorted by activity id, then rule. Each conflict is seen
+  /// from `object`: its `activity_id` is the object's, `other_id` the activity's.
+  std::vector<Conflict> met_by(const Volume& object, TimePoint now) const;
 
  private:
   // Keyed by a view of the volume's own id (no copy of a million ids).

@@ -92,8 +92,11 @@ Result<std::vector<std::string>> PartyView::withdraw(const std::string& activity
   withdrawn.state = "withdrawn";
   std::set<std::string> told;
   for (const auto& [id, n] : s.notices) {
-    if (n.activity_id == activity_id) told.insert(n.to_party);
+    if (n.activity_id != activity_id) continue;
+    told.insert(n.to_party);    // notified of the activity
+    told.insert(n.from_party);  // or the owner of a site declared over it, who was shown it
   }
+  told.erase(caller_.id);
   store::WriteBatch batch;
   batch.upserts.push_back(Service::Impl::row_of(withdrawn, s.now()));
   std::string audience = caller_.id;
@@ -186,6 +189,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   Declared out;
   store::WriteBatch batch;
   std::vector<std::string> shown;  // others' activities this declaration discloses to its party
+  std::vector<Volume> renotified;  // activities whose state the notices change
   if (v.type == ObjectType::activity) {
     v.notified = at;  // the server's clock, not the client's
     out.conflicts = world.check(v, {at});
@@ -198,6 +202,15 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
     std::vector<const Notice*> sent;
     for (const Notice& n : out.notices) sent.push_back(&n);
     v.state = line::activity_state(sent);
+  } else if (v.type == ObjectType::site) {
+    // A site declared where activities are under way or planned: each such
+    // activity's party is told, and the site's party is shown the activity.
+    out.conflicts = world.met_by(v, at);
+    shown = stage_disclosures(batch, v, out.conflicts);
+    out.notices = notices_about(v, out.conflicts, at);
+    renotified = restate(batch, out.notices, at);
+  }
+  if (!out.notices.empty()) {
     batch.notices = out.notices;
     for (const Notice& n : out.notices) batch.events.push_back(event(n.to_party, "notice", format::to_json(n)));
   }
@@ -210,8 +223,46 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   if (Status st = commit(batch); !st) return st.error();
   for (const Notice& n : out.notices) keep(n);
   for (const std::string& id : shown) disclosures.disclose(v.party, id);
+  for (Volume& a : renotified) world.put(std::move(a));
   out.volume = &world.put(std::move(v));
   return out;
+}
+
+std::vector<Notice> Service::Impl::notices_about(const Volume& site, const std::vector<Conflict>& met,
+                                                 TimePoint at) {
+  std::vector<Notice> out;
+  for (const Conflict& c : met) {
+    const Volume* activity = world.find(c.other_id);
+    if (!activity || revoked(activity->party)) continue;
+    if (!out.empty() && out.back().activity_id == activity->id) continue;  // one notice per activity
+    Notice n;
+    n.id = fresh_id("n-");
+    n.activity_id = activity->id;
+    n.activity_version = activity->version;
+    n.from_party = site.party;
+    n.to_party = activity->party;
+    n.created = at;
+    // Due within the default, and never after the activity starts (at once if it is under way).
+    n.deadline = std::max(at, std::min(at + options.default_notice, activity->window.start));
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::vector<Volume> Service::Impl::restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at) {
+  std::vector<Volume> changed;
+  for (const Notice& n : sent) {
+    const Volume* activity = world.find(n.activity_id);
+    if (!activity) continue;
+    std::vector<const Notice*> current = notices_of(activity->id, activity->version);
+    current.push_back(&n);
+    std::string state = line::activity_state(current);
+    if (state == activity->state) continue;
+    changed.push_back(activity->clone());
+    changed.back().state = std::move(state);
+    batch.upserts.push_back(row_of(changed.back(), at));
+  }
+  return changed;
 }
 
 std::vector<std::string> Service::Impl::stage_disclosures(store::WriteBatch& batch, const Volume& activity,

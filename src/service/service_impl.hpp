@@ -380,6 +380,12 @@ struct Service::Impl {
   /// Checks an object, makes its notices, disclosures and probes, and commits
   /// them with it (declare and replace).
   Result<Declared> commit_declared(Volume v);
+  /// One notice for each activity a new or changed site puts in conflict, to
+  /// the activity's party, from the site's.
+  std::vector<Notice> notices_about(const Volume& site, const std::vector<Conflict>& met, TimePoint at);
+  /// The activities whose state new notices about them change, with their
+  /// rows staged (their state follows the notices of their version).
+  std::vector<Volume> restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at);
   /// Record entries for the others' activities that a declaration's conflicts
   /// show its party; returns their ids.
   std::vector<std::string> stage_disclosures(store::WriteBatch& batch, const Volume& activity,
