@@ -495,6 +495,27 @@ TEST_F(Server, ReplacingNeedsTheCurrentVersionAndRenotifies) {
   ASSERT_EQ(body["notices"].size(), 1u);
   EXPECT_EQ(body["notices"][0]["party"], "coalition");
   EXPECT_EQ(replace("russia", "1", 38.6).first, 409);  // stale now
+  const std::string v2_notice = body["notices"][0]["id"];
+
+  // The same content again: no new version, no new notice.
+  const auto [same_status, same] = replace("russia", "2", 38.6);
+  ASSERT_EQ(same_status, 200) << same.dump();
+  EXPECT_EQ(same["feature"]["properties"]["version"], 2);
+  EXPECT_TRUE(same["notices"].empty());
+  EXPECT_EQ(same["conflicts"].size(), 1u);  // what it still conflicts with
+
+  // Moved again: the notice of version 2 is superseded and cannot be answered; version 3's is pending.
+  const auto [third_status, third] = replace("russia", "2", 38.61);
+  ASSERT_EQ(third_status, 200) << third.dump();
+  ASSERT_EQ(third["notices"].size(), 1u);
+  const std::string v3_notice = third["notices"][0]["id"];
+  const auto pending = c.send(http::verb::get, "/v1/notices?state=pending", token("coalition"));
+  ASSERT_EQ(pending.body["notices"].size(), 1u);
+  EXPECT_EQ(pending.body["notices"][0]["id"], v3_notice);
+  const auto stale = c.send(http::verb::post, "/v1/notices/" + v2_notice + "/object", token("coalition"), R"({"text":"no"})");
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_NE(stale.body["error"]["message"].get<std::string>().find("superseded"), std::string::npos);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=superseded", token("coalition")).body["notices"].size(), 1u);
 
   // Withdrawn: the coalition was notified before and is told; r1 conflicts with nothing any more.
   EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("coalition")).status, 403);  // seen, not theirs
@@ -504,7 +525,15 @@ TEST_F(Server, ReplacingNeedsTheCurrentVersionAndRenotifies) {
   EXPECT_EQ(withdrawn.body["notified"], json::array({"coalition"}));
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.r1", token("russia")).body["properties"]["state"], "withdrawn");
   EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("russia")).status, 409);
-  auto again = c.send(http::verb::post, "/v1/check", token("coalition"), flight("c2", 38.6));
+  // Its open notice is withdrawn with it, and can no longer be answered.
+  EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + v3_notice + "/ack", token("coalition")).status, 409);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=withdrawn", token("coalition")).body["notices"].size(), 1u);
+  ASSERT_EQ(stop(), 0);  // and so it is stored
+  start();
+  Client c2(port_);
+  EXPECT_EQ(c2.send(http::verb::get, "/v1/notices?state=superseded", token("coalition")).body["notices"].size(), 1u);
+  EXPECT_EQ(c2.send(http::verb::get, "/v1/notices?state=withdrawn", token("coalition")).body["notices"].size(), 1u);
+  auto again = c2.send(http::verb::post, "/v1/check", token("coalition"), flight("coalition.c2", 38.6));
   EXPECT_TRUE(again.body["conflicts"].empty()) << again.raw.body();
 }
 

@@ -10,7 +10,10 @@
 
 namespace deconflict {
 
-enum class NoticeState { pending, acknowledged, objected, overdue };
+/// pending, then acknowledged or objected, or overdue when its deadline
+/// passes unanswered; superseded when its activity is replaced, withdrawn when
+/// the activity is. A superseded or withdrawn notice cannot be answered.
+enum class NoticeState { pending, acknowledged, objected, overdue, superseded, withdrawn };
 
 std::string_view state_name(NoticeState s);
 std::optional<NoticeState> parse_notice_state(std::string_view s);

@@ -464,7 +464,7 @@ Response Api::notices(const Request& req, const Target& t, PartyView& view) {
     if (auto it = t.query.find("state"); it != t.query.end()) {
       state = parse_notice_state(it->second);
       if (!state) {
-        return error_response(make_error(ErrorCode::usage, "expected pending, acknowledged, objected or overdue", "state"),
+        return error_response(make_error(ErrorCode::usage, "expected pending, acknowledged, objected, overdue, superseded or withdrawn", "state"),
                               version, keep_alive);
       }
     }

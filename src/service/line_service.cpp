@@ -74,6 +74,17 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
                       "the object is at version " + std::to_string(old->version) + ", not " + std::to_string(if_match),
                       "If-Match");
   }
+  if (s.unchanged(*old, v)) {
+    // The same content again makes no new version and tells nobody anything new.
+    Declared same;
+    same.volume = old;
+    if (old->type == ObjectType::activity) {
+      auto current = conflicts(old->id);
+      if (!current) return current.error();
+      same.conflicts = std::move(*current);
+    }
+    return same;
+  }
   v.version = old->version + 1;
   return s.commit_declared(std::move(v));
 }
@@ -103,11 +114,13 @@ Result<std::vector<std::string>> PartyView::withdraw(const std::string& activity
   for (const std::string& party : told) audience += " " + party;
   s.note(batch, caller_.id, "activity.withdraw", {{"activity", activity_id}, {"version", withdrawn.version}},
          activity_id, audience);
+  s.close_notices(batch, activity_id, NoticeState::withdrawn);
   for (const std::string& party : told) {
     batch.events.push_back(s.event(party, "withdrawn",
                                    {{"activity", activity_id}, {"version", withdrawn.version}, {"party", caller_.id}}));
   }
   if (Status st = s.commit(batch); !st) return st.error();
+  for (const Notice& n : batch.notices) s.keep(n);
   s.world.put(std::move(withdrawn));
   return std::vector<std::string>(told.begin(), told.end());
 }
@@ -214,6 +227,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
     batch.notices = out.notices;
     for (const Notice& n : out.notices) batch.events.push_back(event(n.to_party, "notice", format::to_json(n)));
   }
+  if (v.version > 1) close_notices(batch, v.id, NoticeState::superseded);  // the older versions' open notices
   stage_object(batch, v.party, v, v.version == 1 ? "create" : "replace", at);
   for (const Notice& n : out.notices) note_notice(batch, v.party, n, "send");
   // What stays hidden from the declarer (sites not shared with it) is
@@ -221,7 +235,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   const std::vector<Conflict> hidden = disclosures.redact(v.party, out.conflicts, finder(), Report::stored, shown);
   stage_probes(batch, v.party, hidden, v.id);
   if (Status st = commit(batch); !st) return st.error();
-  for (const Notice& n : out.notices) keep(n);
+  for (const Notice& n : batch.notices) keep(n);
   for (const std::string& id : shown) disclosures.disclose(v.party, id);
   for (Volume& a : renotified) world.put(std::move(a));
   out.volume = &world.put(std::move(v));
@@ -247,6 +261,26 @@ std::vector<Notice> Service::Impl::notices_about(const Volume& site, const std::
     out.push_back(std::move(n));
   }
   return out;
+}
+
+bool Service::Impl::unchanged(const Volume& old, const Volume& v) {
+  Volume again = v.clone();  // with what the server keeps, as the stored one has it
+  again.version = old.version;
+  again.state = old.state;
+  again.notified = old.notified;
+  again.accepted = old.accepted;
+  again.declined = old.declined;
+  return format::to_feature(again) == format::to_feature(old);
+}
+
+void Service::Impl::close_notices(store::WriteBatch& batch, const std::string& activity_id, NoticeState closed) {
+  for (const auto& [id, n] : notices) {
+    if (n.activity_id != activity_id || (n.state != NoticeState::pending && n.state != NoticeState::overdue)) continue;
+    Notice done = n;
+    done.state = closed;
+    note_notice(batch, "deconflict", done, closed == NoticeState::superseded ? "supersede" : "withdraw");
+    batch.notices.push_back(std::move(done));
+  }
 }
 
 std::vector<Volume> Service::Impl::restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at) {
@@ -386,6 +420,13 @@ Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answe
   }
   if (n.state == NoticeState::acknowledged || n.state == NoticeState::objected) {
     return make_error(ErrorCode::version_conflict, "the notice was already " + std::string(state_name(n.state)), "id");
+  }
+  if (n.state == NoticeState::superseded || n.state == NoticeState::withdrawn) {
+    return make_error(ErrorCode::version_conflict,
+                      "the notice is " + std::string(state_name(n.state)) +
+                          (n.state == NoticeState::superseded ? ": answer the notice of the activity's current version"
+                                                              : ": the activity was withdrawn"),
+                      "id");
   }
   if (answer == NoticeState::objected && text.empty()) {
     return make_error(ErrorCode::invalid_input, "an objection needs a text", "text");

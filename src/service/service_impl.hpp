@@ -383,6 +383,11 @@ struct Service::Impl {
   /// One notice for each activity a new or changed site puts in conflict, to
   /// the activity's party, from the site's.
   std::vector<Notice> notices_about(const Volume& site, const std::vector<Conflict>& met, TimePoint at);
+  /// True when `v` says what the stored `old` says (the server's own fields aside).
+  static bool unchanged(const Volume& old, const Volume& v);
+  /// Closes the open (pending or overdue) notices about an activity, as
+  /// superseded (replaced) or withdrawn, with their record entries.
+  void close_notices(store::WriteBatch& batch, const std::string& activity_id, NoticeState closed);
   /// The activities whose state new notices about them change, with their
   /// rows staged (their state follows the notices of their version).
   std::vector<Volume> restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at);

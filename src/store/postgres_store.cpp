@@ -17,7 +17,7 @@ namespace deconflict::store {
 namespace {
 
 // Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 6> kMigrations{
+constexpr std::array<const char*, 7> kMigrations{
     R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -97,6 +97,12 @@ ALTER TABLE messages ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX messages_by_seq ON messages (seq);
 ALTER TABLE events ADD COLUMN rec BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX events_by_rec ON events (rec);
+)sql",
+    // Notices may be superseded (their activity replaced) or withdrawn with it.
+    R"sql(
+ALTER TABLE notices DROP CONSTRAINT notices_state_check;
+ALTER TABLE notices ADD CONSTRAINT notices_state_check
+  CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue', 'superseded', 'withdrawn'));
 )sql",
 };
 

@@ -19,7 +19,7 @@ namespace deconflict::store {
 namespace {
 
 // Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 6> kMigrations{
+constexpr std::array<const char*, 7> kMigrations{
     R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -99,6 +99,32 @@ ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX messages_by_seq ON messages (seq);
 ALTER TABLE events ADD COLUMN rec INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX events_by_rec ON events (rec);
+)sql",
+    // Notices may be superseded (their activity replaced) or withdrawn with it.
+    // SQLite cannot change a CHECK in place: the table is copied.
+    R"sql(
+CREATE TABLE notices_v7 (
+  id               TEXT PRIMARY KEY,
+  activity_id      TEXT NOT NULL,
+  activity_version INTEGER NOT NULL,
+  from_party       TEXT NOT NULL,
+  to_party         TEXT NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue', 'superseded',
+                                                  'withdrawn')),
+  created_ms       INTEGER NOT NULL,
+  deadline_ms      INTEGER NOT NULL,
+  answered_ms      INTEGER,
+  text             TEXT NOT NULL DEFAULT '',
+  seq              INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO notices_v7 (id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms,
+                        answered_ms, text, seq)
+  SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, answered_ms, text, seq
+  FROM notices;
+DROP TABLE notices;
+ALTER TABLE notices_v7 RENAME TO notices;
+CREATE INDEX notices_by_activity ON notices (activity_id, activity_version);
+CREATE INDEX notices_by_seq ON notices (seq);
 )sql",
 };
 
