@@ -75,7 +75,11 @@ TEST(Soak, ABusyServerAnswersEverythingAndItsMemoryStaysFlat) {
   phase = 2;
   for (std::thread& t : clients) t.join();
   EXPECT_EQ(not_ok, 0u);
+#ifdef __SANITIZE_ADDRESS__
+  EXPECT_GT(answered - warm_answers, 300u);  // dry runs are writes (each is recorded), ten times slower under ASan
+#else
   EXPECT_GT(answered - warm_answers, 1000u);
+#endif
 #ifndef __SANITIZE_ADDRESS__  // AddressSanitizer holds freed memory in quarantine: RSS says nothing there
   EXPECT_LT(end - warm, 8.0) << "resident memory grew from " << warm << " to " << end << " MiB";
 #endif
