@@ -146,6 +146,14 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
   return v;
 }
 
+// 200 with a JSON text already written (a Feature kept with its object).
+Response text_response(std::string text, unsigned version, bool keep_alive) {
+  Response r = json_response(http::status::ok, json::object(), version, keep_alive);
+  r.body() = std::move(text);
+  r.prepare_payload();
+  return r;
+}
+
 json conflicts_json(const std::vector<Conflict>& conflicts) {
   json out = json::array();
   for (const Conflict& c : conflicts) out.push_back(format::to_json(c));
@@ -295,20 +303,14 @@ Response Api::route(const Request& req, std::string& party) {
     body = R"({"type":"FeatureCollection","features":[)";
     for (size_t i = 0; i < texts.size(); ++i) (body += i ? "," : "") += *texts[i];
     body += "]}";
-    Response r = ok(http::status::ok, json::object());
-    r.body() = std::move(body);
-    r.prepare_payload();
-    return r;
+    return text_response(std::move(body), version, keep_alive);
   }
 
   if (seg.size() == 4 && *type == ObjectType::zone && (seg[3] == "accept" || seg[3] == "decline") &&
       req.method() == http::verb::post) {
     auto zone = view.answer_zone(seg[2], seg[3] == "accept");
     if (!zone) return fail(zone.error());
-    Response r = ok(http::status::ok, json::object());
-    r.body() = view.feature_text(**zone);
-    r.prepare_payload();
-    return r;
+    return text_response(view.feature_text(**zone), version, keep_alive);
   }
   if (seg.size() == 4 && seg[3] == "conflicts" && *type == ObjectType::activity && req.method() == http::verb::get) {
     auto found = view.conflicts(seg[2]);
@@ -406,10 +408,7 @@ Response Api::object(const Request& req, const Target& t, PartyView& view, Objec
   if (req.method() == http::verb::get) {
     auto v = view.find(type, id);
     if (!v) return fail(v.error());
-    Response r = json_response(http::status::ok, json::object(), version, keep_alive);
-    r.body() = view.feature_text(**v);
-    r.prepare_payload();
-    return r;
+    return text_response(view.feature_text(**v), version, keep_alive);
   }
   if (req.method() == http::verb::put) {
     const auto header = req[http::field::if_match];

@@ -80,13 +80,18 @@ class EventHub {
       if (may_listen(party)) continue;
       if (auto session = weak.lock()) session->end();
     }
+    prune();
+  }
+
+ private:
+  // Forgets the streams that are gone or closed.
+  void prune() {
     std::erase_if(streams_, [](const auto& entry) {
       auto session = entry.second.lock();
       return !session || session->closed();
     });
   }
 
- private:
   std::multimap<std::string, std::weak_ptr<StreamSink>> streams_;
 };
 
@@ -291,10 +296,7 @@ void EventHub::publish(const std::vector<Event>& events) {
       if (auto session = it->second.lock(); session && !session->closed()) session->push(Api::frame(e));
     }
   }
-  std::erase_if(streams_, [](const auto& entry) {
-    auto session = entry.second.lock();
-    return !session || session->closed();
-  });
+  prune();
 }
 
 class Listener {

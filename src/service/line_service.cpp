@@ -283,6 +283,16 @@ void Service::Impl::close_notices(store::WriteBatch& batch, const std::string& a
   }
 }
 
+std::optional<Volume> Service::Impl::restated(store::WriteBatch& batch, const Volume& activity,
+                                              const std::vector<const Notice*>& current, TimePoint at) {
+  std::string state = line::activity_state(current);
+  if (state == activity.state) return std::nullopt;
+  Volume changed = activity.clone();
+  changed.state = std::move(state);
+  batch.upserts.push_back(row_of(changed, at));
+  return changed;
+}
+
 std::vector<Volume> Service::Impl::restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at) {
   std::vector<Volume> changed;
   for (const Notice& n : sent) {
@@ -290,11 +300,7 @@ std::vector<Volume> Service::Impl::restate(store::WriteBatch& batch, const std::
     if (!activity) continue;
     std::vector<const Notice*> current = notices_of(activity->id, activity->version);
     current.push_back(&n);
-    std::string state = line::activity_state(current);
-    if (state == activity->state) continue;
-    changed.push_back(activity->clone());
-    changed.back().state = std::move(state);
-    batch.upserts.push_back(row_of(changed.back(), at));
+    if (auto a = restated(batch, *activity, current, at)) changed.push_back(std::move(*a));
   }
   return changed;
 }
@@ -333,14 +339,9 @@ void Service::Impl::stage_probes(store::WriteBatch& batch, const std::string& pr
   }
 }
 
-bool Service::Impl::active(const std::string& party) const {
+const store::StoredParty* Service::Impl::registered(const std::string& party) const {
   const auto it = parties.find(party);
-  return it != parties.end() && !it->second.revoked;
-}
-
-bool Service::Impl::revoked(const std::string& party) const {
-  const auto it = parties.find(party);
-  return it != parties.end() && it->second.revoked;
+  return it == parties.end() ? nullptr : &it->second;
 }
 
 Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
@@ -446,11 +447,7 @@ Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answe
     for (const Notice*& p : current) {
       if (p->id == n.id) p = &n;
     }
-    if (std::string state = line::activity_state(current); state != activity->state) {
-      changed = activity->clone();
-      changed->state = std::move(state);
-      batch.upserts.push_back(Service::Impl::row_of(*changed, *n.answered));
-    }
+    changed = s.restated(batch, *activity, current, *n.answered);
   }
   batch.events.push_back(s.event(n.from_party, state_name(n.state).data(), format::to_json(n)));
   s.note_notice(batch, caller.id, n, answer == NoticeState::acknowledged ? "acknowledge" : "object");

@@ -78,14 +78,18 @@ Result<TreeHead> PartyView::tree_head(int64_t size) const {
   if (!n) return n.error();
   if (caller_.admin) return service_->tree_head(*n);
   // The time of the newest entry up to n that the caller may read, looked for
-  // in the last kLookBack entries; else that of the first entry (the record's
-  // start, which everyone reads), so that no head dates an entry hidden from it.
+  // in the last kLookBack entries (the last alone first, which is most often
+  // it, then windows four times larger); else that of the first entry (the
+  // record's start, which everyone reads), so that no head dates an entry
+  // hidden from it.
   constexpr int64_t kLookBack = 1024;
-  const int64_t from = std::max<int64_t>(0, *n - kLookBack);
-  auto entries = s.store->load_record(from, static_cast<size_t>(*n - from));
-  if (!entries) return entries.error();
-  for (auto e = entries->rbegin(); e != entries->rend(); ++e) {
-    if (readable(s.world, s.disclosures, caller_, *e)) return s.chain->head(*n, e->time);
+  for (int64_t end = *n, window = 1; end > 0 && *n - end < kLookBack; end -= window, window *= 4) {
+    const int64_t from = std::max<int64_t>({0, end - window, *n - kLookBack});
+    auto entries = s.store->load_record(from, static_cast<size_t>(end - from));
+    if (!entries) return entries.error();
+    for (auto e = entries->rbegin(); e != entries->rend(); ++e) {
+      if (readable(s.world, s.disclosures, caller_, *e)) return s.chain->head(*n, e->time);
+    }
   }
   auto first = s.store->load_record(0, 1);
   if (!first) return first.error();

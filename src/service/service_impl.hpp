@@ -388,6 +388,10 @@ struct Service::Impl {
   /// Closes the open (pending or overdue) notices about an activity, as
   /// superseded (replaced) or withdrawn, with their record entries.
   void close_notices(store::WriteBatch& batch, const std::string& activity_id, NoticeState closed);
+  /// The activity with the state `current` (the notices of its version) give
+  /// it, its row staged; nothing when the state stays.
+  std::optional<Volume> restated(store::WriteBatch& batch, const Volume& activity,
+                                 const std::vector<const Notice*>& current, TimePoint at);
   /// The activities whose state new notices about them change, with their
   /// rows staged (their state follows the notices of their version).
   std::vector<Volume> restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at);
@@ -399,8 +403,15 @@ struct Service::Impl {
   /// `prober` met, naming the prober, the volumes and the rules.
   void stage_probes(store::WriteBatch& batch, const std::string& prober, const std::vector<Conflict>& hidden,
                       const std::string& activity_id);
-  bool active(const std::string& party) const;   // registered and not revoked
-  bool revoked(const std::string& party) const;  // registered and revoked (imports may name others)
+  const store::StoredParty* registered(const std::string& party) const;  // nullptr: not registered
+  bool active(const std::string& party) const {  // registered and not revoked
+    const store::StoredParty* p = registered(party);
+    return p && !p->revoked;
+  }
+  bool revoked(const std::string& party) const {  // registered and revoked (imports may name others)
+    const store::StoredParty* p = registered(party);
+    return p && p->revoked;
+  }
 
   engine::CheckContext context_for(const Volume& activity) const {
     return {activity.notified.value_or(now())};
