@@ -143,9 +143,16 @@ TEST_F(Attack, BisectingAHiddenSiteStopsAtTheDailyLimitOfDryRuns) {
   EXPECT_EQ(refused, 10);
   // Beyond the limit even a dry run far from everything is refused: the refusal tells nothing.
   EXPECT_EQ(post("/v1/check", "russia", point(10, 10, "patrol", 10)).status, 429);
+  // Refused dry runs are not made: a party beyond its limit cannot flood the
+  // owner's inbox or the record, however many it sends.
+  const int64_t size = get("/v1/record/head", "ops").body["size"];
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(post("/v1/check", "russia", point(centers[0].lon, centers[0].lat, "strike", max_radius_m)).status, 429);
+  }
+  EXPECT_EQ(get("/v1/record/head", "ops").body["size"], size);
   size_t probes = 0;
   for (const std::string& frame : inbox("un")) probes += field_of(frame, "event") == "probe";
-  EXPECT_EQ(probes, static_cast<size_t>(told));  // every report reached the owner (refused ones too are told)
+  EXPECT_EQ(probes, static_cast<size_t>(told));  // every answered report reached the owner, and nothing more
   std::printf(
       "bisection with the defaults: %d dry runs answered, %d refused, %d told to the owner; "
       "distance known to %.0f m and %.0f m from two points\n",
@@ -326,6 +333,31 @@ TEST_F(Attack, AHazardToAHiddenSiteIsReportedWithoutItsPlace) {
   const std::string later = get("/v1/activities/" + id + "/conflicts", "russia").raw.body();
   EXPECT_EQ(later.find("un.clinic"), std::string::npos) << later;
   EXPECT_EQ(later.find("distance_m"), std::string::npos) << later;
+}
+
+// Declaring a site is a declaration, and disclosure on a declaration is
+// mutual (DESIGN §6.3): a site shows its party the hazardous activities it
+// meets, each one's party is notified by name, and nothing else is shown —
+// not the activities that are no hazard to it, nor any outside it. The size of
+// such a look is bounded by --max-radius-m (DESIGN §12).
+TEST_F(Attack, ASiteShowsOnlyTheHazardsItMeetsAndTellsEachOwner) {
+  ASSERT_EQ(stop(), 0);
+  start({"--simulated-clock", "2018-09-01T00:00:00Z"});  // before the activities end: a site meets only those
+  ASSERT_EQ(post("/v1/activities", "russia", hidden_strike()).status, 201);
+  ASSERT_EQ(post("/v1/activities", "russia", point(kStrikeLon, kStrikeLat, "patrol", 1500, R"(,"id":"russia.patrol")")).status,
+            201);
+  ASSERT_EQ(post("/v1/activities", "russia", point(30, 20, "strike", 1500, R"(,"id":"russia.far")")).status, 201);
+  const Reply watch = post("/v1/sites", "un", point(kStrikeLon, kStrikeLat, "camp", 500'000));
+  ASSERT_EQ(watch.status, 201) << watch.raw.body();
+  ASSERT_EQ(watch.body["conflicts"].size(), 1u);
+  EXPECT_EQ(watch.body["conflicts"][0]["id"], "russia.strike");
+  for (const char* hidden : {"russia.patrol", "russia.far"}) {
+    EXPECT_EQ(watch.raw.body().find(hidden), std::string::npos) << hidden;
+    EXPECT_EQ(get(std::string("/v1/activities/") + hidden, "un").status, 404) << hidden;
+  }
+  ASSERT_EQ(watch.body["notices"].size(), 1u);
+  EXPECT_EQ(watch.body["notices"][0]["party"], "russia");  // the strike's party is told who looked
+  EXPECT_EQ(post("/v1/sites", "un", point(kStrikeLon, kStrikeLat, "camp", 500'001)).status, 400);
 }
 
 }  // namespace

@@ -353,23 +353,20 @@ Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
   }
   if (Status st = s.admissible(activity); !st) return st.error();
   const TimePoint at = s.now();
-  std::vector<Conflict> conflicts = s.world.check(activity, s.context_for(activity));
-  const std::vector<Conflict> hidden = s.disclosures.redact(caller_.id, conflicts, s.finder(), Report::dry_run);
   // Every dry run may tell one bit of what is hidden (a conflict, or none), so
-  // every one counts, and beyond the day's count each is refused, whatever it
-  // meets, so that the refusal tells nothing either. The owners of what it
-  // met hear of it, refused or not.
-  const bool spent = s.probes_in_day(caller_.id, at) >= s.options.max_probes_per_day;
-  store::WriteBatch batch;
-  if (!spent) s.note(batch, caller_.id, "check", {{"by", caller_.id}}, "check", caller_.id);
-  s.stage_probes(batch, caller_.id, hidden, "");
-  if (!batch.record.empty()) {
-    if (Status st = s.commit(batch); !st) return st.error();
-  }
-  if (spent) {
+  // every one counts. Beyond the day's count each is refused before it is
+  // made: the refusal tells nothing, costs nothing, and floods no owner's
+  // inbox (each owner heard of every probe that was answered).
+  if (s.probes_in_day(caller_.id, at) >= s.options.max_probes_per_day) {
     return make_error(ErrorCode::probe_limit, "this party made its " + std::to_string(s.options.max_probes_per_day) +
                                                   " dry runs of the last 24 hours; declare instead, or wait");
   }
+  std::vector<Conflict> conflicts = s.world.check(activity, s.context_for(activity));
+  const std::vector<Conflict> hidden = s.disclosures.redact(caller_.id, conflicts, s.finder(), Report::dry_run);
+  store::WriteBatch batch;
+  s.note(batch, caller_.id, "check", {{"by", caller_.id}}, "check", caller_.id);
+  s.stage_probes(batch, caller_.id, hidden, "");
+  if (Status st = s.commit(batch); !st) return st.error();
   s.probes[caller_.id].push_back(at);
   return conflicts;
 }
