@@ -192,13 +192,15 @@ class PostgresStore final : public LockedStore {
   Result<bool> changed_elsewhere() override {
     auto reconnected = db_->reconnect_if_lost();
     if (!reconnected) return reconnected.error();
-    if (*reconnected) return true;  // notifications may have been lost with the connection
-    // A notification is the fast path; a look at the head every second
-    // catches what a lost one would miss.
-    const auto now = std::chrono::steady_clock::now();
-    const bool due = now - last_look_ >= std::chrono::seconds(1);
-    if (due) last_look_ = now;
-    return db_->notified() || due;
+    // A notification can arrive after a request that another process's
+    // commit should already govern (a token revoked a moment ago), so the
+    // head is read every time: one round trip, and the answer is certain.
+    const bool notified = db_->notified();
+    auto head = record_head();
+    if (!head) return head.error();
+    const bool moved = *head != seen_head_;
+    seen_head_ = *head;
+    return *reconnected || notified || moved;
   }
 
  protected:
@@ -228,7 +230,10 @@ class PostgresStore final : public LockedStore {
     // The events' inserts come last but one (before RELEASE): their results carry the seqs.
     const size_t first_event = statements.size() - 1 - batch.events.size();
     for (size_t i = 0; i < batch.events.size(); ++i) batch.events[i].seq = (*results)[first_event + i].integer(0, 0);
-    if (!batch.record.empty()) head_ = {batch.record.back().seq, batch.record.back().hash};
+    if (!batch.record.empty()) {
+      head_ = {batch.record.back().seq, batch.record.back().hash};
+      seen_head_ = head_->seq;  // this node's own write is no change elsewhere
+    }
     return {};
   }
 
@@ -404,7 +409,7 @@ class PostgresStore final : public LockedStore {
   std::unique_ptr<PgConnection> db_;
   int version_ = 0;
   std::optional<Head> head_;  // the record's head within the locked transaction, once read
-  std::chrono::steady_clock::time_point last_look_{};
+  int64_t seen_head_ = -1;  // the record's head when changed_elsewhere() last looked
 };
 
 }  // namespace

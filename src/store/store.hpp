@@ -116,8 +116,8 @@ class Store {
   virtual void begin_group() = 0;
   virtual Status end_group() = 0;
   /// True when another connection (a CLI command beside a server, another
-  /// node) may have committed a change since the last call; cheap enough to
-  /// ask on every request. record_head() says for sure.
+  /// node) may have committed a change since the last call; asked on every
+  /// request, so that every request sees what was committed before it came.
   virtual Result<bool> changed_elsewhere() = 0;
 };
 
