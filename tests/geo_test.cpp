@@ -437,5 +437,59 @@ TEST(Validation, RejectsBadRings) {
   EXPECT_TRUE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}})).ok());
 }
 
+// The piece tree (geo/piece_tree.cpp) prunes pairs of pieces; these hold its
+// searches to the measurement of every vertex against every piece.
+TEST(PieceTree, LargeShapesMatchTheMeasurementOfEveryPair) {
+  Places places(21);
+  for (int i = 0; i < 8; ++i) {
+    const SeparatedRings p = separated_rings(places, 3.5, 0.9 + 0.25 * i, 3, 48);
+    const geo::Shape s1 = build(polygon_of({p.ring1})), s2 = build(polygon_of({p.ring2}));
+    const double every = geo::distance_by_every_pair_m(s1, s2);
+    ASSERT_NEAR(geo::distance_m(s1, s2, kInf), every, 1e-6) << i;
+    ASSERT_NEAR(geo::distance_m(s2, s1, every + 1), every, 1e-6) << i;
+    std::vector<LatLon> path(p.ring2.begin(), p.ring2.end() - 1 - places.pick(10));
+    const geo::Shape line = build(line_of(path));
+    ASSERT_NEAR(geo::distance_m(s1, line, kInf), geo::distance_by_every_pair_m(s1, line), 1e-6) << i;
+    const geo::Shape point = build(point_of(p.ring2[0]));
+    ASSERT_NEAR(geo::distance_m(point, s1, kInf), geo::distance_by_every_pair_m(point, s1), 1e-6) << i;
+  }
+}
+
+// Guards the bound on a check's work (DESIGN §12): two 5,000-vertex rings
+// 10 m apart all the way round, the case where every vertex is near the
+// other shape, cost a small fraction of measuring every pair.
+TEST(PieceTree, TwoLargeShapesCloseEverywhereCostFarLessThanEveryPair) {
+  Places places(5);
+  const LatLon c{33.5, 38.6};
+  std::vector<LatLon> inner, outer;
+  constexpr int kN = 5000;
+  for (int i = 0; i < kN; ++i) {
+    inner.push_back(ref_direct(c, 360.0 * i / kN, 50'000));
+    outer.push_back(ref_direct(c, 360.0 * (i + 0.5) / kN, 50'010));
+  }
+  inner.push_back(inner.front());
+  outer.push_back(outer.front());
+  // As lines: the boundaries themselves, with no containment to end the search.
+  const geo::Shape a = build(line_of(inner)), b = build(line_of(outer));
+  geo::Work work;
+  const double d = geo::distance_m(a, b, 500'000, work);
+  EXPECT_NEAR(d, 10, 0.5);
+  EXPECT_LT(work.used(), uint64_t{kN} * kN / 4) << "every pair would cost " << uint64_t{kN} * kN * geo::Work::kExactUnits;
+  geo::Work small(work.used() / 2);
+  geo::distance_m(a, b, 500'000, small);
+  EXPECT_TRUE(small.exhausted());
+}
+
+TEST(Validation, ALargeRingCrossingItselfFarFromItsStartIsFound) {
+  Places places(3);
+  std::vector<LatLon> ring = star_ring(places, {10, 20}, 4000, 20'000, 21'000, false);
+  std::swap(ring[2500], ring[2502]);  // a bow tie in the middle
+  auto s = geo::Shape::build(polygon_of({ring}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("ring crosses itself"), std::string::npos) << s.error().message;
+  std::swap(ring[2500], ring[2502]);
+  EXPECT_TRUE(geo::Shape::build(polygon_of({ring})).ok());
+}
+
 }  // namespace
 }  // namespace deconflict::testing

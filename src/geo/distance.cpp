@@ -90,114 +90,210 @@ double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
 
 // One vertex per part: if the boundaries do not cross, a part is wholly inside
 // or wholly outside an area, so one vertex decides.
-bool any_part_inside(const Shape& inner, const Shape& outer) {
+bool any_part_inside(const Shape& inner, const Shape& outer, Work& work) {
   if (outer.areas().empty()) return false;
   for (const Path& path : inner.paths()) {
+    if (!work.spend(outer.areas().size() + Work::kExactUnits)) return false;
     if (outer.contains(inner.vertices()[path.first_vertex])) return true;
   }
   return false;
 }
 
-bool any_edges_cross(const Shape& a, const Shape& b) {
-  if (a.edges().empty() || b.edges().empty()) return false;
-  const CapTrig whole_b(b.cap());
-  std::vector<CapTrig> caps_b;
-  for (const Edge& ea : a.edges()) {
+// Whether some piece of a leaf of `a` crosses some piece of a leaf of `b`.
+bool leaves_cross(const Shape& a, const PieceNode& la, const Shape& b, const PieceNode& lb, Work& work) {
+  thread_local std::vector<CapTrig> caps_b;
+  caps_b.clear();
+  for (uint32_t l = 0; l < lb.count; ++l) caps_b.emplace_back(b.edges()[b.piece_at(lb.first + l)].cap);
+  for (uint32_t k = 0; k < la.count; ++k) {
+    const Edge& ea = a.edges()[a.piece_at(la.first + k)];
     const CapTrig cap_a(ea.cap);
-    if (!cap_a.may_meet(whole_b)) continue;
-    if (caps_b.empty()) {
-      for (const Edge& eb : b.edges()) caps_b.emplace_back(eb.cap);
-    }
-    for (size_t j = 0; j < caps_b.size(); ++j) {
-      if (cap_a.may_meet(caps_b[j]) && edges_cross(a, ea, b, b.edges()[j])) return true;
+    if (!work.spend(lb.count)) return false;
+    for (uint32_t l = 0; l < lb.count; ++l) {
+      if (!cap_a.may_meet(caps_b[l])) continue;
+      if (!work.spend(Work::kExactUnits)) return false;
+      if (edges_cross(a, ea, b, b.edges()[b.piece_at(lb.first + l)])) return true;
     }
   }
   return false;
 }
 
-// Where a direction must lie for the bounds below to put it within `bound_m`
-// of a piece: within the cap's radius plus that angle of its centre, and
-// within the plane margin plus that angle of its plane. Conservative: the
-// bounds themselves decide near the edge.
-class PieceReach {
- public:
-  PieceReach(const Edge& e, double bound_m) : centre_(e.cap.center), normal_(e.normal) {
-    const double angle = bound_m / kSemiMinorM;
-    constexpr double kSlack = 1e-12;
-    if (e.cap.radius_rad + angle < 3.0) min_dot_ = std::cos(e.cap.radius_rad + angle) - kSlack;
-    if (e.plane_margin_rad() + angle < 1.5 && dot(normal_, normal_) > 0) {
-      max_plane_ = std::sin(e.plane_margin_rad() + angle) + kSlack;
+// The pair of nodes to split next: the wider one, unless it is a leaf.
+bool split_first(const PieceNode& na, const PieceNode& nb) {
+  return nb.leaf() || (!na.leaf() && na.cap.radius_rad >= nb.cap.radius_rad);
+}
+
+// Both shapes' trees walked together: only pairs of nodes whose caps meet
+// are opened, so two large shapes that touch in one place cost that place.
+bool any_edges_cross(const Shape& a, const Shape& b, Work& work) {
+  if (a.edges().empty() || b.edges().empty()) return false;
+  thread_local std::vector<std::pair<uint32_t, uint32_t>> stack;
+  stack.assign(1, {0, 0});
+  while (!stack.empty()) {
+    const auto [i, j] = stack.back();
+    stack.pop_back();
+    if (!work.spend(1)) return false;
+    const PieceNode na = a.node(i), nb = b.node(j);
+    if (!na.cap.may_meet(nb.cap)) continue;
+    if (na.leaf() && nb.leaf()) {
+      if (leaves_cross(a, na, b, nb, work)) return true;
+    } else if (split_first(na, nb)) {
+      stack.emplace_back(na.left, j);
+      stack.emplace_back(na.right, j);
+    } else {
+      stack.emplace_back(i, nb.left);
+      stack.emplace_back(i, nb.right);
     }
   }
-  bool may_reach(Vec3 p) const { return dot(p, centre_) >= min_dot_ && std::fabs(dot(p, normal_)) <= max_plane_; }
-
- private:
-  Vec3 centre_, normal_;
-  double min_dot_ = -2, max_plane_ = 2;
-};
+  return false;
+}
 
 // A vertex-to-piece pair and a lower bound on its distance.
 struct Candidate {
   double lower_m;
   uint32_t vertex, edge;
+  bool operator<(const Candidate& o) const { return lower_m < o.lower_m; }
 };
 
-// The least distance from a vertex of `a` to `b` (its pieces, or its only
-// vertex), never measuring pairs that cannot beat `bound`. Pairs are measured
-// nearest bound first, so that the first measurement makes most of the rest
-// unnecessary.
-double vertices_to_shape(const Shape& a, const Shape& b, double bound) {
-  double best = std::numeric_limits<double>::infinity();
-  thread_local std::vector<Candidate> candidates;
-  thread_local std::vector<PieceReach> reaches;
-  candidates.clear();
-  reaches.clear();
-  // With several vertices to try, each piece's reach turns the bounds below into dot products.
-  if (a.vertices().size() > 2) {
-    for (const Edge& e : b.edges()) reaches.emplace_back(e, bound);
+// The vertices a leaf stands for: each piece's head, and the tail of a
+// LineString's last piece; a point's one vertex when it has no pieces.
+template <typename F>
+void for_each_vertex(const Shape& s, const PieceNode& leaf, F&& f) {
+  if (s.edges().empty()) {
+    for (uint32_t v = 0; v < s.vertices().size(); ++v) f(v);
+    return;
   }
-  for (uint32_t i = 0; i < a.vertices().size(); ++i) {
-    const Vertex& v = a.vertices()[i];
-    if (b.cap().lower_bound_m(v.dir) > bound) continue;
-    if (b.edges().empty()) {
-      for (const Vertex& w : b.vertices()) best = std::min(best, inverse(v.pos, w.pos).distance_m);
+  for (uint32_t k = 0; k < leaf.count; ++k) {
+    const Edge& e = s.edges()[s.piece_at(leaf.first + k)];
+    f(e.a);
+    if (e.ends_line) f(e.b);
+  }
+}
+
+// Candidates from the vertices of leaf `lv` of `v` to the pieces of leaf `lp` of `p`.
+void gather(const Shape& v, const PieceNode& lv, const Shape& p, const PieceNode& lp, double bound, bool from_a,
+            std::vector<Candidate>& out, Work& work) {
+  if (lp.count == 0) return;
+  for_each_vertex(v, lv, [&](uint32_t i) {
+    const Vec3 dir = v.vertices()[i].dir;
+    work.spend(1);
+    if (geo::lower_bound_m(angle_between(lp.cap.center, dir) - lp.cap.radius_rad) > bound) return;
+    work.spend(lp.count);
+    for (uint32_t l = 0; l < lp.count; ++l) {
+      const uint32_t k = p.piece_at(lp.first + l);
+      const double lower = p.edges()[k].quick_lower_bound_m(dir);
+      // The vertex's side is kept in the top bit of the vertex number.
+      if (lower <= bound) out.push_back({lower, i | (from_a ? 0u : 0x80000000u), k});
+    }
+  });
+}
+
+// A pair of nodes, one of each shape, and a lower bound on the distance between them.
+struct NodePair {
+  double lower_m;
+  uint32_t i, j;
+  bool operator>(const NodePair& o) const { return lower_m > o.lower_m; }
+};
+
+double node_lower_bound_m(const PieceNode& na, const PieceNode& nb) {
+  return geo::lower_bound_m(angle_between(na.cap.center, nb.cap.center) - na.cap.radius_rad - nb.cap.radius_rad);
+}
+
+// The least vertex-to-piece distance between the shapes (both ways), never
+// measuring a pair that cannot beat `bound`: pairs of nodes are opened
+// nearest first, and in a pair of leaves the vertex-to-piece pairs are
+// measured nearest bound first, so that early measurements make most of the
+// rest unnecessary.
+double vertices_to_pieces(const Shape& a, const Shape& b, double bound, Work& work) {
+  double best = std::numeric_limits<double>::infinity();
+  thread_local std::vector<NodePair> heap;
+  thread_local std::vector<Candidate> candidates;
+  heap.clear();
+  const auto push = [&](uint32_t i, uint32_t j) {
+    const PieceNode na = a.node(i), nb = b.node(j);
+    const double lower = node_lower_bound_m(na, nb);
+    if (lower > std::min(best, bound)) return;
+    heap.push_back({lower, i, j});
+    std::push_heap(heap.begin(), heap.end(), std::greater<>());
+  };
+  push(0, 0);
+  while (!heap.empty() && work.spend(1)) {
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+    const NodePair top = heap.back();
+    heap.pop_back();
+    if (top.lower_m > std::min(best, bound)) break;
+    const PieceNode na = a.node(top.i), nb = b.node(top.j);
+    if (!na.leaf() || !nb.leaf()) {
+      if (split_first(na, nb)) {
+        push(na.left, top.j);
+        push(na.right, top.j);
+      } else {
+        push(top.i, nb.left);
+        push(top.i, nb.right);
+      }
       continue;
     }
-    for (uint32_t k = 0; k < b.edges().size(); ++k) {
-      const Edge& e = b.edges()[k];
-      if (!reaches.empty() && !reaches[k].may_reach(v.dir)) continue;
-      const double lower = e.quick_lower_bound_m(v.dir);
-      if (lower <= bound) candidates.push_back({lower, i, k});
+    candidates.clear();
+    gather(a, na, b, nb, std::min(best, bound), true, candidates, work);
+    gather(b, nb, a, na, std::min(best, bound), false, candidates, work);
+    std::sort(candidates.begin(), candidates.end());
+    for (const Candidate& c : candidates) {
+      if (c.lower_m > std::min(best, bound) || !work.spend(Work::kExactUnits)) break;
+      const bool from_a = (c.vertex & 0x80000000u) == 0;
+      const uint32_t vertex = c.vertex & 0x7fffffffu;
+      const Shape& vs = from_a ? a : b;
+      const Shape& ps = from_a ? b : a;
+      best = std::min(best, point_edge_distance_m(vs.vertices()[vertex], ps, ps.edges()[c.edge]));
+      if (best == 0) return 0;
     }
-  }
-  std::sort(candidates.begin(), candidates.end(),
-            [](const Candidate& x, const Candidate& y) { return x.lower_m < y.lower_m; });
-  for (const Candidate& c : candidates) {
-    if (c.lower_m > std::min(best, bound)) break;
-    best = std::min(best, point_edge_distance_m(a.vertices()[c.vertex], b, b.edges()[c.edge]));
-    if (best == 0) return 0;
   }
   return best;
 }
 
 }  // namespace
 
-double distance_m(const Shape& a, const Shape& b, double cutoff_m) {
+double distance_m(const Shape& a, const Shape& b, double cutoff_m, Work& work) {
   const double lower = a.cap().lower_bound_m(b.cap());
-  if (lower > cutoff_m) return lower;
+  if (!work.spend(1) || lower > cutoff_m) return lower;
   // Crossing pieces are cheaper to find than containment (an inverse
   // solution per ring vertex), and overlapping shapes mostly cross.
-  if (any_edges_cross(a, b)) return 0;
-  if (any_part_inside(a, b) || any_part_inside(b, a)) return 0;
+  if (any_edges_cross(a, b, work)) return 0;
+  if (any_part_inside(a, b, work) || any_part_inside(b, a, work)) return 0;
+  if (a.edges().empty() && b.edges().empty()) {
+    work.spend(Work::kExactUnits);
+    return inverse(a.vertices()[0].pos, b.vertices()[0].pos).distance_m;
+  }
   // Past the cutoff only "more than the cutoff" matters; keep a little slack
   // so that a distance a hair above the cutoff is still computed exactly.
   const double bound = cutoff_m + 1.0;
-  // A shape without pieces (a point) is fully measured from the other side:
-  // its distance to a piece already covers that piece's end points.
-  double d = std::numeric_limits<double>::infinity();
-  if (!b.edges().empty() || a.edges().empty()) d = vertices_to_shape(a, b, bound);
-  if (!a.edges().empty()) d = std::min(d, vertices_to_shape(b, a, bound));
+  const double d = vertices_to_pieces(a, b, bound, work);
   return std::isfinite(d) ? d : std::max(lower, cutoff_m + 1.0);
+}
+
+double distance_m(const Shape& a, const Shape& b, double cutoff_m) {
+  Work unlimited;
+  return distance_m(a, b, cutoff_m, unlimited);
+}
+
+double distance_by_every_pair_m(const Shape& a, const Shape& b) {
+  Work unlimited;
+  for (const Edge& ea : a.edges()) {
+    for (const Edge& eb : b.edges()) {
+      if (edges_cross(a, ea, b, eb)) return 0;
+    }
+  }
+  if (any_part_inside(a, b, unlimited) || any_part_inside(b, a, unlimited)) return 0;
+  double best = std::numeric_limits<double>::infinity();
+  const auto every = [&](const Shape& v, const Shape& p) {
+    for (const Vertex& x : v.vertices()) {
+      if (p.edges().empty()) {
+        for (const Vertex& y : p.vertices()) best = std::min(best, inverse(x.pos, y.pos).distance_m);
+      }
+      for (const Edge& e : p.edges()) best = std::min(best, point_edge_distance_m(x, p, e));
+    }
+  };
+  every(a, b);
+  every(b, a);
+  return best;
 }
 
 }  // namespace deconflict::geo

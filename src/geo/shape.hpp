@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
 #include "geo/earth.hpp"
+#include "geo/work.hpp"
 
 namespace deconflict::geo {
 
@@ -50,8 +52,9 @@ inline BoundingCap bounding_cap_of(const Cap& c) { return {c.center.x, c.center.
 /// A cap with the sines and cosines that make overlap tests trigonometry-free,
 /// for loops over many pairs.
 struct CapTrig {
-  Vec3 center;
-  double radius_rad, cos_r, sin_r;
+  Vec3 center{1, 0, 0};
+  double radius_rad = 0, cos_r = 1, sin_r = 0;
+  CapTrig() = default;
   explicit CapTrig(const Cap& c)
       : center(c.center), radius_rad(c.radius_rad), cos_r(std::cos(c.radius_rad)), sin_r(std::sin(c.radius_rad)) {}
   /// False only when the caps are certainly apart: angle(centres) > r1 + r2.
@@ -77,6 +80,7 @@ struct Edge {
   /// directions; zero when the ends are too close to define one.
   Vec3 normal;
   uint32_t source_index = 0;  // the position in the input where the original edge starts
+  bool ends_line = false;     // the last piece of a LineString: its tail is no other piece's head
 
   /// How far (radians) the geodesic piece may stray from that plane: 1% of
   /// its angle, far above the 1e-4 measured in
@@ -114,6 +118,19 @@ struct Area {
   uint32_t first_path = 0, path_count = 0;
 };
 
+/// A node of a shape's piece tree (a bounding-cap hierarchy): its cap holds
+/// the caps of the pieces piece_at(first) .. piece_at(first + count - 1).
+struct PieceNode {
+  CapTrig cap;
+  uint32_t first = 0, count = 0;
+  uint32_t left = 0, right = 0;  // the children's node numbers; 0 in a leaf (the root is no one's child)
+  bool leaf() const { return left == 0; }
+};
+
+/// Pieces a leaf of the tree holds at most; a shape with no more pieces has
+/// no stored tree, only the root that node(0) makes from its cap.
+constexpr uint32_t kLeafPieces = 8;
+
 class Shape {
  public:
   /// Builds and validates: rings are closed and simple, holes inside their
@@ -133,6 +150,19 @@ class Shape {
   const std::vector<Area>& areas() const { return areas_; }
   const Cap& cap() const { return cap_; }
 
+  /// The piece tree, for searches that must not visit every pair of pieces
+  /// of two large shapes: node(0) is the root; a shape without pieces (a
+  /// point) has one leaf with none.
+  PieceNode node(uint32_t i) const {
+    if (!nodes_.empty()) return nodes_[i];
+    PieceNode root;
+    root.cap = CapTrig(cap_);
+    root.count = static_cast<uint32_t>(edges_.size());
+    return root;
+  }
+  /// The number of the k-th piece in tree order.
+  uint32_t piece_at(uint32_t k) const { return order_.empty() ? k : order_[k]; }
+
   const Vertex& head(const Edge& e) const { return vertices_[e.a]; }
   const Vertex& tail(const Edge& e) const { return vertices_[e.b]; }
 
@@ -144,22 +174,38 @@ class Shape {
   enum class Mode { validate, trust, caps_only };
   static Result<Shape> assemble(const Geometry& g, Mode mode);
   static Status assemble_into(Shape& s, const Geometry& g, Mode mode, bool* needs_exact);
-  Status validate_area(const Area& area, const std::string& part) const;
+  Status validate_size(const Area& area, const std::string& part) const;
+  Status validate_rings(const Area& area, const std::string& part) const;
   bool ring_contains(const Path& ring, const Vertex& p) const;
   std::optional<double> arc_turn_rad(const Path& ring, Vec3 p) const;
   bool ring_contains_geodesic(const Path& ring, const Vertex& p) const;
+  void build_tree();
+  uint32_t build_node(uint32_t first, uint32_t count);
+  Status validate_crossings(bool multi) const;
 
   std::vector<Vertex> vertices_;
   std::vector<Edge> edges_;
   std::vector<Path> paths_;
   std::vector<Area> areas_;
   Cap cap_;
+  std::vector<PieceNode> nodes_;  // empty when the pieces fit in one leaf
+  std::vector<uint32_t> order_;   // piece numbers in tree order; empty with nodes_
 };
 
 /// Geodesic distance in metres between two shapes: 0 when they touch or one
 /// contains the other. When the distance exceeds `cutoff_m` the result is only
-/// guaranteed to exceed `cutoff_m` too (the search stops early).
+/// guaranteed to exceed `cutoff_m` too (the search stops early). The work is
+/// charged to `work`; once it is exhausted the result means nothing.
+double distance_m(const Shape& a, const Shape& b, double cutoff_m, Work& work);
 double distance_m(const Shape& a, const Shape& b, double cutoff_m);
+/// The same distance by measuring every vertex against every piece, with no
+/// pruning: the reference the tests hold distance_m to.
+double distance_by_every_pair_m(const Shape& a, const Shape& b);
+
+/// Calls f(i, j) for every pair of pieces i < j of one shape whose caps may
+/// meet (a superset of the pairs that touch), until f returns true; true
+/// when it did.
+bool any_meeting_pair(const Shape& s, const std::function<bool(uint32_t, uint32_t)>& f);
 
 
 /// True when two edge pieces cross or touch at a point interior to both.

@@ -1,4 +1,5 @@
 // Building and validating a Shape from a Geometry.
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <span>
@@ -66,7 +67,10 @@ class ShapeBuilder {
     const size_t n = pts.size();
     const size_t edge_count = closed ? n : n - 1;
     for (size_t i = 0; i < edge_count; ++i) add_edge(pts[i], pts[(i + 1) % n], source[i]);
-    if (!closed) push_vertex(pts.back());
+    if (!closed) {
+      push_vertex(pts.back());
+      s_.edges_.back().ends_line = true;
+    }
     path.vertex_count = static_cast<uint32_t>(s_.vertices_.size()) - path.first_vertex;
     path.edge_count = static_cast<uint32_t>(s_.edges_.size()) - path.first_edge;
     // Close the ring: the last piece ends at the first vertex.
@@ -173,33 +177,11 @@ namespace {
 
 std::string index_path(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
 
-// A ring must not cross itself: no two non-adjacent pieces may meet, and no
-// vertex may turn straight back (a spike, where adjacent pieces overlap).
-std::vector<CapTrig> caps_of(const Shape& s, const Path& path) {
-  std::vector<CapTrig> caps;
-  caps.reserve(path.edge_count);
-  for (uint32_t i = 0; i < path.edge_count; ++i) caps.emplace_back(s.edges()[path.first_edge + i].cap);
-  return caps;
-}
-
-Status check_simple(const Shape& s, const Path& ring, const std::string& where) {
+// A ring must not turn straight back at a vertex (a spike, where adjacent
+// pieces overlap); that they do not otherwise cross is validate_crossings'.
+Status check_no_spike(const Shape& s, const Path& ring, const std::string& where) {
   const auto& edges = s.edges();
   const uint32_t n = ring.edge_count;
-  const std::vector<CapTrig> caps = caps_of(s, ring);
-  for (uint32_t i = 0; i < n; ++i) {
-    const Edge& ei = edges[ring.first_edge + i];
-    for (uint32_t j = i + 2; j < n; ++j) {
-      if (i == 0 && j == n - 1) continue;  // adjacent through the closing vertex
-      if (!caps[i].may_meet(caps[j])) continue;
-      const Edge& ej = edges[ring.first_edge + j];
-      if (edges_cross(s, ei, s, ej)) {
-        return make_error(ErrorCode::invalid_input,
-                          "ring crosses itself: the edges from positions " + std::to_string(ei.source_index) +
-                              " and " + std::to_string(ej.source_index) + " intersect",
-                          where);
-      }
-    }
-  }
   for (uint32_t i = 0; i < n; ++i) {
     const Edge& in = edges[ring.first_edge + (i + n - 1) % n];
     const Edge& out = edges[ring.first_edge + i];
@@ -216,20 +198,54 @@ Status check_simple(const Shape& s, const Path& ring, const std::string& where) 
   return {};
 }
 
-Status check_rings_apart(const Shape& s, const Path& a, const Path& b, const std::string& where) {
-  const std::vector<CapTrig> caps_a = caps_of(s, a), caps_b = caps_of(s, b);
-  for (uint32_t i = 0; i < a.edge_count; ++i) {
-    for (uint32_t j = 0; j < b.edge_count; ++j) {
-      if (!caps_a[i].may_meet(caps_b[j])) continue;
-      if (edges_cross(s, s.edges()[a.first_edge + i], s, s.edges()[b.first_edge + j])) {
-        return make_error(ErrorCode::invalid_input, "rings of the polygon cross each other", where);
-      }
-    }
-  }
-  return {};
+// Where a piece lies: its path, and that path's area and ring within it.
+struct Place {
+  uint32_t path = 0, area = 0, ring = 0;
+};
+
+Place place_of(const Shape& s, uint32_t edge) {
+  const auto& paths = s.paths();
+  const auto path = std::upper_bound(paths.begin(), paths.end(), edge,
+                                     [](uint32_t e, const Path& p) { return e < p.first_edge; }) -
+                    paths.begin() - 1;
+  const auto& areas = s.areas();
+  const auto area = std::upper_bound(areas.begin(), areas.end(), static_cast<uint32_t>(path),
+                                     [](uint32_t q, const Area& a) { return q < a.first_path; }) -
+                    areas.begin() - 1;
+  const auto p = static_cast<uint32_t>(path), a = static_cast<uint32_t>(area);
+  return {p, a, p - areas[a].first_path};
+}
+
+// Adjacent pieces of one path share a vertex by construction.
+bool adjacent(const Path& path, uint32_t i, uint32_t j) {
+  return j == i + 1 || (path.closed && i == path.first_edge && j == path.first_edge + path.edge_count - 1);
 }
 
 }  // namespace
+
+Status Shape::validate_crossings(bool multi) const {
+  std::optional<Error> found;
+  any_meeting_pair(*this, [&](uint32_t i, uint32_t j) {
+    const Place pi = place_of(*this, i), pj = place_of(*this, j);
+    if (pi.area != pj.area) return false;  // the polygons of a MultiPolygon may overlap
+    if (pi.path == pj.path && adjacent(paths_[pi.path], i, j)) return false;
+    if (!edges_cross(*this, edges_[i], *this, edges_[j])) return false;
+    const std::string part = multi ? index_path("", pi.area) : "";
+    if (pi.path == pj.path) {
+      const uint32_t first = std::min(edges_[i].source_index, edges_[j].source_index);
+      const uint32_t second = std::max(edges_[i].source_index, edges_[j].source_index);
+      found = make_error(ErrorCode::invalid_input,
+                         "ring crosses itself: the edges from positions " + std::to_string(first) + " and " +
+                             std::to_string(second) + " intersect",
+                         index_path(part, pi.ring));
+    } else {
+      found = make_error(ErrorCode::invalid_input, "rings of the polygon cross each other",
+                         index_path(part, std::max(pi.ring, pj.ring)));
+    }
+    return true;
+  });
+  return found ? Status(*found) : Status{};
+}
 
 Result<Shape> Shape::build(const Geometry& g) { return assemble(g, Mode::validate); }
 
@@ -275,34 +291,41 @@ Status Shape::assemble_into(Shape& s, const Geometry& g, Mode mode, bool* needs_
         if (Status st = b.add_path(rings[r], true, index_path(part, r)); !st) return st;
       }
       if (mode == Mode::validate) {
-        if (Status st = s.validate_area(area, part); !st) return st;
+        if (Status st = s.validate_size(area, part); !st) return st;
       }
       s.areas_.push_back(area);
     }
   }
   b.finish();
   if (needs_exact) *needs_exact = b.needs_exact();
+  if (mode == Mode::caps_only) return {};
+  s.build_tree();
+  if (mode != Mode::validate || s.areas_.empty()) return {};
+  const bool multi = g.type == GeometryType::multi_polygon;
+  if (Status st = s.validate_crossings(multi); !st) return st;
+  for (size_t a = 0; a < s.areas_.size(); ++a) {
+    if (Status st = s.validate_rings(s.areas_[a], multi ? index_path("", a) : ""); !st) return st;
+  }
   return {};
 }
 
-Status Shape::validate_area(const Area& area, const std::string& part) const {
-  const Path& outer = paths_[area.first_path];
-  if (outer.cap.radius_rad > kMaxPolygonAngleRad) {
+Status Shape::validate_size(const Area& area, const std::string& part) const {
+  if (paths_[area.first_path].cap.radius_rad > kMaxPolygonAngleRad) {
     return make_error(ErrorCode::invalid_input,
                       "polygon is too large: it must lie within 80 degrees (about 8,900 km) of its centre",
                       index_path(part, 0));
   }
-  for (size_t r = 0; r < area.path_count; ++r) {
-    if (Status st = check_simple(*this, paths_[area.first_path + r], index_path(part, r)); !st) return st;
+  return {};
+}
+
+// What validate_crossings leaves: spikes, and holes outside their outer ring.
+Status Shape::validate_rings(const Area& area, const std::string& part) const {
+  const Path& outer = paths_[area.first_path];
+  for (uint32_t r = 0; r < area.path_count; ++r) {
+    if (Status st = check_no_spike(*this, paths_[area.first_path + r], index_path(part, r)); !st) return st;
   }
-  for (size_t r = 1; r < area.path_count; ++r) {
+  for (uint32_t r = 1; r < area.path_count; ++r) {
     const Path& hole = paths_[area.first_path + r];
-    if (Status st = check_rings_apart(*this, outer, hole, index_path(part, r)); !st) return st;
-    for (size_t q = 1; q < r; ++q) {
-      if (Status st = check_rings_apart(*this, paths_[area.first_path + q], hole, index_path(part, r)); !st) {
-        return st;
-      }
-    }
     if (!ring_contains(outer, vertices_[hole.first_vertex])) {
       return make_error(ErrorCode::invalid_input, "hole is not inside the outer ring", index_path(part, r));
     }

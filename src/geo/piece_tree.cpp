@@ -1,0 +1,112 @@
+// The piece tree of a shape: a hierarchy of bounding caps over its pieces,
+// split top-down at the median along the axis where the pieces' centres
+// spread most, whatever order the input gave them in. Searches between two
+// large shapes (crossings, distances, a ring's self-crossings) visit pairs of
+// nodes whose caps can matter and only then pairs of pieces, so their cost
+// follows how close the shapes come rather than the product of their sizes.
+#include <algorithm>
+#include <numeric>
+
+#include "geo/shape.hpp"
+
+namespace deconflict::geo {
+namespace {
+
+// A cap around the pieces order[first, first + count): centred on the mean
+// of their caps' centres, wide enough for the farthest cap, with a little
+// slack for rounding.
+Cap enclosing_pieces(const std::vector<Edge>& edges, const std::vector<uint32_t>& order, uint32_t first,
+                     uint32_t count) {
+  Vec3 sum{};
+  for (uint32_t k = first; k < first + count; ++k) sum = sum + edges[order[k]].cap.center;
+  Cap cap{norm(sum) > 1e-9 ? normalized(sum) : edges[order[first]].cap.center, 0};
+  for (uint32_t k = first; k < first + count; ++k) {
+    const Cap& c = edges[order[k]].cap;
+    cap.radius_rad = std::max(cap.radius_rad, angle_between(cap.center, c.center) + c.radius_rad);
+  }
+  cap.radius_rad += 1e-12;
+  return cap;
+}
+
+double coordinate(Vec3 v, int axis) { return axis == 0 ? v.x : axis == 1 ? v.y : v.z; }
+
+}  // namespace
+
+void Shape::build_tree() {
+  nodes_.clear();
+  order_.clear();
+  if (edges_.size() <= kLeafPieces) return;
+  order_.resize(edges_.size());
+  std::iota(order_.begin(), order_.end(), 0u);
+  nodes_.reserve(2 * edges_.size() / kLeafPieces + 1);
+  build_node(0, static_cast<uint32_t>(edges_.size()));
+}
+
+uint32_t Shape::build_node(uint32_t first, uint32_t count) {
+  const auto number = static_cast<uint32_t>(nodes_.size());
+  nodes_.push_back({CapTrig(enclosing_pieces(edges_, order_, first, count)), first, count, 0, 0});
+  if (count <= kLeafPieces) return number;
+  Vec3 lo{2, 2, 2}, hi{-2, -2, -2};
+  for (uint32_t k = first; k < first + count; ++k) {
+    const Vec3 c = edges_[order_[k]].cap.center;
+    lo = {std::min(lo.x, c.x), std::min(lo.y, c.y), std::min(lo.z, c.z)};
+    hi = {std::max(hi.x, c.x), std::max(hi.y, c.y), std::max(hi.z, c.z)};
+  }
+  const Vec3 spread = hi - lo;
+  const int axis = spread.x >= spread.y && spread.x >= spread.z ? 0 : spread.y >= spread.z ? 1 : 2;
+  const uint32_t half = count / 2;
+  std::nth_element(order_.begin() + first, order_.begin() + first + half, order_.begin() + first + count,
+                   [&](uint32_t i, uint32_t j) {
+                     return coordinate(edges_[i].cap.center, axis) < coordinate(edges_[j].cap.center, axis);
+                   });
+  const uint32_t left = build_node(first, half);
+  const uint32_t right = build_node(first + half, count - half);
+  nodes_[number].left = left;
+  nodes_[number].right = right;
+  return number;
+}
+
+bool any_meeting_pair(const Shape& s, const std::function<bool(uint32_t, uint32_t)>& f) {
+  if (s.edges().empty()) return false;
+  struct Pair {
+    uint32_t i, j;  // nodes; i == j: pairs within one node
+  };
+  thread_local std::vector<Pair> stack;
+  stack.assign(1, {0, 0});
+  thread_local std::vector<CapTrig> caps;
+  while (!stack.empty()) {
+    const Pair p = stack.back();
+    stack.pop_back();
+    const PieceNode a = s.node(p.i), b = s.node(p.j);
+    if (p.i == p.j && !a.leaf()) {
+      stack.push_back({a.left, a.left});
+      stack.push_back({a.right, a.right});
+      stack.push_back({a.left, a.right});
+      continue;
+    }
+    if (p.i != p.j && !a.cap.may_meet(b.cap)) continue;
+    if (!a.leaf() || !b.leaf()) {
+      if (b.leaf() || (!a.leaf() && a.cap.radius_rad >= b.cap.radius_rad)) {
+        stack.push_back({a.left, p.j});
+        stack.push_back({a.right, p.j});
+      } else {
+        stack.push_back({p.i, b.left});
+        stack.push_back({p.i, b.right});
+      }
+      continue;
+    }
+    caps.clear();
+    for (uint32_t k = 0; k < b.count; ++k) caps.emplace_back(s.edges()[s.piece_at(b.first + k)].cap);
+    for (uint32_t k = 0; k < a.count; ++k) {
+      const uint32_t i = s.piece_at(a.first + k);
+      const CapTrig cap_i(s.edges()[i].cap);
+      for (uint32_t l = p.i == p.j ? k + 1 : 0; l < b.count; ++l) {
+        const uint32_t j = s.piece_at(b.first + l);
+        if (cap_i.may_meet(caps[l]) && f(std::min(i, j), std::max(i, j))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace deconflict::geo

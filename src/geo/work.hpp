@@ -1,0 +1,39 @@
+// What one check may cost (DESIGN §12): a budget of work that the geometry
+// charges as it goes, so that no request, however its shapes are drawn, can
+// hold the server for longer than the budget allows.
+//
+//   geo::Work work(geo::Work::kDefaultUnits);
+//   double d = distance_m(a, b, cutoff, work);
+//   if (work.exhausted()) ...   // the answer is void: refuse the request
+//
+// One unit is about one cheap bound (a few nanoseconds); an exact geodesic
+// solution costs kExactUnits. Not thread-safe: one per check.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+namespace deconflict::geo {
+
+class Work {
+ public:
+  /// An exact solution (a point-to-piece distance, a crossing, an azimuth):
+  /// measured at about 100 times a cap test (bench: geo_bench).
+  static constexpr uint64_t kExactUnits = 100;
+
+  explicit Work(uint64_t limit = std::numeric_limits<uint64_t>::max()) : limit_(limit) {}
+  /// Charges `units`; false once the budget is exhausted.
+  bool spend(uint64_t units) {
+    used_ += units;
+    return used_ <= limit_;
+  }
+  bool exhausted() const { return used_ > limit_; }
+  uint64_t used() const { return used_; }
+  uint64_t limit() const { return limit_; }
+
+ private:
+  uint64_t limit_;
+  uint64_t used_ = 0;
+};
+
+}  // namespace deconflict::geo
