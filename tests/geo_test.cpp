@@ -75,6 +75,26 @@ TEST(Caps, LowerBoundNeverExceedsTheDistance) {
     const LatLon a = places.any(), b = places.any();
     const double angle = geo::angle_between(geo::direction_of(a), geo::direction_of(b));
     ASSERT_LE(geo::lower_bound_m(angle), ref_distance(a, b) + 1e-6);
+    const geo::Vec3 da = geo::direction_of(a), db = geo::direction_of(b);
+    const double rho_a = geo::surface_radius_m(da.z), rho_b = geo::surface_radius_m(db.z);
+    ASSERT_LE(geo::lower_bound_m(angle, rho_a, rho_b), ref_distance(a, b) + 1e-6) << i;
+    // A cap's least surface radius is at most that of any point in it.
+    ASSERT_LE(geo::least_surface_radius_m(da, places.uniform(0, 0.1)), rho_a) << i;
+  }
+}
+
+// Guards what makes the search between two large shapes far apart cheap
+// (distance.cpp): the chord bound at 400 km falls short by tens of metres,
+// where b times the angle falls short by more than a kilometre.
+TEST(Caps, TheChordBoundIsTightAtHundredsOfKilometres) {
+  Places places(9);
+  for (int i = 0; i < 200; ++i) {
+    const LatLon a{places.uniform(-60, 60), places.uniform(-180, 180)};
+    const LatLon b = ref_direct(a, places.uniform(0, 360), 400'000);
+    const geo::Vec3 da = geo::direction_of(a), db = geo::direction_of(b);
+    const double bound = geo::lower_bound_m(geo::angle_between(da, db), geo::surface_radius_m(da.z),
+                                            geo::surface_radius_m(db.z));
+    ASSERT_GT(bound, 400'000 - 300) << i;
   }
 }
 
@@ -88,7 +108,7 @@ TEST(Caps, QuickLowerBoundNeverExceedsTheDistanceToThePiece) {
     const LatLon p = ref_direct(a, places.uniform(0, 360), std::pow(10.0, places.uniform(1, 6.5)));
     const geo::Shape line = build(line_of({a, b}));
     const geo::Edge& e = line.edges().front();
-    ASSERT_LE(e.quick_lower_bound_m(geo::direction_of(p)), ref_point_segment(p, a, b) + 1e-6) << i;
+    ASSERT_LE(e.quick_lower_bound_m(geo::direction_of(p), geo::surface_radius_m(geo::direction_of(p).z)), ref_point_segment(p, a, b) + 1e-6) << i;
   }
 }
 

@@ -38,6 +38,9 @@ class PartyView {
   PartyView(Service& service, Party caller) : service_(&service), caller_(std::move(caller)) {}
 
   const Party& caller() const { return caller_; }
+  /// The geometric work (geo::Work units) the caller's checks have cost
+  /// since the service started: the server charges its rate limit by it.
+  uint64_t work_spent() const;
 
   // Objects.
 

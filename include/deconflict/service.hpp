@@ -55,6 +55,12 @@ struct Options {
   /// is hidden from the party (DESIGN §6.3), whether or not it meets anything,
   /// so each counts: docs/security.md gives what this allows. Default 20.
   size_t max_probes_per_day = 20;
+  /// The most geometric work one check may take (a dry run, a declaration's
+  /// check against the stored world, or a site's against the activities it
+  /// meets), in geo::Work units (about 5 ns each; an exact geodesic solution
+  /// is 100). A check over it is refused (too_complex) and nothing is
+  /// stored. Default 50,000,000: about a quarter of a second on one core.
+  uint64_t max_check_work = 50'000'000;
   /// How many threads read the stored objects when the store is opened (they
   /// are independent, so opening a large store scales with cores); 0 means
   /// one per core. Default 0.

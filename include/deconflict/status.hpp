@@ -34,6 +34,7 @@ enum class ErrorCode {
   rate_limited,      // the caller sends requests faster than its configured rate
   overloaded,        // the server is at a configured limit of its own (connections); try again later
   probe_limit,       // the caller made its day's probes of volumes not disclosed to it (DESIGN §6.3)
+  too_complex,       // checking the request would take more work than one request may (DESIGN §12): simplify it
 };
 
 std::string_view code_name(ErrorCode code);

@@ -91,11 +91,14 @@ int run_check(const CheckArgs& args) {
   latencies.reserve(activities.size());
   std::string out;
   bool any_conflict = false;
+  uint64_t most_work = 0;  // geo::Work units of the costliest check
   const auto check_start = Clock::now();
   for (const Volume& q : activities) {
     const auto t0 = Clock::now();
-    const auto conflicts = world.check(q, {q.notified.value_or(now)});
+    geo::Work work;
+    const auto conflicts = world.check(q, {q.notified.value_or(now)}, work);
     latencies.push_back(seconds_since(t0));
+    most_work = std::max(most_work, work.used());
     nlohmann::ordered_json line = {{"id", q.id}, {"conflicts", nlohmann::ordered_json::array()}};
     for (const Conflict& c : conflicts) line["conflicts"].push_back(format::to_json(c));
     any_conflict = any_conflict || !conflicts.empty();
@@ -117,7 +120,8 @@ int run_check(const CheckArgs& args) {
         {"check_seconds", check_seconds},
         {"checks_per_second", check_seconds > 0 ? static_cast<double>(activities.size()) / check_seconds : 0.0},
         {"p50_us", percentile_us(latencies, 0.50)},
-        {"p99_us", percentile_us(latencies, 0.99)}};
+        {"p99_us", percentile_us(latencies, 0.99)},
+        {"most_work", most_work}};
     std::cerr << stats.dump() << "\n";
   }
   return args.fail_on_conflict && any_conflict ? kConflictFound : kOk;

@@ -19,6 +19,7 @@ struct ServeArgs {
   double default_notice_h = 24;
   size_t max_objects_per_party = 100'000;
   size_t max_probes_per_day = Options{}.max_probes_per_day;
+  uint64_t max_check_work = Options{}.max_check_work;
   double max_radius_m = Options{}.max_radius_m;
   size_t max_positions = 20'000;
   int idle_timeout_s = 30;
@@ -27,6 +28,7 @@ struct ServeArgs {
   std::string tls_cert, tls_key;
   std::string web_root = DECONFLICT_WEB_DIR;
   double rate_per_s = 100, burst = 500;
+  uint64_t work_per_request = server::ApiLimits{}.work_per_request;
   std::string cors_origin;
 };
 
@@ -53,6 +55,7 @@ int run_serve(const ServeArgs& a) {
   options.web_root = a.web_root;
   options.limits.rate_per_s = a.rate_per_s;
   options.limits.burst = a.burst;
+  options.limits.work_per_request = a.work_per_request;
   options.limits.cors_origin = a.cors_origin;
   if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
   Options service_options;
@@ -60,6 +63,7 @@ int run_serve(const ServeArgs& a) {
   service_options.key_path = a.store.key_file;
   service_options.max_objects_per_party = a.max_objects_per_party;
   service_options.max_probes_per_day = a.max_probes_per_day;
+  service_options.max_check_work = a.max_check_work;
   service_options.max_radius_m = a.max_radius_m;
   service_options.default_notice =
       std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
@@ -102,6 +106,9 @@ Runner add_serve(CLI::App& app) {
   app.add_option("--max-objects-per-party", a->max_objects_per_party,
                  "Objects one party may declare through the API (403 limit_exceeded beyond)")
       ->capture_default_str();
+  app.add_option("--max-check-work", a->max_check_work,
+                 "Work units one check may take (about 5 ns each); a check over it is 422 too_complex")
+      ->capture_default_str();
   app.add_option("--max-probes-per-day", a->max_probes_per_day,
                  "Dry runs (POST /v1/check) a party may make in any 24 h (429 probe_limit beyond)")
       ->capture_default_str();
@@ -126,6 +133,10 @@ Runner add_serve(CLI::App& app) {
   app.add_option("--rate-limit", a->rate_per_s,
                  "Requests per second each party may sustain (429 beyond; 0: no limit)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--work-per-request", a->work_per_request,
+                 "Check work (units of --max-check-work) that costs a party one more request of --rate-limit")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--rate-burst", a->burst, "Requests a party may send at once before --rate-limit applies")
       ->check(CLI::PositiveNumber)

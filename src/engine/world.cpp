@@ -87,13 +87,18 @@ std::vector<const Volume*> World::all() const {
 }
 
 std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context) const {
+  geo::Work unlimited;
+  return check(activity, context, unlimited);
+}
+
+std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context, geo::Work& work) const {
   const auto keep = [&](const Volume& other) {
     return other.id != activity.id && other.state != "withdrawn" && any_rule_applies(activity, other, context);
   };
   // Sorted by the other's id here, cheaply, rather than as conflicts later
   // (three strings each); rules() lists the rules in RuleId order, so each
   // other's conflicts come out sorted by rule too.
-  std::vector<index::Match> matches = index_.query(activity, keep);
+  std::vector<index::Match> matches = index_.query(activity, keep, work);
   std::sort(matches.begin(), matches.end(),
             [](const index::Match& a, const index::Match& b) { return a.volume->id < b.volume->id; });
   std::vector<Conflict> out;
@@ -111,13 +116,13 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
   return out;
 }
 
-std::vector<Conflict> World::met_by(const Volume& object, TimePoint now) const {
+std::vector<Conflict> World::met_by(const Volume& object, TimePoint now, geo::Work& work) const {
   const auto context_of = [&](const Volume& a) { return CheckContext{a.notified.value_or(now)}; };
   const auto keep = [&](const Volume& a) {
     return a.type == ObjectType::activity && a.id != object.id && a.state != "withdrawn" && now < a.window.end &&
            any_rule_applies(a, object, context_of(a));
   };
-  std::vector<index::Match> matches = index_.query(object, keep);
+  std::vector<index::Match> matches = index_.query(object, keep, work);
   std::sort(matches.begin(), matches.end(),
             [](const index::Match& a, const index::Match& b) { return a.volume->id < b.volume->id; });
   std::vector<Conflict> out;

@@ -56,12 +56,15 @@ class World {
   /// Every conflict of the activity with volumes of other parties, sorted by
   /// the other volume's id and then by rule. The activity itself, if stored,
   /// is not compared with itself.
+  /// The geometry's work is charged to `work`: once it is exhausted the
+  /// answer is partial and must not be used (the caller refuses the request).
+  std::vector<Conflict> check(const Volume& activity, const CheckContext& context, geo::Work& work) const;
   std::vector<Conflict> check(const Volume& activity, const CheckContext& context) const;
   /// The other direction (DESIGN §6.1): the stored activities of other parties,
   /// not withdrawn and not ended at `now`, that a new or changed site or zone
   /// puts in conflict, sorted by activity id, then rule. Each conflict is seen
   /// from `object`: its `activity_id` is the object's, `other_id` the activity's.
-  std::vector<Conflict> met_by(const Volume& object, TimePoint now) const;
+  std::vector<Conflict> met_by(const Volume& object, TimePoint now, geo::Work& work) const;
 
  private:
   // Keyed by a view of the volume's own id (no copy of a million ids).

@@ -175,12 +175,13 @@ void gather(const Shape& v, const PieceNode& lv, const Shape& p, const PieceNode
   if (lp.count == 0) return;
   for_each_vertex(v, lv, [&](uint32_t i) {
     const Vec3 dir = v.vertices()[i].dir;
+    const double rho = surface_radius_m(dir.z);
     work.spend(1);
-    if (geo::lower_bound_m(angle_between(lp.cap.center, dir) - lp.cap.radius_rad) > bound) return;
+    if (geo::lower_bound_m(angle_between(lp.cap.center, dir) - lp.cap.radius_rad, rho, lp.rho_min_m) > bound) return;
     work.spend(lp.count);
     for (uint32_t l = 0; l < lp.count; ++l) {
       const uint32_t k = p.piece_at(lp.first + l);
-      const double lower = p.edges()[k].quick_lower_bound_m(dir);
+      const double lower = p.edges()[k].quick_lower_bound_m(dir, rho);
       // The vertex's side is kept in the top bit of the vertex number.
       if (lower <= bound) out.push_back({lower, i | (from_a ? 0u : 0x80000000u), k});
     }
@@ -195,7 +196,8 @@ struct NodePair {
 };
 
 double node_lower_bound_m(const PieceNode& na, const PieceNode& nb) {
-  return geo::lower_bound_m(angle_between(na.cap.center, nb.cap.center) - na.cap.radius_rad - nb.cap.radius_rad);
+  return geo::lower_bound_m(angle_between(na.cap.center, nb.cap.center) - na.cap.radius_rad - nb.cap.radius_rad,
+                            na.rho_min_m, nb.rho_min_m);
 }
 
 // The least vertex-to-piece distance between the shapes (both ways), never

@@ -44,7 +44,8 @@ void Shape::build_tree() {
 
 uint32_t Shape::build_node(uint32_t first, uint32_t count) {
   const auto number = static_cast<uint32_t>(nodes_.size());
-  nodes_.push_back({CapTrig(enclosing_pieces(edges_, order_, first, count)), first, count, 0, 0});
+  const Cap cap = enclosing_pieces(edges_, order_, first, count);
+  nodes_.push_back({CapTrig(cap), least_surface_radius_m(cap.center, cap.radius_rad), first, count, 0, 0});
   if (count <= kLeafPieces) return number;
   Vec3 lo{2, 2, 2}, hi{-2, -2, -2};
   for (uint32_t k = first; k < first + count; ++k) {

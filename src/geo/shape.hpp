@@ -89,10 +89,12 @@ struct Edge {
   /// A lower bound (metres) on the distance from direction p to the piece,
   /// with no trigonometry: the chord to the cap's centre and p's offset from
   /// the plane (the sine of its angle) each understate their angle.
-  double quick_lower_bound_m(Vec3 p) const {
+  /// `rho_p` is p's surface radius (surface_radius_m(p.z)).
+  double quick_lower_bound_m(Vec3 p, double rho_p) const {
     const double from_cap = norm(p - cap.center) - cap.radius_rad;
     const double from_plane = std::fabs(dot(p, normal)) - plane_margin_rad();
-    return geo::lower_bound_m(std::max(from_cap, from_plane));
+    return geo::lower_bound_m(std::max(from_cap, from_plane), rho_p,
+                              least_surface_radius_m(cap.center, cap.radius_rad));
   }
   /// True when p is certainly off the thin region between the geodesic piece
   /// and the great-circle arc through its ends: farther from the plane than
@@ -122,6 +124,7 @@ struct Area {
 /// the caps of the pieces piece_at(first) .. piece_at(first + count - 1).
 struct PieceNode {
   CapTrig cap;
+  double rho_min_m = 0;  // the least surface radius within the cap (least_surface_radius_m)
   uint32_t first = 0, count = 0;
   uint32_t left = 0, right = 0;  // the children's node numbers; 0 in a leaf (the root is no one's child)
   bool leaf() const { return left == 0; }
@@ -157,6 +160,7 @@ class Shape {
     if (!nodes_.empty()) return nodes_[i];
     PieceNode root;
     root.cap = CapTrig(cap_);
+    root.rho_min_m = least_surface_radius_m(cap_.center, cap_.radius_rad);
     root.count = static_cast<uint32_t>(edges_.size());
     return root;
   }

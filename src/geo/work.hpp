@@ -18,8 +18,8 @@ namespace deconflict::geo {
 class Work {
  public:
   /// An exact solution (a point-to-piece distance, a crossing, an azimuth):
-  /// measured at about 100 times a cap test (bench: geo_bench).
-  static constexpr uint64_t kExactUnits = 100;
+  /// measured at about 300 units (bench/worst.sh).
+  static constexpr uint64_t kExactUnits = 300;
 
   explicit Work(uint64_t limit = std::numeric_limits<uint64_t>::max()) : limit_(limit) {}
   /// Charges `units`; false once the budget is exhausted.

@@ -80,22 +80,34 @@ struct VolumeIndex::Tree {
   bgi::rtree<Entry, bgi::rstar<16>> rtree;
 };
 
-std::optional<Match> intersect(const Volume& q, const Volume& o) {
+std::optional<Match> intersect(const Volume& q, const Volume& o, geo::Work& work) {
   if (!(q.window.start < o.window.end && o.window.start < q.window.end)) return std::nullopt;
   if (!(q.altitude.lower_m < o.altitude.upper_m && o.altitude.lower_m < q.altitude.upper_m)) return std::nullopt;
   const double limit = q.radius.value + o.radius.value;
-  const double d = geo::distance_m(q.shape(), o.shape(), limit);
+  const double d = geo::distance_m(q.shape(), o.shape(), limit, work);
   if (d > limit) return std::nullopt;
   return Match{&o, d};
 }
 
-std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep) {
+std::optional<Match> intersect(const Volume& q, const Volume& o) {
+  geo::Work unlimited;
+  return intersect(q, o, unlimited);
+}
+
+std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep,
+                               geo::Work& work) {
   std::vector<Match> out;
   for (const Volume* v : volumes) {
+    if (!work.spend(1)) break;
     if (!keep(*v)) continue;
-    if (auto m = intersect(query, *v)) out.push_back(*m);
+    if (auto m = intersect(query, *v, work)) out.push_back(*m);
   }
   return out;
+}
+
+std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep) {
+  geo::Work unlimited;
+  return brute_force(volumes, query, keep, unlimited);
 }
 
 VolumeIndex::VolumeIndex() : tree_(std::make_unique<Tree>()) {}
@@ -139,10 +151,15 @@ void VolumeIndex::in_region(const geo::LonLatBounds& region, TimePoint start, Ti
   collect(tree_->rtree, box_of(lo, hi), out);
 }
 
-std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep) const {
+std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep, geo::Work& work) const {
   std::vector<const Volume*> found;
   candidates(query, found);
-  return brute_force(found, query, keep);
+  return brute_force(found, query, keep, work);
+}
+
+std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep) const {
+  geo::Work unlimited;
+  return this->query(query, keep, unlimited);
 }
 
 }  // namespace deconflict::index

@@ -20,6 +20,7 @@
 
 #include "deconflict/volume.hpp"
 #include "geo/bbox.hpp"
+#include "geo/work.hpp"
 
 namespace deconflict::index {
 
@@ -30,10 +31,16 @@ struct Match {
 
 using Filter = std::function<bool(const Volume&)>;
 
-/// The exact test: a Match when the two volumes intersect in all four dimensions.
+/// The exact test: a Match when the two volumes intersect in all four
+/// dimensions. The geometry's work is charged to `work`; once it is
+/// exhausted the answer means nothing.
+std::optional<Match> intersect(const Volume& query, const Volume& other, geo::Work& work);
 std::optional<Match> intersect(const Volume& query, const Volume& other);
 
-/// The same answer as VolumeIndex::query, by scanning every volume.
+/// The same answer as VolumeIndex::query, by scanning every volume; stops
+/// early (with a partial answer) once `work` is exhausted.
+std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep,
+                               geo::Work& work);
 std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep);
 
 class VolumeIndex {
@@ -56,7 +63,8 @@ class VolumeIndex {
   /// [start, end) (a superset: the caller refines).
   void in_region(const geo::LonLatBounds& box, TimePoint start, TimePoint end, std::vector<const Volume*>& out) const;
   /// Every volume that `keep` accepts and that intersects the query exactly,
-  /// in no particular order.
+  /// in no particular order; partial once `work` is exhausted.
+  std::vector<Match> query(const Volume& query, const Filter& keep, geo::Work& work) const;
   std::vector<Match> query(const Volume& query, const Filter& keep) const;
 
  private:

@@ -32,6 +32,7 @@ http::status status_of(ErrorCode code) {
     case ErrorCode::too_large: return http::status::payload_too_large;
     case ErrorCode::rate_limited:
     case ErrorCode::probe_limit: return http::status::too_many_requests;
+    case ErrorCode::too_complex: return http::status::unprocessable_entity;
     case ErrorCode::overloaded: return http::status::service_unavailable;
     default: return http::status::internal_server_error;
   }
@@ -194,6 +195,12 @@ double RateLimiter::admit(const std::string& party, std::chrono::steady_clock::t
   return (1 - b.tokens) / rate_;
 }
 
+void RateLimiter::charge(const std::string& party, double requests) {
+  if (rate_ <= 0) return;
+  const auto it = buckets_.find(party);
+  if (it != buckets_.end()) it->second.tokens -= requests;
+}
+
 // CORS is off unless an origin is configured: then that origin (and no
 // other) may call the API from a browser, preflight included.
 Response Api::handle(const Request& req, std::string& party) {
@@ -259,6 +266,13 @@ Response Api::route(const Request& req, std::string& party) {
   }
 
   PartyView view = service_.as(*caller);
+  // Whatever this request's checks cost is charged to the party's rate.
+  struct ChargeWork {
+    RateLimiter& rate;
+    const PartyView& view;
+    uint64_t per_request, before;
+    ~ChargeWork() { rate.charge(view.caller().id, static_cast<double>(view.work_spent() - before) / static_cast<double>(per_request)); }
+  } charge{rate_, view, std::max<uint64_t>(1, limits_.work_per_request), view.work_spent()};
   if (seg.size() == 2 && seg[1] == "whoami" && req.method() == http::verb::get) {
     return ok(http::status::ok, {{"id", caller->id}, {"name", caller->name}, {"admin", caller->admin}});
   }

@@ -33,6 +33,11 @@ struct ApiLimits {
   size_t max_positions = 20'000;    // positions in one geometry; more is 400 invalid_input
   double rate_per_s = 100;          // sustained requests per second per party; 0: no limit
   double burst = 500;               // requests a party may send at once before the rate applies
+  /// Geometric work (geo::Work units) that costs a party one more request of
+  /// its rate: checks are charged by their work, so the rate limits CPU, not
+  /// requests. Default 400,000 (about 2 ms): a check at the default budget
+  /// costs 125 requests.
+  uint64_t work_per_request = 400'000;
   std::string cors_origin;          // an origin allowed to call the API from a browser; empty: none
 };
 
@@ -43,6 +48,9 @@ class RateLimiter {
   RateLimiter(double rate_per_s, double burst) : rate_(rate_per_s), burst_(burst) {}
   /// 0 when the party may go on; else the seconds until it may.
   double admit(const std::string& party, std::chrono::steady_clock::time_point now);
+  /// Takes `requests` more from the party's bucket after the fact (the work
+  /// a request turned out to cost); the bucket may go below zero.
+  void charge(const std::string& party, double requests);
 
  private:
   struct Bucket {

@@ -205,7 +205,9 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   std::vector<Volume> renotified;  // activities whose state the notices change
   if (v.type == ObjectType::activity) {
     v.notified = at;  // the server's clock, not the client's
-    out.conflicts = world.check(v, {at});
+    auto conflicts = checked(v, {at}, v.party);
+    if (!conflicts) return conflicts.error();
+    out.conflicts = std::move(*conflicts);
     shown = stage_disclosures(batch, v, out.conflicts);
     line::NoticeContext context{at, options.default_notice, [&](const std::string& id) { return world.find(id); },
                                 [&] { return fresh_id("n-"); }};
@@ -218,7 +220,9 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   } else if (v.type == ObjectType::site) {
     // A site declared where activities are under way or planned: each such
     // activity's party is told, and the site's party is shown the activity.
-    out.conflicts = world.met_by(v, at);
+    auto met_now = met(v, at);
+    if (!met_now) return met_now.error();
+    out.conflicts = std::move(*met_now);
     shown = stage_disclosures(batch, v, out.conflicts);
     out.notices = notices_about(v, out.conflicts, at);
     renotified = restate(batch, out.notices, at);
@@ -361,14 +365,23 @@ Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
     return make_error(ErrorCode::probe_limit, "this party made its " + std::to_string(s.options.max_probes_per_day) +
                                                   " dry runs of the last 24 hours; declare instead, or wait");
   }
-  std::vector<Conflict> conflicts = s.world.check(activity, s.context_for(activity));
-  const std::vector<Conflict> hidden = s.disclosures.redact(caller_.id, conflicts, s.finder(), Report::dry_run);
+  // A check over its budget is refused, but it counts and is recorded like
+  // any other: whether one is over may depend on what is hidden.
+  auto checked = s.checked(activity, caller_.id);
+  std::vector<Conflict> hidden;
+  if (checked) hidden = s.disclosures.redact(caller_.id, *checked, s.finder(), Report::dry_run);
   store::WriteBatch batch;
   s.note(batch, caller_.id, "check", {{"by", caller_.id}}, "check", caller_.id);
   s.stage_probes(batch, caller_.id, hidden, "");
   if (Status st = s.commit(batch); !st) return st.error();
   s.probes[caller_.id].push_back(at);
-  return conflicts;
+  return checked;
+}
+
+uint64_t PartyView::work_spent() const {
+  const auto& spent = service_->impl_->work_spent;
+  const auto it = spent.find(caller_.id);
+  return it == spent.end() ? 0 : it->second;
 }
 
 Result<std::vector<Conflict>> PartyView::conflicts(const std::string& activity_id) const {
@@ -377,7 +390,9 @@ Result<std::vector<Conflict>> PartyView::conflicts(const std::string& activity_i
   if (!v || v->type != ObjectType::activity || !s.visible(caller_.id, *v)) {
     return make_error(ErrorCode::not_found, "no such activity", "id");
   }
-  std::vector<Conflict> all = s.world.check(*v, s.context_for(*v));
+  auto checked = s.checked(*v, caller_.id);
+  if (!checked) return checked.error();
+  std::vector<Conflict>& all = *checked;
   if (v->party == caller_.id) {
     s.disclosures.redact(caller_.id, all, s.finder(), Report::stored);
     return all;

@@ -416,6 +416,36 @@ struct Service::Impl {
   engine::CheckContext context_for(const Volume& activity) const {
     return {activity.notified.value_or(now())};
   }
+
+  /// An activity's conflicts with the world, within Options::max_check_work;
+  /// the work is charged to `payer`, the party whose request made the check.
+  Result<std::vector<Conflict>> checked(const Volume& activity, const engine::CheckContext& context,
+                                        const std::string& payer) const {
+    geo::Work work(options.max_check_work);
+    std::vector<Conflict> out = world.check(activity, context, work);
+    work_spent[payer] += work.used();
+    if (work.exhausted()) return too_complex(activity);
+    return out;
+  }
+  Result<std::vector<Conflict>> checked(const Volume& activity, const std::string& payer) const {
+    return checked(activity, context_for(activity), payer);
+  }
+  /// The activities a site or zone meets (World::met_by), within the same budget.
+  Result<std::vector<Conflict>> met(const Volume& object, TimePoint at) const {
+    geo::Work work(options.max_check_work);
+    std::vector<Conflict> out = world.met_by(object, at, work);
+    work_spent[object.party] += work.used();
+    if (work.exhausted()) return too_complex(object);
+    return out;
+  }
+  mutable std::unordered_map<std::string, uint64_t> work_spent;  // by party, since start
+  static Error too_complex(const Volume& v) {
+    return make_error(ErrorCode::too_complex,
+                      "checking this " + std::string(type_name(v.type)) +
+                          " against what it may meet takes more work than one request may: use fewer positions, a "
+                          "smaller radius or buffer, or a shorter time window",
+                      "geometry");
+  }
 };
 
 
