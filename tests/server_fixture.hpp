@@ -4,6 +4,7 @@
 // parties: coalition, russia, un and the admin ops.
 #pragma once
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -43,8 +44,10 @@ class Server : public ::testing::Test {
   }
 
   void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{
-        "serve", "--db", db_, "--key-file", key_, "--listen", "127.0.0.1:0", "--max-body-bytes", "100000"};
+    std::vector<std::string> args{"serve", "--db", db_, "--key-file", key_, "--listen", "127.0.0.1:0"};
+    if (std::find(extra.begin(), extra.end(), "--max-body-bytes") == extra.end()) {
+      args.insert(args.end(), {"--max-body-bytes", "100000"});
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     const auto launched = deconflict::testing::launch(std::string(DECONFLICT_BIN), args);
     pid_ = launched.pid;
