@@ -117,4 +117,84 @@ TEST_F(Cost, SigtermDuringAHeavyCheckStopsTheServerPromptly) {
   heavy.join();
 }
 
+class Pages : public Server {};
+
+// Attack: a list was answered whole (14 MB for 30 zones). Now lists come in
+// pages, in id order, each naming the cursor of the next.
+TEST_F(Pages, ListsComeInPagesThatFollowEachOther) {
+  Client c(port_);
+  for (const char* id : {"coalition.z3", "coalition.z1", "coalition.z5", "coalition.z2", "coalition.z4"}) {
+    ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone(id)).status, 201);
+  }
+  std::vector<std::string> ids;
+  std::string after;
+  int pages = 0;
+  for (;; ++pages) {
+    const Reply page = c.send(http::verb::get, "/v1/zones?limit=2" + (after.empty() ? "" : "&after=" + after),
+                              token("coalition"));
+    ASSERT_EQ(page.status, 200);
+    ASSERT_LE(page.body["features"].size(), 2u);
+    for (const auto& f : page.body["features"]) ids.push_back(f["properties"]["id"]);
+    if (!page.body.contains("next")) break;
+    after = page.body["next"];
+  }
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(ids, (std::vector<std::string>{"coalition.z1", "coalition.z2", "coalition.z3", "coalition.z4",
+                                           "coalition.z5"}));
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones?limit=x", token("coalition")).status, 400);
+}
+
+class Streams : public Server {
+ protected:
+  void SetUp() override {
+    Server::SetUp();
+    ASSERT_EQ(stop(), 0);
+    start({"--max-streams-per-party", "2", "--max-stream-queue-bytes", "4096"});
+  }
+};
+
+// Attack: event streams that never read grew the server without limit, and
+// one party could open as many as the server allows connections.
+TEST_F(Streams, APartyHasAFewStreamsAndTheOthersKeepTheirs) {
+  using deconflict::testing::EventStream;
+  EventStream a(port_, token("un")), b(port_, token("un"));
+  EXPECT_NE(a.header().find("200"), std::string::npos);
+  EXPECT_NE(b.header().find("200"), std::string::npos);
+  EventStream third(port_, token("un"));
+  EXPECT_NE(third.header().find("403"), std::string::npos) << third.header();
+  EventStream other(port_, token("coalition"));
+  EXPECT_NE(other.header().find("200"), std::string::npos);
+}
+
+// A stream is never more than its queue behind: a backlog larger than that
+// comes in parts, each ended by a `closed` event, and Last-Event-ID resumes
+// exactly where the last part stopped.
+TEST_F(Streams, ALongBacklogComesInPartsAndResumesWhereItStopped) {
+  using deconflict::testing::EventStream;
+  using deconflict::testing::field_of;
+  Client c(port_);
+  constexpr int kMessages = 12;
+  for (int i = 0; i < kMessages; ++i) {
+    const std::string body = R"({"to":"coalition","text":"message )" + std::to_string(i) + " " + std::string(300, 'x') + R"("})";
+    ASSERT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), body).status, 201);
+  }
+  std::vector<std::string> got;
+  std::string last;
+  int parts = 0;
+  while (got.size() < kMessages && parts < 2 * kMessages) {
+    ++parts;
+    EventStream s(port_, token("coalition"), last, 1);
+    for (std::string f = s.next(); !f.empty(); f = s.next()) {
+      if (field_of(f, "event") == "closed") break;
+      if (field_of(f, "event") == "message") got.push_back(field_of(f, "data"));
+      last = field_of(f, "id");
+    }
+  }
+  ASSERT_EQ(got.size(), size_t{kMessages});
+  EXPECT_GT(parts, 2) << "12 frames of 400 bytes do not fit in half of 4,096";
+  for (int i = 0; i < kMessages; ++i) {
+    EXPECT_NE(got[i].find("message " + std::to_string(i) + " "), std::string::npos) << i;
+  }
+}
+
 }  // namespace

@@ -112,9 +112,19 @@ function renderConflicts(conflicts) {
 
 // --- what the party may see ---------------------------------------------------
 
+// A whole collection, page by page (the server pages lists: docs/http-api.md).
+async function collection(name) {
+  const features = [];
+  for (let after = ""; ;) {
+    const page = await api("GET", "/v1/" + name + (after ? "?after=" + encodeURIComponent(after) : ""));
+    features.push(...page.features);
+    if (!page.next) return { features };
+    after = page.next;
+  }
+}
+
 async function loadObjects() {
-  const [zones, sites, activities] = await Promise.all(
-    ["zones", "sites", "activities"].map((c) => api("GET", "/v1/" + c)));
+  const [zones, sites, activities] = await Promise.all(["zones", "sites", "activities"].map(collection));
   state.objects = [...zones.features, ...sites.features, ...activities.features];
   state.conflicts = {};
   await Promise.all(activities.features.filter((f) => f.properties.state !== "withdrawn").map(async (f) => {

@@ -87,6 +87,19 @@ struct ListFilter {
   std::optional<TimePoint> end;
 };
 
+/// One page of a list (PartyView::page): objects in id order after a cursor.
+struct ListPage {
+  std::vector<const Volume*> volumes;
+  std::optional<std::string> next;  // the cursor of the next page; none on the last
+};
+
+/// How much one page may hold: a list is never answered whole, so that no
+/// request's answer grows with what the line holds.
+struct PageLimits {
+  static constexpr size_t kMaxItems = 1000;            // objects (or record entries) a page holds at most
+  static constexpr size_t kMaxBytes = 4 * 1024 * 1024;  // and their text (one item at least, whatever its size)
+};
+
 enum class ImportMode {
   create,   // an id that is already stored is an error
   replace,  // an id that is already stored is replaced (its version goes up)

@@ -161,8 +161,8 @@ int run_verify(const RecordArgs& a) {
     for (;;) {
       auto page = source->entries(verifier.size());
       if (!page) return fail(page.error());
+      if (page->empty()) break;  // a page may be short (by bytes) with more to come: only an empty one ends
       if (auto b = feed(*page)) return broken(b->seq, b->why);
-      if (page->size() < kPage) break;
     }
     auto key = source->key();
     if (!key) return fail(key.error());
@@ -202,8 +202,8 @@ int run_export(const RecordArgs& a) {
   for (int64_t after = 0;;) {
     auto page = source->entries(after);
     if (!page) return fail(page.error());
+    if (page->empty()) return kOk;
     for (const RecordEntry& e : *page) std::cout << record::to_json(e).dump() << "\n";
-    if (page->size() < kPage) return kOk;
     after = page->back().seq;
   }
 }

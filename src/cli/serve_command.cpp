@@ -25,6 +25,8 @@ struct ServeArgs {
   int idle_timeout_s = 30;
   int request_timeout_s = 10;
   size_t max_connections = 1024;
+  size_t max_streams_per_party = server::ServerOptions{}.max_streams_per_party;
+  size_t max_stream_queue_bytes = server::ServerOptions{}.max_stream_queue_bytes;
   std::string tls_cert, tls_key;
   std::string web_root = DECONFLICT_WEB_DIR;
   double rate_per_s = 100, burst = 500;
@@ -50,6 +52,8 @@ int run_serve(const ServeArgs& a) {
   options.idle_timeout_s = a.idle_timeout_s;
   options.request_timeout_s = a.request_timeout_s;
   options.max_connections = a.max_connections;
+  options.max_streams_per_party = a.max_streams_per_party;
+  options.max_stream_queue_bytes = a.max_stream_queue_bytes;
   options.tls_cert = a.tls_cert;
   options.tls_key = a.tls_key;
   options.web_root = a.web_root;
@@ -126,6 +130,14 @@ Runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--tls-cert", a->tls_cert, "The certificate chain (PEM) to serve HTTPS with; needs --tls-key");
   app.add_option("--tls-key", a->tls_key, "The certificate's private key (PEM)");
+  app.add_option("--max-streams-per-party", a->max_streams_per_party,
+                 "Event streams one party may have open (403 limit_exceeded beyond)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-stream-queue-bytes", a->max_stream_queue_bytes,
+                 "Bytes an event stream may fall behind by before it gets a last 'closed' event and ends")
+      ->check(CLI::Range(size_t{4096}, size_t{1} << 30))
+      ->capture_default_str();
   app.add_option("--max-connections", a->max_connections,
                  "Open connections, event streams included (more are answered 503 and closed)")
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}))

@@ -100,6 +100,21 @@ std::optional<ObjectType> collection_type(const std::string& name) {
   return std::nullopt;
 }
 
+}  // namespace
+
+Result<int64_t> query_number(const Target& t, const char* name, int64_t fallback) {
+  const auto it = t.query.find(name);
+  if (it == t.query.end()) return fallback;
+  int64_t v = 0;
+  const std::string& s = it->second;
+  if (std::from_chars(s.data(), s.data() + s.size(), v).ec != std::errc{} || v < 0) {
+    return make_error(ErrorCode::usage, "expected a non-negative integer", name);
+  }
+  return v;
+}
+
+namespace {
+
 Result<ListFilter> filter_from(const Target& t, ObjectType type) {
   ListFilter f;
   f.type = type;
@@ -305,18 +320,21 @@ Response Api::route(const Request& req, std::string& party) {
   if (seg.size() == 2 && req.method() == http::verb::get) {
     auto filter = filter_from(t, *type);
     if (!filter) return fail(filter.error());
+    const auto limit = query_number(t, "limit", PageLimits::kMaxItems);
+    if (!limit) return fail(limit.error());
+    const auto after = t.query.find("after");
+    const ListPage page = view.page(*filter, after == t.query.end() ? "" : after->second,
+                                    static_cast<size_t>(std::max<int64_t>(1, *limit)));
     // Joined from each feature's text, written once per revision.
-    std::vector<const std::string*> texts;
-    size_t size = 64;
-    for (const Volume* v : view.list(*filter)) {
-      texts.push_back(&view.feature_text(*v));
-      size += texts.back()->size() + 1;
-    }
+    size_t size = 128;
+    for (const Volume* v : page.volumes) size += view.feature_text(*v).size() + 1;
     std::string body;
     body.reserve(size);
     body = R"({"type":"FeatureCollection","features":[)";
-    for (size_t i = 0; i < texts.size(); ++i) (body += i ? "," : "") += *texts[i];
-    body += "]}";
+    for (size_t i = 0; i < page.volumes.size(); ++i) (body += i ? "," : "") += view.feature_text(*page.volumes[i]);
+    body += "]";
+    if (page.next) body += R"(,"next":)" + nlohmann::json(*page.next).dump();
+    body += "}";
     return text_response(std::move(body), version, keep_alive);
   }
 

@@ -28,6 +28,9 @@ struct Target {
   std::map<std::string, std::string> query;
 };
 
+/// A non-negative integer query parameter; `fallback` when absent.
+Result<int64_t> query_number(const Target& t, const char* name, int64_t fallback);
+
 struct ApiLimits {
   size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
   size_t max_positions = 20'000;    // positions in one geometry; more is 400 invalid_input

@@ -73,6 +73,11 @@ class EventHub {
   void subscribe(const std::string& party, const std::shared_ptr<StreamSink>& session) {
     streams_.emplace(party, session);
   }
+  /// The party's streams that are still open.
+  size_t open_streams(const std::string& party) {
+    prune();
+    return streams_.count(party);
+  }
   void publish(const std::vector<Event>& events);
   /// Ends every stream of a party that may no longer listen (revoked).
   void close_unless(const std::function<bool(const std::string& party)>& may_listen) {
@@ -113,9 +118,30 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
 
   void end() override { close(); }
 
-  /// Queues bytes on an open event stream.
+  /// Queues bytes on an open event stream. A stream whose reader has fallen
+  /// max_stream_queue_bytes behind is told so and ends: what it has not been
+  /// sent is dropped (the frame being written stays), and its client resumes
+  /// from its Last-Event-ID, so that no reader holds the server's memory.
   void push(std::string bytes) override {
-    if (closed_) return;
+    if (closed_ || ending_) return;
+    if (queued_bytes_ + bytes.size() > options_.max_stream_queue_bytes) {
+      while (queue_.size() > 1) {
+        queued_bytes_ -= queue_.back().size();
+        queue_.pop_back();
+      }
+      return end_behind();
+    }
+    enqueue(std::move(bytes));
+  }
+
+  // The last frame of a stream that is behind; the stream closes once it is sent.
+  void end_behind() {
+    enqueue("event: closed\ndata: {\"reason\":\"the stream fell behind; reconnect with Last-Event-ID\"}\n\n");
+    ending_ = true;
+  }
+
+  void enqueue(std::string bytes) {
+    queued_bytes_ += bytes.size();
     queue_.push_back(std::move(bytes));
     if (queue_.size() == 1) write_next();
   }
@@ -221,11 +247,23 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     const std::string what = "GET " + std::string(req.target());
     if (auto* error = std::get_if<Response>(&start)) return reply(std::move(*error), what, party);
     auto& stream = std::get<StreamStart>(start);
+    if (hub_.open_streams(stream.party) >= options_.max_streams_per_party) {
+      const Error e = make_error(ErrorCode::limit_exceeded, "this party has " +
+                                     std::to_string(options_.max_streams_per_party) +
+                                     " event streams open already; close one first");
+      return reply(error_response(e, req.version(), false), what, party);
+    }
     spdlog::info("{} {} 200 stream {} events missed {}", remote(), what, stream.backlog.size(), party);
     tcp_layer().expires_never();
     push("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
          "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
-    for (const Event& e : stream.backlog) push(Api::frame(e));
+    // What was missed, as much as half the queue holds; the rest on the next
+    // connection, after the last event this one sent.
+    for (const Event& e : stream.backlog) {
+      std::string frame = Api::frame(e);
+      if (queued_bytes_ + frame.size() > options_.max_stream_queue_bytes / 2) return end_behind();
+      push(std::move(frame));
+    }
     hub_.subscribe(stream.party, this->shared_from_this());
     watch_for_close();
     beat();
@@ -234,8 +272,10 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   void write_next() {
     asio::async_write(stream_, asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->close();
+      self->queued_bytes_ -= self->queue_.front().size();
       self->queue_.pop_front();
-      if (!self->queue_.empty()) self->write_next();
+      if (!self->queue_.empty()) return self->write_next();
+      if (self->ending_) self->close();
     });
   }
 
@@ -285,8 +325,10 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   asio::steady_timer heartbeat_;
   std::shared_ptr<size_t> open_count_;  // the listener's count of open connections
   std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;  // in queue_
   std::array<char, 512> sink_{};
   bool closed_ = false;
+  bool ending_ = false;  // the last frame is queued: close once it is sent
 };
 
 void EventHub::publish(const std::vector<Event>& events) {

@@ -13,21 +13,6 @@
 #include "server/api.hpp"
 
 namespace deconflict::server {
-namespace {
-
-// A non-negative integer query parameter; `fallback` when absent.
-Result<int64_t> number(const Target& t, const char* name, int64_t fallback) {
-  const auto it = t.query.find(name);
-  if (it == t.query.end()) return fallback;
-  int64_t v = 0;
-  const std::string& s = it->second;
-  if (std::from_chars(s.data(), s.data() + s.size(), v).ec != std::errc{} || v < 0) {
-    return make_error(ErrorCode::usage, "expected a non-negative integer", name);
-  }
-  return v;
-}
-
-}  // namespace
 
 Response Api::record(const Request& req, const Target& t, PartyView& view) {
   const Party& caller = view.caller();
@@ -56,8 +41,8 @@ Response Api::record(const Request& req, const Target& t, PartyView& view) {
   const std::string what = seg.size() == 3 ? seg[2] : "";
   if (seg.size() > 3) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
   if (what == "key") return ok(nlohmann::json{{"algorithm", "Ed25519"}, {"public_key", service_.record_key()}});
-  const auto size = number(t, "size", 0), after = number(t, "after", 0), limit = number(t, "limit", 1000);
-  const auto seq = number(t, "seq", 0), from = number(t, "from", 0), to = number(t, "to", 0);
+  const auto size = query_number(t, "size", 0), after = query_number(t, "after", 0), limit = query_number(t, "limit", 1000);  // PageLimits::kMaxItems at most
+  const auto seq = query_number(t, "seq", 0), from = query_number(t, "from", 0), to = query_number(t, "to", 0);
   for (const auto* n : {&size, &after, &limit, &seq, &from, &to}) {
     if (!*n) return fail(n->error());
   }
@@ -66,7 +51,7 @@ Response Api::record(const Request& req, const Target& t, PartyView& view) {
   if (what == "consistency") return answer(view.consistency(*from, *to));
   if (!what.empty()) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
 
-  auto entries = view.record(*after, static_cast<size_t>(std::clamp<int64_t>(*limit, 1, 10'000)));
+  auto entries = view.record(*after, static_cast<size_t>(std::max<int64_t>(1, *limit)));
   if (!entries) return fail(entries.error());
   nlohmann::json list = nlohmann::json::array();
   for (const RecordEntry& e : *entries) list.push_back(record::to_json(e));

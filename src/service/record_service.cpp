@@ -52,12 +52,26 @@ InclusionProof proof_for(const record::Chain& chain, RecordEntry entry, const Tr
 }  // namespace
 
 Result<std::vector<RecordEntry>> PartyView::record(int64_t after, size_t limit) const {
-  auto entries = service_->impl_->store->load_record(after, limit);
-  if (!entries) return entries.error();
-  for (RecordEntry& e : *entries) {
-    if (!readable(service_->impl_->world, service_->impl_->disclosures, caller_, e)) e = redacted(e);
+  // Read in chunks until the page is full by count or by bytes (PageLimits),
+  // so that a page of large entries is never read whole.
+  constexpr size_t kChunk = 64;
+  limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
+  std::vector<RecordEntry> out;
+  size_t bytes = 0;
+  while (out.size() < limit && bytes < PageLimits::kMaxBytes) {
+    const size_t want = std::min(kChunk, limit - out.size());
+    auto chunk = service_->impl_->store->load_record(after, want);
+    if (!chunk) return chunk.error();
+    for (RecordEntry& e : *chunk) {
+      if (!out.empty() && bytes + e.data.size() > PageLimits::kMaxBytes) return out;
+      bytes += e.data.size();
+      after = e.seq;
+      if (!readable(service_->impl_->world, service_->impl_->disclosures, caller_, e)) e = redacted(e);
+      out.push_back(std::move(e));
+    }
+    if (chunk->size() < want) break;
   }
-  return entries;
+  return out;
 }
 
 std::string Service::record_key() const { return impl_->chain->key().public_hex(); }

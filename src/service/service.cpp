@@ -165,6 +165,24 @@ std::vector<const Volume*> PartyView::list(const ListFilter& filter) const {
   return out;
 }
 
+ListPage PartyView::page(const ListFilter& filter, const std::string& after, size_t limit) const {
+  const std::vector<const Volume*> all = list(filter);
+  auto it = std::upper_bound(all.begin(), all.end(), after, [](const std::string& id, const Volume* v) { return id < v->id; });
+  ListPage out;
+  size_t bytes = 0;
+  limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
+  for (; it != all.end(); ++it) {
+    const size_t size = feature_text(**it).size();
+    if (out.volumes.size() == limit || (!out.volumes.empty() && bytes + size > PageLimits::kMaxBytes)) {
+      out.next = out.volumes.back()->id;
+      break;
+    }
+    out.volumes.push_back(*it);
+    bytes += size;
+  }
+  return out;
+}
+
 Result<const Volume*> PartyView::find(ObjectType type, const std::string& id) const {
   const Volume* v = service_->impl_->world.find(id);
   if (!v || v->type != type || !service_->impl_->visible(caller_.id, *v)) {
