@@ -144,6 +144,67 @@ TEST_F(Pages, ListsComeInPagesThatFollowEachOther) {
   EXPECT_EQ(c.send(http::verb::get, "/v1/zones?limit=x", token("coalition")).status, 400);
 }
 
+class Health : public Server {
+ protected:
+  void TearDown() override {
+    Server::TearDown();
+    if (!disk_.empty()) deconflict::testing::run("umount " + disk_ + " 2>/dev/null");
+  }
+  std::string disk_;
+};
+
+// Attack (on an operator): /v1/health stayed 200 while every write failed
+// on a full disk, so a load balancer kept sending writes. Now a node whose
+// store has no room says so, and recovers when room is made.
+TEST_F(Health, ANodeWhoseDiskIsFullSaysSo) {
+  if (db_.find("://") != std::string::npos) GTEST_SKIP() << "the disk of a PostgreSQL server is not the node's";
+  ASSERT_EQ(stop(), 0);
+  disk_ = dir_.path().string() + "/disk";
+  deconflict::testing::run("mkdir -p " + disk_);
+  if (std::system(("mount -t tmpfs -o size=96m tmpfs " + disk_ + " 2>/dev/null").c_str()) != 0) {
+    disk_.clear();
+    GTEST_SKIP() << "mounting a small disk needs root";
+  }
+  deconflict::testing::run("cp " + db_ + "* " + key_ + " " + disk_);
+  const std::string name = db_.substr(db_.rfind('/') + 1), key = key_.substr(key_.rfind('/') + 1);
+  db_ = disk_ + "/" + name;
+  key_ = disk_ + "/" + key;
+  start();
+  Client c(port_);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/health", "").status, 200);
+  deconflict::testing::run("dd if=/dev/zero of=" + disk_ + "/filler bs=1M count=60 2>/dev/null");
+  const Reply full = c.send(http::verb::get, "/v1/health", "");
+  EXPECT_EQ(full.status, 503);
+  EXPECT_EQ(full.body["status"], "read-only");
+  deconflict::testing::run("rm " + disk_ + "/filler");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/health", "").status, 200);
+  ASSERT_EQ(stop(), 0);
+}
+
+class Quota : public Server {
+ protected:
+  void SetUp() override {
+    Server::SetUp();
+    ASSERT_EQ(stop(), 0);
+    start({"--max-positions-per-party", "50"});
+  }
+};
+
+// Attack: one party could store 100,000 maximal objects, far beyond the
+// machine's memory. Now what it holds is counted in positions.
+TEST_F(Quota, APartyHoldsNoMorePositionsThanItsQuota) {
+  Client c(port_);
+  const auto site = [](const std::string& id, int n) {
+    return feature(circle(38.6, 33.5, 1'000, n), R"("id":")" + id + R"(","kind":"camp")");
+  };
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.camp1", 40)).status, 201);
+  const Reply over = c.send(http::verb::post, "/v1/sites", token("un"), site("un.camp2", 20));
+  EXPECT_EQ(over.status, 403);
+  EXPECT_EQ(over.body["error"]["code"], "limit_exceeded");
+  EXPECT_EQ(c.send(http::verb::post, "/v1/sites", token("coalition"), site("coalition.base", 40)).status, 201);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.camp3", 8)).status, 201);
+}
+
 class Streams : public Server {
  protected:
   void SetUp() override {

@@ -42,6 +42,10 @@ struct Options {
   std::chrono::milliseconds default_notice{std::chrono::hours(24)};
   /// How many objects one party may have through declare (not bulk import). Default 100,000.
   size_t max_objects_per_party = 100'000;
+  /// How many positions (vertices) one party's objects may have in all,
+  /// through declare: what one party may make the server hold in memory
+  /// (about 150 bytes a position). Default 2,000,000 (about 300 MiB).
+  size_t max_positions_per_party = 2'000'000;
   /// The record's Ed25519 signing key (mode 0600), created with the record.
   /// Default: db_path + ".key"; required with PostgreSQL, where every node
   /// signs with the same key.
@@ -169,6 +173,9 @@ class Service {
   Status follow();
   /// Ok when the store answers and this service is up to date with it.
   Status health();
+  /// Ok when a change could be written now (Store::writable): for load
+  /// balancers that send writes only where they can land.
+  Status writable();
 
   size_t size() const;
   TimePoint now() const;

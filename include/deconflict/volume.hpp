@@ -40,6 +40,14 @@ enum class GeometryType { point, line_string, polygon, multi_polygon };
 struct Geometry {
   GeometryType type = GeometryType::point;
   std::vector<std::vector<std::vector<LatLon>>> parts;
+  /// How many positions it has, in all its rings and parts.
+  size_t position_count() const {
+    size_t n = 0;
+    for (const auto& part : parts) {
+      for (const auto& ring : part) n += ring.size();
+    }
+    return n;
+  }
 };
 
 /// An altitude band in metres above the WGS84 ellipsoid; default the whole column.

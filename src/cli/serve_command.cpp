@@ -20,6 +20,7 @@ struct ServeArgs {
   size_t max_objects_per_party = 100'000;
   size_t max_probes_per_day = Options{}.max_probes_per_day;
   uint64_t max_check_work = Options{}.max_check_work;
+  size_t max_positions_per_party = Options{}.max_positions_per_party;
   double max_radius_m = Options{}.max_radius_m;
   size_t max_positions = 20'000;
   int idle_timeout_s = 30;
@@ -68,6 +69,7 @@ int run_serve(const ServeArgs& a) {
   service_options.max_objects_per_party = a.max_objects_per_party;
   service_options.max_probes_per_day = a.max_probes_per_day;
   service_options.max_check_work = a.max_check_work;
+  service_options.max_positions_per_party = a.max_positions_per_party;
   service_options.max_radius_m = a.max_radius_m;
   service_options.default_notice =
       std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
@@ -109,6 +111,9 @@ Runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--max-objects-per-party", a->max_objects_per_party,
                  "Objects one party may declare through the API (403 limit_exceeded beyond)")
+      ->capture_default_str();
+  app.add_option("--max-positions-per-party", a->max_positions_per_party,
+                 "Positions one party's objects may have in all (403 limit_exceeded beyond)")
       ->capture_default_str();
   app.add_option("--max-check-work", a->max_check_work,
                  "Work units one check may take (about 5 ns each); a check over it is 422 too_complex")

@@ -11,6 +11,7 @@ const Volume& World::put(Volume v) {
   volumes_.emplace(raw->id, std::move(owned));
   if (auto* set = apart(raw->type)) set->insert(raw);
   ++count_by_party_[raw->party];
+  positions_by_party_[raw->party] += raw->geometry.position_count();
   index_.insert(raw);
   return *raw;
 }
@@ -48,9 +49,11 @@ void World::assign(std::vector<std::unique_ptr<Volume>> volumes) {
   }
   for (auto& set : apart_) set.clear();
   count_by_party_.clear();
+  positions_by_party_.clear();
   for (const Volume* v : raw) {
     if (auto* set = apart(v->type)) set->insert(v);
     ++count_by_party_[v->party];
+    positions_by_party_[v->party] += v->geometry.position_count();
   }
   index_.assign(raw);
 }
@@ -61,6 +64,7 @@ bool World::erase(const std::string& id) {
   index_.remove(it->second.get());
   if (auto* set = apart(it->second->type)) set->erase(it->second.get());
   --count_by_party_[it->second->party];
+  positions_by_party_[it->second->party] -= it->second->geometry.position_count();
   volumes_.erase(it);
   return true;
 }

@@ -49,6 +49,12 @@ class World {
     const auto it = count_by_party_.find(party);
     return it == count_by_party_.end() ? 0 : it->second;
   }
+  /// How many positions (vertices of their shapes) a party's volumes have:
+  /// what its objects cost in memory, roughly 150 bytes a position.
+  size_t positions_of(const std::string& party) const {
+    const auto it = positions_by_party_.find(party);
+    return it == positions_by_party_.end() ? 0 : it->second;
+  }
   /// The volumes of one type, in no particular order. Zones and sites (few)
   /// are kept apart; activities (most of a large world) are found by a scan.
   std::vector<const Volume*> of_type(ObjectType type) const;
@@ -78,6 +84,7 @@ class World {
   }
   std::array<std::unordered_set<const Volume*>, 2> apart_;  // zones, sites
   std::unordered_map<std::string, size_t> count_by_party_;
+  std::unordered_map<std::string, size_t> positions_by_party_;
   index::VolumeIndex index_;
 };
 

@@ -259,6 +259,12 @@ Response Api::route(const Request& req, std::string& party) {
       spdlog::error("health: {}", st.error().describe());
       return ok(http::status::service_unavailable, {{"status", "store unreachable"}});
     }
+    // A node that could not write (disk full, a standby database) says so:
+    // reads would be answered, but a change sent here would fail.
+    if (Status st = service_.writable(); !st) {
+      spdlog::error("health: {}", st.error().describe());
+      return ok(http::status::service_unavailable, {{"status", "read-only"}});
+    }
     // No counts: the public learns nothing of what the line holds.
     return ok(http::status::ok, {{"status", "ok"}});
   }

@@ -52,6 +52,7 @@ Result<Declared> PartyView::declare(Volume v) {
     return make_error(ErrorCode::limit_exceeded, "the party has reached its limit of " +
                                                      std::to_string(s.options.max_objects_per_party) + " objects");
   }
+  if (Status st = s.within_positions(v, 0); !st) return st.error();
   v.version = 1;
   return s.commit_declared(std::move(v));
 }
@@ -74,6 +75,7 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
                       "the object is at version " + std::to_string(old->version) + ", not " + std::to_string(if_match),
                       "If-Match");
   }
+  if (Status st = s.within_positions(v, old->geometry.position_count()); !st) return st.error();
   if (s.unchanged(*old, v)) {
     // The same content again makes no new version and tells nobody anything new.
     Declared same;

@@ -275,6 +275,8 @@ Status Service::health() {
   return head ? Status{} : Status(head.error());
 }
 
+Status Service::writable() { return impl_->store->writable(); }
+
 size_t Service::size() const { return impl_->world.size(); }
 TimePoint Service::now() const { return impl_->now(); }
 

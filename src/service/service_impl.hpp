@@ -439,6 +439,14 @@ struct Service::Impl {
     return out;
   }
   mutable std::unordered_map<std::string, uint64_t> work_spent;  // by party, since start
+  /// Whether the party may hold v's positions, `replaced` of its own going.
+  Status within_positions(const Volume& v, size_t replaced) const {
+    const size_t after = world.positions_of(v.party) - replaced + v.geometry.position_count();
+    if (after <= options.max_positions_per_party) return {};
+    return make_error(ErrorCode::limit_exceeded, "the party's objects would have " + std::to_string(after) +
+                                                     " positions, more than its limit of " +
+                                                     std::to_string(options.max_positions_per_party));
+  }
   static Error too_complex(const Volume& v) {
     return make_error(ErrorCode::too_complex,
                       "checking this " + std::string(type_name(v.type)) +

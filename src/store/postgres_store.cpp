@@ -189,6 +189,14 @@ class PostgresStore final : public LockedStore {
     return Changes{std::move(*objects), std::move(*notices), std::move(*messages), std::move(*events)};
   }
 
+  Status writable() override {
+    // A standby (after a failover, the old primary) or a read-only session refuses writes.
+    auto r = db_->run("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'");
+    if (!r) return r.error();
+    if (r->text(0, 0) == "t") return make_error(ErrorCode::store_error, "the database accepts no writes (a standby?)");
+    return {};
+  }
+
   Result<bool> changed_elsewhere() override {
     auto reconnected = db_->reconnect_if_lost();
     if (!reconnected) return reconnected.error();

@@ -4,6 +4,7 @@
 // one inside a transaction, so a store is always at a known version. A store
 // written by a newer build is refused rather than guessed at.
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 
 #include <sys/stat.h>
 
@@ -309,6 +310,18 @@ class SqliteStore final : public LockedStore {
     auto events = read_events(q);
     if (!events) return events.error();
     return Changes{std::move(*objects), std::move(*notices), std::move(*messages), std::move(*events)};
+  }
+
+  Status writable() override {
+    if (sqlite3_db_readonly(db_, "main") == 1) return make_error(ErrorCode::store_error, "the store is read-only");
+    const char* file = sqlite3_db_filename(db_, "main");
+    struct statvfs disk {};
+    if (!file || ::statvfs(file, &disk) != 0) return make_error(ErrorCode::store_error, "cannot read the disk's free space");
+    const uint64_t free_bytes = static_cast<uint64_t>(disk.f_bavail) * disk.f_frsize;
+    if (free_bytes < kMinFreeBytes) {
+      return make_error(ErrorCode::store_error, "the store's disk has " + std::to_string(free_bytes >> 20) + " MiB free");
+    }
+    return {};
   }
 
   Result<bool> changed_elsewhere() override {

@@ -119,6 +119,10 @@ class Store {
   /// node) may have committed a change since the last call; asked on every
   /// request, so that every request sees what was committed before it came.
   virtual Result<bool> changed_elsewhere() = 0;
+  /// Ok when a write could succeed now: the store is not read-only (a
+  /// standby, a read-only file) and has room (kMinFreeBytes on its disk).
+  virtual Status writable() = 0;
+  static constexpr uint64_t kMinFreeBytes = 64ull << 20;
 };
 
 /// Store::begin_read() and end_read() for the length of a scope.
