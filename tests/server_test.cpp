@@ -956,3 +956,30 @@ TEST_F(Server, ASiteDeclaredInsideAnExerciseUnderWayTellsTheFiringParty) {
 }
 
 }  // namespace
+
+// Zones and sites are retired by their owners (DESIGN §6.2): from then on
+// they conflict with nothing, and those they concerned are told.
+TEST_F(Server, AnOwnerRetiresASiteAndThoseItConcernedAreTold) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.camp", R"("all")")).status, 201);
+  const std::string over_the_camp =
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"id":"russia.strike",)"
+      R"("kind":"strike","radius_m":500,"start":"2030-09-06T12:00:00Z","end":"2030-09-07T00:00:00Z"}})";
+  const Reply struck = c.send(http::verb::post, "/v1/activities", token("russia"), over_the_camp);
+  ASSERT_EQ(struck.status, 201) << struck.raw.body();
+  ASSERT_EQ(struck.body["conflicts"][0]["rule"], "site-hazard");
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/sites/un.camp", token("russia")).status, 403);
+  const Reply retired = c.send(http::verb::delete_, "/v1/sites/un.camp", token("un"));
+  ASSERT_EQ(retired.status, 200) << retired.raw.body();
+  EXPECT_EQ(retired.body["retired"], "un.camp");
+  EXPECT_EQ(retired.body["notified"], json::array({"russia"}));
+  EXPECT_EQ(c.send(http::verb::get, "/v1/sites/un.camp", token("un")).body["properties"]["state"], "retired");
+  EXPECT_TRUE(c.send(http::verb::get, "/v1/activities/russia.strike/conflicts", token("russia")).body["conflicts"].empty());
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/sites/un.camp", token("un")).status, 409);
+  // A path that exists answers a method it lacks with 405 and what it allows.
+  const Reply patch = c.send(http::verb::patch, "/v1/sites/un.camp", token("un"));
+  EXPECT_EQ(patch.status, 405);
+  EXPECT_EQ(patch.raw[http::field::allow], "GET, PUT, DELETE");
+  EXPECT_EQ(patch.body["error"]["code"], "method_not_allowed");
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/zones", token("un")).raw[http::field::allow], "GET, POST");
+}

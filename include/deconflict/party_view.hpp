@@ -79,7 +79,11 @@ class PartyView {
   /// accepted zone binds the caller (zone-entry, short-notice); its owner is told.
   Result<const Volume*> answer_zone(const std::string& zone_id, bool accept);
   /// Withdraws one of the caller's activities; returns the parties told.
-  Result<std::vector<std::string>> withdraw(const std::string& activity_id);
+  /// Withdraws one of the caller's activities, or retires one of its zones
+  /// or sites: from now on it conflicts with nothing, its open notices are
+  /// closed, and every party it concerned gets a `withdrawn` or `retired`
+  /// event. Returns those parties.
+  Result<std::vector<std::string>> withdraw(ObjectType type, const std::string& id);
   /// The notices to or from the caller, optionally in one state, oldest first.
   std::vector<Notice> notices(std::optional<NoticeState> state) const;
   /// Acknowledges or objects to a notice sent to the caller.

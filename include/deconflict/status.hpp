@@ -35,6 +35,7 @@ enum class ErrorCode {
   overloaded,        // the server is at a configured limit of its own (connections); try again later
   probe_limit,       // the caller made its day's probes of volumes not disclosed to it (DESIGN §6.3)
   too_complex,       // checking the request would take more work than one request may (DESIGN §12): simplify it
+  method_not_allowed,  // the path exists but not with this method (the answer's Allow header lists those it has)
 };
 
 std::string_view code_name(ErrorCode code);

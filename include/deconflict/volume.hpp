@@ -144,6 +144,9 @@ class Volume {
   bool binds(const std::string& party) const;
   /// A zone is proposed while a party it names has not answered, then agreed.
   bool proposed() const;
+  /// Neither a withdrawn activity nor a retired zone or site: it still
+  /// conflicts with what it meets (DESIGN §6.1).
+  bool in_force() const { return state != "withdrawn" && state != "retired"; }
   /// The prepared geometry; for a volume given set_lazy_shape(), built from
   /// `geometry` on first use.
   const geo::Shape& shape() const;

@@ -97,7 +97,7 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
 
 std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context, geo::Work& work) const {
   const auto keep = [&](const Volume& other) {
-    return other.id != activity.id && other.state != "withdrawn" && any_rule_applies(activity, other, context);
+    return other.id != activity.id && other.in_force() && any_rule_applies(activity, other, context);
   };
   // Sorted by the other's id here, cheaply, rather than as conflicts later
   // (three strings each); rules() lists the rules in RuleId order, so each
@@ -123,7 +123,7 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
 std::vector<Conflict> World::met_by(const Volume& object, TimePoint now, geo::Work& work) const {
   const auto context_of = [&](const Volume& a) { return CheckContext{a.notified.value_or(now)}; };
   const auto keep = [&](const Volume& a) {
-    return a.type == ObjectType::activity && a.id != object.id && a.state != "withdrawn" && now < a.window.end &&
+    return a.type == ObjectType::activity && a.id != object.id && a.in_force() && now < a.window.end &&
            any_rule_applies(a, object, context_of(a));
   };
   std::vector<index::Match> matches = index_.query(object, keep, work);

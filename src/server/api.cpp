@@ -33,6 +33,7 @@ http::status status_of(ErrorCode code) {
     case ErrorCode::rate_limited:
     case ErrorCode::probe_limit: return http::status::too_many_requests;
     case ErrorCode::too_complex: return http::status::unprocessable_entity;
+    case ErrorCode::method_not_allowed: return http::status::method_not_allowed;
     case ErrorCode::overloaded: return http::status::service_unavailable;
     default: return http::status::internal_server_error;
   }
@@ -163,6 +164,13 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
 }
 
 // 200 with a JSON text already written (a Feature kept with its object).
+Response method_not_allowed(const Request& req, const char* allow) {
+  Response r = error_response(make_error(ErrorCode::method_not_allowed, std::string("this path allows ") + allow),
+                              req.version(), req.keep_alive());
+  r.set(http::field::allow, allow);
+  return r;
+}
+
 Response text_response(std::string text, unsigned version, bool keep_alive) {
   Response r = json_response(http::status::ok, json::object(), version, keep_alive);
   r.body() = std::move(text);
@@ -364,6 +372,7 @@ Response Api::route(const Request& req, std::string& party) {
     if (!declared) return fail(declared.error());
     return ok(http::status::created, declared_json(*declared));
   }
+  if (seg.size() == 2) return method_not_allowed(req, "GET, POST");
 
   return fail(make_error(ErrorCode::not_found, "no such endpoint"));
 }
@@ -464,12 +473,13 @@ Response Api::object(const Request& req, const Target& t, PartyView& view, Objec
     if (!replaced) return fail(replaced.error());
     return json_response(http::status::ok, declared_json(*replaced), version, keep_alive);
   }
-  if (req.method() == http::verb::delete_ && type == ObjectType::activity) {
-    auto told = view.withdraw(id);
+  if (req.method() == http::verb::delete_) {
+    auto told = view.withdraw(type, id);
     if (!told) return fail(told.error());
-    return json_response(http::status::ok, {{"withdrawn", id}, {"notified", *told}}, version, keep_alive);
+    const char* done = type == ObjectType::activity ? "withdrawn" : "retired";
+    return json_response(http::status::ok, {{done, id}, {"notified", *told}}, version, keep_alive);
   }
-  return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+  return method_not_allowed(req, "GET, PUT, DELETE");
 }
 
 // POST /v1/admin/clock {"now": "..."}: only with a simulated clock, only for admins.

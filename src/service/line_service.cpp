@@ -69,7 +69,9 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
     return make_error(ErrorCode::forbidden, "a party may only change its own objects", "properties.party");
   }
   if (Status st = s.admissible(v); !st) return st.error();
-  if (old->state == "withdrawn") return make_error(ErrorCode::version_conflict, "the activity was withdrawn", "id");
+  if (!old->in_force()) {
+    return make_error(ErrorCode::version_conflict, "the " + std::string(type_name(old->type)) + " was " + old->state, "id");
+  }
   if (old->version != if_match) {
     return make_error(ErrorCode::version_conflict,
                       "the object is at version " + std::to_string(old->version) + ", not " + std::to_string(if_match),
@@ -91,36 +93,46 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
   return s.commit_declared(std::move(v));
 }
 
-Result<std::vector<std::string>> PartyView::withdraw(const std::string& activity_id) {
+Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std::string& activity_id) {
   Service::Impl& s = *service_->impl_;
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Volume* old = s.world.find(activity_id);
-  if (!old || !s.visible(caller_.id, *old) || old->type != ObjectType::activity) {
-    return make_error(ErrorCode::not_found, "no such activity", "id");
+  const std::string what(type_name(type));
+  if (!old || !s.visible(caller_.id, *old) || old->type != type) {
+    return make_error(ErrorCode::not_found, "no such " + what, "id");
   }
-  if (old->party != caller_.id) return make_error(ErrorCode::forbidden, "a party may only withdraw its own activities", "id");
-  if (old->state == "withdrawn") return make_error(ErrorCode::version_conflict, "the activity was already withdrawn", "id");
+  if (old->party != caller_.id) return make_error(ErrorCode::forbidden, "a party may only end its own " + what + "s", "id");
+  if (!old->in_force()) return make_error(ErrorCode::version_conflict, "the " + what + " was already " + old->state, "id");
+  // An activity is withdrawn; a zone or a site is retired. Either way it
+  // conflicts with nothing from now on, and everyone it concerned is told.
+  const bool activity = type == ObjectType::activity;
   Volume withdrawn = old->clone();
-  withdrawn.state = "withdrawn";
+  withdrawn.state = activity ? "withdrawn" : "retired";
   std::set<std::string> told;
   for (const auto& [id, n] : s.notices) {
     if (n.activity_id != activity_id) continue;
-    told.insert(n.to_party);    // notified of the activity
+    told.insert(n.to_party);    // notified of the activity (or of the site declared over theirs)
     told.insert(n.from_party);  // or the owner of a site declared over it, who was shown it
+  }
+  told.insert(old->agreed_by.begin(), old->agreed_by.end());  // a zone's: those it was to bind
+  if (!activity) {  // and the parties of the activities it is in conflict with now
+    auto met = s.met(*old, s.now());
+    if (!met) return met.error();
+    for (const Conflict& c : *met) told.insert(c.other_party);
   }
   told.erase(caller_.id);
   store::WriteBatch batch;
   batch.upserts.push_back(Service::Impl::row_of(withdrawn, s.now()));
   std::string audience = caller_.id;
   for (const std::string& party : told) audience += " " + party;
-  s.note(batch, caller_.id, "activity.withdraw", {{"activity", activity_id}, {"version", withdrawn.version}},
-         activity_id, audience);
+  const nlohmann::json said = activity ? nlohmann::json{{"activity", activity_id}, {"version", withdrawn.version}}
+                                        : nlohmann::json{{what, activity_id}, {"version", withdrawn.version}};
+  s.note(batch, caller_.id, what + (activity ? ".withdraw" : ".retire"), said, activity_id, audience);
   s.close_notices(batch, activity_id, NoticeState::withdrawn);
-  for (const std::string& party : told) {
-    batch.events.push_back(s.event(party, "withdrawn",
-                                   {{"activity", activity_id}, {"version", withdrawn.version}, {"party", caller_.id}}));
-  }
+  nlohmann::json event = said;
+  event["party"] = caller_.id;
+  for (const std::string& party : told) batch.events.push_back(s.event(party, activity ? "withdrawn" : "retired", event));
   if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : batch.notices) s.keep(n);
   s.world.put(std::move(withdrawn));
