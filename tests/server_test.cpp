@@ -983,3 +983,29 @@ TEST_F(Server, AnOwnerRetiresASiteAndThoseItConcernedAreTold) {
   EXPECT_EQ(patch.body["error"]["code"], "method_not_allowed");
   EXPECT_EQ(c.send(http::verb::delete_, "/v1/zones", token("un")).raw[http::field::allow], "GET, POST");
 }
+
+// A zone binds a party from the moment it accepts it (DESIGN §6.2): the
+// party's activities already inside it enter it then, and the zone's party
+// is notified of each, and sees it, in the same commit as the acceptance.
+TEST_F(Server, AcceptingAZoneNotifiesItsPartyOfTheActivitiesAlreadyInIt) {
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf")).status, 201);
+  const std::string entry =
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":"russia.patrol",)"
+      R"("kind":"patrol","radius_m":1000,"start":"2030-09-06T12:00:00Z","end":"2030-09-07T00:00:00Z"}})";
+  const Reply declared = c.send(http::verb::post, "/v1/activities", token("russia"), entry);
+  ASSERT_EQ(declared.status, 201) << declared.raw.body();
+  EXPECT_TRUE(declared.body["conflicts"].empty()) << "a proposed zone binds no one";
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.patrol", token("coalition")).status, 404);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones/coalition.zone-at-tanf/accept", token("russia")).status, 200);
+  const Reply inbox = c.send(http::verb::get, "/v1/notices", token("coalition"));
+  ASSERT_EQ(inbox.body["notices"].size(), 1u) << inbox.raw.body();
+  EXPECT_EQ(inbox.body["notices"][0]["activity"], "russia.patrol");
+  EXPECT_EQ(inbox.body["notices"][0]["from"], "russia");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.patrol", token("coalition")).status, 200);
+  const Reply mine = c.send(http::verb::get, "/v1/activities/russia.patrol", token("russia"));
+  EXPECT_EQ(mine.body["properties"]["state"], "notified");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.patrol/conflicts", token("russia")).body["conflicts"][0]["rule"],
+            "zone-entry");
+  EXPECT_TRUE(c.send(http::verb::get, "/v1/notices", token("un")).body["notices"].empty());
+}

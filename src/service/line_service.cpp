@@ -171,7 +171,23 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   nlohmann::ordered_json told = data;
   told["by"] = caller_.id;
   batch.events.push_back(s.event(zone.party, accept ? "zone-accepted" : "zone-declined", told));
+  // The zone binds the party from now on: its activities already in the zone
+  // enter it, and the zone's party is notified of each (DESIGN §6.1-§6.2).
+  std::vector<Volume> renotified;
+  if (accept) {
+    auto met = s.met(zone, at);
+    if (!met) return met.error();
+    std::erase_if(*met, [&](const Conflict& c) { return c.other_party != caller_.id; });
+    batch.notices = s.notices_about(zone, *met, at, /*to_owner=*/true);
+    for (const Notice& n : batch.notices) {
+      s.note_notice(batch, caller_.id, n, "send");
+      batch.events.push_back(s.event(n.to_party, "notice", format::to_json(n)));
+    }
+    renotified = s.restate(batch, batch.notices, at);
+  }
   if (Status st = s.commit(batch); !st) return st.error();
+  for (const Notice& n : batch.notices) s.keep(n);
+  for (Volume& a : renotified) s.world.put(std::move(a));
   return &s.world.put(std::move(zone));
 }
 
@@ -261,7 +277,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
 }
 
 std::vector<Notice> Service::Impl::notices_about(const Volume& site, const std::vector<Conflict>& met,
-                                                 TimePoint at) {
+                                                 TimePoint at, bool to_owner) {
   std::vector<Notice> out;
   for (const Conflict& c : met) {
     const Volume* activity = world.find(c.other_id);
@@ -271,8 +287,8 @@ std::vector<Notice> Service::Impl::notices_about(const Volume& site, const std::
     n.id = fresh_id("n-");
     n.activity_id = activity->id;
     n.activity_version = activity->version;
-    n.from_party = site.party;
-    n.to_party = activity->party;
+    n.from_party = to_owner ? activity->party : site.party;
+    n.to_party = to_owner ? site.party : activity->party;
     n.created = at;
     // Due within the default, and never after the activity starts (at once if it is under way).
     n.deadline = std::max(at, std::min(at + options.default_notice, activity->window.start));

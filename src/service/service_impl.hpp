@@ -380,9 +380,12 @@ struct Service::Impl {
   /// Checks an object, makes its notices, disclosures and probes, and commits
   /// them with it (declare and replace).
   Result<Declared> commit_declared(Volume v);
-  /// One notice for each activity a new or changed site puts in conflict, to
-  /// the activity's party, from the site's.
-  std::vector<Notice> notices_about(const Volume& site, const std::vector<Conflict>& met, TimePoint at);
+  /// One notice per activity that `met` (conflicts seen from a site or
+  /// zone) names: to the activity's party about the object (a site declared
+  /// over it), or, `to_owner`, from the activity's party to the object's (a
+  /// zone the party just accepted, which its activity enters).
+  std::vector<Notice> notices_about(const Volume& object, const std::vector<Conflict>& met, TimePoint at,
+                                    bool to_owner = false);
   /// True when `v` says what the stored `old` says (the server's own fields aside).
   static bool unchanged(const Volume& old, const Volume& v);
   /// Closes the open (pending or overdue) notices about an activity, as
