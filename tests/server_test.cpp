@@ -982,6 +982,16 @@ TEST_F(Server, AnOwnerRetiresASiteAndThoseItConcernedAreTold) {
   EXPECT_EQ(patch.raw[http::field::allow], "GET, PUT, DELETE");
   EXPECT_EQ(patch.body["error"]["code"], "method_not_allowed");
   EXPECT_EQ(c.send(http::verb::delete_, "/v1/zones", token("un")).raw[http::field::allow], "GET, POST");
+  // A site hidden from the striking party: its retirement names it to no one who may not see it.
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.clinic", R"(["coalition"])")).status, 201);
+  std::string second = over_the_camp;
+  second.replace(second.find("russia.strike"), 13, "russia.second");
+  const Reply hazard = c.send(http::verb::post, "/v1/activities", token("russia"), second);
+  ASSERT_EQ(hazard.status, 201) << hazard.raw.body();
+  ASSERT_EQ(hazard.body["conflicts"][0]["id"], nullptr);
+  const Reply quiet = c.send(http::verb::delete_, "/v1/sites/un.clinic", token("un"));
+  ASSERT_EQ(quiet.status, 200);
+  EXPECT_EQ(quiet.body["notified"], json::array()) << quiet.raw.body();
 }
 
 // A zone binds a party from the moment it accepts it (DESIGN §6.2): the

@@ -122,6 +122,9 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
     for (const Conflict& c : *met) told.insert(c.other_party);
   }
   told.erase(caller_.id);
+  // Only those who may see it hear its id: a party whose strike met a site
+  // not shared with it was told of "a protected site", never which.
+  std::erase_if(told, [&](const std::string& party) { return !s.visible(party, *old); });
   store::WriteBatch batch;
   batch.upserts.push_back(Service::Impl::row_of(withdrawn, s.now()));
   std::string audience = caller_.id;
