@@ -1,4 +1,4 @@
-// The fixture of the server suites (server_test.cpp, attack_test.cpp): the
+// The fixture of the server suites (server_test, attack_test, cost_test): the
 // real `deconflict serve` binary on a free loopback port with a temporary
 // store (SQLite, or PostgreSQL with DECONFLICT_TEST_STORE=postgres) and four
 // parties: coalition, russia, un and the admin ops.
