@@ -99,52 +99,10 @@ bool any_part_inside(const Shape& inner, const Shape& outer, Work& work) {
   return false;
 }
 
-// Whether some piece of a leaf of `a` crosses some piece of a leaf of `b`.
-bool leaves_cross(const Shape& a, const PieceNode& la, const Shape& b, const PieceNode& lb, Work& work) {
-  thread_local std::vector<CapTrig> caps_b;
-  caps_b.clear();
-  for (uint32_t l = 0; l < lb.count; ++l) caps_b.emplace_back(b.edges()[b.piece_at(lb.first + l)].cap);
-  for (uint32_t k = 0; k < la.count; ++k) {
-    const Edge& ea = a.edges()[a.piece_at(la.first + k)];
-    const CapTrig cap_a(ea.cap);
-    if (!work.spend(lb.count)) return false;
-    for (uint32_t l = 0; l < lb.count; ++l) {
-      if (!cap_a.may_meet(caps_b[l])) continue;
-      if (!work.spend(Work::kExactUnits)) return false;
-      if (edges_cross(a, ea, b, b.edges()[b.piece_at(lb.first + l)])) return true;
-    }
-  }
-  return false;
-}
-
-// The pair of nodes to split next: the wider one, unless it is a leaf.
-bool split_first(const PieceNode& na, const PieceNode& nb) {
-  return nb.leaf() || (!na.leaf() && na.cap.radius_rad >= nb.cap.radius_rad);
-}
-
-// Both shapes' trees walked together: only pairs of nodes whose caps meet
-// are opened, so two large shapes that touch in one place cost that place.
 bool any_edges_cross(const Shape& a, const Shape& b, Work& work) {
-  if (a.edges().empty() || b.edges().empty()) return false;
-  thread_local std::vector<std::pair<uint32_t, uint32_t>> stack;
-  stack.assign(1, {0, 0});
-  while (!stack.empty()) {
-    const auto [i, j] = stack.back();
-    stack.pop_back();
-    if (!work.spend(1)) return false;
-    const PieceNode na = a.node(i), nb = b.node(j);
-    if (!na.cap.may_meet(nb.cap)) continue;
-    if (na.leaf() && nb.leaf()) {
-      if (leaves_cross(a, na, b, nb, work)) return true;
-    } else if (split_first(na, nb)) {
-      stack.emplace_back(na.left, j);
-      stack.emplace_back(na.right, j);
-    } else {
-      stack.emplace_back(i, nb.left);
-      stack.emplace_back(i, nb.right);
-    }
-  }
-  return false;
+  return any_meeting_pair(a, b, work, [&](uint32_t i, uint32_t j) {
+    return work.spend(Work::kExactUnits) && edges_cross(a, a.edges()[i], b, b.edges()[j]);
+  });
 }
 
 // A vertex-to-piece pair and a lower bound on its distance.

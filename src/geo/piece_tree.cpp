@@ -67,10 +67,18 @@ uint32_t Shape::build_node(uint32_t first, uint32_t count) {
   return number;
 }
 
-bool any_meeting_pair(const Shape& s, const std::function<bool(uint32_t, uint32_t)>& f) {
-  if (s.edges().empty()) return false;
+bool split_first(const PieceNode& na, const PieceNode& nb) {
+  return nb.leaf() || (!na.leaf() && na.cap.radius_rad >= nb.cap.radius_rad);
+}
+
+namespace {
+
+// The walk of any_meeting_pair: of two shapes, or (self) of one shape's
+// pieces among themselves.
+bool walk(const Shape& a, const Shape& b, bool self, Work& work, const std::function<bool(uint32_t, uint32_t)>& f) {
+  if (a.edges().empty() || b.edges().empty()) return false;
   struct Pair {
-    uint32_t i, j;  // nodes; i == j: pairs within one node
+    uint32_t i, j;  // a node of a, a node of b; with self and i == j, the pairs within one node
   };
   thread_local std::vector<Pair> stack;
   stack.assign(1, {0, 0});
@@ -78,36 +86,50 @@ bool any_meeting_pair(const Shape& s, const std::function<bool(uint32_t, uint32_
   while (!stack.empty()) {
     const Pair p = stack.back();
     stack.pop_back();
-    const PieceNode a = s.node(p.i), b = s.node(p.j);
-    if (p.i == p.j && !a.leaf()) {
-      stack.push_back({a.left, a.left});
-      stack.push_back({a.right, a.right});
-      stack.push_back({a.left, a.right});
+    if (!work.spend(1)) return false;
+    const PieceNode na = a.node(p.i), nb = b.node(p.j);
+    const bool within = self && p.i == p.j;
+    if (within && !na.leaf()) {
+      stack.push_back({na.left, na.left});
+      stack.push_back({na.right, na.right});
+      stack.push_back({na.left, na.right});
       continue;
     }
-    if (p.i != p.j && !a.cap.may_meet(b.cap)) continue;
-    if (!a.leaf() || !b.leaf()) {
-      if (b.leaf() || (!a.leaf() && a.cap.radius_rad >= b.cap.radius_rad)) {
-        stack.push_back({a.left, p.j});
-        stack.push_back({a.right, p.j});
+    if (!within && !na.cap.may_meet(nb.cap)) continue;
+    if (!na.leaf() || !nb.leaf()) {
+      if (split_first(na, nb)) {
+        stack.push_back({na.left, p.j});
+        stack.push_back({na.right, p.j});
       } else {
-        stack.push_back({p.i, b.left});
-        stack.push_back({p.i, b.right});
+        stack.push_back({p.i, nb.left});
+        stack.push_back({p.i, nb.right});
       }
       continue;
     }
     caps.clear();
-    for (uint32_t k = 0; k < b.count; ++k) caps.emplace_back(s.edges()[s.piece_at(b.first + k)].cap);
-    for (uint32_t k = 0; k < a.count; ++k) {
-      const uint32_t i = s.piece_at(a.first + k);
-      const CapTrig cap_i(s.edges()[i].cap);
-      for (uint32_t l = p.i == p.j ? k + 1 : 0; l < b.count; ++l) {
-        const uint32_t j = s.piece_at(b.first + l);
-        if (cap_i.may_meet(caps[l]) && f(std::min(i, j), std::max(i, j))) return true;
+    for (uint32_t l = 0; l < nb.count; ++l) caps.emplace_back(b.edges()[b.piece_at(nb.first + l)].cap);
+    for (uint32_t k = 0; k < na.count; ++k) {
+      const uint32_t i = a.piece_at(na.first + k);
+      const CapTrig cap_i(a.edges()[i].cap);
+      if (!work.spend(nb.count)) return false;
+      for (uint32_t l = within ? k + 1 : 0; l < nb.count; ++l) {
+        const uint32_t j = b.piece_at(nb.first + l);
+        if (!cap_i.may_meet(caps[l])) continue;
+        if (self ? f(std::min(i, j), std::max(i, j)) : f(i, j)) return true;
       }
     }
   }
   return false;
+}
+
+}  // namespace
+
+bool any_meeting_pair(const Shape& a, const Shape& b, Work& work, const std::function<bool(uint32_t, uint32_t)>& f) {
+  return walk(a, b, false, work, f);
+}
+
+bool any_meeting_pair(const Shape& s, Work& work, const std::function<bool(uint32_t, uint32_t)>& f) {
+  return walk(s, s, true, work, f);
 }
 
 }  // namespace deconflict::geo

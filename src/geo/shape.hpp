@@ -206,10 +206,18 @@ double distance_m(const Shape& a, const Shape& b, double cutoff_m);
 /// pruning: the reference the tests hold distance_m to.
 double distance_by_every_pair_m(const Shape& a, const Shape& b);
 
-/// Calls f(i, j) for every pair of pieces i < j of one shape whose caps may
-/// meet (a superset of the pairs that touch), until f returns true; true
-/// when it did.
-bool any_meeting_pair(const Shape& s, const std::function<bool(uint32_t, uint32_t)>& f);
+/// Calls f(i, j) for every pair of pieces, i of `a` and j of `b`, whose caps
+/// may meet (a superset of the pairs that touch), until f returns true; true
+/// when it did. Both piece trees are walked together, so the pairs visited
+/// follow where the shapes come near, not the product of their sizes.
+/// Charges `work` a unit a pair of nodes and a pair of pieces, and stops
+/// (false) once it is exhausted.
+bool any_meeting_pair(const Shape& a, const Shape& b, Work& work, const std::function<bool(uint32_t, uint32_t)>& f);
+/// The same within one shape: each pair of distinct pieces once, as i < j.
+bool any_meeting_pair(const Shape& s, Work& work, const std::function<bool(uint32_t, uint32_t)>& f);
+/// The pair of nodes to open next in a walk of two trees: split the wider
+/// node, unless it is a leaf.
+bool split_first(const PieceNode& na, const PieceNode& nb);
 
 
 /// True when two edge pieces cross or touch at a point interior to both.

@@ -225,7 +225,8 @@ bool adjacent(const Path& path, uint32_t i, uint32_t j) {
 
 Status Shape::validate_crossings(bool multi) const {
   std::optional<Error> found;
-  any_meeting_pair(*this, [&](uint32_t i, uint32_t j) {
+  Work unlimited;
+  any_meeting_pair(*this, unlimited, [&](uint32_t i, uint32_t j) {
     const Place pi = place_of(*this, i), pj = place_of(*this, j);
     if (pi.area != pj.area) return false;  // the polygons of a MultiPolygon may overlap
     if (pi.path == pj.path && adjacent(paths_[pi.path], i, j)) return false;
