@@ -163,7 +163,7 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
   return v;
 }
 
-// 200 with a JSON text already written (a Feature kept with its object).
+// 405 with the methods the path has.
 Response method_not_allowed(const Request& req, const char* allow) {
   Response r = error_response(make_error(ErrorCode::method_not_allowed, std::string("this path allows ") + allow),
                               req.version(), req.keep_alive());
@@ -171,6 +171,7 @@ Response method_not_allowed(const Request& req, const char* allow) {
   return r;
 }
 
+// 200 with a JSON text already written (a Feature kept with its object).
 Response text_response(std::string text, unsigned version, bool keep_alive) {
   Response r = json_response(http::status::ok, json::object(), version, keep_alive);
   r.body() = std::move(text);

@@ -93,11 +93,11 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
   return s.commit_declared(std::move(v));
 }
 
-Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std::string& activity_id) {
+Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std::string& id) {
   Service::Impl& s = *service_->impl_;
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  const Volume* old = s.world.find(activity_id);
+  const Volume* old = s.world.find(id);
   const std::string what(type_name(type));
   if (!old || !s.visible(caller_.id, *old) || old->type != type) {
     return make_error(ErrorCode::not_found, "no such " + what, "id");
@@ -110,14 +110,14 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   Volume withdrawn = old->clone();
   withdrawn.state = activity ? "withdrawn" : "retired";
   std::set<std::string> told;
-  for (const auto& [id, n] : s.notices) {
-    if (n.activity_id != activity_id) continue;
+  for (const auto& [notice_id, n] : s.notices) {
+    if (n.activity_id != id) continue;
     told.insert(n.to_party);    // notified of the activity (or of the site declared over theirs)
     told.insert(n.from_party);  // or the owner of a site declared over it, who was shown it
   }
   told.insert(old->agreed_by.begin(), old->agreed_by.end());  // a zone's: those it was to bind
   if (!activity) {  // and the parties of the activities it is in conflict with now
-    auto met = s.met(*old, s.now());
+    auto met = s.met(*old, s.now(), caller_.id);
     if (!met) return met.error();
     for (const Conflict& c : *met) told.insert(c.other_party);
   }
@@ -129,10 +129,9 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   batch.upserts.push_back(Service::Impl::row_of(withdrawn, s.now()));
   std::string audience = caller_.id;
   for (const std::string& party : told) audience += " " + party;
-  const nlohmann::json said = activity ? nlohmann::json{{"activity", activity_id}, {"version", withdrawn.version}}
-                                        : nlohmann::json{{what, activity_id}, {"version", withdrawn.version}};
-  s.note(batch, caller_.id, what + (activity ? ".withdraw" : ".retire"), said, activity_id, audience);
-  s.close_notices(batch, activity_id, NoticeState::withdrawn);
+  const nlohmann::json said = {{what, id}, {"version", withdrawn.version}};  // {"activity" | "zone" | "site", "version"}
+  s.note(batch, caller_.id, what + (activity ? ".withdraw" : ".retire"), said, id, audience);
+  s.close_notices(batch, id, NoticeState::withdrawn);
   nlohmann::json event = said;
   event["party"] = caller_.id;
   for (const std::string& party : told) batch.events.push_back(s.event(party, activity ? "withdrawn" : "retired", event));
@@ -178,7 +177,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   // enter it, and the zone's party is notified of each (DESIGN §6.1-§6.2).
   std::vector<Volume> renotified;
   if (accept) {
-    auto met = s.met(zone, at);
+    auto met = s.met(zone, at, caller_.id);  // the acceptor's request, the acceptor's cost
     if (!met) return met.error();
     std::erase_if(*met, [&](const Conflict& c) { return c.other_party != caller_.id; });
     batch.notices = s.notices_about(zone, *met, at, /*to_owner=*/true);
@@ -253,7 +252,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   } else if (v.type == ObjectType::site) {
     // A site declared where activities are under way or planned: each such
     // activity's party is told, and the site's party is shown the activity.
-    auto met_now = met(v, at);
+    auto met_now = met(v, at, v.party);
     if (!met_now) return met_now.error();
     out.conflicts = std::move(*met_now);
     shown = stage_disclosures(batch, v, out.conflicts);
@@ -279,7 +278,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   return out;
 }
 
-std::vector<Notice> Service::Impl::notices_about(const Volume& site, const std::vector<Conflict>& met,
+std::vector<Notice> Service::Impl::notices_about(const Volume& object, const std::vector<Conflict>& met,
                                                  TimePoint at, bool to_owner) {
   std::vector<Notice> out;
   for (const Conflict& c : met) {
@@ -290,8 +289,8 @@ std::vector<Notice> Service::Impl::notices_about(const Volume& site, const std::
     n.id = fresh_id("n-");
     n.activity_id = activity->id;
     n.activity_version = activity->version;
-    n.from_party = to_owner ? activity->party : site.party;
-    n.to_party = to_owner ? site.party : activity->party;
+    n.from_party = to_owner ? activity->party : object.party;
+    n.to_party = to_owner ? object.party : activity->party;
     n.created = at;
     // Due within the default, and never after the activity starts (at once if it is under way).
     n.deadline = std::max(at, std::min(at + options.default_notice, activity->window.start));

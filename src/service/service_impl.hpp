@@ -424,21 +424,24 @@ struct Service::Impl {
   /// the work is charged to `payer`, the party whose request made the check.
   Result<std::vector<Conflict>> checked(const Volume& activity, const engine::CheckContext& context,
                                         const std::string& payer) const {
-    geo::Work work(options.max_check_work);
-    std::vector<Conflict> out = world.check(activity, context, work);
-    work_spent[payer] += work.used();
-    if (work.exhausted()) return too_complex(activity);
-    return out;
+    return within_budget(activity, payer, [&](geo::Work& work) { return world.check(activity, context, work); });
   }
   Result<std::vector<Conflict>> checked(const Volume& activity, const std::string& payer) const {
     return checked(activity, context_for(activity), payer);
   }
-  /// The activities a site or zone meets (World::met_by), within the same budget.
-  Result<std::vector<Conflict>> met(const Volume& object, TimePoint at) const {
+  /// The activities a site or zone meets (World::met_by), within the same
+  /// budget, charged to `payer`.
+  Result<std::vector<Conflict>> met(const Volume& object, TimePoint at, const std::string& payer) const {
+    return within_budget(object, payer, [&](geo::Work& work) { return world.met_by(object, at, work); });
+  }
+  /// What `search` finds with Options::max_check_work, its work charged to
+  /// `payer`; too_complex about `v` once the budget is spent.
+  template <typename Search>
+  Result<std::vector<Conflict>> within_budget(const Volume& v, const std::string& payer, Search&& search) const {
     geo::Work work(options.max_check_work);
-    std::vector<Conflict> out = world.met_by(object, at, work);
-    work_spent[object.party] += work.used();
-    if (work.exhausted()) return too_complex(object);
+    std::vector<Conflict> out = search(work);
+    work_spent[payer] += work.used();
+    if (work.exhausted()) return too_complex(v);
     return out;
   }
   mutable std::unordered_map<std::string, uint64_t> work_spent;  // by party, since start
