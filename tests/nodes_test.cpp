@@ -161,11 +161,11 @@ TEST_F(Nodes, ANodeCutOffFromTheDatabaseSaysSoAndRecovers) {
   const std::string cut = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'";
   sql(cut);
   sql("ALTER DATABASE " + name + " RENAME TO " + name + "_away");
-  EXPECT_EQ(client.send(http::verb::get, "/v1/health").status, 503u);
+  EXPECT_EQ(health_becomes(client, 503).status, 503u);
   EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.during", rng)).status, 500u);
   sql("ALTER DATABASE " + name + "_away RENAME TO " + name);
   PQfinish(admin);
-  EXPECT_EQ(client.send(http::verb::get, "/v1/health").status, 200u);
+  EXPECT_EQ(health_becomes(client, 200).status, 200u);
   EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.after", rng)).status, 201u);
   EXPECT_EQ(client.send(http::verb::get, "/v1/activities/russia.before", tokens_["russia"]).status, 200u);
   EXPECT_EQ(client.send(http::verb::get, "/v1/activities/russia.during", tokens_["russia"]).status, 404u);

@@ -15,6 +15,7 @@
 #include <random>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace deconflict::testing {
@@ -60,6 +61,19 @@ class Client {
   asio::io_context ioc_;
   beast::tcp_stream stream_;
 };
+
+/// GET /v1/health until it answers `status` (the server looks at its store
+/// twice a second, and answers health from the last look), at most 5 s;
+/// returns the last answer.
+inline Reply health_becomes(Client& client, unsigned status) {
+  Reply r;
+  for (int i = 0; i < 50; ++i) {
+    r = client.send(http::verb::get, "/v1/health");
+    if (r.status == status) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return r;
+}
 
 /// A patrol for POST /v1/activities, on 2018-09-02, with the given radius, at
 /// a random point within `half_span_deg` of At Tanf (38.6 E, 33.5 N).

@@ -23,6 +23,7 @@
 #include "deconflict/event.hpp"
 #include "deconflict/notice.hpp"
 #include "deconflict/party.hpp"
+#include "deconflict/precheck.hpp"
 #include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
@@ -36,7 +37,10 @@ struct Declared;
 
 class PartyView {
  public:
-  PartyView(Service& service, Party caller) : service_(&service), caller_(std::move(caller)) {}
+  /// Service::as makes views; `ahead` (may be null) lends its measurements to
+  /// this view's checks (include/deconflict/precheck.hpp) and must outlive it.
+  PartyView(Service& service, Party caller, const Precheck* ahead = nullptr)
+      : service_(&service), caller_(std::move(caller)), ahead_(ahead) {}
 
   const Party& caller() const { return caller_; }
   /// The geometric work (geo::Work units) the caller's checks have cost
@@ -68,6 +72,14 @@ class PartyView {
   /// dry run is recorded and counted (each may tell one bit of what is
   /// hidden); beyond Options::max_probes_per_day in 24 hours it is probe_limit.
   Result<std::vector<Conflict>> check(const Volume& activity);
+
+  /// Plans measuring ahead what checking `v` (an activity's conflicts, or
+  /// the activities a site or zone meets) will measure; `v` must outlive the
+  /// precheck. See include/deconflict/precheck.hpp.
+  Precheck plan(const Volume& v) const;
+  /// The same for a stored object the caller may see (its conflicts, its
+  /// acceptance, its retirement); nothing to measure for any other id.
+  Precheck plan(const std::string& id) const;
 
   // The line.
 
@@ -114,6 +126,7 @@ class PartyView {
  private:
   Service* service_;
   Party caller_;
+  const Precheck* ahead_ = nullptr;
 };
 
 }  // namespace deconflict

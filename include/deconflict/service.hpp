@@ -147,7 +147,9 @@ class Service {
   std::vector<Conflict> check(const Volume& activity) const;
 
   /// The service as `caller` sees it: the only way to act or read for a party.
-  PartyView as(const Party& caller) { return PartyView(*this, caller); }
+  /// With `ahead`, its checks use what was measured there, and its work is
+  /// charged to the caller now.
+  PartyView as(const Party& caller, const Precheck* ahead = nullptr);
 
   /// Group commit. After begin_group(), changes are applied and visible at
   /// once but made durable together by commit_group(), with one store sync;

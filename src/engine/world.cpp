@@ -6,7 +6,7 @@ namespace deconflict::engine {
 
 const Volume& World::put(Volume v) {
   erase(v.id);
-  auto owned = std::make_unique<Volume>(std::move(v));
+  auto owned = std::make_shared<const Volume>(std::move(v));
   const Volume* raw = owned.get();
   volumes_.emplace(raw->id, std::move(owned));
   if (auto* set = apart(raw->type)) set->insert(raw);
@@ -40,7 +40,7 @@ void World::assign(std::vector<std::unique_ptr<Volume>> volumes) {
       volumes_.erase(it);
       it = volumes_.try_emplace(owned->id).first;
     }
-    it->second = std::move(owned);
+    it->second = std::shared_ptr<const Volume>(std::move(owned));
   }
   std::vector<std::unique_ptr<Volume>>().swap(volumes);
   if (duplicates) {
@@ -95,14 +95,45 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
   return check(activity, context, unlimited);
 }
 
-std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context, geo::Work& work) const {
-  const auto keep = [&](const Volume& other) {
+std::shared_ptr<const Volume> World::pin(const std::string& id) const {
+  const auto it = volumes_.find(id);
+  return it == volumes_.end() ? nullptr : it->second;
+}
+
+index::Filter World::check_filter(const Volume& activity, const CheckContext& context) {
+  return [&activity, context](const Volume& other) {
     return other.id != activity.id && other.in_force() && any_rule_applies(activity, other, context);
   };
+}
+
+// Every activity a site or zone may meet, whatever the rules: an acceptance
+// changes which of them the zone binds, but not its geometry.
+index::Filter World::met_filter(const Volume& object, TimePoint now) {
+  return [&object, now](const Volume& a) {
+    return a.type == ObjectType::activity && a.id != object.id && a.party != object.party && a.in_force() &&
+           now < a.window.end;
+  };
+}
+
+std::vector<std::shared_ptr<const Volume>> World::plan(const Volume& query, TimePoint now) const {
+  const index::Filter keep =
+      query.type == ObjectType::activity ? check_filter(query, CheckContext{now}) : met_filter(query, now);
+  std::vector<const Volume*> found;
+  index_.candidates(query, found);
+  std::vector<std::shared_ptr<const Volume>> out;
+  for (const Volume* v : found) {
+    if (keep(*v)) out.push_back(volumes_.at(v->id));
+  }
+  return out;
+}
+
+std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context, geo::Work& work,
+                                   const index::Measured* measured) const {
+  const index::Filter keep = check_filter(activity, context);
   // Sorted by the other's id here, cheaply, rather than as conflicts later
   // (three strings each); rules() lists the rules in RuleId order, so each
   // other's conflicts come out sorted by rule too.
-  std::vector<index::Match> matches = index_.query(activity, keep, work);
+  std::vector<index::Match> matches = index_.query(activity, keep, work, measured);
   std::sort(matches.begin(), matches.end(),
             [](const index::Match& a, const index::Match& b) { return a.volume->id < b.volume->id; });
   std::vector<Conflict> out;
@@ -120,13 +151,12 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
   return out;
 }
 
-std::vector<Conflict> World::met_by(const Volume& object, TimePoint now, geo::Work& work) const {
+std::vector<Conflict> World::met_by(const Volume& object, TimePoint now, geo::Work& work,
+                                    const index::Measured* measured) const {
   const auto context_of = [&](const Volume& a) { return CheckContext{a.notified.value_or(now)}; };
-  const auto keep = [&](const Volume& a) {
-    return a.type == ObjectType::activity && a.id != object.id && a.in_force() && now < a.window.end &&
-           any_rule_applies(a, object, context_of(a));
-  };
-  std::vector<index::Match> matches = index_.query(object, keep, work);
+  const index::Filter may_meet = met_filter(object, now);
+  const auto keep = [&](const Volume& a) { return may_meet(a) && any_rule_applies(a, object, context_of(a)); };
+  std::vector<index::Match> matches = index_.query(object, keep, work, measured);
   std::sort(matches.begin(), matches.end(),
             [](const index::Match& a, const index::Match& b) { return a.volume->id < b.volume->id; });
   std::vector<Conflict> out;

@@ -5,8 +5,10 @@
 //   world.put(std::move(zone));
 //   std::vector<Conflict> c = world.check(activity, CheckContext{now});
 //
-// The world owns its volumes. Not thread-safe for writes; concurrent checks
-// are safe.
+// The world shares its volumes: each is immutable once put, and a holder of
+// one (plan(), pin()) keeps it alive after it is replaced or erased, so that
+// a check measured off the world's thread stays valid (service::Precheck).
+// Not thread-safe for writes; concurrent checks are safe.
 #pragma once
 
 #include <array>
@@ -64,17 +66,29 @@ class World {
   /// is not compared with itself.
   /// The geometry's work is charged to `work`: once it is exhausted the
   /// answer is partial and must not be used (the caller refuses the request).
-  std::vector<Conflict> check(const Volume& activity, const CheckContext& context, geo::Work& work) const;
+  /// Pairs in `measured` (measured ahead for this activity) are not measured again.
+  std::vector<Conflict> check(const Volume& activity, const CheckContext& context, geo::Work& work,
+                              const index::Measured* measured = nullptr) const;
   std::vector<Conflict> check(const Volume& activity, const CheckContext& context) const;
   /// The other direction (DESIGN §6.1): the stored activities of other parties,
   /// not withdrawn and not ended at `now`, that a new or changed site or zone
   /// puts in conflict, sorted by activity id, then rule. Each conflict is seen
   /// from `object`: its `activity_id` is the object's, `other_id` the activity's.
-  std::vector<Conflict> met_by(const Volume& object, TimePoint now, geo::Work& work) const;
+  std::vector<Conflict> met_by(const Volume& object, TimePoint now, geo::Work& work,
+                               const index::Measured* measured = nullptr) const;
+
+  /// The volumes that a check of `query` at `now` (an activity's check, or
+  /// what a site or zone meets) would measure exactly, pinned: a superset,
+  /// for measuring ahead of the check off the world's thread.
+  std::vector<std::shared_ptr<const Volume>> plan(const Volume& query, TimePoint now) const;
+  /// The stored volume, pinned; null when there is none.
+  std::shared_ptr<const Volume> pin(const std::string& id) const;
 
  private:
   // Keyed by a view of the volume's own id (no copy of a million ids).
-  std::unordered_map<std::string_view, std::unique_ptr<Volume>> volumes_;
+  std::unordered_map<std::string_view, std::shared_ptr<const Volume>> volumes_;
+  static index::Filter check_filter(const Volume& activity, const CheckContext& context);
+  static index::Filter met_filter(const Volume& object, TimePoint now);
   // The set a zone or site is kept in; none for activities.
   const std::unordered_set<const Volume*>* apart(ObjectType type) const {
     return type == ObjectType::activity ? nullptr : &apart_[static_cast<size_t>(type)];

@@ -7,9 +7,11 @@
 //   if (work.exhausted()) ...   // the answer is void: refuse the request
 //
 // One unit is about one cheap bound (a few nanoseconds); an exact geodesic
-// solution costs kExactUnits. Not thread-safe: one per check.
+// solution costs kExactUnits. Not thread-safe: one per check; the flag it
+// may be cancelled by is read from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <limits>
 
@@ -22,11 +24,15 @@ class Work {
   static constexpr uint64_t kExactUnits = 300;
 
   explicit Work(uint64_t limit = std::numeric_limits<uint64_t>::max()) : limit_(limit) {}
-  /// Charges `units`; false once the budget is exhausted.
+  /// Charges `units`; false once the budget is exhausted (or cancelled).
   bool spend(uint64_t units) {
     used_ += units;
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) limit_ = 0;
     return used_ <= limit_;
   }
+  /// Exhausts the budget as soon as `flag` is set (a server shutting down):
+  /// the search stops within a few units, its answer void.
+  void cancel_on(const std::atomic<bool>* flag) { cancel_ = flag; }
   bool exhausted() const { return used_ > limit_; }
   uint64_t used() const { return used_; }
   uint64_t limit() const { return limit_; }
@@ -34,6 +40,7 @@ class Work {
  private:
   uint64_t limit_;
   uint64_t used_ = 0;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 }  // namespace deconflict::geo

@@ -95,11 +95,17 @@ std::optional<Match> intersect(const Volume& q, const Volume& o) {
 }
 
 std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep,
-                               geo::Work& work) {
+                               geo::Work& work, const Measured* measured) {
   std::vector<Match> out;
   for (const Volume* v : volumes) {
     if (!work.spend(1)) break;
     if (!keep(*v)) continue;
+    if (measured) {
+      if (const auto it = measured->find(v); it != measured->end()) {
+        if (it->second) out.push_back(Match{v, *it->second});
+        continue;
+      }
+    }
     if (auto m = intersect(query, *v, work)) out.push_back(*m);
   }
   return out;
@@ -151,10 +157,11 @@ void VolumeIndex::in_region(const geo::LonLatBounds& region, TimePoint start, Ti
   collect(tree_->rtree, box_of(lo, hi), out);
 }
 
-std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep, geo::Work& work) const {
+std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep, geo::Work& work,
+                                      const Measured* measured) const {
   std::vector<const Volume*> found;
   candidates(query, found);
-  return brute_force(found, query, keep, work);
+  return brute_force(found, query, keep, work, measured);
 }
 
 std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep) const {

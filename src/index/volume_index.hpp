@@ -15,7 +15,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "deconflict/volume.hpp"
@@ -31,6 +33,12 @@ struct Match {
 
 using Filter = std::function<bool(const Volume&)>;
 
+/// Exact tests made ahead (service::Precheck): for each volume, by address,
+/// the distance between the geometries when the two volumes intersect, or
+/// nothing when they do not. Valid only for the query it was measured for,
+/// and only while each volume it names is alive (its holder pins them).
+using Measured = std::unordered_map<const Volume*, std::optional<double>>;
+
 /// The exact test: a Match when the two volumes intersect in all four
 /// dimensions. The geometry's work is charged to `work`; once it is
 /// exhausted the answer means nothing.
@@ -38,9 +46,10 @@ std::optional<Match> intersect(const Volume& query, const Volume& other, geo::Wo
 std::optional<Match> intersect(const Volume& query, const Volume& other);
 
 /// The same answer as VolumeIndex::query, by scanning every volume; stops
-/// early (with a partial answer) once `work` is exhausted.
+/// early (with a partial answer) once `work` is exhausted. A volume in
+/// `measured` is not tested again: its answer is taken from there.
 std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep,
-                               geo::Work& work);
+                               geo::Work& work, const Measured* measured = nullptr);
 std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep);
 
 class VolumeIndex {
@@ -63,8 +72,10 @@ class VolumeIndex {
   /// [start, end) (a superset: the caller refines).
   void in_region(const geo::LonLatBounds& box, TimePoint start, TimePoint end, std::vector<const Volume*>& out) const;
   /// Every volume that `keep` accepts and that intersects the query exactly,
-  /// in no particular order; partial once `work` is exhausted.
-  std::vector<Match> query(const Volume& query, const Filter& keep, geo::Work& work) const;
+  /// in no particular order; partial once `work` is exhausted. Those in
+  /// `measured` are not tested again.
+  std::vector<Match> query(const Volume& query, const Filter& keep, geo::Work& work,
+                           const Measured* measured = nullptr) const;
   std::vector<Match> query(const Volume& query, const Filter& keep) const;
 
  private:

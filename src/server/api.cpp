@@ -219,6 +219,14 @@ double RateLimiter::admit(const std::string& party, std::chrono::steady_clock::t
   return (1 - b.tokens) / rate_;
 }
 
+bool RateLimiter::ready(const std::string& party, std::chrono::steady_clock::time_point now) const {
+  if (rate_ <= 0) return true;
+  const auto it = buckets_.find(party);
+  if (it == buckets_.end()) return true;
+  const Bucket& b = it->second;
+  return std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate_) >= 1;
+}
+
 void RateLimiter::charge(const std::string& party, double requests) {
   if (rate_ <= 0) return;
   const auto it = buckets_.find(party);
@@ -227,7 +235,7 @@ void RateLimiter::charge(const std::string& party, double requests) {
 
 // CORS is off unless an origin is configured: then that origin (and no
 // other) may call the API from a browser, preflight included.
-Response Api::handle(const Request& req, std::string& party) {
+Response Api::handle(const Request& req, std::string& party, Prepared* prepared) {
   const auto origin = req[http::field::origin];
   const bool allowed = !limits_.cors_origin.empty() && origin == limits_.cors_origin;
   if (req.method() == http::verb::options) {
@@ -242,7 +250,7 @@ Response Api::handle(const Request& req, std::string& party) {
     r.prepare_payload();
     return r;
   }
-  Response r = route(req, party);
+  Response r = route(req, party, prepared);
   if (allowed) {
     r.set(http::field::access_control_allow_origin, limits_.cors_origin);
     r.set(http::field::vary, "Origin");
@@ -250,7 +258,7 @@ Response Api::handle(const Request& req, std::string& party) {
   return r;
 }
 
-Response Api::route(const Request& req, std::string& party) {
+Response Api::route(const Request& req, std::string& party, Prepared* prepared) {
   if (page_) {
     if (auto file = page_->serve(req)) return std::move(*file);
   }
@@ -262,21 +270,7 @@ Response Api::route(const Request& req, std::string& party) {
   const auto& seg = t.segments;
   if (seg.empty() || seg[0] != "v1") return fail(make_error(ErrorCode::not_found, "no such endpoint"));
 
-  if (seg.size() == 2 && seg[1] == "health" && req.method() == http::verb::get) {
-    // A load balancer sends no traffic to a node that cannot reach its store.
-    if (Status st = service_.health(); !st) {
-      spdlog::error("health: {}", st.error().describe());
-      return ok(http::status::service_unavailable, {{"status", "store unreachable"}});
-    }
-    // A node that could not write (disk full, a standby database) says so:
-    // reads would be answered, but a change sent here would fail.
-    if (Status st = service_.writable(); !st) {
-      spdlog::error("health: {}", st.error().describe());
-      return ok(http::status::service_unavailable, {{"status", "read-only"}});
-    }
-    // No counts: the public learns nothing of what the line holds.
-    return ok(http::status::ok, {{"status", "ok"}});
-  }
+  if (is_health(req)) return health_response(health(), req);
 
   // Everything else needs a bearer token.
   auto caller = authenticate(req);
@@ -295,19 +289,22 @@ Response Api::route(const Request& req, std::string& party) {
     return fail(make_error(ErrorCode::too_large, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
   }
 
-  PartyView view = service_.as(*caller);
-  // Whatever this request's checks cost is charged to the party's rate.
+  if (prepared && prepared->caller.id != caller->id) prepared = nullptr;  // prepared for someone else: unused
+  const uint64_t ahead = prepared ? prepared->ahead.work() : 0;
+  PartyView view = service_.as(*caller, prepared ? &prepared->ahead : nullptr);
+  // Whatever this request's checks cost is charged to the party's rate,
+  // what was measured ahead included.
   struct ChargeWork {
     RateLimiter& rate;
     const PartyView& view;
     uint64_t per_request, before;
     ~ChargeWork() { rate.charge(view.caller().id, static_cast<double>(view.work_spent() - before) / static_cast<double>(per_request)); }
-  } charge{rate_, view, std::max<uint64_t>(1, limits_.work_per_request), view.work_spent()};
+  } charge{rate_, view, std::max<uint64_t>(1, limits_.work_per_request), view.work_spent() - ahead};
   if (seg.size() == 2 && seg[1] == "whoami" && req.method() == http::verb::get) {
     return ok(http::status::ok, {{"id", caller->id}, {"name", caller->name}, {"admin", caller->admin}});
   }
   if (seg.size() == 2 && seg[1] == "check" && req.method() == http::verb::post) {
-    auto activity = feature_from(req, ObjectType::activity, *caller, limits_.max_positions);
+    auto activity = feature(req, ObjectType::activity, *caller, prepared);
     if (!activity) return fail(activity.error());
     auto conflicts = view.check(*activity);
     if (!conflicts) return fail(conflicts.error());
@@ -364,10 +361,10 @@ Response Api::route(const Request& req, std::string& party) {
     if (!found) return fail(found.error());
     return ok(http::status::ok, {{"conflicts", conflicts_json(*found)}});
   }
-  if (seg.size() == 3) return object(req, t, view, *type);
+  if (seg.size() == 3) return object(req, t, view, *type, prepared);
 
   if (seg.size() == 2 && req.method() == http::verb::post) {
-    auto v = feature_from(req, *type, *caller, limits_.max_positions);
+    auto v = feature(req, *type, *caller, prepared);
     if (!v) return fail(v.error());
     auto declared = view.declare(std::move(*v));
     if (!declared) return fail(declared.error());
@@ -376,6 +373,59 @@ Response Api::route(const Request& req, std::string& party) {
   if (seg.size() == 2) return method_not_allowed(req, "GET, POST");
 
   return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+}
+
+Result<Volume> Api::feature(const Request& req, ObjectType type, const Party& caller, Prepared* prepared) const {
+  if (prepared && prepared->feature && prepared->type == type) {
+    Result<Volume> v = std::move(*prepared->feature);
+    prepared->feature.reset();
+    return v;
+  }
+  return feature_from(req, type, caller, limits_.max_positions);
+}
+
+std::optional<Prepared> Api::prepare(const Request& req) {
+  const Target t = parse_target(std::string_view(req.target().data(), req.target().size()));
+  const auto& seg = t.segments;
+  if (seg.size() < 2 || seg[0] != "v1" || seg.size() > 4) return std::nullopt;
+  const auto method = req.method();
+  const auto type = seg[1] == "check" ? std::optional(ObjectType::activity) : collection_type(seg[1]);
+  if (!type) return std::nullopt;
+  Prepared p;
+  p.type = *type;
+  p.max_positions = limits_.max_positions;
+  if (seg.size() == 2 && method == http::verb::post && *type != ObjectType::zone) {
+    p.has_body = true;  // a dry run, or a declaration of an activity or a site (zones are checked once agreed)
+  } else if (seg.size() == 3 && method == http::verb::put && *type != ObjectType::zone) {
+    p.has_body = true;
+    p.id = seg[2];
+  } else if ((seg.size() == 4 && *type == ObjectType::activity && seg[3] == "conflicts" && method == http::verb::get) ||
+             (seg.size() == 4 && *type == ObjectType::zone && seg[3] == "accept" && method == http::verb::post) ||
+             (seg.size() == 3 && *type != ObjectType::activity && method == http::verb::delete_)) {
+    p.id = seg[2];  // a stored object's check
+  } else {
+    return std::nullopt;
+  }
+  if (req.body().size() > limits_.max_body_bytes) return std::nullopt;
+  // Only for a caller that may make the request now: the rest is refused
+  // by handle() before anything is measured.
+  auto caller = authenticate(req);
+  if (!caller || !rate_.ready(caller->id, std::chrono::steady_clock::now())) return std::nullopt;
+  p.caller = *caller;
+  if (!p.has_body) p.ahead = service_.as(p.caller).plan(p.id);
+  return p;
+}
+
+void Api::parse(const Request& req, Prepared& p) {
+  if (!p.has_body) return;
+  Result<Volume> v = feature_from(req, p.type, p.caller, p.max_positions);
+  if (v && !p.id.empty() && v->id.empty()) v->id = p.id;
+  p.feature = std::move(v);
+}
+
+void Api::plan(Prepared& p) {
+  if (!p.feature || !*p.feature || !service_.active(p.caller.id)) return;
+  p.ahead = service_.as(p.caller).plan(**p.feature);
 }
 
 Result<Party> Api::authenticate(const Request& req) {
@@ -394,6 +444,38 @@ Result<Party> Api::authenticate(const Request& req) {
     return make_error(ErrorCode::unauthorized, "unknown or revoked token");
   }
   return caller;
+}
+
+bool Api::is_health(const Request& req) {
+  const std::string_view target(req.target().data(), req.target().size());
+  return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/v1/health";
+}
+
+Health Api::health() {
+  // A load balancer sends no traffic to a node that cannot reach its store.
+  if (Status st = service_.health(); !st) {
+    spdlog::error("health: {}", st.error().describe());
+    return Health::unreachable;
+  }
+  // A node that could not write (disk full, a standby database) says so:
+  // reads would be answered, but a change sent here would fail.
+  if (Status st = service_.writable(); !st) {
+    spdlog::error("health: {}", st.error().describe());
+    return Health::read_only;
+  }
+  return Health::ok;
+}
+
+Response Api::health_response(Health health, const Request& req) const {
+  // No counts: the public learns nothing of what the line holds.
+  static constexpr const char* kStatus[] = {"ok", "store unreachable", "read-only"};
+  Response r = json_response(health == Health::ok ? http::status::ok : http::status::service_unavailable,
+                             {{"status", kStatus[static_cast<int>(health)]}}, req.version(), req.keep_alive());
+  if (!limits_.cors_origin.empty() && req[http::field::origin] == limits_.cors_origin) {
+    r.set(http::field::access_control_allow_origin, limits_.cors_origin);
+    r.set(http::field::vary, "Origin");
+  }
+  return r;
 }
 
 bool Api::is_stream(const Request& req) {
@@ -448,7 +530,7 @@ Response Api::messages(const Request& req, PartyView& view) {
 }
 
 // GET, PUT and DELETE on /v1/{collection}/{id}.
-Response Api::object(const Request& req, const Target& t, PartyView& view, ObjectType type) {
+Response Api::object(const Request& req, const Target& t, PartyView& view, ObjectType type, Prepared* prepared) {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
@@ -466,7 +548,7 @@ Response Api::object(const Request& req, const Target& t, PartyView& view, Objec
     if (match.empty() || std::from_chars(match.data(), match.data() + match.size(), if_match).ec != std::errc{}) {
       return fail(make_error(ErrorCode::usage, "PUT needs If-Match: <version>", "If-Match"));
     }
-    auto v = feature_from(req, type, view.caller(), limits_.max_positions);
+    auto v = feature(req, type, view.caller(), prepared);
     if (!v) return fail(v.error());
     if (v->id.empty()) v->id = id;
     if (v->id != id) return fail(make_error(ErrorCode::invalid_input, "differs from the id in the path", "properties.id"));

@@ -1,7 +1,8 @@
 // The HTTP/JSON API (docs/http-api.md): requests in, responses out. It only
 // translates between HTTP and the Service; every rule lives in the library.
 //
-// Not thread-safe: the server calls it from one thread.
+// Not thread-safe: the server calls it from one thread (the service's), except
+// Api::parse and Precheck::refine, which run on any thread (see Prepared).
 #pragma once
 
 #include <boost/beast/http.hpp>
@@ -9,6 +10,7 @@
 #include <functional>
 #include <unordered_map>
 #include <map>
+#include <optional>
 #include <variant>
 #include <string>
 #include <vector>
@@ -51,6 +53,8 @@ class RateLimiter {
   RateLimiter(double rate_per_s, double burst) : rate_(rate_per_s), burst_(burst) {}
   /// 0 when the party may go on; else the seconds until it may.
   double admit(const std::string& party, std::chrono::steady_clock::time_point now);
+  /// Whether admit() would let the party go on now (nothing is taken).
+  bool ready(const std::string& party, std::chrono::steady_clock::time_point now) const;
   /// Takes `requests` more from the party's bucket after the fact (the work
   /// a request turned out to cost); the bucket may go below zero.
   void charge(const std::string& party, double requests);
@@ -67,10 +71,32 @@ class RateLimiter {
 /// Moves a simulated clock forward (serve --simulated-clock); empty with a real clock.
 using ClockSetter = std::function<Status(TimePoint)>;
 
+/// What GET /v1/health answers: whether the store answers, and takes writes.
+enum class Health { ok, unreachable, read_only };
+
 /// The start of an event stream: whose, and what it missed (after Last-Event-ID).
 struct StreamStart {
   std::string party;
   std::vector<Event> backlog;
+};
+
+/// What a request that checks (a dry run, a declaration, a stored object's
+/// conflicts, a zone's acceptance, a retirement) has done ahead of it, off the
+/// service's thread (include/deconflict/precheck.hpp). In order:
+///
+///   auto p = api.prepare(req);        // service's thread: the caller, and what to measure
+///   Api::parse(req, *p);              // any thread: the feature the body carries, if any
+///   api.plan(*p);                     // service's thread: the candidates, pinned
+///   p->ahead.refine(&stopping);       // any thread
+///   api.handle(req, party, &*p);      // service's thread: the same answer as without it
+struct Prepared {
+  Party caller;
+  ObjectType type = ObjectType::activity;
+  std::string id;                         // a PUT's or a stored object's id
+  bool has_body = false;                  // the body carries the feature to check
+  size_t max_positions = 0;
+  std::optional<Result<Volume>> feature;  // parsed by Api::parse
+  Precheck ahead;
 };
 
 class Api {
@@ -83,7 +109,23 @@ class Api {
 
   /// Answers one request. `party` is set to the authenticated caller, if any,
   /// for the access log.
-  Response handle(const Request& request, std::string& party);
+  /// With `prepared` (for the same request), its feature and its precheck are used.
+  Response handle(const Request& request, std::string& party, Prepared* prepared = nullptr);
+
+  /// What the request would measure, when it checks and its caller may make
+  /// it now; nothing otherwise (handle() then answers it as it is). Stored
+  /// objects are planned here; a body's feature after parse().
+  std::optional<Prepared> prepare(const Request& request);
+  static void parse(const Request& request, Prepared& prepared);
+  void plan(Prepared& prepared);
+
+  /// True for GET /v1/health, which the server answers from the last look
+  /// (health(), every tick) without waiting for the service's thread.
+  static bool is_health(const Request& request);
+  /// Looks at the store now (the service's thread).
+  Health health();
+  /// The answer to a health request; reads nothing that changes (any thread).
+  Response health_response(Health health, const Request& request) const;
 
   /// True for GET /v1/events, which the server answers with a stream.
   static bool is_stream(const Request& request);
@@ -93,11 +135,13 @@ class Api {
   static std::string frame(const Event& e);
 
  private:
-  Response route(const Request& req, std::string& party);
+  Response route(const Request& req, std::string& party, Prepared* prepared);
+  /// The request's feature: the one parsed ahead, or parsed now.
+  Result<Volume> feature(const Request& req, ObjectType type, const Party& caller, Prepared* prepared) const;
   Response notices(const Request& req, const Target& t, PartyView& view);
   Response messages(const Request& req, PartyView& view);
   Result<Party> authenticate(const Request& req);
-  Response object(const Request& req, const Target& t, PartyView& view, ObjectType type);
+  Response object(const Request& req, const Target& t, PartyView& view, ObjectType type, Prepared* prepared);
   Response clock(const Request& req, const Party& caller);
   Response record(const Request& req, const Target& t, PartyView& view);  // record_api.cpp
 

@@ -1,4 +1,5 @@
 #include "server/http_server.hpp"
+#include "server/pipeline.hpp"
 #include "server/static_files.hpp"
 
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include <array>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 
 namespace deconflict::server {
@@ -30,40 +32,6 @@ class StreamSink {
   virtual void push(std::string bytes) = 0;
   virtual bool closed() const = 0;
   virtual void end() = 0;  // closes the stream now
-};
-
-// Group commit: the requests handled in one turn of the event loop share one
-// durable store transaction. Each is applied at once (so a later one sees an
-// earlier one), but its answer waits until the group is committed; then all
-// are sent, or all get 500 if the commit failed (the service has reloaded).
-class CommitGroup {
- public:
-  CommitGroup(Service& service, asio::io_context& ioc) : service_(service), ioc_(ioc) {}
-
-  /// Joins the open group, opening one (and scheduling its commit) if needed.
-  void join() {
-    if (open_) return;
-    open_ = true;
-    service_.begin_group();
-    asio::post(ioc_, [this] { commit(); });
-  }
-  /// Runs `then` once the group is committed, with whether it was.
-  void after(std::function<void(bool)> then) { waiting_.push_back(std::move(then)); }
-
- private:
-  void commit() {
-    open_ = false;
-    const Status st = service_.commit_group();
-    if (!st) spdlog::error("group commit failed, {} answers become 500: {}", waiting_.size(), st.error().describe());
-    auto waiting = std::move(waiting_);
-    waiting_.clear();
-    for (auto& then : waiting) then(st.ok());
-  }
-
-  Service& service_;
-  asio::io_context& ioc_;
-  bool open_ = false;
-  std::vector<std::function<void(bool)>> waiting_;
 };
 
 // Live event streams by party: events committed by the service are pushed to
@@ -106,9 +74,9 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(Stream stream, Api& api, EventHub& hub, CommitGroup& group, const ServerOptions& options,
-          std::shared_ptr<size_t> open_count)
-      : stream_(std::move(stream)), api_(api), hub_(hub), group_(group), options_(options),
+  Session(Stream stream, Api& api, EventHub& hub, Pipeline& pipeline, const std::atomic<Health>& health,
+          const ServerOptions& options, std::shared_ptr<size_t> open_count)
+      : stream_(std::move(stream)), api_(api), hub_(hub), pipeline_(pipeline), health_(health), options_(options),
         heartbeat_(stream_.get_executor()), open_count_(std::move(open_count)) {
     ++*open_count_;
   }
@@ -204,26 +172,25 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     }
     const Request& req = parser_->get();
     started_ = std::chrono::steady_clock::now();
-    group_.join();
-    // A stream starts after the group is durable: its backlog holds nothing uncommitted.
+    const std::string what = std::string(req.method_string()) + " " + std::string(req.target());
+    // Health is answered here, from the line's last look, whatever the line is doing.
+    if (Api::is_health(req)) return reply(api_.health_response(health_.load(), req), what, "-");
+    auto self = this->shared_from_this();
     if (Api::is_stream(req)) {
-      return group_.after([self = this->shared_from_this()](bool) { self->open_stream(self->parser_->get()); });
+      return pipeline_.open_stream(key(req), req,
+                                   [self](std::shared_ptr<std::variant<StreamStart, Response>> start, std::string party) {
+                                     self->open_stream(*start, std::move(party));
+                                   });
     }
-    auto party = std::make_shared<std::string>("-");
-    auto res = std::make_shared<Response>();
-    try {
-      *res = api_.handle(req, *party);
-    } catch (const std::exception& e) {
-      spdlog::error("internal error on {} {}: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-      *res = error_response(make_error(ErrorCode::store_error, "internal error"), req.version(), false);
-    }
-    group_.after([self = this->shared_from_this(), res, party,
-                  what = std::string(req.method_string()) + " " + std::string(req.target())](bool committed) {
-      if (!committed) {
-        *res = error_response(make_error(ErrorCode::store_error, "the change could not be stored"), res->version(), false);
-      }
-      self->reply(std::move(*res), what, *party);
-    });
+    pipeline_.serve(key(req), req,
+                    [self, what](Response res, std::string party) { self->reply(std::move(res), what, party); });
+  }
+
+  // Whose turn a request waits for (Pipeline): its bearer token's party, or
+  // its address when it has none.
+  std::string key(const Request& req) {
+    const auto auth = req[http::field::authorization];
+    return auth.empty() ? "address " + remote() : std::string(auth);
   }
 
   void reply(Response res, std::string what, std::string party) {
@@ -241,9 +208,8 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
 
   // GET /v1/events: a server-sent event stream, first what was missed, then
   // live events, with a comment every 15 s so idle connections stay open.
-  void open_stream(const Request& req) {
-    std::string party = "-";
-    auto start = api_.open_stream(req, party);
+  void open_stream(std::variant<StreamStart, Response>& start, std::string party) {
+    const Request& req = parser_->get();
     const std::string what = "GET " + std::string(req.target());
     if (auto* error = std::get_if<Response>(&start)) return reply(std::move(*error), what, party);
     auto& stream = std::get<StreamStart>(start);
@@ -320,7 +286,8 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   Api& api_;
   EventHub& hub_;
-  CommitGroup& group_;
+  Pipeline& pipeline_;
+  const std::atomic<Health>& health_;
   const ServerOptions& options_;
   asio::steady_timer heartbeat_;
   std::shared_ptr<size_t> open_count_;  // the listener's count of open connections
@@ -343,9 +310,9 @@ void EventHub::publish(const std::vector<Event>& events) {
 
 class Listener {
  public:
-  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, EventHub& hub, CommitGroup& group,
-           const ServerOptions& options, ssl::context* tls)
-      : acceptor_(ioc), api_(api), hub_(hub), group_(group), options_(options), tls_(tls) {
+  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, EventHub& hub, Pipeline& pipeline,
+           const std::atomic<Health>& health, const ServerOptions& options, ssl::context* tls)
+      : acceptor_(ioc), api_(api), hub_(hub), pipeline_(pipeline), health_(health), options_(options), tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -366,12 +333,12 @@ class Listener {
       if (!ec && *open_ >= options_.max_connections) {
         refuse(std::move(socket));
       } else if (!ec && tls_) {
-        std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), api_, hub_, group_,
-                                             options_, open_)
+        std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), api_, hub_,
+                                             pipeline_, health_, options_, open_)
             ->start();
       } else if (!ec) {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), api_, hub_, group_, options_,
-                                                     open_)
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), api_, hub_, pipeline_,
+                                                     health_, options_, open_)
             ->start();
       }
       accept();
@@ -397,7 +364,8 @@ class Listener {
   tcp::acceptor acceptor_;
   Api& api_;
   EventHub& hub_;
-  CommitGroup& group_;
+  Pipeline& pipeline_;
+  const std::atomic<Health>& health_;
   const ServerOptions& options_;
   ssl::context* tls_;  // null: plain HTTP
   std::shared_ptr<size_t> open_ = std::make_shared<size_t>(0);
@@ -440,36 +408,48 @@ int serve(Service& service, const ServerOptions& options) {
   }
   api.serve_page(&page);
   EventHub hub;
-  CommitGroup group(service, ioc);
-  service.on_events([&hub](const std::vector<Event>& events) { hub.publish(events); });
+  std::atomic<Health> health{api.health()};
+  // Events are made on the line thread, inside a commit; the hub is the I/O thread's.
+  service.on_events([&](const std::vector<Event>& events) { asio::post(ioc, [&hub, events] { hub.publish(events); }); });
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     std::cerr << "deconflict: --tls-cert and --tls-key go together\n";
     return 2;
   }
   std::optional<ssl::context> tls;
   if (!options.tls_cert.empty() && !(tls = tls_context(options))) return 2;
+  Pipeline pipeline(ioc, api, service, PipelineOptions{options.check_threads});
   std::unique_ptr<Listener> listener;
   try {
-    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, group, options,
-                                          tls ? &*tls : nullptr);
+    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, pipeline, health,
+                                          options, tls ? &*tls : nullptr);
   } catch (const boost::system::system_error& e) {
     std::cerr << "deconflict: cannot listen on " << options.host << ":" << options.port << ": " << e.code().message()
               << "\n";
     return 4;
   }
   // Deadlines pass and other nodes write while nobody asks here: every
-  // 100 ms, take in what others wrote (its events reach open streams) and
-  // look for overdue notices. Both cost next to nothing when there is none.
+  // 100 ms, the line thread takes in what others wrote (its events reach open
+  // streams), looks for overdue notices and for revoked parties, and every
+  // half second looks at the store's health. Each costs next to nothing when
+  // there is nothing to do.
   asio::steady_timer ticker(ioc);
+  unsigned ticks = 0;
   std::function<void()> tick = [&] {
     ticker.expires_after(std::chrono::milliseconds(100));
     ticker.async_wait([&](beast::error_code wait_error) {
       if (wait_error) return;
-      group.join();
-      if (Status followed = service.follow(); !followed) spdlog::error("following the store: {}", followed.error().describe());
-      // A revoked party's streams close at once (it may have been revoked by another process or node).
-      hub.close_unless([&](const std::string& party) { return service.active(party); });
-      if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
+      const bool look_at_health = ++ticks % 5 == 0;
+      pipeline.on_line([&, look_at_health] {
+        if (Status followed = service.follow(); !followed) spdlog::error("following the store: {}", followed.error().describe());
+        // A revoked party's streams close at once (it may have been revoked by another process or node).
+        auto active = std::make_shared<std::set<std::string>>();
+        for (const Party& p : service.parties()) {
+          if (!p.revoked) active->insert(p.id);
+        }
+        asio::post(ioc, [&hub, active] { hub.close_unless([&](const std::string& party) { return active->count(party) > 0; }); });
+        if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
+        if (look_at_health) health = api.health();
+      });
       tick();
     });
   };
@@ -485,6 +465,7 @@ int serve(Service& service, const ServerOptions& options) {
   const auto bound = listener->local();
   std::cerr << "deconflict: listening on " << (tls ? "https" : "http") << "://" << bound.address().to_string() << ":" << bound.port() << std::endl;
   ioc.run();
+  pipeline.stop();  // what is being measured ends now; what was answered was committed
   service.on_events({});
   return 0;
 }

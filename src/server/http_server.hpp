@@ -1,9 +1,10 @@
 // `deconflict serve`: HTTP/1.1 with keep-alive over Boost.Beast.
 //
-// One thread runs every connection (asynchronously) and every call into the
-// Service, which is therefore never used concurrently. SIGINT and SIGTERM stop
-// the server between two requests; every change that was answered had been
-// committed before its answer was sent.
+// One thread runs every connection (asynchronously), one (the line thread)
+// every call into the Service, which is therefore never used concurrently,
+// and a pool measures long checks beside it (server/pipeline.hpp). SIGINT and
+// SIGTERM stop the server at once, whatever it is doing; every change that
+// was answered had been committed before its answer was sent.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,7 @@ struct ServerOptions {
   /// far behind gets a last `closed` event and ends; the client resumes with
   /// Last-Event-ID (docs/http-api.md).
   size_t max_stream_queue_bytes = 1 << 20;
+  unsigned check_threads = 2;  // threads that parse large features and measure long checks (Pipeline)
   std::string tls_cert, tls_key;  // PEM files: both set, the server speaks HTTPS only (TLS 1.2 and later)
   ClockSetter set_clock;    // set with a simulated clock: POST /v1/admin/clock moves it
   std::string web_root;     // the map page's directory (web/ with its node_modules)

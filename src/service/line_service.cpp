@@ -54,7 +54,7 @@ Result<Declared> PartyView::declare(Volume v) {
   }
   if (Status st = s.within_positions(v, 0); !st) return st.error();
   v.version = 1;
-  return s.commit_declared(std::move(v));
+  return s.commit_declared(std::move(v), ahead_);
 }
 
 Result<Declared> PartyView::replace(Volume v, int if_match) {
@@ -90,7 +90,7 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
     return same;
   }
   v.version = old->version + 1;
-  return s.commit_declared(std::move(v));
+  return s.commit_declared(std::move(v), ahead_);
 }
 
 Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std::string& id) {
@@ -117,7 +117,7 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   }
   told.insert(old->agreed_by.begin(), old->agreed_by.end());  // a zone's: those it was to bind
   if (!activity) {  // and the parties of the activities it is in conflict with now
-    auto met = s.met(*old, s.now(), caller_.id);
+    auto met = s.met(*old, s.now(), caller_.id, ahead_);
     if (!met) return met.error();
     for (const Conflict& c : *met) told.insert(c.other_party);
   }
@@ -177,7 +177,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   // enter it, and the zone's party is notified of each (DESIGN §6.1-§6.2).
   std::vector<Volume> renotified;
   if (accept) {
-    auto met = s.met(zone, at, caller_.id);  // the acceptor's request, the acceptor's cost
+    auto met = s.met(zone, at, caller_.id, ahead_);  // the acceptor's request, the acceptor's cost
     if (!met) return met.error();
     std::erase_if(*met, [&](const Conflict& c) { return c.other_party != caller_.id; });
     batch.notices = s.notices_about(zone, *met, at, /*to_owner=*/true);
@@ -222,7 +222,7 @@ Result<std::vector<Notice>> Service::advance() {
   return batch.notices;
 }
 
-Result<Declared> Service::Impl::commit_declared(Volume v) {
+Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead) {
   const TimePoint at = now();
   if (v.type == ObjectType::zone) {
     // A new zone, or a changed one, is agreed afresh: agreeing to one shape is
@@ -237,7 +237,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   std::vector<Volume> renotified;  // activities whose state the notices change
   if (v.type == ObjectType::activity) {
     v.notified = at;  // the server's clock, not the client's
-    auto conflicts = checked(v, {at}, v.party);
+    auto conflicts = checked(v, {at}, v.party, ahead);
     if (!conflicts) return conflicts.error();
     out.conflicts = std::move(*conflicts);
     shown = stage_disclosures(batch, v, out.conflicts);
@@ -252,7 +252,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v) {
   } else if (v.type == ObjectType::site) {
     // A site declared where activities are under way or planned: each such
     // activity's party is told, and the site's party is shown the activity.
-    auto met_now = met(v, at, v.party);
+    auto met_now = met(v, at, v.party, ahead);
     if (!met_now) return met_now.error();
     out.conflicts = std::move(*met_now);
     shown = stage_disclosures(batch, v, out.conflicts);
@@ -399,7 +399,7 @@ Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
   }
   // A check over its budget is refused, but it counts and is recorded like
   // any other: whether one is over may depend on what is hidden.
-  auto checked = s.checked(activity, caller_.id);
+  auto checked = s.checked(activity, caller_.id, ahead_);
   std::vector<Conflict> hidden;
   if (checked) hidden = s.disclosures.redact(caller_.id, *checked, s.finder(), Report::dry_run);
   store::WriteBatch batch;
@@ -422,7 +422,7 @@ Result<std::vector<Conflict>> PartyView::conflicts(const std::string& activity_i
   if (!v || v->type != ObjectType::activity || !s.visible(caller_.id, *v)) {
     return make_error(ErrorCode::not_found, "no such activity", "id");
   }
-  auto checked = s.checked(*v, caller_.id);
+  auto checked = s.checked(*v, caller_.id, ahead_);
   if (!checked) return checked.error();
   std::vector<Conflict>& all = *checked;
   if (v->party == caller_.id) {

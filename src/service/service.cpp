@@ -193,6 +193,23 @@ Result<const Volume*> PartyView::find(ObjectType type, const std::string& id) co
 
 const std::string& PartyView::feature_text(const Volume& v) const { return service_->feature_text(v); }
 
+PartyView Service::as(const Party& caller, const Precheck* ahead) {
+  if (ahead) impl_->work_spent[caller.id] += ahead->work();
+  return PartyView(*this, caller, ahead);
+}
+
+Precheck PartyView::plan(const Volume& v) const {
+  // Borrowed: the caller keeps `v` alive until the request is served.
+  return service_->impl_->plan(std::shared_ptr<const Volume>(std::shared_ptr<void>(), &v), service_->now());
+}
+
+Precheck PartyView::plan(const std::string& id) const {
+  const Service::Impl& s = *service_->impl_;
+  auto stored = s.world.pin(id);
+  if (!stored || !s.visible(caller_.id, *stored)) return {};
+  return s.plan(std::move(stored), service_->now());
+}
+
 std::vector<Conflict> Service::check(const Volume& activity) const {
   return impl_->world.check(activity, impl_->context_for(activity));
 }

@@ -17,6 +17,7 @@
 #include "record/chain.hpp"
 #include "record/crypto.hpp"
 #include "service/disclosure.hpp"
+#include "service/precheck_state.hpp"
 #include "store/store.hpp"
 
 namespace deconflict {
@@ -379,7 +380,7 @@ struct Service::Impl {
   Status admissible(const Volume& v) const;
   /// Checks an object, makes its notices, disclosures and probes, and commits
   /// them with it (declare and replace).
-  Result<Declared> commit_declared(Volume v);
+  Result<Declared> commit_declared(Volume v, const Precheck* ahead);
   /// One notice per activity that `met` (conflicts seen from a site or
   /// zone) names: to the activity's party about the object (a site declared
   /// over it), or, `to_owner`, from the activity's party to the object's (a
@@ -422,27 +423,47 @@ struct Service::Impl {
 
   /// An activity's conflicts with the world, within Options::max_check_work;
   /// the work is charged to `payer`, the party whose request made the check.
+  /// What `ahead` measured for this activity is not measured again.
   Result<std::vector<Conflict>> checked(const Volume& activity, const engine::CheckContext& context,
-                                        const std::string& payer) const {
-    return within_budget(activity, payer, [&](geo::Work& work) { return world.check(activity, context, work); });
+                                        const std::string& payer, const Precheck* ahead) const {
+    return within_budget(activity, payer, ahead, [&](geo::Work& work, const index::Measured* measured) {
+      return world.check(activity, context, work, measured);
+    });
   }
-  Result<std::vector<Conflict>> checked(const Volume& activity, const std::string& payer) const {
-    return checked(activity, context_for(activity), payer);
+  Result<std::vector<Conflict>> checked(const Volume& activity, const std::string& payer, const Precheck* ahead) const {
+    return checked(activity, context_for(activity), payer, ahead);
   }
   /// The activities a site or zone meets (World::met_by), within the same
   /// budget, charged to `payer`.
-  Result<std::vector<Conflict>> met(const Volume& object, TimePoint at, const std::string& payer) const {
-    return within_budget(object, payer, [&](geo::Work& work) { return world.met_by(object, at, work); });
+  Result<std::vector<Conflict>> met(const Volume& object, TimePoint at, const std::string& payer,
+                                    const Precheck* ahead) const {
+    return within_budget(object, payer, ahead, [&](geo::Work& work, const index::Measured* measured) {
+      return world.met_by(object, at, work, measured);
+    });
   }
   /// What `search` finds with Options::max_check_work, its work charged to
-  /// `payer`; too_complex about `v` once the budget is spent.
+  /// `payer`; too_complex about `v` once the budget is spent. A precheck of
+  /// `v` lends its measurements and has spent its part of the budget (its
+  /// work was charged when the caller's view took it: Service::as).
   template <typename Search>
-  Result<std::vector<Conflict>> within_budget(const Volume& v, const std::string& payer, Search&& search) const {
-    geo::Work work(options.max_check_work);
-    std::vector<Conflict> out = search(work);
+  Result<std::vector<Conflict>> within_budget(const Volume& v, const std::string& payer, const Precheck* ahead,
+                                              Search&& search) const {
+    const Precheck::State* pre = ahead && ahead->state_ && ahead->state_->serves(v) ? ahead->state_.get() : nullptr;
+    if (pre && pre->work.exhausted()) return too_complex(v);
+    geo::Work work(options.max_check_work - (pre ? std::min(pre->work.used(), options.max_check_work) : 0));
+    std::vector<Conflict> out = search(work, pre ? &pre->measured : nullptr);
     work_spent[payer] += work.used();
     if (work.exhausted()) return too_complex(v);
     return out;
+  }
+  /// A precheck of `query` at `at`: its candidates pinned, nothing measured yet.
+  Precheck plan(std::shared_ptr<const Volume> query, TimePoint at) const {
+    auto state = std::make_unique<Precheck::State>();
+    state->fingerprint = geometric_fingerprint(*query);
+    state->candidates = world.plan(*query, at);
+    state->work = geo::Work(options.max_check_work);
+    state->query = std::move(query);
+    return Precheck(std::move(state));
   }
   mutable std::unordered_map<std::string, uint64_t> work_spent;  // by party, since start
   /// Whether the party may hold v's positions, `replaced` of its own going.

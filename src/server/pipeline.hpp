@@ -1,0 +1,128 @@
+// The way a request takes through the server's threads (docs/architecture.md,
+// "Threads"):
+//
+//   - the I/O thread runs every connection, the event hub and the answers to
+//     health requests;
+//   - the line thread makes every call into the Api and the Service, one at a
+//     time and in order, so that writes keep one order (the record is one chain);
+//   - the check pool parses large features and measures checks ahead
+//     (include/deconflict/precheck.hpp), so that a long check delays nobody
+//     else: the line thread only plans it before and finishes it after.
+//
+// A party (a bearer token, or an address without one) has at most one request
+// in the pipeline at once, so one party holds at most one thread of the pool
+// however many connections it opens; its other requests wait their turn.
+//
+//   Pipeline pipeline(io, api, service, {.check_threads = 2});
+//   pipeline.serve(key, request, [](Response r, std::string party) { ... });  // on the I/O thread
+//
+// Every member is called on the I/O thread unless it says otherwise.
+#pragma once
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "deconflict/service.hpp"
+#include "server/api.hpp"
+
+namespace deconflict::server {
+
+namespace asio = boost::asio;
+
+// Group commit: the requests the line thread handles between two commits
+// share one durable store transaction. Each is applied at once (so a later
+// one sees an earlier one), but its answer waits until the group is
+// committed; then all are sent, or all get 500 if the commit failed (the
+// service has reloaded). Line thread only.
+class CommitGroup {
+ public:
+  CommitGroup(Service& service, asio::io_context& line) : service_(service), line_(line) {}
+
+  /// Joins the open group, opening one (and scheduling its commit) if needed.
+  void join();
+  /// Runs `then` on the line thread once the group is committed, with whether it was.
+  void after(std::function<void(bool)> then) { waiting_.push_back(std::move(then)); }
+
+ private:
+  void commit();
+
+  Service& service_;
+  asio::io_context& line_;
+  bool open_ = false;
+  std::vector<std::function<void(bool)>> waiting_;
+};
+
+// At most one job in flight per key, in the order submitted. A job calls
+// finished(key) when it is done with its part; then the key's next one starts.
+class Dispatcher {
+ public:
+  using Job = std::function<void()>;
+  void submit(const std::string& key, Job job);
+  void finished(const std::string& key);
+
+ private:
+  std::map<std::string, std::deque<Job>> waiting_;  // the front of each is running
+};
+
+struct PipelineOptions {
+  unsigned check_threads = 2;  // the pool that parses features and measures checks
+  /// A check that compares fewer positions than this (Precheck::positions)
+  /// is measured on the line thread: less than a millisecond, not worth a hop.
+  uint64_t light_positions = 20'000;
+  /// A body smaller than this is parsed on the line thread.
+  size_t light_body_bytes = 16 * 1024;
+};
+
+class Pipeline {
+ public:
+  using Reply = std::function<void(Response, std::string party)>;
+  using StreamReply = std::function<void(std::shared_ptr<std::variant<StreamStart, Response>>, std::string party)>;
+
+  Pipeline(asio::io_context& io, Api& api, Service& service, PipelineOptions options);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  /// Serves a request: its check measured ahead if it has one, then handled
+  /// on the line thread. `reply` is called on the I/O thread once what the
+  /// request changed is durable. `request` must live until then.
+  void serve(const std::string& key, const Request& request, Reply reply);
+  /// Opens an event stream once the open group is durable (its backlog holds
+  /// nothing uncommitted); `reply` on the I/O thread.
+  void open_stream(const std::string& key, const Request& request, StreamReply reply);
+  /// Runs `job` on the line thread within the open group (the ticker's work).
+  void on_line(std::function<void()> job);
+  /// Stops: measurements in progress end at once, nothing more is handled.
+  /// Joins the threads; what was answered had been committed.
+  void stop();
+
+ private:
+  using Shared = std::shared_ptr<std::optional<Prepared>>;
+  void prepare(const std::string& key, const Request& request, Reply reply);  // line thread
+  void parsed(const std::string& key, const Request& request, Shared prepared, Reply reply);  // line thread
+  void measure(const std::string& key, const Request& request, Shared prepared, Reply reply);  // line thread
+  void handle(const std::string& key, const Request& request, Prepared* prepared, Reply reply);  // line thread
+
+  asio::io_context& io_;
+  Api& api_;
+  PipelineOptions options_;
+  asio::io_context line_;
+  asio::executor_work_guard<asio::io_context::executor_type> line_work_;
+  CommitGroup group_;
+  Dispatcher dispatcher_;
+  std::atomic<bool> stopping_{false};
+  asio::thread_pool checks_;
+  std::thread line_thread_;
+};
+
+}  // namespace deconflict::server
