@@ -28,6 +28,7 @@ struct ServeArgs {
   size_t max_connections = 1024;
   size_t max_streams_per_party = server::ServerOptions{}.max_streams_per_party;
   size_t max_stream_queue_bytes = server::ServerOptions{}.max_stream_queue_bytes;
+  unsigned check_threads = server::ServerOptions{}.check_threads;
   std::string tls_cert, tls_key;
   std::string web_root = DECONFLICT_WEB_DIR;
   double rate_per_s = 100, burst = 500;
@@ -55,6 +56,7 @@ int run_serve(const ServeArgs& a) {
   options.max_connections = a.max_connections;
   options.max_streams_per_party = a.max_streams_per_party;
   options.max_stream_queue_bytes = a.max_stream_queue_bytes;
+  options.check_threads = a.check_threads;
   options.tls_cert = a.tls_cert;
   options.tls_key = a.tls_key;
   options.web_root = a.web_root;
@@ -142,6 +144,10 @@ Runner add_serve(CLI::App& app) {
   app.add_option("--max-stream-queue-bytes", a->max_stream_queue_bytes,
                  "Bytes an event stream may fall behind by before it gets a last 'closed' event and ends")
       ->check(CLI::Range(size_t{4096}, size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--check-threads", a->check_threads,
+                 "Threads that parse large features and measure long checks beside the line (one party uses one)")
+      ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   app.add_option("--max-connections", a->max_connections,
                  "Open connections, event streams included (more are answered 503 and closed)")
