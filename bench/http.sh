@@ -28,7 +28,7 @@ awk 'BEGIN { srand(7); for (i = 0; i < 20000; i++) {
   > "$WORK/activities.ndjson"
 "$BIN" import --db "$DB" "$WORK/activities.ndjson" > /dev/null
 
-"$BIN" serve --db "$DB" --listen 127.0.0.1:0 --max-objects-per-party 10000000 --rate-limit 0 --max-probes-per-day 1000000000 2> "$WORK/server.log" &
+"$BIN" serve --db "$DB" --listen 127.0.0.1:0 --max-objects-per-party 10000000 --rate-limit 0 --max-probes-per-day 1000000000 --simulated-clock 2018-09-01T00:00:00Z 2> "$WORK/server.log" &
 SERVER=$!
 for _ in $(seq 100); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done
 URL=$(grep -o 'http://[0-9.:]*' "$WORK/server.log" | head -1)

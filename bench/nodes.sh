@@ -25,7 +25,7 @@ TOKEN=$("$BIN" party add coalition "${STORE[@]}" 2> /dev/null)
 
 start_node() {  # sets URL to the new node's
   local log="$WORK/node${#NODES[@]}.log"
-  "$BIN" serve "${STORE[@]}" --listen 127.0.0.1:0 --max-objects-per-party 10000000 --rate-limit 0 > "$log" 2>&1 &
+  "$BIN" serve "${STORE[@]}" --listen 127.0.0.1:0 --max-objects-per-party 10000000 --rate-limit 0 --simulated-clock 2018-09-01T00:00:00Z > "$log" 2>&1 &
   NODES+=($!)
   for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.1; done
   URL=$(grep -o 'http://[0-9.:]*' "$log" | head -1)

@@ -35,7 +35,8 @@ class Nodes : public ::testing::Test {
   }
   std::string store_args() const { return "--db " + url_ + " --key-file " + key_; }
   Launched node() {
-    return launch(kBin, {"serve", "--db", url_, "--key-file", key_, "--listen", "127.0.0.1:0", "--rate-limit", "0"});
+    return launch(kBin, {"serve", "--db", url_, "--key-file", key_, "--listen", "127.0.0.1:0", "--rate-limit", "0",
+                         "--simulated-clock", "2018-09-01T00:00:00Z"});  // before the patrols of 2018
   }
   // The sequence number of each activity's creation in the record.
   std::map<std::string, int64_t> creation_order() const {

@@ -48,6 +48,11 @@ class Server : public ::testing::Test {
     if (std::find(extra.begin(), extra.end(), "--max-body-bytes") == extra.end()) {
       args.insert(args.end(), {"--max-body-bytes", "100000"});
     }
+    // The tests' activities are in September 2018, and the line refuses one
+    // that starts before its time: the line's clock starts before them.
+    if (!real_clock_ && std::find(extra.begin(), extra.end(), "--simulated-clock") == extra.end()) {
+      args.insert(args.end(), {"--simulated-clock", "2018-09-01T00:00:00Z"});
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     const auto launched = deconflict::testing::launch(std::string(DECONFLICT_BIN), args);
     pid_ = launched.pid;
@@ -100,6 +105,7 @@ class Server : public ::testing::Test {
   std::string db_, key_;
   std::map<std::string, std::string> tokens_;
   pid_t pid_ = -1;
+  bool real_clock_ = false;  // start() on the real clock (the line then refuses 2018's activities)
   FILE* log_ = nullptr;
   uint16_t port_ = 0;
 };

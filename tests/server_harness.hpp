@@ -36,9 +36,11 @@ class Client {
  public:
   explicit Client(uint16_t port) : stream_(ioc_) { stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
 
-  Reply send(http::verb verb, const std::string& target, const std::string& token = "", const std::string& body = "") {
+  Reply send(http::verb verb, const std::string& target, const std::string& token = "", const std::string& body = "",
+             const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
+    for (const auto& [name, value] : headers) req.set(name, value);
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
     if (!body.empty()) {
       req.set(http::field::content_type, "application/json");

@@ -450,7 +450,10 @@ TEST_F(Server, TheAtTanfLine) {
   Client again(port_);
   const Reply all = again.send(http::verb::get, "/v1/notices", token("coalition"));
   ASSERT_EQ(all.body["notices"].size(), 3u);
-  EXPECT_EQ(all.body["notices"][0]["state"], "objected");
+  // All sent at one time on the simulated clock, so in no particular order.
+  std::multiset<std::string> states;
+  for (const auto& n : all.body["notices"]) states.insert(n["state"].get<std::string>());
+  EXPECT_EQ(states, (std::multiset<std::string>{"acknowledged", "acknowledged", "objected"}));
   EXPECT_EQ(again.send(http::verb::get, "/v1/activities/coalition.live-fire2", token("un")).body["properties"]["state"],
             "acknowledged");
   EXPECT_EQ(again.send(http::verb::get, "/v1/notices?state=bogus", token("un")).status, 400);
@@ -542,7 +545,7 @@ TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
   start({"--simulated-clock", "2018-09-01T08:00:00Z"});
   Client c(port_);
   ASSERT_EQ(declare_zone(c).status, 201);
-  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6, "2018-09-02T00:00:00Z"));
+  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6, "2018-09-05T00:00:00Z"));
   ASSERT_EQ(sent.status, 201);
   EXPECT_EQ(sent.body["notices"][0]["deadline"], "2018-09-04T08:00:00Z");  // the zone's 72 hours
   EXPECT_EQ(sent.body["feature"]["properties"]["notified"], "2018-09-01T08:00:00Z");
@@ -564,6 +567,53 @@ TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
   EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + id + "/ack", token("coalition")).status, 200);
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.entry", token("russia")).body["properties"]["state"],
             "acknowledged");
+}
+
+// The issue: a notice's deadline fell after the activity had started, when an
+// answer can change nothing. Now it is the zone's notice or the activity's
+// start, whichever comes first.
+TEST_F(Server, ANoticesDeadlineIsNeverAfterTheActivityStarts) {
+  ASSERT_EQ(stop(), 0);
+  start({"--simulated-clock", "2018-09-01T08:00:00Z"});
+  Client c(port_);
+  ASSERT_EQ(declare_zone(c).status, 201);  // 72 hours of notice
+  auto soon = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.soon", 38.6, "2018-09-02T00:00:00Z"));
+  ASSERT_EQ(soon.status, 201) << soon.raw.body();
+  EXPECT_EQ(soon.body["notices"][0]["deadline"], "2018-09-02T00:00:00Z");
+}
+
+// The issue: an activity entirely in the past was accepted, with a notice
+// due years after it ended. Now one that starts before the line's time is
+// refused, naming the field, unless it says it is recorded after the fact
+// (and that stays on the record with it); a started activity may still be
+// changed if its start stays.
+TEST_F(Server, AnActivityThatHasStartedIsRefusedUnlessRecordedAfterTheFact) {
+  ASSERT_EQ(stop(), 0);
+  start({"--simulated-clock", "2018-09-07T08:00:00Z"});
+  Client c(port_);
+  auto late = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.late", 38.6));
+  ASSERT_EQ(late.status, 400) << late.raw.body();
+  EXPECT_EQ(late.body["error"]["field"], "properties.start");
+  EXPECT_NE(late.body["error"]["message"].get<std::string>().find("after_the_fact"), std::string::npos);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.late", token("russia")).status, 404);
+
+  json recorded = json::parse(flight("russia.late", 38.6));
+  recorded["properties"]["after_the_fact"] = true;
+  auto kept = c.send(http::verb::post, "/v1/activities", token("russia"), recorded.dump());
+  ASSERT_EQ(kept.status, 201) << kept.raw.body();
+  EXPECT_EQ(kept.body["feature"]["properties"]["after_the_fact"], true);
+  const Reply entries = c.send(http::verb::get, "/v1/record?limit=1000", token("russia"));
+  bool on_record = false;
+  for (const auto& e : entries.body["entries"]) {
+    on_record |= e.value("action", "") == "activity.create" && e.dump().find("after_the_fact") != std::string::npos;
+  }
+  EXPECT_TRUE(on_record) << entries.raw.body().substr(0, 3000);
+
+  json longer = json::parse(flight("russia.late", 38.6));  // under way: its end moves, its start stays
+  longer["properties"]["end"] = "2018-09-21T00:00:00Z";
+  Client c2(port_);
+  auto changed = c2.send(http::verb::put, "/v1/activities/russia.late", token("russia"), longer.dump(), {{"If-Match", "1"}});
+  EXPECT_EQ(changed.status, 200) << changed.raw.body();
 }
 
 TEST_F(Server, APartyHasAQuotaOfObjects) {
@@ -596,6 +646,9 @@ TEST_F(Server, GeometriesHaveALimitOfPositions) {
 }
 
 TEST_F(Server, TheClockCannotBeSetOnARealClock) {
+  ASSERT_EQ(stop(), 0);
+  real_clock_ = true;
+  start();
   Client c(port_);
   EXPECT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2030-01-01T00:00:00Z"})").status, 404);
 }
@@ -797,7 +850,8 @@ TEST(Tls, TheServerSpeaksHttpsWithItsCertificateAndNothingElse) {
   const std::string db = (dir / "tls.db").string();
   const std::string token = run(kBin + " party add russia --db " + db + " 2>/dev/null");
   auto server = deconflict::testing::launch(
-      kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", (dir / "server.key").string()});
+      kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", (dir / "server.key").string(),
+             "--simulated-clock", "2018-09-01T00:00:00Z"});
   deconflict::testing::Reaper reaper(server);
   ASSERT_NE(server.port, 0);
   EXPECT_EQ(https_status(server.port, cert, http::verb::get, "/v1/health"), 200u);

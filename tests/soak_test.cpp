@@ -31,7 +31,8 @@ TEST(Soak, ABusyServerAnswersEverythingAndItsMemoryStaysFlat) {
   const std::string db = (dir / "soak.db").string();
   run(kBin + " import --db " + db + " " + DECONFLICT_SOURCE_DIR + "/scenarios/at-tanf-2018.geojson");
   const std::string token = run(kBin + " party add russia --db " + db + " 2>/dev/null");
-  Launched server = launch(kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0", "--max-probes-per-day", "100000000"});
+  Launched server = launch(kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0", "--max-probes-per-day",
+                                  "100000000", "--simulated-clock", "2018-09-01T00:00:00Z"});
   Reaper reaper(server);
   ASSERT_NE(server.port, 0);
 

@@ -47,7 +47,7 @@ std::vector<Notice> notices_for(const Volume& activity, const std::vector<Confli
     n.from_party = activity.party;
     n.to_party = party;
     n.created = context.now;
-    n.deadline = context.now + wait;
+    n.deadline = std::max(context.now, std::min(context.now + wait, activity.window.start));
     out.push_back(std::move(n));
   }
   return out;

@@ -3,7 +3,8 @@
 // - An activity that conflicts with volumes of other parties gets one notice
 //   per such party (not one per conflict).
 // - The deadline is the shortest `notice_h` of that party's zones among the
-//   conflicts, or the default.
+//   conflicts, or the default, and never after the activity starts (an
+//   answer after the start comes too late to change anything).
 // - The activity's state follows the notices of its current version.
 // Thread-safe.
 #pragma once

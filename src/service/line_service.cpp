@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "deconflict/time.hpp"
 #include "format/feature_writer.hpp"
 #include "line/line.hpp"
 #include "service/service_impl.hpp"
@@ -29,6 +30,22 @@ Status Service::Impl::admissible(const Volume& v) const {
   return {};
 }
 
+// An activity is declared before it starts: a notice must reach the others
+// while they can still act on it. One recorded after the fact says so
+// (`after_the_fact: true`, kept on the record with the feature). A
+// replacement that keeps a started activity's start changes it under way.
+Status Service::Impl::timely(const Volume& v, const Volume* old) const {
+  if (v.type != ObjectType::activity || v.window.start >= now()) return {};
+  if (old && old->window.start == v.window.start) return {};
+  const auto flag = v.extra.find("after_the_fact");
+  if (flag != v.extra.end() && flag->is_boolean() && flag->get<bool>()) return {};
+  return make_error(ErrorCode::invalid_input,
+                    "the activity starts at " + format_rfc3339(v.window.start) + ", before the line's time " +
+                        format_rfc3339(now()) +
+                        ": declare it before it starts, or record it after the fact with \"after_the_fact\": true",
+                    "properties.start");
+}
+
 Result<Declared> PartyView::declare(Volume v) {
   Service::Impl& s = *service_->impl_;
   Service::Impl::WriteScope scope(s);
@@ -37,6 +54,7 @@ Result<Declared> PartyView::declare(Volume v) {
     return make_error(ErrorCode::forbidden, "a party may only declare its own objects", "properties.party");
   }
   if (Status st = s.admissible(v); !st) return st.error();
+  if (Status st = s.timely(v, nullptr); !st) return st.error();
   if (v.id.empty()) {
     do v.id = s.fresh_id("o-");
     while (s.world.find(v.id));
@@ -72,6 +90,7 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
   if (!old->in_force()) {
     return make_error(ErrorCode::version_conflict, "the " + std::string(type_name(old->type)) + " was " + old->state, "id");
   }
+  if (Status st = s.timely(v, old); !st) return st.error();
   if (old->version != if_match) {
     return make_error(ErrorCode::version_conflict,
                       "the object is at version " + std::to_string(old->version) + ", not " + std::to_string(if_match),

@@ -378,6 +378,9 @@ struct Service::Impl {
 
   /// Ok, or why the volume is beyond this line's limits (its radius or buffer).
   Status admissible(const Volume& v) const;
+  /// Ok, or why an activity that starts before the line's time may not be
+  /// declared (or moved) now; `old` is the version it replaces, if any.
+  Status timely(const Volume& v, const Volume* old) const;
   /// Checks an object, makes its notices, disclosures and probes, and commits
   /// them with it (declare and replace).
   Result<Declared> commit_declared(Volume v, const Precheck* ahead);

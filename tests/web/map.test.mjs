@@ -111,6 +111,13 @@ test("planning an activity shows its conflicts before it is submitted", async ({
   const after = (await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length;
   assert.equal(after, before, "a check stores nothing");
   await page.screenshot({ path: path.join(artifacts, "plan.png") });
+  // The line's clock is at the replay's end (14 September): a plan that
+  // starts before it is refused with the reason, and stores nothing.
+  await page.click("#plan-submit");
+  await page.waitForFunction(() => /before the line's time/.test(document.getElementById("status").textContent));
+  assert.equal((await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length, before);
+  await page.fill("#plan-start", "2018-09-20T00:00");
+  await page.fill("#plan-end", "2018-09-21T00:00");
   await page.click("#plan-submit");
   await page.waitForFunction(() => /Submitted/.test(document.getElementById("status").textContent));
   assert.equal((await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length, before + 1);
