@@ -177,20 +177,12 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     if (Api::is_health(req)) return reply(api_.health_response(health_.load(), req), what, "-");
     auto self = this->shared_from_this();
     if (Api::is_stream(req)) {
-      return pipeline_.open_stream(key(req), req,
+      return pipeline_.open_stream(req,
                                    [self](std::shared_ptr<std::variant<StreamStart, Response>> start, std::string party) {
                                      self->open_stream(*start, std::move(party));
                                    });
     }
-    pipeline_.serve(key(req), req,
-                    [self, what](Response res, std::string party) { self->reply(std::move(res), what, party); });
-  }
-
-  // Whose turn a request waits for (Pipeline): its bearer token's party, or
-  // its address when it has none.
-  std::string key(const Request& req) {
-    const auto auth = req[http::field::authorization];
-    return auth.empty() ? "address " + remote() : std::string(auth);
+    pipeline_.serve(req, [self, what](Response res, std::string party) { self->reply(std::move(res), what, party); });
   }
 
   void reply(Response res, std::string what, std::string party) {

@@ -20,14 +20,14 @@ void CommitGroup::commit() {
   for (auto& then : waiting) then(st.ok());
 }
 
-void Dispatcher::submit(const std::string& key, Job job) {
-  auto& queue = waiting_[key];
+void Turns::take(const std::string& party, Job job) {
+  auto& queue = waiting_[party];
   queue.push_back(std::move(job));
   if (queue.size() == 1) queue.front()();
 }
 
-void Dispatcher::finished(const std::string& key) {
-  const auto it = waiting_.find(key);
+void Turns::done(const std::string& party) {
+  const auto it = waiting_.find(party);
   if (it == waiting_.end()) return;
   it->second.pop_front();
   if (it->second.empty()) {
@@ -51,47 +51,47 @@ void Pipeline::stop() {
   checks_.join();
 }
 
-void Pipeline::serve(const std::string& key, const Request& request, Reply reply) {
-  dispatcher_.submit(key, [this, key, &request, reply = std::move(reply)]() mutable {
-    asio::post(line_, [this, key, &request, reply = std::move(reply)]() mutable { prepare(key, request, std::move(reply)); });
-  });
+void Pipeline::serve(const Request& request, Reply reply) {
+  asio::post(line_, [this, &request, reply = std::move(reply)]() mutable { prepare(request, std::move(reply)); });
 }
 
-void Pipeline::prepare(const std::string& key, const Request& request, Reply reply) {
-  auto prepared = std::make_shared<std::optional<Prepared>>(api_.prepare(request));
-  if (!*prepared || stopping_) return handle(key, request, nullptr, std::move(reply));
-  if (!(*prepared)->has_body || request.body().size() < options_.light_body_bytes) {
-    Api::parse(request, **prepared);
-    return parsed(key, request, std::move(prepared), std::move(reply));
-  }
-  asio::post(checks_, [this, key, &request, prepared, reply = std::move(reply)]() mutable {
-    Api::parse(request, **prepared);
-    asio::post(line_, [this, key, &request, prepared, reply = std::move(reply)]() mutable {
-      parsed(key, request, std::move(prepared), std::move(reply));
+void Pipeline::in_pool(const std::string& party, std::function<void()> work, std::function<void()> then) {
+  turns_.take(party, [this, party, work = std::move(work), then = std::move(then)]() mutable {
+    asio::post(checks_, [this, party, work = std::move(work), then = std::move(then)]() mutable {
+      work();
+      asio::post(line_, [this, party, then = std::move(then)] {
+        turns_.done(party);
+        then();
+      });
     });
   });
 }
 
-void Pipeline::parsed(const std::string& key, const Request& request, Shared prepared, Reply reply) {
+void Pipeline::prepare(const Request& request, Reply reply) {
+  auto prepared = std::make_shared<std::optional<Prepared>>(api_.prepare(request));
+  if (!*prepared || stopping_) return handle(request, nullptr, std::move(reply));
+  if (!(*prepared)->has_body || request.body().size() < options_.light_body_bytes) {
+    Api::parse(request, **prepared);
+    return parsed(request, std::move(prepared), std::move(reply));
+  }
+  in_pool((*prepared)->caller.id, [&request, prepared] { Api::parse(request, **prepared); },
+          [this, &request, prepared, reply = std::move(reply)]() mutable { parsed(request, prepared, std::move(reply)); });
+}
+
+void Pipeline::parsed(const Request& request, Shared prepared, Reply reply) {
   api_.plan(**prepared);
   Precheck& ahead = (*prepared)->ahead;
   if (ahead.positions() <= options_.light_positions) {
     ahead.refine(&stopping_);
-    return handle(key, request, &**prepared, std::move(reply));
+    return handle(request, &**prepared, std::move(reply));
   }
-  measure(key, request, std::move(prepared), std::move(reply));
+  in_pool((*prepared)->caller.id, [this, prepared] { (*prepared)->ahead.refine(&stopping_); },
+          [this, &request, prepared, reply = std::move(reply)]() mutable {
+            handle(request, &**prepared, std::move(reply));
+          });
 }
 
-void Pipeline::measure(const std::string& key, const Request& request, Shared prepared, Reply reply) {
-  asio::post(checks_, [this, key, &request, prepared, reply = std::move(reply)]() mutable {
-    (*prepared)->ahead.refine(&stopping_);
-    asio::post(line_, [this, key, &request, prepared, reply = std::move(reply)]() mutable {
-      handle(key, request, &**prepared, std::move(reply));
-    });
-  });
-}
-
-void Pipeline::handle(const std::string& key, const Request& request, Prepared* prepared, Reply reply) {
+void Pipeline::handle(const Request& request, Prepared* prepared, Reply reply) {
   group_.join();
   auto party = std::make_shared<std::string>("-");
   auto res = std::make_shared<Response>();
@@ -102,7 +102,6 @@ void Pipeline::handle(const std::string& key, const Request& request, Prepared* 
                   e.what());
     *res = error_response(make_error(ErrorCode::store_error, "internal error"), request.version(), false);
   }
-  asio::post(io_, [this, key] { dispatcher_.finished(key); });  // the party's next request may start
   group_.after([this, res, party, reply = std::move(reply)](bool committed) mutable {
     if (!committed) {
       *res = error_response(make_error(ErrorCode::store_error, "the change could not be stored"), res->version(), false);
@@ -111,16 +110,13 @@ void Pipeline::handle(const std::string& key, const Request& request, Prepared* 
   });
 }
 
-void Pipeline::open_stream(const std::string& key, const Request& request, StreamReply reply) {
-  dispatcher_.submit(key, [this, key, &request, reply = std::move(reply)]() mutable {
-    asio::post(line_, [this, key, &request, reply = std::move(reply)]() mutable {
-      group_.join();
-      asio::post(io_, [this, key] { dispatcher_.finished(key); });
-      group_.after([this, &request, reply = std::move(reply)](bool) mutable {
-        auto party = std::make_shared<std::string>("-");
-        auto start = std::make_shared<std::variant<StreamStart, Response>>(api_.open_stream(request, *party));
-        asio::post(io_, [start, party, reply = std::move(reply)] { reply(start, *party); });
-      });
+void Pipeline::open_stream(const Request& request, StreamReply reply) {
+  asio::post(line_, [this, &request, reply = std::move(reply)]() mutable {
+    group_.join();
+    group_.after([this, &request, reply = std::move(reply)](bool) mutable {
+      auto party = std::make_shared<std::string>("-");
+      auto start = std::make_shared<std::variant<StreamStart, Response>>(api_.open_stream(request, *party));
+      asio::post(io_, [start, party, reply = std::move(reply)] { reply(start, *party); });
     });
   });
 }

@@ -9,12 +9,12 @@
 //     (include/deconflict/precheck.hpp), so that a long check delays nobody
 //     else: the line thread only plans it before and finishes it after.
 //
-// A party (a bearer token, or an address without one) has at most one request
-// in the pipeline at once, so one party holds at most one thread of the pool
-// however many connections it opens; its other requests wait their turn.
+// A party has at most one job in the pool at once, so one party holds at
+// most one thread of it however many connections it opens; its other jobs
+// wait their turn (its light requests do not: they never leave the line).
 //
 //   Pipeline pipeline(io, api, service, {.check_threads = 2});
-//   pipeline.serve(key, request, [](Response r, std::string party) { ... });  // on the I/O thread
+//   pipeline.serve(request, [](Response r, std::string party) { ... });  // on the I/O thread
 //
 // Every member is called on the I/O thread unless it says otherwise.
 #pragma once
@@ -62,16 +62,17 @@ class CommitGroup {
   std::vector<std::function<void(bool)>> waiting_;
 };
 
-// At most one job in flight per key, in the order submitted. A job calls
-// finished(key) when it is done with its part; then the key's next one starts.
-class Dispatcher {
+// At most one job in the pool per party, in the order given; the others wait
+// their turn. Line thread only: a job calls done(party) on the line thread
+// when it has left the pool, and the party's next job starts.
+class Turns {
  public:
   using Job = std::function<void()>;
-  void submit(const std::string& key, Job job);
-  void finished(const std::string& key);
+  void take(const std::string& party, Job job);
+  void done(const std::string& party);
 
  private:
-  std::map<std::string, std::deque<Job>> waiting_;  // the front of each is running
+  std::map<std::string, std::deque<Job>> waiting_;  // the front of each is in the pool
 };
 
 struct PipelineOptions {
@@ -96,10 +97,10 @@ class Pipeline {
   /// Serves a request: its check measured ahead if it has one, then handled
   /// on the line thread. `reply` is called on the I/O thread once what the
   /// request changed is durable. `request` must live until then.
-  void serve(const std::string& key, const Request& request, Reply reply);
+  void serve(const Request& request, Reply reply);
   /// Opens an event stream once the open group is durable (its backlog holds
   /// nothing uncommitted); `reply` on the I/O thread.
-  void open_stream(const std::string& key, const Request& request, StreamReply reply);
+  void open_stream(const Request& request, StreamReply reply);
   /// Runs `job` on the line thread within the open group (the ticker's work).
   void on_line(std::function<void()> job);
   /// Stops: measurements in progress end at once, nothing more is handled.
@@ -108,10 +109,12 @@ class Pipeline {
 
  private:
   using Shared = std::shared_ptr<std::optional<Prepared>>;
-  void prepare(const std::string& key, const Request& request, Reply reply);  // line thread
-  void parsed(const std::string& key, const Request& request, Shared prepared, Reply reply);  // line thread
-  void measure(const std::string& key, const Request& request, Shared prepared, Reply reply);  // line thread
-  void handle(const std::string& key, const Request& request, Prepared* prepared, Reply reply);  // line thread
+  // Line thread, in the order a request takes them.
+  void prepare(const Request& request, Reply reply);
+  void parsed(const Request& request, Shared prepared, Reply reply);
+  void handle(const Request& request, Prepared* prepared, Reply reply);
+  /// Runs `work` in the pool in the party's turn, then `then` on the line thread.
+  void in_pool(const std::string& party, std::function<void()> work, std::function<void()> then);
 
   asio::io_context& io_;
   Api& api_;
@@ -119,7 +122,7 @@ class Pipeline {
   asio::io_context line_;
   asio::executor_work_guard<asio::io_context::executor_type> line_work_;
   CommitGroup group_;
-  Dispatcher dispatcher_;
+  Turns turns_;
   std::atomic<bool> stopping_{false};
   asio::thread_pool checks_;
   std::thread line_thread_;
