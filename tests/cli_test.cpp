@@ -109,6 +109,28 @@ TEST_F(Cli, CheckExitStatuses) {
   EXPECT_NE(bad.err.find("malformed JSON"), std::string::npos) << bad.err;
 }
 
+// The issue: a missing file said only "cannot open file". Now it says why,
+// as the system does.
+TEST_F(Cli, AFileThatCannotBeOpenedSaysWhy) {
+  const Outcome missing = run("check --against /nonexistent/world.geojson " + kData + "queries.ndjson");
+  EXPECT_EQ(missing.status, 4);
+  EXPECT_NE(missing.err.find("No such file or directory"), std::string::npos) << missing.err;
+}
+
+// The issue: `list` with a mistyped --db made an empty store (and a key file
+// beside it) and printed "0 object(s)": a typo looked like an empty world.
+// Commands that only read refuse a store that is not there, and make nothing.
+TEST_F(Cli, ReadingCommandsRefuseAStoreThatIsNotThere) {
+  const std::string typo = (dir_ / "typo.db").string();
+  for (const std::string command : {"list", "export", "conflicts", "party list"}) {
+    const Outcome r = run(command + " --db " + typo);
+    EXPECT_EQ(r.status, 4) << command;
+    EXPECT_NE(r.err.find("no store at '" + typo + "'"), std::string::npos) << command << ": " << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(typo));
+  EXPECT_FALSE(std::filesystem::exists(typo + ".key"));
+}
+
 TEST_F(Cli, CheckReadsStandardInputAndSkipsInvalidWhenAsked) {
   const std::string queries = slurp(kData + "queries.ndjson") +
                               R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,91]},"properties":{"id":"bad","type":"activity","party":"x","kind":"flight","radius_m":1,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})"

@@ -119,6 +119,7 @@ TEST_F(RecordCli, ASwappedKeyIsDetected) {
 }
 
 TEST_F(RecordCli, AKeyFileThatDoesNotSignTheRecordIsNamed) {
+  ASSERT_EQ(run("party add other --db " + path("other.db")).status, 0);  // another store, another key
   ASSERT_EQ(run("record rotate-key --db " + path("other.db")).status, 0);
   fs::copy_file(path("other.db.key"), db() + ".key", fs::copy_options::overwrite_existing);
   expect_broken("", 13, "but the key file holds");

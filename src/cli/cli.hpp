@@ -35,6 +35,9 @@ struct StoreArgs {
 };
 void add_store_options(CLI::App& app, StoreArgs& args);
 Result<std::unique_ptr<Service>> open_service(const StoreArgs& args);
+/// The same for commands that only read or change what is there: a store
+/// that does not exist is an error, not a new empty one.
+Result<std::unique_ptr<Service>> open_existing_service(const StoreArgs& args);
 
 /// A subcommand registers its options and returns the function that runs it.
 using Runner = std::function<int()>;

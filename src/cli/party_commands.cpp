@@ -28,7 +28,7 @@ int run_add(const PartyArgs& a) {
 }
 
 int run_list(const PartyArgs& a) {
-  auto service = open_service(a.store);
+  auto service = open_existing_service(a.store);
   if (!service) return fail(service.error());
   const auto parties = (*service)->parties();
   if (a.json) {
@@ -50,7 +50,7 @@ int run_list(const PartyArgs& a) {
 }
 
 int run_revoke(const PartyArgs& a) {
-  auto service = open_service(a.store);
+  auto service = open_existing_service(a.store);
   if (!service) return fail(service.error());
   if (Status st = (*service)->revoke_party(a.id); !st) return fail(st.error());
   std::cerr << "deconflict: party '" << a.id << "' revoked\n";

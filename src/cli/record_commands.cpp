@@ -271,7 +271,7 @@ int run_verify_proof(const RecordArgs& a) {
 }
 
 int run_rotate(const RecordArgs& a) {
-  auto service = open_service(a.store);
+  auto service = open_existing_service(a.store);
   if (!service) return fail(service.error());
   auto key = (*service)->rotate_key("operator");
   if (!key) return fail(key.error());

@@ -1,12 +1,14 @@
 // deconflict import | export | list | conflicts: commands on the embedded store.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "cli/cli.hpp"
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
+#include "store/store.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
 
@@ -30,6 +32,15 @@ Result<std::unique_ptr<Service>> open_service(const StoreArgs& args) {
     options.clock = [t = *t] { return t; };
   }
   return Service::open(options);
+}
+
+Result<std::unique_ptr<Service>> open_existing_service(const StoreArgs& args) {
+  // A mistyped --db must not read as an empty world (nor leave an empty store behind).
+  if (!store::is_postgres_url(args.db) && !std::filesystem::exists(args.db)) {
+    return make_error(ErrorCode::io_error, "no store at '" + args.db + "' (create one with import or party add)",
+                      "--db");
+  }
+  return open_service(args);
 }
 
 namespace {
@@ -122,7 +133,7 @@ struct ListArgs {
 int run_export(const ListArgs& a) {
   auto filter = to_filter(a.filter);
   if (!filter) return fail(filter.error());
-  auto service = open_service(a.store);
+  auto service = open_existing_service(a.store);
   if (!service) return fail(service.error());
   nlohmann::ordered_json fc = {{"type", "FeatureCollection"}, {"features", nlohmann::ordered_json::array()}};
   for (const Volume* v : (*service)->list(*filter)) fc["features"].push_back(format::to_feature(*v));
@@ -141,7 +152,7 @@ int run_export(const ListArgs& a) {
 int run_list(const ListArgs& a) {
   auto filter = to_filter(a.filter);
   if (!filter) return fail(filter.error());
-  auto service = open_service(a.store);
+  auto service = open_existing_service(a.store);
   if (!service) return fail(service.error());
   const auto volumes = (*service)->list(*filter);
   if (a.json) {
@@ -169,7 +180,7 @@ struct ConflictsArgs {
 };
 
 int run_conflicts(const ConflictsArgs& a) {
-  auto service = open_service(a.store);
+  auto service = open_existing_service(a.store);
   if (!service) return fail(service.error());
   std::vector<Conflict> conflicts;
   if (a.id.empty()) {

@@ -2,6 +2,8 @@
 // for messages, and refusing duplicate ids.
 #include <algorithm>
 #include <fstream>
+#include <system_error>
+#include <cerrno>
 #include <thread>
 #include <iostream>
 #include <iterator>
@@ -180,8 +182,14 @@ Result<std::string> read_file(const std::string& path) {
     os << std::cin.rdbuf();
     return os.str();
   }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::io_error, "cannot open file", path);
+  if (!in) {
+    const int reason = errno;  // what the system said, for a person to act on
+    return make_error(ErrorCode::io_error,
+                      "cannot open file" + (reason ? ": " + std::generic_category().message(reason) : std::string()),
+                      path);
+  }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return make_error(ErrorCode::io_error, "cannot read file", path);
   return text;
