@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "scratch_dir.hpp"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -129,6 +133,25 @@ TEST_F(Cli, ReadingCommandsRefuseAStoreThatIsNotThere) {
   }
   EXPECT_FALSE(std::filesystem::exists(typo));
   EXPECT_FALSE(std::filesystem::exists(typo + ".key"));
+}
+
+// The issue: `replay --serve` on a busy port said only "the server did not
+// start; see busy.db.log". Now it says the server's own reason.
+TEST_F(Cli, AReplayWhoseServerCannotStartSaysWhy) {
+  const int busy = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(busy, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::listen(busy, 1), 0);
+  ASSERT_EQ(::getsockname(busy, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string scenario = std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.replay.json";
+  const Outcome r = run("replay " + scenario + " --db " + db() + " --listen 127.0.0.1:" +
+                        std::to_string(ntohs(address.sin_port)));
+  ::close(busy);
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.err.find("Address already in use"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, CheckReadsStandardInputAndSkipsInvalidWhenAsked) {

@@ -69,7 +69,14 @@ class ServerProcess {
       if (::waitpid(s.pid_, nullptr, WNOHANG) == s.pid_) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return make_error(ErrorCode::io_error, "the server did not start; see " + s.log_);
+    // The server's own words: its last line that says what went wrong.
+    std::string reason;
+    std::ifstream in(s.log_);
+    for (std::string l; std::getline(in, l);) {
+      if (l.rfind("deconflict: ", 0) == 0) reason = l.substr(12);
+    }
+    return make_error(ErrorCode::io_error,
+                      "the server did not start" + (reason.empty() ? "" : ": " + reason) + " (see " + s.log_ + ")");
   }
   const std::string& url() const { return url_; }
   const std::string& log() const { return log_; }
