@@ -102,6 +102,13 @@ TEST_F(Cli, CheckPrintsOneLinePerQueryInInputOrder) {
   EXPECT_TRUE(out[3]["conflicts"].empty());
 }
 
+// The issue: `check --help` listed exit statuses 0 to 3, not the 4 it gives
+// for a file it cannot read.
+TEST_F(Cli, HelpListsEveryExitStatus) {
+  EXPECT_NE(run("check --help").out.find("4 a file that cannot be read"), std::string::npos);
+  EXPECT_NE(run("--help").out.find("4 a file, store or network error"), std::string::npos);
+}
+
 TEST_F(Cli, CheckExitStatuses) {
   const std::string files = kData + "world.ndjson " + kData + "queries.ndjson";
   EXPECT_EQ(run("check --against " + files + " --fail-on-conflict").status, 1);

@@ -142,7 +142,7 @@ Runner add_check(CLI::App& app) {
                  "default the current time");
   app.footer(
       "Prints one NDJSON line per query, in input order. Exit status: 0 ran, 1 conflict found "
-      "(with --fail-on-conflict), 2 usage error, 3 invalid input.");
+      "(with --fail-on-conflict), 2 usage error, 3 invalid input, 4 a file that cannot be read.");
   return [args] { return run_check(*args); };
 }
 
