@@ -109,6 +109,21 @@ TEST_F(Cli, HelpListsEveryExitStatus) {
   EXPECT_NE(run("--help").out.find("4 a file, store or network error"), std::string::npos);
 }
 
+// The issue: `list` showed a polygon's buffer_m under "radius_m", and
+// `conflicts` printed a zone entry as "distance_m 10889.9 limit_m 58000.0".
+// Now each says what it holds, in the units a person reads.
+TEST_F(Cli, TablesSayWhatTheyHold) {
+  ASSERT_EQ(run("import " + kScenario + " --db " + db()).status, 0);
+  const Outcome list = run("list --db " + db());
+  EXPECT_NE(list.out.find("radius 55.0 km"), std::string::npos) << list.out;  // the zone around At Tanf
+  EXPECT_NE(list.out.find("margin 1.0 km"), std::string::npos) << list.out;   // the air assault's polygon
+  EXPECT_EQ(list.out.find("radius_m"), std::string::npos);
+  const Outcome conflicts = run("conflicts --db " + db());
+  EXPECT_NE(conflicts.out.find("apart"), std::string::npos);
+  EXPECT_NE(conflicts.out.find("overlap"), std::string::npos);
+  EXPECT_EQ(conflicts.out.find("limit_m"), std::string::npos) << conflicts.out;
+}
+
 TEST_F(Cli, CheckExitStatuses) {
   const std::string files = kData + "world.ndjson " + kData + "queries.ndjson";
   EXPECT_EQ(run("check --against " + files + " --fail-on-conflict").status, 1);

@@ -80,10 +80,22 @@ Result<ListFilter> to_filter(const FilterArgs& a) {
 
 std::string time_cell(TimePoint t) { return t == kTimeMin || t == kTimeMax ? "-" : format_rfc3339(t); }
 
-std::string metres_cell(double m) {
+// A length as a person reads it: metres below a kilometre, else kilometres.
+std::string length_cell(double m) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", m);
+  if (std::abs(m) < 1000) {
+    std::snprintf(buf, sizeof buf, "%.0f m", m);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f km", m / 1000);
+  }
   return buf;
+}
+
+// What radius_m or buffer_m means for this geometry.
+std::string size_cell(const Volume& v) {
+  if (v.geometry.type == GeometryType::point) return "radius " + length_cell(v.radius.value);
+  if (v.radius.value == 0) return "-";
+  return (v.geometry.type == GeometryType::line_string ? "half-width " : "margin ") + length_cell(v.radius.value);
 }
 
 const char* geometry_name(GeometryType t) {
@@ -162,10 +174,10 @@ int run_list(const ListArgs& a) {
   std::vector<std::vector<std::string>> rows;
   for (const Volume* v : volumes) {
     rows.push_back({v->id, std::string(type_name(v->type)), v->party, v->kind, geometry_name(v->geometry.type),
-                    metres_cell(v->radius.value), time_cell(v->window.start), time_cell(v->window.end),
+                    size_cell(*v), time_cell(v->window.start), time_cell(v->window.end),
                     std::to_string(v->version), v->name});
   }
-  std::cout << format_table({"id", "type", "party", "kind", "geometry", "radius_m", "start", "end", "version", "name"},
+  std::cout << format_table({"id", "type", "party", "kind", "geometry", "size", "start", "end", "version", "name"},
                             rows);
   std::cout << volumes.size() << " object(s)\n";
   return kOk;
@@ -205,11 +217,12 @@ int run_conflicts(const ConflictsArgs& a) {
     const std::string notified = activity && activity->notified ? format_rfc3339(*activity->notified) : "-";
     rows.push_back({notified, c.activity_id, std::string(rule_name(c.rule)), c.other_id,
                     other && !other->name.empty() ? other->name : "", c.other_party, time_cell(c.start),
-                    time_cell(c.end), metres_cell(c.distance.value), metres_cell(c.limit.value)});
+                    time_cell(c.end), length_cell(c.distance.value), length_cell(c.limit.value - c.distance.value)});
   }
+  // Two volumes meet when their shapes are nearer than the sum of their radii
+  // or buffers: "apart" is between the shapes, "overlap" how far inside that sum.
   std::cout << format_table(
-      {"notified", "activity", "rule", "other", "other name", "party", "from", "until", "distance_m", "limit_m"},
-      rows);
+      {"notified", "activity", "rule", "other", "other name", "party", "from", "until", "apart", "overlap"}, rows);
   std::cout << conflicts.size() << " conflict(s)\n";
   return kOk;
 }
