@@ -197,7 +197,14 @@ TEST_F(Threads, SigtermDuringAHeavyCheckStopsTheServerPromptly) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto asked = std::chrono::steady_clock::now();
   EXPECT_EQ(stop(), 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(2));
+  // Measuring stops at once; parsing the 800 KB body does not, and under
+  // AddressSanitizer it alone takes over a second (ten times the 0.1 s).
+#ifdef __SANITIZE_ADDRESS__
+  constexpr auto kPrompt = std::chrono::seconds(10);
+#else
+  constexpr auto kPrompt = std::chrono::seconds(2);
+#endif
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, kPrompt);
   asker.join();
 }
 
