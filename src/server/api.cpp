@@ -210,7 +210,7 @@ double RateLimiter::admit(const std::string& party, std::chrono::steady_clock::t
   if (rate_ <= 0) return 0;
   auto [it, fresh] = buckets_.try_emplace(party, Bucket{burst_, now});
   Bucket& b = it->second;
-  b.tokens = std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate_);
+  b.tokens = refilled(b, now);
   b.at = now;
   if (b.tokens >= 1) {
     b.tokens -= 1;
@@ -223,8 +223,11 @@ bool RateLimiter::ready(const std::string& party, std::chrono::steady_clock::tim
   if (rate_ <= 0) return true;
   const auto it = buckets_.find(party);
   if (it == buckets_.end()) return true;
-  const Bucket& b = it->second;
-  return std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate_) >= 1;
+  return refilled(it->second, now) >= 1;
+}
+
+double RateLimiter::refilled(const Bucket& b, std::chrono::steady_clock::time_point now) const {
+  return std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate_);
 }
 
 void RateLimiter::charge(const std::string& party, double requests) {
@@ -235,26 +238,30 @@ void RateLimiter::charge(const std::string& party, double requests) {
 
 // CORS is off unless an origin is configured: then that origin (and no
 // other) may call the API from a browser, preflight included.
+bool Api::cors_allowed(const Request& req) const {
+  return !limits_.cors_origin.empty() && req[http::field::origin] == limits_.cors_origin;
+}
+
+void Api::allow_origin(Response& r) const {
+  r.set(http::field::access_control_allow_origin, limits_.cors_origin);
+  r.set(http::field::vary, "Origin");
+}
+
 Response Api::handle(const Request& req, std::string& party, Prepared* prepared) {
-  const auto origin = req[http::field::origin];
-  const bool allowed = !limits_.cors_origin.empty() && origin == limits_.cors_origin;
+  const bool allowed = cors_allowed(req);
   if (req.method() == http::verb::options) {
     if (!allowed) return error_response(make_error(ErrorCode::not_found, "no such endpoint"), req.version(), req.keep_alive());
     Response r{http::status::no_content, req.version()};
     r.set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE");
     r.set(http::field::access_control_allow_headers, "Authorization, Content-Type, If-Match, Last-Event-ID");
     r.set(http::field::access_control_max_age, "600");
-    r.set(http::field::access_control_allow_origin, limits_.cors_origin);
-    r.set(http::field::vary, "Origin");
+    allow_origin(r);
     r.keep_alive(req.keep_alive());
     r.prepare_payload();
     return r;
   }
   Response r = route(req, party, prepared);
-  if (allowed) {
-    r.set(http::field::access_control_allow_origin, limits_.cors_origin);
-    r.set(http::field::vary, "Origin");
-  }
+  if (allowed) allow_origin(r);
   return r;
 }
 
@@ -471,10 +478,7 @@ Response Api::health_response(Health health, const Request& req) const {
   static constexpr const char* kStatus[] = {"ok", "store unreachable", "read-only"};
   Response r = json_response(health == Health::ok ? http::status::ok : http::status::service_unavailable,
                              {{"status", kStatus[static_cast<int>(health)]}}, req.version(), req.keep_alive());
-  if (!limits_.cors_origin.empty() && req[http::field::origin] == limits_.cors_origin) {
-    r.set(http::field::access_control_allow_origin, limits_.cors_origin);
-    r.set(http::field::vary, "Origin");
-  }
+  if (cors_allowed(req)) allow_origin(r);
   return r;
 }
 

@@ -64,6 +64,8 @@ class RateLimiter {
     double tokens;
     std::chrono::steady_clock::time_point at;
   };
+  /// The bucket's tokens at `now`, refilled since it was last taken from.
+  double refilled(const Bucket& b, std::chrono::steady_clock::time_point now) const;
   double rate_, burst_;
   std::unordered_map<std::string, Bucket> buckets_;
 };
@@ -136,6 +138,9 @@ class Api {
 
  private:
   Response route(const Request& req, std::string& party, Prepared* prepared);
+  /// CORS: the configured origin (and no other) may call the API from a browser.
+  bool cors_allowed(const Request& req) const;
+  void allow_origin(Response& r) const;
   /// The request's feature: the one parsed ahead, or parsed now.
   Result<Volume> feature(const Request& req, ObjectType type, const Party& caller, Prepared* prepared) const;
   Response notices(const Request& req, const Target& t, PartyView& view);
