@@ -267,8 +267,17 @@ TEST_F(Health, ANodeWhoseDiskIsFullSaysSo) {
   const Reply full = deconflict::testing::health_becomes(c, 503);
   EXPECT_EQ(full.status, 503);
   EXPECT_EQ(full.body["status"], "read-only");
+  // A change sent to it meanwhile is refused at once, with when to retry,
+  // rather than failing half-way with a 500.
+  const std::string camp = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.4]},)"
+                           R"("properties":{"id":"un.full","kind":"camp","radius_m":500}})";
+  const Reply refused = c.send(http::verb::post, "/v1/sites", token("un"), camp);
+  EXPECT_EQ(refused.status, 503) << refused.raw.body();
+  EXPECT_EQ(refused.raw[http::field::retry_after], "1");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/sites/un.full", token("un")).status, 404);
   deconflict::testing::run("rm " + disk_ + "/filler");
   EXPECT_EQ(deconflict::testing::health_becomes(c, 200).status, 200);
+  EXPECT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), camp).status, 201);
   ASSERT_EQ(stop(), 0);
 }
 

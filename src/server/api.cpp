@@ -94,13 +94,6 @@ Target parse_target(std::string_view target) {
   return t;
 }
 
-std::optional<ObjectType> collection_type(const std::string& name) {
-  if (name == "zones") return ObjectType::zone;
-  if (name == "sites") return ObjectType::site;
-  if (name == "activities") return ObjectType::activity;
-  return std::nullopt;
-}
-
 }  // namespace
 
 Result<int64_t> query_number(const Target& t, const char* name, int64_t fallback) {
@@ -114,36 +107,13 @@ Result<int64_t> query_number(const Target& t, const char* name, int64_t fallback
   return v;
 }
 
+Answer Answer::json(const nlohmann::ordered_json& body, http::status status) {
+  // Error messages quote what the client sent (a query, a path), which need
+  // not be UTF-8: such bytes become U+FFFD rather than an exception.
+  return {status, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)};
+}
+
 namespace {
-
-Result<ListFilter> filter_from(const Target& t, ObjectType type) {
-  ListFilter f;
-  f.type = type;
-  if (auto it = t.query.find("party"); it != t.query.end()) {
-    if (!is_party_id(it->second)) return make_error(ErrorCode::usage, "not a party id (a lowercase slug)", "party");
-    f.party = it->second;
-  }
-  if (auto it = t.query.find("bbox"); it != t.query.end()) {
-    auto b = BoundingBox::parse(it->second, "bbox");
-    if (!b) return b.error();
-    f.bbox = *b;
-  }
-  for (const char* key : {"start", "end"}) {
-    auto it = t.query.find(key);
-    if (it == t.query.end()) continue;
-    auto time = parse_rfc3339(it->second);
-    if (!time) return make_error(ErrorCode::usage, time.error().message, key);
-    (std::string_view(key) == "start" ? f.start : f.end) = *time;
-  }
-  return f;
-}
-
-// The body as JSON; a discarded value when it is not JSON or nests too deep
-// (the callers refuse anything but an object).
-nlohmann::json body_json(const Request& req) {
-  auto value = format::parse_json(req.body());
-  return value ? std::move(*value) : nlohmann::json(nlohmann::json::value_t::discarded);
-}
 
 // Reads the body as one Feature of the given type belonging to the caller.
 Result<Volume> feature_from(const Request& req, ObjectType type, const Party& caller, size_t max_positions) {
@@ -163,37 +133,19 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
   return v;
 }
 
-// 405 with the methods the path has.
-Response method_not_allowed(const Request& req, const char* allow) {
-  Response r = error_response(make_error(ErrorCode::method_not_allowed, std::string("this path allows ") + allow),
-                              req.version(), req.keep_alive());
-  r.set(http::field::allow, allow);
-  return r;
-}
-
-// 200 with a JSON text already written (a Feature kept with its object).
-Response text_response(std::string text, unsigned version, bool keep_alive) {
-  Response r = json_response(http::status::ok, json::object(), version, keep_alive);
-  r.body() = std::move(text);
+Response to_response(Answer a, const Request& req) {
+  Response r{a.status, req.version()};
+  r.set(http::field::content_type, a.content_type);
+  r.set(http::field::cache_control, "no-store");
+  r.keep_alive(req.keep_alive());
+  r.body() = std::move(a.body);
   r.prepare_payload();
   return r;
 }
 
-json conflicts_json(const std::vector<Conflict>& conflicts) {
-  json out = json::array();
-  for (const Conflict& c : conflicts) out.push_back(format::to_json(c));
-  return out;
-}
-
-json declared_json(const Declared& d) {
-  json notices = json::array();
-  for (const Notice& n : d.notices) {
-    notices.push_back(
-        {{"id", n.id}, {"party", n.to_party}, {"deadline", format_rfc3339(n.deadline)}, {"state", state_name(n.state)}});
-  }
-  return {{"feature", format::to_feature(*d.volume)},
-          {"conflicts", conflicts_json(d.conflicts)},
-          {"notices", std::move(notices)}};
+Response to_response(const Result<Answer>& answer, const Request& req) {
+  if (!answer) return error_response(answer.error(), req.version(), req.keep_alive());
+  return to_response(*answer, req);
 }
 
 }  // namespace
@@ -247,6 +199,87 @@ void Api::allow_origin(Response& r) const {
   r.set(http::field::vary, "Origin");
 }
 
+const std::vector<Route>& Api::routes() {
+  using V = http::verb;
+  static const std::vector<Route> table = [] {
+    constexpr auto activity = ObjectType::activity;
+    std::vector<Route> t = {
+        // Open, and answered by route() itself (and by the server on its I/O thread).
+        {V::get, "/v1/health", Access::open, false, Measures::nothing, activity, nullptr},
+        {V::get, "/v1/openapi.yaml", Access::party, false, Measures::nothing, activity, &Api::get_openapi},
+    };
+    // The three collections' routes, the same but for what each measures.
+    const auto add_collection = [](std::vector<Route>& routes, std::string_view path, std::string_view item,
+                                   ObjectType type) {
+      // Zones are checked once agreed, not when declared; a withdrawn activity meets nothing.
+      const Measures declared = type == ObjectType::zone ? Measures::nothing : Measures::body;
+      const Measures retired = type == ObjectType::activity ? Measures::nothing : Measures::stored;
+      routes.push_back({V::get, path, Access::party, false, Measures::nothing, type, &Api::list});
+      routes.push_back({V::post, path, Access::party, true, declared, type, &Api::create});
+      routes.push_back({V::get, item, Access::party, false, Measures::nothing, type, &Api::get_object});
+      routes.push_back({V::put, item, Access::party, true, declared, type, &Api::replace});
+      routes.push_back({V::delete_, item, Access::party, true, retired, type, &Api::withdraw});
+    };
+    add_collection(t, "/v1/zones", "/v1/zones/{id}", ObjectType::zone);
+    t.push_back({V::post, "/v1/zones/{id}/accept", Access::party, true, Measures::stored, ObjectType::zone,
+                 &Api::accept_zone});
+    t.push_back({V::post, "/v1/zones/{id}/decline", Access::party, true, Measures::nothing, ObjectType::zone,
+                 &Api::decline_zone});
+    add_collection(t, "/v1/sites", "/v1/sites/{id}", ObjectType::site);
+    add_collection(t, "/v1/activities", "/v1/activities/{id}", activity);
+    const std::vector<Route> rest = {
+        // A dry run stores nothing of the activity but is recorded (a probe, DESIGN §6.3).
+        {V::post, "/v1/check", Access::party, true, Measures::body, activity, &Api::dry_run},
+        {V::get, "/v1/notices", Access::party, false, Measures::nothing, activity, &Api::notices},
+        {V::post, "/v1/notices/{id}/ack", Access::party, true, Measures::nothing, activity, &Api::acknowledge},
+        {V::post, "/v1/notices/{id}/object", Access::party, true, Measures::nothing, activity, &Api::object_to},
+        {V::get, "/v1/messages", Access::party, false, Measures::nothing, activity, &Api::messages},
+        {V::post, "/v1/messages", Access::party, true, Measures::nothing, activity, &Api::send_message},
+        {V::get, "/v1/events", Access::party, false, Measures::nothing, activity, &Api::stream_only},
+        {V::post, "/v1/admin/clock", Access::admin, true, Measures::nothing, activity, &Api::set_clock},
+        {V::get, "/v1/whoami", Access::party, false, Measures::nothing, activity, &Api::whoami},
+        {V::get, "/v1/activities/{id}/conflicts", Access::party, false, Measures::stored, activity, &Api::conflicts},
+        {V::get, "/v1/notices/{id}/proof", Access::party, false, Measures::nothing, activity, &Api::prove_notice},
+        {V::get, "/v1/record", Access::party, false, Measures::nothing, activity, &Api::record},
+        {V::get, "/v1/record/key", Access::party, false, Measures::nothing, activity, &Api::record_key},
+        {V::get, "/v1/record/head", Access::party, false, Measures::nothing, activity, &Api::tree_head},
+        {V::get, "/v1/record/inclusion", Access::party, false, Measures::nothing, activity, &Api::inclusion},
+        {V::get, "/v1/record/consistency", Access::party, false, Measures::nothing, activity, &Api::consistency},
+        {V::post, "/v1/admin/record/rotate-key", Access::admin, true, Measures::nothing, activity, &Api::rotate_key},
+    };
+    t.insert(t.end(), rest.begin(), rest.end());
+    return t;
+  }();
+  return table;
+}
+
+Api::Match Api::match(http::verb method, const std::vector<std::string>& segments) {
+  const auto fits = [&](std::string_view path) {
+    size_t i = 0, start = 1;  // after the leading '/'
+    while (start <= path.size()) {
+      const size_t end = std::min(path.find('/', start), path.size());
+      const std::string_view want = path.substr(start, end - start);
+      if (i == segments.size() || (want != "{id}" && want != segments[i])) return false;
+      ++i;
+      start = end + 1;
+    }
+    return i == segments.size();
+  };
+  Match m;
+  for (const Route& r : routes()) {
+    if (!fits(r.path)) continue;
+    if (r.method == method) {
+      m.route = &r;
+      if (const size_t at = r.path.find("{id}"); at != std::string_view::npos) {
+        m.id = segments[static_cast<size_t>(std::count(r.path.begin(), r.path.begin() + at, '/')) - 1];
+      }
+      return m;
+    }
+    m.allow += (m.allow.empty() ? "" : ", ") + std::string(http::to_string(r.method));
+  }
+  return m;
+}
+
 Response Api::handle(const Request& req, std::string& party, Prepared* prepared) {
   const bool allowed = cors_allowed(req);
   if (req.method() == http::verb::options) {
@@ -269,17 +302,18 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared) 
   if (page_) {
     if (auto file = page_->serve(req)) return std::move(*file);
   }
-  const unsigned version = req.version();
-  const bool keep_alive = req.keep_alive();
-  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
-  const auto ok = [&](http::status s, const json& body) { return json_response(s, body, version, keep_alive); };
+  const auto fail = [&](const Error& e) { return error_response(e, req.version(), req.keep_alive()); };
   const Target t = parse_target(std::string_view(req.target().data(), req.target().size()));
-  const auto& seg = t.segments;
-  if (seg.empty() || seg[0] != "v1") return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+  const Match m = match(req.method(), t.segments);
+  if (!m.route && m.allow.empty()) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+  if (!m.route) {
+    Response r = fail(make_error(ErrorCode::method_not_allowed, "this path allows " + m.allow));
+    r.set(http::field::allow, m.allow);
+    return r;
+  }
+  const Route& route = *m.route;
+  if (route.access == Access::open) return health_response(health(), req);
 
-  if (is_health(req)) return health_response(health(), req);
-
-  // Everything else needs a bearer token.
   auto caller = authenticate(req);
   if (!caller) return fail(caller.error());
   party = caller->id;
@@ -289,12 +323,20 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared) 
     r.set(http::field::retry_after, std::to_string(static_cast<int>(std::ceil(wait_s))));
     return r;
   }
-  // Deadlines pass between requests too (the server also ticks every second);
-  // answer from the present.
-  if (auto overdue = service_.advance(); !overdue) return fail(overdue.error());
   if (req.body().size() > limits_.max_body_bytes) {
     return fail(make_error(ErrorCode::too_large, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
   }
+  if (route.access == Access::admin && !caller->admin) {
+    return fail(make_error(ErrorCode::forbidden, "only an admin party may do this"));
+  }
+  if (route.writes && last_health_ != Health::ok) {
+    Response r = fail(make_error(ErrorCode::overloaded, "this node cannot store changes now; try again or another node"));
+    r.set(http::field::retry_after, "1");
+    return r;
+  }
+  // Deadlines pass between requests too (the server also looks every 100 ms);
+  // answer from the present.
+  if (auto overdue = service_.advance(); !overdue) return fail(overdue.error());
 
   if (prepared && prepared->caller.id != caller->id) prepared = nullptr;  // prepared for someone else: unused
   const uint64_t ahead = prepared ? prepared->ahead.work() : 0;
@@ -305,115 +347,34 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared) 
     RateLimiter& rate;
     const PartyView& view;
     uint64_t per_request, before;
-    ~ChargeWork() { rate.charge(view.caller().id, static_cast<double>(view.work_spent() - before) / static_cast<double>(per_request)); }
+    ~ChargeWork() {
+      rate.charge(view.caller().id, static_cast<double>(view.work_spent() - before) / static_cast<double>(per_request));
+    }
   } charge{rate_, view, std::max<uint64_t>(1, limits_.work_per_request), view.work_spent() - ahead};
-  if (seg.size() == 2 && seg[1] == "whoami" && req.method() == http::verb::get) {
-    return ok(http::status::ok, {{"id", caller->id}, {"name", caller->name}, {"admin", caller->admin}});
-  }
-  if (seg.size() == 2 && seg[1] == "check" && req.method() == http::verb::post) {
-    auto activity = feature(req, ObjectType::activity, *caller, prepared);
-    if (!activity) return fail(activity.error());
-    auto conflicts = view.check(*activity);
-    if (!conflicts) return fail(conflicts.error());
-    return ok(http::status::ok, {{"conflicts", conflicts_json(*conflicts)}});
-  }
-
-  if (seg.size() == 2 && seg[1] == "openapi.yaml" && req.method() == http::verb::get) {
-    Response r{http::status::ok, version};
-    r.set(http::field::content_type, "application/yaml");
-    r.keep_alive(keep_alive);
-    r.body() = std::string(openapi_yaml());
-    r.prepare_payload();
-    return r;
-  }
-  if (seg.size() == 4 && seg[1] == "notices" && seg[3] == "proof") return record(req, t, view);
-  if (seg.size() >= 2 && seg[1] == "notices") return notices(req, t, view);
-  if (seg.size() >= 2 && seg[1] == "record") return record(req, t, view);
-  if (seg.size() == 4 && seg[1] == "admin" && seg[2] == "record" && seg[3] == "rotate-key") return record(req, t, view);
-  if (seg.size() == 2 && seg[1] == "messages") return messages(req, view);
-  if (seg.size() == 3 && seg[1] == "admin" && seg[2] == "clock") return clock(req, *caller);
-
-  const auto type = seg.size() >= 2 ? collection_type(seg[1]) : std::nullopt;
-  if (!type) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
-
-  if (seg.size() == 2 && req.method() == http::verb::get) {
-    auto filter = filter_from(t, *type);
-    if (!filter) return fail(filter.error());
-    const auto limit = query_number(t, "limit", PageLimits::kMaxItems);
-    if (!limit) return fail(limit.error());
-    const auto after = t.query.find("after");
-    const ListPage page = view.page(*filter, after == t.query.end() ? "" : after->second,
-                                    static_cast<size_t>(std::max<int64_t>(1, *limit)));
-    // Joined from each feature's text, written once per revision.
-    size_t size = 128;
-    for (const Volume* v : page.volumes) size += view.feature_text(*v).size() + 1;
-    std::string body;
-    body.reserve(size);
-    body = R"({"type":"FeatureCollection","features":[)";
-    for (size_t i = 0; i < page.volumes.size(); ++i) (body += i ? "," : "") += view.feature_text(*page.volumes[i]);
-    body += "]";
-    if (page.next) body += R"(,"next":)" + nlohmann::json(*page.next).dump();
-    body += "}";
-    return text_response(std::move(body), version, keep_alive);
-  }
-
-  if (seg.size() == 4 && *type == ObjectType::zone && (seg[3] == "accept" || seg[3] == "decline") &&
-      req.method() == http::verb::post) {
-    auto zone = view.answer_zone(seg[2], seg[3] == "accept");
-    if (!zone) return fail(zone.error());
-    return text_response(view.feature_text(**zone), version, keep_alive);
-  }
-  if (seg.size() == 4 && seg[3] == "conflicts" && *type == ObjectType::activity && req.method() == http::verb::get) {
-    auto found = view.conflicts(seg[2]);
-    if (!found) return fail(found.error());
-    return ok(http::status::ok, {{"conflicts", conflicts_json(*found)}});
-  }
-  if (seg.size() == 3) return object(req, t, view, *type, prepared);
-
-  if (seg.size() == 2 && req.method() == http::verb::post) {
-    auto v = feature(req, *type, *caller, prepared);
-    if (!v) return fail(v.error());
-    auto declared = view.declare(std::move(*v));
-    if (!declared) return fail(declared.error());
-    return ok(http::status::created, declared_json(*declared));
-  }
-  if (seg.size() == 2) return method_not_allowed(req, "GET, POST");
-
-  return fail(make_error(ErrorCode::not_found, "no such endpoint"));
+  Call call{req, t, route, m.id, view, prepared};
+  return to_response((this->*route.handle)(call), req);
 }
 
-Result<Volume> Api::feature(const Request& req, ObjectType type, const Party& caller, Prepared* prepared) const {
-  if (prepared && prepared->feature && prepared->type == type) {
+Result<Volume> Api::feature(const Call& call) const {
+  Prepared* prepared = call.prepared;
+  if (prepared && prepared->feature && prepared->type == call.route.type) {
     Result<Volume> v = std::move(*prepared->feature);
     prepared->feature.reset();
     return v;
   }
-  return feature_from(req, type, caller, limits_.max_positions);
+  return feature_from(call.req, call.route.type, call.view.caller(), limits_.max_positions);
 }
 
 std::optional<Prepared> Api::prepare(const Request& req) {
   const Target t = parse_target(std::string_view(req.target().data(), req.target().size()));
-  const auto& seg = t.segments;
-  if (seg.size() < 2 || seg[0] != "v1" || seg.size() > 4) return std::nullopt;
-  const auto method = req.method();
-  const auto type = seg[1] == "check" ? std::optional(ObjectType::activity) : collection_type(seg[1]);
-  if (!type) return std::nullopt;
-  Prepared p;
-  p.type = *type;
-  p.max_positions = limits_.max_positions;
-  if (seg.size() == 2 && method == http::verb::post && *type != ObjectType::zone) {
-    p.has_body = true;  // a dry run, or a declaration of an activity or a site (zones are checked once agreed)
-  } else if (seg.size() == 3 && method == http::verb::put && *type != ObjectType::zone) {
-    p.has_body = true;
-    p.id = seg[2];
-  } else if ((seg.size() == 4 && *type == ObjectType::activity && seg[3] == "conflicts" && method == http::verb::get) ||
-             (seg.size() == 4 && *type == ObjectType::zone && seg[3] == "accept" && method == http::verb::post) ||
-             (seg.size() == 3 && *type != ObjectType::activity && method == http::verb::delete_)) {
-    p.id = seg[2];  // a stored object's check
-  } else {
-    return std::nullopt;
-  }
+  const Match m = match(req.method(), t.segments);
+  if (!m.route || m.route->measures == Measures::nothing) return std::nullopt;
   if (req.body().size() > limits_.max_body_bytes) return std::nullopt;
+  Prepared p;
+  p.type = m.route->type;
+  p.max_positions = limits_.max_positions;
+  p.has_body = m.route->measures == Measures::body;
+  p.id = m.id;
   // Only for a caller that may make the request now: the rest is refused
   // by handle() before anything is measured.
   auto caller = authenticate(req);
@@ -459,18 +420,21 @@ bool Api::is_health(const Request& req) {
 }
 
 Health Api::health() {
-  // A load balancer sends no traffic to a node that cannot reach its store.
-  if (Status st = service_.health(); !st) {
-    spdlog::error("health: {}", st.error().describe());
-    return Health::unreachable;
-  }
-  // A node that could not write (disk full, a standby database) says so:
-  // reads would be answered, but a change sent here would fail.
-  if (Status st = service_.writable(); !st) {
-    spdlog::error("health: {}", st.error().describe());
-    return Health::read_only;
-  }
-  return Health::ok;
+  last_health_ = [this] {
+    // A load balancer sends no traffic to a node that cannot reach its store.
+    if (Status st = service_.health(); !st) {
+      spdlog::error("health: {}", st.error().describe());
+      return Health::unreachable;
+    }
+    // A node that could not write (disk full, a standby database) says so:
+    // reads would be answered, but a change sent here would fail.
+    if (Status st = service_.writable(); !st) {
+      spdlog::error("health: {}", st.error().describe());
+      return Health::read_only;
+    }
+    return Health::ok;
+  }();
+  return last_health_;
 }
 
 Response Api::health_response(Health health, const Request& req) const {
@@ -485,6 +449,12 @@ Response Api::health_response(Health health, const Request& req) const {
 bool Api::is_stream(const Request& req) {
   const std::string_view target(req.target().data(), req.target().size());
   return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/v1/events";
+}
+
+Result<Answer> Api::stream_only(Call&) {
+  // The server opens GET /v1/events as a stream before it reaches here;
+  // a caller of handle() that does not stream is told so.
+  return make_error(ErrorCode::usage, "GET /v1/events is a stream of server-sent events");
 }
 
 std::variant<StreamStart, Response> Api::open_stream(const Request& req, std::string& party) {
@@ -507,120 +477,30 @@ std::string Api::frame(const Event& e) {
   return "id: " + e.id + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n";
 }
 
-// POST and GET /v1/messages.
-Response Api::messages(const Request& req, PartyView& view) {
-  const unsigned version = req.version();
-  const bool keep_alive = req.keep_alive();
-  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
-  if (req.method() == http::verb::get) {
-    json list = json::array();
-    for (const Message& m : view.messages()) list.push_back(format::to_json(m));
-    return json_response(http::status::ok, {{"messages", std::move(list)}}, version, keep_alive);
-  }
-  if (req.method() != http::verb::post) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
-  auto body = body_json(req);
-  if (!body.is_object()) return fail(make_error(ErrorCode::invalid_input, "the body is not a JSON object"));
-  std::string fields[3];
-  const char* names[3] = {"to", "text", "about"};
-  for (int i = 0; i < 3; ++i) {
-    const auto it = body.find(names[i]);
-    if (it == body.end() || it->is_null()) continue;
-    if (!it->is_string()) return fail(make_error(ErrorCode::invalid_input, "expected a string", names[i]));
-    fields[i] = it->get<std::string>();
-  }
-  auto sent = view.send_message(fields[0], fields[1], fields[2]);
-  if (!sent) return fail(sent.error());
-  return json_response(http::status::created, format::to_json(*sent), version, keep_alive);
+Result<Answer> Api::get_openapi(Call&) {
+  Answer a{http::status::ok, std::string(openapi_yaml())};
+  a.content_type = "application/yaml";
+  return a;
 }
 
-// GET, PUT and DELETE on /v1/{collection}/{id}.
-Response Api::object(const Request& req, const Target& t, PartyView& view, ObjectType type, Prepared* prepared) {
-  const unsigned version = req.version();
-  const bool keep_alive = req.keep_alive();
-  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
-  const std::string& id = t.segments[2];
-  if (req.method() == http::verb::get) {
-    auto v = view.find(type, id);
-    if (!v) return fail(v.error());
-    return text_response(view.feature_text(**v), version, keep_alive);
-  }
-  if (req.method() == http::verb::put) {
-    const auto header = req[http::field::if_match];
-    std::string match(header.data(), header.size());
-    match.erase(std::remove(match.begin(), match.end(), '"'), match.end());
-    int if_match = 0;
-    if (match.empty() || std::from_chars(match.data(), match.data() + match.size(), if_match).ec != std::errc{}) {
-      return fail(make_error(ErrorCode::usage, "PUT needs If-Match: <version>", "If-Match"));
-    }
-    auto v = feature(req, type, view.caller(), prepared);
-    if (!v) return fail(v.error());
-    if (v->id.empty()) v->id = id;
-    if (v->id != id) return fail(make_error(ErrorCode::invalid_input, "differs from the id in the path", "properties.id"));
-    auto replaced = view.replace(std::move(*v), if_match);
-    if (!replaced) return fail(replaced.error());
-    return json_response(http::status::ok, declared_json(*replaced), version, keep_alive);
-  }
-  if (req.method() == http::verb::delete_) {
-    auto told = view.withdraw(type, id);
-    if (!told) return fail(told.error());
-    const char* done = type == ObjectType::activity ? "withdrawn" : "retired";
-    return json_response(http::status::ok, {{done, id}, {"notified", *told}}, version, keep_alive);
-  }
-  return method_not_allowed(req, "GET, PUT, DELETE");
+Result<Answer> Api::whoami(Call& call) {
+  const Party& caller = call.view.caller();
+  return Answer::json({{"id", caller.id}, {"name", caller.name}, {"admin", caller.admin}});
 }
 
-// POST /v1/admin/clock {"now": "..."}: only with a simulated clock, only for admins.
-Response Api::clock(const Request& req, const Party& caller) {
-  const unsigned version = req.version();
-  const bool keep_alive = req.keep_alive();
-  const auto fail = [&](const Error& e) { return error_response(e, version, keep_alive); };
-  if (!set_clock_ || req.method() != http::verb::post) return fail(make_error(ErrorCode::not_found, "no such endpoint"));
-  if (!caller.admin) return fail(make_error(ErrorCode::forbidden, "only an admin party may set the clock"));
-  auto body = body_json(req);
-  if (!body.is_object() || !body.contains("now") || !body["now"].is_string()) {
-    return fail(make_error(ErrorCode::invalid_input, "expected {\"now\": RFC 3339}", "now"));
+// POST /v1/admin/clock {"now": "..."}: only with a simulated clock.
+Result<Answer> Api::set_clock(Call& call) {
+  if (!set_clock_) return make_error(ErrorCode::not_found, "no such endpoint (the server's clock is not simulated)");
+  auto body = format::parse_json(call.req.body());
+  if (!body || !body->is_object() || !body->contains("now") || !(*body)["now"].is_string()) {
+    return make_error(ErrorCode::invalid_input, "expected {\"now\": RFC 3339}", "now");
   }
-  auto now = parse_rfc3339(body["now"].get<std::string>());
-  if (!now) return fail(make_error(ErrorCode::invalid_input, now.error().message, "now"));
-  if (Status st = set_clock_(*now); !st) return fail(st.error());
+  auto now = parse_rfc3339((*body)["now"].get<std::string>());
+  if (!now) return make_error(ErrorCode::invalid_input, now.error().message, "now");
+  if (Status st = set_clock_(*now); !st) return st.error();
   auto overdue = service_.advance();
-  if (!overdue) return fail(overdue.error());
-  return json_response(http::status::ok, {{"now", format_rfc3339(*now)}, {"overdue", overdue->size()}}, version,
-                       keep_alive);
-}
-
-Response Api::notices(const Request& req, const Target& t, PartyView& view) {
-  const unsigned version = req.version();
-  const bool keep_alive = req.keep_alive();
-  const auto& seg = t.segments;
-  if (seg.size() == 2 && req.method() == http::verb::get) {
-    std::optional<NoticeState> state;
-    if (auto it = t.query.find("state"); it != t.query.end()) {
-      state = parse_notice_state(it->second);
-      if (!state) {
-        return error_response(make_error(ErrorCode::usage, "expected pending, acknowledged, objected, overdue, superseded or withdrawn", "state"),
-                              version, keep_alive);
-      }
-    }
-    json list = json::array();
-    for (const Notice& n : view.notices(state)) list.push_back(format::to_json(n));
-    return json_response(http::status::ok, {{"notices", std::move(list)}}, version, keep_alive);
-  }
-  if (seg.size() == 4 && req.method() == http::verb::post && (seg[3] == "ack" || seg[3] == "object")) {
-    std::string text;
-    if (!req.body().empty()) {
-      auto body = body_json(req);
-      if (!body.is_object()) return error_response(make_error(ErrorCode::invalid_input, "the body is not a JSON object"), version, keep_alive);
-      if (auto it = body.find("text"); it != body.end()) {
-        if (!it->is_string()) return error_response(make_error(ErrorCode::invalid_input, "expected a string", "text"), version, keep_alive);
-        text = it->get<std::string>();
-      }
-    }
-    auto answered = view.answer(seg[2], seg[3] == "ack" ? NoticeState::acknowledged : NoticeState::objected, text);
-    if (!answered) return error_response(answered.error(), version, keep_alive);
-    return json_response(http::status::ok, format::to_json(*answered), version, keep_alive);
-  }
-  return error_response(make_error(ErrorCode::not_found, "no such endpoint"), version, keep_alive);
+  if (!overdue) return overdue.error();
+  return Answer::json({{"now", format_rfc3339(*now)}, {"overdue", overdue->size()}});
 }
 
 }  // namespace deconflict::server

@@ -101,6 +101,51 @@ struct Prepared {
   Precheck ahead;
 };
 
+/// What a handler answers when it succeeds: a status and a body, JSON unless
+/// it says otherwise. Failures are errors (Result), mapped in one place.
+struct Answer {
+  http::status status = http::status::ok;
+  std::string body;
+  const char* content_type = "application/json";
+
+  static Answer json(const nlohmann::ordered_json& body, http::status status = http::status::ok);
+  /// A JSON text already written (a Feature kept with its object).
+  static Answer text(std::string body) { return {http::status::ok, std::move(body)}; }
+};
+
+class Api;
+struct Route;
+
+/// One request as its handler sees it: the route it matched, the path's
+/// {id}, and the caller's view (everything in it is already the caller's).
+struct Call {
+  const Request& req;
+  const Target& target;
+  const Route& route;
+  const std::string& id;  // the path's {id}; empty where the path has none
+  PartyView& view;
+  Prepared* prepared;  // measured ahead for this request, or null
+};
+
+/// Who may call a route.
+enum class Access { open, party, admin };
+/// What a route's request measures ahead of the line (Api::prepare): nothing,
+/// the feature its body carries, or the stored object its {id} names.
+enum class Measures { nothing, body, stored };
+
+/// A row of the route table: every endpoint of the API is one (docs/openapi.yaml
+/// lists the same, and a test holds them together). A path segment "{id}"
+/// matches any one segment.
+struct Route {
+  http::verb method;
+  std::string_view path;
+  Access access;
+  bool writes;  // changes what the line holds (a node that cannot store answers 503)
+  Measures measures;
+  ObjectType type;  // the collection's type, for the routes of a collection
+  Result<Answer> (Api::*handle)(Call&);  // null for the open route (health), which route() answers
+};
+
 class Api {
  public:
   Api(Service& service, ApiLimits limits, ClockSetter set_clock = {})
@@ -122,9 +167,10 @@ class Api {
   void plan(Prepared& prepared);
 
   /// True for GET /v1/health, which the server answers from the last look
-  /// (health(), every tick) without waiting for the service's thread.
+  /// (health(), twice a second) without waiting for the service's thread.
   static bool is_health(const Request& request);
-  /// Looks at the store now (the service's thread).
+  /// Looks at the store now (the service's thread); writes are refused with
+  /// 503 until a look finds the store writable again.
   Health health();
   /// The answer to a health request; reads nothing that changes (any thread).
   Response health_response(Health health, const Request& request) const;
@@ -136,25 +182,60 @@ class Api {
   /// One event as a server-sent event frame.
   static std::string frame(const Event& e);
 
+  /// The route table, in the order the API documents it.
+  static const std::vector<Route>& routes();
+
  private:
+  /// The route of a method and path; or 404, or 405 naming the methods the
+  /// path has (`allow`).
+  struct Match {
+    const Route* route = nullptr;
+    std::string id;
+    std::string allow;
+  };
+  static Match match(http::verb method, const std::vector<std::string>& segments);
   Response route(const Request& req, std::string& party, Prepared* prepared);
   /// CORS: the configured origin (and no other) may call the API from a browser.
   bool cors_allowed(const Request& req) const;
   void allow_origin(Response& r) const;
   /// The request's feature: the one parsed ahead, or parsed now.
-  Result<Volume> feature(const Request& req, ObjectType type, const Party& caller, Prepared* prepared) const;
-  Response notices(const Request& req, const Target& t, PartyView& view);
-  Response messages(const Request& req, PartyView& view);
+  Result<Volume> feature(const Call& call) const;
   Result<Party> authenticate(const Request& req);
-  Response object(const Request& req, const Target& t, PartyView& view, ObjectType type, Prepared* prepared);
-  Response clock(const Request& req, const Party& caller);
-  Response record(const Request& req, const Target& t, PartyView& view);  // record_api.cpp
+
+  // The handlers, one per route (api_objects.cpp, api_line.cpp, api_record.cpp).
+  Result<Answer> get_openapi(Call& call);
+  Result<Answer> whoami(Call& call);
+  Result<Answer> stream_only(Call& call);
+  Result<Answer> list(Call& call);
+  Result<Answer> create(Call& call);
+  Result<Answer> get_object(Call& call);
+  Result<Answer> replace(Call& call);
+  Result<Answer> withdraw(Call& call);
+  Result<Answer> accept_zone(Call& call);
+  Result<Answer> decline_zone(Call& call);
+  Result<Answer> conflicts(Call& call);
+  Result<Answer> dry_run(Call& call);
+  Result<Answer> notices(Call& call);
+  Result<Answer> acknowledge(Call& call);
+  Result<Answer> object_to(Call& call);
+  Result<Answer> messages(Call& call);
+  Result<Answer> send_message(Call& call);
+  Result<Answer> set_clock(Call& call);
+  Result<Answer> record(Call& call);
+  Result<Answer> record_key(Call& call);
+  Result<Answer> tree_head(Call& call);
+  Result<Answer> inclusion(Call& call);
+  Result<Answer> consistency(Call& call);
+  Result<Answer> prove_notice(Call& call);
+  Result<Answer> rotate_key(Call& call);
+  Result<Answer> answer_notice(Call& call, NoticeState answer);
 
   Service& service_;
   ApiLimits limits_;
   ClockSetter set_clock_;
   const StaticFiles* page_ = nullptr;
   RateLimiter rate_;
+  Health last_health_ = Health::ok;  // the line thread's last look (health())
 };
 
 /// A JSON answer.

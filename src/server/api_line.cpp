@@ -1,0 +1,81 @@
+// The handlers of the line's routes: notices and their answers, messages
+// (routes in api.cpp).
+#include "format/feature_writer.hpp"
+#include "format/json_text.hpp"
+#include "server/api.hpp"
+
+namespace deconflict::server {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// The body as a JSON object (an empty body is an empty object when `empty_ok`).
+Result<nlohmann::json> body_object(const Request& req, bool empty_ok) {
+  if (empty_ok && req.body().empty()) return nlohmann::json::object();
+  auto value = format::parse_json(req.body());
+  if (!value || !value->is_object()) return make_error(ErrorCode::invalid_input, "the body is not a JSON object");
+  return value;
+}
+
+// A string member of a JSON object; empty when absent or null.
+Result<std::string> string_member(const nlohmann::json& body, const char* name) {
+  const auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return make_error(ErrorCode::invalid_input, "expected a string", name);
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+// GET /v1/notices?state=: the caller's notices, sent and received.
+Result<Answer> Api::notices(Call& call) {
+  std::optional<NoticeState> state;
+  if (auto it = call.target.query.find("state"); it != call.target.query.end()) {
+    state = parse_notice_state(it->second);
+    if (!state) {
+      return make_error(ErrorCode::usage, "expected pending, acknowledged, objected, overdue, superseded or withdrawn",
+                        "state");
+    }
+  }
+  json list = json::array();
+  for (const Notice& n : call.view.notices(state)) list.push_back(format::to_json(n));
+  return Answer::json({{"notices", std::move(list)}});
+}
+
+Result<Answer> Api::acknowledge(Call& call) { return answer_notice(call, NoticeState::acknowledged); }
+Result<Answer> Api::object_to(Call& call) { return answer_notice(call, NoticeState::objected); }
+
+// POST /v1/notices/{id}/ack or /object, with an optional {"text": ...}.
+Result<Answer> Api::answer_notice(Call& call, NoticeState answer) {
+  auto body = body_object(call.req, true);
+  if (!body) return body.error();
+  auto text = string_member(*body, "text");
+  if (!text) return text.error();
+  auto answered = call.view.answer(call.id, answer, *text);
+  if (!answered) return answered.error();
+  return Answer::json(format::to_json(*answered));
+}
+
+Result<Answer> Api::messages(Call& call) {
+  json list = json::array();
+  for (const Message& m : call.view.messages()) list.push_back(format::to_json(m));
+  return Answer::json({{"messages", std::move(list)}});
+}
+
+// POST /v1/messages {"to": party, "text": ..., "about": object id}.
+Result<Answer> Api::send_message(Call& call) {
+  auto body = body_object(call.req, false);
+  if (!body) return body.error();
+  std::string fields[3];
+  const char* names[3] = {"to", "text", "about"};
+  for (int i = 0; i < 3; ++i) {
+    auto field = string_member(*body, names[i]);
+    if (!field) return field.error();
+    fields[i] = std::move(*field);
+  }
+  auto sent = call.view.send_message(fields[0], fields[1], fields[2]);
+  if (!sent) return sent.error();
+  return Answer::json(format::to_json(*sent), http::status::created);
+}
+
+}  // namespace deconflict::server

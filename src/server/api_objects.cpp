@@ -1,0 +1,146 @@
+// The handlers of the objects' routes: the three collections, a zone's
+// answers, an activity's conflicts and the dry run (routes in api.cpp).
+#include <algorithm>
+#include <charconv>
+
+#include "deconflict/time.hpp"
+#include "format/feature_writer.hpp"
+#include "server/api.hpp"
+
+namespace deconflict::server {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+Result<ListFilter> filter_from(const Target& t, ObjectType type) {
+  ListFilter f;
+  f.type = type;
+  if (auto it = t.query.find("party"); it != t.query.end()) {
+    if (!is_party_id(it->second)) return make_error(ErrorCode::usage, "not a party id (a lowercase slug)", "party");
+    f.party = it->second;
+  }
+  if (auto it = t.query.find("bbox"); it != t.query.end()) {
+    auto b = BoundingBox::parse(it->second, "bbox");
+    if (!b) return b.error();
+    f.bbox = *b;
+  }
+  for (const char* key : {"start", "end"}) {
+    auto it = t.query.find(key);
+    if (it == t.query.end()) continue;
+    auto time = parse_rfc3339(it->second);
+    if (!time) return make_error(ErrorCode::usage, time.error().message, key);
+    (std::string_view(key) == "start" ? f.start : f.end) = *time;
+  }
+  return f;
+}
+
+
+json conflicts_json(const std::vector<Conflict>& conflicts) {
+  json out = json::array();
+  for (const Conflict& c : conflicts) out.push_back(format::to_json(c));
+  return out;
+}
+
+json declared_json(const Declared& d) {
+  json notices = json::array();
+  for (const Notice& n : d.notices) {
+    notices.push_back(
+        {{"id", n.id}, {"party", n.to_party}, {"deadline", format_rfc3339(n.deadline)}, {"state", state_name(n.state)}});
+  }
+  return {{"feature", format::to_feature(*d.volume)},
+          {"conflicts", conflicts_json(d.conflicts)},
+          {"notices", std::move(notices)}};
+}
+
+}  // namespace
+
+// GET /v1/{collection}: a page of what the caller sees, joined from each
+// feature's text (written once per revision).
+Result<Answer> Api::list(Call& call) {
+  auto filter = filter_from(call.target, call.route.type);
+  if (!filter) return filter.error();
+  const auto limit = query_number(call.target, "limit", PageLimits::kMaxItems);
+  if (!limit) return limit.error();
+  const auto after = call.target.query.find("after");
+  const ListPage page = call.view.page(*filter, after == call.target.query.end() ? "" : after->second,
+                                       static_cast<size_t>(std::max<int64_t>(1, *limit)));
+  size_t size = 128;
+  for (const Volume* v : page.volumes) size += call.view.feature_text(*v).size() + 1;
+  std::string body;
+  body.reserve(size);
+  body = R"({"type":"FeatureCollection","features":[)";
+  for (size_t i = 0; i < page.volumes.size(); ++i) (body += i ? "," : "") += call.view.feature_text(*page.volumes[i]);
+  body += "]";
+  if (page.next) body += R"(,"next":)" + nlohmann::json(*page.next).dump();
+  body += "}";
+  return Answer::text(std::move(body));
+}
+
+Result<Answer> Api::create(Call& call) {
+  auto v = feature(call);
+  if (!v) return v.error();
+  auto declared = call.view.declare(std::move(*v));
+  if (!declared) return declared.error();
+  return Answer::json(declared_json(*declared), http::status::created);
+}
+
+Result<Answer> Api::get_object(Call& call) {
+  auto v = call.view.find(call.route.type, call.id);
+  if (!v) return v.error();
+  return Answer::text(call.view.feature_text(**v));
+}
+
+// PUT /v1/{collection}/{id} with If-Match: the version it replaces.
+Result<Answer> Api::replace(Call& call) {
+  const auto header = call.req[http::field::if_match];
+  std::string match(header.data(), header.size());
+  match.erase(std::remove(match.begin(), match.end(), '"'), match.end());
+  int if_match = 0;
+  if (match.empty() || std::from_chars(match.data(), match.data() + match.size(), if_match).ec != std::errc{}) {
+    return make_error(ErrorCode::usage, "PUT needs If-Match: <version>", "If-Match");
+  }
+  auto v = feature(call);
+  if (!v) return v.error();
+  if (v->id.empty()) v->id = call.id;
+  if (v->id != call.id) return make_error(ErrorCode::invalid_input, "differs from the id in the path", "properties.id");
+  auto replaced = call.view.replace(std::move(*v), if_match);
+  if (!replaced) return replaced.error();
+  return Answer::json(declared_json(*replaced));
+}
+
+// DELETE: an activity is withdrawn, a zone or a site retired.
+Result<Answer> Api::withdraw(Call& call) {
+  auto told = call.view.withdraw(call.route.type, call.id);
+  if (!told) return told.error();
+  const char* done = call.route.type == ObjectType::activity ? "withdrawn" : "retired";
+  return Answer::json({{done, call.id}, {"notified", *told}});
+}
+
+Result<Answer> Api::accept_zone(Call& call) {
+  auto zone = call.view.answer_zone(call.id, true);
+  if (!zone) return zone.error();
+  return Answer::text(call.view.feature_text(**zone));
+}
+
+Result<Answer> Api::decline_zone(Call& call) {
+  auto zone = call.view.answer_zone(call.id, false);
+  if (!zone) return zone.error();
+  return Answer::text(call.view.feature_text(**zone));
+}
+
+Result<Answer> Api::conflicts(Call& call) {
+  auto found = call.view.conflicts(call.id);
+  if (!found) return found.error();
+  return Answer::json({{"conflicts", conflicts_json(*found)}});
+}
+
+// POST /v1/check: a dry run (DESIGN §6.1), as the caller may see it.
+Result<Answer> Api::dry_run(Call& call) {
+  auto activity = feature(call);
+  if (!activity) return activity.error();
+  auto conflicts = call.view.check(*activity);
+  if (!conflicts) return conflicts.error();
+  return Answer::json({{"conflicts", conflicts_json(*conflicts)}});
+}
+
+}  // namespace deconflict::server

@@ -1,0 +1,71 @@
+// The handlers of the record's routes (docs/http-api.md, docs/record.md;
+// routes in api.cpp):
+//   GET  /v1/record?after=SEQ&limit=N       entries, redacted where the caller may not read them
+//   GET  /v1/record/key                     the public key that signs now
+//   GET  /v1/record/head?size=N             a signed tree head
+//   GET  /v1/record/inclusion?seq=S&size=N  that entry S is in the record of N entries
+//   GET  /v1/record/consistency?from=M&to=N that the record of M entries is a prefix of N's
+//   GET  /v1/notices/{id}/proof             a notice sent and answered, provably
+//   POST /v1/admin/record/rotate-key        a new signing key (admins)
+#include "record/entry.hpp"
+#include "record/proofs.hpp"
+#include "server/api.hpp"
+
+namespace deconflict::server {
+namespace {
+
+template <typename T>
+Result<Answer> record_answer(const Result<T>& result) {
+  if (!result) return result.error();
+  return Answer::json(nlohmann::ordered_json(record::to_json(*result)));
+}
+
+Answer key_answer(const std::string& public_key) {
+  return Answer::json({{"algorithm", "Ed25519"}, {"public_key", public_key}});
+}
+
+}  // namespace
+
+Result<Answer> Api::record(Call& call) {
+  const auto after = query_number(call.target, "after", 0);
+  if (!after) return after.error();
+  const auto limit = query_number(call.target, "limit", PageLimits::kMaxItems);
+  if (!limit) return limit.error();
+  auto entries = call.view.record(*after, static_cast<size_t>(std::max<int64_t>(1, *limit)));
+  if (!entries) return entries.error();
+  nlohmann::json list = nlohmann::json::array();
+  for (const RecordEntry& e : *entries) list.push_back(record::to_json(e));
+  return Answer::json(nlohmann::ordered_json{{"entries", std::move(list)}, {"size", service_.record_size()}});
+}
+
+Result<Answer> Api::record_key(Call&) { return key_answer(service_.record_key()); }
+
+Result<Answer> Api::tree_head(Call& call) {
+  const auto size = query_number(call.target, "size", 0);
+  if (!size) return size.error();
+  return record_answer(call.view.tree_head(*size));
+}
+
+Result<Answer> Api::inclusion(Call& call) {
+  const auto seq = query_number(call.target, "seq", 0), size = query_number(call.target, "size", 0);
+  if (!seq) return seq.error();
+  if (!size) return size.error();
+  return record_answer(call.view.inclusion(*seq, *size));
+}
+
+Result<Answer> Api::consistency(Call& call) {
+  const auto from = query_number(call.target, "from", 0), to = query_number(call.target, "to", 0);
+  if (!from) return from.error();
+  if (!to) return to.error();
+  return record_answer(call.view.consistency(*from, *to));
+}
+
+Result<Answer> Api::prove_notice(Call& call) { return record_answer(call.view.prove_notice(call.id)); }
+
+Result<Answer> Api::rotate_key(Call& call) {
+  auto key = service_.rotate_key(call.view.caller().id);
+  if (!key) return key.error();
+  return key_answer(*key);
+}
+
+}  // namespace deconflict::server
