@@ -24,7 +24,8 @@ Volume make(json props) {
     props["kind"] = props["type"] == "zone" ? "deconfliction" : "camp";
   }
   auto v = format::read_feature(
-      {{"type", "Feature"}, {"geometry", {{"type", "Point"}, {"coordinates", {38.6, 33.5}}}}, {"properties", props}});
+      {{"type", "Feature"}, {"geometry", {{"type", "Point"}, {"coordinates", {38.6, 33.5}}}}, {"properties", props}},
+      format::kMaxPositions, nullptr, format::ServerFields::zone_answers);
   EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().describe());
   return std::move(*v);
 }

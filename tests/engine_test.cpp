@@ -22,7 +22,8 @@ Volume make(json props, json geometry = {{"type", "Point"}, {"coordinates", {38.
     if (!props.contains("end")) props["end"] = "2018-09-08T00:00:00Z";
     if (!props.contains("kind")) props["kind"] = "movement";
   }
-  auto v = format::read_feature({{"type", "Feature"}, {"geometry", geometry}, {"properties", props}});
+  auto v = format::read_feature({{"type", "Feature"}, {"geometry", geometry}, {"properties", props}},
+                                format::kMaxPositions, nullptr, format::ServerFields::zone_answers);
   EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().describe());
   return std::move(*v);
 }
@@ -132,7 +133,7 @@ TEST(Rules, AreDataWithOneRowEach) {
 TEST(AtTanf, TheScenarioYieldsTheExpectedConflicts) {
   auto text = format::read_file(std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson");
   ASSERT_TRUE(text.ok());
-  auto batch = format::read_features(*text);
+  auto batch = format::read_features(*text, {.server_fields = format::ServerFields::zone_answers});
   ASSERT_TRUE(batch.ok()) << batch.error().describe();
   std::vector<const Volume*> activities;
   World world;

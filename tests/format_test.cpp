@@ -193,6 +193,40 @@ TEST(ReadFeature, ReadsEveryProperty) {
   EXPECT_EQ(to_feature(*stored).dump(), to_feature(*v).dump());
 }
 
+// Guards a defect: an activity imported with "state": "withdrawn" was kept
+// so, and never checked; a declared zone could claim who had accepted it.
+// What the server manages is never taken from a party's input, and a bulk
+// import takes only a zone's answers; each ignored property is named.
+TEST(ReadFeatures, TakeNothingTheServerManagesFromInput) {
+  const std::string withdrawn = activity(R"({"type": "Point", "coordinates": [38.6, 33.5]})",
+                                         R"("radius_m": 1000, "version": 7, "state": "withdrawn")");
+  auto batch = read_features(withdrawn);
+  ASSERT_TRUE(batch.ok()) << batch.error().describe();
+  EXPECT_EQ(batch->volumes[0].state, State::none);
+  EXPECT_EQ(batch->volumes[0].version, 0);
+  EXPECT_TRUE(batch->volumes[0].in_force());
+  EXPECT_EQ(batch->ignored, (std::vector<std::string>{"o17: properties.version is set by the server; ignored",
+                                                      "o17: properties.state is set by the server; ignored"}));
+  const std::string zone =
+      R"({"type": "Feature", "geometry": {"type": "Point", "coordinates": [38.6, 33.5]}, "properties": {"id": "z",)"
+      R"( "type": "zone", "party": "coalition", "kind": "deconfliction", "radius_m": 1000, "agreed_by": ["russia"], "accepted": ["russia"]}})";
+  auto declared = read_features(zone);
+  ASSERT_TRUE(declared.ok());
+  EXPECT_TRUE(declared->volumes[0].accepted.empty());
+  EXPECT_EQ(declared->ignored.size(), 1u);
+  auto imported = read_features(zone, {.server_fields = ServerFields::zone_answers});
+  ASSERT_TRUE(imported.ok());
+  EXPECT_EQ(imported->volumes[0].accepted, std::vector<std::string>{"russia"});
+  EXPECT_TRUE(imported->ignored.empty());
+  auto stored = read_stored_feature(R"({"type": "Feature", "geometry": {"type": "Point", "coordinates": [38.6, 33.5]},)"
+                                    R"( "properties": {"id": "a", "type": "activity", "party": "russia", "kind": "strike",)"
+                                    R"( "radius_m": 10, "start": "2018-09-06T12:00:00Z", "end": "2018-09-07T00:00:00Z",)"
+                                    R"( "version": 2, "state": "withdrawn"}})");
+  ASSERT_TRUE(stored.ok()) << stored.error().describe();
+  EXPECT_EQ(stored->state, State::withdrawn);
+  EXPECT_EQ(stored->version, 2);
+}
+
 TEST(ReadStoredFeature, ReadsEveryGeometryAsWrittenAndRefusesWhatIsNotAFeature) {
   const std::string ring = "[[38.0, 33.0], [39.0, 33.0], [39.0, 34.0], [38.0, 34.0], [38.0, 33.0]]";
   const std::string hole = "[[38.4, 33.4], [38.4, 33.6], [38.6, 33.6], [38.6, 33.4], [38.4, 33.4]]";
@@ -201,9 +235,11 @@ TEST(ReadStoredFeature, ReadsEveryGeometryAsWrittenAndRefusesWhatIsNotAFeature) 
         polygon(ring + ", " + hole),
         R"({"type": "MultiPolygon", "coordinates": [[)" + ring + "], [[[0, 89], [120, 89], [-120, 89], [0, 89]]]]}",
         std::string(R"({"type": "LineString", "coordinates": [[0, 0], [0, 40]]})")}) {  // split into pieces
-    auto fresh = read_features(activity(geometry, R"("buffer_m": 250, "version": 3, "state": "notified")"));
+    auto fresh = read_features(activity(geometry, R"("buffer_m": 250, "version": 3, "state": "notified")"),
+                               {.server_fields = ServerFields::all});
     ASSERT_TRUE(fresh.ok()) << geometry << ": " << fresh.error().describe();
     const Volume& v = fresh->volumes[0];
+    EXPECT_EQ(v.state, State::notified);
     const std::string written = to_feature(v).dump();
     auto stored = read_stored_feature(written);
     ASSERT_TRUE(stored.ok()) << stored.error().describe();

@@ -38,7 +38,7 @@ class StoreTest : public ::testing::Test {
 
   static std::vector<Volume> scenario() {
     auto text = format::read_file(std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson");
-    auto batch = format::read_features(*text);
+    auto batch = format::read_features(*text, {.server_fields = format::ServerFields::zone_answers});
     return std::move(batch->volumes);
   }
 

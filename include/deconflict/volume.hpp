@@ -33,6 +33,12 @@ enum class ObjectType { zone, site, activity };
 enum class ActivityKind { movement, exercise, strike, flight, convoy, patrol };
 enum class GeometryType { point, line_string, polygon, multi_polygon };
 
+/// What the line made of a stored object (DESIGN §6.2): an activity is clear,
+/// notified, acknowledged, objected or withdrawn; a zone proposed, agreed or
+/// retired; a site retired. `none`: a site in force, or a volume not stored.
+/// Set by the service, never read from a client's input.
+enum class State { none, clear, notified, acknowledged, objected, withdrawn, proposed, agreed, retired };
+
 /// The geometry as given: for a Point one part with one ring of one position;
 /// for a LineString one part with one ring (the line); for a Polygon one part
 /// (outer ring then holes); for a MultiPolygon one part per polygon. Rings
@@ -119,8 +125,7 @@ class Volume {
   std::string name;
   std::string description;
   int version = 0;                     // set by the store; 0 when not stored
-  std::string state;                   // set by the service: an activity's clear, notified, acknowledged,
-                                       // objected or withdrawn; a zone's proposed or agreed
+  State state = State::none;           // set by the service
   nlohmann::json extra;                // unknown properties, kept as given
 
   /// What lists derive from a volume, kept from its first listing on (and
@@ -146,7 +151,7 @@ class Volume {
   bool proposed() const;
   /// Neither a withdrawn activity nor a retired zone or site: it still
   /// conflicts with what it meets (DESIGN §6.1).
-  bool in_force() const { return state != "withdrawn" && state != "retired"; }
+  bool in_force() const { return state != State::withdrawn && state != State::retired; }
   /// The prepared geometry; for a volume given set_lazy_shape(), built from
   /// `geometry` on first use.
   const geo::Shape& shape() const;
@@ -167,5 +172,8 @@ std::string_view type_name(ObjectType t);
 std::string_view kind_name(ActivityKind k);
 std::optional<ObjectType> parse_object_type(std::string_view s);
 std::optional<ActivityKind> parse_activity_kind(std::string_view s);
+/// The state's name in the format ("" for none), and back.
+std::string_view state_name(State s);
+std::optional<State> parse_state(std::string_view s);
 
 }  // namespace deconflict

@@ -31,7 +31,8 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 Result<std::vector<Volume>> load(const std::string& path, bool skip_invalid, const char* what) {
   auto text = format::read_file(path);
   if (!text) return text.error();
-  auto batch = format::read_features(*text, {skip_invalid});
+  // A world described as it is (an export, say): nothing of it enters the line.
+  auto batch = format::read_features(*text, {skip_invalid, format::ServerFields::all});
   if (!batch) {
     Error e = batch.error();
     e.field = std::string(what) + " " + path + (e.field.empty() ? "" : ": " + e.field);

@@ -120,9 +120,10 @@ struct ImportArgs {
 int run_import(const ImportArgs& a) {
   auto text = format::read_file(a.file);
   if (!text) return fail(text.error());
-  auto batch = format::read_features(*text, {a.skip_invalid});
+  auto batch = format::read_features(*text, {a.skip_invalid, format::ServerFields::zone_answers});
   if (!batch) return fail(batch.error());
   for (const Error& e : batch->rejected) std::cerr << "deconflict: skipped " << e.describe() << "\n";
+  for (const std::string& w : batch->ignored) std::cerr << "deconflict: warning: " << w << "\n";
   auto service = open_service(a.store);
   if (!service) return fail(service.error());
   auto result = (*service)->import(std::move(batch->volumes), a.replace ? ImportMode::replace : ImportMode::create);

@@ -315,14 +315,11 @@ Status read_rules_data(const json& props, Volume& v) {
     if (!list) return list.error();
     v.permitted = std::move(*list);
   }
-  // Whom a zone is to bind, and (kept by the server) who accepted or declined it.
-  for (auto [key, list] : {std::pair{"agreed_by", &v.agreed_by}, std::pair{"accepted", &v.accepted},
-                           std::pair{"declined", &v.declined}}) {
-    const auto it = props.find(key);
-    if (it == props.end() || it->is_null()) continue;
-    auto parties = read_party_list(*it, std::string("properties.") + key);
+  // Whom a zone is to bind.
+  if (auto it = props.find("agreed_by"); it != props.end() && !it->is_null()) {
+    auto parties = read_party_list(*it, "properties.agreed_by");
     if (!parties) return parties.error();
-    *list = std::move(*parties);
+    v.agreed_by = std::move(*parties);
   }
   if (auto it = props.find("notice_h"); it != props.end() && !it->is_null()) {
     auto h = finite_number(*it, "properties.notice_h");
@@ -347,15 +344,6 @@ Status read_text_and_extra(const json& props, Volume& v) {
   if (!description) return description.error();
   v.name = *name;
   v.description = *description;
-  if (auto it = props.find("version"); it != props.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 1'000'000'000) {
-      return invalid("properties.version", "expected a non-negative integer");
-    }
-    v.version = it->get<int>();
-  }
-  if (auto it = props.find("state"); it != props.end() && it->is_string() && v.type != ObjectType::site) {
-    v.state = it->get<std::string>();
-  }
   static const std::unordered_set<std::string_view> known(std::begin(kKnown), std::end(kKnown));
   for (auto it = props.begin(); it != props.end(); ++it) {
     if (!known.count(it.key())) v.extra[it.key()] = it.value();
@@ -363,13 +351,45 @@ Status read_text_and_extra(const json& props, Volume& v) {
   return {};
 }
 
+// The server's own properties, as far as `taken` allows; the names of the
+// others the input carried go to `ignored`.
+Status read_server_managed(const json& props, Volume& v, ServerFields taken, std::vector<std::string>* ignored) {
+  const auto given = [&](const char* key) {
+    const auto it = props.find(key);
+    const bool present = it != props.end() && !it->is_null();
+    const bool zone_answer = std::string_view(key) == "accepted" || std::string_view(key) == "declined";
+    const bool wanted = taken == ServerFields::all || (taken == ServerFields::zone_answers && zone_answer);
+    if (present && !wanted && ignored) ignored->push_back(std::string("properties.") + key);
+    return present && wanted ? &*it : nullptr;
+  };
+  if (const json* version = given("version")) {
+    if (!version->is_number_integer() || version->get<long long>() < 0 || version->get<long long>() > 1'000'000'000) {
+      return invalid("properties.version", "expected a non-negative integer");
+    }
+    v.version = version->get<int>();
+  }
+  if (const json* state = given("state")) {
+    const auto parsed = state->is_string() ? parse_state(state->get<std::string>()) : std::nullopt;
+    if (!parsed) return invalid("properties.state", "not a state of the line");
+    v.state = *parsed;
+  }
+  for (auto [key, list] : {std::pair{"accepted", &v.accepted}, std::pair{"declined", &v.declined}}) {
+    const json* answers = given(key);
+    if (!answers) continue;
+    auto parties = read_party_list(*answers, std::string("properties.") + key);
+    if (!parties) return parties.error();
+    *list = std::move(*parties);
+  }
+  return {};
+}
+
 }  // namespace
 
-Status detail::read_properties(const json& props, Volume& v) {
+Status detail::read_properties(const json& props, Volume& v, ServerFields taken, std::vector<std::string>* ignored) {
   for (auto* step : {read_kind, read_extent, read_window, read_rules_data, read_text_and_extra}) {
     if (Status st = step(props, v); !st) return st;
   }
-  return {};
+  return read_server_managed(props, v, taken, ignored);
 }
 
 // Prepares the geometry now, or (for a stored feature whose edges are all
@@ -389,7 +409,8 @@ Status detail::prepare(Volume& v, bool stored) {
   return {};
 }
 
-Result<Volume> read_feature(const json& feature, size_t max_positions) {
+Result<Volume> read_feature(const json& feature, size_t max_positions, std::vector<std::string>* ignored,
+                            ServerFields taken) {
   if (!feature.is_object()) return invalid("", "expected a GeoJSON Feature object, got " + json_type(feature));
   const auto type = feature.find("type");
   if (type == feature.end() || *type != "Feature") return invalid("type", "expected \"Feature\"");
@@ -401,7 +422,7 @@ Result<Volume> read_feature(const json& feature, size_t max_positions) {
   auto g = read_geometry(geometry == feature.end() ? json() : *geometry, max_positions);
   if (!g) return g.error();
   v.geometry = std::move(*g);
-  if (Status st = detail::read_properties(*props, v); !st) return st.error();
+  if (Status st = detail::read_properties(*props, v, taken, ignored); !st) return st.error();
   if (Status st = detail::prepare(v, false); !st) return st.error();
   return v;
 }

@@ -24,8 +24,21 @@ namespace deconflict::format {
 constexpr size_t kMaxPositions = 20'000;
 constexpr size_t kMaxIdLength = 128;
 
+/// Which of the properties the server manages (version, state, and who
+/// accepted or declined a zone) a reader takes from its input. The version
+/// and the state are the line's (an activity imported "withdrawn" would never
+/// be checked), so only the store's own rows give them.
+enum class ServerFields {
+  none,          // a party's declaration
+  zone_answers,  // the operator's bulk import (a restored export keeps its agreements)
+  all,           // the store's own rows, and a world an offline check is run against
+};
+
 /// Parses and validates one Feature. A feature without an id gets an empty id.
-Result<Volume> read_feature(const nlohmann::json& feature, size_t max_positions = kMaxPositions);
+/// Of the server's properties it takes only what `taken` says; `ignored`, if
+/// given, gets the names of the others it had.
+Result<Volume> read_feature(const nlohmann::json& feature, size_t max_positions = kMaxPositions,
+                            std::vector<std::string>* ignored = nullptr, ServerFields taken = ServerFields::none);
 
 /// Reads a Feature's text that format::to_feature wrote after read_feature()
 /// accepted it (a stored one): the same checks of its properties, but its
@@ -36,12 +49,15 @@ Result<Volume> read_stored_feature(std::string_view text);
 struct ReadOptions {
   /// Skip bad features (counting them in Batch::rejected) instead of failing on the first.
   bool skip_invalid = false;
+  /// What is taken of the server's own properties (the rest are listed in Batch::ignored).
+  ServerFields server_fields = ServerFields::none;
 };
 
 struct Batch {
   std::vector<Volume> volumes;   // in input order
   std::vector<Error> rejected;   // with skip_invalid: why each bad feature was skipped
   std::vector<std::string> labels;  // for each volume: its id or position, for messages
+  std::vector<std::string> ignored;  // server-managed properties the input carried, which were not read
 };
 
 /// Reads a Feature, a FeatureCollection or NDJSON (one Feature a line).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,8 +17,11 @@ namespace deconflict::format::detail {
 Error invalid(std::string field, std::string message);
 /// The id (of the feature or its properties, which must agree), type and party.
 Status read_identity(const nlohmann::json& feature, const nlohmann::json& props, Volume& v);
-/// Every other property, given the geometry (v.geometry) already read.
-Status read_properties(const nlohmann::json& props, Volume& v);
+/// Every other property, given the geometry (v.geometry) already read; of
+/// the server's own, those `taken` says; the names of the others the input
+/// carried are added to `ignored`.
+Status read_properties(const nlohmann::json& props, Volume& v, ServerFields taken,
+                       std::vector<std::string>* ignored = nullptr);
 /// Prepares v.geometry: validated and built now, or, for a stored feature,
 /// bounded now and built on first use.
 Status prepare(Volume& v, bool stored);

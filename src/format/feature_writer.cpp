@@ -69,7 +69,7 @@ json to_feature(const Volume& v) {
   if (!v.name.empty()) props["name"] = v.name;
   if (!v.description.empty()) props["description"] = v.description;
   if (v.version > 0) props["version"] = v.version;
-  if (!v.state.empty()) props["state"] = v.state;
+  if (v.state != State::none) props["state"] = state_name(v.state);
   if (v.extra.is_object()) {
     for (auto it = v.extra.begin(); it != v.extra.end(); ++it) props[it.key()] = json::parse(it.value().dump());
   }

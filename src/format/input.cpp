@@ -29,6 +29,7 @@ struct Item {
 struct Outcome {
   Result<Volume> volume = make_error(ErrorCode::invalid_input, "not read");
   std::string claimed_id;
+  std::vector<std::string> ignored;  // server-managed properties it carried
 };
 
 std::string where_in(std::string_view text, size_t byte) {
@@ -75,7 +76,7 @@ std::string given_id(const json& feature) {
   return {};
 }
 
-Outcome read_item(std::string_view text, const Item& item) {
+Outcome read_item(std::string_view text, const Item& item, ServerFields taken) {
   Outcome out;
   json parsed;
   const json* feature = item.feature;
@@ -92,19 +93,19 @@ Outcome read_item(std::string_view text, const Item& item) {
     }
     feature = &parsed;
   }
-  out.volume = read_feature(*feature);
+  out.volume = read_feature(*feature, kMaxPositions, &out.ignored, taken);
   out.claimed_id = given_id(*feature);
   return out;
 }
 
 // Features are independent until ids are compared: read them on every core.
-std::vector<Outcome> read_all(std::string_view text, const std::vector<Item>& items) {
+std::vector<Outcome> read_all(std::string_view text, const std::vector<Item>& items, ServerFields taken) {
   std::vector<Outcome> outcomes(items.size());
   const size_t threads = std::clamp<size_t>(items.size() / 2000, 1, std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> workers;
   for (size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      for (size_t i = t; i < items.size(); i += threads) outcomes[i] = read_item(text, items[i]);
+      for (size_t i = t; i < items.size(); i += threads) outcomes[i] = read_item(text, items[i], taken);
     });
   }
   for (std::thread& w : workers) w.join();
@@ -114,7 +115,7 @@ std::vector<Outcome> read_all(std::string_view text, const std::vector<Item>& it
 Result<Batch> label_and_read(std::string_view text, const std::vector<Item>& items, const ReadOptions& options) {
   Batch batch;
   std::unordered_map<std::string, std::string> seen;  // id -> where it was first seen
-  std::vector<Outcome> outcomes = read_all(text, items);
+  std::vector<Outcome> outcomes = read_all(text, items, options.server_fields);
   for (size_t i = 0; i < items.size(); ++i) {
     Result<Volume>& v = outcomes[i].volume;
     std::string label = items[i].position;
@@ -130,6 +131,9 @@ Result<Batch> label_and_read(std::string_view text, const std::vector<Item>& ite
       if (!options.skip_invalid) return e;
       batch.rejected.push_back(std::move(e));
       continue;
+    }
+    for (const std::string& field : outcomes[i].ignored) {
+      batch.ignored.push_back(label + ": " + field + " is set by the server; ignored");
     }
     batch.labels.push_back(std::move(label));
     batch.volumes.push_back(std::move(*v));

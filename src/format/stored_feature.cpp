@@ -128,7 +128,7 @@ Result<Volume> read_stored_feature(std::string_view text) {
   auto g = geometry(feature);
   if (!g) return g.error();
   v.geometry = std::move(*g);
-  if (Status st = detail::read_properties(properties, v); !st) return st.error();
+  if (Status st = detail::read_properties(properties, v, ServerFields::all); !st) return st.error();
   if (Status st = detail::prepare(v, true); !st) return st.error();
   return v;
 }

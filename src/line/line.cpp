@@ -53,14 +53,14 @@ std::vector<Notice> notices_for(const Volume& activity, const std::vector<Confli
   return out;
 }
 
-std::string activity_state(const std::vector<const Notice*>& notices) {
-  if (notices.empty()) return "clear";
+State activity_state(const std::vector<const Notice*>& notices) {
+  if (notices.empty()) return State::clear;
   const auto any = [&](NoticeState s) {
     return std::any_of(notices.begin(), notices.end(), [s](const Notice* n) { return n->state == s; });
   };
-  if (any(NoticeState::objected)) return "objected";
-  if (any(NoticeState::pending) || any(NoticeState::overdue)) return "notified";
-  return "acknowledged";
+  if (any(NoticeState::objected)) return State::objected;
+  if (any(NoticeState::pending) || any(NoticeState::overdue)) return State::notified;
+  return State::acknowledged;
 }
 
 }  // namespace deconflict::line

@@ -31,8 +31,8 @@ struct NoticeContext {
 std::vector<Notice> notices_for(const Volume& activity, const std::vector<Conflict>& conflicts,
                                 const NoticeContext& context);
 
-/// "clear" without notices; "objected" if any is objected to; "notified"
-/// while any is pending or overdue; "acknowledged" when all are.
-std::string activity_state(const std::vector<const Notice*>& notices);
+/// clear without notices; objected if any is objected to; notified while any
+/// is pending or overdue; acknowledged when all are.
+State activity_state(const std::vector<const Notice*>& notices);
 
 }  // namespace deconflict::line

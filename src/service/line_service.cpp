@@ -88,7 +88,7 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
   }
   if (Status st = s.admissible(v); !st) return st.error();
   if (!old->in_force()) {
-    return make_error(ErrorCode::version_conflict, "the " + std::string(type_name(old->type)) + " was " + old->state, "id");
+    return make_error(ErrorCode::version_conflict, "the " + std::string(type_name(old->type)) + " was " + std::string(state_name(old->state)), "id");
   }
   if (Status st = s.timely(v, old); !st) return st.error();
   if (old->version != if_match) {
@@ -122,12 +122,12 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
     return make_error(ErrorCode::not_found, "no such " + what, "id");
   }
   if (old->party != caller_.id) return make_error(ErrorCode::forbidden, "a party may only end its own " + what + "s", "id");
-  if (!old->in_force()) return make_error(ErrorCode::version_conflict, "the " + what + " was already " + old->state, "id");
+  if (!old->in_force()) return make_error(ErrorCode::version_conflict, "the " + what + " was already " + std::string(state_name(old->state)), "id");
   // An activity is withdrawn; a zone or a site is retired. Either way it
   // conflicts with nothing from now on, and everyone it concerned is told.
   const bool activity = type == ObjectType::activity;
   Volume withdrawn = old->clone();
-  withdrawn.state = activity ? "withdrawn" : "retired";
+  withdrawn.state = activity ? State::withdrawn : State::retired;
   std::set<std::string> told;
   for (const auto& [notice_id, n] : s.notices) {
     if (n.activity_id != id) continue;
@@ -181,11 +181,11 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   }
   Volume zone = old->clone();
   (accept ? zone.accepted : zone.declined).push_back(caller_.id);
-  zone.state = zone.proposed() ? "proposed" : "agreed";
+  zone.state = zone.proposed() ? State::proposed : State::agreed;
   store::WriteBatch batch;
   const TimePoint at = s.now();
   batch.upserts.push_back(Service::Impl::row_of(zone, at));
-  const nlohmann::ordered_json data = {{"zone", zone.id}, {"version", zone.version}, {"state", zone.state}};
+  const nlohmann::ordered_json data = {{"zone", zone.id}, {"version", zone.version}, {"state", state_name(zone.state)}};
   std::string audience = zone.party;
   for (const std::string& p : zone.agreed_by) audience += " " + p;
   s.note(batch, caller_.id, accept ? "zone.accept" : "zone.decline", data, zone.id, audience);
@@ -225,7 +225,7 @@ Result<std::vector<Notice>> Service::advance() {
     if (deadline > now) break;
     const Notice& n = s.notices.at(id);
     const Volume* activity = s.world.find(n.activity_id);
-    if (!activity || activity->version != n.activity_version || activity->state == "withdrawn") continue;
+    if (!activity || activity->version != n.activity_version || activity->state == State::withdrawn) continue;
     Notice overdue = n;
     overdue.state = NoticeState::overdue;
     // An escalation: both sides are told.
@@ -248,7 +248,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead)
     // not agreeing to another.
     v.accepted.clear();
     v.declined.clear();
-    v.state = v.proposed() ? "proposed" : "agreed";
+    v.state = v.proposed() ? State::proposed : State::agreed;
   }
   Declared out;
   store::WriteBatch batch;
@@ -340,10 +340,10 @@ void Service::Impl::close_notices(store::WriteBatch& batch, const std::string& a
 
 std::optional<Volume> Service::Impl::restated(store::WriteBatch& batch, const Volume& activity,
                                               const std::vector<const Notice*>& current, TimePoint at) {
-  std::string state = line::activity_state(current);
+  const State state = line::activity_state(current);
   if (state == activity.state) return std::nullopt;
   Volume changed = activity.clone();
-  changed.state = std::move(state);
+  changed.state = state;
   batch.upserts.push_back(row_of(changed, at));
   return changed;
 }

@@ -82,6 +82,8 @@ bool Volume::proposed() const {
 namespace {
 constexpr std::array<std::string_view, 3> kTypeNames{"zone", "site", "activity"};
 constexpr std::array<std::string_view, 6> kKindNames{"movement", "exercise", "strike", "flight", "convoy", "patrol"};
+constexpr std::array<std::string_view, 9> kStateNames{"",          "clear",    "notified", "acknowledged", "objected",
+                                                      "withdrawn", "proposed", "agreed",   "retired"};
 }  // namespace
 
 std::string_view type_name(ObjectType t) { return kTypeNames[static_cast<size_t>(t)]; }
@@ -97,6 +99,15 @@ std::optional<ObjectType> parse_object_type(std::string_view s) {
 std::optional<ActivityKind> parse_activity_kind(std::string_view s) {
   for (size_t i = 0; i < kKindNames.size(); ++i) {
     if (kKindNames[i] == s) return static_cast<ActivityKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view state_name(State s) { return kStateNames[static_cast<size_t>(s)]; }
+
+std::optional<State> parse_state(std::string_view s) {
+  for (size_t i = 1; i < kStateNames.size(); ++i) {
+    if (kStateNames[i] == s) return static_cast<State>(i);
   }
   return std::nullopt;
 }
