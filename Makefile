@@ -6,7 +6,7 @@ JOBS ?= 2
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench crash soak fuzz sanitize format clean
+.PHONY: all deps configure build test demo bench crash soak fuzz sanitize format format-check clean
 
 all: build
 
@@ -60,6 +60,11 @@ sanitize:
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+# Fails on any file that .clang-format would change (CI runs it).
+format-check:
+	@bash scripts/install-deps.sh --format
+	@clang-format --dry-run -Werror $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
 	@rm -rf $(BUILD_DIR) build-asan build-fuzz

@@ -9,13 +9,12 @@
 // 1 to 50 km across, 10% corridors; zones, sites and activities of 8 parties.
 // Writes OUT_DIR/world.ndjson and OUT_DIR/queries.ndjson (activities only).
 // The same arguments always give the same files.
+#include <GeographicLib/Geodesic.hpp>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
-
-#include <GeographicLib/Geodesic.hpp>
 
 namespace {
 
@@ -148,10 +147,14 @@ int main(int argc, char** argv) {
   long volumes = dense ? 20'000 : 1'000'000, queries = 1'000;
   unsigned long long seed = 2018;
   for (int i = 3; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--volumes") == 0) volumes = std::atol(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--queries") == 0) queries = std::atol(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--seed") == 0) seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else return std::fprintf(stderr, "unknown option %s\n", argv[i]), 2;
+    if (std::strcmp(argv[i], "--volumes") == 0)
+      volumes = std::atol(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--queries") == 0)
+      queries = std::atol(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--seed") == 0)
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else
+      return std::fprintf(stderr, "unknown option %s\n", argv[i]), 2;
   }
   Generator gen{std::mt19937_64(seed), dense};
   const std::string dir = argv[2];

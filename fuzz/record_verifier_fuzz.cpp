@@ -3,10 +3,9 @@
 // entry's JSON; whatever it holds, the verifier says where the chain breaks
 // or that it holds, and never crashes.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "record/entry.hpp"
 

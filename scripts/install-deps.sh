@@ -10,11 +10,13 @@ PACKAGES=(
   postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-# --bench adds what the benchmarks drive the server with; --fuzz, clang with libFuzzer.
+# --bench adds what the benchmarks drive the server with; --fuzz, clang with libFuzzer;
+# --format, clang-format for `make format-check`.
 for flag in "$@"; do
   case "$flag" in
     --bench) PACKAGES+=(wrk curl postgresql-15-postgis-3 bc sqlite3) ;;
     --fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
+    --format) PACKAGES+=(clang-format) ;;
     *) echo "install-deps: unknown option $flag" >&2; exit 2 ;;
   esac
 done

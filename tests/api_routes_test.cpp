@@ -44,13 +44,12 @@ Operations routed() {
 TEST(Routes, EveryRouteIsDocumentedAndEveryDocumentedOperationRouted) {
   const Operations doc = documented(), table = routed();
   ASSERT_GT(doc.size(), 30u) << "the document's paths were not read";
-  for (const auto& [verb, path] : table) EXPECT_TRUE(doc.count({verb, path})) << "undocumented: " << verb << " " << path;
+  for (const auto& [verb, path] : table)
+    EXPECT_TRUE(doc.count({verb, path})) << "undocumented: " << verb << " " << path;
   for (const auto& [verb, path] : doc) EXPECT_TRUE(table.count({verb, path})) << "not routed: " << verb << " " << path;
 }
 
-TEST(Routes, NoTwoRoutesShareAMethodAndPath) {
-  EXPECT_EQ(routed().size(), Api::routes().size());
-}
+TEST(Routes, NoTwoRoutesShareAMethodAndPath) { EXPECT_EQ(routed().size(), Api::routes().size()); }
 
 // Guards the table's flags: what a route measures ahead and whether it writes.
 TEST(Routes, OnlyRoutesThatCheckAreMeasuredAheadAndEveryChangeWrites) {

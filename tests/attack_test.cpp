@@ -344,7 +344,8 @@ TEST_F(Attack, ASiteShowsOnlyTheHazardsItMeetsAndTellsEachOwner) {
   ASSERT_EQ(stop(), 0);
   start({"--simulated-clock", "2018-09-01T00:00:00Z"});  // before the activities end: a site meets only those
   ASSERT_EQ(post("/v1/activities", "russia", hidden_strike()).status, 201);
-  ASSERT_EQ(post("/v1/activities", "russia", point(kStrikeLon, kStrikeLat, "patrol", 1500, R"(,"id":"russia.patrol")")).status,
+  ASSERT_EQ(post("/v1/activities", "russia", point(kStrikeLon, kStrikeLat, "patrol", 1500, R"(,"id":"russia.patrol")"))
+                .status,
             201);
   ASSERT_EQ(post("/v1/activities", "russia", point(30, 20, "strike", 1500, R"(,"id":"russia.far")")).status, 201);
   const Reply watch = post("/v1/sites", "un", point(kStrikeLon, kStrikeLat, "camp", 500'000));

@@ -48,10 +48,11 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 std::string generate(const std::string& spec) {
   const std::string kind = spec.substr(0, spec.find(':'));
   const size_t n = std::stoul(spec.substr(spec.find(':') + 1));
-  const std::string props = R"("properties":{"kind":"patrol","radius_m":1000,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"})";
+  const std::string props =
+      R"("properties":{"kind":"patrol","radius_m":1000,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"})";
   if (kind == "nested_arrays") {
-    return R"({"type":"Feature","geometry":{"type":"Point","coordinates":)" + std::string(n, '[') + std::string(n, ']') +
-           "}," + props + "}";
+    return R"({"type":"Feature","geometry":{"type":"Point","coordinates":)" + std::string(n, '[') +
+           std::string(n, ']') + "}," + props + "}";
   }
   if (kind == "nested_objects") {
     std::string s;
@@ -69,7 +70,8 @@ std::string generate(const std::string& spec) {
   }
   if (kind == "long_name") {
     return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"name":")" +
-           std::string(n, 'a') + R"(","kind":"patrol","radius_m":1000,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
+           std::string(n, 'a') +
+           R"(","kind":"patrol","radius_m":1000,"start":"2018-09-02T00:00:00Z","end":"2018-09-03T00:00:00Z"}})";
   }
   if (kind == "long_message") return R"({"to":"coalition","text":")" + std::string(n, 'a') + "\"}";
   ADD_FAILURE() << "unknown generator " << spec;
@@ -82,7 +84,8 @@ std::string request_bytes(const json& c, const std::string& token) {
   if (c.contains("body")) body = replace_all(decode_bytes(c["body"].get<std::string>()), "$TOKEN", token);
   if (c.contains("body_generate")) body = generate(c["body_generate"]);
   std::string head = c["method"].get<std::string>() + " " +
-                     replace_all(decode_bytes(c["target"].get<std::string>()), "$TOKEN", token) + " HTTP/1.1\r\nHost: x\r\n";
+                     replace_all(decode_bytes(c["target"].get<std::string>()), "$TOKEN", token) +
+                     " HTTP/1.1\r\nHost: x\r\n";
   if (!c.value("no_auth", false)) head += "Authorization: Bearer " + token + "\r\n";
   for (const auto& h : c.value("headers", json::array())) {
     head += h[0].get<std::string>() + ": " + h[1].get<std::string>() + "\r\n";
@@ -150,8 +153,8 @@ TEST_F(BadRequests, EachCaseOfTheCatalogueGetsItsClearErrorAndNothingIsStored) {
     } else {
       std::vector<unsigned> allowed{c["status"].get<unsigned>()};
       for (const auto& s : c.value("alt_status", json::array())) allowed.push_back(s.get<unsigned>());
-      EXPECT_NE(std::find(allowed.begin(), allowed.end(), got.status), allowed.end()) << "got " << got.status << " "
-                                                                                    << got.body.dump();
+      EXPECT_NE(std::find(allowed.begin(), allowed.end(), got.status), allowed.end())
+          << "got " << got.status << " " << got.body.dump();
     }
     if (got.status >= 400 && got.body.is_object() && got.body.contains("error")) {
       EXPECT_FALSE(got.body["error"].value("message", "").empty()) << "an error needs a message";

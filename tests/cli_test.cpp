@@ -1,9 +1,7 @@
 // The `deconflict` binary, run as users run it: on small files, checking what
 // it prints and its exit status.
-#include <gtest/gtest.h>
-
-#include "scratch_dir.hpp"
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -13,9 +11,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
+#include "scratch_dir.hpp"
 
 namespace {
 
@@ -169,17 +168,18 @@ TEST_F(Cli, AReplayWhoseServerCannotStartSaysWhy) {
   ASSERT_EQ(::listen(busy, 1), 0);
   ASSERT_EQ(::getsockname(busy, reinterpret_cast<sockaddr*>(&address), &length), 0);
   const std::string scenario = std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.replay.json";
-  const Outcome r = run("replay " + scenario + " --db " + db() + " --listen 127.0.0.1:" +
-                        std::to_string(ntohs(address.sin_port)));
+  const Outcome r =
+      run("replay " + scenario + " --db " + db() + " --listen 127.0.0.1:" + std::to_string(ntohs(address.sin_port)));
   ::close(busy);
   EXPECT_EQ(r.status, 4);
   EXPECT_NE(r.err.find("Address already in use"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, CheckReadsStandardInputAndSkipsInvalidWhenAsked) {
-  const std::string queries = slurp(kData + "queries.ndjson") +
-                              R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,91]},"properties":{"id":"bad","type":"activity","party":"x","kind":"flight","radius_m":1,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})"
-                              "\n";
+  const std::string queries =
+      slurp(kData + "queries.ndjson") +
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,91]},"properties":{"id":"bad","type":"activity","party":"x","kind":"flight","radius_m":1,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})"
+      "\n";
   const Outcome strict = run("check --against " + kData + "world.ndjson -", queries);
   EXPECT_EQ(strict.status, 3);
   EXPECT_NE(strict.err.find("bad: geometry.coordinates: latitude 91 is outside [-90, 90]"), std::string::npos)
@@ -203,8 +203,8 @@ TEST_F(Cli, CheckStatsAreOneJsonLineOnStandardError) {
 }
 
 TEST_F(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "check", "import", "export", "list", "conflicts", "party", "party add", "party list",
-                          "party revoke"}) {
+  for (const char* sub :
+       {"", "check", "import", "export", "list", "conflicts", "party", "party add", "party list", "party revoke"}) {
     const Outcome r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.status, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;

@@ -39,8 +39,9 @@ constexpr int kVertices = 3000;
 // 3,000-vertex rings must be measured against each other.
 std::string heavy_exercise(const std::string& id) {
   return feature(circle(45.0, 33.5, 100'000, kVertices),
-                 R"("id":")" + id + R"(","kind":"exercise","buffer_m":500000,)"
-                 R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z")");
+                 R"("id":")" + id +
+                     R"(","kind":"exercise","buffer_m":500000,)"
+                     R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z")");
 }
 
 class Cost : public Server {
@@ -114,9 +115,10 @@ class Threads : public Server {
     Client c(port_);
     for (int i = 0; i < 4; ++i) {
       const std::string id = "coalition.wide" + std::to_string(i);
-      const std::string zone = feature(circle(38.6, 33.5, 100'000, kBig),
-                                       R"("id":")" + id + R"(","kind":"deconfliction","buffer_m":500000,)"
-                                       R"("agreed_by":["russia"])");
+      const std::string zone =
+          feature(circle(38.6, 33.5, 100'000, kBig), R"("id":")" + id +
+                                                         R"(","kind":"deconfliction","buffer_m":500000,)"
+                                                         R"("agreed_by":["russia"])");
       ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone).status, 201);
       ASSERT_EQ(c.send(http::verb::post, "/v1/zones/" + id + "/accept", token("russia"), "").status, 200);
     }
@@ -124,13 +126,15 @@ class Threads : public Server {
   // 600 km east of the zones, each with a 500 km buffer: every pair of rings is measured.
   static std::string heavy_exercise20k(const std::string& id) {
     return feature(circle(45.0, 33.5, 100'000, kBig),
-                   R"("id":")" + id + R"(","kind":"exercise","buffer_m":500000,)"
-                   R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z")");
+                   R"("id":")" + id +
+                       R"(","kind":"exercise","buffer_m":500000,)"
+                       R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z")");
   }
   static std::string small(const std::string& id, double lon) {
     return feature(R"({"type":"Point","coordinates":[)" + std::to_string(lon) + ",33.5]}",
-                   R"("id":")" + id + R"(","kind":"patrol","radius_m":100,)"
-                   R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z")");
+                   R"("id":")" + id +
+                       R"(","kind":"patrol","radius_m":100,)"
+                       R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z")");
   }
 };
 
@@ -151,7 +155,8 @@ TEST_F(Threads, OthersAreServedWhileAHeavyCheckIsMeasured) {
   auto slowest = std::chrono::steady_clock::duration::zero();
   for (int i = 0; i < 10; ++i) {
     const auto asked = std::chrono::steady_clock::now();
-    EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("un"), small("un.p" + std::to_string(i), 30)).status, 201);
+    EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("un"), small("un.p" + std::to_string(i), 30)).status,
+              201);
     EXPECT_EQ(c.send(http::verb::get, "/v1/health").status, 200);
     slowest = std::max(slowest, std::chrono::steady_clock::now() - asked);
   }
@@ -172,8 +177,8 @@ TEST_F(Threads, ADeclarationSeesWhatWasDeclaredWhileItWasMeasured) {
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   Client c(port_);
-  const std::string site = feature(R"({"type":"Point","coordinates":[45.0,33.5]})",
-                                   R"("id":"un.clinic","kind":"hospital","radius_m":100)");
+  const std::string site =
+      feature(R"({"type":"Point","coordinates":[45.0,33.5]})", R"("id":"un.clinic","kind":"hospital","radius_m":100)");
   ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site).status, 201);
   asker.join();
   ASSERT_EQ(declared.status, 201) << declared.raw.body();
@@ -221,8 +226,8 @@ TEST_F(Pages, ListsComeInPagesThatFollowEachOther) {
   std::string after;
   int pages = 0;
   for (;; ++pages) {
-    const Reply page = c.send(http::verb::get, "/v1/zones?limit=2" + (after.empty() ? "" : "&after=" + after),
-                              token("coalition"));
+    const Reply page =
+        c.send(http::verb::get, "/v1/zones?limit=2" + (after.empty() ? "" : "&after=" + after), token("coalition"));
     ASSERT_EQ(page.status, 200);
     ASSERT_LE(page.body["features"].size(), 2u);
     for (const auto& f : page.body["features"]) ids.push_back(f["properties"]["id"]);
@@ -230,8 +235,8 @@ TEST_F(Pages, ListsComeInPagesThatFollowEachOther) {
     after = page.body["next"];
   }
   EXPECT_EQ(pages, 2);
-  EXPECT_EQ(ids, (std::vector<std::string>{"coalition.z1", "coalition.z2", "coalition.z3", "coalition.z4",
-                                           "coalition.z5"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"coalition.z1", "coalition.z2", "coalition.z3", "coalition.z4", "coalition.z5"}));
   EXPECT_EQ(c.send(http::verb::get, "/v1/zones?limit=x", token("coalition")).status, 400);
 }
 
@@ -336,7 +341,8 @@ TEST_F(Streams, ALongBacklogComesInPartsAndResumesWhereItStopped) {
   Client c(port_);
   constexpr int kMessages = 12;
   for (int i = 0; i < kMessages; ++i) {
-    const std::string body = R"({"to":"coalition","text":"message )" + std::to_string(i) + " " + std::string(300, 'x') + R"("})";
+    const std::string body =
+        R"({"to":"coalition","text":"message )" + std::to_string(i) + " " + std::string(300, 'x') + R"("})";
     ASSERT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), body).status, 201);
   }
   std::vector<std::string> got;

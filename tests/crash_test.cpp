@@ -28,8 +28,8 @@ const std::string kBin = DECONFLICT_BIN;
 std::string activity(const std::string& id, std::mt19937& rng) { return random_patrol(id, rng, 0.3, 3000); }
 
 std::vector<std::string> serve_args(const TestStore& store) {
-  std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--simulated-clock",
-                                "2018-09-01T00:00:00Z"};  // before the patrols of 2018
+  std::vector<std::string> args{"serve", "--listen",          "127.0.0.1:0",         "--rate-limit",
+                                "0",     "--simulated-clock", "2018-09-01T00:00:00Z"};  // before the patrols of 2018
   for (const std::string& a : store.argv()) args.push_back(a);
   return args;
 }
@@ -60,7 +60,8 @@ TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
           Client client(server.port);
           for (int i = 0; !stop; ++i) {
             const std::string id = parties[c] + ".r" + std::to_string(round) + "-" + std::to_string(i);
-            if (client.send(http::verb::post, "/v1/activities", tokens[parties[c]], activity(id, local)).status == 201) {
+            if (client.send(http::verb::post, "/v1/activities", tokens[parties[c]], activity(id, local)).status ==
+                201) {
               std::lock_guard<std::mutex> lock(mutex);
               acknowledged.insert(id);
             }
@@ -81,12 +82,16 @@ TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
 
   // What the store holds after the last crash.
   EXPECT_EQ(store.count("SELECT count(*) FROM objects o WHERE NOT EXISTS "
-                     "(SELECT 1 FROM record r WHERE r.subject = o.id AND r.action = 'activity.create')"), 0)
+                        "(SELECT 1 FROM record r WHERE r.subject = o.id AND r.action = 'activity.create')"),
+            0)
       << "an object without its record entry";
-  EXPECT_EQ(store.count("SELECT count(*) FROM notices n WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = n.activity_id)"), 0)
+  EXPECT_EQ(store.count(
+                "SELECT count(*) FROM notices n WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = n.activity_id)"),
+            0)
       << "a notice without its activity";
   EXPECT_EQ(store.count("SELECT count(*) FROM notices n WHERE NOT EXISTS "
-                     "(SELECT 1 FROM record r WHERE r.subject = n.id AND r.action = 'notice.send')"), 0)
+                        "(SELECT 1 FROM record r WHERE r.subject = n.id AND r.action = 'notice.send')"),
+            0)
       << "a notice without its record entry";
   const int64_t stored = store.count("SELECT count(*) FROM objects WHERE type = 'activity'");
   EXPECT_GE(stored, static_cast<int64_t>(acknowledged.size()));
@@ -102,7 +107,8 @@ TEST(Crash, EveryAnsweredWriteSurvivesASigkillAndNothingIsHalfWritten) {
   size_t listed = 0;
   for (const std::string& p : parties) {
     const Reply all = client.send(http::verb::get, "/v1/activities?party=" + p, tokens[p]);
-    const Reply near = client.send(http::verb::get, "/v1/activities?party=" + p + "&bbox=38.0,33.0,39.2,34.0", tokens[p]);
+    const Reply near =
+        client.send(http::verb::get, "/v1/activities?party=" + p + "&bbox=38.0,33.0,39.2,34.0", tokens[p]);
     EXPECT_EQ(all.body["features"].size(), near.body["features"].size()) << p << ": the index misses stored objects";
     listed += all.body["features"].size();
   }

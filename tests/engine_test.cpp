@@ -40,9 +40,14 @@ using Names = std::vector<std::string>;
 
 TEST(Rules, ZoneEntryUnlessOwnOrPermitted) {
   World world;
-  world.put(make({{"id", "zone"}, {"type", "zone"}, {"party", "coalition"}, {"kind", "deconfliction"},
-                  {"radius_m", 55000}, {"permitted", {"partner-force"}},
-                  {"agreed_by", {"russia", "partner-force", "iran"}}, {"accepted", {"russia", "partner-force"}}}));
+  world.put(make({{"id", "zone"},
+                  {"type", "zone"},
+                  {"party", "coalition"},
+                  {"kind", "deconfliction"},
+                  {"radius_m", 55000},
+                  {"permitted", {"partner-force"}},
+                  {"agreed_by", {"russia", "partner-force", "iran"}},
+                  {"accepted", {"russia", "partner-force"}}}));
   const auto check = [&](const char* party) {
     return rules_of(world.check(make({{"id", "a"}, {"type", "activity"}, {"party", party}}), {kNotified}));
   };
@@ -56,11 +61,20 @@ TEST(Rules, ZoneEntryUnlessOwnOrPermitted) {
 
 TEST(Rules, ShortNoticeWhenTheActivityStartsTooSoon) {
   World world;
-  world.put(make({{"id", "zone"}, {"type", "zone"}, {"party", "coalition"}, {"kind", "deconfliction"},
-                  {"radius_m", 55000}, {"notice_h", 72}, {"agreed_by", {"russia"}}, {"accepted", {"russia"}}}));
+  world.put(make({{"id", "zone"},
+                  {"type", "zone"},
+                  {"party", "coalition"},
+                  {"kind", "deconfliction"},
+                  {"radius_m", 55000},
+                  {"notice_h", 72},
+                  {"agreed_by", {"russia"}},
+                  {"accepted", {"russia"}}}));
   const auto check = [&](const char* notified) {
-    return rules_of(world.check(make({{"id", "a"}, {"type", "activity"}, {"party", "russia"},
-                                      {"start", "2018-09-07T00:00:00Z"}, {"notified", notified}}),
+    return rules_of(world.check(make({{"id", "a"},
+                                      {"type", "activity"},
+                                      {"party", "russia"},
+                                      {"start", "2018-09-07T00:00:00Z"},
+                                      {"notified", notified}}),
                                 {kNotified}));
   };
   EXPECT_EQ(check("2018-09-06T00:00:00Z"), (Names{"zone zone-entry", "zone short-notice"}));
@@ -87,7 +101,10 @@ TEST(Rules, SiteHazardOnlyForStrikesAndExercises) {
 
 TEST(Rules, ActivitiesClashOnlyWhenTheyShareTimeAndAltitude) {
   World world;
-  world.put(make({{"id", "b"}, {"type", "activity"}, {"party", "coalition"}, {"altitude", {{"lower_m", 1000}, {"upper_m", 2000}}}}));
+  world.put(make({{"id", "b"},
+                  {"type", "activity"},
+                  {"party", "coalition"},
+                  {"altitude", {{"lower_m", 1000}, {"upper_m", 2000}}}}));
   const auto check = [&](json extra) {
     json props = {{"id", "a"}, {"type", "activity"}, {"party", "russia"}};
     if (extra.is_object()) props.update(extra);
@@ -106,8 +123,12 @@ TEST(Rules, ReportsTheSharedWindowAndTheSeparation) {
   World world;
   const LatLon c{33.5, 38.6};
   const LatLon far = testing::ref_direct(c, 30, 5000);
-  world.put(make({{"id", "b"}, {"type", "activity"}, {"party", "coalition"}, {"radius_m", 2000},
-                  {"start", "2018-09-07T06:00:00Z"}, {"end", "2018-09-09T00:00:00Z"}},
+  world.put(make({{"id", "b"},
+                  {"type", "activity"},
+                  {"party", "coalition"},
+                  {"radius_m", 2000},
+                  {"start", "2018-09-07T06:00:00Z"},
+                  {"end", "2018-09-09T00:00:00Z"}},
                  {{"type", "Point"}, {"coordinates", {far.lon_deg, far.lat_deg}}}));
   const auto with_radius = [&](double r) {
     return world.check(make({{"id", "a"}, {"type", "activity"}, {"party", "russia"}, {"radius_m", r}},

@@ -2,14 +2,13 @@
 // rejected, each with the error that names the feature, the field and why.
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
-#include "format/json_text.hpp"
 #include "format/feature_writer.hpp"
+#include "format/json_text.hpp"
 #include "geo/shape.hpp"
 
 namespace deconflict::format {
@@ -20,7 +19,8 @@ std::string activity(const std::string& geometry = R"({"type": "Point", "coordin
                      const std::string& extra = R"("radius_m": 1000)", const std::string& id = "o17") {
   return R"({"type": "Feature", "geometry": )" + geometry + R"(, "properties": {"id": ")" + id +
          R"(", "type": "activity", "party": "russia", "kind": "strike", "start": "2018-09-06T12:00:00Z", )"
-         R"("end": "2018-09-07T00:00:00Z", )" + extra + "}}";
+         R"("end": "2018-09-07T00:00:00Z", )" +
+         extra + "}}";
 }
 
 std::string polygon(const std::string& ring) { return R"({"type": "Polygon", "coordinates": [)" + ring + "]}"; }
@@ -60,7 +60,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "o17: geometry.coordinates[0]: ring is not closed"},
         BadCase{"short ring", activity(polygon("[[38,33],[39,33],[38,33]]"), R"("buffer_m": 0)"),
                 "o17: geometry.coordinates[0]: a ring needs at least 4 positions, got 3"},
-        BadCase{"self-intersecting ring", activity(polygon("[[38,33],[39,34],[39,33],[38,34],[38,33]]"), R"("buffer_m": 0)"),
+        BadCase{"self-intersecting ring",
+                activity(polygon("[[38,33],[39,34],[39,33],[38,34],[38,33]]"), R"("buffer_m": 0)"),
                 "o17: geometry.coordinates[0]: ring crosses itself"},
         BadCase{"infinite number", activity(R"({"type": "Point", "coordinates": [38.6, 1e999]})"),
                 "malformed JSON at input: number overflow"},
@@ -89,38 +90,49 @@ INSTANTIATE_TEST_SUITE_P(
                 activity(R"({"type": "Point", "coordinates": [38, 33]})",
                          R"("radius_m": 5, "altitude": {"lower_m": 3000, "upper_m": 100})"),
                 "o17: properties.altitude: lower_m must be below upper_m"},
-        BadCase{"unknown type",
-                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"base","party":"x","radius_m":1}})",
-                "a: properties.type: unknown type 'base'"},
-        BadCase{"unknown activity kind",
-                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"activity","party":"x","kind":"picnic","radius_m":1,"start":"2018-09-01T00:00:00Z","end":"2018-09-02T00:00:00Z"}})",
-                "a: properties.kind: unknown activity kind 'picnic'"},
-        BadCase{"missing party",
-                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"site","radius_m":1}})",
-                "a: properties.party: missing"},
-        BadCase{"party not a slug",
-                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"site","party":"Russia!","radius_m":1}})",
-                "is not a party id"},
-        BadCase{"activity without start",
-                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"activity","party":"x","kind":"flight","radius_m":1}})",
-                "a: properties.start: an activity needs a start"},
-        BadCase{"bad timestamp", activity(R"({"type": "Point", "coordinates": [38, 33]})", R"("radius_m": 5, "notified": "yesterday")"),
+        BadCase{
+            "unknown type",
+            R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"base","party":"x","radius_m":1}})",
+            "a: properties.type: unknown type 'base'"},
+        BadCase{
+            "unknown activity kind",
+            R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"activity","party":"x","kind":"picnic","radius_m":1,"start":"2018-09-01T00:00:00Z","end":"2018-09-02T00:00:00Z"}})",
+            "a: properties.kind: unknown activity kind 'picnic'"},
+        BadCase{
+            "missing party",
+            R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"site","radius_m":1}})",
+            "a: properties.party: missing"},
+        BadCase{
+            "party not a slug",
+            R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"site","party":"Russia!","radius_m":1}})",
+            "is not a party id"},
+        BadCase{
+            "activity without start",
+            R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","type":"activity","party":"x","kind":"flight","radius_m":1}})",
+            "a: properties.start: an activity needs a start"},
+        BadCase{"bad timestamp",
+                activity(R"({"type": "Point", "coordinates": [38, 33]})", R"("radius_m": 5, "notified": "yesterday")"),
                 "properties.notified: 'yesterday' is not an RFC 3339 timestamp"},
-        BadCase{"permitted on an activity", activity(R"({"type": "Point", "coordinates": [38, 33]})", R"("radius_m": 5, "permitted": ["un"])"),
+        BadCase{"permitted on an activity",
+                activity(R"({"type": "Point", "coordinates": [38, 33]})", R"("radius_m": 5, "permitted": ["un"])"),
                 "o17: properties.permitted: applies only to zones"},
-        BadCase{"duplicate ids",
-                R"({"type":"FeatureCollection","features":[)" + activity() + "," + activity() + "]}",
+        BadCase{"duplicate ids", R"({"type":"FeatureCollection","features":[)" + activity() + "," + activity() + "]}",
                 "o17: properties.id: duplicate id (also at features[0])"},
-        BadCase{"position label without id",
-                R"({"type":"FeatureCollection","features":[)" + activity() + R"(, {"type":"Feature","geometry":{"type":"Point","coordinates":[1,95]},"properties":{"type":"site","party":"un","radius_m":1}}]})",
-                "features[1]: geometry.coordinates: latitude 95 is outside [-90, 90]"},
+        BadCase{
+            "position label without id",
+            R"({"type":"FeatureCollection","features":[)" + activity() +
+                R"(, {"type":"Feature","geometry":{"type":"Point","coordinates":[1,95]},"properties":{"type":"site","party":"un","radius_m":1}}]})",
+            "features[1]: geometry.coordinates: latitude 95 is outside [-90, 90]"},
         BadCase{"bad NDJSON line", activity() + "\n{\"type\": \n", "line 2"},
         BadCase{"too many positions",
-                activity([] {
-                  std::string line = R"({"type": "LineString", "coordinates": [)";
-                  for (int i = 0; i <= 20'000; ++i) line += std::string(i ? "," : "") + "[1," + std::to_string(i % 80) + "]";
-                  return line + "]}";
-                }(), R"("buffer_m": 1)"),
+                activity(
+                    [] {
+                      std::string line = R"({"type": "LineString", "coordinates": [)";
+                      for (int i = 0; i <= 20'000; ++i)
+                        line += std::string(i ? "," : "") + "[1," + std::to_string(i % 80) + "]";
+                      return line + "]}";
+                    }(),
+                    R"("buffer_m": 1)"),
                 "too many positions"}),
     [](const ::testing::TestParamInfo<BadCase>& param) {
       std::string name = param.param.name;
@@ -140,7 +152,8 @@ TEST(ReadFeatures, AcceptsAFeatureACollectionAndNdjson) {
 
 TEST(ReadFeatures, SkipsAndCountsInvalidFeaturesWhenAsked) {
   const std::string bad = activity(R"({"type": "Point", "coordinates": [38.6, 133.5]})", R"("radius_m": 5)", "bad");
-  const std::string text = activity() + "\n" + bad + "\n" + activity(R"({"type": "Point", "coordinates": [1, 2]})", R"("radius_m": 5)", "o19");
+  const std::string text = activity() + "\n" + bad + "\n" +
+                           activity(R"({"type": "Point", "coordinates": [1, 2]})", R"("radius_m": 5)", "o19");
   auto batch = read_features(text, {.skip_invalid = true});
   ASSERT_TRUE(batch.ok());
   EXPECT_EQ(batch->volumes.size(), 2u);
@@ -218,10 +231,11 @@ TEST(ReadFeatures, TakeNothingTheServerManagesFromInput) {
   ASSERT_TRUE(imported.ok());
   EXPECT_EQ(imported->volumes[0].accepted, std::vector<std::string>{"russia"});
   EXPECT_TRUE(imported->ignored.empty());
-  auto stored = read_stored_feature(R"({"type": "Feature", "geometry": {"type": "Point", "coordinates": [38.6, 33.5]},)"
-                                    R"( "properties": {"id": "a", "type": "activity", "party": "russia", "kind": "strike",)"
-                                    R"( "radius_m": 10, "start": "2018-09-06T12:00:00Z", "end": "2018-09-07T00:00:00Z",)"
-                                    R"( "version": 2, "state": "withdrawn"}})");
+  auto stored =
+      read_stored_feature(R"({"type": "Feature", "geometry": {"type": "Point", "coordinates": [38.6, 33.5]},)"
+                          R"( "properties": {"id": "a", "type": "activity", "party": "russia", "kind": "strike",)"
+                          R"( "radius_m": 10, "start": "2018-09-06T12:00:00Z", "end": "2018-09-07T00:00:00Z",)"
+                          R"( "version": 2, "state": "withdrawn"}})");
   ASSERT_TRUE(stored.ok()) << stored.error().describe();
   EXPECT_EQ(stored->state, State::withdrawn);
   EXPECT_EQ(stored->version, 2);

@@ -2,13 +2,12 @@
 // searches built on GeographicLib's direct and inverse solutions only.
 #pragma once
 
+#include <GeographicLib/Geodesic.hpp>
+#include <GeographicLib/GeodesicLine.hpp>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
-
-#include <GeographicLib/Geodesic.hpp>
-#include <GeographicLib/GeodesicLine.hpp>
 
 #include "deconflict/units.hpp"
 #include "deconflict/volume.hpp"
@@ -50,7 +49,10 @@ inline double ref_point_segment(LatLon p, LatLon a, LatLon b) {
   const double g = (std::sqrt(5.0) - 1) / 2;
   for (int i = 0; i < 100 && hi - lo > 1e-5; ++i) {
     const double m1 = hi - g * (hi - lo), m2 = lo + g * (hi - lo);
-    if (at(m1) < at(m2)) hi = m2; else lo = m1;
+    if (at(m1) < at(m2))
+      hi = m2;
+    else
+      lo = m1;
   }
   return std::min(best, at((lo + hi) / 2));
 }
@@ -75,10 +77,14 @@ class Places {
 
   LatLon any() {
     switch (pick(4)) {
-      case 0: return {uniform(-89.9, 89.9), uniform(-180, 180)};                      // anywhere (in lat/lon)
-      case 1: return {uniform(-80, 80), wrap(180 + uniform(-3, 3))};                  // across the antimeridian
-      case 2: return {uniform(80, 90), uniform(-180, 180)};                           // north polar cap
-      default: return {uniform(-90, -80), uniform(-180, 180)};                        // south polar cap
+      case 0:
+        return {uniform(-89.9, 89.9), uniform(-180, 180)};  // anywhere (in lat/lon)
+      case 1:
+        return {uniform(-80, 80), wrap(180 + uniform(-3, 3))};  // across the antimeridian
+      case 2:
+        return {uniform(80, 90), uniform(-180, 180)};  // north polar cap
+      default:
+        return {uniform(-90, -80), uniform(-180, 180)};  // south polar cap
     }
   }
   double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng_); }

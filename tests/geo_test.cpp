@@ -92,8 +92,8 @@ TEST(Caps, TheChordBoundIsTightAtHundredsOfKilometres) {
     const LatLon a{places.uniform(-60, 60), places.uniform(-180, 180)};
     const LatLon b = ref_direct(a, places.uniform(0, 360), 400'000);
     const geo::Vec3 da = geo::direction_of(a), db = geo::direction_of(b);
-    const double bound = geo::lower_bound_m(geo::angle_between(da, db), geo::surface_radius_m(da.z),
-                                            geo::surface_radius_m(db.z));
+    const double bound =
+        geo::lower_bound_m(geo::angle_between(da, db), geo::surface_radius_m(da.z), geo::surface_radius_m(db.z));
     ASSERT_GT(bound, 400'000 - 300) << i;
   }
 }
@@ -108,7 +108,9 @@ TEST(Caps, QuickLowerBoundNeverExceedsTheDistanceToThePiece) {
     const LatLon p = ref_direct(a, places.uniform(0, 360), std::pow(10.0, places.uniform(1, 6.5)));
     const geo::Shape line = build(line_of({a, b}));
     const geo::Edge& e = line.edges().front();
-    ASSERT_LE(e.quick_lower_bound_m(geo::direction_of(p), geo::surface_radius_m(geo::direction_of(p).z)), ref_point_segment(p, a, b) + 1e-6) << i;
+    ASSERT_LE(e.quick_lower_bound_m(geo::direction_of(p), geo::surface_radius_m(geo::direction_of(p).z)),
+              ref_point_segment(p, a, b) + 1e-6)
+        << i;
   }
 }
 
@@ -127,9 +129,8 @@ TEST(PointToLine, MatchesReferenceEverywhere) {
     }
     const double got = dist(point_of(p), line_of({a, b}));
     const double want = ref_point_segment(p, a, b);
-    ASSERT_NEAR(got, want, kTolM) << "segment " << i << " (" << a.lat_deg << "," << a.lon_deg << ")-("
-                                  << b.lat_deg << "," << b.lon_deg << ") point (" << p.lat_deg << "," << p.lon_deg
-                                  << ")";
+    ASSERT_NEAR(got, want, kTolM) << "segment " << i << " (" << a.lat_deg << "," << a.lon_deg << ")-(" << b.lat_deg
+                                  << "," << b.lon_deg << ") point (" << p.lat_deg << "," << p.lon_deg << ")";
   }
 }
 
@@ -139,7 +140,8 @@ TEST(LineToLine, CrossingLinesTouch) {
     const LatLon m = places.any();
     const double az1 = places.uniform(0, 360), az2 = az1 + places.uniform(5, 175);
     const auto through = [&](double az) {
-      return line_of({ref_direct(m, az, places.uniform(100, 500'000)), ref_direct(m, az + 180, places.uniform(100, 500'000))});
+      return line_of(
+          {ref_direct(m, az, places.uniform(100, 500'000)), ref_direct(m, az + 180, places.uniform(100, 500'000))});
     };
     // The geodesic through m at az continues at the reverse azimuth of the far side;
     // rebuild each line from its two ends so that it is a true single geodesic.
@@ -442,16 +444,16 @@ TEST(QuickCap, LeavesLongEdgesToTheExactBuild) {
 }
 
 TEST(Validation, RejectsBadRings) {
-  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {1, 1}, {0, 1}, {1, 0}, {0, 0}}})).ok());  // bow tie
-  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {0, 0}, {0, 0}}})).ok());          // degenerate
+  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {1, 1}, {0, 1}, {1, 0}, {0, 0}}})).ok());    // bow tie
+  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {0, 0}, {0, 0}}})).ok());            // degenerate
   EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {1, 1}, {0, 0.5}, {0, 0}}})).ok());  // spike back
-  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {1, 1}}})).ok());                  // too few
-  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {1, 1}, {1, 0}}})).ok());          // not closed
+  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {1, 1}}})).ok());                    // too few
+  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {1, 1}, {1, 0}}})).ok());            // not closed
   // Larger than a hemisphere allows.
   EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, -170}, {0, -50}, {0, 70}, {0, -170}}})).ok());
   // A hole outside its outer ring.
-  EXPECT_FALSE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}},
-                                             {{5, 5}, {5, 6}, {6, 6}, {6, 5}, {5, 5}}}))
+  EXPECT_FALSE(geo::Shape::build(
+                   polygon_of({{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}, {{5, 5}, {5, 6}, {6, 6}, {6, 5}, {5, 5}}}))
                    .ok());
   // Repeated positions are harmless.
   EXPECT_TRUE(geo::Shape::build(polygon_of({{{0, 0}, {0, 1}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}})).ok());
@@ -494,7 +496,8 @@ TEST(PieceTree, TwoLargeShapesCloseEverywhereCostFarLessThanEveryPair) {
   geo::Work work;
   const double d = geo::distance_m(a, b, 500'000, work);
   EXPECT_NEAR(d, 10, 0.5);
-  EXPECT_LT(work.used(), uint64_t{kN} * kN / 4) << "every pair would cost " << uint64_t{kN} * kN * geo::Work::kExactUnits;
+  EXPECT_LT(work.used(), uint64_t{kN} * kN / 4)
+      << "every pair would cost " << uint64_t{kN} * kN * geo::Work::kExactUnits;
   geo::Work small(work.used() / 2);
   geo::distance_m(a, b, 500'000, small);
   EXPECT_TRUE(small.exhausted());

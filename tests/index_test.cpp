@@ -70,7 +70,7 @@ TEST(VolumeIndex, MatchesBruteForceOnTenThousandRandomVolumes) {
   for (const Volume& v : volumes) all.push_back(&v);
 
   index::VolumeIndex index;
-  index.assign(std::span(all).first(6'000));               // packed
+  index.assign(std::span(all).first(6'000));                         // packed
   for (size_t i = 6'000; i < all.size(); ++i) index.insert(all[i]);  // and one at a time
   std::vector<const Volume*> kept;
   for (size_t i = 0; i < all.size(); ++i) {

@@ -31,7 +31,8 @@ class Nodes : public ::testing::Test {
     ASSERT_EQ(PgCluster::instance().error(), "");
     url_ = PgCluster::instance().fresh_database();
     key_ = (dir_ / "record.key").string();
-    for (const std::string& p : parties_) tokens_[p] = run(kBin + " party add " + p + " " + store_args() + " 2>/dev/null");
+    for (const std::string& p : parties_)
+      tokens_[p] = run(kBin + " party add " + p + " " + store_args() + " 2>/dev/null");
   }
   std::string store_args() const { return "--db " + url_ + " --key-file " + key_; }
   Launched node() {
@@ -61,7 +62,7 @@ TEST_F(Nodes, TheLaterOfTwoConflictingActivitiesReportsTheEarlierWhicheverNodeTo
   ASSERT_NE(a.port, 0);
   ASSERT_NE(b.port, 0);
   std::map<std::string, std::set<std::string>> reported;  // id answered 201 -> the conflicts its answer named
-  std::map<std::string, uint16_t> node_of;                 // id -> the port of the node that took it
+  std::map<std::string, uint16_t> node_of;                // id -> the port of the node that took it
   std::mutex mutex;
   std::vector<std::thread> clients;
   for (size_t c = 0; c < 2 * parties_.size(); ++c) {
@@ -115,7 +116,8 @@ TEST_F(Nodes, ALiveNodeFollowsAtOnceAndAKilledOneCatchesUpWhenRestarted) {
   ASSERT_NE(b.port, 0);
   std::mt19937 rng(7);
   Client at_a(a.port);
-  ASSERT_EQ(at_a.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.live", rng)).status, 201u);
+  ASSERT_EQ(at_a.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.live", rng)).status,
+            201u);
   const auto seen_at = [&](uint16_t port, const std::string& id) {
     Client client(port);
     return client.send(http::verb::get, "/v1/activities/" + id, tokens_["russia"]).status == 200;
@@ -155,7 +157,8 @@ TEST_F(Nodes, ANodeCutOffFromTheDatabaseSaysSoAndRecovers) {
   ASSERT_NE(a.port, 0);
   std::mt19937 rng(11);
   Client client(a.port);
-  ASSERT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.before", rng)).status, 201u);
+  ASSERT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.before", rng)).status,
+            201u);
   const std::string name = url_.substr(url_.rfind('/') + 1);
   PGconn* admin = PQconnectdb(PgCluster::instance().url("postgres").c_str());
   const auto sql = [&](const std::string& q) { PQclear(PQexec(admin, q.c_str())); };
@@ -163,11 +166,13 @@ TEST_F(Nodes, ANodeCutOffFromTheDatabaseSaysSoAndRecovers) {
   sql(cut);
   sql("ALTER DATABASE " + name + " RENAME TO " + name + "_away");
   EXPECT_EQ(health_becomes(client, 503).status, 503u);
-  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.during", rng)).status, 500u);
+  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.during", rng)).status,
+            500u);
   sql("ALTER DATABASE " + name + "_away RENAME TO " + name);
   PQfinish(admin);
   EXPECT_EQ(health_becomes(client, 200).status, 200u);
-  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.after", rng)).status, 201u);
+  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.after", rng)).status,
+            201u);
   EXPECT_EQ(client.send(http::verb::get, "/v1/activities/russia.before", tokens_["russia"]).status, 200u);
   EXPECT_EQ(client.send(http::verb::get, "/v1/activities/russia.during", tokens_["russia"]).status, 404u);
   EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);

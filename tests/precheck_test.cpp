@@ -1,9 +1,10 @@
 // A check measured ahead (include/deconflict/precheck.hpp) gives the answer a
 // check of the world as it is when served gives, whatever changed in between.
+#include "deconflict/precheck.hpp"
+
 #include <gtest/gtest.h>
 
 #include "deconflict/party_view.hpp"
-#include "deconflict/precheck.hpp"
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
@@ -14,12 +15,16 @@ namespace {
 
 Volume activity(const std::string& id, const std::string& party, double lon, double radius_m,
                 const std::string& kind = "patrol") {
-  const nlohmann::json f = {
-      {"type", "Feature"},
-      {"geometry", {{"type", "Point"}, {"coordinates", {lon, 33.5}}}},
-      {"properties",
-       {{"id", id}, {"type", "activity"}, {"party", party}, {"kind", kind}, {"radius_m", radius_m},
-        {"start", "2018-09-02T00:00:00Z"}, {"end", "2018-09-03T00:00:00Z"}}}};
+  const nlohmann::json f = {{"type", "Feature"},
+                            {"geometry", {{"type", "Point"}, {"coordinates", {lon, 33.5}}}},
+                            {"properties",
+                             {{"id", id},
+                              {"type", "activity"},
+                              {"party", party},
+                              {"kind", kind},
+                              {"radius_m", radius_m},
+                              {"start", "2018-09-02T00:00:00Z"},
+                              {"end", "2018-09-03T00:00:00Z"}}}};
   auto v = format::read_feature(f);
   EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().describe());
   return std::move(*v);
@@ -79,7 +84,7 @@ TEST_F(PrecheckTest, TheAnswerIsThatOfTheWorldWhenTheCheckIsServed) {
 
   const std::vector<Conflict> without = service_->check(query);  // the operator's view: nothing redacted
   const uint64_t before = as("russia").work_spent();
-  auto with = as("russia", &ahead).declare(query.clone());       // a declaration shows its party what it meets
+  auto with = as("russia", &ahead).declare(query.clone());  // a declaration shows its party what it meets
   ASSERT_TRUE(with.ok()) << with.error().describe();
   // Only the one volume declared since was measured when served (the moved
   // one no longer comes near): the rest came from the precheck.

@@ -34,7 +34,8 @@ class RecordCli : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(run("import --db " + db() + " " + kScenario).status, 0);
-    for (const char* p : {"coalition", "russia", "un"}) ASSERT_EQ(run("party add " + std::string(p) + " --db " + db()).status, 0);
+    for (const char* p : {"coalition", "russia", "un"})
+      ASSERT_EQ(run("party add " + std::string(p) + " --db " + db()).status, 0);
     ASSERT_EQ(run("party revoke un --db " + db()).status, 0);
     // 1 record.start, 8 objects, 3 parties added, 1 revoked
     ASSERT_EQ(run("record head --db " + db() + " > " + path("head.json")).status, 0);
@@ -108,7 +109,8 @@ TEST_F(RecordCli, AReplacedSignatureIsNamed) {
 
 TEST_F(RecordCli, ASwappedKeyIsDetected) {
   // The first entry rewritten to name another key: its hash no longer matches.
-  sql("UPDATE record SET data = replace(data, substr(data, instr(data, 'public_key') + 13, 8), 'deadbeef') WHERE seq = 1");
+  sql("UPDATE record SET data = replace(data, substr(data, instr(data, 'public_key') + 13, 8), 'deadbeef') WHERE seq = "
+      "1");
   expect_broken("", 1, "the hash does not match");
   // A whole record signed by another key is consistent in itself; a verifier
   // pinning the key it holds refuses it.

@@ -29,7 +29,8 @@ TEST(Canonical, WritesTheExampleOfRfc8785Section3_2_2) {
 }
 
 TEST(Canonical, SortsMembersByUtf16CodeUnitsAsRfc8785Section3_2_3) {
-  const json in = json::parse(R"({"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
+  const json in =
+      json::parse(R"({"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
       "1": "One", "\ud83d\ude00": "Emoji: Grinning Face", "\u0080": "Control", "\u00f6": "Latin Small Letter O With Diaeresis"})");
   const std::string out = *record::canonical(in);
   std::vector<std::string> order;
@@ -47,12 +48,24 @@ TEST(Canonical, SortsMembersByUtf16CodeUnitsAsRfc8785Section3_2_3) {
 
 TEST(Canonical, WritesNumbersAsEcmaScriptDoes) {
   // Values from RFC 8785 Appendix B.
-  const std::pair<double, const char*> cases[] = {
-      {0.0, "0"}, {-0.0, "0"}, {5e-324, "5e-324"}, {1.7976931348623157e308, "1.7976931348623157e+308"},
-      {9007199254740992, "9007199254740992"}, {-9007199254740992, "-9007199254740992"}, {295147905179352830000.0, "295147905179352830000"},
-      {1e21, "1e+21"}, {1e20, "100000000000000000000"}, {0.000001, "0.000001"}, {1e-7, "1e-7"},
-      {4.5, "4.5"}, {0.002, "0.002"}, {38.61778, "38.61778"}, {1.0, "1"}, {-1.5e-10, "-1.5e-10"},
-      {333333333.3333333, "333333333.3333333"}, {9.999999999999997e22, "9.999999999999997e+22"}};
+  const std::pair<double, const char*> cases[] = {{0.0, "0"},
+                                                  {-0.0, "0"},
+                                                  {5e-324, "5e-324"},
+                                                  {1.7976931348623157e308, "1.7976931348623157e+308"},
+                                                  {9007199254740992, "9007199254740992"},
+                                                  {-9007199254740992, "-9007199254740992"},
+                                                  {295147905179352830000.0, "295147905179352830000"},
+                                                  {1e21, "1e+21"},
+                                                  {1e20, "100000000000000000000"},
+                                                  {0.000001, "0.000001"},
+                                                  {1e-7, "1e-7"},
+                                                  {4.5, "4.5"},
+                                                  {0.002, "0.002"},
+                                                  {38.61778, "38.61778"},
+                                                  {1.0, "1"},
+                                                  {-1.5e-10, "-1.5e-10"},
+                                                  {333333333.3333333, "333333333.3333333"},
+                                                  {9.999999999999997e22, "9.999999999999997e+22"}};
   for (const auto& [x, want] : cases) EXPECT_EQ(record::ecmascript_number(x), want) << x;
   EXPECT_FALSE(record::canonical(json(std::nan(""))).ok());
 }
@@ -165,8 +178,8 @@ TEST(ChainVerifier, FollowsAKeyRotationSignedByTheOldKey) {
                                {{"previous", first}, {"public_key", next.public_hex()}}, "record", "*"));
   chain.accept({entries.back()});
   chain.use_key(std::move(next));
-  entries.push_back(chain.next(&entries.back(), entries.back().time, "un", "party.add", {{"party", {{"id", "un"}}}},
-                               "un", "*"));
+  entries.push_back(
+      chain.next(&entries.back(), entries.back().time, "un", "party.add", {{"party", {{"id", "un"}}}}, "un", "*"));
   EXPECT_FALSE(verify(entries));
   EXPECT_EQ(chain.signer_of(4), first);
   EXPECT_EQ(chain.signer_of(5), chain.key().public_hex());

@@ -11,16 +11,26 @@ namespace deconflict {
 namespace {
 
 std::string mutate(std::string text, std::mt19937_64& rng) {
-  static const char* const kTokens[] = {"1e999", "-", "[", "]", "{", "}", "\"", ",", "NaN", "null", "-91", "0",
-                                        "1e-320", "\"Polygon\"", "\"activity\"", "\\u0000", "\xff\xfe", "true"};
+  static const char* const kTokens[] = {"1e999",   "-",        "[",      "]",           "{",
+                                        "}",       "\"",       ",",      "NaN",         "null",
+                                        "-91",     "0",        "1e-320", "\"Polygon\"", "\"activity\"",
+                                        "\\u0000", "\xff\xfe", "true"};
   const int edits = 1 + static_cast<int>(rng() % 4);
   for (int e = 0; e < edits && !text.empty(); ++e) {
     const size_t at = rng() % text.size();
     switch (rng() % 4) {
-      case 0: text[at] = static_cast<char>(rng() % 256); break;
-      case 1: text.erase(at, 1 + rng() % 8); break;
-      case 2: text.insert(at, kTokens[rng() % std::size(kTokens)]); break;
-      default: text.resize(at); break;  // truncated
+      case 0:
+        text[at] = static_cast<char>(rng() % 256);
+        break;
+      case 1:
+        text.erase(at, 1 + rng() % 8);
+        break;
+      case 2:
+        text.insert(at, kTokens[rng() % std::size(kTokens)]);
+        break;
+      default:
+        text.resize(at);
+        break;  // truncated
     }
   }
   return text;

@@ -4,12 +4,12 @@
 // parties: coalition, russia, un and the admin ops.
 #pragma once
 
-#include <algorithm>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <map>
 #include <string>

@@ -34,7 +34,9 @@ struct Reply {
 /// One keep-alive connection to the server. send() throws when the server goes away.
 class Client {
  public:
-  explicit Client(uint16_t port) : stream_(ioc_) { stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
+  explicit Client(uint16_t port) : stream_(ioc_) {
+    stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
 
   Reply send(http::verb verb, const std::string& target, const std::string& token = "", const std::string& body = "",
              const std::vector<std::pair<std::string, std::string>>& headers = {}) {

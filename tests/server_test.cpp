@@ -1,32 +1,32 @@
 // The real `deconflict serve` binary on a free loopback port with a temporary
 // store, driven over HTTP.
 #include <gtest/gtest.h>
-
-#include "test_store.hpp"
-#include "store/store.hpp"
-#include "scratch_dir.hpp"
-#include "server_harness.hpp"
-#include "server_fixture.hpp"
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <nlohmann/json.hpp>
-#include <atomic>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
+
+#include "scratch_dir.hpp"
+#include "server_fixture.hpp"
+#include "server_harness.hpp"
+#include "store/store.hpp"
+#include "test_store.hpp"
 
 namespace {
 
@@ -88,7 +88,9 @@ TEST_F(Server, ZonesAndSitesAreDeclaredByTheirOwnParty) {
   auto foreign = c.send(http::verb::post, "/v1/zones", token("russia"), zone("z2", R"(,"party":"coalition")"));
   EXPECT_EQ(foreign.status, 403);
   EXPECT_EQ(foreign.body["error"]["field"], "properties.party");
-  auto bad = c.send(http::verb::post, "/v1/zones", token("russia"), R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,95]},"properties":{"kind":"restricted","radius_m":1}})");
+  auto bad = c.send(
+      http::verb::post, "/v1/zones", token("russia"),
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,95]},"properties":{"kind":"restricted","radius_m":1}})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body["error"]["code"], "invalid_input");
   EXPECT_EQ(bad.body["error"]["field"], "geometry.coordinates");
@@ -151,7 +153,8 @@ TEST_F(Server, CheckStoresNothing) {
 
 TEST_F(Server, OversizedBodiesAre413) {
   Client c(port_);
-  const std::string big = R"({"type":"Feature","geometry":null,"properties":{"description":")" + std::string(200'000, 'x') + "\"}}";
+  const std::string big =
+      R"({"type":"Feature","geometry":null,"properties":{"description":")" + std::string(200'000, 'x') + "\"}}";
   auto r = c.send(http::verb::post, "/v1/zones", token("coalition"), big);
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.body["error"]["code"], "too_large");
@@ -235,8 +238,10 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   ASSERT_EQ(sent.status, 201) << sent.raw.body();
   const std::string notice = sent.body["notices"][0]["id"];
   ASSERT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-01T09:30:00Z"})").status, 200);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/notices/" + notice + "/object", token("coalition"), R"({"text":"remain clear"})")
-                .status, 200);
+  ASSERT_EQ(
+      c.send(http::verb::post, "/v1/notices/" + notice + "/object", token("coalition"), R"({"text":"remain clear"})")
+          .status,
+      200);
   const std::string far_away =
       R"({"type":"Feature","geometry":{"type":"Point","coordinates":[36.2,36.2]},"properties":{"id":"un.convoy",)"
       R"("kind":"convoy","radius_m":500,"start":"2018-09-03T00:00:00Z","end":"2018-09-04T00:00:00Z"}})";
@@ -252,7 +257,8 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   const std::string verified = run(kBin + " record verify-proof " + file + " --key " + key);
   EXPECT_NE(verified.find("proof verified: notice " + notice), std::string::npos) << verified;
   EXPECT_NE(verified.find("2018-09-01T06:00:00Z  notice.send by russia (russia -> coalition, activity russia.entry)"),
-            std::string::npos) << verified;
+            std::string::npos)
+      << verified;
   EXPECT_NE(verified.find("2018-09-01T09:30:00Z  notice.object by coalition"), std::string::npos) << verified;
   EXPECT_NE(verified.find("\"remain clear\""), std::string::npos) << verified;
   // Claiming it was sent a day later breaks the proof.
@@ -277,7 +283,8 @@ TEST_F(Server, TheRecordProvesRussiaNotifiedItsEntryOn1September2018) {
   EXPECT_NE(c.send(http::verb::get, "/v1/record", token("un")).raw.body().find("un.convoy"), std::string::npos);
   // ...and verifies it over HTTP all the same.
   const std::string url = "http://127.0.0.1:" + std::to_string(port_);
-  const std::string check = run(kBin + " record verify --url " + url + " --token " + token("coalition") + " --key " + key);
+  const std::string check =
+      run(kBin + " record verify --url " + url + " --token " + token("coalition") + " --key " + key);
   EXPECT_NE(check.find("record verified:"), std::string::npos) << check;
   EXPECT_NE(check.find("(1 redacted)"), std::string::npos) << check;
   // A consistency proof between two sizes checks offline too.
@@ -300,7 +307,8 @@ TEST_F(Server, OnlyAnAdminRotatesTheKeyAndTheRecordFollows) {
   const std::string check = run(kBin + " record verify" + store_args() + " --key " + old_key);
   EXPECT_NE(check.find("record verified:"), std::string::npos) << check;
   start();  // the new key file is the one the record names
-  EXPECT_EQ(Client(port_).send(http::verb::get, "/v1/record/key", token("un")).body["public_key"], rotated.body["public_key"]);
+  EXPECT_EQ(Client(port_).send(http::verb::get, "/v1/record/key", token("un")).body["public_key"],
+            rotated.body["public_key"]);
 }
 
 TEST_F(Server, EachPartyHasARateLimitAndGets429BeyondIt) {
@@ -349,12 +357,14 @@ TEST_F(Server, CorsIsOffUnlessAnOriginIsConfigured) {
   preflight = from_origin(port_, http::verb::options, "https://ops.example", "");
   EXPECT_EQ(preflight.status, 204);
   EXPECT_EQ(preflight.raw[http::field::access_control_allow_origin], "https://ops.example");
-  EXPECT_NE(std::string(preflight.raw[http::field::access_control_allow_headers]).find("Authorization"), std::string::npos);
+  EXPECT_NE(std::string(preflight.raw[http::field::access_control_allow_headers]).find("Authorization"),
+            std::string::npos);
   get = from_origin(port_, http::verb::get, "https://ops.example", token("un"));
   EXPECT_EQ(get.raw[http::field::access_control_allow_origin], "https://ops.example");
   EXPECT_EQ(from_origin(port_, http::verb::options, "https://evil.example", "").status, 404);
   EXPECT_EQ(from_origin(port_, http::verb::get, "https://evil.example", token("un"))
-                .raw.count(http::field::access_control_allow_origin), 0u);
+                .raw.count(http::field::access_control_allow_origin),
+            0u);
 }
 
 TEST_F(Server, ThePageComesWithItsSecurityHeaders) {
@@ -381,7 +391,8 @@ TEST_F(Server, KeepAliveServesManyRequestsOnOneConnectionAndSigtermExitsCleanly)
   char line[512];
   while (std::fgets(line, sizeof line, log_)) log += line;
   size_t lines = 0;
-  for (size_t p = log.find("GET /v1/health 200"); p != std::string::npos; p = log.find("GET /v1/health 200", p + 1)) ++lines;
+  for (size_t p = log.find("GET /v1/health 200"); p != std::string::npos; p = log.find("GET /v1/health 200", p + 1))
+    ++lines;
   EXPECT_EQ(lines, 50u);
   EXPECT_EQ(log.find(token("coalition")), std::string::npos);
 }
@@ -425,10 +436,9 @@ TEST_F(Server, TheAtTanfLine) {
             "objected");
 
   // The coalition's live-fire exercise: a hazard to the camp, a clash with Russia's entry.
-  const std::string exercise =
-      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.53]},)"
-      R"("properties":{"id":"coalition.live-fire2","kind":"exercise","radius_m":24000,)"
-      R"("start":"2018-09-07T04:00:00Z","end":"2018-09-15T00:00:00Z"}})";
+  const std::string exercise = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.53]},)"
+                               R"("properties":{"id":"coalition.live-fire2","kind":"exercise","radius_m":24000,)"
+                               R"("start":"2018-09-07T04:00:00Z","end":"2018-09-15T00:00:00Z"}})";
   auto drill = c.send(http::verb::post, "/v1/activities", token("coalition"), exercise);
   ASSERT_EQ(drill.status, 201) << drill.raw.body();
   ASSERT_EQ(drill.body["notices"].size(), 2u);
@@ -515,18 +525,21 @@ TEST_F(Server, ReplacingNeedsTheCurrentVersionAndRenotifies) {
   const auto pending = c.send(http::verb::get, "/v1/notices?state=pending", token("coalition"));
   ASSERT_EQ(pending.body["notices"].size(), 1u);
   EXPECT_EQ(pending.body["notices"][0]["id"], v3_notice);
-  const auto stale = c.send(http::verb::post, "/v1/notices/" + v2_notice + "/object", token("coalition"), R"({"text":"no"})");
+  const auto stale =
+      c.send(http::verb::post, "/v1/notices/" + v2_notice + "/object", token("coalition"), R"({"text":"no"})");
   EXPECT_EQ(stale.status, 409);
   EXPECT_NE(stale.body["error"]["message"].get<std::string>().find("superseded"), std::string::npos);
   EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=superseded", token("coalition")).body["notices"].size(), 1u);
 
   // Withdrawn: the coalition was notified before and is told; r1 conflicts with nothing any more.
-  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("coalition")).status, 403);  // seen, not theirs
+  EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("coalition")).status,
+            403);  // seen, not theirs
   EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("un")).status, 404);
   auto withdrawn = c.send(http::verb::delete_, "/v1/activities/russia.r1", token("russia"));
   ASSERT_EQ(withdrawn.status, 200);
   EXPECT_EQ(withdrawn.body["notified"], json::array({"coalition"}));
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.r1", token("russia")).body["properties"]["state"], "withdrawn");
+  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.r1", token("russia")).body["properties"]["state"],
+            "withdrawn");
   EXPECT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.r1", token("russia")).status, 409);
   // Its open notice is withdrawn with it, and can no longer be answered.
   EXPECT_EQ(c.send(http::verb::post, "/v1/notices/" + v3_notice + "/ack", token("coalition")).status, 409);
@@ -545,7 +558,8 @@ TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
   start({"--simulated-clock", "2018-09-01T08:00:00Z"});
   Client c(port_);
   ASSERT_EQ(declare_zone(c).status, 201);
-  auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6, "2018-09-05T00:00:00Z"));
+  auto sent =
+      c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6, "2018-09-05T00:00:00Z"));
   ASSERT_EQ(sent.status, 201);
   EXPECT_EQ(sent.body["notices"][0]["deadline"], "2018-09-04T08:00:00Z");  // the zone's 72 hours
   EXPECT_EQ(sent.body["feature"]["properties"]["notified"], "2018-09-01T08:00:00Z");
@@ -577,7 +591,8 @@ TEST_F(Server, ANoticesDeadlineIsNeverAfterTheActivityStarts) {
   start({"--simulated-clock", "2018-09-01T08:00:00Z"});
   Client c(port_);
   ASSERT_EQ(declare_zone(c).status, 201);  // 72 hours of notice
-  auto soon = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.soon", 38.6, "2018-09-02T00:00:00Z"));
+  auto soon =
+      c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.soon", 38.6, "2018-09-02T00:00:00Z"));
   ASSERT_EQ(soon.status, 201) << soon.raw.body();
   EXPECT_EQ(soon.body["notices"][0]["deadline"], "2018-09-02T00:00:00Z");
 }
@@ -612,7 +627,8 @@ TEST_F(Server, AnActivityThatHasStartedIsRefusedUnlessRecordedAfterTheFact) {
   json longer = json::parse(flight("russia.late", 38.6));  // under way: its end moves, its start stays
   longer["properties"]["end"] = "2018-09-21T00:00:00Z";
   Client c2(port_);
-  auto changed = c2.send(http::verb::put, "/v1/activities/russia.late", token("russia"), longer.dump(), {{"If-Match", "1"}});
+  auto changed =
+      c2.send(http::verb::put, "/v1/activities/russia.late", token("russia"), longer.dump(), {{"If-Match", "1"}});
   EXPECT_EQ(changed.status, 200) << changed.raw.body();
 }
 
@@ -673,11 +689,14 @@ TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
   EXPECT_EQ(data["activity"], "russia.entry");
   const std::string first_id = field_of(notice, "id");
 
-  ASSERT_EQ(c.send(http::verb::post, "/v1/notices/" + data["id"].get<std::string>() + "/ack", token("coalition")).status, 200);
+  ASSERT_EQ(
+      c.send(http::verb::post, "/v1/notices/" + data["id"].get<std::string>() + "/ack", token("coalition")).status,
+      200);
   const std::string ack = russia.next();
   EXPECT_EQ(field_of(ack, "event"), "acknowledged");
 
-  auto message = c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"coalition","text":"entering at 06:00","about":"russia.entry"})");
+  auto message = c.send(http::verb::post, "/v1/messages", token("russia"),
+                        R"({"to":"coalition","text":"entering at 06:00","about":"russia.entry"})");
   ASSERT_EQ(message.status, 201) << message.raw.body();
   const std::string said = coalition.next();
   EXPECT_EQ(field_of(said, "event"), "message");
@@ -705,8 +724,13 @@ TEST_F(Server, MessagesGoToOneExistingPartyAboutWhatTheSenderMaySee) {
   ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.clinic", R"(["coalition"])")).status, 201);
   EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"nobody","text":"hi"})").status, 400);
   EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"un","text":""})").status, 400);
-  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"un","text":"x","about":"un.clinic"})").status, 404);
-  EXPECT_EQ(c.send(http::verb::post, "/v1/messages", token("coalition"), R"({"to":"un","text":"x","about":"un.clinic"})").status, 201);
+  EXPECT_EQ(
+      c.send(http::verb::post, "/v1/messages", token("russia"), R"({"to":"un","text":"x","about":"un.clinic"})").status,
+      404);
+  EXPECT_EQ(
+      c.send(http::verb::post, "/v1/messages", token("coalition"), R"({"to":"un","text":"x","about":"un.clinic"})")
+          .status,
+      201);
   EXPECT_EQ(c.send(http::verb::get, "/v1/messages", token("un")).body["messages"].size(), 1u);
   EXPECT_EQ(c.send(http::verb::get, "/v1/messages", token("coalition")).body["messages"].size(), 1u);
   EXPECT_TRUE(c.send(http::verb::get, "/v1/messages", token("russia")).body["messages"].empty());
@@ -752,11 +776,27 @@ TEST_F(Server, ServesItsOpenApiDocumentWhichNamesEveryEndpoint) {
   std::ifstream in(std::string(DECONFLICT_SOURCE_DIR) + "/docs/openapi.yaml");
   const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(doc.raw.body(), file);
-  for (const char* path : {"/v1/health:", "/v1/zones:", "/v1/sites:", "/v1/activities:", "/v1/zones/{id}:",
-                           "/v1/sites/{id}:", "/v1/activities/{id}:", "/v1/check:", "/v1/notices:",
-                           "/v1/notices/{id}/ack:", "/v1/notices/{id}/object:", "/v1/messages:", "/v1/events:",
-                           "/v1/admin/clock:", "/v1/openapi.yaml:", "/v1/notices/{id}/proof:", "/v1/record:",
-                           "/v1/record/key:", "/v1/record/head:", "/v1/record/inclusion:", "/v1/record/consistency:",
+  for (const char* path : {"/v1/health:",
+                           "/v1/zones:",
+                           "/v1/sites:",
+                           "/v1/activities:",
+                           "/v1/zones/{id}:",
+                           "/v1/sites/{id}:",
+                           "/v1/activities/{id}:",
+                           "/v1/check:",
+                           "/v1/notices:",
+                           "/v1/notices/{id}/ack:",
+                           "/v1/notices/{id}/object:",
+                           "/v1/messages:",
+                           "/v1/events:",
+                           "/v1/admin/clock:",
+                           "/v1/openapi.yaml:",
+                           "/v1/notices/{id}/proof:",
+                           "/v1/record:",
+                           "/v1/record/key:",
+                           "/v1/record/head:",
+                           "/v1/record/inclusion:",
+                           "/v1/record/consistency:",
                            "/v1/admin/record/rotate-key:"}) {
     EXPECT_NE(file.find(std::string("\n  ") + path), std::string::npos) << path;
   }
@@ -777,7 +817,9 @@ TEST_F(Server, ConcurrentConflictingActivitiesAreEachReportedByTheLaterOne) {
       for (int i = 0; i < kEach; ++i) {
         const std::string id = std::string(party) + "." + std::to_string(k) + "-" + std::to_string(i);
         const std::string body = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
-                                 R"("properties":{"id":")" + id + R"(","kind":"flight","radius_m":1000,)"
+                                 R"("properties":{"id":")" +
+                                 id +
+                                 R"(","kind":"flight","radius_m":1000,)"
                                  R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z"}})";
         const Reply r = c.send(http::verb::post, "/v1/activities", token(party), body);
         if (r.status != 201) {
@@ -836,7 +878,8 @@ unsigned https_status(uint16_t port, const std::string& ca_file, http::verb verb
 
 std::string make_certificate(const std::filesystem::path& dir, const std::string& name) {
   run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-      "-keyout " + (dir / (name + ".key")).string() + " -out " + (dir / (name + ".pem")).string() + " 2>/dev/null");
+      "-keyout " +
+      (dir / (name + ".key")).string() + " -out " + (dir / (name + ".pem")).string() + " 2>/dev/null");
   return (dir / (name + ".pem")).string();
 }
 
@@ -850,8 +893,8 @@ TEST(Tls, TheServerSpeaksHttpsWithItsCertificateAndNothingElse) {
   const std::string db = (dir / "tls.db").string();
   const std::string token = run(kBin + " party add russia --db " + db + " 2>/dev/null");
   auto server = deconflict::testing::launch(
-      kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", (dir / "server.key").string(),
-             "--simulated-clock", "2018-09-01T00:00:00Z"});
+      kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key",
+             (dir / "server.key").string(), "--simulated-clock", "2018-09-01T00:00:00Z"});
   deconflict::testing::Reaper reaper(server);
   ASSERT_NE(server.port, 0);
   EXPECT_EQ(https_status(server.port, cert, http::verb::get, "/v1/health"), 200u);
@@ -871,7 +914,8 @@ TEST(Tls, TheServerSpeaksHttpsWithItsCertificateAndNothingElse) {
   EXPECT_EQ(https_status(server.port, cert, http::verb::get, "/v1/health"), 200u);  // and it goes on
 
   // A certificate without its key is a usage error at start.
-  const std::string alone = run(kBin + " serve --db " + db + " --listen 127.0.0.1:0 --tls-cert " + cert + " 2>&1; echo $?");
+  const std::string alone =
+      run(kBin + " serve --db " + db + " --listen 127.0.0.1:0 --tls-cert " + cert + " 2>&1; echo $?");
   EXPECT_NE(alone.find("--tls-cert and --tls-key go together"), std::string::npos) << alone;
 }
 
@@ -887,12 +931,15 @@ namespace {
 TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   Client c(port_);
   ASSERT_EQ(declare_zone(c).status, 201);
-  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("coalition"), site("coalition.outpost", R"(["russia"])")).status, 201);
+  ASSERT_EQ(
+      c.send(http::verb::post, "/v1/sites", token("coalition"), site("coalition.outpost", R"(["russia"])")).status,
+      201);
   // A proposal the UN is not asked about: hidden from it until agreed.
   ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.proposal")).status, 201);
-  auto declared = c.send(http::verb::post, "/v1/activities", token("russia"),
-                         R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":"russia.secret-strike","kind":"strike",)"
-                         R"("radius_m":500,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
+  auto declared = c.send(
+      http::verb::post, "/v1/activities", token("russia"),
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"id":"russia.secret-strike","kind":"strike",)"
+      R"("radius_m":500,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
   ASSERT_EQ(declared.status, 201) << declared.raw.body();
   ASSERT_EQ(declared.body["notices"].size(), 1u);
   const std::string notice = declared.body["notices"][0]["id"];
@@ -921,7 +968,8 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
       {http::verb::post, "/v1/zones/coalition.proposal/accept", ""},
       {http::verb::post, "/v1/zones/coalition.proposal/decline", ""},
       {http::verb::put, "/v1/zones/coalition.proposal", zone("coalition.proposal")},
-      {http::verb::post, "/v1/activities", R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,1]},"properties":{"id":"russia.secret-strike","kind":"patrol","radius_m":10,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})"},
+      {http::verb::post, "/v1/activities",
+       R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,1]},"properties":{"id":"russia.secret-strike","kind":"patrol","radius_m":10,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})"},
   };
   // Each is refused exactly as the same request about something that does not exist.
   const auto without_secrets = [&](std::string s) {
@@ -941,8 +989,14 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   // Its lists, notices, messages, events and record hold nothing of it.
   const auto text = [&](const std::string& target) { return c.send(http::verb::get, target, token("un")).raw.body(); };
   const int64_t size = c.send(http::verb::get, "/v1/record/head", token("un")).body["size"];
-  std::vector<std::string> targets{"/v1/activities", "/v1/sites", "/v1/zones", "/v1/activities?bbox=38,33,39,34",
-                                   "/v1/notices", "/v1/messages", "/v1/record?limit=1000", "/v1/record/head"};
+  std::vector<std::string> targets{"/v1/activities",
+                                   "/v1/sites",
+                                   "/v1/zones",
+                                   "/v1/activities?bbox=38,33,39,34",
+                                   "/v1/notices",
+                                   "/v1/messages",
+                                   "/v1/record?limit=1000",
+                                   "/v1/record/head"};
   for (int64_t seq = 1; seq <= size; ++seq) targets.push_back("/v1/record/inclusion?seq=" + std::to_string(seq));
   for (const std::string& target : targets) {
     const std::string body = text(target);
@@ -954,8 +1008,9 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
   EventStream events(port_, token("un"), "", 1);
   EXPECT_EQ(events.next(), "");  // the UN was told nothing
   // A check by the UN near the outpost reports the conflict without locating it.
-  auto check = c.send(http::verb::post, "/v1/check", token("un"),
-                      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"kind":"strike","radius_m":100,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
+  auto check = c.send(
+      http::verb::post, "/v1/check", token("un"),
+      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.33]},"properties":{"kind":"strike","radius_m":100,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})");
   EXPECT_EQ(check.raw.body().find("coalition.outpost"), std::string::npos) << check.raw.body();
   // And nothing changed: the owners still see it as it was.
   auto still = c.send(http::verb::get, "/v1/activities/russia.secret-strike", token("russia"));
@@ -973,10 +1028,9 @@ TEST_F(Server, ASiteDeclaredInsideAnExerciseUnderWayTellsTheFiringParty) {
   ASSERT_EQ(stop(), 0);
   start({"--simulated-clock", "2018-09-06T14:00:00Z"});
   Client c(port_);
-  const std::string exercise =
-      R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.53]},)"
-      R"("properties":{"id":"coalition.live-fire","kind":"exercise","radius_m":24000,)"
-      R"("start":"2018-09-07T04:00:00Z","end":"2018-09-15T00:00:00Z"}})";
+  const std::string exercise = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.65,33.53]},)"
+                               R"("properties":{"id":"coalition.live-fire","kind":"exercise","radius_m":24000,)"
+                               R"("start":"2018-09-07T04:00:00Z","end":"2018-09-15T00:00:00Z"}})";
   ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), exercise).body["notices"].size(), 0u);
   ASSERT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-08T10:00:00Z"})").status, 200);
   const auto hospital = c.send(http::verb::post, "/v1/sites", token("un"),
@@ -995,15 +1049,17 @@ TEST_F(Server, ASiteDeclaredInsideAnExerciseUnderWayTellsTheFiringParty) {
   EXPECT_EQ(pending.body["notices"][0]["state"], "overdue");
   EXPECT_EQ(pending.body["notices"][0]["activity"], "coalition.live-fire");
   EXPECT_EQ(pending.body["notices"][0]["from"], "un");
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("coalition")).body["properties"]["state"],
-            "notified");
+  EXPECT_EQ(
+      c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("coalition")).body["properties"]["state"],
+      "notified");
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("un")).status, 200);  // shown
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("russia")).status, 404);
   // The coalition acknowledges; the UN hears of it, and the exercise is acknowledged.
   const std::string id = pending.body["notices"][0]["id"];
   ASSERT_EQ(c.send(http::verb::post, "/v1/notices/" + id + "/ack", token("coalition")).status, 200);
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("coalition")).body["properties"]["state"],
-            "acknowledged");
+  EXPECT_EQ(
+      c.send(http::verb::get, "/v1/activities/coalition.live-fire", token("coalition")).body["properties"]["state"],
+      "acknowledged");
   // A withdrawal tells the UN, whose hospital was in its way.
   const auto withdrawn = c.send(http::verb::delete_, "/v1/activities/coalition.live-fire", token("coalition"));
   EXPECT_EQ(withdrawn.body["notified"], json::array({"un"}));
@@ -1028,7 +1084,8 @@ TEST_F(Server, AnOwnerRetiresASiteAndThoseItConcernedAreTold) {
   EXPECT_EQ(retired.body["retired"], "un.camp");
   EXPECT_EQ(retired.body["notified"], json::array({"russia"}));
   EXPECT_EQ(c.send(http::verb::get, "/v1/sites/un.camp", token("un")).body["properties"]["state"], "retired");
-  EXPECT_TRUE(c.send(http::verb::get, "/v1/activities/russia.strike/conflicts", token("russia")).body["conflicts"].empty());
+  EXPECT_TRUE(
+      c.send(http::verb::get, "/v1/activities/russia.strike/conflicts", token("russia")).body["conflicts"].empty());
   EXPECT_EQ(c.send(http::verb::delete_, "/v1/sites/un.camp", token("un")).status, 409);
   // A path that exists answers a method it lacks with 405 and what it allows.
   const Reply patch = c.send(http::verb::patch, "/v1/sites/un.camp", token("un"));
@@ -1069,7 +1126,8 @@ TEST_F(Server, AcceptingAZoneNotifiesItsPartyOfTheActivitiesAlreadyInIt) {
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.patrol", token("coalition")).status, 200);
   const Reply mine = c.send(http::verb::get, "/v1/activities/russia.patrol", token("russia"));
   EXPECT_EQ(mine.body["properties"]["state"], "notified");
-  EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.patrol/conflicts", token("russia")).body["conflicts"][0]["rule"],
-            "zone-entry");
+  EXPECT_EQ(
+      c.send(http::verb::get, "/v1/activities/russia.patrol/conflicts", token("russia")).body["conflicts"][0]["rule"],
+      "zone-entry");
   EXPECT_TRUE(c.send(http::verb::get, "/v1/notices", token("un")).body["notices"].empty());
 }

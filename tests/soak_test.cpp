@@ -31,8 +31,8 @@ TEST(Soak, ABusyServerAnswersEverythingAndItsMemoryStaysFlat) {
   const std::string db = (dir / "soak.db").string();
   run(kBin + " import --db " + db + " " + DECONFLICT_SOURCE_DIR + "/scenarios/at-tanf-2018.geojson");
   const std::string token = run(kBin + " party add russia --db " + db + " 2>/dev/null");
-  Launched server = launch(kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0", "--max-probes-per-day",
-                                  "100000000", "--simulated-clock", "2018-09-01T00:00:00Z"});
+  Launched server = launch(kBin, {"serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0",
+                                  "--max-probes-per-day", "100000000", "--simulated-clock", "2018-09-01T00:00:00Z"});
   Reaper reaper(server);
   ASSERT_NE(server.port, 0);
 
@@ -50,18 +50,24 @@ TEST(Soak, ABusyServerAnswersEverythingAndItsMemoryStaysFlat) {
         switch (i % 5) {
           case 0:
           case 1:
-            r = client.send(http::verb::post, "/v1/check", token,
-                            R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" + std::to_string(x) + "," +
-                                std::to_string(y) +
-                                R"(]},"properties":{"kind":"strike","radius_m":5000,"start":"2018-09-06T00:00:00Z","end":"2018-09-07T00:00:00Z"}})");
+            r = client.send(
+                http::verb::post, "/v1/check", token,
+                R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" + std::to_string(x) + "," +
+                    std::to_string(y) +
+                    R"(]},"properties":{"kind":"strike","radius_m":5000,"start":"2018-09-06T00:00:00Z","end":"2018-09-07T00:00:00Z"}})");
             break;
           case 2:
-            r = client.send(http::verb::get, "/v1/zones?bbox=" + std::to_string(x) + "," + std::to_string(y) + "," +
-                                                 std::to_string(x + 0.5) + "," + std::to_string(y + 0.5),
+            r = client.send(http::verb::get,
+                            "/v1/zones?bbox=" + std::to_string(x) + "," + std::to_string(y) + "," +
+                                std::to_string(x + 0.5) + "," + std::to_string(y + 0.5),
                             token);
             break;
-          case 3: r = client.send(http::verb::get, "/v1/notices", token); break;
-          default: r = client.send(http::verb::get, "/v1/record/head", token); break;
+          case 3:
+            r = client.send(http::verb::get, "/v1/notices", token);
+            break;
+          default:
+            r = client.send(http::verb::get, "/v1/record/head", token);
+            break;
         }
         ++answered;
         if (r.status != 200) ++not_ok;

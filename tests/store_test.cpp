@@ -2,10 +2,9 @@
 // changes are all or nothing, the schema is versioned, and services on one
 // store follow each other's changes. AnyStore tests run on the embedded
 // SQLite file and on a real PostgreSQL server alike.
-#include <gtest/gtest.h>
+#include "store/store.hpp"
 
-#include "pg_cluster.hpp"
-#include "scratch_dir.hpp"
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -18,7 +17,8 @@
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
-#include "store/store.hpp"
+#include "pg_cluster.hpp"
+#include "scratch_dir.hpp"
 
 namespace deconflict {
 namespace {
@@ -233,10 +233,13 @@ TEST_F(StoreTest, AStoreAtAnOlderSchemaIsMigrated) {
   ASSERT_EQ(sqlite3_open(options_.db_path.c_str(), &db), SQLITE_OK);
   const std::string feature = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
                               R"("properties":{"id":"camp","type":"site","party":"un","radius_m":500}})";
-  const std::string sql = "CREATE TABLE objects (id TEXT PRIMARY KEY, type TEXT NOT NULL, party TEXT NOT NULL, "
-                          "version INTEGER NOT NULL, feature TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
-                          "INSERT INTO objects VALUES ('camp', 'site', 'un', 1, '" + feature + "', 0);"
-                          "PRAGMA user_version = 1;";
+  const std::string sql =
+      "CREATE TABLE objects (id TEXT PRIMARY KEY, type TEXT NOT NULL, party TEXT NOT NULL, "
+      "version INTEGER NOT NULL, feature TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
+      "INSERT INTO objects VALUES ('camp', 'site', 'un', 1, '" +
+      feature +
+      "', 0);"
+      "PRAGMA user_version = 1;";
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   auto service = open();
@@ -278,7 +281,7 @@ TEST_P(AnyStore, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
   ASSERT_TRUE(s->as(russia).declare(activity("russia.a1")).ok());
   ASSERT_TRUE(s->as(russia).declare(activity("russia.a2")).ok());
   EXPECT_NE(s->find("russia.a2"), nullptr);  // visible at once
-  EXPECT_EQ(published, 0u);           // but nobody is told yet
+  EXPECT_EQ(published, 0u);                  // but nobody is told yet
   ASSERT_TRUE(s->commit_group().ok());
   EXPECT_EQ(published, 2u);  // one notice each, to the zone's party
 
@@ -310,12 +313,13 @@ TEST_P(AnyStore, ServicesOnOneStoreFollowEachOther) {
     return std::move(batch->volumes[0]);
   };
   std::vector<Event> heard_by_first;
-  first->on_events([&](const std::vector<Event>& e) { heard_by_first.insert(heard_by_first.end(), e.begin(), e.end()); });
+  first->on_events(
+      [&](const std::vector<Event>& e) { heard_by_first.insert(heard_by_first.end(), e.begin(), e.end()); });
 
   ASSERT_TRUE(first->as(russia).declare(activity("russia.entry", "russia")).ok());
   auto exercise = second->as(coalition).declare(activity("coalition.exercise", "coalition"));
   ASSERT_TRUE(exercise.ok()) << exercise.error().describe();
-  ASSERT_EQ(exercise->conflicts.size(), 1u);  // the second saw the first's activity before checking
+  ASSERT_EQ(exercise->conflicts.size(), 1u);                   // the second saw the first's activity before checking
   EXPECT_EQ(exercise->conflicts[0].other_id, "russia.entry");  // disclosed by the clash
 
   // The first learns of it (by a notification or its look at the head) and
@@ -360,11 +364,14 @@ TEST(PostgresStore, ADatabaseAtAnOlderSchemaIsMigrated) {
   PGconn* conn = PQconnectdb(options.db_path.c_str());
   const std::string feature = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
                               R"("properties":{"id":"camp","type":"site","party":"un","radius_m":500}})";
-  PGresult* r = PQexec(conn, ("CREATE TABLE deconflict_schema (version INTEGER NOT NULL);"
-                              "INSERT INTO deconflict_schema VALUES (1);"
-                              "CREATE TABLE objects (id TEXT PRIMARY KEY, type TEXT NOT NULL, party TEXT NOT NULL, "
-                              "version INTEGER NOT NULL, feature TEXT NOT NULL, updated_ms BIGINT NOT NULL, ord BIGSERIAL);"
-                              "INSERT INTO objects VALUES ('camp', 'site', 'un', 1, '" + feature + "', 0);").c_str());
+  PGresult* r =
+      PQexec(conn, ("CREATE TABLE deconflict_schema (version INTEGER NOT NULL);"
+                    "INSERT INTO deconflict_schema VALUES (1);"
+                    "CREATE TABLE objects (id TEXT PRIMARY KEY, type TEXT NOT NULL, party TEXT NOT NULL, "
+                    "version INTEGER NOT NULL, feature TEXT NOT NULL, updated_ms BIGINT NOT NULL, ord BIGSERIAL);"
+                    "INSERT INTO objects VALUES ('camp', 'site', 'un', 1, '" +
+                    feature + "', 0);")
+                       .c_str());
   ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(conn);
   PQclear(r);
   PQfinish(conn);

@@ -40,7 +40,8 @@ struct TestStore {
     if (postgres()) {
       PGconn* conn = PQconnectdb(db.c_str());
       PGresult* r = PQexec(conn, sql.c_str());
-      const int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? std::stoll(PQgetvalue(r, 0, 0)) : -1;
+      const int64_t n =
+          PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? std::stoll(PQgetvalue(r, 0, 0)) : -1;
       PQclear(r);
       PQfinish(conn);
       return n;

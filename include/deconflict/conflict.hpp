@@ -16,11 +16,11 @@ struct Conflict {
   std::string other_id;     // the volume it conflicts with
   std::string other_party;
   RuleId rule = RuleId::activity_clash;
-  TimePoint start;          // the time window the two share
+  TimePoint start;  // the time window the two share
   TimePoint end;
-  Metres distance;          // geodesic separation of the geometries, 0 when they touch or overlap
-  Metres limit;             // r_A + r_B
-  bool redacted = false;    // a site hidden from whom this is shown: no id, no separation, no limit
+  Metres distance;        // geodesic separation of the geometries, 0 when they touch or overlap
+  Metres limit;           // r_A + r_B
+  bool redacted = false;  // a site hidden from whom this is shown: no id, no separation, no limit
 };
 
 }  // namespace deconflict

@@ -13,12 +13,12 @@ namespace deconflict {
 /// one sequence (`seq`); a party sees only its own events' opaque ids, which
 /// tell nothing of how many others were told anything in between.
 struct Event {
-  int64_t seq = 0;     // the store's order, assigned when committed; never shown to a party
-  std::string party;   // who is told
+  int64_t seq = 0;    // the store's order, assigned when committed; never shown to a party
+  std::string party;  // who is told
   std::string type;
-  std::string data;    // a JSON object: the notice, the message, or the withdrawn activity
+  std::string data;  // a JSON object: the notice, the message, or the withdrawn activity
   TimePoint created;
-  std::string id;      // what the party is shown: opaque, its own (PartyView::events resumes after it)
+  std::string id;  // what the party is shown: opaque, its own (PartyView::events resumes after it)
 };
 
 /// A free-text message from one party to another, optionally about an object.

@@ -15,15 +15,15 @@ namespace deconflict {
 /// {action, data, party, prev, seq, time}; its signature is the Ed25519
 /// signature of those 32 bytes by the record's key at the time.
 struct RecordEntry {
-  int64_t seq = 0;       // 1, 2, ...
-  TimePoint time;        // the service's clock when the change was committed
-  std::string party;     // who acted
-  std::string action;    // "activity.create", "notice.send", "notice.acknowledge", ... (docs/record.md)
-  std::string data;      // the canonical JSON of the change
-  std::string prev;      // hex hash of the previous entry; 64 zeros before the first
-  std::string hash;      // hex
-  std::string signature; // hex
-  bool redacted = false; // only seq, prev, hash and signature are given
+  int64_t seq = 0;        // 1, 2, ...
+  TimePoint time;         // the service's clock when the change was committed
+  std::string party;      // who acted
+  std::string action;     // "activity.create", "notice.send", "notice.acknowledge", ... (docs/record.md)
+  std::string data;       // the canonical JSON of the change
+  std::string prev;       // hex hash of the previous entry; 64 zeros before the first
+  std::string hash;       // hex
+  std::string signature;  // hex
+  bool redacted = false;  // only seq, prev, hash and signature are given
 
   // Who may read the entry; kept beside it, not part of its hash.
   std::string subject;   // the object, notice or message it is about

@@ -23,9 +23,9 @@
 #include "deconflict/conflict.hpp"
 #include "deconflict/event.hpp"
 #include "deconflict/notice.hpp"
-#include "deconflict/record.hpp"
 #include "deconflict/party.hpp"
 #include "deconflict/party_view.hpp"
+#include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
 
@@ -100,7 +100,7 @@ struct ListPage {
 /// How much one page may hold: a list is never answered whole, so that no
 /// request's answer grows with what the line holds.
 struct PageLimits {
-  static constexpr size_t kMaxItems = 1000;            // objects (or record entries) a page holds at most
+  static constexpr size_t kMaxItems = 1000;             // objects (or record entries) a page holds at most
   static constexpr size_t kMaxBytes = 4 * 1024 * 1024;  // and their text (one item at least, whatever its size)
 };
 

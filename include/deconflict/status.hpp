@@ -20,21 +20,21 @@ namespace deconflict {
 
 /// Stable error codes; their names (code_name) appear in JSON and never change.
 enum class ErrorCode {
-  invalid_input,     // the input broke the interchange format or a rule of validity
-  not_found,         // the object does not exist (or the caller may not see it)
-  forbidden,         // the caller may not act on this object
-  version_conflict,  // the object changed since the caller read it
-  already_exists,    // an object with this id is already stored
-  store_error,       // the store failed (I/O, corruption, schema)
-  io_error,          // a file could not be read or written
-  usage,             // the command or request was malformed
-  unauthorized,      // no valid credentials were given
-  too_large,         // the request exceeds a configured size limit
-  limit_exceeded,    // the caller has reached a configured quota
-  rate_limited,      // the caller sends requests faster than its configured rate
-  overloaded,        // the server is at a configured limit of its own (connections); try again later
-  probe_limit,       // the caller made its day's probes of volumes not disclosed to it (DESIGN §6.3)
-  too_complex,       // checking the request would take more work than one request may (DESIGN §12): simplify it
+  invalid_input,       // the input broke the interchange format or a rule of validity
+  not_found,           // the object does not exist (or the caller may not see it)
+  forbidden,           // the caller may not act on this object
+  version_conflict,    // the object changed since the caller read it
+  already_exists,      // an object with this id is already stored
+  store_error,         // the store failed (I/O, corruption, schema)
+  io_error,            // a file could not be read or written
+  usage,               // the command or request was malformed
+  unauthorized,        // no valid credentials were given
+  too_large,           // the request exceeds a configured size limit
+  limit_exceeded,      // the caller has reached a configured quota
+  rate_limited,        // the caller sends requests faster than its configured rate
+  overloaded,          // the server is at a configured limit of its own (connections); try again later
+  probe_limit,         // the caller made its day's probes of volumes not disclosed to it (DESIGN §6.3)
+  too_complex,         // checking the request would take more work than one request may (DESIGN §12): simplify it
   method_not_allowed,  // the path exists but not with this method (the answer's Allow header lists those it has)
 };
 
@@ -59,7 +59,7 @@ inline Error make_error(ErrorCode code, std::string message, std::string field =
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }

@@ -19,8 +19,6 @@ Result<TimePoint> parse_rfc3339(std::string_view text);
 std::string format_rfc3339(TimePoint t);
 
 /// Seconds since the Unix epoch as a double (for indexes and statistics).
-inline double to_seconds(TimePoint t) {
-  return static_cast<double>(t.time_since_epoch().count()) / 1000.0;
-}
+inline double to_seconds(TimePoint t) { return static_cast<double>(t.time_since_epoch().count()) / 1000.0; }
 
 }  // namespace deconflict

@@ -7,19 +7,19 @@
 //
 // A Volume owns its prepared geometry (geo::Shape) and is move-only. A volume
 // read from the store prepares its geometry on first use (shape()), which is
-// safe from concurrent readers; otherwise it is immutable once built and
-// concurrent reads are safe.
+// safe from concurrent readers. Once stored it is otherwise immutable, and
+// concurrent reads are safe, except list_cache(), which only the service's
+// thread writes.
 #pragma once
 
-#include <limits>
 #include <array>
 #include <atomic>
+#include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "deconflict/units.hpp"
 
@@ -109,10 +109,10 @@ class Volume {
   std::string id;
   ObjectType type = ObjectType::activity;
   std::string party;
-  std::string kind;                    // zone/activity kind, or the site's free text
+  std::string kind;  // zone/activity kind, or the site's free text
   std::optional<ActivityKind> activity_kind;
   Geometry geometry;
-  Metres radius{0.0};                  // radius_m on a Point, buffer_m otherwise
+  Metres radius{0.0};  // radius_m on a Point, buffer_m otherwise
   AltitudeBand altitude;
   TimeWindow window;
   std::vector<std::string> permitted;  // zones: parties that may enter without conflict
@@ -124,9 +124,9 @@ class Volume {
   std::optional<TimePoint> notified;   // activities: when its party notified it
   std::string name;
   std::string description;
-  int version = 0;                     // set by the store; 0 when not stored
-  State state = State::none;           // set by the service
-  nlohmann::json extra;                // unknown properties, kept as given
+  int version = 0;            // set by the store; 0 when not stored
+  State state = State::none;  // set by the service
+  nlohmann::json extra;       // unknown properties, kept as given
 
   /// What lists derive from a volume, kept from its first listing on (and
   /// allocated only then: most of a large store is never listed).

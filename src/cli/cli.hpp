@@ -2,10 +2,9 @@
 // library and results into text. No rule lives here.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "deconflict/service.hpp"
 #include "deconflict/status.hpp"

@@ -72,7 +72,7 @@ Result<nlohmann::json> HttpClient::send(const std::string& method, const std::st
   auto answer = nlohmann::json::parse(res.body(), nullptr, false);
   if (res.result_int() / 100 != 2) {
     const std::string why = answer.is_object() && answer.contains("error") ? answer["error"].value("message", "")
-                                                                       : std::string(res.reason());
+                                                                           : std::string(res.reason());
     return make_error(res.result() == http::status::not_found ? ErrorCode::not_found : ErrorCode::io_error,
                       method + " " + target + ": " + std::to_string(res.result_int()) + " " + why);
   }

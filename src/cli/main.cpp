@@ -39,8 +39,9 @@ int main(int argc, char** argv) {
   using namespace deconflict::cli;
   CLI::App app{"deconflict: checks zones, sites and planned activities on the WGS84 ellipsoid for conflicts"};
   app.require_subcommand(1);
-  app.footer("Exit status: 0 done, 1 a conflict found (check --fail-on-conflict) or a record that fails verification, "
-             "2 usage error, 3 invalid input, 4 a file, store or network error.");
+  app.footer(
+      "Exit status: 0 done, 1 a conflict found (check --fail-on-conflict) or a record that fails verification, "
+      "2 usage error, 3 invalid input, 4 a file, store or network error.");
   app.set_version_flag("--version", "deconflict 0.1.0");
   std::vector<std::pair<CLI::App*, Runner>> commands;
   const auto add = [&](const char* name, const char* help, Runner (*adder)(CLI::App&)) {

@@ -33,8 +33,8 @@ int run_list(const PartyArgs& a) {
   const auto parties = (*service)->parties();
   if (a.json) {
     for (const Party& p : parties) {
-      nlohmann::ordered_json j = {{"id", p.id}, {"name", p.name}, {"admin", p.admin},
-                                  {"created", format_rfc3339(p.created)}};
+      nlohmann::ordered_json j = {
+          {"id", p.id}, {"name", p.name}, {"admin", p.admin}, {"created", format_rfc3339(p.created)}};
       j["revoked"] = p.revoked ? nlohmann::ordered_json(format_rfc3339(*p.revoked)) : nlohmann::ordered_json();
       std::cout << j.dump() << "\n";
     }

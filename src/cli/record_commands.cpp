@@ -9,8 +9,8 @@
 
 #include "cli/cli.hpp"
 #include "cli/http_client.hpp"
-#include "format/json_text.hpp"
 #include "deconflict/time.hpp"
+#include "format/json_text.hpp"
 #include "record/entry.hpp"
 #include "record/merkle.hpp"
 #include "record/proofs.hpp"
@@ -43,7 +43,8 @@ class Source {
       s.client_ = std::move(*client);
       return s;
     }
-    if (!store::is_postgres_url(a.store.db) && !std::filesystem::exists(a.store.db)) return make_error(ErrorCode::io_error, "no store at '" + a.store.db + "'", "--db");
+    if (!store::is_postgres_url(a.store.db) && !std::filesystem::exists(a.store.db))
+      return make_error(ErrorCode::io_error, "no store at '" + a.store.db + "'", "--db");
     if (raw) {
       auto store = store::open_store(a.store.db);
       if (!store) return store.error();
@@ -62,7 +63,8 @@ class Source {
 
   Result<TreeHead> head(int64_t size) {
     if (service_) return service_->tree_head(size);
-    return parsed(client_->get("/v1/record/head" + (size ? "?size=" + std::to_string(size) : "")), record::head_from_json);
+    return parsed(client_->get("/v1/record/head" + (size ? "?size=" + std::to_string(size) : "")),
+                  record::head_from_json);
   }
   Result<NoticeProof> notice(const std::string& id) {
     if (service_) return service_->as(kOperator).prove_notice(id);
@@ -245,14 +247,16 @@ int run_verify_proof(const RecordArgs& a) {
     why = record::check(*p, a.key);
     if (!why) {
       summary = "notice " + p->notice + ": " + std::to_string(p->entries.size()) + " entries in the record of " +
-                std::to_string(p->entries[0].head.size) + " entries signed at " + format_rfc3339(p->entries[0].head.time);
+                std::to_string(p->entries[0].head.size) + " entries signed at " +
+                format_rfc3339(p->entries[0].head.time);
       for (const InclusionProof& e : p->entries) summary += "\n  " + describe(e.entry);
     }
   } else if (type == "inclusion") {
     auto p = record::inclusion_from_json(*j);
     if (!p) return fail(p.error());
     why = record::check(*p, a.key);
-    summary = "entry " + std::to_string(p->entry.seq) + " is in the record of " + std::to_string(p->head.size) + " entries";
+    summary =
+        "entry " + std::to_string(p->entry.seq) + " is in the record of " + std::to_string(p->head.size) + " entries";
   } else if (type == "consistency") {
     auto p = record::consistency_from_json(*j);
     if (!p) return fail(p.error());
@@ -260,7 +264,8 @@ int run_verify_proof(const RecordArgs& a) {
     summary = "the record of " + std::to_string(p->from.size) + " entries is a prefix of the record of " +
               std::to_string(p->to.size);
   } else {
-    return fail(make_error(ErrorCode::invalid_input, "expected a proof of type notice, inclusion or consistency", "type"));
+    return fail(
+        make_error(ErrorCode::invalid_input, "expected a proof of type notice, inclusion or consistency", "type"));
   }
   if (why) {
     std::cout << "proof fails: " << *why << "\n";
@@ -309,7 +314,8 @@ Runner add_record(CLI::App& app) {
   add_source(*inclusion, *a);
   inclusion->add_option("seq", a->seq, "The entry's sequence number")->required();
   inclusion->add_option("--size", a->size, "In the record of its first N entries (default all)");
-  auto* consistency = app.add_subcommand("consistency", "Print the proof that an earlier record is a prefix of today's");
+  auto* consistency =
+      app.add_subcommand("consistency", "Print the proof that an earlier record is a prefix of today's");
   add_source(*consistency, *a);
   consistency->add_option("from", a->from, "The size of the earlier record")->required();
   consistency->add_option("--to", a->to, "The size of the later record (default all)");

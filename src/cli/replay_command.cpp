@@ -124,9 +124,10 @@ class Replay {
       if (!overdue) return overdue.error();
       for (const json& n : (*overdue)["notices"]) {
         if (n["to"] != party || !escalated_.insert(n["id"].get<std::string>()).second) continue;
-        line(now_, "deconflict", "OVERDUE: " + n["to"].get<std::string>() + " has not answered " +
-                                     n["from"].get<std::string>() + "'s notice of " + n["activity"].get<std::string>() +
-                                     " (due " + when(n["deadline"]) + "); both sides are told");
+        line(now_, "deconflict",
+             "OVERDUE: " + n["to"].get<std::string>() + " has not answered " + n["from"].get<std::string>() +
+                 "'s notice of " + n["activity"].get<std::string>() + " (due " + when(n["deadline"]) +
+                 "); both sides are told");
       }
     }
     return {};
@@ -149,8 +150,9 @@ class Replay {
     if (step.contains("message")) {
       auto sent = http_.send("POST", "/v1/messages", step["message"], token->second);
       if (!sent) return sent.error();
-      line(now_, as, "message to " + step["message"]["to"].get<std::string>() + ": \"" +
-                         step["message"]["text"].get<std::string>() + "\"");
+      line(now_, as,
+           "message to " + step["message"]["to"].get<std::string>() + ": \"" +
+               step["message"]["text"].get<std::string>() + "\"");
       return {};
     }
     return make_error(ErrorCode::invalid_input, "a step declares, answers, accepts a zone or sends a message", as);
@@ -188,12 +190,15 @@ class Replay {
   Status answer(const json& step, const std::string& as, const std::string& token) {
     const std::string activity = step.at("activity"), how = step.at("answer");
     const auto n = notices_.find({activity, as});
-    if (n == notices_.end()) return make_error(ErrorCode::invalid_input, as + " was not notified of " + activity, "answer");
+    if (n == notices_.end())
+      return make_error(ErrorCode::invalid_input, as + " was not notified of " + activity, "answer");
     const json body = how == "object" ? json{{"text", step.value("text", "")}} : json::object();
-    auto answered = http_.send("POST", "/v1/notices/" + n->second + "/" + (how == "object" ? "object" : "ack"), body, token);
+    auto answered =
+        http_.send("POST", "/v1/notices/" + n->second + "/" + (how == "object" ? "object" : "ack"), body, token);
     if (!answered) return answered.error();
-    line(now_, as, (how == "object" ? "objects to " : "acknowledges ") + activity +
-                       (how == "object" ? ": \"" + step.value("text", "") + "\"" : " (acknowledgement is not approval)"));
+    line(now_, as,
+         (how == "object" ? "objects to " : "acknowledges ") + activity +
+             (how == "object" ? ": \"" + step.value("text", "") + "\"" : " (acknowledgement is not approval)"));
     return {};
   }
 
@@ -207,8 +212,10 @@ class Replay {
       if (Status st = move_clock(format_rfc3339(day)); !st) return st;
       std::set<std::string> ids;  // each party's own activities active that day
       for (const auto& [party, token] : tokens_) {
-        auto active = http_.send("GET", "/v1/activities?party=" + party + "&start=" + now_ +
-                                            "&end=" + format_rfc3339(day + std::chrono::hours(24)), nullptr, token);
+        auto active = http_.send(
+            "GET",
+            "/v1/activities?party=" + party + "&start=" + now_ + "&end=" + format_rfc3339(day + std::chrono::hours(24)),
+            nullptr, token);
         if (!active) return active.error();
         for (const json& f : (*active)["features"]) ids.insert(f["properties"]["id"].get<std::string>());
       }
@@ -246,7 +253,8 @@ int run_replay(const ReplayArgs& a) {
     auto found = features_of(*scenario, fs::path(a.file).parent_path());
     if (!found) return fail(found.error());
     features = std::move(*found);
-    if (fs::exists(a.db)) return fail(make_error(ErrorCode::usage, "the replay needs a fresh store; '" + a.db + "' exists", "--db"));
+    if (fs::exists(a.db))
+      return fail(make_error(ErrorCode::usage, "the replay needs a fresh store; '" + a.db + "' exists", "--db"));
     StoreArgs store{a.db, "", ""};
     auto service = open_service(store);
     if (!service) return fail(service.error());
@@ -262,8 +270,8 @@ int run_replay(const ReplayArgs& a) {
     return fail(make_error(ErrorCode::invalid_input, std::string("not a replay scenario: ") + e.what()));
   }
 
-  std::cout << "== " << scenario->value("name", a.file) << ": replayed through the API of deconflict serve on "
-            << a.db << std::endl;
+  std::cout << "== " << scenario->value("name", a.file) << ": replayed through the API of deconflict serve on " << a.db
+            << std::endl;
   auto server = ServerProcess::start(a, scenario->at("start"));
   if (!server) return fail(server.error());
   auto http = HttpClient::connect(server->url(), tokens["operator"]);

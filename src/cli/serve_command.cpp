@@ -73,14 +73,15 @@ int run_serve(const ServeArgs& a) {
   service_options.max_check_work = a.max_check_work;
   service_options.max_positions_per_party = a.max_positions_per_party;
   service_options.max_radius_m = a.max_radius_m;
-  service_options.default_notice =
-      std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
+  service_options.default_notice = std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
   // A simulated clock starts where it is told and moves only when an admin moves it.
   auto simulated = std::make_shared<TimePoint>();
   const std::string start = !a.simulated_clock.empty() ? a.simulated_clock : a.store.now;
   if (!start.empty()) {
     auto t = parse_rfc3339(start);
-    if (!t) return fail(make_error(ErrorCode::usage, t.error().message, a.simulated_clock.empty() ? "--now" : "--simulated-clock"));
+    if (!t)
+      return fail(
+          make_error(ErrorCode::usage, t.error().message, a.simulated_clock.empty() ? "--now" : "--simulated-clock"));
     *simulated = *t;
     service_options.clock = [simulated] { return *simulated; };
   }
@@ -153,8 +154,7 @@ Runner add_serve(CLI::App& app) {
                  "Open connections, event streams included (more are answered 503 and closed)")
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
       ->capture_default_str();
-  app.add_option("--rate-limit", a->rate_per_s,
-                 "Requests per second each party may sustain (429 beyond; 0: no limit)")
+  app.add_option("--rate-limit", a->rate_per_s, "Requests per second each party may sustain (429 beyond; 0: no limit)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--work-per-request", a->work_per_request,
@@ -168,8 +168,9 @@ Runner add_serve(CLI::App& app) {
                  "An origin (https://host:port) allowed to call the API from a browser; default none");
   app.add_option("--web-root", a->web_root, "The map page's directory (web/, with its npm packages installed)")
       ->capture_default_str();
-  app.footer("Serves the HTTP/JSON API of docs/http-api.md until SIGINT or SIGTERM; one access-log line per request "
-             "on standard error.");
+  app.footer(
+      "Serves the HTTP/JSON API of docs/http-api.md until SIGINT or SIGTERM; one access-log line per request "
+      "on standard error.");
   return [a] { return run_serve(*a); };
 }
 

@@ -8,9 +8,9 @@
 #include "cli/cli.hpp"
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
-#include "store/store.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
+#include "store/store.hpp"
 
 namespace deconflict::cli {
 
@@ -100,10 +100,14 @@ std::string size_cell(const Volume& v) {
 
 const char* geometry_name(GeometryType t) {
   switch (t) {
-    case GeometryType::point: return "Point";
-    case GeometryType::line_string: return "LineString";
-    case GeometryType::polygon: return "Polygon";
-    case GeometryType::multi_polygon: return "MultiPolygon";
+    case GeometryType::point:
+      return "Point";
+    case GeometryType::line_string:
+      return "LineString";
+    case GeometryType::polygon:
+      return "Polygon";
+    case GeometryType::multi_polygon:
+      return "MultiPolygon";
   }
   return "?";
 }
@@ -175,8 +179,8 @@ int run_list(const ListArgs& a) {
   std::vector<std::vector<std::string>> rows;
   for (const Volume* v : volumes) {
     rows.push_back({v->id, std::string(type_name(v->type)), v->party, v->kind, geometry_name(v->geometry.type),
-                    size_cell(*v), time_cell(v->window.start), time_cell(v->window.end),
-                    std::to_string(v->version), v->name});
+                    size_cell(*v), time_cell(v->window.start), time_cell(v->window.end), std::to_string(v->version),
+                    v->name});
   }
   std::cout << format_table({"id", "type", "party", "kind", "geometry", "size", "start", "end", "version", "name"},
                             rows);

@@ -1,8 +1,8 @@
+#include "deconflict/time.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <cstdio>
-
-#include "deconflict/time.hpp"
 
 namespace deconflict {
 namespace {
@@ -61,8 +61,8 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
     return bad(s, "missing time zone: add Z or an offset");
   }
   if (pos != s.size()) return bad(s, "trailing characters");
-  const auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{std::min(sec, 59)} + milliseconds{millis} -
-                 minutes{offset_min};
+  const auto t =
+      sys_days{ymd} + hours{h} + minutes{mi} + seconds{std::min(sec, 59)} + milliseconds{millis} - minutes{offset_min};
   const TimePoint point(duration_cast<milliseconds>(t.time_since_epoch()));
   // kTimeMin and kTimeMax stand for open ends, and years outside 0001..9999
   // cannot be written back as RFC 3339.

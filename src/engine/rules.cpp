@@ -39,9 +39,8 @@ std::span<const Rule> rules() { return kRules; }
 
 bool any_rule_applies(const Volume& activity, const Volume& other, const CheckContext& context) {
   if (activity.party == other.party) return false;
-  return std::any_of(kRules.begin(), kRules.end(), [&](const Rule& r) {
-    return r.other_type == other.type && r.applies(activity, other, context);
-  });
+  return std::any_of(kRules.begin(), kRules.end(),
+                     [&](const Rule& r) { return r.other_type == other.type && r.applies(activity, other, context); });
 }
 
 }  // namespace deconflict::engine
@@ -49,8 +48,7 @@ bool any_rule_applies(const Volume& activity, const Volume& other, const CheckCo
 namespace deconflict {
 
 std::string_view rule_name(RuleId rule) {
-  static constexpr std::array<std::string_view, 4> names{"zone-entry", "activity-clash", "site-hazard",
-                                                         "short-notice"};
+  static constexpr std::array<std::string_view, 4> names{"zone-entry", "activity-clash", "site-hazard", "short-notice"};
   return names[static_cast<size_t>(rule)];
 }
 

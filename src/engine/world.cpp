@@ -142,10 +142,9 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
     const Volume& other = *m.volume;
     for (const Rule& rule : rules()) {
       if (rule.other_type != other.type || !rule.applies(activity, other, context)) continue;
-      out.push_back(Conflict{activity.id, other.id, other.party, rule.id,
-                             std::max(activity.window.start, other.window.start),
-                             std::min(activity.window.end, other.window.end), Metres(m.distance_m),
-                             activity.radius + other.radius});
+      out.push_back(Conflict{
+          activity.id, other.id, other.party, rule.id, std::max(activity.window.start, other.window.start),
+          std::min(activity.window.end, other.window.end), Metres(m.distance_m), activity.radius + other.radius});
     }
   }
   return out;
@@ -165,7 +164,8 @@ std::vector<Conflict> World::met_by(const Volume& object, TimePoint now, geo::Wo
     for (const Rule& rule : rules()) {
       if (rule.other_type != object.type || !rule.applies(a, object, context_of(a))) continue;
       out.push_back(Conflict{object.id, a.id, a.party, rule.id, std::max(a.window.start, object.window.start),
-                             std::min(a.window.end, object.window.end), Metres(m.distance_m), a.radius + object.radius});
+                             std::min(a.window.end, object.window.end), Metres(m.distance_m),
+                             a.radius + object.radius});
     }
   }
   return out;

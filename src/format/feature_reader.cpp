@@ -1,5 +1,4 @@
 #include "format/feature_reader.hpp"
-#include "format/feature_steps.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -8,6 +7,7 @@
 
 #include "deconflict/party.hpp"
 #include "deconflict/time.hpp"
+#include "format/feature_steps.hpp"
 #include "geo/shape.hpp"
 
 namespace deconflict::format {
@@ -21,8 +21,8 @@ Error invalid(std::string field, std::string message) {
 
 namespace {
 
-using nlohmann::json;
 using detail::invalid;
+using nlohmann::json;
 
 std::string at(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
 
@@ -177,17 +177,14 @@ struct Restriction {
   const char* key;
   ObjectType type;
 };
-constexpr Restriction kRestricted[] = {{"permitted", ObjectType::zone},
-                                       {"agreed_by", ObjectType::zone},
-                                       {"accepted", ObjectType::zone},
-                                       {"declined", ObjectType::zone},
-                                       {"notice_h", ObjectType::zone},
-                                       {"share", ObjectType::site},
+constexpr Restriction kRestricted[] = {{"permitted", ObjectType::zone},   {"agreed_by", ObjectType::zone},
+                                       {"accepted", ObjectType::zone},    {"declined", ObjectType::zone},
+                                       {"notice_h", ObjectType::zone},    {"share", ObjectType::site},
                                        {"notified", ObjectType::activity}};
 
-const char* const kKnown[] = {"id",   "type",     "party",     "kind",   "radius_m", "buffer_m", "altitude",
-                              "start", "end",     "permitted", "notice_h", "share",  "name",     "description",
-                              "version", "state", "notified", "agreed_by", "accepted", "declined"};
+const char* const kKnown[] = {"id",      "type",  "party",     "kind",      "radius_m", "buffer_m", "altitude",
+                              "start",   "end",   "permitted", "notice_h",  "share",    "name",     "description",
+                              "version", "state", "notified",  "agreed_by", "accepted", "declined"};
 
 }  // namespace
 
@@ -238,8 +235,8 @@ Status read_kind(const json& props, Volume& v) {
   if (v.type == ObjectType::activity) {
     v.activity_kind = parse_activity_kind(*kind);
     if (!v.activity_kind) {
-      return invalid("properties.kind",
-                     "unknown activity kind '" + *kind + "' (use movement, exercise, strike, flight, convoy or patrol)");
+      return invalid("properties.kind", "unknown activity kind '" + *kind +
+                                            "' (use movement, exercise, strike, flight, convoy or patrol)");
     }
   } else if (v.type == ObjectType::zone && *kind != "deconfliction" && *kind != "restricted" && *kind != "no-fire") {
     return invalid("properties.kind", "unknown zone kind '" + *kind + "' (use deconfliction, restricted or no-fire)");
@@ -268,7 +265,8 @@ Status read_extent(const json& props, Volume& v) {
     if (*b < 0) return invalid("properties.buffer_m", "buffer must be >= 0, got " + describe_number(*b));
     v.radius = Metres(*b);
   }
-  if (v.radius.value > 20'000'000) return invalid(has_radius ? "properties.radius_m" : "properties.buffer_m", "larger than the earth");
+  if (v.radius.value > 20'000'000)
+    return invalid(has_radius ? "properties.radius_m" : "properties.buffer_m", "larger than the earth");
   const auto alt = props.find("altitude");
   if (alt != props.end() && !alt->is_null()) {
     if (!alt->is_object()) return invalid("properties.altitude", "expected {\"lower_m\": n, \"upper_m\": n}");

@@ -8,11 +8,10 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
@@ -54,9 +53,9 @@ struct ReadOptions {
 };
 
 struct Batch {
-  std::vector<Volume> volumes;   // in input order
-  std::vector<Error> rejected;   // with skip_invalid: why each bad feature was skipped
-  std::vector<std::string> labels;  // for each volume: its id or position, for messages
+  std::vector<Volume> volumes;       // in input order
+  std::vector<Error> rejected;       // with skip_invalid: why each bad feature was skipped
+  std::vector<std::string> labels;   // for each volume: its id or position, for messages
   std::vector<std::string> ignored;  // server-managed properties the input carried, which were not read
 };
 

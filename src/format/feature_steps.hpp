@@ -3,10 +3,9 @@
 // on simdjson). Internal to src/format.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"

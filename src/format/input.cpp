@@ -1,13 +1,13 @@
 // Reading a batch of features: detecting the layout, labelling each feature
 // for messages, and refusing duplicate ids.
 #include <algorithm>
-#include <fstream>
-#include <system_error>
 #include <cerrno>
-#include <thread>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 
 #include "format/feature_reader.hpp"
@@ -123,7 +123,8 @@ Result<Batch> label_and_read(std::string_view text, const std::vector<Item>& ite
     if (!id.empty() && id.size() <= kMaxIdLength) label = id;
     if (v && !v->id.empty()) {
       const auto [it, fresh] = seen.emplace(v->id, items[i].position);
-      if (!fresh) v = make_error(ErrorCode::invalid_input, "duplicate id (also at " + it->second + ")", "properties.id");
+      if (!fresh)
+        v = make_error(ErrorCode::invalid_input, "duplicate id (also at " + it->second + ")", "properties.id");
     }
     if (!v) {
       Error e = v.error();

@@ -101,12 +101,18 @@ nlohmann::json to_json(dom::element e) {
       for (dom::key_value_pair kv : dom::object(e)) out[std::string(kv.key)] = to_json(kv.value);
       return out;
     }
-    case dom::element_type::INT64: return int64_t(e);
-    case dom::element_type::UINT64: return uint64_t(e);
-    case dom::element_type::DOUBLE: return double(e);
-    case dom::element_type::STRING: return std::string(std::string_view(e));
-    case dom::element_type::BOOL: return bool(e);
-    case dom::element_type::NULL_VALUE: return nullptr;
+    case dom::element_type::INT64:
+      return int64_t(e);
+    case dom::element_type::UINT64:
+      return uint64_t(e);
+    case dom::element_type::DOUBLE:
+      return double(e);
+    case dom::element_type::STRING:
+      return std::string(std::string_view(e));
+    case dom::element_type::BOOL:
+      return bool(e);
+    case dom::element_type::NULL_VALUE:
+      return nullptr;
   }
   return nullptr;
 }
@@ -116,8 +122,7 @@ nlohmann::json to_json(dom::element e) {
 Result<Volume> read_stored_feature(std::string_view text) {
   thread_local dom::parser parser;  // reused: it keeps its buffers
   dom::element feature, props;
-  if (parser.parse(text.data(), text.size()).get(feature) || feature["properties"].get(props) ||
-      !props.is_object()) {
+  if (parser.parse(text.data(), text.size()).get(feature) || feature["properties"].get(props) || !props.is_object()) {
     return invalid("", "a stored feature is not a GeoJSON Feature");
   }
   nlohmann::json identity = nlohmann::json::object();

@@ -76,9 +76,7 @@ Range sin_range(double from, double to) {
 }
 
 // The range of r * t for r in `r` (non-negative) and t in `t`.
-Range times(Range r, Range t) {
-  return {t.lo >= 0 ? r.lo * t.lo : r.hi * t.lo, t.hi >= 0 ? r.hi * t.hi : r.lo * t.hi};
-}
+Range times(Range r, Range t) { return {t.lo >= 0 ? r.lo * t.lo : r.hi * t.lo, t.hi >= 0 ? r.hi * t.hi : r.lo * t.hi}; }
 
 Range hull(Range a, Range b) { return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
 
@@ -89,7 +87,8 @@ DirectionBox directions_of(const LonLatBounds& box) {
   // bound c and z over the latitudes, cos and sin over the longitudes.
   const Vec3 south = direction_of({box.south_deg, 0}), north = direction_of({box.north_deg, 0});
   const Range z{south.z, north.z};
-  const Range c{std::min(south.x, north.x), (box.south_deg <= 0 && 0 <= box.north_deg) ? 1.0 : std::max(south.x, north.x)};
+  const Range c{std::min(south.x, north.x),
+                (box.south_deg <= 0 && 0 <= box.north_deg) ? 1.0 : std::max(south.x, north.x)};
   double lons[2][2];
   const int n = split(box.west_deg, box.east_deg, lons);
   Range cosr = cos_range(lons[0][0], lons[0][1]), sinr = sin_range(lons[0][0], lons[0][1]);

@@ -6,9 +6,8 @@
 // true intersection; there both geodesics pass through the centre, so the
 // projection of each piece is exactly straight, and the intersection lies on a
 // piece exactly when the centre lies between its projected end points.
-#include <cmath>
-
 #include <GeographicLib/Gnomonic.hpp>
+#include <cmath>
 
 #include "geo/shape.hpp"
 

@@ -6,12 +6,11 @@
 // vertex at one end: two geodesic pieces that do not cross are closest at an
 // end point of one of them, so the minimum over vertex-to-piece distances is
 // exact. Caps give lower bounds that skip most pairs (branch and bound).
+#include <GeographicLib/GeodesicLine.hpp>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
-
-#include <GeographicLib/GeodesicLine.hpp>
 
 #include "geo/shape.hpp"
 
@@ -63,8 +62,7 @@ double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
   }
   const GeographicLib::GeodesicLine line(wgs84(), a.lat_deg, a.lon_deg, e.azimuth_deg,
                                          GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
-                                             GeographicLib::Geodesic::AZIMUTH |
-                                             GeographicLib::Geodesic::DISTANCE_IN);
+                                             GeographicLib::Geodesic::AZIMUTH | GeographicLib::Geodesic::DISTANCE_IN);
   double along = spherical_foot(p.dir, s, e) * e.length_m;
   for (int iteration = 0; iteration < 16; ++iteration) {
     double lat = 0, lon = 0, azimuth = 0;

@@ -219,7 +219,6 @@ bool any_meeting_pair(const Shape& s, Work& work, const std::function<bool(uint3
 /// node, unless it is a leaf.
 bool split_first(const PieceNode& na, const PieceNode& nb);
 
-
 /// True when two edge pieces cross or touch at a point interior to both.
 bool edges_cross(const Shape& sa, const Edge& ea, const Shape& sb, const Edge& eb);
 

@@ -1,11 +1,10 @@
 // Building and validating a Shape from a Geometry.
+#include <GeographicLib/GeodesicLine.hpp>
 #include <algorithm>
 #include <cmath>
 #include <optional>
 #include <span>
 #include <string>
-
-#include <GeographicLib/GeodesicLine.hpp>
 
 #include "geo/shape.hpp"
 
@@ -46,11 +45,12 @@ class ShapeBuilder {
     }
     if (closed) {
       if (positions.size() < 4) {
-        return make_error(ErrorCode::invalid_input, "a ring needs at least 4 positions, got " +
-                                                        std::to_string(positions.size()), where);
+        return make_error(ErrorCode::invalid_input,
+                          "a ring needs at least 4 positions, got " + std::to_string(positions.size()), where);
       }
       if (!(positions.front() == positions.back())) {
-        return make_error(ErrorCode::invalid_input, "ring is not closed (the last position must equal the first)", where);
+        return make_error(ErrorCode::invalid_input, "ring is not closed (the last position must equal the first)",
+                          where);
       }
       pts.pop_back();
       source.pop_back();
@@ -205,9 +205,9 @@ struct Place {
 
 Place place_of(const Shape& s, uint32_t edge) {
   const auto& paths = s.paths();
-  const auto path = std::upper_bound(paths.begin(), paths.end(), edge,
-                                     [](uint32_t e, const Path& p) { return e < p.first_edge; }) -
-                    paths.begin() - 1;
+  const auto path =
+      std::upper_bound(paths.begin(), paths.end(), edge, [](uint32_t e, const Path& p) { return e < p.first_edge; }) -
+      paths.begin() - 1;
   const auto& areas = s.areas();
   const auto area = std::upper_bound(areas.begin(), areas.end(), static_cast<uint32_t>(path),
                                      [](uint32_t q, const Area& a) { return q < a.first_path; }) -

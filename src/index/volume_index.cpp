@@ -1,13 +1,12 @@
 #include "index/volume_index.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
-#include <numbers>
-
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 #include <boost/iterator/function_output_iterator.hpp>
+#include <cmath>
+#include <limits>
+#include <numbers>
 
 #include "deconflict/time.hpp"
 #include "geo/shape.hpp"

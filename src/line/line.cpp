@@ -10,7 +10,7 @@ namespace deconflict {
 
 namespace {
 constexpr std::array<std::string_view, 6> kStateNames{"pending", "acknowledged", "objected",
-                                                      "overdue", "superseded", "withdrawn"};
+                                                      "overdue", "superseded",   "withdrawn"};
 }
 
 std::string_view state_name(NoticeState s) { return kStateNames[static_cast<size_t>(s)]; }

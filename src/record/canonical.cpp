@@ -34,13 +34,27 @@ void write_string(const std::string& s, std::string& out) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -57,17 +71,27 @@ void write_string(const std::string& s, std::string& out) {
 template <typename json>
 Status write(const json& v, std::string& out) {
   switch (v.type()) {
-    case json::value_t::null: out += "null"; return {};
-    case json::value_t::boolean: out += v.template get<bool>() ? "true" : "false"; return {};
-    case json::value_t::number_integer: out += std::to_string(v.template get<int64_t>()); return {};
-    case json::value_t::number_unsigned: out += std::to_string(v.template get<uint64_t>()); return {};
+    case json::value_t::null:
+      out += "null";
+      return {};
+    case json::value_t::boolean:
+      out += v.template get<bool>() ? "true" : "false";
+      return {};
+    case json::value_t::number_integer:
+      out += std::to_string(v.template get<int64_t>());
+      return {};
+    case json::value_t::number_unsigned:
+      out += std::to_string(v.template get<uint64_t>());
+      return {};
     case json::value_t::number_float: {
       const double x = v.template get<double>();
       if (!std::isfinite(x)) return make_error(ErrorCode::invalid_input, "a canonical number must be finite");
       out += ecmascript_number(x);
       return {};
     }
-    case json::value_t::string: write_string(v.template get_ref<const std::string&>(), out); return {};
+    case json::value_t::string:
+      write_string(v.template get_ref<const std::string&>(), out);
+      return {};
     case json::value_t::array: {
       out += '[';
       for (size_t i = 0; i < v.size(); ++i) {
@@ -91,7 +115,8 @@ Status write(const json& v, std::string& out) {
       out += '}';
       return {};
     }
-    default: return make_error(ErrorCode::invalid_input, "binary values have no canonical JSON form");
+    default:
+      return make_error(ErrorCode::invalid_input, "binary values have no canonical JSON form");
   }
 }
 

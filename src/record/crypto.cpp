@@ -22,8 +22,8 @@ namespace {
 template <size_t N>
 bool from_hex(std::string_view hex, std::array<unsigned char, N>& out) {
   size_t len = 0;
-  return hex.size() == 2 * N &&
-         sodium_hex2bin(out.data(), N, hex.data(), hex.size(), nullptr, &len, nullptr) == 0 && len == N;
+  return hex.size() == 2 * N && sodium_hex2bin(out.data(), N, hex.data(), hex.size(), nullptr, &len, nullptr) == 0 &&
+         len == N;
 }
 
 // The key file holds the 64-byte Ed25519 secret key (seed and public key) in hex.
@@ -176,8 +176,8 @@ std::optional<int64_t> Sealer::open(std::string_view token, std::string_view con
   std::array<unsigned char, 8> plain{};
   unsigned long long len = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), &len, nullptr, in.data() + kNonce, kSealed,
-                                                 reinterpret_cast<const unsigned char*>(context.data()),
-                                                 context.size(), in.data(), key_.data()) != 0 ||
+                                                 reinterpret_cast<const unsigned char*>(context.data()), context.size(),
+                                                 in.data(), key_.data()) != 0 ||
       len != plain.size()) {
     return std::nullopt;
   }

@@ -79,8 +79,9 @@ bool in_audience(const RecordEntry& e, const std::string& party) {
 std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
   const int64_t expected = seq_ + 1;
   if (e.seq != expected) {
-    return broken(expected, "expected seq " + std::to_string(expected) + ", found " + std::to_string(e.seq) +
-                                (e.seq > expected ? " (entries are missing)" : " (entries are out of order or repeated)"));
+    return broken(expected,
+                  "expected seq " + std::to_string(expected) + ", found " + std::to_string(e.seq) +
+                      (e.seq > expected ? " (entries are missing)" : " (entries are out of order or repeated)"));
   }
   if (e.prev != hash_) return broken(e.seq, "prev is not the hash of the entry before it");
   const auto digest = digest_from_hex(e.hash);
@@ -105,7 +106,8 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
     return broken(e.seq, "the signature is not by the record's key " + key_.substr(0, 16) + "...");
   }
   if (!e.redacted && e.action == "key.rotate") {
-    if (!data.contains("public_key") || !data["public_key"].is_string()) return broken(e.seq, "key.rotate names no key");
+    if (!data.contains("public_key") || !data["public_key"].is_string())
+      return broken(e.seq, "key.rotate names no key");
     key_ = data["public_key"].get<std::string>();
     keys_.insert(key_);
   }

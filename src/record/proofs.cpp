@@ -34,11 +34,15 @@ auto guarded(F&& read) -> decltype(read()) {
 }  // namespace
 
 json to_json(const TreeHead& h) {
-  return {{"size", h.size}, {"root", h.root}, {"time", format_rfc3339(h.time)}, {"key", h.key}, {"signature", h.signature}};
+  return {
+      {"size", h.size}, {"root", h.root}, {"time", format_rfc3339(h.time)}, {"key", h.key}, {"signature", h.signature}};
 }
 
 json to_json(const InclusionProof& p) {
-  return {{"type", "inclusion"}, {"entry", to_json(p.entry)}, {"signer", p.signer}, {"path", hex_list(p.path)},
+  return {{"type", "inclusion"},
+          {"entry", to_json(p.entry)},
+          {"signer", p.signer},
+          {"path", hex_list(p.path)},
           {"head", to_json(p.head)}};
 }
 
@@ -95,7 +99,8 @@ Result<NoticeProof> notice_proof_from_json(const json& j) {
 }
 
 std::optional<std::string> check(const TreeHead& h, const std::string& trusted_key) {
-  if (!trusted_key.empty() && h.key != trusted_key) return "the tree head is signed by " + h.key + ", not the trusted key";
+  if (!trusted_key.empty() && h.key != trusted_key)
+    return "the tree head is signed by " + h.key + ", not the trusted key";
   if (!head_signed(h)) return "the tree head's signature does not verify";
   if (h.size < 1) return "the tree head is empty";
   return std::nullopt;

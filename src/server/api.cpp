@@ -1,11 +1,11 @@
 #include "server/api.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
-
-#include <spdlog/spdlog.h>
 
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
@@ -22,20 +22,31 @@ using json = nlohmann::ordered_json;
 http::status status_of(ErrorCode code) {
   switch (code) {
     case ErrorCode::invalid_input:
-    case ErrorCode::usage: return http::status::bad_request;
-    case ErrorCode::not_found: return http::status::not_found;
+    case ErrorCode::usage:
+      return http::status::bad_request;
+    case ErrorCode::not_found:
+      return http::status::not_found;
     case ErrorCode::forbidden:
-    case ErrorCode::limit_exceeded: return http::status::forbidden;
+    case ErrorCode::limit_exceeded:
+      return http::status::forbidden;
     case ErrorCode::version_conflict:
-    case ErrorCode::already_exists: return http::status::conflict;
-    case ErrorCode::unauthorized: return http::status::unauthorized;
-    case ErrorCode::too_large: return http::status::payload_too_large;
+    case ErrorCode::already_exists:
+      return http::status::conflict;
+    case ErrorCode::unauthorized:
+      return http::status::unauthorized;
+    case ErrorCode::too_large:
+      return http::status::payload_too_large;
     case ErrorCode::rate_limited:
-    case ErrorCode::probe_limit: return http::status::too_many_requests;
-    case ErrorCode::too_complex: return http::status::unprocessable_entity;
-    case ErrorCode::method_not_allowed: return http::status::method_not_allowed;
-    case ErrorCode::overloaded: return http::status::service_unavailable;
-    default: return http::status::internal_server_error;
+    case ErrorCode::probe_limit:
+      return http::status::too_many_requests;
+    case ErrorCode::too_complex:
+      return http::status::unprocessable_entity;
+    case ErrorCode::method_not_allowed:
+      return http::status::method_not_allowed;
+    case ErrorCode::overloaded:
+      return http::status::service_unavailable;
+    default:
+      return http::status::internal_server_error;
   }
 }
 
@@ -88,7 +99,8 @@ Target parse_target(std::string_view target) {
     const size_t amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
     const size_t eq = pair.find('=');
-    t.query[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    t.query[percent_decode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
   }
   return t;
@@ -221,8 +233,8 @@ const std::vector<Route>& Api::routes() {
       routes.push_back({V::delete_, item, Access::party, true, retired, type, &Api::withdraw});
     };
     add_collection(t, "/v1/zones", "/v1/zones/{id}", ObjectType::zone);
-    t.push_back({V::post, "/v1/zones/{id}/accept", Access::party, true, Measures::stored, ObjectType::zone,
-                 &Api::accept_zone});
+    t.push_back(
+        {V::post, "/v1/zones/{id}/accept", Access::party, true, Measures::stored, ObjectType::zone, &Api::accept_zone});
     t.push_back({V::post, "/v1/zones/{id}/decline", Access::party, true, Measures::nothing, ObjectType::zone,
                  &Api::decline_zone});
     add_collection(t, "/v1/sites", "/v1/sites/{id}", ObjectType::site);
@@ -283,7 +295,8 @@ Api::Match Api::match(http::verb method, const std::vector<std::string>& segment
 Response Api::handle(const Request& req, std::string& party, Prepared* prepared) {
   const bool allowed = cors_allowed(req);
   if (req.method() == http::verb::options) {
-    if (!allowed) return error_response(make_error(ErrorCode::not_found, "no such endpoint"), req.version(), req.keep_alive());
+    if (!allowed)
+      return error_response(make_error(ErrorCode::not_found, "no such endpoint"), req.version(), req.keep_alive());
     Response r{http::status::no_content, req.version()};
     r.set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE");
     r.set(http::field::access_control_allow_headers, "Authorization, Content-Type, If-Match, Last-Event-ID");
@@ -324,13 +337,15 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared) 
     return r;
   }
   if (req.body().size() > limits_.max_body_bytes) {
-    return fail(make_error(ErrorCode::too_large, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
+    return fail(
+        make_error(ErrorCode::too_large, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
   }
   if (route.access == Access::admin && !caller->admin) {
     return fail(make_error(ErrorCode::forbidden, "only an admin party may do this"));
   }
   if (route.writes && last_health_ != Health::ok) {
-    Response r = fail(make_error(ErrorCode::overloaded, "this node cannot store changes now; try again or another node"));
+    Response r =
+        fail(make_error(ErrorCode::overloaded, "this node cannot store changes now; try again or another node"));
     r.set(http::field::retry_after, "1");
     return r;
   }
@@ -473,9 +488,7 @@ std::variant<StreamStart, Response> Api::open_stream(const Request& req, std::st
   return StreamStart{caller->id, std::move(*backlog)};
 }
 
-std::string Api::frame(const Event& e) {
-  return "id: " + e.id + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n";
-}
+std::string Api::frame(const Event& e) { return "id: " + e.id + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n"; }
 
 Result<Answer> Api::get_openapi(Call&) {
   Answer a{http::status::ok, std::string(openapi_yaml())};

@@ -8,11 +8,11 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <functional>
-#include <unordered_map>
 #include <map>
 #include <optional>
-#include <variant>
 #include <string>
+#include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "deconflict/service.hpp"
@@ -43,7 +43,7 @@ struct ApiLimits {
   /// requests. Default 400,000 (about 2 ms): a check at the default budget
   /// costs 125 requests.
   uint64_t work_per_request = 400'000;
-  std::string cors_origin;          // an origin allowed to call the API from a browser; empty: none
+  std::string cors_origin;  // an origin allowed to call the API from a browser; empty: none
 };
 
 /// Token buckets, one per party: `burst` requests at once, refilled at
@@ -94,8 +94,8 @@ struct StreamStart {
 struct Prepared {
   Party caller;
   ObjectType type = ObjectType::activity;
-  std::string id;                         // a PUT's or a stored object's id
-  bool has_body = false;                  // the body carries the feature to check
+  std::string id;         // a PUT's or a stored object's id
+  bool has_body = false;  // the body carries the feature to check
   size_t max_positions = 0;
   std::optional<Result<Volume>> feature;  // parsed by Api::parse
   Precheck ahead;
@@ -142,7 +142,7 @@ struct Route {
   Access access;
   bool writes;  // changes what the line holds (a node that cannot store answers 503)
   Measures measures;
-  ObjectType type;  // the collection's type, for the routes of a collection
+  ObjectType type;                       // the collection's type, for the routes of a collection
   Result<Answer> (Api::*handle)(Call&);  // null for the open route (health), which route() answers
 };
 

@@ -34,7 +34,6 @@ Result<ListFilter> filter_from(const Target& t, ObjectType type) {
   return f;
 }
 
-
 json conflicts_json(const std::vector<Conflict>& conflicts) {
   json out = json::array();
   for (const Conflict& c : conflicts) out.push_back(format::to_json(c));
@@ -44,8 +43,10 @@ json conflicts_json(const std::vector<Conflict>& conflicts) {
 json declared_json(const Declared& d) {
   json notices = json::array();
   for (const Notice& n : d.notices) {
-    notices.push_back(
-        {{"id", n.id}, {"party", n.to_party}, {"deadline", format_rfc3339(n.deadline)}, {"state", state_name(n.state)}});
+    notices.push_back({{"id", n.id},
+                       {"party", n.to_party},
+                       {"deadline", format_rfc3339(n.deadline)},
+                       {"state", state_name(n.state)}});
   }
   return {{"feature", format::to_feature(*d.volume)},
           {"conflicts", conflicts_json(d.conflicts)},

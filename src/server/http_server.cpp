@@ -1,20 +1,21 @@
 #include "server/http_server.hpp"
-#include "server/pipeline.hpp"
-#include "server/static_files.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
-#include <iostream>
-#include <array>
 #include <deque>
+#include <iostream>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
+
+#include "server/pipeline.hpp"
+#include "server/static_files.hpp"
 
 namespace deconflict::server {
 namespace {
@@ -76,8 +77,14 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
  public:
   Session(Stream stream, Api& api, EventHub& hub, Pipeline& pipeline, const std::atomic<Health>& health,
           const ServerOptions& options, std::shared_ptr<size_t> open_count)
-      : stream_(std::move(stream)), api_(api), hub_(hub), pipeline_(pipeline), health_(health), options_(options),
-        heartbeat_(stream_.get_executor()), open_count_(std::move(open_count)) {
+      : stream_(std::move(stream)),
+        api_(api),
+        hub_(hub),
+        pipeline_(pipeline),
+        health_(health),
+        options_(options),
+        heartbeat_(stream_.get_executor()),
+        open_count_(std::move(open_count)) {
     ++*open_count_;
   }
   ~Session() { --*open_count_; }
@@ -160,11 +167,11 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     }
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted) return close();
     if (ec == http::error::body_limit) {
-      return reply(error_response(make_error(ErrorCode::too_large, "the body exceeds " +
-                                                                       std::to_string(options_.limits.max_body_bytes) +
-                                                                       " bytes"),
-                                  11, false),
-                   "-", "-");
+      return reply(
+          error_response(make_error(ErrorCode::too_large,
+                                    "the body exceeds " + std::to_string(options_.limits.max_body_bytes) + " bytes"),
+                         11, false),
+          "-", "-");
     }
     if (ec) {
       return reply(error_response(make_error(ErrorCode::usage, "malformed HTTP request: " + ec.message()), 11, false),
@@ -177,10 +184,8 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     if (Api::is_health(req)) return reply(api_.health_response(health_.load(), req), what, "-");
     auto self = this->shared_from_this();
     if (Api::is_stream(req)) {
-      return pipeline_.open_stream(req,
-                                   [self](std::shared_ptr<std::variant<StreamStart, Response>> start, std::string party) {
-                                     self->open_stream(*start, std::move(party));
-                                   });
+      return pipeline_.open_stream(req, [self](std::shared_ptr<std::variant<StreamStart, Response>> start,
+                                               std::string party) { self->open_stream(*start, std::move(party)); });
     }
     pipeline_.serve(req, [self, what](Response res, std::string party) { self->reply(std::move(res), what, party); });
   }
@@ -206,15 +211,16 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     if (auto* error = std::get_if<Response>(&start)) return reply(std::move(*error), what, party);
     auto& stream = std::get<StreamStart>(start);
     if (hub_.open_streams(stream.party) >= options_.max_streams_per_party) {
-      const Error e = make_error(ErrorCode::limit_exceeded, "this party has " +
-                                     std::to_string(options_.max_streams_per_party) +
-                                     " event streams open already; close one first");
+      const Error e =
+          make_error(ErrorCode::limit_exceeded, "this party has " + std::to_string(options_.max_streams_per_party) +
+                                                    " event streams open already; close one first");
       return reply(error_response(e, req.version(), false), what, party);
     }
     spdlog::info("{} {} 200 stream {} events missed {}", remote(), what, stream.backlog.size(), party);
     tcp_layer().expires_never();
-    push("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-         "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
+    push(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
     // What was missed, as much as half the queue holds; the rest on the next
     // connection, after the last event this one sent.
     for (const Event& e : stream.backlog) {
@@ -228,13 +234,14 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   }
 
   void write_next() {
-    asio::async_write(stream_, asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->close();
-      self->queued_bytes_ -= self->queue_.front().size();
-      self->queue_.pop_front();
-      if (!self->queue_.empty()) return self->write_next();
-      if (self->ending_) self->close();
-    });
+    asio::async_write(stream_, asio::buffer(queue_.front()),
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->close();
+                        self->queued_bytes_ -= self->queue_.front().size();
+                        self->queue_.pop_front();
+                        if (!self->queue_.empty()) return self->write_next();
+                        if (self->ending_) self->close();
+                      });
   }
 
   // The client sends nothing more on a stream; a read ends when it goes away.
@@ -402,7 +409,8 @@ int serve(Service& service, const ServerOptions& options) {
   EventHub hub;
   std::atomic<Health> health{api.health()};
   // Events are made on the line thread, inside a commit; the hub is the I/O thread's.
-  service.on_events([&](const std::vector<Event>& events) { asio::post(ioc, [&hub, events] { hub.publish(events); }); });
+  service.on_events(
+      [&](const std::vector<Event>& events) { asio::post(ioc, [&hub, events] { hub.publish(events); }); });
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     std::cerr << "deconflict: --tls-cert and --tls-key go together\n";
     return 2;
@@ -432,13 +440,16 @@ int serve(Service& service, const ServerOptions& options) {
       if (wait_error) return;
       const bool look_at_health = ++ticks % 5 == 0;
       pipeline.on_line([&, look_at_health] {
-        if (Status followed = service.follow(); !followed) spdlog::error("following the store: {}", followed.error().describe());
+        if (Status followed = service.follow(); !followed)
+          spdlog::error("following the store: {}", followed.error().describe());
         // A revoked party's streams close at once (it may have been revoked by another process or node).
         auto active = std::make_shared<std::set<std::string>>();
         for (const Party& p : service.parties()) {
           if (!p.revoked) active->insert(p.id);
         }
-        asio::post(ioc, [&hub, active] { hub.close_unless([&](const std::string& party) { return active->count(party) > 0; }); });
+        asio::post(ioc, [&hub, active] {
+          hub.close_unless([&](const std::string& party) { return active->count(party) > 0; });
+        });
         if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
         if (look_at_health) health = api.health();
       });
@@ -455,7 +466,8 @@ int serve(Service& service, const ServerOptions& options) {
   });
   listener->start();
   const auto bound = listener->local();
-  std::cerr << "deconflict: listening on " << (tls ? "https" : "http") << "://" << bound.address().to_string() << ":" << bound.port() << std::endl;
+  std::cerr << "deconflict: listening on " << (tls ? "https" : "http") << "://" << bound.address().to_string() << ":"
+            << bound.port() << std::endl;
   ioc.run();
   pipeline.stop();  // what is being measured ends now; what was answered was committed
   service.on_events({});

@@ -19,18 +19,18 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port; the one bound is printed
   ApiLimits limits;
-  int idle_timeout_s = 30;     // a connection that waits this long for its next request is closed
-  int request_timeout_s = 10;  // a request must arrive whole this long after its first byte
-  size_t max_connections = 1024;  // open connections (event streams included); more are answered 503 and closed
+  int idle_timeout_s = 30;           // a connection that waits this long for its next request is closed
+  int request_timeout_s = 10;        // a request must arrive whole this long after its first byte
+  size_t max_connections = 1024;     // open connections (event streams included); more are answered 503 and closed
   size_t max_streams_per_party = 8;  // open event streams of one party; more are refused (403 limit_exceeded)
   /// Bytes waiting to be sent on one event stream: a stream that falls this
   /// far behind gets a last `closed` event and ends; the client resumes with
   /// Last-Event-ID (docs/http-api.md).
   size_t max_stream_queue_bytes = 1 << 20;
-  unsigned check_threads = 2;  // threads that parse large features and measure long checks (Pipeline)
+  unsigned check_threads = 2;     // threads that parse large features and measure long checks (Pipeline)
   std::string tls_cert, tls_key;  // PEM files: both set, the server speaks HTTPS only (TLS 1.2 and later)
-  ClockSetter set_clock;    // set with a simulated clock: POST /v1/admin/clock moves it
-  std::string web_root;     // the map page's directory (web/ with its node_modules)
+  ClockSetter set_clock;          // set with a simulated clock: POST /v1/admin/clock moves it
+  std::string web_root;           // the map page's directory (web/ with its node_modules)
 };
 
 /// Serves until SIGINT or SIGTERM. Prints "listening on http://HOST:PORT" on

@@ -38,8 +38,14 @@ void Turns::done(const std::string& party) {
 }
 
 Pipeline::Pipeline(asio::io_context& io, Api& api, Service& service, PipelineOptions options)
-    : io_(io), api_(api), options_(options), line_(1), line_work_(asio::make_work_guard(line_)),
-      group_(service, line_), checks_(std::max(1u, options.check_threads)), line_thread_([this] { line_.run(); }) {}
+    : io_(io),
+      api_(api),
+      options_(options),
+      line_(1),
+      line_work_(asio::make_work_guard(line_)),
+      group_(service, line_),
+      checks_(std::max(1u, options.check_threads)),
+      line_thread_([this] { line_.run(); }) {}
 
 Pipeline::~Pipeline() { stop(); }
 
@@ -74,8 +80,9 @@ void Pipeline::prepare(const Request& request, Reply reply) {
     Api::parse(request, **prepared);
     return parsed(request, std::move(prepared), std::move(reply));
   }
-  in_pool((*prepared)->caller.id, [&request, prepared] { Api::parse(request, **prepared); },
-          [this, &request, prepared, reply = std::move(reply)]() mutable { parsed(request, prepared, std::move(reply)); });
+  in_pool(
+      (*prepared)->caller.id, [&request, prepared] { Api::parse(request, **prepared); },
+      [this, &request, prepared, reply = std::move(reply)]() mutable { parsed(request, prepared, std::move(reply)); });
 }
 
 void Pipeline::parsed(const Request& request, Shared prepared, Reply reply) {
@@ -104,7 +111,8 @@ void Pipeline::handle(const Request& request, Prepared* prepared, Reply reply) {
   }
   group_.after([this, res, party, reply = std::move(reply)](bool committed) mutable {
     if (!committed) {
-      *res = error_response(make_error(ErrorCode::store_error, "the change could not be stored"), res->version(), false);
+      *res =
+          error_response(make_error(ErrorCode::store_error, "the change could not be stored"), res->version(), false);
     }
     asio::post(io_, [res, party, reply = std::move(reply)] { reply(std::move(*res), *party); });
   });

@@ -19,16 +19,15 @@
 // Every member is called on the I/O thread unless it says otherwise.
 #pragma once
 
-#include <utility>
-
-#include <boost/asio.hpp>
 #include <atomic>
+#include <boost/asio.hpp>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <variant>
 #include <vector>
 

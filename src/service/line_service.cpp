@@ -20,12 +20,14 @@ const char* size_field(const Volume& v) {
 
 Status Service::Impl::admissible(const Volume& v) const {
   if (std::find(v.agreed_by.begin(), v.agreed_by.end(), v.party) != v.agreed_by.end()) {
-    return make_error(ErrorCode::invalid_input, "names the zone's own party, which binds itself", "properties.agreed_by");
+    return make_error(ErrorCode::invalid_input, "names the zone's own party, which binds itself",
+                      "properties.agreed_by");
   }
   if (v.radius.value > options.max_radius_m) {
     return make_error(ErrorCode::invalid_input,
                       "at most " + std::to_string(static_cast<long long>(options.max_radius_m)) +
-                          " m on this line; split a larger volume into several", size_field(v));
+                          " m on this line; split a larger volume into several",
+                      size_field(v));
   }
   return {};
 }
@@ -61,8 +63,9 @@ Result<Declared> PartyView::declare(Volume v) {
   } else if (v.id.rfind(caller_.id + ".", 0) != 0) {
     // Ids a party names are in its own namespace, so that a taken id never
     // tells of another party's object (DESIGN §6.3).
-    return make_error(ErrorCode::invalid_input, "an id you name starts with your party's id and a dot ('" +
-                                                    caller_.id + ".'), or leave it out for one the server names",
+    return make_error(ErrorCode::invalid_input,
+                      "an id you name starts with your party's id and a dot ('" + caller_.id +
+                          ".'), or leave it out for one the server names",
                       "id");
   }
   if (s.world.find(v.id)) return make_error(ErrorCode::already_exists, "an object with this id is stored", "id");
@@ -88,7 +91,8 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
   }
   if (Status st = s.admissible(v); !st) return st.error();
   if (!old->in_force()) {
-    return make_error(ErrorCode::version_conflict, "the " + std::string(type_name(old->type)) + " was " + std::string(state_name(old->state)), "id");
+    return make_error(ErrorCode::version_conflict,
+                      "the " + std::string(type_name(old->type)) + " was " + std::string(state_name(old->state)), "id");
   }
   if (Status st = s.timely(v, old); !st) return st.error();
   if (old->version != if_match) {
@@ -121,8 +125,11 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   if (!old || !s.visible(caller_.id, *old) || old->type != type) {
     return make_error(ErrorCode::not_found, "no such " + what, "id");
   }
-  if (old->party != caller_.id) return make_error(ErrorCode::forbidden, "a party may only end its own " + what + "s", "id");
-  if (!old->in_force()) return make_error(ErrorCode::version_conflict, "the " + what + " was already " + std::string(state_name(old->state)), "id");
+  if (old->party != caller_.id)
+    return make_error(ErrorCode::forbidden, "a party may only end its own " + what + "s", "id");
+  if (!old->in_force())
+    return make_error(ErrorCode::version_conflict,
+                      "the " + what + " was already " + std::string(state_name(old->state)), "id");
   // An activity is withdrawn; a zone or a site is retired. Either way it
   // conflicts with nothing from now on, and everyone it concerned is told.
   const bool activity = type == ObjectType::activity;
@@ -148,12 +155,14 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   batch.upserts.push_back(Service::Impl::row_of(withdrawn, s.now()));
   std::string audience = caller_.id;
   for (const std::string& party : told) audience += " " + party;
-  const nlohmann::json said = {{what, id}, {"version", withdrawn.version}};  // {"activity" | "zone" | "site", "version"}
+  const nlohmann::json said = {{what, id},
+                               {"version", withdrawn.version}};  // {"activity" | "zone" | "site", "version"}
   s.note(batch, caller_.id, what + (activity ? ".withdraw" : ".retire"), said, id, audience);
   s.close_notices(batch, id, NoticeState::withdrawn);
   nlohmann::json event = said;
   event["party"] = caller_.id;
-  for (const std::string& party : told) batch.events.push_back(s.event(party, activity ? "withdrawn" : "retired", event));
+  for (const std::string& party : told)
+    batch.events.push_back(s.event(party, activity ? "withdrawn" : "retired", event));
   if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : batch.notices) s.keep(n);
   s.world.put(std::move(withdrawn));
@@ -297,8 +306,8 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead)
   return out;
 }
 
-std::vector<Notice> Service::Impl::notices_about(const Volume& object, const std::vector<Conflict>& met,
-                                                 TimePoint at, bool to_owner) {
+std::vector<Notice> Service::Impl::notices_about(const Volume& object, const std::vector<Conflict>& met, TimePoint at,
+                                                 bool to_owner) {
   std::vector<Notice> out;
   for (const Conflict& c : met) {
     const Volume* activity = world.find(c.other_id);
@@ -377,7 +386,7 @@ std::vector<std::string> Service::Impl::stage_disclosures(store::WriteBatch& bat
 }
 
 void Service::Impl::stage_probes(store::WriteBatch& batch, const std::string& prober,
-                                   const std::vector<Conflict>& hidden, const std::string& activity_id) {
+                                 const std::vector<Conflict>& hidden, const std::string& activity_id) {
   std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> by_owner;  // volumes, rules
   for (const Conflict& c : hidden) {
     auto& [volumes, rules] = by_owner[c.other_party];
@@ -530,7 +539,8 @@ Result<Message> PartyView::send_message(const std::string& to, const std::string
     return make_error(ErrorCode::invalid_input, "no such party", "to");
   }
   if (to == caller.id) return make_error(ErrorCode::invalid_input, "a message goes to another party", "to");
-  if (text.empty() || text.size() > 10'000) return make_error(ErrorCode::invalid_input, "1 to 10,000 characters", "text");
+  if (text.empty() || text.size() > 10'000)
+    return make_error(ErrorCode::invalid_input, "1 to 10,000 characters", "text");
   if (!about.empty()) {
     const Volume* v = s.world.find(about);
     if (!v || !s.visible(caller.id, *v)) return make_error(ErrorCode::not_found, "no such object", "about");
@@ -560,8 +570,10 @@ Result<std::vector<Event>> PartyView::events(std::string_view after, size_t limi
   if (!after.empty()) {
     auto opened = s.event_ids->open(after, caller_.id);
     if (!opened) {
-      return make_error(ErrorCode::usage, "not an id of one of your events (or the record's key was rotated since): "
-                                          "reconnect without it", "Last-Event-ID");
+      return make_error(ErrorCode::usage,
+                        "not an id of one of your events (or the record's key was rotated since): "
+                        "reconnect without it",
+                        "Last-Event-ID");
     }
     seq = *opened;
   }

@@ -1,7 +1,7 @@
-#include "service/precheck_state.hpp"
-
 #include <bit>
 #include <cstring>
+
+#include "service/precheck_state.hpp"
 
 namespace deconflict {
 namespace {

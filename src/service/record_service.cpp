@@ -40,7 +40,9 @@ bool readable(const engine::World& world, const Disclosures& disclosures, const 
   return v && disclosures.visible(caller.id, *v);
 }
 
-RecordEntry redacted(const RecordEntry& e) { return RecordEntry{e.seq, {}, {}, {}, {}, e.prev, e.hash, e.signature, true, {}, {}}; }
+RecordEntry redacted(const RecordEntry& e) {
+  return RecordEntry{e.seq, {}, {}, {}, {}, e.prev, e.hash, e.signature, true, {}, {}};
+}
 
 // The proof that `entry` is in the record under `head`.
 InclusionProof proof_for(const record::Chain& chain, RecordEntry entry, const TreeHead& head) {
@@ -115,8 +117,8 @@ Result<InclusionProof> PartyView::inclusion(int64_t seq, int64_t size) const {
   auto head = tree_head(size);
   if (!head) return head.error();
   if (seq < 1 || seq > head->size) {
-    return make_error(ErrorCode::not_found, "no entry " + std::to_string(seq) + " in a record of " +
-                                                std::to_string(head->size), "seq");
+    return make_error(ErrorCode::not_found,
+                      "no entry " + std::to_string(seq) + " in a record of " + std::to_string(head->size), "seq");
   }
   auto entry = record(seq - 1, 1);
   if (!entry) return entry.error();
@@ -169,8 +171,10 @@ Result<std::string> Service::rotate_key(const std::string& acting_party) {
   s.note(batch, acting_party, "key.rotate", {{"previous", old_key}, {"public_key", next.public_hex()}}, "record", "*");
   if (Status st = s.commit(batch); !st) return st.error();
   if (std::rename(next_path.c_str(), s.options.key_file().c_str()) != 0) {
-    return make_error(ErrorCode::io_error, "the rotation is recorded but '" + next_path + "' could not replace '" +
-                                               s.options.key_file() + "': move it there before restarting", "key");
+    return make_error(ErrorCode::io_error,
+                      "the rotation is recorded but '" + next_path + "' could not replace '" + s.options.key_file() +
+                          "': move it there before restarting",
+                      "key");
   }
   const std::string public_key = next.public_hex();
   s.chain->use_key(std::move(next));

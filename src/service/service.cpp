@@ -6,12 +6,12 @@
 #include <sstream>
 #include <unordered_set>
 
-#include "service/service_impl.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
 #include "geo/bbox.hpp"
 #include "geo/shape.hpp"
 #include "service/credentials.hpp"
+#include "service/service_impl.hpp"
 
 namespace deconflict {
 namespace {
@@ -46,8 +46,10 @@ Status Options::validate() const {
 
 Status BoundingBox::validate() const {
   const auto in = [](double v, double lim) { return std::isfinite(v) && v >= -lim && v <= lim; };
-  if (!in(west_deg, 180) || !in(east_deg, 180)) return make_error(ErrorCode::usage, "longitudes must be in [-180, 180]", "bbox");
-  if (!in(south_deg, 90) || !in(north_deg, 90)) return make_error(ErrorCode::usage, "latitudes must be in [-90, 90]", "bbox");
+  if (!in(west_deg, 180) || !in(east_deg, 180))
+    return make_error(ErrorCode::usage, "longitudes must be in [-180, 180]", "bbox");
+  if (!in(south_deg, 90) || !in(north_deg, 90))
+    return make_error(ErrorCode::usage, "latitudes must be in [-90, 90]", "bbox");
   if (south_deg > north_deg) return make_error(ErrorCode::usage, "south must not be above north", "bbox");
   return {};
 }
@@ -168,7 +170,8 @@ std::vector<const Volume*> PartyView::list(const ListFilter& filter) const {
 
 ListPage PartyView::page(const ListFilter& filter, const std::string& after, size_t limit) const {
   const std::vector<const Volume*> all = list(filter);
-  auto it = std::upper_bound(all.begin(), all.end(), after, [](const std::string& id, const Volume* v) { return id < v->id; });
+  auto it = std::upper_bound(all.begin(), all.end(), after,
+                             [](const std::string& id, const Volume* v) { return id < v->id; });
   ListPage out;
   size_t bytes = 0;
   limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
@@ -239,7 +242,8 @@ Result<std::string> Service::add_party(const std::string& id, const std::string&
   Impl::WriteScope scope(*impl_);
   if (!scope.status()) return scope.status().error();
   if (!is_party_id(id)) {
-    return make_error(ErrorCode::usage, "'" + id + "' is not a party id (a lowercase slug of 1 to 64 characters)", "id");
+    return make_error(ErrorCode::usage, "'" + id + "' is not a party id (a lowercase slug of 1 to 64 characters)",
+                      "id");
   }
   if (impl_->parties.count(id)) return make_error(ErrorCode::already_exists, "the party already exists", id);
   const std::string token = credentials::make_token();

@@ -28,7 +28,7 @@ struct Service::Impl {
   engine::World world;
   std::map<std::string, store::StoredParty> parties;  // by id
   std::unordered_map<std::string, std::string> party_by_hash;
-  std::map<std::string, Notice> notices;  // by id
+  std::map<std::string, Notice> notices;                            // by id
   std::set<std::pair<TimePoint, std::string>> pending_by_deadline;  // pending notices, soonest first
   Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
   std::map<std::string, std::deque<TimePoint>> probes;  // by party: its dry runs of the last day, oldest first
@@ -40,7 +40,7 @@ struct Service::Impl {
     disclosures.disclose(n.to_party, n.activity_id);
     notices[n.id] = n;
   }
-  std::vector<Message> messages;           // oldest first
+  std::vector<Message> messages;  // oldest first
   std::function<void(const std::vector<Event>&)> listener;
 
   std::optional<record::Chain> chain;
@@ -72,7 +72,7 @@ struct Service::Impl {
     }
   }
   bool grouping = false;
-  bool needs_load = false;  // the world may hold what the store does not (a failed group commit)
+  bool needs_load = false;         // the world may hold what the store does not (a failed group commit)
   std::vector<Event> held_events;  // of the open group, published when it is durable
 
   /// Adds the record entry of one step of the change to the batch.
@@ -160,8 +160,8 @@ struct Service::Impl {
   // threads while the next one is fetched.
   Result<std::vector<std::unique_ptr<Volume>>> load_volumes() {
     constexpr size_t kPage = 8192;
-    const unsigned threads = options.load_threads > 0 ? options.load_threads
-                                                      : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned threads =
+        options.load_threads > 0 ? options.load_threads : std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::unique_ptr<Volume>> volumes;
     auto page = store->load_objects_page("", kPage);
     for (;;) {
@@ -341,8 +341,9 @@ struct Service::Impl {
       use_signing_key();
       return {};
     }
-    return make_error(ErrorCode::store_error, "'" + options.key_file() + "' does not hold the record's signing key " +
-                                                  chain->current_key(), "key");
+    return make_error(ErrorCode::store_error,
+                      "'" + options.key_file() + "' does not hold the record's signing key " + chain->current_key(),
+                      "key");
   }
 
   /// Takes the store's write lock for a change and brings the world up to the
@@ -409,9 +410,9 @@ struct Service::Impl {
   /// A record entry and an event for each owner of hidden volumes that
   /// `prober` met, naming the prober, the volumes and the rules.
   void stage_probes(store::WriteBatch& batch, const std::string& prober, const std::vector<Conflict>& hidden,
-                      const std::string& activity_id);
+                    const std::string& activity_id);
   const store::StoredParty* registered(const std::string& party) const;  // nullptr: not registered
-  bool active(const std::string& party) const {  // registered and not revoked
+  bool active(const std::string& party) const {                          // registered and not revoked
     const store::StoredParty* p = registered(party);
     return p && !p->revoked;
   }
@@ -420,9 +421,7 @@ struct Service::Impl {
     return p && p->revoked;
   }
 
-  engine::CheckContext context_for(const Volume& activity) const {
-    return {activity.notified.value_or(now())};
-  }
+  engine::CheckContext context_for(const Volume& activity) const { return {activity.notified.value_or(now())}; }
 
   /// An activity's conflicts with the world, within Options::max_check_work;
   /// the work is charged to `payer`, the party whose request made the check.
@@ -485,6 +484,5 @@ struct Service::Impl {
                       "geometry");
   }
 };
-
 
 }  // namespace deconflict

@@ -30,7 +30,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& u
     return make_error(ErrorCode::store_error, "cannot connect to PostgreSQL: " + why, "db");
   }
   // Notices (for example "relation already exists, skipping") are not errors.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConnection> connection(new PgConnection(conn, std::move(setup)));
   if (Status st = connection->exec(connection->setup_); !st) return st.error();
   return connection;

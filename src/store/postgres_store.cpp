@@ -264,14 +264,15 @@ class PostgresStore final : public LockedStore {
   void add_rows(const WriteBatch& batch, std::vector<PgStatement>& out) const {
     const std::string seq = std::to_string(batch_seq(batch));
     for (const RecordEntry& e : batch.record) {
-      out.push_back({std::string("INSERT INTO record (") + kRecordColumns +
-                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                     {std::to_string(e.seq), ms(e.time), e.party, e.action, e.data, e.prev, e.hash, e.signature,
-                      e.subject, e.audience}});
+      out.push_back(
+          {std::string("INSERT INTO record (") + kRecordColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+           {std::to_string(e.seq), ms(e.time), e.party, e.action, e.data, e.prev, e.hash, e.signature, e.subject,
+            e.audience}});
     }
     for (const StoredObject& o : batch.upserts) {
       out.push_back(
-          {"INSERT INTO objects (id, type, party, version, feature, updated_ms, seq) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+          {"INSERT INTO objects (id, type, party, version, feature, updated_ms, seq) VALUES ($1, $2, $3, $4, $5, $6, "
+           "$7) "
            "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, version = excluded.version, "
            "feature = excluded.feature, updated_ms = excluded.updated_ms, seq = excluded.seq",
            {o.id, o.type, o.party, std::to_string(o.version), o.feature, ms(o.updated), seq}});
@@ -296,20 +297,23 @@ class PostgresStore final : public LockedStore {
             std::string(state_name(n.state)), ms(n.created), ms(n.deadline), ms(n.answered), n.text, seq}});
     }
     for (const Message& m : batch.messages) {
-      out.push_back({"INSERT INTO messages (id, from_party, to_party, text, about, created_ms, seq) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                     {m.id, m.from_party, m.to_party, m.text, m.about, ms(m.created), seq}});
+      out.push_back(
+          {"INSERT INTO messages (id, from_party, to_party, text, about, created_ms, seq) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+           {m.id, m.from_party, m.to_party, m.text, m.about, ms(m.created), seq}});
     }
     // Delivered to the other nodes when the transaction commits.
     out.push_back({"SELECT pg_notify('deconflict_record', $1)", {seq}});
     for (const Event& e : batch.events) {
-      out.push_back({"INSERT INTO events (party, type, data, created_ms, rec) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-                     {e.party, e.type, e.data, ms(e.created), seq}});
+      out.push_back(
+          {"INSERT INTO events (party, type, data, created_ms, rec) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+           {e.party, e.type, e.data, ms(e.created), seq}});
     }
   }
 
   Status run_migrations() {
-    if (Status st = db_->exec("CREATE TABLE IF NOT EXISTS deconflict_schema (version INTEGER NOT NULL);"); !st) return st;
+    if (Status st = db_->exec("CREATE TABLE IF NOT EXISTS deconflict_schema (version INTEGER NOT NULL);"); !st)
+      return st;
     auto r = db_->run("SELECT version FROM deconflict_schema");
     if (!r) return r.error();
     int version = r->rows() == 0 ? 0 : static_cast<int>(r->integer(0, 0));
@@ -318,12 +322,12 @@ class PostgresStore final : public LockedStore {
     }
     if (version > static_cast<int>(kMigrations.size())) {
       return make_error(ErrorCode::store_error, "the store has schema version " + std::to_string(version) +
-                                                    ", newer than this build (" +
-                                                    std::to_string(kMigrations.size()) + ")");
+                                                    ", newer than this build (" + std::to_string(kMigrations.size()) +
+                                                    ")");
     }
     for (; version < static_cast<int>(kMigrations.size()); ++version) {
-      const std::string sql = std::string("BEGIN;") + kMigrations[version] + "UPDATE deconflict_schema SET version = " +
-                              std::to_string(version + 1) + "; COMMIT;";
+      const std::string sql = std::string("BEGIN;") + kMigrations[version] +
+                              "UPDATE deconflict_schema SET version = " + std::to_string(version + 1) + "; COMMIT;";
       if (Status st = db_->exec(sql); !st) {
         (void)db_->exec("ROLLBACK;");  // the migration's own error is the one to report
         return st;
@@ -346,8 +350,11 @@ class PostgresStore final : public LockedStore {
   }
 
   Result<std::vector<Notice>> read_notices(const std::string& tail, const PgParams& params) {
-    auto r = db_->run("SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
-                      "answered_ms, text FROM notices " + tail, params);
+    auto r = db_->run(
+        "SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
+        "answered_ms, text FROM notices " +
+            tail,
+        params);
     if (!r) return r.error();
     std::vector<Notice> out;
     for (int i = 0; i < r->rows(); ++i) {
@@ -372,8 +379,8 @@ class PostgresStore final : public LockedStore {
     if (!r) return r.error();
     std::vector<Message> out;
     for (int i = 0; i < r->rows(); ++i) {
-      out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->text(i, 4),
-                     at_ms(r->integer(i, 5))});
+      out.push_back(
+          {r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->text(i, 4), at_ms(r->integer(i, 5))});
     }
     return out;
   }
@@ -417,7 +424,7 @@ class PostgresStore final : public LockedStore {
   std::unique_ptr<PgConnection> db_;
   int version_ = 0;
   std::optional<Head> head_;  // the record's head within the locked transaction, once read
-  int64_t seen_head_ = -1;  // the record's head when changed_elsewhere() last looked
+  int64_t seen_head_ = -1;    // the record's head when changed_elsewhere() last looked
 };
 
 }  // namespace

@@ -49,7 +49,8 @@ Status write_record(sqlite3* db, StatementCache& statements, const std::vector<R
     put.bind(1, e.seq);
     put.bind(2, static_cast<int64_t>(e.time.time_since_epoch().count()));
     int i = 2;
-    for (const std::string* v : {&e.party, &e.action, &e.data, &e.prev, &e.hash, &e.signature, &e.subject, &e.audience}) {
+    for (const std::string* v :
+         {&e.party, &e.action, &e.data, &e.prev, &e.hash, &e.signature, &e.subject, &e.audience}) {
       put.bind(++i, *v);
     }
     if (sqlite3_step(put.get()) != SQLITE_DONE) return store_error(db, "cannot append to the record");

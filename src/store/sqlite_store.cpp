@@ -4,9 +4,8 @@
 // one inside a transaction, so a store is always at a known version. A store
 // written by a newer build is refused rather than guessed at.
 #include <sqlite3.h>
-#include <sys/statvfs.h>
-
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <array>
 #include <filesystem>
@@ -129,7 +128,6 @@ CREATE INDEX notices_by_seq ON notices (seq);
 )sql",
 };
 
-
 class SqliteStore final : public LockedStore {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db), statements_(db) {}
@@ -166,8 +164,8 @@ class SqliteStore final : public LockedStore {
     // Pages by rowid, the table's own order: no index lookup per row.
     const int64_t after_rowid = after.empty() ? 0 : std::stoll(after);
     int64_t last_rowid = after_rowid;
-    auto objects = read_objects("WHERE rowid > ? ORDER BY rowid LIMIT " + std::to_string(limit), after_rowid,
-                                &last_rowid);
+    auto objects =
+        read_objects("WHERE rowid > ? ORDER BY rowid LIMIT " + std::to_string(limit), after_rowid, &last_rowid);
     if (!objects) return objects.error();
     return ObjectPage{std::move(*objects), std::to_string(last_rowid)};
   }
@@ -219,7 +217,9 @@ class SqliteStore final : public LockedStore {
 
   Result<std::vector<Notice>> read_notices(const std::string& tail, int64_t after) {
     Statement q(db_, ("SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
-                      "answered_ms, text FROM notices " + tail).c_str());
+                      "answered_ms, text FROM notices " +
+                      tail)
+                         .c_str());
     if (!q) return store_error(db_, "cannot read notices");
     if (after >= 0) q.bind(1, after);
     std::vector<Notice> out;
@@ -260,8 +260,9 @@ class SqliteStore final : public LockedStore {
   }
 
   Result<std::vector<Event>> load_events(const std::string& party, int64_t after, size_t limit) override {
-    Statement q(db_, "SELECT seq, party, type, data, created_ms FROM events WHERE party = ? AND seq > ? "
-                     "ORDER BY seq LIMIT ?");
+    Statement q(db_,
+                "SELECT seq, party, type, data, created_ms FROM events WHERE party = ? AND seq > ? "
+                "ORDER BY seq LIMIT ?");
     if (!q) return store_error(db_, "cannot read events");
     q.bind(1, party);
     q.bind(2, after);
@@ -273,8 +274,12 @@ class SqliteStore final : public LockedStore {
     std::vector<Event> out;
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-      out.push_back({sqlite3_column_int64(q.get(), 0), text(q, 1), text(q, 2), text(q, 3),
-                     TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 4))), {}});
+      out.push_back({sqlite3_column_int64(q.get(), 0),
+                     text(q, 1),
+                     text(q, 2),
+                     text(q, 3),
+                     TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 4))),
+                     {}});
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read events");
     return out;
@@ -316,10 +321,12 @@ class SqliteStore final : public LockedStore {
     if (sqlite3_db_readonly(db_, "main") == 1) return make_error(ErrorCode::store_error, "the store is read-only");
     const char* file = sqlite3_db_filename(db_, "main");
     struct statvfs disk {};
-    if (!file || ::statvfs(file, &disk) != 0) return make_error(ErrorCode::store_error, "cannot read the disk's free space");
+    if (!file || ::statvfs(file, &disk) != 0)
+      return make_error(ErrorCode::store_error, "cannot read the disk's free space");
     const uint64_t free_bytes = static_cast<uint64_t>(disk.f_bavail) * disk.f_frsize;
     if (free_bytes < kMinFreeBytes) {
-      return make_error(ErrorCode::store_error, "the store's disk has " + std::to_string(free_bytes >> 20) + " MiB free");
+      return make_error(ErrorCode::store_error,
+                        "the store's disk has " + std::to_string(free_bytes >> 20) + " MiB free");
     }
     return {};
   }
@@ -345,7 +352,6 @@ class SqliteStore final : public LockedStore {
   Status begin_snapshot() override { return exec("BEGIN;"); }
 
  private:
-
   static std::string text(const Statement& q, int col) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), col));
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(q.get(), col))) : std::string();
@@ -358,10 +364,10 @@ class SqliteStore final : public LockedStore {
   Status write_rows(WriteBatch& batch) {
     const int64_t seq = batch_seq(batch);
     const Statement& upsert = statements_.get(
-                     "INSERT INTO objects (id, type, party, version, feature, updated_ms, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, "
-                     "version = excluded.version, feature = excluded.feature, updated_ms = excluded.updated_ms, "
-                     "seq = excluded.seq");
+        "INSERT INTO objects (id, type, party, version, feature, updated_ms, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, "
+        "version = excluded.version, feature = excluded.feature, updated_ms = excluded.updated_ms, "
+        "seq = excluded.seq");
     if (!upsert) return store_error(db_, "cannot prepare a write");
     for (const StoredObject& o : batch.upserts) {
       sqlite3_reset(upsert.get());
@@ -384,8 +390,8 @@ class SqliteStore final : public LockedStore {
   Status write_parties(const std::vector<StoredParty>& parties) {
     if (parties.empty()) return {};
     const Statement& put = statements_.get(
-                  "INSERT OR REPLACE INTO parties (id, name, admin, token_hash, created_ms, revoked_ms) "
-                  "VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT OR REPLACE INTO parties (id, name, admin, token_hash, created_ms, revoked_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (const StoredParty& p : parties) {
       sqlite3_reset(put.get());
@@ -407,8 +413,8 @@ class SqliteStore final : public LockedStore {
   Status write_notices(const std::vector<Notice>& notices, int64_t seq) {
     if (notices.empty()) return {};
     const Statement& put = statements_.get(
-                  "INSERT OR REPLACE INTO notices (id, activity_id, activity_version, from_party, to_party, state, "
-                  "created_ms, deadline_ms, answered_ms, text, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT OR REPLACE INTO notices (id, activity_id, activity_version, from_party, to_party, state, "
+        "created_ms, deadline_ms, answered_ms, text, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (const Notice& n : notices) {
       sqlite3_stmt* st = put.get();
@@ -438,7 +444,8 @@ class SqliteStore final : public LockedStore {
 
   Status write_messages(const std::vector<Message>& messages, int64_t seq) {
     if (messages.empty()) return {};
-    const Statement& put = statements_.get("INSERT INTO messages (id, from_party, to_party, text, about, created_ms, seq) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const Statement& put = statements_.get(
+        "INSERT INTO messages (id, from_party, to_party, text, about, created_ms, seq) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (const Message& m : messages) {
       sqlite3_stmt* st = put.get();
@@ -456,7 +463,8 @@ class SqliteStore final : public LockedStore {
 
   Status write_events(std::vector<Event>& events, int64_t seq) {
     if (events.empty()) return {};
-    const Statement& put = statements_.get("INSERT INTO events (party, type, data, created_ms, rec) VALUES (?, ?, ?, ?, ?)");
+    const Statement& put =
+        statements_.get("INSERT INTO events (party, type, data, created_ms, rec) VALUES (?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (Event& e : events) {
       sqlite3_stmt* st = put.get();
