@@ -19,6 +19,9 @@
 // Every member is called on the I/O thread unless it says otherwise.
 #pragma once
 
+// clang-format off: Boost.Asio's headers use std::exchange without including <utility>.
+#include <utility>
+// clang-format on
 #include <atomic>
 #include <boost/asio.hpp>
 #include <deque>
