@@ -136,10 +136,9 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   Volume withdrawn = old->clone();
   withdrawn.state = activity ? State::withdrawn : State::retired;
   std::set<std::string> told;
-  for (const auto& [notice_id, n] : s.notices) {
-    if (n.activity_id != id) continue;
-    told.insert(n.to_party);    // notified of the activity (or of the site declared over theirs)
-    told.insert(n.from_party);  // or the owner of a site declared over it, who was shown it
+  for (const Notice* n : s.notices.of_activity(id)) {
+    told.insert(n->to_party);    // notified of the activity (or of the site declared over theirs)
+    told.insert(n->from_party);  // or the owner of a site declared over it, who was shown it
   }
   told.insert(old->agreed_by.begin(), old->agreed_by.end());  // a zone's: those it was to bind
   if (!activity) {  // and the parties of the activities it is in conflict with now
@@ -224,15 +223,14 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
 Result<std::vector<Notice>> Service::advance() {
   Impl& s = *impl_;
   const TimePoint now = s.now();
-  const auto nothing_due = [&] { return s.pending_by_deadline.empty() || s.pending_by_deadline.begin()->first > now; };
-  if (nothing_due()) return std::vector<Notice>{};  // asked on every request: no lock unless needed
+  if (s.notices.due(now).empty()) return std::vector<Notice>{};  // asked on every request: no lock unless needed
   Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   store::WriteBatch batch;
-  // Only the pending notices whose deadline has passed, soonest first.
-  for (const auto& [deadline, id] : s.pending_by_deadline) {
-    if (deadline > now) break;
-    const Notice& n = s.notices.at(id);
+  // Only the pending notices whose deadline has passed, soonest first (asked
+  // again: taking the lock may have brought in others' answers).
+  for (const Notice* due : s.notices.due(now)) {
+    const Notice& n = *due;
     const Volume* activity = s.world.find(n.activity_id);
     if (!activity || activity->version != n.activity_version || activity->state == State::withdrawn) continue;
     Notice overdue = n;
@@ -338,9 +336,9 @@ bool Service::Impl::unchanged(const Volume& old, const Volume& v) {
 }
 
 void Service::Impl::close_notices(store::WriteBatch& batch, const std::string& activity_id, NoticeState closed) {
-  for (const auto& [id, n] : notices) {
-    if (n.activity_id != activity_id || (n.state != NoticeState::pending && n.state != NoticeState::overdue)) continue;
-    Notice done = n;
+  for (const Notice* open : notices.of_activity(activity_id)) {
+    if (open->state != NoticeState::pending && open->state != NoticeState::overdue) continue;
+    Notice done = *open;
     done.state = closed;
     note_notice(batch, "deconflict", done, closed == NoticeState::superseded ? "supersede" : "withdraw");
     batch.notices.push_back(std::move(done));
@@ -362,7 +360,7 @@ std::vector<Volume> Service::Impl::restate(store::WriteBatch& batch, const std::
   for (const Notice& n : sent) {
     const Volume* activity = world.find(n.activity_id);
     if (!activity) continue;
-    std::vector<const Notice*> current = notices_of(activity->id, activity->version);
+    std::vector<const Notice*> current = notices.of_version(activity->id, activity->version);
     current.push_back(&n);
     if (auto a = restated(batch, *activity, current, at)) changed.push_back(std::move(*a));
   }
@@ -466,10 +464,8 @@ Result<std::vector<Conflict>> PartyView::conflicts(const std::string& activity_i
 
 std::vector<Notice> PartyView::notices(std::optional<NoticeState> state) const {
   std::vector<Notice> out;
-  for (const auto& [id, n] : service_->impl_->notices) {
-    if (n.to_party != caller_.id && n.from_party != caller_.id) continue;
-    if (state && n.state != *state) continue;
-    out.push_back(n);
+  for (const Notice* n : service_->impl_->notices.of_party(caller_.id)) {
+    if (!state || n->state == *state) out.push_back(*n);
   }
   std::sort(out.begin(), out.end(), [](const Notice& a, const Notice& b) {
     return a.created != b.created ? a.created < b.created : a.id < b.id;
@@ -482,11 +478,11 @@ Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answe
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Party& caller = caller_;
-  const auto it = s.notices.find(notice_id);
-  if (it == s.notices.end() || (it->second.to_party != caller.id && it->second.from_party != caller.id)) {
+  const Notice* found = s.notices.find(notice_id);
+  if (!found || (found->to_party != caller.id && found->from_party != caller.id)) {
     return make_error(ErrorCode::not_found, "no such notice", "id");
   }
-  Notice n = it->second;
+  Notice n = *found;
   if (n.to_party != caller.id) return make_error(ErrorCode::forbidden, "only the notified party may answer", "id");
   if (answer != NoticeState::acknowledged && answer != NoticeState::objected) {
     return make_error(ErrorCode::usage, "a notice is answered by acknowledging or objecting");
@@ -515,7 +511,7 @@ Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answe
   const Volume* activity = s.world.find(n.activity_id);
   std::optional<Volume> changed;  // the activity with its new state, if it changes
   if (activity && activity->version == n.activity_version) {
-    std::vector<const Notice*> current = s.notices_of(activity->id, activity->version);
+    std::vector<const Notice*> current = s.notices.of_version(activity->id, activity->version);
     for (const Notice*& p : current) {
       if (p->id == n.id) p = &n;
     }

@@ -140,9 +140,8 @@ Result<ConsistencyProof> PartyView::consistency(int64_t from, int64_t to) const 
 
 Result<NoticeProof> PartyView::prove_notice(const std::string& notice_id) const {
   const Service::Impl& s = *service_->impl_;
-  const auto it = s.notices.find(notice_id);
-  if (it == s.notices.end() ||
-      !(caller_.admin || it->second.from_party == caller_.id || it->second.to_party == caller_.id)) {
+  const Notice* found = s.notices.find(notice_id);
+  if (!found || !(caller_.admin || found->from_party == caller_.id || found->to_party == caller_.id)) {
     return make_error(ErrorCode::not_found, "no such notice", "id");
   }
   // One head for all; the notice's two parties (and admins) read its entries whole.

@@ -17,6 +17,7 @@
 #include "record/chain.hpp"
 #include "record/crypto.hpp"
 #include "service/disclosure.hpp"
+#include "service/notice_book.hpp"
 #include "service/precheck_state.hpp"
 #include "store/store.hpp"
 
@@ -28,17 +29,15 @@ struct Service::Impl {
   engine::World world;
   std::map<std::string, store::StoredParty> parties;  // by id
   std::unordered_map<std::string, std::string> party_by_hash;
-  std::map<std::string, Notice> notices;                            // by id
-  std::set<std::pair<TimePoint, std::string>> pending_by_deadline;  // pending notices, soonest first
+  NoticeBook notices;
   Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
   std::map<std::string, std::deque<TimePoint>> probes;  // by party: its dry runs of the last day, oldest first
 
-  /// Records a notice's new state in memory (after its commit).
+  /// Records a notice's new state in memory (after its commit): a party
+  /// notified of an activity has been shown it.
   void keep(const Notice& n) {
-    if (auto old = notices.find(n.id); old != notices.end()) pending_by_deadline.erase({old->second.deadline, n.id});
-    if (n.state == NoticeState::pending) pending_by_deadline.emplace(n.deadline, n.id);
+    notices.keep(n);
     disclosures.disclose(n.to_party, n.activity_id);
-    notices[n.id] = n;
   }
   std::vector<Message> messages;  // oldest first
   std::function<void(const std::vector<Event>&)> listener;
@@ -110,15 +109,6 @@ struct Service::Impl {
   /// A new id: the prefix and 128 random bits from libsodium's generator, so
   /// that no id tells anything of another, nor of the ones to come.
   static std::string fresh_id(const char* prefix) { return prefix + record::random_hex(16); }
-
-  /// The notices of one version of an activity.
-  std::vector<const Notice*> notices_of(const std::string& activity_id, int version) const {
-    std::vector<const Notice*> out;
-    for (const auto& [id, n] : notices) {
-      if (n.activity_id == activity_id && n.activity_version == version) out.push_back(&n);
-    }
-    return out;
-  }
 
   bool visible(const std::string& party, const Volume& v) const { return disclosures.visible(party, v); }
   Disclosures::Finder finder() const {
@@ -214,7 +204,6 @@ struct Service::Impl {
     // which does not touch it; the thread is joined however this returns.
     std::jthread build_world([this, v = std::move(*volumes)]() mutable { world.assign(std::move(v)); });
     notices.clear();
-    pending_by_deadline.clear();
     disclosures.clear();
     probes.clear();
     if (Status st = load_parties(); !st) return st;
