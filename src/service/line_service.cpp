@@ -168,7 +168,7 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   return std::vector<std::string>(told.begin(), told.end());
 }
 
-bool Service::active(const std::string& party) const { return impl_->active(party); }
+bool Service::active(const std::string& party) const { return impl_->parties.active(party); }
 
 Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool accept) {
   Service::Impl& s = *service_->impl_;
@@ -271,7 +271,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead)
                                 [&] { return fresh_id("n-"); }};
     out.notices = line::notices_for(v, out.conflicts, context);
     // A revoked party is told nothing more.
-    std::erase_if(out.notices, [&](const Notice& n) { return revoked(n.to_party); });
+    std::erase_if(out.notices, [&](const Notice& n) { return parties.revoked(n.to_party); });
     std::vector<const Notice*> sent;
     for (const Notice& n : out.notices) sent.push_back(&n);
     v.state = line::activity_state(sent);
@@ -309,7 +309,7 @@ std::vector<Notice> Service::Impl::notices_about(const Volume& object, const std
   std::vector<Notice> out;
   for (const Conflict& c : met) {
     const Volume* activity = world.find(c.other_id);
-    if (!activity || revoked(activity->party)) continue;
+    if (!activity || parties.revoked(activity->party)) continue;
     if (!out.empty() && out.back().activity_id == activity->id) continue;  // one notice per activity
     Notice n;
     n.id = fresh_id("n-");
@@ -399,11 +399,6 @@ void Service::Impl::stage_probes(store::WriteBatch& batch, const std::string& pr
     note(batch, prober, "probe", data, "probe", owner);
     batch.events.push_back(event(owner, "probe", data));
   }
-}
-
-const store::StoredParty* Service::Impl::registered(const std::string& party) const {
-  const auto it = parties.find(party);
-  return it == parties.end() ? nullptr : &it->second;
 }
 
 Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
@@ -530,8 +525,7 @@ Result<Message> PartyView::send_message(const std::string& to, const std::string
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Party& caller = caller_;
-  const auto recipient = s.parties.find(to);
-  if (recipient == s.parties.end() || recipient->second.revoked) {
+  if (!s.parties.active(to)) {
     return make_error(ErrorCode::invalid_input, "no such party", "to");
   }
   if (to == caller.id) return make_error(ErrorCode::invalid_input, "a message goes to another party", "to");

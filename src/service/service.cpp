@@ -245,48 +245,46 @@ Result<std::string> Service::add_party(const std::string& id, const std::string&
     return make_error(ErrorCode::usage, "'" + id + "' is not a party id (a lowercase slug of 1 to 64 characters)",
                       "id");
   }
-  if (impl_->parties.count(id)) return make_error(ErrorCode::already_exists, "the party already exists", id);
+  if (impl_->parties.find(id)) return make_error(ErrorCode::already_exists, "the party already exists", id);
   const std::string token = credentials::make_token();
   store::StoredParty party{id, name.empty() ? id : name, admin, credentials::hash_token(token), impl_->now(), {}};
   store::WriteBatch batch;
   batch.parties.push_back(party);
   impl_->note(batch, id, "party.add", {{"party", {{"id", id}, {"name", party.name}, {"admin", admin}}}}, id, "*");
   if (Status st = impl_->commit(batch); !st) return st.error();
-  impl_->remember(std::move(party));
+  impl_->parties.remember(std::move(party));
   return token;
 }
 
 Status Service::revoke_party(const std::string& id) {
   Impl::WriteScope scope(*impl_);
   if (!scope.status()) return scope.status();
-  const auto it = impl_->parties.find(id);
-  if (it == impl_->parties.end()) return make_error(ErrorCode::not_found, "no such party", id);
-  if (it->second.revoked) return {};
-  store::StoredParty revoked = it->second;
+  const store::StoredParty* known = impl_->parties.find(id);
+  if (!known) return make_error(ErrorCode::not_found, "no such party", id);
+  if (known->revoked) return {};
+  store::StoredParty revoked = *known;
   revoked.revoked = impl_->now();
   store::WriteBatch batch;
   batch.parties.push_back(revoked);
   impl_->note(batch, id, "party.revoke", {{"party", {{"id", id}}}}, id, "*");
   if (Status st = impl_->commit(batch); !st) return st;
-  impl_->remember(std::move(revoked));
+  impl_->parties.remember(std::move(revoked));
   return {};
 }
 
 std::vector<Party> Service::parties() const {
   std::vector<Party> out;
-  for (const auto& [id, p] : impl_->parties) out.push_back(Impl::to_party(p));
+  for (const auto& [id, p] : impl_->parties.all()) out.push_back(Impl::to_party(p));
   return out;
 }
 
 Result<Party> Service::authenticate(std::string_view token) {
   if (Status st = impl_->follow_store(); !st) return st.error();
   const std::string hash = credentials::hash_token(token);
-  const auto it = impl_->party_by_hash.find(hash);
+  const store::StoredParty* party = impl_->parties.by_token_hash(hash);
   const Error unknown = make_error(ErrorCode::not_found, "unknown or revoked token");
-  if (it == impl_->party_by_hash.end()) return unknown;
-  const store::StoredParty& party = impl_->parties.at(it->second);
-  if (!credentials::same_hash(party.token_hash, hash) || party.revoked) return unknown;
-  return Impl::to_party(party);
+  if (!party || !credentials::same_hash(party->token_hash, hash) || party->revoked) return unknown;
+  return Impl::to_party(*party);
 }
 
 Status Service::follow() { return impl_->follow_store(); }

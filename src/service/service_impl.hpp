@@ -18,6 +18,7 @@
 #include "record/crypto.hpp"
 #include "service/disclosure.hpp"
 #include "service/notice_book.hpp"
+#include "service/party_registry.hpp"
 #include "service/precheck_state.hpp"
 #include "store/store.hpp"
 
@@ -27,8 +28,7 @@ struct Service::Impl {
   Options options;
   std::unique_ptr<store::Store> store;
   engine::World world;
-  std::map<std::string, store::StoredParty> parties;  // by id
-  std::unordered_map<std::string, std::string> party_by_hash;
+  PartyRegistry parties;
   NoticeBook notices;
   Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
   std::map<std::string, std::deque<TimePoint>> probes;  // by party: its dry runs of the last day, oldest first
@@ -268,8 +268,7 @@ struct Service::Impl {
     auto stored = store->load_parties();
     if (!stored) return stored.error();
     parties.clear();
-    party_by_hash.clear();
-    for (store::StoredParty& p : *stored) remember(std::move(p));
+    for (store::StoredParty& p : *stored) parties.remember(std::move(p));
     return {};
   }
 
@@ -359,11 +358,6 @@ struct Service::Impl {
     Status status_;
   };
 
-  void remember(store::StoredParty p) {
-    party_by_hash[p.token_hash] = p.id;
-    parties[p.id] = std::move(p);
-  }
-
   static Party to_party(const store::StoredParty& p) { return {p.id, p.name, p.admin, p.created, p.revoked}; }
 
   /// Ok, or why the volume is beyond this line's limits (its radius or buffer).
@@ -400,15 +394,6 @@ struct Service::Impl {
   /// `prober` met, naming the prober, the volumes and the rules.
   void stage_probes(store::WriteBatch& batch, const std::string& prober, const std::vector<Conflict>& hidden,
                     const std::string& activity_id);
-  const store::StoredParty* registered(const std::string& party) const;  // nullptr: not registered
-  bool active(const std::string& party) const {                          // registered and not revoked
-    const store::StoredParty* p = registered(party);
-    return p && !p->revoked;
-  }
-  bool revoked(const std::string& party) const {  // registered and revoked (imports may name others)
-    const store::StoredParty* p = registered(party);
-    return p && p->revoked;
-  }
 
   engine::CheckContext context_for(const Volume& activity) const { return {activity.notified.value_or(now())}; }
 
