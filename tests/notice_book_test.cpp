@@ -41,6 +41,8 @@ TEST(NoticeBook, FindsByActivityVersionAndPartyAndKeepsDeadlinesInOrder) {
   EXPECT_EQ(ids(book.of_party("un")), (Ids{"n-2"}));
   EXPECT_TRUE(book.of_party("iran").empty());
   EXPECT_EQ(ids(book.due(*parse_rfc3339("2018-09-02T00:00:00Z"))), (Ids{"n-2", "n-3"}));
+  EXPECT_TRUE(book.any_due(*parse_rfc3339("2018-09-01T12:00:00Z")));
+  EXPECT_FALSE(book.any_due(*parse_rfc3339("2018-09-01T11:59:59Z")));
 
   // Answered, or superseded: no longer due, still found.
   Notice answered = *book.find("n-2");
@@ -57,6 +59,7 @@ TEST(NoticeBook, FindsByActivityVersionAndPartyAndKeepsDeadlinesInOrder) {
   book.clear();
   EXPECT_TRUE(book.of_activity("russia.entry").empty());
   EXPECT_TRUE(book.due(*parse_rfc3339("2030-01-01T00:00:00Z")).empty());
+  EXPECT_FALSE(book.any_due(*parse_rfc3339("2030-01-01T00:00:00Z")));
 }
 
 }  // namespace

@@ -223,7 +223,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
 Result<std::vector<Notice>> Service::advance() {
   Impl& s = *impl_;
   const TimePoint now = s.now();
-  if (s.notices.due(now).empty()) return std::vector<Notice>{};  // asked on every request: no lock unless needed
+  if (!s.notices.any_due(now)) return std::vector<Notice>{};  // asked on every request: no lock unless needed
   Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   store::WriteBatch batch;

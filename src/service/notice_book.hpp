@@ -38,6 +38,8 @@ class NoticeBook {
   std::vector<const Notice*> of_party(const std::string& party) const;
   /// The pending notices whose deadline is at or before `now`, soonest first.
   std::vector<const Notice*> due(TimePoint now) const;
+  /// Whether any is due at `now` (asked on every request: no allocation).
+  bool any_due(TimePoint now) const { return !pending_.empty() && pending_.begin()->first <= now; }
 
  private:
   std::vector<const Notice*> all_of(const std::set<std::string>* ids) const;
