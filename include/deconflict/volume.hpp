@@ -149,6 +149,8 @@ class Volume {
   bool binds(const std::string& party) const;
   /// A zone is proposed while a party it names has not answered, then agreed.
   bool proposed() const;
+  /// A zone's state from its answers: proposed, then agreed.
+  State agreement() const { return proposed() ? State::proposed : State::agreed; }
   /// Neither a withdrawn activity nor a retired zone or site: it still
   /// conflicts with what it meets (DESIGN §6.1).
   bool in_force() const { return state != State::withdrawn && state != State::retired; }

@@ -189,7 +189,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   }
   Volume zone = old->clone();
   (accept ? zone.accepted : zone.declined).push_back(caller_.id);
-  zone.state = zone.proposed() ? State::proposed : State::agreed;
+  zone.state = zone.agreement();
   store::WriteBatch batch;
   const TimePoint at = s.now();
   batch.upserts.push_back(Service::Impl::row_of(zone, at));
@@ -255,7 +255,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead)
     // not agreeing to another.
     v.accepted.clear();
     v.declined.clear();
-    v.state = v.proposed() ? State::proposed : State::agreed;
+    v.state = v.agreement();
   }
   Declared out;
   store::WriteBatch batch;

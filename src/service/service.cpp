@@ -98,7 +98,7 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
       return make_error(ErrorCode::already_exists, "an object with this id is already stored (use --replace)", v.id);
     }
     v.version = old ? old->version + 1 : 1;
-    if (v.type == ObjectType::zone) v.state = v.proposed() ? State::proposed : State::agreed;
+    if (v.type == ObjectType::zone) v.state = v.agreement();
     if (v.type == ObjectType::activity && !v.notified) v.notified = now;
     (old ? result.replaced : result.created).push_back(v.id);
     impl_->stage_object(batch, v.party, v, "import", now);
