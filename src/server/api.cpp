@@ -52,16 +52,23 @@ http::status status_of(ErrorCode code) {
 
 }  // namespace
 
-Response json_response(http::status status, const json& body, unsigned version, bool keep_alive) {
-  Response r{status, version};
-  r.set(http::field::content_type, "application/json");
+namespace {
+
+// Every answer of the API, an error's included, is made here.
+Response to_response(Answer a, unsigned version, bool keep_alive) {
+  Response r{a.status, version};
+  r.set(http::field::content_type, a.content_type);
   r.set(http::field::cache_control, "no-store");
   r.keep_alive(keep_alive);
-  // Error messages quote what the client sent (a query, a path), which need
-  // not be UTF-8: such bytes become U+FFFD rather than an exception.
-  r.body() = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body() = std::move(a.body);
   r.prepare_payload();
   return r;
+}
+
+}  // namespace
+
+Response json_response(http::status status, const json& body, unsigned version, bool keep_alive) {
+  return to_response(Answer::json(body, status), version, keep_alive);
 }
 
 namespace {
@@ -145,19 +152,9 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
   return v;
 }
 
-Response to_response(Answer a, const Request& req) {
-  Response r{a.status, req.version()};
-  r.set(http::field::content_type, a.content_type);
-  r.set(http::field::cache_control, "no-store");
-  r.keep_alive(req.keep_alive());
-  r.body() = std::move(a.body);
-  r.prepare_payload();
-  return r;
-}
-
-Response to_response(const Result<Answer>& answer, const Request& req) {
+Response to_response(Result<Answer> answer, const Request& req) {
   if (!answer) return error_response(answer.error(), req.version(), req.keep_alive());
-  return to_response(*answer, req);
+  return to_response(std::move(*answer), req.version(), req.keep_alive());
 }
 
 }  // namespace

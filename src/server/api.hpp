@@ -229,6 +229,7 @@ class Api {
   Result<Answer> prove_notice(Call& call);
   Result<Answer> rotate_key(Call& call);
   Result<Answer> answer_notice(Call& call, NoticeState answer);
+  Result<Answer> answer_zone(Call& call, bool accept);
 
   Service& service_;
   ApiLimits limits_;

@@ -117,14 +117,12 @@ Result<Answer> Api::withdraw(Call& call) {
   return Answer::json({{done, call.id}, {"notified", *told}});
 }
 
-Result<Answer> Api::accept_zone(Call& call) {
-  auto zone = call.view.answer_zone(call.id, true);
-  if (!zone) return zone.error();
-  return Answer::text(call.view.feature_text(**zone));
-}
+Result<Answer> Api::accept_zone(Call& call) { return answer_zone(call, true); }
+Result<Answer> Api::decline_zone(Call& call) { return answer_zone(call, false); }
 
-Result<Answer> Api::decline_zone(Call& call) {
-  auto zone = call.view.answer_zone(call.id, false);
+// POST /v1/zones/{id}/accept or /decline: the zone as the caller now sees it.
+Result<Answer> Api::answer_zone(Call& call, bool accept) {
+  auto zone = call.view.answer_zone(call.id, accept);
   if (!zone) return zone.error();
   return Answer::text(call.view.feature_text(**zone));
 }
