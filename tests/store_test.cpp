@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -259,7 +261,8 @@ TEST_F(StoreTest, ACorruptFileIsAnErrorNotACrash) {
 }
 
 // Group commit: changes in a group are visible at once, their events wait for
-// commit_group, and nothing of the group is durable before it.
+// its commit, and nothing of the group is durable before it: neither when the
+// group is abandoned (its changes are gone from memory too) nor on a crash.
 TEST_P(AnyStore, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
   auto s = open();
   auto objects = scenario();
@@ -277,21 +280,46 @@ TEST_P(AnyStore, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
   size_t published = 0;
   s->on_events([&](const std::vector<Event>& events) { published += events.size(); });
 
-  s->begin_group();
-  ASSERT_TRUE(s->as(russia).declare(activity("russia.a1")).ok());
-  ASSERT_TRUE(s->as(russia).declare(activity("russia.a2")).ok());
-  EXPECT_NE(s->find("russia.a2"), nullptr);  // visible at once
-  EXPECT_EQ(published, 0u);                  // but nobody is told yet
-  ASSERT_TRUE(s->commit_group().ok());
+  {
+    Service::Group group = s->group();
+    ASSERT_TRUE(s->as(russia).declare(activity("russia.a1")).ok());
+    ASSERT_TRUE(s->as(russia).declare(activity("russia.a2")).ok());
+    EXPECT_NE(s->find("russia.a2"), nullptr);  // visible at once
+    EXPECT_EQ(published, 0u);                  // but nobody is told yet
+    ASSERT_TRUE(group.commit().ok());
+  }
   EXPECT_EQ(published, 2u);  // one notice each, to the zone's party
 
-  s->begin_group();
-  ASSERT_TRUE(s->as(russia).declare(activity("russia.a3")).ok());
-  s.reset();  // a crash before the group is committed
+  {
+    Service::Group group = s->group();
+    ASSERT_TRUE(s->as(russia).declare(activity("russia.a3")).ok());
+    EXPECT_NE(s->find("russia.a3"), nullptr);
+  }  // abandoned
+  ASSERT_TRUE(s->follow().ok());
+  EXPECT_EQ(s->find("russia.a3"), nullptr);
+  EXPECT_EQ(published, 2u);                                        // nobody was told of it
+  ASSERT_TRUE(s->as(russia).declare(activity("russia.a3")).ok());  // its id is free again
+  EXPECT_EQ(published, 3u);
+
+  // A crash before the group is committed: a child process opens the store,
+  // declares in a group and dies.
+  s.reset();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto crashing = Service::open(options_);
+    if (!crashing.ok()) _exit(2);
+    Service::Group group = (*crashing)->group();
+    _exit((*crashing)->as(russia).declare(activity("russia.a4")).ok() ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
   s = open();
   EXPECT_NE(s->find("russia.a1"), nullptr);
-  EXPECT_NE(s->find("russia.a2"), nullptr);
-  EXPECT_EQ(s->find("russia.a3"), nullptr);
+  EXPECT_NE(s->find("russia.a3"), nullptr);
+  EXPECT_EQ(s->find("russia.a4"), nullptr);
 }
 
 // Two services on one store (two nodes on one database, or a CLI beside a

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "deconflict/conflict.hpp"
@@ -30,6 +31,8 @@
 #include "deconflict/volume.hpp"
 
 namespace deconflict {
+
+class StoreFollower;
 
 struct Options {
   /// Where the store is: the path of an embedded SQLite file, created when
@@ -151,13 +154,29 @@ class Service {
   /// charged to the caller now.
   PartyView as(const Party& caller, const Precheck* ahead = nullptr);
 
-  /// Group commit. After begin_group(), changes are applied and visible at
-  /// once but made durable together by commit_group(), with one store sync;
+  /// Group commit: while a Group is open, changes are applied and visible at
+  /// once but made durable together by its commit(), with one store sync;
   /// their events are held until then. A caller must not tell anyone about a
-  /// change before commit_group() succeeds. If it fails, the service reloads
-  /// from the store (the group's changes are gone) and returns the error.
-  void begin_group();
-  Status commit_group();
+  /// change before commit() succeeds. If it fails, or the group is destroyed
+  /// uncommitted, the group's changes are gone: the service reloads from the
+  /// store (at once, or before its next request). One group at a time.
+  ///
+  ///   Service::Group group = service.group();
+  ///   ... changes ...
+  ///   if (Status st = group.commit(); !st) tell every waiting caller it failed;
+  class Group {
+   public:
+    Group(Group&& o) noexcept : service_(std::exchange(o.service_, nullptr)) {}
+    Group& operator=(Group&&) = delete;
+    ~Group();
+    Status commit();
+
+   private:
+    friend class Service;
+    explicit Group(Service& s);
+    Service* service_;  // null once committed or moved from
+  };
+  [[nodiscard]] Group group();
 
   /// Registers a party and returns its bearer token. The token is shown only
   /// here: the store keeps its hash.
@@ -205,7 +224,8 @@ class Service {
   Result<std::string> rotate_key(const std::string& acting_party);
 
  private:
-  friend class PartyView;  // answers for one caller from the state below
+  friend class PartyView;      // answers for one caller from the state below
+  friend class StoreFollower;  // keeps the state below equal to the store
   struct Impl;
   explicit Service(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

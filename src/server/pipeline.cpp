@@ -5,15 +5,14 @@
 namespace deconflict::server {
 
 void CommitGroup::join() {
-  if (open_) return;
-  open_ = true;
-  service_.begin_group();
+  if (group_) return;
+  group_.emplace(service_.group());
   asio::post(line_, [this] { commit(); });
 }
 
 void CommitGroup::commit() {
-  open_ = false;
-  const Status st = service_.commit_group();
+  const Status st = group_->commit();
+  group_.reset();
   if (!st) spdlog::error("group commit failed, {} answers become 500: {}", waiting_.size(), st.error().describe());
   auto waiting = std::move(waiting_);
   waiting_.clear();

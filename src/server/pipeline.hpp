@@ -28,6 +28,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -60,7 +61,7 @@ class CommitGroup {
 
   Service& service_;
   asio::io_context& line_;
-  bool open_ = false;
+  std::optional<Service::Group> group_;  // open between join() and commit()
   std::vector<std::function<void(bool)>> waiting_;
 };
 

@@ -414,7 +414,7 @@ Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
   // every one counts. Beyond the day's count each is refused before it is
   // made: the refusal tells nothing, costs nothing, and floods no owner's
   // inbox (each owner heard of every probe that was answered).
-  if (s.probes_in_day(caller_.id, at) >= s.options.max_probes_per_day) {
+  if (s.probes.in_day(caller_.id, at) >= s.options.max_probes_per_day) {
     return make_error(ErrorCode::probe_limit, "this party made its " + std::to_string(s.options.max_probes_per_day) +
                                                   " dry runs of the last 24 hours; declare instead, or wait");
   }
@@ -427,7 +427,7 @@ Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
   s.note(batch, caller_.id, "check", {{"by", caller_.id}}, "check", caller_.id);
   s.stage_probes(batch, caller_.id, hidden, "");
   if (Status st = s.commit(batch); !st) return st.error();
-  s.probes[caller_.id].push_back(at);
+  s.probes.add(caller_.id, at);
   return checked;
 }
 
@@ -558,7 +558,7 @@ Result<std::vector<Event>> PartyView::events(std::string_view after, size_t limi
   int64_t seq = 0;
   if (after == "now") return std::vector<Event>{};
   if (!after.empty()) {
-    auto opened = s.event_ids->open(after, caller_.id);
+    auto opened = s.record.open_event(after, caller_.id);
     if (!opened) {
       return make_error(ErrorCode::usage,
                         "not an id of one of your events (or the record's key was rotated since): "
@@ -574,7 +574,7 @@ Result<std::vector<Event>> PartyView::events(std::string_view after, size_t limi
 }
 
 void Service::on_events(std::function<void(const std::vector<Event>&)> listener) {
-  impl_->listener = std::move(listener);
+  impl_->outbox.listen(std::move(listener));
 }
 
 }  // namespace deconflict

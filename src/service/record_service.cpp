@@ -76,21 +76,21 @@ Result<std::vector<RecordEntry>> PartyView::record(int64_t after, size_t limit) 
   return out;
 }
 
-std::string Service::record_key() const { return impl_->chain->key().public_hex(); }
-int64_t Service::record_size() const { return impl_->chain->size(); }
+std::string Service::record_key() const { return impl_->record.chain().key().public_hex(); }
+int64_t Service::record_size() const { return impl_->record.chain().size(); }
 
 Result<TreeHead> Service::tree_head(int64_t size) const {
-  auto n = size_or_all(size, impl_->chain->size(), "size");
+  auto n = size_or_all(size, impl_->record.chain().size(), "size");
   if (!n) return n.error();
   auto last = impl_->store->load_record(*n - 1, 1);
   if (!last) return last.error();
   if (last->empty()) return make_error(ErrorCode::store_error, "the record lost entry " + std::to_string(*n));
-  return impl_->chain->head(*n, last->front().time);
+  return impl_->record.chain().head(*n, last->front().time);
 }
 
 Result<TreeHead> PartyView::tree_head(int64_t size) const {
   const Service::Impl& s = *service_->impl_;
-  auto n = size_or_all(size, s.chain->size(), "size");
+  auto n = size_or_all(size, s.record.size(), "size");
   if (!n) return n.error();
   if (caller_.admin) return service_->tree_head(*n);
   // The time of the newest entry up to n that the caller may read, looked for
@@ -104,13 +104,13 @@ Result<TreeHead> PartyView::tree_head(int64_t size) const {
     auto entries = s.store->load_record(from, static_cast<size_t>(end - from));
     if (!entries) return entries.error();
     for (auto e = entries->rbegin(); e != entries->rend(); ++e) {
-      if (readable(s.world, s.disclosures, caller_, *e)) return s.chain->head(*n, e->time);
+      if (readable(s.world, s.disclosures, caller_, *e)) return s.record.chain().head(*n, e->time);
     }
   }
   auto first = s.store->load_record(0, 1);
   if (!first) return first.error();
   if (first->empty()) return make_error(ErrorCode::store_error, "the record lost its first entry");
-  return s.chain->head(*n, first->front().time);
+  return s.record.chain().head(*n, first->front().time);
 }
 
 Result<InclusionProof> PartyView::inclusion(int64_t seq, int64_t size) const {
@@ -122,7 +122,7 @@ Result<InclusionProof> PartyView::inclusion(int64_t seq, int64_t size) const {
   }
   auto entry = record(seq - 1, 1);
   if (!entry) return entry.error();
-  return proof_for(*service_->impl_->chain, std::move(entry->front()), *head);
+  return proof_for(service_->impl_->record.chain(), std::move(entry->front()), *head);
 }
 
 Result<ConsistencyProof> PartyView::consistency(int64_t from, int64_t to) const {
@@ -134,7 +134,7 @@ Result<ConsistencyProof> PartyView::consistency(int64_t from, int64_t to) const 
   auto older = tree_head(from);
   if (!older) return older.error();
   const auto path =
-      service_->impl_->chain->tree().consistency(static_cast<size_t>(from), static_cast<size_t>(newer->size));
+      service_->impl_->record.chain().tree().consistency(static_cast<size_t>(from), static_cast<size_t>(newer->size));
   return ConsistencyProof{*older, *newer, hex_all(path)};
 }
 
@@ -151,7 +151,7 @@ Result<NoticeProof> PartyView::prove_notice(const std::string& notice_id) const 
   if (!entries) return entries.error();
   NoticeProof proof{notice_id, {}};
   for (RecordEntry& e : *entries) {
-    if (e.action.rfind("notice.", 0) == 0) proof.entries.push_back(proof_for(*s.chain, std::move(e), *head));
+    if (e.action.rfind("notice.", 0) == 0) proof.entries.push_back(proof_for(s.record.chain(), std::move(e), *head));
   }
   return proof;
 }
@@ -161,7 +161,7 @@ Result<std::string> Service::rotate_key(const std::string& acting_party) {
   if (!scope.status()) return scope.status().error();
   Impl& s = *impl_;
   record::SigningKey next = record::SigningKey::generate();
-  const std::string old_key = s.chain->key().public_hex();
+  const std::string old_key = s.record.chain().key().public_hex();
   // The new key is written beside the old first, so that a crash between the
   // commit and the switch leaves both on disk.
   const std::string next_path = s.options.key_file() + ".next";
@@ -176,8 +176,7 @@ Result<std::string> Service::rotate_key(const std::string& acting_party) {
                       "key");
   }
   const std::string public_key = next.public_hex();
-  s.chain->use_key(std::move(next));
-  s.use_signing_key();
+  s.record.use_key(std::move(next));
   return public_key;
 }
 

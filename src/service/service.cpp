@@ -76,7 +76,7 @@ Result<std::unique_ptr<Service>> Service::open(const Options& options) {
   auto store = store::open_store(options.db_path);
   if (!store) return store.error();
   impl->store = std::move(*store);
-  if (Status st = impl->load(); !st) return st.error();
+  if (Status st = impl->follower.load(); !st) return st.error();
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
@@ -218,23 +218,32 @@ std::vector<Conflict> Service::check(const Volume& activity) const {
   return impl_->world.check(activity, impl_->context_for(activity));
 }
 
-void Service::begin_group() {
-  impl_->grouping = true;
-  impl_->store->begin_group();
+Service::Group Service::group() { return Group(*this); }
+
+Service::Group::Group(Service& s) : service_(&s) {
+  s.impl_->outbox.hold();
+  s.impl_->store->begin_group();
 }
 
-Status Service::commit_group() {
-  impl_->grouping = false;
-  std::vector<Event> events = std::move(impl_->held_events);
-  impl_->held_events.clear();
-  if (Status st = impl_->store->end_group(); !st) {
+Service::Group::~Group() {
+  if (!service_) return;
+  Impl& s = *service_->impl_;
+  s.outbox.drop();
+  s.store->abandon_group();
+  s.follower.reload_before_next();  // the world holds the group's changes, which the store does not
+}
+
+Status Service::Group::commit() {
+  Impl& s = *std::exchange(service_, nullptr)->impl_;
+  if (Status st = s.store->end_group(); !st) {
     // The world holds the group's changes, which the store does not: load
     // from the store again, now or (if it cannot be reached) before the next request.
-    impl_->needs_load = true;
-    if (Status reloaded = impl_->follow_store(); !reloaded) return reloaded;
+    s.outbox.drop();
+    s.follower.reload_before_next();
+    if (Status reloaded = s.follower.follow(); !reloaded) return reloaded;
     return st;
   }
-  if (impl_->listener && !events.empty()) impl_->listener(events);
+  s.outbox.release();
   return {};
 }
 
@@ -279,7 +288,7 @@ std::vector<Party> Service::parties() const {
 }
 
 Result<Party> Service::authenticate(std::string_view token) {
-  if (Status st = impl_->follow_store(); !st) return st.error();
+  if (Status st = impl_->follower.follow(); !st) return st.error();
   const std::string hash = credentials::hash_token(token);
   const store::StoredParty* party = impl_->parties.by_token_hash(hash);
   const Error unknown = make_error(ErrorCode::not_found, "unknown or revoked token");
@@ -287,10 +296,10 @@ Result<Party> Service::authenticate(std::string_view token) {
   return Impl::to_party(*party);
 }
 
-Status Service::follow() { return impl_->follow_store(); }
+Status Service::follow() { return impl_->follower.follow(); }
 
 Status Service::health() {
-  if (Status st = impl_->follow_store(); !st) return st;
+  if (Status st = impl_->follower.follow(); !st) return st;
   auto head = impl_->store->record_head();
   return head ? Status{} : Status(head.error());
 }

@@ -1,12 +1,17 @@
 // The state behind the Service facade, shared by the files that implement it
-// (service.cpp: objects and parties; line_service.cpp: the line).
+// (service.cpp: objects and parties; line_service.cpp: the line;
+// record_service.cpp: the record). Each part of the state has its owner, a
+// small class with its own invariants: the world (objects and their index),
+// the parties, the notices, the disclosures, the probes, the record writer,
+// the event outbox and the follower of other writers. Impl holds them and
+// the steps of a change that touch several at once (stage, note, commit).
+//
+// Not thread-safe: every call comes from the one thread that calls the
+// service (the server's line thread). Readers elsewhere see only what a
+// PartyView or the facade hands them.
 #pragma once
 
-#include <deque>
-#include <map>
 #include <memory>
-#include <set>
-#include <thread>
 #include <unordered_map>
 
 #include "deconflict/notice.hpp"
@@ -14,12 +19,15 @@
 #include "engine/world.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
-#include "record/chain.hpp"
 #include "record/crypto.hpp"
 #include "service/disclosure.hpp"
+#include "service/event_outbox.hpp"
 #include "service/notice_book.hpp"
 #include "service/party_registry.hpp"
 #include "service/precheck_state.hpp"
+#include "service/probe_log.hpp"
+#include "service/record_writer.hpp"
+#include "service/store_follower.hpp"
 #include "store/store.hpp"
 
 namespace deconflict {
@@ -31,7 +39,11 @@ struct Service::Impl {
   PartyRegistry parties;
   NoticeBook notices;
   Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
-  std::map<std::string, std::deque<TimePoint>> probes;  // by party: its dry runs of the last day, oldest first
+  ProbeLog probes;
+  std::vector<Message> messages;  // oldest first
+  RecordWriter record;
+  EventOutbox outbox;
+  StoreFollower follower{*this};
 
   /// Records a notice's new state in memory (after its commit): a party
   /// notified of an activity has been shown it.
@@ -39,46 +51,29 @@ struct Service::Impl {
     notices.keep(n);
     disclosures.disclose(n.to_party, n.activity_id);
   }
-  std::vector<Message> messages;  // oldest first
-  std::function<void(const std::vector<Event>&)> listener;
-
-  std::optional<record::Chain> chain;
-  std::optional<record::Sealer> event_ids;  // seals events' seqs into the ids parties see
 
   /// Gives each event the opaque id its party sees (sealed under the current key).
   void name_events(std::vector<Event>& events) const {
-    for (Event& e : events) e.id = event_ids->seal(e.seq, e.party);
+    for (Event& e : events) e.id = record.seal_event(e.seq, e.party);
   }
-  void use_signing_key() { event_ids.emplace(chain->key().derive("deconflict event ids")); }
 
   /// Commits the batch with its record entries; then the chain moves on and
-  /// the listener hears of its events.
+  /// the outbox takes its events.
   Status commit(store::WriteBatch& batch) {
     if (Status st = store->write(batch); !st) return st;
-    chain->accept(batch.record);
-    publish(batch.events);
+    record.accept(batch.record);
+    publish(std::move(batch.events));
     return {};
   }
-
-  /// Hands committed events to the listener, or holds them until the open
-  /// group is durable.
   void publish(std::vector<Event> events) {
     name_events(events);
-    if (grouping) {
-      held_events.insert(held_events.end(), events.begin(), events.end());
-    } else if (listener && !events.empty()) {
-      listener(events);
-    }
+    outbox.publish(std::move(events));
   }
-  bool grouping = false;
-  bool needs_load = false;         // the world may hold what the store does not (a failed group commit)
-  std::vector<Event> held_events;  // of the open group, published when it is durable
 
   /// Adds the record entry of one step of the change to the batch.
   void note(store::WriteBatch& batch, const std::string& party, const std::string& action,
             const nlohmann::ordered_json& data, std::string subject, std::string audience) {
-    const RecordEntry* last = batch.record.empty() ? nullptr : &batch.record.back();
-    batch.record.push_back(chain->next(last, now(), party, action, data, std::move(subject), std::move(audience)));
+    record.note(batch, now(), party, action, data, std::move(subject), std::move(audience));
   }
 
   /// An object's new row and the record entry of its change (readable by those
@@ -115,223 +110,9 @@ struct Service::Impl {
     return [this](const std::string& id) { return world.find(id); };
   }
 
-  /// Takes in a record entry that changes what parties were shown or probed
-  /// (on open, and when following other writers).
-  void take_in(const RecordEntry& e) {
-    if (e.subject == "check") probes[e.party].push_back(e.time);  // a dry run (PartyView::check)
-    if (e.subject != "disclosure") return;
-    const auto data = nlohmann::json::parse(e.data, nullptr, false);
-    if (!data.is_object()) return;
-    disclosures.disclose(data.value("to", ""), data.value("object", ""));
-  }
-
-  /// How many dry runs `party` made in the 24 hours before `now` (older ones are forgotten).
-  size_t probes_in_day(const std::string& party, TimePoint now) {
-    auto it = probes.find(party);
-    if (it == probes.end()) return 0;
-    while (!it->second.empty() && it->second.front() <= now - std::chrono::hours(24)) it->second.pop_front();
-    return it->second.size();
-  }
-
   TimePoint now() const {
     if (options.clock) return options.clock();
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  }
-
-  static Result<Volume> volume_of(const store::StoredObject& row) {
-    auto v = format::read_stored_feature(row.feature);
-    if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
-    v->version = row.version;
-    return v;
-  }
-
-  // Every stored object, fetched a page at a time (so that the rows' text is
-  // never all in memory at once), each page read by options.load_threads
-  // threads while the next one is fetched.
-  Result<std::vector<std::unique_ptr<Volume>>> load_volumes() {
-    constexpr size_t kPage = 8192;
-    const unsigned threads =
-        options.load_threads > 0 ? options.load_threads : std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::unique_ptr<Volume>> volumes;
-    auto page = store->load_objects_page("", kPage);
-    for (;;) {
-      if (!page) return page.error();
-      store::ObjectPage rows = std::move(*page);
-      const bool last = rows.objects.size() < kPage;
-      const size_t first = volumes.size();
-      volumes.resize(first + rows.objects.size());
-      Status read;
-      std::thread reader([&] { read = read_rows(rows.objects, volumes.data() + first, threads); });
-      if (!last) page = store->load_objects_page(rows.next, kPage);
-      reader.join();
-      if (!read) return read.error();
-      if (last) return volumes;
-    }
-  }
-
-  // Reads rows[i] into out[i], the rows split between `threads` threads.
-  static Status read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<Volume>* out, unsigned threads) {
-    const size_t n = rows.size(), per = (n + threads - 1) / threads;
-    std::vector<Status> failed(threads);
-    const auto read_part = [&](unsigned t) {
-      for (size_t i = t * per; i < std::min(n, (t + 1) * per); ++i) {
-        auto v = volume_of(rows[i]);
-        if (!v) {
-          failed[t] = v.error();
-          return;
-        }
-        out[i] = std::make_unique<Volume>(std::move(*v));
-        std::string().swap(rows[i].feature);
-      }
-    };
-    std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < threads && t * per < n; ++t) helpers.emplace_back(read_part, t);
-    read_part(0);
-    for (std::thread& h : helpers) h.join();
-    for (const Status& st : failed) {
-      if (!st) return st;
-    }
-    return {};
-  }
-
-  Status load() {
-    if (Status st = start_record(); !st) return st;
-    store::ReadScope snapshot(*store);  // every table as of one moment
-    if (!snapshot.status()) return snapshot.status();
-    auto volumes = load_volumes();
-    if (!volumes) return volumes.error();
-    // The world (maps and R-tree) is built beside the reading of the rest,
-    // which does not touch it; the thread is joined however this returns.
-    std::jthread build_world([this, v = std::move(*volumes)]() mutable { world.assign(std::move(v)); });
-    notices.clear();
-    disclosures.clear();
-    probes.clear();
-    if (Status st = load_parties(); !st) return st;
-    if (Status st = load_record(); !st) return st;
-    if (auto changed = store->changed_elsewhere(); !changed) return changed.error();  // from here on
-    auto stored_notices = store->load_notices();
-    if (!stored_notices) return stored_notices.error();
-    for (const Notice& n : *stored_notices) keep(n);
-    auto stored_messages = store->load_messages();
-    if (!stored_messages) return stored_messages.error();
-    messages = std::move(*stored_messages);
-    return {};
-  }
-
-  // A new store's record starts with a record.start entry naming a new key;
-  // under the write lock, so that of several nodes opening one new database
-  // only one starts it.
-  Status start_record() {
-    auto head = store->record_head();
-    if (!head || *head > 0) return head ? Status{} : Status(head.error());
-    auto took = store->lock();
-    if (!took) return took.error();
-    head = store->record_head();
-    if (!head || *head > 0) {
-      store->unlock();
-      return head ? Status{} : Status(head.error());
-    }
-    auto key = record::SigningKey::load(options.key_file(), true);
-    if (!key) {
-      store->unlock();
-      return key.error();
-    }
-    chain.emplace(std::move(*key));
-    use_signing_key();
-    store::WriteBatch batch;
-    note(batch, "deconflict", "record.start", {{"algorithm", "Ed25519"}, {"public_key", chain->key().public_hex()}},
-         "record", "*");
-    return commit(batch);
-  }
-
-  // The chain's head and tree from the stored record, and the key that signs next.
-  Status load_record() {
-    auto hashes = store->load_record_hashes();
-    if (!hashes) return hashes.error();
-    auto key = record::SigningKey::load(options.key_file(), false);
-    if (!key) return key.error();
-    chain.emplace(std::move(*key));
-    use_signing_key();
-    for (const std::string& h : *hashes) chain->append_hash(h);
-    auto key_entries = store->load_record_about("record");
-    if (!key_entries) return key_entries.error();
-    for (const RecordEntry& e : *key_entries) chain->note_key(e);
-    for (const char* subject : {"disclosure", "check"}) {
-      auto entries = store->load_record_about(subject);
-      if (!entries) return entries.error();
-      for (const RecordEntry& e : *entries) take_in(e);
-    }
-    return follow_key();
-  }
-
-  Status load_parties() {
-    auto stored = store->load_parties();
-    if (!stored) return stored.error();
-    parties.clear();
-    for (store::StoredParty& p : *stored) parties.remember(std::move(p));
-    return {};
-  }
-
-  // Others write to the store too: a CLI command beside a server (parties
-  // added and revoked, imports, a key rotated), other nodes on one PostgreSQL
-  // database. Take it all in before the next request, so that a revoked token
-  // stops working at once.
-  Status follow_store() {
-    if (needs_load) {
-      if (Status st = load(); !st) return st;
-      needs_load = false;
-      return {};
-    }
-    auto changed = store->changed_elsewhere();
-    if (!changed) return changed.error();
-    return *changed ? catch_up() : Status{};
-  }
-
-  // Follows the record from the last entry this service knows to the store's
-  // head: the entries extend the chain, and the rows they wrote replace ours.
-  Status catch_up() {
-    store::ReadScope snapshot(*store);  // the entries and the rows they wrote, as of one moment
-    if (!snapshot.status()) return snapshot.status();
-    auto head = store->record_head();
-    if (!head) return head.error();
-    const int64_t known = chain->size();
-    if (*head == known) return {};
-    if (*head < known) return load();  // the store went back (restored from a backup): start over
-    auto entries = store->load_record(known, static_cast<size_t>(*head - known));
-    if (!entries) return entries.error();
-    auto changes = store->load_changes(known);
-    if (!changes) return changes.error();
-    for (const RecordEntry& e : *entries) {
-      chain->append_hash(e.hash);
-      if (e.subject == "record") chain->note_key(e);
-      take_in(e);
-    }
-    for (const store::StoredObject& row : changes->objects) {
-      auto v = volume_of(row);
-      if (!v) return v.error();
-      world.put(std::move(*v));
-    }
-    for (const Notice& n : changes->notices) keep(n);
-    messages.insert(messages.end(), changes->messages.begin(), changes->messages.end());
-    if (Status st = load_parties(); !st) return st;
-    if (Status st = follow_key(); !st) return st;
-    publish(changes->events);
-    return {};
-  }
-
-  // Another process rotated the record's key: this one signs with the new key
-  // from the shared key file, or not at all.
-  Status follow_key() {
-    if (chain->current_key() == chain->key().public_hex()) return {};
-    auto key = record::SigningKey::load(options.key_file(), false);
-    if (key && key->public_hex() == chain->current_key()) {
-      chain->use_key(std::move(*key));
-      use_signing_key();
-      return {};
-    }
-    return make_error(ErrorCode::store_error,
-                      "'" + options.key_file() + "' does not hold the record's signing key " + chain->current_key(),
-                      "key");
   }
 
   /// Takes the store's write lock for a change and brings the world up to the
@@ -340,7 +121,7 @@ struct Service::Impl {
   Status lock_for_write() {
     auto took = store->lock();
     if (!took) return took.error();
-    return *took ? catch_up() : Status{};
+    return *took ? follower.catch_up() : Status{};
   }
 
   /// The write lock for the length of one change (see lock_for_write); a

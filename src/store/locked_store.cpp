@@ -44,6 +44,11 @@ Status LockedStore::end_group() {
   return in_transaction_ ? commit() : Status{};
 }
 
+void LockedStore::abandon_group() {
+  grouping_ = false;
+  unlock();
+}
+
 Status LockedStore::begin_read() {
   if (reads_++ > 0 || in_transaction_) return {};
   if (Status st = begin_snapshot(); !st) {

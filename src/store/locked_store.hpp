@@ -17,6 +17,7 @@ class LockedStore : public Store {
   Status write(WriteBatch& batch) override;
   void begin_group() override { grouping_ = true; }
   Status end_group() override;
+  void abandon_group() override;
   Status begin_read() override;
   void end_read() override;
 

@@ -115,6 +115,9 @@ class Store {
   /// made durable once by end_group(). Nothing is durable before end_group().
   virtual void begin_group() = 0;
   virtual Status end_group() = 0;
+  /// Ends the group without making it durable: every write since
+  /// begin_group() is rolled back.
+  virtual void abandon_group() = 0;
   /// True when another connection (a CLI command beside a server, another
   /// node) may have committed a change since the last call; asked on every
   /// request, so that every request sees what was committed before it came.

@@ -1,0 +1,26 @@
+#include "service/event_outbox.hpp"
+
+namespace deconflict {
+
+void EventOutbox::publish(std::vector<Event> events) {
+  if (events.empty()) return;
+  if (holding_) {
+    held_.insert(held_.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+  } else if (listener_) {
+    listener_(events);
+  }
+}
+
+void EventOutbox::release() {
+  holding_ = false;
+  std::vector<Event> events = std::move(held_);
+  held_.clear();
+  if (listener_ && !events.empty()) listener_(events);
+}
+
+void EventOutbox::drop() {
+  holding_ = false;
+  held_.clear();
+}
+
+}  // namespace deconflict

@@ -1,0 +1,37 @@
+#include "service/record_writer.hpp"
+
+namespace deconflict {
+
+void RecordWriter::start(record::SigningKey key) {
+  chain_.emplace(std::move(key));
+  event_ids_.emplace(chain_->key().derive("deconflict event ids"));
+}
+
+void RecordWriter::note(store::WriteBatch& batch, TimePoint now, const std::string& party, const std::string& action,
+                        const nlohmann::ordered_json& data, std::string subject, std::string audience) const {
+  const RecordEntry* last = batch.record.empty() ? nullptr : &batch.record.back();
+  batch.record.push_back(chain_->next(last, now, party, action, data, std::move(subject), std::move(audience)));
+}
+
+void RecordWriter::follow(const RecordEntry& e) {
+  chain_->append_hash(e.hash);
+  if (e.subject == "record") chain_->note_key(e);
+}
+
+void RecordWriter::use_key(record::SigningKey key) {
+  chain_->use_key(std::move(key));
+  event_ids_.emplace(chain_->key().derive("deconflict event ids"));
+}
+
+Status RecordWriter::follow_key(const std::string& key_file) {
+  if (chain_->current_key() == chain_->key().public_hex()) return {};
+  auto key = record::SigningKey::load(key_file, false);
+  if (key && key->public_hex() == chain_->current_key()) {
+    use_key(std::move(*key));
+    return {};
+  }
+  return make_error(ErrorCode::store_error,
+                    "'" + key_file + "' does not hold the record's signing key " + chain_->current_key(), "key");
+}
+
+}  // namespace deconflict

@@ -1,0 +1,57 @@
+// The service's side of the record: the chain it extends (its head, its tree
+// and the key that signs next) and the key of event ids derived from that key.
+//
+//   writer.start(std::move(key));          // on open
+//   writer.note(batch, now, "russia", "activity.create", data, id, "russia");
+//   store.write(batch); writer.accept(batch.record);   // only after the commit
+//
+// Every entry the service writes is made by note(); entries that other
+// writers committed are taken in by follow(). Not thread-safe: the service's
+// thread owns it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "record/chain.hpp"
+#include "record/crypto.hpp"
+#include "store/store.hpp"
+
+namespace deconflict {
+
+class RecordWriter {
+ public:
+  /// Begins (again) from an empty chain that `key` signs.
+  void start(record::SigningKey key);
+  /// Adds the entry of one step of a change to the batch, after the batch's
+  /// last entry or the chain's head.
+  void note(store::WriteBatch& batch, TimePoint now, const std::string& party, const std::string& action,
+            const nlohmann::ordered_json& data, std::string subject, std::string audience) const;
+  /// Takes this service's entries once they are committed.
+  void accept(const std::vector<RecordEntry>& entries) { chain_->accept(entries); }
+  /// Takes an entry another writer committed (or one loaded on open).
+  void follow(const RecordEntry& e);
+  /// Takes the hash of a stored entry (on open, where only hashes are read).
+  void append_hash(const std::string& hash) { chain_->append_hash(hash); }
+  void note_key(const RecordEntry& e) { chain_->note_key(e); }
+  /// Signs with `key` from now on (a rotation).
+  void use_key(record::SigningKey key);
+  /// Signs with the key the chain names, loaded from `key_file`; an error
+  /// when the file holds another key (another process rotated it).
+  Status follow_key(const std::string& key_file);
+
+  const record::Chain& chain() const { return *chain_; }
+  int64_t size() const { return chain_->size(); }
+  /// The opaque id under which `party` sees its event `seq`, and back.
+  std::string seal_event(int64_t seq, const std::string& party) const { return event_ids_->seal(seq, party); }
+  std::optional<int64_t> open_event(std::string_view id, const std::string& party) const {
+    return event_ids_->open(id, party);
+  }
+
+ private:
+  std::optional<record::Chain> chain_;
+  std::optional<record::Sealer> event_ids_;  // derived from the signing key
+};
+
+}  // namespace deconflict

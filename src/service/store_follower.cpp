@@ -1,0 +1,192 @@
+#include "service/store_follower.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "format/feature_reader.hpp"
+#include "service/service_impl.hpp"
+
+namespace deconflict {
+
+Result<Volume> StoreFollower::volume_of(const store::StoredObject& row) {
+  auto v = format::read_stored_feature(row.feature);
+  if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
+  v->version = row.version;
+  return v;
+}
+
+// Every stored object, fetched a page at a time (so that the rows' text is
+// never all in memory at once), each page read by options.load_threads
+// threads while the next one is fetched.
+Result<std::vector<std::unique_ptr<Volume>>> StoreFollower::load_volumes() {
+  constexpr size_t kPage = 8192;
+  const unsigned threads =
+      s_.options.load_threads > 0 ? s_.options.load_threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<Volume>> volumes;
+  auto page = s_.store->load_objects_page("", kPage);
+  for (;;) {
+    if (!page) return page.error();
+    store::ObjectPage rows = std::move(*page);
+    const bool last = rows.objects.size() < kPage;
+    const size_t first = volumes.size();
+    volumes.resize(first + rows.objects.size());
+    Status read;
+    std::thread reader([&] { read = read_rows(rows.objects, volumes.data() + first, threads); });
+    if (!last) page = s_.store->load_objects_page(rows.next, kPage);
+    reader.join();
+    if (!read) return read.error();
+    if (last) return volumes;
+  }
+}
+
+// Reads rows[i] into out[i], the rows split between `threads` threads.
+Status StoreFollower::read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<Volume>* out,
+                                unsigned threads) {
+  const size_t n = rows.size(), per = (n + threads - 1) / threads;
+  std::vector<Status> failed(threads);
+  const auto read_part = [&](unsigned t) {
+    for (size_t i = t * per; i < std::min(n, (t + 1) * per); ++i) {
+      auto v = volume_of(rows[i]);
+      if (!v) {
+        failed[t] = v.error();
+        return;
+      }
+      out[i] = std::make_unique<Volume>(std::move(*v));
+      std::string().swap(rows[i].feature);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads && t * per < n; ++t) helpers.emplace_back(read_part, t);
+  read_part(0);
+  for (std::thread& h : helpers) h.join();
+  for (const Status& st : failed) {
+    if (!st) return st;
+  }
+  return {};
+}
+
+Status StoreFollower::load() {
+  if (Status st = start_record(); !st) return st;
+  store::ReadScope snapshot(*s_.store);  // every table as of one moment
+  if (!snapshot.status()) return snapshot.status();
+  auto volumes = load_volumes();
+  if (!volumes) return volumes.error();
+  // The world (maps and R-tree) is built beside the reading of the rest,
+  // which does not touch it; the thread is joined however this returns.
+  std::jthread build_world([this, v = std::move(*volumes)]() mutable { s_.world.assign(std::move(v)); });
+  s_.notices.clear();
+  s_.disclosures.clear();
+  s_.probes.clear();
+  if (Status st = load_parties(); !st) return st;
+  if (Status st = load_record(); !st) return st;
+  if (auto changed = s_.store->changed_elsewhere(); !changed) return changed.error();  // from here on
+  auto stored_notices = s_.store->load_notices();
+  if (!stored_notices) return stored_notices.error();
+  for (const Notice& n : *stored_notices) s_.keep(n);
+  auto stored_messages = s_.store->load_messages();
+  if (!stored_messages) return stored_messages.error();
+  s_.messages = std::move(*stored_messages);
+  return {};
+}
+
+// A new store's record starts with a record.start entry naming a new key;
+// under the write lock, so that of several nodes opening one new database
+// only one starts it.
+Status StoreFollower::start_record() {
+  auto head = s_.store->record_head();
+  if (!head || *head > 0) return head ? Status{} : Status(head.error());
+  auto took = s_.store->lock();
+  if (!took) return took.error();
+  struct Unlock {
+    store::Store& store;
+    ~Unlock() { store.unlock(); }
+  } unlock{*s_.store};
+  head = s_.store->record_head();
+  if (!head || *head > 0) return head ? Status{} : Status(head.error());
+  auto key = record::SigningKey::load(s_.options.key_file(), true);
+  if (!key) return key.error();
+  s_.record.start(std::move(*key));
+  store::WriteBatch batch;
+  s_.note(batch, "deconflict", "record.start",
+          {{"algorithm", "Ed25519"}, {"public_key", s_.record.chain().key().public_hex()}}, "record", "*");
+  return s_.commit(batch);
+}
+
+// The chain's head and tree from the stored record, and the key that signs next.
+Status StoreFollower::load_record() {
+  auto hashes = s_.store->load_record_hashes();
+  if (!hashes) return hashes.error();
+  auto key = record::SigningKey::load(s_.options.key_file(), false);
+  if (!key) return key.error();
+  s_.record.start(std::move(*key));
+  for (const std::string& h : *hashes) s_.record.append_hash(h);
+  auto key_entries = s_.store->load_record_about("record");
+  if (!key_entries) return key_entries.error();
+  for (const RecordEntry& e : *key_entries) s_.record.note_key(e);
+  for (const char* subject : {"disclosure", "check"}) {
+    auto entries = s_.store->load_record_about(subject);
+    if (!entries) return entries.error();
+    for (const RecordEntry& e : *entries) take_in(e);
+  }
+  return s_.record.follow_key(s_.options.key_file());
+}
+
+Status StoreFollower::load_parties() {
+  auto stored = s_.store->load_parties();
+  if (!stored) return stored.error();
+  s_.parties.clear();
+  for (store::StoredParty& p : *stored) s_.parties.remember(std::move(p));
+  return {};
+}
+
+void StoreFollower::take_in(const RecordEntry& e) {
+  if (e.subject == "check") s_.probes.add(e.party, e.time);  // a dry run (PartyView::check)
+  if (e.subject != "disclosure") return;
+  const auto data = nlohmann::json::parse(e.data, nullptr, false);
+  if (!data.is_object()) return;
+  s_.disclosures.disclose(data.value("to", ""), data.value("object", ""));
+}
+
+// Take it all in before the next request, so that a revoked token stops
+// working at once.
+Status StoreFollower::follow() {
+  if (needs_load_) {
+    if (Status st = load(); !st) return st;
+    needs_load_ = false;
+    return {};
+  }
+  auto changed = s_.store->changed_elsewhere();
+  if (!changed) return changed.error();
+  return *changed ? catch_up() : Status{};
+}
+
+Status StoreFollower::catch_up() {
+  store::ReadScope snapshot(*s_.store);  // the entries and the rows they wrote, as of one moment
+  if (!snapshot.status()) return snapshot.status();
+  auto head = s_.store->record_head();
+  if (!head) return head.error();
+  const int64_t known = s_.record.size();
+  if (*head == known) return {};
+  if (*head < known) return load();  // the store went back (restored from a backup): start over
+  auto entries = s_.store->load_record(known, static_cast<size_t>(*head - known));
+  if (!entries) return entries.error();
+  auto changes = s_.store->load_changes(known);
+  if (!changes) return changes.error();
+  for (const RecordEntry& e : *entries) {
+    s_.record.follow(e);
+    take_in(e);
+  }
+  for (const store::StoredObject& row : changes->objects) {
+    auto v = volume_of(row);
+    if (!v) return v.error();
+    s_.world.put(std::move(*v));
+  }
+  for (const Notice& n : changes->notices) s_.keep(n);
+  s_.messages.insert(s_.messages.end(), changes->messages.begin(), changes->messages.end());
+  if (Status st = load_parties(); !st) return st;
+  if (Status st = s_.record.follow_key(s_.options.key_file()); !st) return st;
+  s_.publish(std::move(changes->events));
+  return {};
+}
+
+}  // namespace deconflict
