@@ -240,6 +240,66 @@ TEST_F(Pages, ListsComeInPagesThatFollowEachOther) {
   EXPECT_EQ(c.send(http::verb::get, "/v1/zones?limit=x", token("coalition")).status, 400);
 }
 
+// The map asked for each activity's conflicts in its own request, one per
+// activity on every event. Now one request gives a page of activities with
+// their conflicts, each as its own /conflicts would, and a page's work is
+// bounded: an activity that alone costs more than a page may do is marked
+// too_complex there and answered by its own /conflicts.
+TEST_F(Pages, TheConflictsOfEveryActivityComeInPagesOfBoundedWork) {
+  Client c(port_);
+  const auto activity = [](const std::string& id, const std::string& kind) {
+    return feature(R"({"type":"Point","coordinates":[38.6,33.5]})",
+                   R"("id":")" + id + R"(","kind":")" + kind +
+                       R"(","radius_m":1000,)"
+                       R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z")");
+  };
+  for (const char* id : {"russia.a", "russia.b", "russia.c"}) {
+    ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), activity(id, "patrol")).status, 201);
+  }
+  for (const char* id : {"coalition.x", "coalition.y"}) {
+    ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), activity(id, "exercise")).status, 201);
+  }
+  const auto walk = [&](Client& c, const std::string& party, int limit, int& pages) {
+    nlohmann::json all = nlohmann::json::object();
+    std::string after;
+    for (pages = 1;; ++pages) {
+      const Reply page = c.send(
+          http::verb::get, "/v1/conflicts?limit=" + std::to_string(limit) + (after.empty() ? "" : "&after=" + after),
+          token(party.c_str()));
+      EXPECT_EQ(page.status, 200) << page.raw.body();
+      EXPECT_LE(page.body["activities"].size(), static_cast<size_t>(limit));
+      for (const auto& a : page.body["activities"]) all[a["id"].get<std::string>()] = a;
+      if (!page.body.contains("next") || pages > 20) return all;
+      after = page.body["next"];
+    }
+  };
+  int pages = 0;
+  const nlohmann::json seen = walk(c, "coalition", 2, pages);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(seen.size(), 5u) << seen.dump();  // its own two, and Russia's three, shown by the clashes
+  for (const auto& [id, entry] : seen.items()) {
+    const Reply alone = c.send(http::verb::get, "/v1/activities/" + id + "/conflicts", token("coalition"));
+    EXPECT_EQ(entry["conflicts"], alone.body["conflicts"]) << id;
+  }
+  EXPECT_EQ(seen["coalition.x"]["conflicts"].size(), 3u);
+  EXPECT_TRUE(walk(c, "un", 2, pages).empty());  // the UN sees no activity, so no conflict
+
+  // A page may do almost no work: each page then holds one activity, whose
+  // check did not fit, and its own /conflicts answers it.
+  ASSERT_EQ(stop(), 0);
+  start({"--max-page-work", "1"});
+  Client again(port_);
+  const nlohmann::json starved = walk(again, "coalition", 100, pages);
+  EXPECT_EQ(pages, 5);
+  for (const auto& [id, entry] : starved.items()) {
+    EXPECT_EQ(entry["error"]["code"], "too_complex") << entry.dump();
+    EXPECT_TRUE(entry["conflicts"].empty());
+  }
+  EXPECT_EQ(
+      again.send(http::verb::get, "/v1/activities/coalition.x/conflicts", token("coalition")).body["conflicts"].size(),
+      3u);
+}
+
 class Health : public Server {
  protected:
   void TearDown() override {

@@ -6,7 +6,8 @@
 const $ = (id) => document.getElementById(id);
 const HOUR = 3600 * 1000;
 const state = { token: sessionStorage.getItem("token") || "", party: "", objects: [], conflicts: {}, notices: [],
-                messages: [], layers: {}, selected: null, plan: [], planLayer: null, timer: null, stream: null };
+                messages: [], layers: {}, selected: null, plan: [], planLayer: null, timer: null, stream: null,
+                hazardous: new Set() };  // the hazardous activity kinds, from GET /v1/rules
 
 // --- the API -----------------------------------------------------------------
 
@@ -46,7 +47,7 @@ function colorOf(party) {
 
 function styleOf(f, inConflict) {
   const p = f.properties, color = colorOf(p.party);
-  const hazardous = p.kind === "strike" || p.kind === "exercise";
+  const hazardous = p.type === "activity" && state.hazardous.has(p.kind);
   const base = { color, weight: 2, fillColor: color, className: inConflict ? "in-conflict" : "" };
   if (p.type === "zone") return { ...base, dashArray: "8 6", fillOpacity: 0.04 };
   if (p.type === "site") return { ...base, weight: 3, fillOpacity: 0.45 };
@@ -112,24 +113,47 @@ function renderConflicts(conflicts) {
 
 // --- what the party may see ---------------------------------------------------
 
-// A whole collection, page by page (the server pages lists: docs/http-api.md).
-async function collection(name) {
-  const features = [];
+// Every page of a paged answer (the server pages lists: docs/http-api.md),
+// each page's items taken by `take`.
+async function allPages(path, take) {
   for (let after = ""; ;) {
-    const page = await api("GET", "/v1/" + name + (after ? "?after=" + encodeURIComponent(after) : ""));
-    features.push(...page.features);
-    if (!page.next) return { features };
+    const page = await api("GET", path + (after ? "?after=" + encodeURIComponent(after) : ""));
+    take(page);
+    if (!page.next) return;
     after = page.next;
   }
 }
 
-async function loadObjects() {
-  const [zones, sites, activities] = await Promise.all(["zones", "sites", "activities"].map(collection));
-  state.objects = [...zones.features, ...sites.features, ...activities.features];
-  state.conflicts = {};
-  await Promise.all(activities.features.filter((f) => f.properties.state !== "withdrawn").map(async (f) => {
-    state.conflicts[f.properties.id] = (await api("GET", `/v1/activities/${encodeURIComponent(f.properties.id)}/conflicts`)).conflicts;
+async function collection(name) {
+  const features = [];
+  await allPages("/v1/" + name, (page) => features.push(...page.features));
+  return { features };
+}
+
+// The conflicts of every activity the party sees, a page of activities per
+// request; one too costly to check within a page is asked for alone.
+async function loadConflicts() {
+  const conflicts = {}, alone = [];
+  await allPages("/v1/conflicts", (page) => {
+    for (const a of page.activities) {
+      if (a.error) alone.push(a.id); else conflicts[a.id] = a.conflicts;
+    }
+  });
+  await Promise.all(alone.map(async (id) => {
+    try {
+      conflicts[id] = (await api("GET", `/v1/activities/${encodeURIComponent(id)}/conflicts`)).conflicts;
+    } catch (e) {
+      say(`The conflicts of ${id} are not known: ${e.message}`);
+    }
   }));
+  return conflicts;
+}
+
+async function loadObjects() {
+  const [zones, sites, activities, conflicts] =
+    await Promise.all([...["zones", "sites", "activities"].map(collection), loadConflicts()]);
+  state.objects = [...zones.features, ...sites.features, ...activities.features];
+  state.conflicts = conflicts;
   setTimeRange();
   redraw();
 }
@@ -333,8 +357,9 @@ $("play").addEventListener("click", () => {
 async function signIn(token) {
   state.token = token;
   try {
-    const party = await api("GET", "/v1/whoami");
+    const [party, rules] = await Promise.all([api("GET", "/v1/whoami"), api("GET", "/v1/rules")]);
     state.party = party.id;
+    state.hazardous = new Set(rules.hazardous_kinds);
     sessionStorage.setItem("token", token);
     $("party-name").textContent = party.name || party.id;
     $("signin").hidden = true;

@@ -33,6 +33,7 @@ namespace deconflict {
 class Service;
 struct ListFilter;
 struct ListPage;
+struct ConflictPage;
 struct Declared;
 
 class PartyView {
@@ -66,6 +67,13 @@ class PartyView {
   /// sees them all, what was not disclosed to it redacted; another party sees
   /// only those with what it may see.
   Result<std::vector<Conflict>> conflicts(const std::string& activity_id) const;
+  /// The conflicts of the activities in force the caller may see whose ids
+  /// sort after `after`: at most `limit` (and PageLimits) activities, and no
+  /// more than Options::max_page_work of work in all. An activity whose check
+  /// alone costs more is given with a too_complex error (its own conflicts()
+  /// may take a whole check's budget). The map's view of the line, in as many
+  /// requests as it has pages, each of bounded cost.
+  ConflictPage conflict_page(const std::string& after, size_t limit) const;
   /// A dry run of declaring `activity` (nothing of it is stored). A conflict
   /// with a volume not disclosed to the caller says only that one exists, with
   /// which party and rule, and the volume's owner is told who asked. Every
@@ -124,6 +132,7 @@ class PartyView {
   Result<NoticeProof> prove_notice(const std::string& notice_id) const;
 
  private:
+  Result<std::vector<Conflict>> conflicts_within(const std::string& activity_id, uint64_t budget) const;
   Service* service_;
   Party caller_;
   const Precheck* ahead_ = nullptr;

@@ -68,6 +68,10 @@ struct Options {
   /// is 100). A check over it is refused (too_complex) and nothing is
   /// stored. Default 50,000,000: about a quarter of a second on one core.
   uint64_t max_check_work = 50'000'000;
+  /// The most geometric work one page of conflicts (PartyView::conflict_page,
+  /// GET /v1/conflicts) may take, all its activities together: it runs on the
+  /// thread that serves every party in turn. Default 2,000,000 (about 10 ms).
+  uint64_t max_page_work = 2'000'000;
   /// How many threads read the stored objects when the store is opened (they
   /// are independent, so opening a large store scales with cores); 0 means
   /// one per core. Default 0.
@@ -97,6 +101,18 @@ struct ListFilter {
 /// One page of a list (PartyView::page): objects in id order after a cursor.
 struct ListPage {
   std::vector<const Volume*> volumes;
+  std::optional<std::string> next;  // the cursor of the next page; none on the last
+};
+
+/// One page of the conflicts of the activities a party may see
+/// (PartyView::conflict_page): activities in force, in id order after a cursor.
+struct ConflictPage {
+  struct Item {
+    std::string activity_id;
+    std::vector<Conflict> conflicts;  // as PartyView::conflicts gives them
+    std::optional<Error> error;       // why they are not known (too_complex): the rest of the page is
+  };
+  std::vector<Item> items;
   std::optional<std::string> next;  // the cursor of the next page; none on the last
 };
 

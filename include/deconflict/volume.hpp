@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "deconflict/geometry.hpp"
 #include "deconflict/units.hpp"
 
 namespace deconflict {
@@ -31,45 +32,12 @@ class Shape;
 
 enum class ObjectType { zone, site, activity };
 enum class ActivityKind { movement, exercise, strike, flight, convoy, patrol };
-enum class GeometryType { point, line_string, polygon, multi_polygon };
 
 /// What the line made of a stored object (DESIGN §6.2): an activity is clear,
 /// notified, acknowledged, objected or withdrawn; a zone proposed, agreed or
 /// retired; a site retired. `none`: a site in force, or a volume not stored.
 /// Set by the service, never read from a client's input.
 enum class State { none, clear, notified, acknowledged, objected, withdrawn, proposed, agreed, retired };
-
-/// The geometry as given: for a Point one part with one ring of one position;
-/// for a LineString one part with one ring (the line); for a Polygon one part
-/// (outer ring then holes); for a MultiPolygon one part per polygon. Rings
-/// keep their closing position.
-struct Geometry {
-  GeometryType type = GeometryType::point;
-  std::vector<std::vector<std::vector<LatLon>>> parts;
-  /// How many positions it has, in all its rings and parts.
-  size_t position_count() const {
-    size_t n = 0;
-    for (const auto& part : parts) {
-      for (const auto& ring : part) n += ring.size();
-    }
-    return n;
-  }
-};
-
-/// An altitude band in metres above the WGS84 ellipsoid; default the whole column.
-struct AltitudeBand {
-  double lower_m = -std::numeric_limits<double>::infinity();
-  double upper_m = std::numeric_limits<double>::infinity();
-  bool bounded() const { return lower_m > -1e300 || upper_m < 1e300; }
-};
-
-/// A spherical cap that holds a geometry (not grown by its radius or buffer):
-/// every point's geocentric direction is within `radius_rad` of the unit
-/// vector (x, y, z).
-struct BoundingCap {
-  double x = 1, y = 0, z = 0;
-  double radius_rad = 0;
-};
 
 /// Holds a volume's prepared geometry once it is made: movable (unlike the
 /// atomic pointer inside), and set at most once between moves, by whichever
@@ -92,12 +60,6 @@ class ShapeSlot {
 
  private:
   mutable std::atomic<geo::Shape*> shape_{nullptr};
-};
-
-/// A half-open time window [start, end); open ends are kTimeMin / kTimeMax.
-struct TimeWindow {
-  TimePoint start = kTimeMin;
-  TimePoint end = kTimeMax;
 };
 
 class Volume {
@@ -169,6 +131,13 @@ class Volume {
   ShapeSlot shape_;
   mutable std::unique_ptr<ListCache> list_cache_;
 };
+
+/// Every activity kind, in the order of the enum.
+inline constexpr ActivityKind kActivityKinds[] = {ActivityKind::movement, ActivityKind::exercise, ActivityKind::strike,
+                                                  ActivityKind::flight,   ActivityKind::convoy,   ActivityKind::patrol};
+/// Strikes and exercises put fire into their volume (DESIGN §2): they are
+/// the activities that endanger sites.
+constexpr bool is_hazardous(ActivityKind k) { return k == ActivityKind::strike || k == ActivityKind::exercise; }
 
 std::string_view type_name(ObjectType t);
 std::string_view kind_name(ActivityKind k);

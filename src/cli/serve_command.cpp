@@ -20,6 +20,7 @@ struct ServeArgs {
   size_t max_objects_per_party = 100'000;
   size_t max_probes_per_day = Options{}.max_probes_per_day;
   uint64_t max_check_work = Options{}.max_check_work;
+  uint64_t max_page_work = Options{}.max_page_work;
   size_t max_positions_per_party = Options{}.max_positions_per_party;
   double max_radius_m = Options{}.max_radius_m;
   size_t max_positions = 20'000;
@@ -71,6 +72,7 @@ int run_serve(const ServeArgs& a) {
   service_options.max_objects_per_party = a.max_objects_per_party;
   service_options.max_probes_per_day = a.max_probes_per_day;
   service_options.max_check_work = a.max_check_work;
+  service_options.max_page_work = a.max_page_work;
   service_options.max_positions_per_party = a.max_positions_per_party;
   service_options.max_radius_m = a.max_radius_m;
   service_options.default_notice = std::chrono::milliseconds(static_cast<long long>(a.default_notice_h * 3'600'000.0));
@@ -120,6 +122,9 @@ Runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--max-check-work", a->max_check_work,
                  "Work units one check may take (about 5 ns each); a check over it is 422 too_complex")
+      ->capture_default_str();
+  app.add_option("--max-page-work", a->max_page_work,
+                 "Work units one page of GET /v1/conflicts may take, all its activities together")
       ->capture_default_str();
   app.add_option("--max-probes-per-day", a->max_probes_per_day,
                  "Dry runs (POST /v1/check) a party may make in any 24 h (429 probe_limit beyond)")

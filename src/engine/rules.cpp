@@ -16,7 +16,7 @@ bool enters_without_permission(const Volume& activity, const Volume& zone, const
 
 bool always(const Volume&, const Volume&, const CheckContext&) { return true; }
 
-bool is_hazardous(const Volume& activity, const Volume&, const CheckContext&) { return activity.hazardous(); }
+bool puts_fire(const Volume& activity, const Volume&, const CheckContext&) { return activity.hazardous(); }
 
 bool on_short_notice(const Volume& activity, const Volume& zone, const CheckContext& context) {
   if (!zone.notice_h || !enters_without_permission(activity, zone, context)) return false;
@@ -25,10 +25,12 @@ bool on_short_notice(const Volume& activity, const Volume& zone, const CheckCont
 }
 
 constexpr std::array<Rule, 4> kRules{{
-    {RuleId::zone_entry, ObjectType::zone, enters_without_permission},
-    {RuleId::activity_clash, ObjectType::activity, always},
-    {RuleId::site_hazard, ObjectType::site, is_hazardous},
-    {RuleId::short_notice, ObjectType::zone, on_short_notice},
+    {RuleId::zone_entry, ObjectType::zone, enters_without_permission,
+     "an activity enters a zone its party accepted, without being permitted there"},
+    {RuleId::activity_clash, ObjectType::activity, always, "two parties' activities meet in space and time"},
+    {RuleId::site_hazard, ObjectType::site, puts_fire, "a hazardous activity meets a protected site"},
+    {RuleId::short_notice, ObjectType::zone, on_short_notice,
+     "as zone-entry, and the activity starts sooner after it was notified than the zone's notice_h"},
 }};
 // World::check relies on this order to give each pair's conflicts sorted by rule.
 static_assert(std::is_sorted(kRules.begin(), kRules.end(), [](const Rule& a, const Rule& b) { return a.id < b.id; }));

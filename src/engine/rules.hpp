@@ -22,6 +22,7 @@ struct Rule {
   RuleId id;
   ObjectType other_type;
   bool (*applies)(const Volume& activity, const Volume& other, const CheckContext& context);
+  const char* summary;  // when it applies, for people (GET /v1/rules)
 };
 
 /// Every rule, in the order conflicts are reported for one pair.

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "deconflict/geometry.hpp"
 #include "deconflict/status.hpp"
-#include "deconflict/volume.hpp"
 #include "geo/earth.hpp"
 #include "geo/work.hpp"
 

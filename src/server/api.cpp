@@ -159,10 +159,14 @@ Response to_response(Result<Answer> answer, const Request& req) {
 
 }  // namespace
 
+json error_json(const Error& e) {
+  json out = {{"code", code_name(e.code)}, {"message", e.message}};
+  if (!e.field.empty()) out["field"] = e.field;
+  return out;
+}
+
 Response error_response(const Error& e, unsigned version, bool keep_alive) {
-  json body = {{"error", {{"code", code_name(e.code)}, {"message", e.message}}}};
-  if (!e.field.empty()) body["error"]["field"] = e.field;
-  Response r = json_response(status_of(e.code), body, version, keep_alive);
+  Response r = json_response(status_of(e.code), {{"error", error_json(e)}}, version, keep_alive);
   if (e.code == ErrorCode::unauthorized) r.set(http::field::www_authenticate, "Bearer");
   return r;
 }
@@ -248,6 +252,8 @@ const std::vector<Route>& Api::routes() {
         {V::post, "/v1/admin/clock", Access::admin, true, Measures::nothing, activity, &Api::set_clock},
         {V::get, "/v1/whoami", Access::party, false, Measures::nothing, activity, &Api::whoami},
         {V::get, "/v1/activities/{id}/conflicts", Access::party, false, Measures::stored, activity, &Api::conflicts},
+        {V::get, "/v1/conflicts", Access::party, false, Measures::nothing, activity, &Api::conflict_page},
+        {V::get, "/v1/rules", Access::party, false, Measures::nothing, activity, &Api::rules},
         {V::get, "/v1/notices/{id}/proof", Access::party, false, Measures::nothing, activity, &Api::prove_notice},
         {V::get, "/v1/record", Access::party, false, Measures::nothing, activity, &Api::record},
         {V::get, "/v1/record/key", Access::party, false, Measures::nothing, activity, &Api::record_key},

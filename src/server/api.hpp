@@ -214,6 +214,8 @@ class Api {
   Result<Answer> accept_zone(Call& call);
   Result<Answer> decline_zone(Call& call);
   Result<Answer> conflicts(Call& call);
+  Result<Answer> conflict_page(Call& call);
+  Result<Answer> rules(Call& call);
   Result<Answer> dry_run(Call& call);
   Result<Answer> notices(Call& call);
   Result<Answer> acknowledge(Call& call);
@@ -243,5 +245,7 @@ class Api {
 Response json_response(http::status status, const nlohmann::ordered_json& body, unsigned version, bool keep_alive);
 /// The JSON error body and status line for an error.
 Response error_response(const Error& e, unsigned version, bool keep_alive);
+/// An error as its body's "error" member: {"code", "message", "field"}.
+nlohmann::ordered_json error_json(const Error& e);
 
 }  // namespace deconflict::server

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "deconflict/time.hpp"
+#include "engine/rules.hpp"
 #include "format/feature_writer.hpp"
 #include "server/api.hpp"
 
@@ -125,6 +126,37 @@ Result<Answer> Api::answer_zone(Call& call, bool accept) {
   auto zone = call.view.answer_zone(call.id, accept);
   if (!zone) return zone.error();
   return Answer::text(call.view.feature_text(**zone));
+}
+
+Result<Answer> Api::conflict_page(Call& call) {
+  const auto limit = query_number(call.target, "limit", 100);
+  if (!limit) return limit.error();
+  const auto after = call.target.query.find("after");
+  const ConflictPage page = call.view.conflict_page(after == call.target.query.end() ? "" : after->second,
+                                                    static_cast<size_t>(std::max<int64_t>(1, *limit)));
+  json activities = json::array();
+  for (const ConflictPage::Item& item : page.items) {
+    json entry = {{"id", item.activity_id}, {"conflicts", conflicts_json(item.conflicts)}};
+    if (item.error) entry["error"] = error_json(*item.error);
+    activities.push_back(std::move(entry));
+  }
+  json body = {{"activities", std::move(activities)}};
+  if (page.next) body["next"] = *page.next;
+  return Answer::json(std::move(body));
+}
+
+Result<Answer> Api::rules(Call&) {
+  json rules = json::array();
+  for (const engine::Rule& r : engine::rules()) {
+    rules.push_back({{"id", rule_name(r.id)}, {"other", type_name(r.other_type)}, {"summary", r.summary}});
+  }
+  json kinds = json::array(), hazardous = json::array();
+  for (ActivityKind k : kActivityKinds) {
+    kinds.push_back(kind_name(k));
+    if (is_hazardous(k)) hazardous.push_back(kind_name(k));
+  }
+  return Answer::json(
+      {{"rules", std::move(rules)}, {"activity_kinds", std::move(kinds)}, {"hazardous_kinds", std::move(hazardous)}});
 }
 
 Result<Answer> Api::conflicts(Call& call) {

@@ -187,8 +187,14 @@ struct Service::Impl {
       return world.check(activity, context, work, measured);
     });
   }
-  Result<std::vector<Conflict>> checked(const Volume& activity, const std::string& payer, const Precheck* ahead) const {
-    return checked(activity, context_for(activity), payer, ahead);
+  Result<std::vector<Conflict>> checked(const Volume& activity, const std::string& payer, const Precheck* ahead,
+                                        uint64_t budget = 0) const {
+    return within_budget(
+        activity, payer, ahead,
+        [&](geo::Work& work, const index::Measured* measured) {
+          return world.check(activity, context_for(activity), work, measured);
+        },
+        budget);
   }
   /// The activities a site or zone meets (World::met_by), within the same
   /// budget, charged to `payer`.
@@ -202,12 +208,14 @@ struct Service::Impl {
   /// `payer`; too_complex about `v` once the budget is spent. A precheck of
   /// `v` lends its measurements and has spent its part of the budget (its
   /// work was charged when the caller's view took it: Service::as).
+  /// `budget`, when not 0, takes the place of Options::max_check_work.
   template <typename Search>
   Result<std::vector<Conflict>> within_budget(const Volume& v, const std::string& payer, const Precheck* ahead,
-                                              Search&& search) const {
+                                              Search&& search, uint64_t budget = 0) const {
     const Precheck::State* pre = ahead && ahead->state_ && ahead->state_->serves(v) ? ahead->state_.get() : nullptr;
     if (pre && pre->work.exhausted()) return too_complex(v);
-    geo::Work work(options.max_check_work - (pre ? std::min(pre->work.used(), options.max_check_work) : 0));
+    const uint64_t allowed = budget ? budget : options.max_check_work;
+    geo::Work work(allowed - (pre ? std::min(pre->work.used(), allowed) : 0));
     std::vector<Conflict> out = search(work, pre ? &pre->measured : nullptr);
     work_spent[payer] += work.used();
     if (work.exhausted()) return too_complex(v);

@@ -64,9 +64,7 @@ const geo::Shape& Volume::shape() const {
   return shape_.set_once(new geo::Shape(std::move(*built)));
 }
 
-bool Volume::hazardous() const {
-  return activity_kind == ActivityKind::strike || activity_kind == ActivityKind::exercise;
-}
+bool Volume::hazardous() const { return activity_kind && is_hazardous(*activity_kind); }
 
 bool Volume::binds(const std::string& p) const {
   return std::find(accepted.begin(), accepted.end(), p) != accepted.end();

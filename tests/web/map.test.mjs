@@ -92,6 +92,25 @@ test("moving the time slider changes what is drawn", async ({ page, demo }) => {
   assert.notEqual(await page.textContent("#time-label"), "");
 });
 
+test("the page asks for every conflict in paged requests, not one per activity, and styles hazards by the API's rules", async ({ page, demo }) => {
+  const asked = [];
+  page.on("request", (r) => { if (r.url().includes("/v1/")) asked.push(new URL(r.url()).pathname); });
+  await page.goto(demo.url + "/");
+  await page.fill("#token", demo.tokens.coalition);
+  await page.click("#signin button");
+  await page.waitForFunction(() => Number(document.getElementById("map").dataset.drawn) > 0);
+  assert.ok(asked.includes("/v1/conflicts"), asked.join(" "));
+  assert.ok(asked.includes("/v1/rules"), asked.join(" "));
+  assert.deepEqual(asked.filter((p) => /^\/v1\/activities\/.+\/conflicts$/.test(p)), []);
+  const all = await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/conflicts");
+  assert.equal(all.status, 200);
+  assert.ok(all.json.activities.some((a) => a.conflicts.length > 0), JSON.stringify(all.json));
+  // Strikes and exercises are drawn as hazards because /v1/rules says they are.
+  const styles = await page.evaluate(() => [...state.hazardous].sort().concat(
+    ["strike", "exercise", "convoy"].map((kind) => styleOf({ properties: { type: "activity", kind, party: "x" } }, false).dashArray || "")));
+  assert.deepEqual(styles, ["exercise", "strike", "2 4", "2 4", ""]);
+});
+
 test("planning an activity shows its conflicts before it is submitted", async ({ page, demo }) => {
   await page.goto(demo.url + "/");
   await page.fill("#token", demo.tokens.coalition);
