@@ -21,6 +21,7 @@
 #include "format/feature_reader.hpp"
 #include "pg_cluster.hpp"
 #include "scratch_dir.hpp"
+#include "store/schema.hpp"
 
 namespace deconflict {
 namespace {
@@ -187,7 +188,7 @@ TEST_F(StoreTest, TheSchemaIsVersionedAndANewerOneIsRefused) {
   sqlite3_stmt* q = nullptr;
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, nullptr);
   ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(q, 0), store::current_schema_version());
+  EXPECT_EQ(sqlite3_column_int(q, 0), deconflict::store::current_schema_version());
   sqlite3_finalize(q);
   sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
   sqlite3_close(db);
@@ -417,7 +418,7 @@ TEST(PostgresStore, ANewerSchemaIsRefusedAndABadUrlIsAClearError) {
   {
     auto store = store::open_postgres(options.db_path);
     ASSERT_TRUE(store.ok());
-    EXPECT_EQ((*store)->schema_version(), store::current_schema_version());
+    EXPECT_EQ((*store)->schema_version(), deconflict::store::current_schema_version());
   }
   PGconn* conn = PQconnectdb(options.db_path.c_str());
   PQclear(PQexec(conn, "UPDATE deconflict_schema SET version = 999"));
@@ -437,3 +438,23 @@ TEST(PostgresStore, ANewerSchemaIsRefusedAndABadUrlIsAClearError) {
 
 }  // namespace
 }  // namespace deconflict
+
+// The schema is described once (src/store/schema.cpp); each dialect's words
+// replace every placeholder, and neither gets the other's.
+TEST(Schema, EachMigrationIsWrittenInItsDialectsOwnWords) {
+  for (int v = 0; v < deconflict::store::current_schema_version(); ++v) {
+    const std::string sqlite = deconflict::store::migration(v, deconflict::store::Dialect::sqlite);
+    const std::string postgres = deconflict::store::migration(v, deconflict::store::Dialect::postgres);
+    EXPECT_EQ(sqlite.find('{'), std::string::npos) << sqlite;
+    EXPECT_EQ(postgres.find('{'), std::string::npos) << postgres;
+    for (const char* word : {"BIGINT", "BIGSERIAL", "BOOLEAN", "DROP CONSTRAINT"}) {
+      EXPECT_EQ(sqlite.find(word), std::string::npos) << word << " in " << sqlite;
+    }
+    for (const char* word : {"AUTOINCREMENT", "_v7"}) {
+      EXPECT_EQ(postgres.find(word), std::string::npos) << word << " in " << postgres;
+    }
+  }
+  EXPECT_THROW(
+      deconflict::store::migration(deconflict::store::current_schema_version(), deconflict::store::Dialect::sqlite),
+      std::out_of_range);
+}

@@ -12,99 +12,10 @@
 
 #include "store/locked_store.hpp"
 #include "store/pg_connection.hpp"
+#include "store/schema.hpp"
 
 namespace deconflict::store {
 namespace {
-
-// Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 7> kMigrations{
-    R"sql(
-CREATE TABLE objects (
-  id         TEXT PRIMARY KEY,
-  type       TEXT NOT NULL CHECK (type IN ('zone', 'site', 'activity')),
-  party      TEXT NOT NULL,
-  version    INTEGER NOT NULL CHECK (version >= 1),
-  feature    TEXT NOT NULL,
-  updated_ms BIGINT NOT NULL,
-  ord        BIGSERIAL
-);
-CREATE INDEX objects_by_party ON objects (party, type);
-)sql",
-    R"sql(
-CREATE TABLE parties (
-  id         TEXT PRIMARY KEY,
-  name       TEXT NOT NULL,
-  admin      BOOLEAN NOT NULL,
-  token_hash TEXT NOT NULL UNIQUE,
-  created_ms BIGINT NOT NULL,
-  revoked_ms BIGINT
-);
-)sql",
-    R"sql(
-CREATE TABLE notices (
-  id               TEXT PRIMARY KEY,
-  activity_id      TEXT NOT NULL,
-  activity_version INTEGER NOT NULL,
-  from_party       TEXT NOT NULL,
-  to_party         TEXT NOT NULL,
-  state            TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue')),
-  created_ms       BIGINT NOT NULL,
-  deadline_ms      BIGINT NOT NULL,
-  answered_ms      BIGINT,
-  text             TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX notices_by_activity ON notices (activity_id, activity_version);
-)sql",
-    R"sql(
-CREATE TABLE messages (
-  id         TEXT PRIMARY KEY,
-  from_party TEXT NOT NULL,
-  to_party   TEXT NOT NULL,
-  text       TEXT NOT NULL,
-  about      TEXT NOT NULL DEFAULT '',
-  created_ms BIGINT NOT NULL
-);
-CREATE TABLE events (
-  seq        BIGSERIAL PRIMARY KEY,
-  party      TEXT NOT NULL,
-  type       TEXT NOT NULL,
-  data       TEXT NOT NULL,
-  created_ms BIGINT NOT NULL
-);
-CREATE INDEX events_by_party ON events (party, seq);
-)sql",
-    R"sql(
-CREATE TABLE record (
-  seq       BIGINT PRIMARY KEY,
-  time_ms   BIGINT NOT NULL,
-  party     TEXT NOT NULL,
-  action    TEXT NOT NULL,
-  data      TEXT NOT NULL,
-  prev      TEXT NOT NULL,
-  hash      TEXT NOT NULL,
-  signature TEXT NOT NULL,
-  subject   TEXT NOT NULL,
-  audience  TEXT NOT NULL
-);
-CREATE INDEX record_by_subject ON record (subject, seq);
-)sql",
-    R"sql(
-ALTER TABLE objects ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX objects_by_seq ON objects (seq);
-ALTER TABLE notices ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX notices_by_seq ON notices (seq);
-ALTER TABLE messages ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX messages_by_seq ON messages (seq);
-ALTER TABLE events ADD COLUMN rec BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX events_by_rec ON events (rec);
-)sql",
-    // Notices may be superseded (their activity replaced) or withdrawn with it.
-    R"sql(
-ALTER TABLE notices DROP CONSTRAINT notices_state_check;
-ALTER TABLE notices ADD CONSTRAINT notices_state_check
-  CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue', 'superseded', 'withdrawn'));
-)sql",
-};
 
 // Advisory lock keys: "deconfl" + a digit, as 64-bit integers.
 constexpr const char* kWriteLock = "7306916143391025713";      // every write, until its commit
@@ -320,13 +231,13 @@ class PostgresStore final : public LockedStore {
     if (r->rows() == 0) {
       if (Status st = db_->exec("INSERT INTO deconflict_schema VALUES (0);"); !st) return st;
     }
-    if (version > static_cast<int>(kMigrations.size())) {
+    if (version > current_schema_version()) {
       return make_error(ErrorCode::store_error, "the store has schema version " + std::to_string(version) +
-                                                    ", newer than this build (" + std::to_string(kMigrations.size()) +
-                                                    ")");
+                                                    ", newer than this build (" +
+                                                    std::to_string(current_schema_version()) + ")");
     }
-    for (; version < static_cast<int>(kMigrations.size()); ++version) {
-      const std::string sql = std::string("BEGIN;") + kMigrations[version] +
+    for (; version < current_schema_version(); ++version) {
+      const std::string sql = std::string("BEGIN;") + migration(version, Dialect::postgres) +
                               "UPDATE deconflict_schema SET version = " + std::to_string(version + 1) + "; COMMIT;";
       if (Status st = db_->exec(sql); !st) {
         (void)db_->exec("ROLLBACK;");  // the migration's own error is the one to report

@@ -11,122 +11,13 @@
 #include <filesystem>
 
 #include "store/locked_store.hpp"
+#include "store/schema.hpp"
 #include "store/sqlite_record.hpp"
 #include "store/sqlite_util.hpp"
 #include "store/store.hpp"
 
 namespace deconflict::store {
 namespace {
-
-// Migration i takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 7> kMigrations{
-    R"sql(
-CREATE TABLE objects (
-  id         TEXT PRIMARY KEY,
-  type       TEXT NOT NULL CHECK (type IN ('zone', 'site', 'activity')),
-  party      TEXT NOT NULL,
-  version    INTEGER NOT NULL CHECK (version >= 1),
-  feature    TEXT NOT NULL,
-  updated_ms INTEGER NOT NULL
-);
-CREATE INDEX objects_by_party ON objects (party, type);
-)sql",
-    R"sql(
-CREATE TABLE parties (
-  id         TEXT PRIMARY KEY,
-  name       TEXT NOT NULL,
-  admin      INTEGER NOT NULL CHECK (admin IN (0, 1)),
-  token_hash TEXT NOT NULL UNIQUE,
-  created_ms INTEGER NOT NULL,
-  revoked_ms INTEGER
-);
-)sql",
-    R"sql(
-CREATE TABLE notices (
-  id               TEXT PRIMARY KEY,
-  activity_id      TEXT NOT NULL,
-  activity_version INTEGER NOT NULL,
-  from_party       TEXT NOT NULL,
-  to_party         TEXT NOT NULL,
-  state            TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue')),
-  created_ms       INTEGER NOT NULL,
-  deadline_ms      INTEGER NOT NULL,
-  answered_ms      INTEGER,
-  text             TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX notices_by_activity ON notices (activity_id, activity_version);
-)sql",
-    R"sql(
-CREATE TABLE messages (
-  id         TEXT PRIMARY KEY,
-  from_party TEXT NOT NULL,
-  to_party   TEXT NOT NULL,
-  text       TEXT NOT NULL,
-  about      TEXT NOT NULL DEFAULT '',
-  created_ms INTEGER NOT NULL
-);
-CREATE TABLE events (
-  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-  party      TEXT NOT NULL,
-  type       TEXT NOT NULL,
-  data       TEXT NOT NULL,
-  created_ms INTEGER NOT NULL
-);
-CREATE INDEX events_by_party ON events (party, seq);
-)sql",
-    R"sql(
-CREATE TABLE record (
-  seq       INTEGER PRIMARY KEY,
-  time_ms   INTEGER NOT NULL,
-  party     TEXT NOT NULL,
-  action    TEXT NOT NULL,
-  data      TEXT NOT NULL,
-  prev      TEXT NOT NULL,
-  hash      TEXT NOT NULL,
-  signature TEXT NOT NULL,
-  subject   TEXT NOT NULL,
-  audience  TEXT NOT NULL
-);
-CREATE INDEX record_by_subject ON record (subject, seq);
-)sql",
-    // The seq of the record entry that last wrote each row, for following the record.
-    R"sql(
-ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX objects_by_seq ON objects (seq);
-ALTER TABLE notices ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX notices_by_seq ON notices (seq);
-ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX messages_by_seq ON messages (seq);
-ALTER TABLE events ADD COLUMN rec INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX events_by_rec ON events (rec);
-)sql",
-    // Notices may be superseded (their activity replaced) or withdrawn with it.
-    // SQLite cannot change a CHECK in place: the table is copied.
-    R"sql(
-CREATE TABLE notices_v7 (
-  id               TEXT PRIMARY KEY,
-  activity_id      TEXT NOT NULL,
-  activity_version INTEGER NOT NULL,
-  from_party       TEXT NOT NULL,
-  to_party         TEXT NOT NULL,
-  state            TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue', 'superseded',
-                                                  'withdrawn')),
-  created_ms       INTEGER NOT NULL,
-  deadline_ms      INTEGER NOT NULL,
-  answered_ms      INTEGER,
-  text             TEXT NOT NULL DEFAULT '',
-  seq              INTEGER NOT NULL DEFAULT 0
-);
-INSERT INTO notices_v7 (id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms,
-                        answered_ms, text, seq)
-  SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, answered_ms, text, seq
-  FROM notices;
-DROP TABLE notices;
-ALTER TABLE notices_v7 RENAME TO notices;
-CREATE INDEX notices_by_activity ON notices (activity_id, activity_version);
-CREATE INDEX notices_by_seq ON notices (seq);
-)sql",
-};
 
 class SqliteStore final : public LockedStore {
  public:
@@ -147,7 +38,7 @@ class SqliteStore final : public LockedStore {
                                                     std::to_string(current_schema_version()) + ")");
     }
     for (; version < current_schema_version(); ++version) {
-      const std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[version] +
+      const std::string sql = std::string("BEGIN IMMEDIATE;") + migration(version, Dialect::sqlite) +
                               "PRAGMA user_version = " + std::to_string(version + 1) + "; COMMIT;";
       if (Status st = exec(sql.c_str()); !st) {
         (void)exec("ROLLBACK;");  // the migration's own error is the one to report
@@ -503,8 +394,6 @@ class SqliteStore final : public LockedStore {
 };
 
 }  // namespace
-
-int current_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 Result<std::unique_ptr<Store>> open_sqlite(const std::string& path) {
   sqlite3* db = nullptr;

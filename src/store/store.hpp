@@ -153,7 +153,4 @@ bool is_postgres_url(const std::string& location);
 /// The store at `location`: a PostgreSQL URL or an SQLite path.
 Result<std::unique_ptr<Store>> open_store(const std::string& location);
 
-/// The schema version this build writes.
-int current_schema_version();
-
 }  // namespace deconflict::store
