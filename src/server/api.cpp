@@ -432,9 +432,13 @@ Result<Party> Api::authenticate(const Request& req) {
   return caller;
 }
 
+const Route* Api::route_of(const Request& req) {
+  return match(req.method(), parse_target(std::string_view(req.target().data(), req.target().size())).segments).route;
+}
+
 bool Api::is_health(const Request& req) {
-  const std::string_view target(req.target().data(), req.target().size());
-  return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/v1/health";
+  const Route* r = route_of(req);
+  return r && r->access == Access::open;
 }
 
 Health Api::health() {
@@ -465,8 +469,8 @@ Response Api::health_response(Health health, const Request& req) const {
 }
 
 bool Api::is_stream(const Request& req) {
-  const std::string_view target(req.target().data(), req.target().size());
-  return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/v1/events";
+  const Route* r = route_of(req);
+  return r && r->handle == &Api::stream_only;
 }
 
 Result<Answer> Api::stream_only(Call&) {

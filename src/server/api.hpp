@@ -186,6 +186,8 @@ class Api {
   static const std::vector<Route>& routes();
 
  private:
+  /// The route a request matches, or null.
+  static const Route* route_of(const Request& request);
   /// The route of a method and path; or 404, or 405 naming the methods the
   /// path has (`allow`).
   struct Match {
