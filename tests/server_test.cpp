@@ -42,6 +42,8 @@ using deconflict::testing::Client;
 using deconflict::testing::Reply;
 using deconflict::testing::run;
 
+using deconflict::testing::EventStream;
+using deconflict::testing::field_of;
 using deconflict::testing::Server;
 
 TEST_F(Server, HealthNeedsNoTokenAndEverythingElseDoes) {
@@ -583,6 +585,70 @@ TEST_F(Server, UnansweredNoticesFallOverdueOnTheSimulatedClock) {
             "acknowledged");
 }
 
+// The issue: nothing recorded whether a notice ever reached its party, so
+// "you never told us" and "we told you, you did not answer" could not be told
+// apart. Now a notice records when it first reached its party and how (its
+// inbox here; a stream in EventsStreamLiveAndResumeAfterTheLastOneSeen), on the
+// record and in its proof, its sender is told, and an escalation says whether
+// the overdue notice had been delivered.
+TEST_F(Server, ANoticeRecordsWhenItFirstReachedItsParty) {
+  Client c(port_);
+  ASSERT_EQ(declare_zone(c).status, 201);
+  auto read = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.read", 38.6));
+  ASSERT_EQ(read.status, 201);
+  auto unread = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.unread", 38.7));
+  ASSERT_EQ(unread.status, 201);
+  const std::string read_id = read.body["notices"][0]["id"], unread_id = unread.body["notices"][0]["id"];
+  EXPECT_TRUE(read.body["notices"][0]["delivered"].is_null());
+  const auto size = [&] { return c.send(http::verb::get, "/v1/record/head", token("ops")).body["size"].get<int>(); };
+  const auto notice_as = [&](const char* party, const std::string& id) {
+    const Reply inbox = c.send(http::verb::get, "/v1/notices", token(party));
+    for (const json& n : inbox.body["notices"]) {
+      if (n["id"] == id) return n;
+    }
+    return json();
+  };
+  // The sender's own inbox shows the notice, undelivered: reading it delivers nothing.
+  const int before = size();
+  EXPECT_TRUE(notice_as("russia", read_id)["delivered"].is_null());
+  EXPECT_EQ(size(), before);
+  // Its party reads its inbox (asking for one state): that notice is delivered, once.
+  auto pending = c.send(http::verb::get, "/v1/notices?state=pending", token("coalition"));
+  ASSERT_EQ(pending.status, 200);
+  ASSERT_EQ(pending.body["notices"].size(), 2u);
+  for (const json& n : pending.body["notices"]) {
+    EXPECT_EQ(n["delivered"], "2018-09-01T00:00:00Z") << n.dump();
+    EXPECT_EQ(n["delivered_via"], "inbox");
+  }
+  EXPECT_EQ(size(), before + 2);  // one notice.deliver entry each
+  EXPECT_EQ(notice_as("coalition", read_id)["delivered"], "2018-09-01T00:00:00Z");
+  EXPECT_EQ(size(), before + 2);                                      // read again: nothing new
+  EXPECT_EQ(notice_as("russia", read_id)["delivered_via"], "inbox");  // the sender sees it reached them
+  auto proof = c.send(http::verb::get, "/v1/notices/" + read_id + "/proof", token("russia"));
+  ASSERT_EQ(proof.status, 200);
+  std::vector<std::string> actions;
+  for (const json& e : proof.body["entries"]) actions.push_back(e["entry"]["action"]);
+  EXPECT_EQ(actions, (std::vector<std::string>{"notice.send", "notice.deliver"})) << proof.raw.body();
+
+  // Another notice, never read by its party, falls overdue: the escalation
+  // says it never reached them.
+  auto never =
+      c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.never", 38.8, "2018-09-05T00:00:00Z"));
+  ASSERT_EQ(never.status, 201);
+  const std::string never_id = never.body["notices"][0]["id"];
+  EventStream russia(port_, token("russia"));
+  ASSERT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-04T23:00:00Z"})").status, 200);
+  json escalation;
+  for (std::string frame = russia.next(); !frame.empty(); frame = russia.next()) {
+    const json data = json::parse(field_of(frame, "data"));
+    if (field_of(frame, "event") == "overdue" && data["id"] == never_id) escalation = data;
+    if (!escalation.is_null()) break;
+  }
+  ASSERT_FALSE(escalation.is_null());
+  EXPECT_TRUE(escalation.contains("delivered"));
+  EXPECT_TRUE(escalation["delivered"].is_null());
+}
+
 // The issue: a notice's deadline fell after the activity had started, when an
 // answer can change nothing. Now it is the zone's notice or the activity's
 // start, whichever comes first.
@@ -669,9 +735,6 @@ TEST_F(Server, TheClockCannotBeSetOnARealClock) {
   EXPECT_EQ(c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2030-01-01T00:00:00Z"})").status, 404);
 }
 
-using deconflict::testing::EventStream;
-using deconflict::testing::field_of;
-
 TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
   Client c(port_);
   ASSERT_EQ(declare_zone(c).status, 201);
@@ -688,6 +751,10 @@ TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
   const json data = json::parse(field_of(notice, "data"));
   EXPECT_EQ(data["activity"], "russia.entry");
   const std::string first_id = field_of(notice, "id");
+  // Pushed on the coalition's stream, the notice has reached it: Russia is told.
+  const std::string receipt = russia.next();
+  EXPECT_EQ(field_of(receipt, "event"), "delivered");
+  EXPECT_EQ(json::parse(field_of(receipt, "data"))["delivered_via"], "stream");
 
   ASSERT_EQ(
       c.send(http::verb::post, "/v1/notices/" + data["id"].get<std::string>() + "/ack", token("coalition")).status,

@@ -15,6 +15,12 @@ namespace deconflict {
 /// the activity is. A superseded or withdrawn notice cannot be answered.
 enum class NoticeState { pending, acknowledged, objected, overdue, superseded, withdrawn };
 
+/// How a notice first reached its party: read from its inbox (GET
+/// /v1/notices), or pushed on one of its open event streams.
+enum class Delivery { none, inbox, stream };
+std::string_view delivery_name(Delivery d);
+std::optional<Delivery> parse_delivery(std::string_view s);
+
 std::string_view state_name(NoticeState s);
 std::optional<NoticeState> parse_notice_state(std::string_view s);
 
@@ -29,6 +35,10 @@ struct Notice {
   TimePoint deadline;                 // to answer by
   std::optional<TimePoint> answered;  // when acknowledged or objected to
   std::string text;                   // the objection's text
+  /// When it first reached its party, and how: "never reached us" and
+  /// "reached, not answered" are different facts (DESIGN §6.2).
+  std::optional<TimePoint> delivered;
+  Delivery delivered_via = Delivery::none;
 };
 
 }  // namespace deconflict

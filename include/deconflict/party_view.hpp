@@ -98,7 +98,6 @@ class PartyView {
   /// Accepts (or declines) a zone that names the caller in its agreed_by: an
   /// accepted zone binds the caller (zone-entry, short-notice); its owner is told.
   Result<const Volume*> answer_zone(const std::string& zone_id, bool accept);
-  /// Withdraws one of the caller's activities; returns the parties told.
   /// Withdraws one of the caller's activities, or retires one of its zones
   /// or sites: from now on it conflicts with nothing, its open notices are
   /// closed, and every party it concerned gets a `withdrawn` or `retired`
@@ -106,6 +105,11 @@ class PartyView {
   Result<std::vector<std::string>> withdraw(ObjectType type, const std::string& id);
   /// The notices to or from the caller, optionally in one state, oldest first.
   std::vector<Notice> notices(std::optional<NoticeState> state) const;
+  /// The caller's inbox: notices() as its party reads them. Those sent to the
+  /// caller that never reached it before are delivered now: each records when
+  /// (and that it was by the inbox), on the record, and its sender is told
+  /// (a `delivered` event). An error when that cannot be stored.
+  Result<std::vector<Notice>> inbox(std::optional<NoticeState> state);
   /// Acknowledges or objects to a notice sent to the caller.
   Result<Notice> answer(const std::string& notice_id, NoticeState answer, const std::string& text);
   /// A free-text message to another party, optionally about an object the caller may see.

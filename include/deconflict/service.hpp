@@ -194,6 +194,11 @@ class Service {
   };
   [[nodiscard]] Group group();
 
+  /// Records that these notices to `party` were pushed on one of its open
+  /// event streams (the server's event hub saw them go out); those that had
+  /// reached it before, or are not to it, are left as they are.
+  Status delivered(const std::string& party, const std::vector<std::string>& notice_ids, Delivery via);
+
   /// Registers a party and returns its bearer token. The token is shown only
   /// here: the store keeps its hash.
   Result<std::string> add_party(const std::string& id, const std::string& name, bool admin);

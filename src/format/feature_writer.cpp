@@ -103,6 +103,9 @@ json to_json(const Notice& n) {
             {"deadline", format_rfc3339(n.deadline)}};
   if (n.answered) j["answered"] = format_rfc3339(*n.answered);
   if (!n.text.empty()) j["text"] = n.text;
+  // Always said, so that an overdue notice tells whether it ever reached its party.
+  j["delivered"] = n.delivered ? json(format_rfc3339(*n.delivered)) : json(nullptr);
+  if (n.delivered) j["delivered_via"] = delivery_name(n.delivered_via);
   return j;
 }
 

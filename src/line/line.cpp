@@ -22,6 +22,19 @@ std::optional<NoticeState> parse_notice_state(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+constexpr std::array<std::string_view, 3> kDeliveryNames{"", "inbox", "stream"};
+}
+
+std::string_view delivery_name(Delivery d) { return kDeliveryNames[static_cast<size_t>(d)]; }
+
+std::optional<Delivery> parse_delivery(std::string_view s) {
+  for (size_t i = 0; i < kDeliveryNames.size(); ++i) {
+    if (kDeliveryNames[i] == s) return static_cast<Delivery>(i);
+  }
+  return std::nullopt;
+}
+
 }  // namespace deconflict
 
 namespace deconflict::line {

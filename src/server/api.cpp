@@ -243,7 +243,8 @@ const std::vector<Route>& Api::routes() {
     const std::vector<Route> rest = {
         // A dry run stores nothing of the activity but is recorded (a probe, DESIGN §6.3).
         {V::post, "/v1/check", Access::party, true, Measures::body, activity, &Api::dry_run},
-        {V::get, "/v1/notices", Access::party, false, Measures::nothing, activity, &Api::notices},
+        // Reading the inbox delivers what it shows for the first time: a receipt is written.
+        {V::get, "/v1/notices", Access::party, true, Measures::nothing, activity, &Api::notices},
         {V::post, "/v1/notices/{id}/ack", Access::party, true, Measures::nothing, activity, &Api::acknowledge},
         {V::post, "/v1/notices/{id}/object", Access::party, true, Measures::nothing, activity, &Api::object_to},
         {V::get, "/v1/messages", Access::party, false, Measures::nothing, activity, &Api::messages},
@@ -466,6 +467,20 @@ Response Api::health_response(Health health, const Request& req) const {
                              {{"status", kStatus[static_cast<int>(health)]}}, req.version(), req.keep_alive());
   if (cors_allowed(req)) allow_origin(r);
   return r;
+}
+
+std::optional<std::string> Api::notice_brought(const Event& e) {
+  if (e.type != "notice") return std::nullopt;
+  const auto data = nlohmann::json::parse(e.data, nullptr, false);
+  if (!data.is_object() || !data.contains("id") || !data["id"].is_string()) return std::nullopt;
+  return data["id"].get<std::string>();
+}
+
+void Api::delivered(const std::string& party, const std::vector<std::string>& notice_ids) {
+  if (Status st = service_.delivered(party, notice_ids, Delivery::stream); !st) {
+    spdlog::error("the delivery of {} notices to {} on its stream is not recorded: {}", notice_ids.size(), party,
+                  st.error().describe());
+  }
 }
 
 bool Api::is_stream(const Request& req) {

@@ -181,6 +181,11 @@ class Api {
   std::variant<StreamStart, Response> open_stream(const Request& request, std::string& party);
   /// One event as a server-sent event frame.
   static std::string frame(const Event& e);
+  /// The notice an event brings its party (a `notice` event), if any: once
+  /// pushed on an open stream, it has reached the party.
+  static std::optional<std::string> notice_brought(const Event& e);
+  /// Records that the notices were pushed on one of the party's streams.
+  void delivered(const std::string& party, const std::vector<std::string>& notice_ids);
 
   /// The route table, in the order the API documents it.
   static const std::vector<Route>& routes();

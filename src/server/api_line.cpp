@@ -37,8 +37,10 @@ Result<Answer> Api::notices(Call& call) {
                         "state");
     }
   }
+  auto inbox = call.view.inbox(state);
+  if (!inbox) return inbox.error();
   json list = json::array();
-  for (const Notice& n : call.view.notices(state)) list.push_back(format::to_json(n));
+  for (const Notice& n : *inbox) list.push_back(format::to_json(n));
   return Answer::json({{"notices", std::move(list)}});
 }
 

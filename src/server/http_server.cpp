@@ -39,6 +39,18 @@ class StreamSink {
 // every open stream of the party they are for.
 class EventHub {
  public:
+  /// Told (on the I/O thread) of the notices pushed to a party's open stream.
+  using Delivered = std::function<void(const std::string& party, std::vector<std::string> notice_ids)>;
+  explicit EventHub(Delivered delivered) : delivered_(std::move(delivered)) {}
+  /// Tells of the notices among `events` (all the party's) that were pushed.
+  void pushed(const std::string& party, const std::vector<const Event*>& events) {
+    std::vector<std::string> ids;
+    for (const Event* e : events) {
+      if (auto id = Api::notice_brought(*e)) ids.push_back(std::move(*id));
+    }
+    if (!ids.empty()) delivered_(party, std::move(ids));
+  }
+
   void subscribe(const std::string& party, const std::shared_ptr<StreamSink>& session) {
     streams_.emplace(party, session);
   }
@@ -67,6 +79,7 @@ class EventHub {
   }
 
   std::multimap<std::string, std::weak_ptr<StreamSink>> streams_;
+  Delivered delivered_;
 };
 
 // One connection: plain TCP (Stream = beast::tcp_stream) or TLS (TlsStream).
@@ -223,11 +236,17 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
         "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
     // What was missed, as much as half the queue holds; the rest on the next
     // connection, after the last event this one sent.
+    std::vector<const Event*> sent;
     for (const Event& e : stream.backlog) {
       std::string frame = Api::frame(e);
-      if (queued_bytes_ + frame.size() > options_.max_stream_queue_bytes / 2) return end_behind();
+      if (queued_bytes_ + frame.size() > options_.max_stream_queue_bytes / 2) {
+        hub_.pushed(stream.party, sent);
+        return end_behind();
+      }
       push(std::move(frame));
+      sent.push_back(&e);
     }
+    hub_.pushed(stream.party, sent);
     hub_.subscribe(stream.party, this->shared_from_this());
     watch_for_close();
     beat();
@@ -299,10 +318,15 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
 
 void EventHub::publish(const std::vector<Event>& events) {
   for (const Event& e : events) {
+    bool sent = false;
     const auto [first, last] = streams_.equal_range(e.party);
     for (auto it = first; it != last; ++it) {
-      if (auto session = it->second.lock(); session && !session->closed()) session->push(Api::frame(e));
+      if (auto session = it->second.lock(); session && !session->closed()) {
+        session->push(Api::frame(e));
+        sent = true;
+      }
     }
+    if (sent) pushed(e.party, {&e});
   }
   prune();
 }
@@ -406,7 +430,11 @@ int serve(Service& service, const ServerOptions& options) {
               << "); run scripts/install-web.sh\n";
   }
   api.serve_page(&page);
-  EventHub hub;
+  Pipeline* line = nullptr;  // set below, before any request is taken
+  // A notice pushed on a stream has reached its party: recorded on the line thread.
+  EventHub hub([&api, &line](const std::string& party, std::vector<std::string> ids) {
+    line->on_line([&api, party, ids = std::move(ids)] { api.delivered(party, ids); });
+  });
   std::atomic<Health> health{api.health()};
   // Events are made on the line thread, inside a commit; the hub is the I/O thread's.
   service.on_events(
@@ -418,6 +446,7 @@ int serve(Service& service, const ServerOptions& options) {
   std::optional<ssl::context> tls;
   if (!options.tls_cert.empty() && !(tls = tls_context(options))) return 2;
   Pipeline pipeline(ioc, api, service, PipelineOptions{options.check_threads});
+  line = &pipeline;
   std::unique_ptr<Listener> listener;
   try {
     listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, pipeline, health,

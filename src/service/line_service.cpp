@@ -461,6 +461,42 @@ Result<std::vector<Conflict>> PartyView::conflicts_within(const std::string& act
   return all;
 }
 
+Status Service::Impl::deliver(const std::string& party, const std::vector<std::string>& notice_ids, Delivery via) {
+  const auto undelivered = [&](const std::string& id) {
+    const Notice* n = notices.find(id);
+    return n && n->to_party == party && !n->delivered;
+  };
+  if (std::none_of(notice_ids.begin(), notice_ids.end(), undelivered)) return {};  // most reads: nothing new
+  WriteScope scope(*this);
+  if (!scope.status()) return scope.status();
+  store::WriteBatch batch;
+  const TimePoint at = now();
+  for (const std::string& id : notice_ids) {
+    if (!undelivered(id)) continue;  // asked again: the lock may have brought in another node's receipt
+    Notice n = *notices.find(id);
+    n.delivered = at;
+    n.delivered_via = via;
+    batch.events.push_back(event(n.from_party, "delivered", format::to_json(n)));
+    note_notice(batch, "deconflict", n, "deliver");  // the server saw it go out
+    batch.notices.push_back(std::move(n));
+  }
+  if (batch.notices.empty()) return {};
+  if (Status st = commit(batch); !st) return st;
+  for (const Notice& n : batch.notices) keep(n);
+  return {};
+}
+
+Status Service::delivered(const std::string& party, const std::vector<std::string>& notice_ids, Delivery via) {
+  return impl_->deliver(party, notice_ids, via);
+}
+
+Result<std::vector<Notice>> PartyView::inbox(std::optional<NoticeState> state) {
+  std::vector<std::string> ids;
+  for (const Notice& n : notices(state)) ids.push_back(n.id);
+  if (Status st = service_->impl_->deliver(caller_.id, ids, Delivery::inbox); !st) return st.error();
+  return notices(state);
+}
+
 ConflictPage PartyView::conflict_page(const std::string& after, size_t limit) const {
   const Service::Impl& s = *service_->impl_;
   ListFilter activities;

@@ -141,6 +141,11 @@ struct Service::Impl {
 
   static Party to_party(const store::StoredParty& p) { return {p.id, p.name, p.admin, p.created, p.revoked}; }
 
+  /// Records the first delivery of each of these notices to `party` (those to
+  /// it that never reached it), with their record entries and an event to
+  /// each sender, in one commit; returns the notices as they are now.
+  Status deliver(const std::string& party, const std::vector<std::string>& notice_ids, Delivery via);
+
   /// Ok, or why the volume is beyond this line's limits (its radius or buffer).
   Status admissible(const Volume& v) const;
   /// Ok, or why an activity that starts before the line's time may not be

@@ -198,14 +198,16 @@ class PostgresStore final : public LockedStore {
     for (const Notice& n : batch.notices) {
       out.push_back(
           {"INSERT INTO notices (id, activity_id, activity_version, from_party, to_party, state, created_ms, "
-           "deadline_ms, answered_ms, text, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+           "deadline_ms, answered_ms, text, seq, delivered_ms, delivered_via) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
            "ON CONFLICT (id) DO UPDATE SET activity_id = excluded.activity_id, "
            "activity_version = excluded.activity_version, from_party = excluded.from_party, "
            "to_party = excluded.to_party, state = excluded.state, created_ms = excluded.created_ms, "
            "deadline_ms = excluded.deadline_ms, answered_ms = excluded.answered_ms, text = excluded.text, "
-           "seq = excluded.seq",
+           "seq = excluded.seq, delivered_ms = excluded.delivered_ms, delivered_via = excluded.delivered_via",
            {n.id, n.activity_id, std::to_string(n.activity_version), n.from_party, n.to_party,
-            std::string(state_name(n.state)), ms(n.created), ms(n.deadline), ms(n.answered), n.text, seq}});
+            std::string(state_name(n.state)), ms(n.created), ms(n.deadline), ms(n.answered), n.text, seq,
+            ms(n.delivered), std::string(delivery_name(n.delivered_via))}});
     }
     for (const Message& m : batch.messages) {
       out.push_back(
@@ -263,7 +265,7 @@ class PostgresStore final : public LockedStore {
   Result<std::vector<Notice>> read_notices(const std::string& tail, const PgParams& params) {
     auto r = db_->run(
         "SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
-        "answered_ms, text FROM notices " +
+        "answered_ms, text, delivered_ms, delivered_via FROM notices " +
             tail,
         params);
     if (!r) return r.error();
@@ -280,6 +282,8 @@ class PostgresStore final : public LockedStore {
       n.deadline = at_ms(r->integer(i, 7));
       if (!r->null(i, 8)) n.answered = at_ms(r->integer(i, 8));
       n.text = r->text(i, 9);
+      if (!r->null(i, 10)) n.delivered = at_ms(r->integer(i, 10));
+      n.delivered_via = parse_delivery(r->text(i, 11)).value_or(Delivery::none);
       out.push_back(std::move(n));
     }
     return out;

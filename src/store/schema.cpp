@@ -29,7 +29,7 @@ struct Migration {
   const char* postgres = nullptr;
 };
 
-constexpr std::array<Migration, 7> kMigrations{{
+constexpr std::array<Migration, 8> kMigrations{{
     {R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -140,6 +140,11 @@ CREATE INDEX notices_by_seq ON notices (seq);
 ALTER TABLE notices DROP CONSTRAINT notices_state_check;
 ALTER TABLE notices ADD CONSTRAINT notices_state_check
   CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue', 'superseded', 'withdrawn'));
+)sql"},
+    // When a notice first reached its party, and how (DESIGN §6.2).
+    {R"sql(
+ALTER TABLE notices ADD COLUMN delivered_ms {INT64};
+ALTER TABLE notices ADD COLUMN delivered_via TEXT NOT NULL DEFAULT '' CHECK (delivered_via IN ('', 'inbox', 'stream'));
 )sql"},
 }};
 

@@ -108,7 +108,7 @@ class SqliteStore final : public LockedStore {
 
   Result<std::vector<Notice>> read_notices(const std::string& tail, int64_t after) {
     Statement q(db_, ("SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
-                      "answered_ms, text FROM notices " +
+                      "answered_ms, text, delivered_ms, delivered_via FROM notices " +
                       tail)
                          .c_str());
     if (!q) return store_error(db_, "cannot read notices");
@@ -128,6 +128,8 @@ class SqliteStore final : public LockedStore {
       n.deadline = at(7);
       if (sqlite3_column_type(q.get(), 8) != SQLITE_NULL) n.answered = at(8);
       n.text = text(q, 9);
+      if (sqlite3_column_type(q.get(), 10) != SQLITE_NULL) n.delivered = at(10);
+      n.delivered_via = parse_delivery(text(q, 11)).value_or(Delivery::none);
       out.push_back(std::move(n));
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read notices");
@@ -305,7 +307,8 @@ class SqliteStore final : public LockedStore {
     if (notices.empty()) return {};
     const Statement& put = statements_.get(
         "INSERT OR REPLACE INTO notices (id, activity_id, activity_version, from_party, to_party, state, "
-        "created_ms, deadline_ms, answered_ms, text, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "created_ms, deadline_ms, answered_ms, text, seq, delivered_ms, delivered_via) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (const Notice& n : notices) {
       sqlite3_stmt* st = put.get();
@@ -328,6 +331,12 @@ class SqliteStore final : public LockedStore {
       }
       bind(10, n.text);
       put.bind(11, seq);
+      if (n.delivered) {
+        sqlite3_bind_int64(st, 12, n.delivered->time_since_epoch().count());
+      } else {
+        sqlite3_bind_null(st, 12);
+      }
+      bind(13, std::string(delivery_name(n.delivered_via)));
       if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store notice '" + n.id + "'");
     }
     return {};
