@@ -26,7 +26,7 @@ awk 'BEGIN { srand(7); for (i = 0; i < 20000; i++) {
   printf "\"properties\":{\"id\":\"bench-%d\",\"type\":\"activity\",\"party\":\"coalition\",\"kind\":\"patrol\",", i;
   printf "\"radius_m\":500,\"start\":\"2018-10-01T00:00:00Z\",\"end\":\"2018-10-02T00:00:00Z\"}}\n" } }' \
   > "$WORK/activities.ndjson"
-"$BIN" import --db "$DB" "$WORK/activities.ndjson" > /dev/null
+"$BIN" import --no-notices --db "$DB" "$WORK/activities.ndjson" > /dev/null
 
 "$BIN" serve --db "$DB" --listen 127.0.0.1:0 --max-objects-per-party 10000000 --rate-limit 0 --max-probes-per-day 1000000000 --simulated-clock 2018-09-01T00:00:00Z 2> "$WORK/server.log" &
 SERVER=$!

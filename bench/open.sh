@@ -16,7 +16,7 @@ if [ ! -s "$DATA/world.ndjson" ]; then "$BUILD/deconflict-gen" world "$DATA"; fi
 if [ ! -s "$STORE.done" ]; then
   echo "building $STORE (once)..."
   rm -f "$STORE" "$STORE-wal" "$STORE-shm" "$STORE.key"
-  "$BIN" import --db "$STORE" --now 2018-09-01T00:00:00Z "$DATA/world.ndjson"
+  "$BIN" import --no-notices --db "$STORE" --now 2018-09-01T00:00:00Z "$DATA/world.ndjson"
   date > "$STORE.done"
 fi
 

@@ -33,7 +33,7 @@ awk 'BEGIN { srand(7); for (i = 0; i < 20000; i++) {
   printf "\"properties\":{\"id\":\"soak-%d\",\"type\":\"activity\",\"party\":\"russia\",\"kind\":\"patrol\",", i;
   printf "\"radius_m\":500,\"start\":\"2018-10-01T00:00:00Z\",\"end\":\"2018-10-02T00:00:00Z\"}}\n" } }' \
   > "$WORK/activities.ndjson"
-"$BIN" import "${STORE[@]}" "$WORK/activities.ndjson" > /dev/null
+"$BIN" import --no-notices "${STORE[@]}" "$WORK/activities.ndjson" > /dev/null
 "$BIN" serve "${STORE[@]}" --listen 127.0.0.1:0 --rate-limit 0 --max-probes-per-day 1000000000 --simulated-clock 2018-09-01T00:00:00Z > "$WORK/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done

@@ -59,6 +59,19 @@ class AnyStore : public StoreTest, public ::testing::WithParamInterface<std::str
     options_.db_path = cluster.fresh_database();
     options_.key_path = (dir_ / "record.key").string();
   }
+  // A second, empty store of the same kind.
+  std::unique_ptr<Service> open_other_store() {
+    Options other = options_;
+    if (GetParam() == "postgres") {
+      other.db_path = deconflict::testing::PgCluster::instance().fresh_database();
+      other.key_path = (dir_ / "other.key").string();
+    } else {
+      other.db_path = (dir_ / "other.db").string();
+    }
+    auto s = Service::open(other);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().describe());
+    return std::move(*s);
+  }
 };
 INSTANTIATE_TEST_SUITE_P(Stores, AnyStore, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
@@ -134,6 +147,58 @@ TEST_P(AnyStore, AnImportIsAllOrNothing) {
   EXPECT_EQ(service->find("un.rukban")->version, 2);
   service.reset();
   EXPECT_EQ(open()->find("un.rukban")->version, 2);
+}
+
+// The issue: an import stored activities with their conflicts but told no
+// one, and kept a `state` given in the input. Now an import goes through the
+// line: each party whose volume an imported one meets is notified, states
+// follow the notices, and a failure anywhere leaves nothing (no notice
+// either). With ImportNotices::none nothing is checked and the record says so.
+TEST_P(AnyStore, AnImportGoesThroughTheLineUnlessToldToSendNoNotices) {
+  auto service = open();
+  auto imported = service->import(scenario(), ImportMode::create);
+  ASSERT_TRUE(imported.ok()) << imported.error().describe();
+  EXPECT_GT(imported->notices, 0u);
+  const Party coalition{"coalition", "coalition", false, {}, {}}, un{"un", "un", false, {}, {}};
+  // Russia's entry into the zone Russia accepted: the zone's party is told.
+  bool entry = false;
+  for (const Notice& n : service->as(coalition).notices(NoticeState::pending)) {
+    entry |= n.activity_id == "russia.entry" && n.from_party == "russia" && n.to_party == "coalition";
+  }
+  EXPECT_TRUE(entry);
+  // Russia's strikes over Rukban camp: the UN is told, and sees the strikes.
+  bool strikes = false;
+  for (const Notice& n : service->as(un).notices(NoticeState::pending)) strikes |= n.activity_id == "russia.strikes";
+  EXPECT_TRUE(strikes);
+  EXPECT_TRUE(service->as(un).find(ObjectType::activity, "russia.strikes").ok());
+  EXPECT_EQ(service->find("russia.strikes")->state, State::notified);
+  EXPECT_EQ(service->find("coalition.zone-at-tanf")->state, State::agreed);  // the answers it was given
+
+  // A second import that fails on its last feature sends nothing.
+  const size_t pending = service->as(coalition).notices(NoticeState::pending).size();
+  std::vector<Volume> bad = scenario();
+  for (Volume& v : bad) v.id += ".2";
+  std::vector<Volume> stored = scenario();
+  bad.push_back(std::move(stored[0]));  // already stored
+  ASSERT_FALSE(service->import(std::move(bad), ImportMode::create).ok());
+  ASSERT_TRUE(service->follow().ok());
+  EXPECT_EQ(service->find("russia.entry.2"), nullptr);
+  EXPECT_EQ(service->as(coalition).notices(NoticeState::pending).size(), pending);
+
+  // Unchecked: no notices, activities clear, and the record says why.
+  auto other = open_other_store();
+  auto quiet = other->import(scenario(), ImportMode::create, ImportNotices::none);
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_EQ(quiet->notices, 0u);
+  EXPECT_TRUE(other->as(coalition).notices(std::nullopt).empty());
+  EXPECT_EQ(other->find("russia.strikes")->state, State::clear);
+  const Party ops{"ops", "ops", true, {}, {}};
+  auto entries = other->as(ops).record(0, 100);
+  ASSERT_TRUE(entries.ok());
+  bool said = false;
+  for (const RecordEntry& e : *entries)
+    said |= e.action == "activity.import" && e.data.find("not sent") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 TEST_P(AnyStore, MissingIdsAndNotificationTimesAreFilledIn) {

@@ -135,9 +135,15 @@ struct Declared {
   std::vector<Notice> notices;      // the notices sent for it, one per affected party
 };
 
+/// Whether an import goes through the line (DESIGN §6): each object checked
+/// like a declaration of its party, with its notices and disclosures; or is
+/// stored as given, unchecked and telling no one, which its record entries say.
+enum class ImportNotices { send, none };
+
 struct ImportResult {
   std::vector<std::string> created;
   std::vector<std::string> replaced;
+  size_t notices = 0;  // sent for the imported objects
 };
 
 class Service {
@@ -145,9 +151,17 @@ class Service {
   static Result<std::unique_ptr<Service>> open(const Options& options);
   ~Service();
 
-  /// Stores the volumes in one transaction (all or nothing). A volume without
-  /// an id gets a fresh one; an activity without `notified` is notified now.
-  Result<ImportResult> import(std::vector<Volume> volumes, ImportMode mode);
+  /// The operator's bulk path: stores the volumes in one transaction (all or
+  /// nothing), in the order given. A volume without an id gets a fresh one; an
+  /// activity without `notified` is notified now. With ImportNotices::send
+  /// each goes through the line as its party's declaration would (checked
+  /// against the world and the volumes before it, notices sent, the
+  /// activity's state derived from them, conflicts disclosed), except that it
+  /// may lie in the past and a zone keeps the answers given; with none it is
+  /// stored unchecked, an activity `clear`, and its record entry says that
+  /// no notices were sent.
+  Result<ImportResult> import(std::vector<Volume> volumes, ImportMode mode,
+                              ImportNotices notices = ImportNotices::send);
 
   /// Stored volumes that pass the filter, sorted by id.
   std::vector<const Volume*> list(const ListFilter& filter) const;

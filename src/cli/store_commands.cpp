@@ -119,6 +119,7 @@ struct ImportArgs {
   std::string file;
   bool skip_invalid = false;
   bool replace = false;
+  bool no_notices = false;
 };
 
 int run_import(const ImportArgs& a) {
@@ -130,11 +131,15 @@ int run_import(const ImportArgs& a) {
   for (const std::string& w : batch->ignored) std::cerr << "deconflict: warning: " << w << "\n";
   auto service = open_service(a.store);
   if (!service) return fail(service.error());
-  auto result = (*service)->import(std::move(batch->volumes), a.replace ? ImportMode::replace : ImportMode::create);
+  auto result = (*service)->import(std::move(batch->volumes), a.replace ? ImportMode::replace : ImportMode::create,
+                                   a.no_notices ? ImportNotices::none : ImportNotices::send);
   if (!result) return fail(result.error());
   std::cout << "imported " << result->created.size() + result->replaced.size() << " object(s) into " << a.store.db
             << ": " << result->created.size() << " created, " << result->replaced.size() << " replaced, "
-            << batch->rejected.size() << " invalid skipped\n";
+            << batch->rejected.size() << " invalid skipped; "
+            << (a.no_notices ? std::string("unchecked, no notices sent")
+                             : std::to_string(result->notices) + " notice(s) sent")
+            << "\n";
   return kOk;
 }
 
@@ -240,7 +245,12 @@ Runner add_import(CLI::App& app) {
   app.add_option("file", a->file, "A Feature, FeatureCollection or NDJSON file ('-' for stdin)")->required();
   app.add_flag("--skip-invalid", a->skip_invalid, "Skip and count invalid features instead of failing");
   app.add_flag("--replace", a->replace, "Replace stored objects with the same id (their version goes up)");
-  app.footer("All features are stored in one transaction, or none is.");
+  app.add_flag("--no-notices", a->no_notices,
+               "Store the features unchecked and notify no one (the record says so); activities are 'clear'");
+  app.footer(
+      "Each feature goes through the line as its party's declaration would: checked against what is stored and "
+      "the features before it, its notices sent, an activity's state derived from them. All features are stored "
+      "in one transaction, or none is.");
   return [a] { return run_import(*a); };
 }
 

@@ -248,22 +248,27 @@ Result<std::vector<Notice>> Service::advance() {
   return batch.notices;
 }
 
-Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead) {
+Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead, Declaration how) {
   const TimePoint at = now();
   if (v.type == ObjectType::zone) {
     // A new zone, or a changed one, is agreed afresh: agreeing to one shape is
-    // not agreeing to another.
-    v.accepted.clear();
-    v.declined.clear();
+    // not agreeing to another. (An import brings the answers it was given.)
+    if (!how.imported) {
+      v.accepted.clear();
+      v.declined.clear();
+    }
     v.state = v.agreement();
   }
   Declared out;
   store::WriteBatch batch;
   std::vector<std::string> shown;  // others' activities this declaration discloses to its party
   std::vector<Volume> renotified;  // activities whose state the notices change
-  if (v.type == ObjectType::activity) {
-    v.notified = at;  // the server's clock, not the client's
-    auto conflicts = checked(v, {at}, v.party, ahead);
+  if (v.type == ObjectType::activity && !how.checked) {
+    if (!v.notified) v.notified = at;
+    v.state = State::clear;  // no notice of its version
+  } else if (v.type == ObjectType::activity) {
+    if (!how.imported || !v.notified) v.notified = at;  // the server's clock, not the client's
+    auto conflicts = checked(v, {*v.notified}, v.party, ahead);
     if (!conflicts) return conflicts.error();
     out.conflicts = std::move(*conflicts);
     shown = stage_disclosures(batch, v, out.conflicts);
@@ -275,7 +280,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead)
     std::vector<const Notice*> sent;
     for (const Notice& n : out.notices) sent.push_back(&n);
     v.state = line::activity_state(sent);
-  } else if (v.type == ObjectType::site) {
+  } else if (v.type == ObjectType::site && how.checked) {
     // A site declared where activities are under way or planned: each such
     // activity's party is told, and the site's party is shown the activity.
     auto met_now = met(v, at, v.party, ahead);
@@ -290,12 +295,13 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead)
     for (const Notice& n : out.notices) batch.events.push_back(event(n.to_party, "notice", format::to_json(n)));
   }
   if (v.version > 1) close_notices(batch, v.id, NoticeState::superseded);  // the older versions' open notices
-  stage_object(batch, v.party, v, v.version == 1 ? "create" : "replace", at);
+  const char* change = how.imported ? "import" : v.version == 1 ? "create" : "replace";
+  stage_object(batch, v.party, v, change, at, !how.checked);
   for (const Notice& n : out.notices) note_notice(batch, v.party, n, "send");
   // What stays hidden from the declarer (sites not shared with it) is
   // reported redacted, and each such report is a probe its owner hears of.
   const std::vector<Conflict> hidden = disclosures.redact(v.party, out.conflicts, finder(), Report::stored, shown);
-  stage_probes(batch, v.party, hidden, v.id);
+  if (!how.imported) stage_probes(batch, v.party, hidden, v.id);
   if (Status st = commit(batch); !st) return st.error();
   for (const Notice& n : batch.notices) keep(n);
   for (const std::string& id : shown) disclosures.disclose(v.party, id);

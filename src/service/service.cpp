@@ -80,12 +80,13 @@ Result<std::unique_ptr<Service>> Service::open(const Options& options) {
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
-Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mode) {
+Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mode, ImportNotices notices) {
+  // One group: every object's change is a savepoint of one transaction, and
+  // an error abandons them all (the group rolls back, memory is reloaded).
+  Group group = this->group();
   Impl::WriteScope scope(*impl_);
   if (!scope.status()) return scope.status().error();
-  const TimePoint now = impl_->now();
   ImportResult result;
-  store::WriteBatch batch;
   std::unordered_set<std::string> ids;
   for (Volume& v : volumes) {
     if (v.id.empty()) {
@@ -98,13 +99,14 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
       return make_error(ErrorCode::already_exists, "an object with this id is already stored (use --replace)", v.id);
     }
     v.version = old ? old->version + 1 : 1;
-    if (v.type == ObjectType::zone) v.state = v.agreement();
-    if (v.type == ObjectType::activity && !v.notified) v.notified = now;
     (old ? result.replaced : result.created).push_back(v.id);
-    impl_->stage_object(batch, v.party, v, "import", now);
   }
-  if (Status st = impl_->commit(batch); !st) return st.error();
-  for (Volume& v : volumes) impl_->world.put(std::move(v));
+  for (Volume& v : volumes) {
+    auto declared = impl_->commit_declared(std::move(v), nullptr, {true, notices == ImportNotices::send});
+    if (!declared) return declared.error();
+    result.notices += declared->notices.size();
+  }
+  if (Status st = group.commit(); !st) return st.error();
   return result;
 }
 

@@ -32,6 +32,15 @@
 
 namespace deconflict {
 
+/// How a change comes to commit_declared: a party's declaration, or the
+/// operator's import (which may lie in the past, keeps a zone's answers and
+/// `notified` as given, makes no probes: no party asked), with its notices
+/// or stored unchecked.
+struct Declaration {
+  bool imported = false;
+  bool checked = true;
+};
+
 struct Service::Impl {
   Options options;
   std::unique_ptr<store::Store> store;
@@ -77,12 +86,15 @@ struct Service::Impl {
   }
 
   /// An object's new row and the record entry of its change (readable by those
-  /// who may see the object), from one writing of its Feature.
+  /// who may see the object), from one writing of its Feature; `unchecked`
+  /// (an import that sent no notices) says so on the record.
   void stage_object(store::WriteBatch& batch, const std::string& party, const Volume& v, const char* change,
-                    TimePoint now) {
+                    TimePoint now, bool unchecked = false) {
     const nlohmann::ordered_json feature = format::to_feature(v);
     batch.upserts.push_back(row_of(v, feature, now));
-    note(batch, party, std::string(type_name(v.type)) + "." + change, {{"feature", feature}}, v.id, v.party);
+    nlohmann::ordered_json data = {{"feature", feature}};
+    if (unchecked) data["notices"] = "not sent: imported unchecked";
+    note(batch, party, std::string(type_name(v.type)) + "." + change, data, v.id, v.party);
   }
 
   /// The record entry of a step on a notice, readable by its two parties.
@@ -152,8 +164,8 @@ struct Service::Impl {
   /// declared (or moved) now; `old` is the version it replaces, if any.
   Status timely(const Volume& v, const Volume* old) const;
   /// Checks an object, makes its notices, disclosures and probes, and commits
-  /// them with it (declare and replace).
-  Result<Declared> commit_declared(Volume v, const Precheck* ahead);
+  /// them with it (declare, replace and import).
+  Result<Declared> commit_declared(Volume v, const Precheck* ahead, Declaration how = {});
   /// One notice per activity that `met` (conflicts seen from a site or
   /// zone) names: to the activity's party about the object (a site declared
   /// over it), or, `to_owner`, from the activity's party to the object's (a
