@@ -175,6 +175,25 @@ TEST_F(Cli, AReplayWhoseServerCannotStartSaysWhy) {
   EXPECT_NE(r.err.find("Address already in use"), std::string::npos) << r.err;
 }
 
+// The At Tanf replay plays the line as the issue asks: Russia's acceptance of
+// the zone opens it, and the UN's clinic, declared inside the live-fire area
+// while the exercise is under way, notifies the coalition at once, which answers.
+TEST_F(Cli, TheAtTanfReplayPlaysTheLineFromTheZonesAcceptanceToTheClinic) {
+  const std::string scenario = std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.replay.json";
+  const Outcome r = run("replay " + scenario + " --db " + db());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const size_t accepted = r.out.find("russia        accepts zone coalition.zone-at-tanf");
+  const size_t entry = r.out.find("russia        declares activity russia.entry");
+  EXPECT_NE(accepted, std::string::npos) << r.out;
+  EXPECT_LT(accepted, entry);
+  const size_t clinic = r.out.find("un            declares site un.clinic (hospital)");
+  ASSERT_NE(clinic, std::string::npos) << r.out;
+  const std::string after = r.out.substr(clinic);
+  EXPECT_NE(after.find("conflict: site-hazard with coalition.live-fire (coalition)"), std::string::npos) << after;
+  EXPECT_NE(after.find("to coalition about coalition.live-fire"), std::string::npos) << after;
+  EXPECT_NE(after.find("coalition     acknowledges coalition.live-fire"), std::string::npos) << after;
+}
+
 TEST_F(Cli, CheckReadsStandardInputAndSkipsInvalidWhenAsked) {
   const std::string queries =
       slurp(kData + "queries.ndjson") +
@@ -234,22 +253,23 @@ TEST_F(Cli, PartiesGetATokenOnceAndCanBeRevoked) {
 TEST_F(Cli, ImportListExportAndConflictsOnTheStore) {
   const Outcome imported = run("import " + kScenario + " --db " + db());
   ASSERT_EQ(imported.status, 0) << imported.err;
-  EXPECT_NE(imported.out.find("8 created"), std::string::npos) << imported.out;
-  EXPECT_EQ(run("import " + kScenario + " --db " + db()).status, 3);  // already stored
+  EXPECT_NE(imported.out.find("9 created"), std::string::npos) << imported.out;
+  EXPECT_NE(imported.out.find("8 notice(s) sent"), std::string::npos) << imported.out;  // through the line
+  EXPECT_EQ(run("import " + kScenario + " --db " + db()).status, 3);                    // already stored
   EXPECT_EQ(run("import " + kScenario + " --replace --db " + db()).status, 0);
 
   const Outcome list = run("list --db " + db() + " --type site");
   ASSERT_EQ(list.status, 0);
   EXPECT_NE(list.out.find("un.rukban"), std::string::npos);
   EXPECT_EQ(list.out.find("coalition.zone-at-tanf"), std::string::npos);
-  EXPECT_NE(list.out.find("3 object(s)"), std::string::npos);
+  EXPECT_NE(list.out.find("4 object(s)"), std::string::npos);
   EXPECT_EQ(run("list --db " + db() + " --bbox 1,2,3").status, 2);
 
   const Outcome exported = run("export --db " + db());
   ASSERT_EQ(exported.status, 0);
   const auto fc = nlohmann::json::parse(exported.out);
   EXPECT_EQ(fc["type"], "FeatureCollection");
-  EXPECT_EQ(fc["features"].size(), 8u);
+  EXPECT_EQ(fc["features"].size(), 9u);
   EXPECT_EQ(fc["features"][0]["properties"]["version"], 2);
 
   // What was exported imports into a fresh store unchanged.
@@ -261,7 +281,7 @@ TEST_F(Cli, ImportListExportAndConflictsOnTheStore) {
   ASSERT_EQ(one.status, 0);
   EXPECT_EQ(lines(one.out).size(), 7u);
   const Outcome table = run("conflicts --db " + db());
-  EXPECT_NE(table.out.find("17 conflict(s)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("18 conflict(s)"), std::string::npos) << table.out;
   EXPECT_EQ(run("conflicts no-such-id --db " + db()).status, 2);
 }
 

@@ -187,6 +187,8 @@ TEST(AtTanf, TheScenarioYieldsTheExpectedConflicts) {
       {"coalition.live-fire", "activity-clash", "russia.strikes"},
       {"coalition.live-fire", "site-hazard", "un.rukban"},
       {"coalition.live-fire", "site-hazard", "partner-force.base"},
+      // 9 September: the UN's field clinic, opened inside the live-fire area.
+      {"coalition.live-fire", "site-hazard", "un.clinic"},
       {"coalition.air-assault", "activity-clash", "russia.entry"},
       {"coalition.air-assault", "activity-clash", "russia.strikes"},
   };

@@ -38,7 +38,7 @@ class RecordCli : public ::testing::Test {
     for (const char* p : {"coalition", "russia", "un"})
       ASSERT_EQ(run("party add " + std::string(p) + " --db " + db()).status, 0);
     ASSERT_EQ(run("party revoke un --db " + db()).status, 0);
-    // 1 record.start, 8 objects, 3 parties added, 1 revoked
+    // 1 record.start, 9 objects, 3 parties added, 1 revoked
     ASSERT_EQ(run("record head --db " + db() + " > " + path("head.json")).status, 0);
     key_ = run("record head --db " + db() + " | grep '\"key\"' | cut -d'\"' -f4").out;
     key_.pop_back();
@@ -81,7 +81,7 @@ class RecordCli : public ::testing::Test {
 TEST_F(RecordCli, AnUntouchedRecordVerifiesAgainstItsKeyAndSavedHead) {
   const Outcome r = run("record verify --db " + db() + " --key " + key_ + " --head " + path("head.json"));
   EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("record verified: 13 entries (0 redacted)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("record verified: 14 entries (0 redacted)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("consistent with the saved tree head"), std::string::npos) << r.out;
   // The signing key is readable by its owner only.
   EXPECT_EQ(fs::status(db() + ".key").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
@@ -125,7 +125,7 @@ TEST_F(RecordCli, AKeyFileThatDoesNotSignTheRecordIsNamed) {
   ASSERT_EQ(run("party add other --db " + path("other.db")).status, 0);  // another store, another key
   ASSERT_EQ(run("record rotate-key --db " + path("other.db")).status, 0);
   fs::copy_file(path("other.db.key"), db() + ".key", fs::copy_options::overwrite_existing);
-  expect_broken("", 13, "but the key file holds");
+  expect_broken("", 14, "but the key file holds");
   const Outcome serve = run("serve --db " + db() + " --listen 127.0.0.1:0");
   EXPECT_EQ(serve.status, 4) << serve.out;  // the server refuses to sign with it
   EXPECT_NE(serve.out.find("does not hold the record's signing key"), std::string::npos) << serve.out;
@@ -152,10 +152,10 @@ TEST_F(RecordCli, AnExportVerifiesOfflineWithTheKeyAndFailsWhenEdited) {
 
 TEST_F(RecordCli, ConsistencyAndInclusionProofsCheckOfflineAndForgeriesFail) {
   ASSERT_EQ(run("party add icrc --db " + db()).status, 0);
-  ASSERT_EQ(run("record consistency 13 --db " + db() + " > " + path("consistency.json")).status, 0);
+  ASSERT_EQ(run("record consistency 14 --db " + db() + " > " + path("consistency.json")).status, 0);
   Outcome r = run("record verify-proof " + path("consistency.json") + " --key " + key_);
   EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("the record of 13 entries is a prefix of the record of 14"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the record of 14 entries is a prefix of the record of 15"), std::string::npos) << r.out;
   ASSERT_EQ(run("record inclusion 9 --db " + db() + " > " + path("inclusion.json")).status, 0);
   r = run("record verify-proof " + path("inclusion.json") + " --key " + key_);
   EXPECT_EQ(r.status, 0) << r.out;

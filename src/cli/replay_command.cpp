@@ -180,9 +180,10 @@ class Replay {
            c["party"].get<std::string>() + ")");
     }
     for (const json& n : (*declared)["notices"]) {
-      notices_[{id, n["party"]}] = n["id"];
-      more("notice " + n["id"].get<std::string>() + " to " + n["party"].get<std::string>() + ", answer by " +
-           when(n["deadline"]));
+      const std::string about = n.value("activity", id);  // a site's notices are about the activities it meets
+      notices_[{about, n["party"]}] = n["id"];
+      more("notice " + n["id"].get<std::string>() + " to " + n["party"].get<std::string>() +
+           (about == id ? "" : " about " + about) + ", answer by " + when(n["deadline"]));
     }
     return {};
   }

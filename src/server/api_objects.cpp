@@ -46,6 +46,7 @@ json declared_json(const Declared& d) {
   for (const Notice& n : d.notices) {
     notices.push_back({{"id", n.id},
                        {"party", n.to_party},
+                       {"activity", n.activity_id},  // a site's or zone's notices are about others' activities
                        {"deadline", format_rfc3339(n.deadline)},
                        {"state", state_name(n.state)}});
   }
