@@ -155,7 +155,7 @@ struct Service::Impl {
 
   /// Records the first delivery of each of these notices to `party` (those to
   /// it that never reached it), with their record entries and an event to
-  /// each sender, in one commit; returns the notices as they are now.
+  /// each sender, in one commit; nothing (and no lock) when none is new.
   Status deliver(const std::string& party, const std::vector<std::string>& notice_ids, Delivery via);
 
   /// Ok, or why the volume is beyond this line's limits (its radius or buffer).
