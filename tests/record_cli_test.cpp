@@ -87,6 +87,17 @@ TEST_F(RecordCli, AnUntouchedRecordVerifiesAgainstItsKeyAndSavedHead) {
   EXPECT_EQ(fs::status(db() + ".key").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
+// The issue: a command run with an earlier clock (`--now`) wrote entries dated
+// before the record's last one. Now an entry is never dated before the entry
+// before it, and the verifier (which checks that) passes.
+TEST_F(RecordCli, AClockSetBackDoesNotSendTheRecordBackInTime) {
+  ASSERT_EQ(run("party add late --db " + db() + " --now 2000-01-01T00:00:00Z").status, 0);
+  const Outcome r = run("record verify --db " + db());
+  EXPECT_EQ(r.status, 0) << r.out;
+  const Outcome last = run("record export --db " + db() + " | tail -1");
+  EXPECT_EQ(last.out.find("2000-01-01"), std::string::npos) << last.out;
+}
+
 TEST_F(RecordCli, OneChangedByteIsNamed) {
   sql("UPDATE record SET data = replace(data, 'At Tanf garrison', 'At Tanf garrisom') WHERE seq = 3");
   expect_broken("", 3, "the hash does not match the entry's content");

@@ -169,6 +169,27 @@ TEST(ChainVerifier, AcceptsASignedChainAndNamesTheFirstBadEntry) {
   EXPECT_FALSE(verify(redacted));  // the chain still verifies without the content
 }
 
+// The issue: entry times could go backwards (a restart with an earlier
+// --now) and no verifier noticed. A validly signed entry dated before the one
+// before it is now named; entries of one instant are fine; a redacted entry's
+// time (which a reader does not see) is not compared.
+TEST(ChainVerifier, NamesAnEntryDatedBeforeTheOneBeforeIt) {
+  record::Chain chain(record::SigningKey::generate());
+  auto entries = signed_chain(chain, 4);
+  entries.push_back(chain.next(&entries.back(), entries.back().time - std::chrono::hours(1), "russia", "message",
+                               {{"message", {{"id", "late"}}}}, "late", "russia coalition"));
+  const auto broken = verify(entries);
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->seq, 5);
+  EXPECT_NE(broken->why.find("never go back"), std::string::npos) << broken->why;
+
+  record::Chain same(record::SigningKey::generate());
+  auto instant = signed_chain(same, 3);
+  instant.push_back(same.next(&instant.back(), instant.back().time, "un", "message", {{"message", {{"id", "x"}}}}, "x",
+                              "un coalition"));
+  EXPECT_FALSE(verify(instant));
+}
+
 TEST(ChainVerifier, FollowsAKeyRotationSignedByTheOldKey) {
   record::Chain chain(record::SigningKey::generate());
   auto entries = signed_chain(chain, 3);

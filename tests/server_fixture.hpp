@@ -30,9 +30,14 @@ class Server : public ::testing::Test {
     ASSERT_EQ(store.error, "");
     db_ = store.db;
     key_ = store.key;
+    // The parties join the day before the simulated clock starts: the
+    // record's times never go back, so an entry written later on the
+    // simulated clock would otherwise take the real time of these.
+    const std::string before = " --now 2018-08-31T00:00:00Z";
     for (const char* p : {"coalition", "russia", "un"})
-      tokens_[p] = run(std::string(DECONFLICT_BIN) + " party add " + p + store_args() + " 2>/dev/null");
-    tokens_["ops"] = run(std::string(DECONFLICT_BIN) + " party add ops --admin" + store_args() + " 2>/dev/null");
+      tokens_[p] = run(std::string(DECONFLICT_BIN) + " party add " + p + store_args() + before + " 2>/dev/null");
+    tokens_["ops"] =
+        run(std::string(DECONFLICT_BIN) + " party add ops --admin" + store_args() + before + " 2>/dev/null");
     start();
   }
 

@@ -92,6 +92,10 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
     auto again = data.is_discarded() ? Result<std::string>(make_error(ErrorCode::invalid_input, "")) : canonical(data);
     if (!again || *again != e.data) return broken(e.seq, "the data is not canonical JSON");
     if (entry_digest(e) != *digest) return broken(e.seq, "the hash does not match the entry's content");
+    if (e.time < time_) {
+      return broken(e.seq, "its time " + format_rfc3339(e.time) + " is before the entry before it (" +
+                               format_rfc3339(time_) + "): the record's times never go back");
+    }
   } else {
     ++redacted_;
   }
@@ -113,6 +117,7 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
   }
   seq_ = e.seq;
   hash_ = e.hash;
+  if (!e.redacted) time_ = e.time;
   return std::nullopt;
 }
 

@@ -39,8 +39,10 @@ struct Broken {
 /// Checks a record one entry at a time, oldest first: sequence numbers without
 /// gaps, each `prev` the hash before it, each hash the hash of the entry's
 /// content (not for redacted entries), each signature by the record's key of
-/// the time. The first entry must be `record.start`, which names the first
-/// key; `key.rotate` entries, signed by the old key, name the next.
+/// the time, and times that never go back (among the entries not redacted,
+/// whose times are all a reader sees). The first entry must be
+/// `record.start`, which names the first key; `key.rotate` entries, signed by
+/// the old key, name the next.
 class ChainVerifier {
  public:
   std::optional<Broken> add(const RecordEntry& e);
@@ -57,6 +59,7 @@ class ChainVerifier {
   std::string hash_ = kGenesisPrev;
   std::string key_;
   std::set<std::string> keys_;
+  TimePoint time_ = kTimeMin;  // of the last entry not redacted
 };
 
 }  // namespace deconflict::record

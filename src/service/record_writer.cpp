@@ -4,17 +4,20 @@ namespace deconflict {
 
 void RecordWriter::start(record::SigningKey key) {
   chain_.emplace(std::move(key));
+  last_time_ = kTimeMin;
   event_ids_.emplace(chain_->key().derive("deconflict event ids"));
 }
 
 void RecordWriter::note(store::WriteBatch& batch, TimePoint now, const std::string& party, const std::string& action,
                         const nlohmann::ordered_json& data, std::string subject, std::string audience) const {
   const RecordEntry* last = batch.record.empty() ? nullptr : &batch.record.back();
-  batch.record.push_back(chain_->next(last, now, party, action, data, std::move(subject), std::move(audience)));
+  const TimePoint time = std::max(now, last ? last->time : last_time_);
+  batch.record.push_back(chain_->next(last, time, party, action, data, std::move(subject), std::move(audience)));
 }
 
 void RecordWriter::follow(const RecordEntry& e) {
   chain_->append_hash(e.hash);
+  last_time_ = std::max(last_time_, e.time);
   if (e.subject == "record") chain_->note_key(e);
 }
 

@@ -10,6 +10,7 @@
 // thread owns it.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,15 +26,22 @@ class RecordWriter {
   /// Begins (again) from an empty chain that `key` signs.
   void start(record::SigningKey key);
   /// Adds the entry of one step of a change to the batch, after the batch's
-  /// last entry or the chain's head.
+  /// last entry or the chain's head. Its time is `now`, or the time of the
+  /// entry before it when that is later (a clock set back, another node's
+  /// clock ahead): the record's times never go back (DESIGN §7).
   void note(store::WriteBatch& batch, TimePoint now, const std::string& party, const std::string& action,
             const nlohmann::ordered_json& data, std::string subject, std::string audience) const;
   /// Takes this service's entries once they are committed.
-  void accept(const std::vector<RecordEntry>& entries) { chain_->accept(entries); }
+  void accept(const std::vector<RecordEntry>& entries) {
+    chain_->accept(entries);
+    if (!entries.empty()) last_time_ = std::max(last_time_, entries.back().time);
+  }
   /// Takes an entry another writer committed (or one loaded on open).
   void follow(const RecordEntry& e);
   /// Takes the hash of a stored entry (on open, where only hashes are read).
   void append_hash(const std::string& hash) { chain_->append_hash(hash); }
+  /// The time of the chain's last entry (on open).
+  void set_last_time(TimePoint t) { last_time_ = t; }
   void note_key(const RecordEntry& e) { chain_->note_key(e); }
   /// Signs with `key` from now on (a rotation).
   void use_key(record::SigningKey key);
@@ -52,6 +60,7 @@ class RecordWriter {
  private:
   std::optional<record::Chain> chain_;
   std::optional<record::Sealer> event_ids_;  // derived from the signing key
+  TimePoint last_time_ = kTimeMin;           // of the chain's last entry
 };
 
 }  // namespace deconflict

@@ -120,6 +120,11 @@ Status StoreFollower::load_record() {
   if (!key) return key.error();
   s_.record.start(std::move(*key));
   for (const std::string& h : *hashes) s_.record.append_hash(h);
+  if (!hashes->empty()) {
+    auto last = s_.store->load_record(static_cast<int64_t>(hashes->size()) - 1, 1);
+    if (!last) return last.error();
+    if (!last->empty()) s_.record.set_last_time(last->back().time);
+  }
   auto key_entries = s_.store->load_record_about("record");
   if (!key_entries) return key_entries.error();
   for (const RecordEntry& e : *key_entries) s_.record.note_key(e);
