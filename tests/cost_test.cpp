@@ -259,11 +259,11 @@ TEST_F(Pages, TheConflictsOfEveryActivityComeInPagesOfBoundedWork) {
   for (const char* id : {"coalition.x", "coalition.y"}) {
     ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), activity(id, "exercise")).status, 201);
   }
-  const auto walk = [&](Client& c, const std::string& party, int limit, int& pages) {
+  const auto walk = [&](Client& client, const std::string& party, int limit, int& pages) {
     nlohmann::json all = nlohmann::json::object();
     std::string after;
     for (pages = 1;; ++pages) {
-      const Reply page = c.send(
+      const Reply page = client.send(
           http::verb::get, "/v1/conflicts?limit=" + std::to_string(limit) + (after.empty() ? "" : "&after=" + after),
           token(party.c_str()));
       EXPECT_EQ(page.status, 200) << page.raw.body();
