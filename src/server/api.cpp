@@ -437,10 +437,7 @@ const Route* Api::route_of(const Request& req) {
   return match(req.method(), parse_target(std::string_view(req.target().data(), req.target().size())).segments).route;
 }
 
-bool Api::is_health(const Request& req) {
-  const Route* r = route_of(req);
-  return r && r->access == Access::open;
-}
+bool Api::is_health(const Route* r) { return r && r->access == Access::open; }
 
 Health Api::health() {
   last_health_ = [this] {
@@ -483,10 +480,7 @@ void Api::delivered(const std::string& party, const std::vector<std::string>& no
   }
 }
 
-bool Api::is_stream(const Request& req) {
-  const Route* r = route_of(req);
-  return r && r->handle == &Api::stream_only;
-}
+bool Api::is_stream(const Route* r) { return r && r->handle == &Api::stream_only; }
 
 Result<Answer> Api::stream_only(Call&) {
   // The server opens GET /v1/events as a stream before it reaches here;

@@ -166,17 +166,19 @@ class Api {
   static void parse(const Request& request, Prepared& prepared);
   void plan(Prepared& prepared);
 
-  /// True for GET /v1/health, which the server answers from the last look
-  /// (health(), twice a second) without waiting for the service's thread.
-  static bool is_health(const Request& request);
+  /// The route a request matches, or null.
+  static const Route* route_of(const Request& request);
+  /// True for GET /v1/health's route, which the server answers from the last
+  /// look (health(), twice a second) without waiting for the service's thread.
+  static bool is_health(const Route* route);
   /// Looks at the store now (the service's thread); writes are refused with
   /// 503 until a look finds the store writable again.
   Health health();
   /// The answer to a health request; reads nothing that changes (any thread).
   Response health_response(Health health, const Request& request) const;
 
-  /// True for GET /v1/events, which the server answers with a stream.
-  static bool is_stream(const Request& request);
+  /// True for GET /v1/events' route, which the server answers with a stream.
+  static bool is_stream(const Route* route);
   /// Authenticates a stream request and reads what it missed; or the error to answer.
   std::variant<StreamStart, Response> open_stream(const Request& request, std::string& party);
   /// One event as a server-sent event frame.
@@ -191,8 +193,6 @@ class Api {
   static const std::vector<Route>& routes();
 
  private:
-  /// The route a request matches, or null.
-  static const Route* route_of(const Request& request);
   /// The route of a method and path; or 404, or 405 naming the methods the
   /// path has (`allow`).
   struct Match {

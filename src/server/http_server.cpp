@@ -194,9 +194,10 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     started_ = std::chrono::steady_clock::now();
     const std::string what = std::string(req.method_string()) + " " + std::string(req.target());
     // Health is answered here, from the line's last look, whatever the line is doing.
-    if (Api::is_health(req)) return reply(api_.health_response(health_.load(), req), what, "-");
+    const Route* route = Api::route_of(req);
+    if (Api::is_health(route)) return reply(api_.health_response(health_.load(), req), what, "-");
     auto self = this->shared_from_this();
-    if (Api::is_stream(req)) {
+    if (Api::is_stream(route)) {
       return pipeline_.open_stream(req, [self](std::shared_ptr<std::variant<StreamStart, Response>> start,
                                                std::string party) { self->open_stream(*start, std::move(party)); });
     }
@@ -317,17 +318,17 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
 };
 
 void EventHub::publish(const std::vector<Event>& events) {
+  std::map<std::string, std::vector<const Event*>> sent;  // by party: one report (one receipt write) each
   for (const Event& e : events) {
-    bool sent = false;
     const auto [first, last] = streams_.equal_range(e.party);
     for (auto it = first; it != last; ++it) {
       if (auto session = it->second.lock(); session && !session->closed()) {
         session->push(Api::frame(e));
-        sent = true;
+        if (sent[e.party].empty() || sent[e.party].back() != &e) sent[e.party].push_back(&e);
       }
     }
-    if (sent) pushed(e.party, {&e});
   }
+  for (const auto& [party, pushed_events] : sent) pushed(party, pushed_events);
   prune();
 }
 
