@@ -362,3 +362,66 @@ TEST_F(Attack, ASiteShowsOnlyTheHazardsItMeetsAndTellsEachOwner) {
 }
 
 }  // namespace
+
+// Attack (on the line's cost): reading the inbox delivers what it shows, one
+// signed record entry per notice, and the inbox was answered whole, so a party
+// whose inbox others had filled paid for all of it in one request, on the
+// thread every party waits on. Now the inbox comes in pages (at most 1,000
+// notices) and a read delivers, and writes receipts for, its page only. Its
+// cursor names only the caller's own notices: another party's notice id is
+// refused exactly as one that does not exist.
+TEST_F(Attack, AnInboxReadDeliversOnlyItsPageAndItsCursorIsTheCallersOwn) {
+  const std::string zone = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
+                           R"("properties":{"id":"coalition.zone","kind":"deconfliction","radius_m":55000,)"
+                           R"("agreed_by":["russia"]}})";
+  ASSERT_EQ(post("/v1/zones", "coalition", zone).status, 201);
+  ASSERT_EQ(post("/v1/zones/coalition.zone/accept", "russia", "").status, 200);
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = R"(,"id":"russia.m)" + std::to_string(i) + R"(")";
+    ASSERT_EQ(post("/v1/activities", "russia", point(38.6, 33.5 + 0.01 * i, "movement", 100, id)).status, 201);
+  }
+  // A notice between Russia and the UN, which the coalition has no part in.
+  ASSERT_EQ(post("/v1/sites", "un", hidden_clinic()).status, 201);
+  const Reply near =
+      post("/v1/activities", "russia", point(kClinicLon, kClinicLat, "strike", 500, R"(,"id":"russia.s")"));
+  ASSERT_EQ(near.status, 201);
+  std::string theirs;
+  for (const auto& n : near.body["notices"]) {
+    if (n["party"] == "un") theirs = n["id"];
+  }
+  ASSERT_FALSE(theirs.empty()) << near.raw.body();
+
+  const auto size = [&] { return get("/v1/record/head", "ops").body["size"].get<int>(); };
+  const auto delivered_to_coalition = [&] {
+    int n = 0;
+    const Reply sent = get("/v1/notices?limit=1000", "russia");
+    for (const auto& notice : sent.body["notices"]) {
+      n += notice["to"] == "coalition" && !notice["delivered"].is_null();
+    }
+    return n;
+  };
+  const int before = size();
+  const Reply first = get("/v1/notices?limit=2", "coalition");
+  ASSERT_EQ(first.status, 200) << first.raw.body();
+  ASSERT_EQ(first.body["notices"].size(), 2u);
+  ASSERT_TRUE(first.body.contains("next"));
+  EXPECT_EQ(size(), before + 2);           // two receipts, not six
+  EXPECT_EQ(delivered_to_coalition(), 2);  // the other four never reached it
+  std::vector<std::string> ids;
+  for (std::string after = first.body["next"];;) {
+    const Reply page = get("/v1/notices?limit=2&after=" + after, "coalition");
+    ASSERT_EQ(page.status, 200) << page.raw.body();
+    ASSERT_LE(page.body["notices"].size(), 2u);
+    for (const auto& n : page.body["notices"]) ids.push_back(n["id"]);
+    if (!page.body.contains("next")) break;
+    after = page.body["next"];
+  }
+  EXPECT_EQ(ids.size() + 2, get("/v1/notices", "coalition").body["notices"].size());  // each once
+  EXPECT_EQ(delivered_to_coalition(), 6);  // five movements and the strike, all in its zone
+
+  const Reply other = get("/v1/notices?after=" + theirs, "coalition");
+  const Reply absent = get("/v1/notices?after=n-00000000000000000000000000000000", "coalition");
+  EXPECT_EQ(other.status, 400);
+  EXPECT_EQ(other.raw.body(), absent.raw.body());
+  EXPECT_EQ(get("/v1/notices?limit=x", "coalition").status, 400);
+}

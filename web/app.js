@@ -230,8 +230,10 @@ async function answer(id, how, text) {
 }
 
 async function refreshLine() {
-  const [notices, messages] = await Promise.all([api("GET", "/v1/notices"), api("GET", "/v1/messages")]);
-  state.notices = notices.notices;
+  const notices = [];
+  const [, messages] = await Promise.all([allPages("/v1/notices", (page) => notices.push(...page.notices)),
+                                         api("GET", "/v1/messages")]);
+  state.notices = notices;
   state.messages = messages.messages;
   $("inbox").replaceChildren(...state.notices.filter((n) => n.to === state.party).map((n) => noticeItem(n, true)));
   $("sent").replaceChildren(...state.notices.filter((n) => n.from === state.party).map((n) => noticeItem(n, false)));

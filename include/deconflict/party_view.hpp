@@ -34,6 +34,7 @@ class Service;
 struct ListFilter;
 struct ListPage;
 struct ConflictPage;
+struct NoticePage;
 struct Declared;
 
 class PartyView {
@@ -105,11 +106,15 @@ class PartyView {
   Result<std::vector<std::string>> withdraw(ObjectType type, const std::string& id);
   /// The notices to or from the caller, optionally in one state, oldest first.
   std::vector<Notice> notices(std::optional<NoticeState> state) const;
-  /// The caller's inbox: notices() as its party reads them. Those sent to the
-  /// caller that never reached it before are delivered now: each records when
-  /// (and that it was by the inbox), on the record, and its sender is told
-  /// (a `delivered` event). An error when that cannot be stored.
-  Result<std::vector<Notice>> inbox(std::optional<NoticeState> state);
+  /// The caller's inbox, a page at a time: the notices() after the one whose
+  /// id is `after` (empty: from the first), at most `limit` (and
+  /// PageLimits::kMaxItems) of them. Those sent to the caller that never
+  /// reached it before are delivered now: each records when (and that it was
+  /// by the inbox), on the record, and its sender is told (a `delivered`
+  /// event); so a read writes at most a page of receipts. usage when `after`
+  /// is not one of the caller's notices (the same for one that does not
+  /// exist and another party's); an error when the receipts cannot be stored.
+  Result<NoticePage> inbox(std::optional<NoticeState> state, const std::string& after, size_t limit);
   /// Acknowledges or objects to a notice sent to the caller.
   Result<Notice> answer(const std::string& notice_id, NoticeState answer, const std::string& text);
   /// A free-text message to another party, optionally about an object the caller may see.

@@ -116,6 +116,12 @@ struct ConflictPage {
   std::optional<std::string> next;  // the cursor of the next page; none on the last
 };
 
+/// One page of a party's inbox (PartyView::inbox), oldest first.
+struct NoticePage {
+  std::vector<Notice> notices;
+  std::optional<std::string> next;  // the cursor of the next page (a notice id); none on the last
+};
+
 /// How much one page may hold: a list is never answered whole, so that no
 /// request's answer grows with what the line holds.
 struct PageLimits {

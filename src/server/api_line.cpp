@@ -37,11 +37,17 @@ Result<Answer> Api::notices(Call& call) {
                         "state");
     }
   }
-  auto inbox = call.view.inbox(state);
-  if (!inbox) return inbox.error();
+  const auto limit = query_number(call.target, "limit", PageLimits::kMaxItems);
+  if (!limit) return limit.error();
+  const auto after = call.target.query.find("after");
+  auto page = call.view.inbox(state, after == call.target.query.end() ? "" : after->second,
+                              static_cast<size_t>(std::max<int64_t>(1, *limit)));
+  if (!page) return page.error();
   json list = json::array();
-  for (const Notice& n : *inbox) list.push_back(format::to_json(n));
-  return Answer::json({{"notices", std::move(list)}});
+  for (const Notice& n : page->notices) list.push_back(format::to_json(n));
+  json body = {{"notices", std::move(list)}};
+  if (page->next) body["next"] = *page->next;
+  return Answer::json(std::move(body));
 }
 
 Result<Answer> Api::acknowledge(Call& call) { return answer_notice(call, NoticeState::acknowledged); }

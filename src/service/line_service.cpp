@@ -496,11 +496,29 @@ Status Service::delivered(const std::string& party, const std::vector<std::strin
   return impl_->deliver(party, notice_ids, via);
 }
 
-Result<std::vector<Notice>> PartyView::inbox(std::optional<NoticeState> state) {
+Result<NoticePage> PartyView::inbox(std::optional<NoticeState> state, const std::string& after, size_t limit) {
+  const Service::Impl& s = *service_->impl_;
+  const std::vector<Notice> all = notices(state);  // oldest first: by (created, id)
+  auto first = all.begin();
+  if (!after.empty()) {
+    const Notice* cursor = s.notices.find(after);
+    if (!cursor || (cursor->from_party != caller_.id && cursor->to_party != caller_.id)) {
+      return make_error(ErrorCode::usage, "not the id of one of your notices", "after");
+    }
+    first = std::upper_bound(all.begin(), all.end(), *cursor, [](const Notice& c, const Notice& n) {
+      return c.created != n.created ? c.created < n.created : c.id < n.id;
+    });
+  }
+  limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
+  const auto last =
+      all.end() - first > static_cast<std::ptrdiff_t>(limit) ? first + static_cast<std::ptrdiff_t>(limit) : all.end();
   std::vector<std::string> ids;
-  for (const Notice& n : notices(state)) ids.push_back(n.id);
+  for (auto it = first; it != last; ++it) ids.push_back(it->id);
   if (Status st = service_->impl_->deliver(caller_.id, ids, Delivery::inbox); !st) return st.error();
-  return notices(state);
+  NoticePage page;
+  for (const std::string& id : ids) page.notices.push_back(*s.notices.find(id));  // as delivered now
+  if (last != all.end()) page.next = ids.back();
+  return page;
 }
 
 ConflictPage PartyView::conflict_page(const std::string& after, size_t limit) const {
