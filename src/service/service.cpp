@@ -230,9 +230,8 @@ Service::Group::Group(Service& s) : service_(&s) {
 Service::Group::~Group() {
   if (!service_) return;
   Impl& s = *service_->impl_;
-  s.outbox.drop();
   s.store->abandon_group();
-  s.follower.reload_before_next();  // the world holds the group's changes, which the store does not
+  s.forget_group();
 }
 
 Status Service::Group::commit() {
@@ -240,8 +239,7 @@ Status Service::Group::commit() {
   if (Status st = s.store->end_group(); !st) {
     // The world holds the group's changes, which the store does not: load
     // from the store again, now or (if it cannot be reached) before the next request.
-    s.outbox.drop();
-    s.follower.reload_before_next();
+    s.forget_group();
     if (Status reloaded = s.follower.follow(); !reloaded) return reloaded;
     return st;
   }

@@ -74,6 +74,13 @@ struct Service::Impl {
     publish(std::move(batch.events));
     return {};
   }
+  /// A group that will not be durable (abandoned, or its commit failed): its
+  /// events are dropped, and memory, which holds its changes, is loaded from
+  /// the store before the next request.
+  void forget_group() {
+    outbox.drop();
+    follower.reload_before_next();
+  }
   void publish(std::vector<Event> events) {
     name_events(events);
     outbox.publish(std::move(events));
