@@ -67,10 +67,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   parser.put(boost::asio::buffer(bytes), ec);
   if (ec || !parser.is_done()) return 0;
   std::string party;
-  if (server::Api::is_stream(parser.get())) return 0;  // a stream is the connection's, not the handler's
-  w.service->begin_group();
+  // A stream is the connection's, not the handler's.
+  if (server::Api::is_stream(server::Api::route_of(parser.get()))) return 0;
+  auto group = w.service->group();
   const auto response = w.api->handle(parser.get(), party);
-  (void)w.service->commit_group();
+  (void)group.commit();
   if (response.result_int() < 200 || response.result_int() > 599) std::abort();
   return 0;
 }
