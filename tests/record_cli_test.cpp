@@ -129,7 +129,7 @@ TEST_F(RecordCli, ASwappedKeyIsDetected) {
   ASSERT_EQ(run("party add coalition --db " + path("other.db")).status, 0);
   const Outcome pinned = run("record verify --db " + path("other.db") + " --key " + key_);
   EXPECT_EQ(pinned.status, 1) << pinned.out;
-  EXPECT_NE(pinned.out.find("not by the trusted key"), std::string::npos) << pinned.out;
+  EXPECT_NE(pinned.out.find("not with the trusted key"), std::string::npos) << pinned.out;
 }
 
 TEST_F(RecordCli, AKeyFileThatDoesNotSignTheRecordIsNamed) {

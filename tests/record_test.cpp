@@ -70,6 +70,17 @@ TEST(Canonical, WritesNumbersAsEcmaScriptDoes) {
   EXPECT_FALSE(record::canonical(json(std::nan(""))).ok());
 }
 
+// Issue 16: integers are numbers like any other (RFC 8785 §3.2.2.3): beyond
+// 2^53 they are written as the double JSON.parse reads, as a standard JCS
+// verifier (the npm canonicalize, tests/independent/) writes them.
+TEST(Canonical, WritesIntegersBeyond2To53AsTheDoublesTheyRead) {
+  EXPECT_EQ(*record::canonical(json::parse("[9007199254740993, 12345678901234567891, -9223372036854775807]")),
+            "[9007199254740992,12345678901234567000,-9223372036854776000]");
+  EXPECT_EQ(*record::canonical(json::parse("100000000000000000000")), "100000000000000000000");
+  EXPECT_EQ(*record::canonical(json::parse("18446744073709551615")), "18446744073709552000");
+  EXPECT_EQ(*record::canonical(json::parse("[1, -7, 9007199254740992]")), "[1,-7,9007199254740992]");
+}
+
 // RFC 9162 §2.1.1, written the way the RFC does, for comparison.
 Digest reference_root(const std::vector<Digest>& leaves, size_t from, size_t n) {
   if (n == 1) return leaves[from];
@@ -122,7 +133,8 @@ std::vector<RecordEntry> signed_chain(record::Chain& chain, int n) {
   std::vector<RecordEntry> out;
   const TimePoint t = *parse_rfc3339("2018-09-01T06:00:00Z");
   out.push_back(chain.next(nullptr, t, "deconflict", "record.start",
-                           {{"algorithm", "Ed25519"}, {"public_key", chain.key().public_hex()}}, "record", "*"));
+                           {{"algorithm", "Ed25519"}, {"format", 2}, {"public_key", chain.key().public_hex()}},
+                           "record", "*"));
   for (int i = 1; i < n; ++i) {
     out.push_back(chain.next(&out.back(), t + std::chrono::minutes(i), "russia", "message",
                              {{"message", {{"id", "m" + std::to_string(i)}, {"text", "entry " + std::to_string(i)}}}},
@@ -208,6 +220,57 @@ TEST(ChainVerifier, FollowsAKeyRotationSignedByTheOldKey) {
   for (const RecordEntry& e : entries) ASSERT_FALSE(v.add(e));
   EXPECT_FALSE(v.finish(first));
   EXPECT_TRUE(v.finish(record::SigningKey::generate().public_hex()));
+  // The key rotated to is not the key the record starts with.
+  const auto later = v.finish(chain.key().public_hex());
+  ASSERT_TRUE(later);
+  EXPECT_NE(later->why.find("which it rotates to later"), std::string::npos) << later->why;
+}
+
+// Issue 16: an operator rewrote the record under a key of its own, then
+// rotated to the real key; a party holding the real key must not accept it.
+TEST(ChainVerifier, ARecordRewrittenUnderAnotherKeyAndRotatedBackIsRefused) {
+  record::SigningKey real = record::SigningKey::generate();
+  const std::string real_hex = real.public_hex();
+  record::Chain forged(record::SigningKey::generate());
+  auto entries = signed_chain(forged, 3);
+  entries.push_back(forged.next(&entries.back(), entries.back().time, "operator", "key.rotate",
+                                {{"previous", forged.key().public_hex()}, {"public_key", real_hex}}, "record", "*"));
+  forged.accept({entries.back()});
+  forged.use_key(std::move(real));
+  entries.push_back(forged.next(&entries.back(), entries.back().time, "russia", "message", {{"message", "forged"}},
+                                "m9", "russia coalition"));
+  record::ChainVerifier v;
+  for (const RecordEntry& e : entries) ASSERT_FALSE(v.add(e));
+  const auto b = v.finish(real_hex);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->seq, 1);
+}
+
+// Issue 16: who may read an entry, and what it is about, are hashed: moving
+// an objection out of a notice's proof (its subject) or widening its audience
+// breaks the chain.
+TEST(ChainVerifier, ChangingWhoMayReadAnEntryOrWhatItIsAboutIsFound) {
+  record::Chain chain(record::SigningKey::generate());
+  const auto entries = signed_chain(chain, 4);
+  auto moved = entries;
+  moved[2].subject = "m-elsewhere";
+  EXPECT_EQ(verify(moved)->seq, 3);
+  auto widened = entries;
+  widened[2].audience = "*";
+  EXPECT_EQ(verify(widened)->seq, 3);
+}
+
+// A record written before format 2 (its record.start names no format) is
+// named as such, not verified under rules it was not written by.
+TEST(ChainVerifier, ARecordOfAnEarlierFormatIsNamed) {
+  record::Chain chain(record::SigningKey::generate());
+  std::vector<RecordEntry> entries{chain.next(nullptr, *parse_rfc3339("2018-09-01T06:00:00Z"), "deconflict",
+                                              "record.start",
+                                              {{"algorithm", "Ed25519"}, {"public_key", chain.key().public_hex()}},
+                                              "record", "*")};
+  const auto b = verify(entries);
+  ASSERT_TRUE(b);
+  EXPECT_NE(b->why.find("format 1"), std::string::npos) << b->why;
 }
 
 TEST(Proofs, ATreeHeadAndAnInclusionProofRoundTripAndAForgeryFails) {

@@ -12,8 +12,8 @@
 namespace deconflict {
 
 /// One entry. Its hash is SHA-256 of the RFC 8785 canonical JSON of
-/// {action, data, party, prev, seq, time}; its signature is the Ed25519
-/// signature of those 32 bytes by the record's key at the time.
+/// {action, audience, data, party, prev, seq, subject, time}; its signature is
+/// the Ed25519 signature of those 32 bytes by the record's key at the time.
 struct RecordEntry {
   int64_t seq = 0;        // 1, 2, ...
   TimePoint time;         // the service's clock when the change was committed
@@ -25,7 +25,7 @@ struct RecordEntry {
   std::string signature;  // hex
   bool redacted = false;  // only seq, prev, hash and signature are given
 
-  // Who may read the entry; kept beside it, not part of its hash.
+  // Who may read the entry, hashed with it.
   std::string subject;   // the object, notice or message it is about
   std::string audience;  // "*" for everyone, else party ids separated by spaces
 };

@@ -205,7 +205,7 @@ int run_export(const RecordArgs& a) {
     auto page = source->entries(after);
     if (!page) return fail(page.error());
     if (page->empty()) return kOk;
-    for (const RecordEntry& e : *page) std::cout << record::to_json(e).dump() << "\n";
+    for (const RecordEntry& e : *page) std::cout << record::entry_text(e) << "\n";
     after = page->back().seq;
   }
 }

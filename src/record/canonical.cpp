@@ -77,11 +77,14 @@ Status write(const json& v, std::string& out) {
     case json::value_t::boolean:
       out += v.template get<bool>() ? "true" : "false";
       return {};
+    // RFC 8785 §3.2.2.3: every number is an IEEE 754 double, so an integer
+    // beyond 2^53 is written as the double nearest to it (as JSON.parse would
+    // read it), not digit for digit.
     case json::value_t::number_integer:
-      out += std::to_string(v.template get<int64_t>());
+      out += ecmascript_number(static_cast<double>(v.template get<int64_t>()));
       return {};
     case json::value_t::number_unsigned:
-      out += std::to_string(v.template get<uint64_t>());
+      out += ecmascript_number(static_cast<double>(v.template get<uint64_t>()));
       return {};
     case json::value_t::number_float: {
       const double x = v.template get<double>();

@@ -17,12 +17,22 @@ Broken broken(int64_t seq, std::string why) { return {seq, std::move(why)}; }
 
 }  // namespace
 
-Digest entry_digest(const RecordEntry& e) {
+std::string hashed_text(const RecordEntry& e) {
   // The members in canonical order, written out: data is canonical already.
-  std::string text = "{\"action\":" + quoted(e.action) + ",\"data\":" + e.data + ",\"party\":" + quoted(e.party) +
-                     ",\"prev\":" + quoted(e.prev) + ",\"seq\":" + std::to_string(e.seq) +
-                     ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
-  return sha256(text);
+  return "{\"action\":" + quoted(e.action) + ",\"audience\":" + quoted(e.audience) + ",\"data\":" + e.data +
+         ",\"party\":" + quoted(e.party) + ",\"prev\":" + quoted(e.prev) + ",\"seq\":" + std::to_string(e.seq) +
+         ",\"subject\":" + quoted(e.subject) + ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
+}
+
+Digest entry_digest(const RecordEntry& e) { return sha256(hashed_text(e)); }
+
+std::string entry_text(const RecordEntry& e) {
+  const std::string tail = ",\"prev\":" + quoted(e.prev) + (e.redacted ? ",\"redacted\":true" : "") +
+                           ",\"seq\":" + std::to_string(e.seq) + ",\"signature\":" + quoted(e.signature);
+  if (e.redacted) return "{\"hash\":" + quoted(e.hash) + tail + "}";
+  return "{\"action\":" + quoted(e.action) + ",\"audience\":" + quoted(e.audience) + ",\"data\":" + e.data +
+         ",\"hash\":" + quoted(e.hash) + ",\"party\":" + quoted(e.party) + tail + ",\"subject\":" + quoted(e.subject) +
+         ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
 }
 
 json to_json(const RecordEntry& e) {
@@ -34,6 +44,8 @@ json to_json(const RecordEntry& e) {
     j["time"] = format_rfc3339(e.time);
     j["party"] = e.party;
     j["action"] = e.action;
+    j["subject"] = e.subject;
+    j["audience"] = e.audience;
     j["data"] = json::parse(e.data);
   }
   j["prev"] = e.prev;
@@ -57,6 +69,8 @@ Result<RecordEntry> entry_from_json(const json& j) {
       e.time = *t;
       e.party = j.at("party").get<std::string>();
       e.action = j.at("action").get<std::string>();
+      e.subject = j.at("subject").get<std::string>();
+      e.audience = j.at("audience").get<std::string>();
       auto data = canonical(j.at("data"));
       if (!data) return data.error();
       e.data = std::move(*data);
@@ -103,8 +117,11 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
     if (e.redacted || e.action != "record.start" || !data.contains("public_key") || !data["public_key"].is_string()) {
       return broken(1, "the record does not start with a record.start entry naming its key");
     }
-    key_ = data["public_key"].get<std::string>();
-    keys_.insert(key_);
+    if (data.value("format", 0) != kRecordFormat) {
+      return broken(1, "the record is in format " + std::to_string(data.value("format", 1)) + ", not " +
+                           std::to_string(kRecordFormat) + " (who may read an entry was not hashed before format 2)");
+    }
+    key_ = first_key_ = data["public_key"].get<std::string>();
   }
   if (!verify_signature(key_, *digest, e.signature)) {
     return broken(e.seq, "the signature is not by the record's key " + key_.substr(0, 16) + "...");
@@ -113,7 +130,6 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
     if (!data.contains("public_key") || !data["public_key"].is_string())
       return broken(e.seq, "key.rotate names no key");
     key_ = data["public_key"].get<std::string>();
-    keys_.insert(key_);
   }
   seq_ = e.seq;
   hash_ = e.hash;
@@ -123,8 +139,12 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
 
 std::optional<Broken> ChainVerifier::finish(const std::string& trusted_key) const {
   if (seq_ == 0) return broken(1, "the record is empty");
-  if (!trusted_key.empty() && !keys_.count(trusted_key)) {
-    return broken(1, "the record is signed by key " + *keys_.begin() + ", not by the trusted key " + trusted_key);
+  // The trusted key must be the one the record starts with: a record rewritten
+  // under another key and then rotated to the trusted one is not vouched for
+  // by it (its first entries are not signed by it).
+  if (!trusted_key.empty() && trusted_key != first_key_) {
+    return broken(1, "the record starts with key " + first_key_ + ", not with the trusted key " + trusted_key +
+                         (trusted_key == key_ ? " (which it rotates to later)" : ""));
   }
   return std::nullopt;
 }

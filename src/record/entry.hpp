@@ -16,11 +16,22 @@ namespace deconflict::record {
 /// The `prev` of the first entry.
 inline const std::string kGenesisPrev(64, '0');
 
-/// SHA-256 of the canonical JSON of {action, data, party, prev, seq, time}.
-/// `data` must already be canonical.
+/// The record's format, named by its record.start entry. Format 2 hashes who
+/// may read an entry (its audience) and what it is about (its subject).
+inline constexpr int kRecordFormat = 2;
+
+/// The canonical JSON of {action, audience, data, party, prev, seq, subject,
+/// time}, which the entry's hash covers. `data` must already be canonical.
+std::string hashed_text(const RecordEntry& e);
+/// SHA-256 of hashed_text(e).
 Digest entry_digest(const RecordEntry& e);
 
-/// The entry as JSON (data as a JSON value); a redacted entry shows only seq,
+/// The entry as the canonical JSON text of its served form (the hashed members
+/// and its hash and signature), `data` as it was hashed: what the record's
+/// routes and `record export` give, byte for byte. A redacted entry shows only
+/// hash, prev, seq and signature.
+std::string entry_text(const RecordEntry& e);
+/// The entry as a JSON value (within proofs); a redacted entry shows only seq,
 /// prev, hash and signature.
 nlohmann::json to_json(const RecordEntry& e);
 /// An entry read back from its JSON form; data is made canonical again.
@@ -46,7 +57,8 @@ struct Broken {
 class ChainVerifier {
  public:
   std::optional<Broken> add(const RecordEntry& e);
-  /// After the last entry: the trusted key must be one the chain was signed with.
+  /// After the last entry: the trusted key, if given, must be the one the
+  /// chain starts with (named by record.start).
   std::optional<Broken> finish(const std::string& trusted_key) const;
 
   int64_t size() const { return seq_; }
@@ -57,8 +69,7 @@ class ChainVerifier {
  private:
   int64_t seq_ = 0, redacted_ = 0;
   std::string hash_ = kGenesisPrev;
-  std::string key_;
-  std::set<std::string> keys_;
+  std::string key_, first_key_;
   TimePoint time_ = kTimeMin;  // of the last entry not redacted
 };
 

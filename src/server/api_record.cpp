@@ -33,9 +33,14 @@ Result<Answer> Api::record(Call& call) {
   if (!limit) return limit.error();
   auto entries = call.view.record(*after, static_cast<size_t>(std::max<int64_t>(1, *limit)));
   if (!entries) return entries.error();
-  nlohmann::json list = nlohmann::json::array();
-  for (const RecordEntry& e : *entries) list.push_back(record::to_json(e));
-  return Answer::json(nlohmann::ordered_json{{"entries", std::move(list)}, {"size", service_.record_size()}});
+  // Each entry as the canonical text that was hashed (a verifier with any JCS
+  // implementation recomputes the hash from the bytes it was given).
+  std::string body = "{\"entries\":[";
+  for (const RecordEntry& e : *entries) {
+    if (body.back() != '[') body += ',';
+    body += record::entry_text(e);
+  }
+  return Answer::text(body + "],\"size\":" + std::to_string(service_.record_size()) + "}");
 }
 
 Result<Answer> Api::record_key(Call&) { return key_answer(service_.record_key()); }

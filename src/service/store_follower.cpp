@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "format/feature_reader.hpp"
+#include "record/entry.hpp"
 #include "service/service_impl.hpp"
 
 namespace deconflict {
@@ -108,8 +109,23 @@ Status StoreFollower::start_record() {
   s_.record.start(std::move(*key));
   store::WriteBatch batch;
   s_.note(batch, "deconflict", "record.start",
-          {{"algorithm", "Ed25519"}, {"public_key", s_.record.chain().key().public_hex()}}, "record", "*");
+          {{"algorithm", "Ed25519"}, {"format", record::kRecordFormat}, {"public_key", s_.record.chain().key().public_hex()}}, "record", "*");
   return s_.commit(batch);
+}
+
+// A record begun in another format cannot be extended: its entries and the
+// ones this build writes would hash different members.
+Status StoreFollower::check_record_format() {
+  auto first = s_.store->load_record(0, 1);
+  if (!first) return first.error();
+  const auto data = nlohmann::json::parse(first->at(0).data, nullptr, false);
+  const int format = data.is_object() ? data.value("format", 1) : 1;
+  if (format == record::kRecordFormat) return {};
+  return make_error(ErrorCode::store_error,
+                    "the store's record is in format " + std::to_string(format) + " and this build writes format " +
+                        std::to_string(record::kRecordFormat) +
+                        ": export its objects (deconflict export) with the build that wrote it and import them "
+                        "into a new store");
 }
 
 // The chain's head and tree from the stored record, and the key that signs next.
@@ -121,6 +137,7 @@ Status StoreFollower::load_record() {
   s_.record.start(std::move(*key));
   for (const std::string& h : *hashes) s_.record.append_hash(h);
   if (!hashes->empty()) {
+    if (Status st = check_record_format(); !st) return st;
     auto last = s_.store->load_record(static_cast<int64_t>(hashes->size()) - 1, 1);
     if (!last) return last.error();
     if (!last->empty()) s_.record.set_last_time(last->back().time);

@@ -45,6 +45,7 @@ class StoreFollower {
   static Status read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<Volume>* out, unsigned threads);
   Status start_record();
   Status load_record();
+  Status check_record_format();
   Status load_parties();
   /// Takes in a record entry that changes what parties were shown or probed.
   void take_in(const RecordEntry& e);
