@@ -125,6 +125,25 @@ class PartyView {
   /// first; "now": none, for a stream that wants only what comes), oldest first.
   Result<std::vector<Event>> events(std::string_view after, size_t limit) const;
 
+  // Signed acts (DESIGN §7).
+
+  /// The signed request (RFC 9421) the caller's next act is made by, or none
+  /// for an unsigned one; the server presents every act's request before
+  /// making it. unauthorized, naming why, when the signature is not by one of
+  /// the caller's keys, is not valid for this request, is not fresh or is a
+  /// replay. Once the caller has keys, its acts (declare, replace, withdraw,
+  /// retire, answer a zone or a notice, message, add or revoke a key) are
+  /// refused unless the request presented signs that very act.
+  Status present(std::optional<Statement> statement);
+  /// The caller's keys in force.
+  std::vector<PartyKey> keys() const;
+  /// Registers an Ed25519 public key (64 hex digits) of the caller's, named
+  /// for people. The first needs only the caller's token; later ones are acts
+  /// signed by a key already registered.
+  Result<PartyKey> add_key(const std::string& public_key, const std::string& name);
+  /// Revokes one of the caller's keys (not_found for any other).
+  Status revoke_key(const std::string& public_key);
+
   // The record.
 
   /// Entries with seq > after, oldest first, at most `limit`; those the caller

@@ -11,8 +11,26 @@
 
 namespace deconflict {
 
+/// A party's act as it signed it: an HTTP request signed with RFC 9421 HTTP
+/// Message Signatures (Ed25519) over its method, its target URI and its
+/// RFC 9530 Content-Digest, with a creation time and a nonce. The record keeps
+/// it in the entry of the act, so that anyone can check that the party, and
+/// not the server, said it (docs/record.md).
+struct Statement {
+  std::string key;               // hex Ed25519 public key of one of the party's registered keys (the keyid)
+  std::string method;            // "@method": POST, PUT, DELETE
+  std::string target_uri;        // "@target-uri": the request's absolute URI
+  std::string content_digest;    // the Content-Digest field: sha-256=:BASE64:
+  std::string signature_params;  // "@signature-params": the covered components and parameters as signed
+  std::string signature;         // base64 of the 64-byte Ed25519 signature
+  std::string body;              // the request's body as sent
+  int64_t created = 0;           // the signer's Unix time, in seconds
+  std::string nonce;             // unique per key: a replay is refused and named
+};
+
 /// One entry. Its hash is SHA-256 of the RFC 8785 canonical JSON of
-/// {action, audience, data, party, prev, seq, subject, time}; its signature is
+/// {action, audience, data, party, prev, seq, subject, time} (and statement,
+/// when the act was signed by its party); its signature is
 /// the Ed25519 signature of those 32 bytes by the record's key at the time.
 struct RecordEntry {
   int64_t seq = 0;        // 1, 2, ...
@@ -20,6 +38,7 @@ struct RecordEntry {
   std::string party;      // who acted
   std::string action;     // "activity.create", "notice.send", "notice.acknowledge", ... (docs/record.md)
   std::string data;       // the canonical JSON of the change
+  std::string statement;  // the canonical JSON of the party's signed request (Statement), or empty
   std::string prev;       // hex hash of the previous entry; 64 zeros before the first
   std::string hash;       // hex
   std::string signature;  // hex

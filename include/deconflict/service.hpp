@@ -76,6 +76,14 @@ struct Options {
   /// are independent, so opening a large store scales with cores); 0 means
   /// one per core. Default 0.
   unsigned load_threads = 0;
+  /// How far a signed request's `created` may be from the server's clock, in
+  /// seconds (RFC 9421 signatures of parties with keys, DESIGN §7); a nonce is
+  /// remembered twice as long. Default 300.
+  int64_t signature_window_s = 300;
+  /// The clock against which signatures' `created` is judged: the real time,
+  /// whatever the line's clock says (a replay's simulated clock included).
+  /// Default the system clock.
+  std::function<TimePoint()> signature_clock;
 
   std::string key_file() const { return key_path.empty() ? db_path + ".key" : key_path; }
   /// Ok, or the first option that is not valid.

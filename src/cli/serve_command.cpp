@@ -35,6 +35,7 @@ struct ServeArgs {
   double rate_per_s = 100, burst = 500;
   uint64_t work_per_request = server::ApiLimits{}.work_per_request;
   std::string cors_origin;
+  std::string public_url;
 };
 
 int run_serve(const ServeArgs& a) {
@@ -65,6 +66,7 @@ int run_serve(const ServeArgs& a) {
   options.limits.burst = a.burst;
   options.limits.work_per_request = a.work_per_request;
   options.limits.cors_origin = a.cors_origin;
+  options.limits.public_url = a.public_url;
   if (!(a.default_notice_h > 0)) return fail(make_error(ErrorCode::usage, "must be > 0", "--default-notice-h"));
   Options service_options;
   service_options.db_path = a.store.db;
@@ -171,6 +173,9 @@ Runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--cors-origin", a->cors_origin,
                  "An origin (https://host:port) allowed to call the API from a browser; default none");
+  app.add_option("--public-url", a->public_url,
+                 "The scheme and authority clients reach the server at (https://line.example:443 behind a proxy): "
+                 "what their signed requests' @target-uri begins with; default http:// and the request's Host");
   app.add_option("--web-root", a->web_root, "The map page's directory (web/, with its npm packages installed)")
       ->capture_default_str();
   app.footer(

@@ -7,7 +7,8 @@
 namespace deconflict::record {
 
 RecordEntry Chain::next(const RecordEntry* after, TimePoint time, std::string party, std::string action,
-                        const nlohmann::ordered_json& data, std::string subject, std::string audience) const {
+                        const nlohmann::ordered_json& data, std::string subject, std::string audience,
+                        std::string statement) const {
   RecordEntry e;
   e.seq = after ? after->seq + 1 : size() + 1;
   e.prev = after ? after->hash : head_hash_;
@@ -17,6 +18,7 @@ RecordEntry Chain::next(const RecordEntry* after, TimePoint time, std::string pa
   e.data = canonical(data).value();  // the service writes only finite numbers
   e.subject = std::move(subject);
   e.audience = std::move(audience);
+  e.statement = std::move(statement);
   const Digest d = entry_digest(e);
   e.hash = to_hex(d);
   e.signature = key_.sign(d);

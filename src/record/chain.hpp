@@ -24,9 +24,11 @@ class Chain {
   explicit Chain(SigningKey key) : key_(std::move(key)) {}
 
   /// The signed entry that follows `after` (an entry of the same, uncommitted
-  /// batch) or, when null, the head of the chain. `data` must hold finite numbers.
+  /// batch) or, when null, the head of the chain. `data` must hold finite
+  /// numbers; `statement` is the party's signed request (statement_json) or empty.
   RecordEntry next(const RecordEntry* after, TimePoint time, std::string party, std::string action,
-                   const nlohmann::ordered_json& data, std::string subject, std::string audience) const;
+                   const nlohmann::ordered_json& data, std::string subject, std::string audience,
+                   std::string statement = {}) const;
   /// Takes entries once committed: the head and the tree move on; a
   /// key.rotate entry makes its key the one that signs from then on.
   void accept(const std::vector<RecordEntry>& entries);

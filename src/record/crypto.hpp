@@ -30,6 +30,12 @@ std::string to_hex(const unsigned char* bytes, size_t n);
 inline std::string to_hex(const Digest& d) { return to_hex(d.data(), d.size()); }
 /// `bytes` bytes from libsodium's cryptographic generator, in hex.
 std::string random_hex(size_t bytes);
+/// Standard base64 with padding (RFC 4648 §4, as RFC 8941 byte sequences use).
+std::string to_base64(std::string_view bytes);
+/// The bytes of standard padded base64, or nothing when it is not that.
+std::optional<std::string> from_base64(std::string_view text);
+/// The bytes written in hex, or nothing when it is not hex.
+std::optional<std::string> bytes_from_hex(std::string_view hex);
 /// The digest written in hex, or nothing when it is not 64 hex digits.
 std::optional<Digest> digest_from_hex(std::string_view hex);
 

@@ -15,13 +15,20 @@ std::string quoted(const std::string& s) { return *canonical(json(s)); }
 
 Broken broken(int64_t seq, std::string why) { return {seq, std::move(why)}; }
 
+// The party's signed request, a member only of the entries that have one
+// (between seq and signature, subject in canonical order).
+std::string statement_member(const RecordEntry& e) {
+  return e.statement.empty() ? std::string() : ",\"statement\":" + e.statement;
+}
+
 }  // namespace
 
 std::string hashed_text(const RecordEntry& e) {
   // The members in canonical order, written out: data is canonical already.
   return "{\"action\":" + quoted(e.action) + ",\"audience\":" + quoted(e.audience) + ",\"data\":" + e.data +
          ",\"party\":" + quoted(e.party) + ",\"prev\":" + quoted(e.prev) + ",\"seq\":" + std::to_string(e.seq) +
-         ",\"subject\":" + quoted(e.subject) + ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
+         statement_member(e) + ",\"subject\":" + quoted(e.subject) + ",\"time\":" + quoted(format_rfc3339(e.time)) +
+         "}";
 }
 
 Digest entry_digest(const RecordEntry& e) { return sha256(hashed_text(e)); }
@@ -31,7 +38,8 @@ std::string entry_text(const RecordEntry& e) {
                            ",\"seq\":" + std::to_string(e.seq) + ",\"signature\":" + quoted(e.signature);
   if (e.redacted) return "{\"hash\":" + quoted(e.hash) + tail + "}";
   return "{\"action\":" + quoted(e.action) + ",\"audience\":" + quoted(e.audience) + ",\"data\":" + e.data +
-         ",\"hash\":" + quoted(e.hash) + ",\"party\":" + quoted(e.party) + tail + ",\"subject\":" + quoted(e.subject) +
+         ",\"hash\":" + quoted(e.hash) + ",\"party\":" + quoted(e.party) + tail + statement_member(e) +
+         ",\"subject\":" + quoted(e.subject) +
          ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
 }
 
@@ -47,6 +55,7 @@ json to_json(const RecordEntry& e) {
     j["subject"] = e.subject;
     j["audience"] = e.audience;
     j["data"] = json::parse(e.data);
+    if (!e.statement.empty()) j["statement"] = json::parse(e.statement);
   }
   j["prev"] = e.prev;
   j["hash"] = e.hash;
@@ -74,6 +83,11 @@ Result<RecordEntry> entry_from_json(const json& j) {
       auto data = canonical(j.at("data"));
       if (!data) return data.error();
       e.data = std::move(*data);
+      if (j.contains("statement")) {
+        auto statement = canonical(j.at("statement"));
+        if (!statement) return statement.error();
+        e.statement = std::move(*statement);
+      }
     }
   } catch (const json::exception& ex) {
     return make_error(ErrorCode::invalid_input, std::string("not a record entry: ") + ex.what());

@@ -11,6 +11,7 @@
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
 #include "format/json_text.hpp"
+#include "record/http_signature.hpp"
 #include "server/openapi.hpp"
 #include "server/static_files.hpp"
 
@@ -262,6 +263,9 @@ const std::vector<Route>& Api::routes() {
         {V::get, "/v1/record/inclusion", Access::party, false, Measures::nothing, activity, &Api::inclusion},
         {V::get, "/v1/record/consistency", Access::party, false, Measures::nothing, activity, &Api::consistency},
         {V::post, "/v1/admin/record/rotate-key", Access::admin, true, Measures::nothing, activity, &Api::rotate_key},
+        {V::get, "/v1/keys", Access::party, false, Measures::nothing, activity, &Api::list_keys},
+        {V::post, "/v1/keys", Access::party, true, Measures::nothing, activity, &Api::add_key},
+        {V::delete_, "/v1/keys/{id}", Access::party, true, Measures::nothing, activity, &Api::revoke_key},
     };
     t.insert(t.end(), rest.begin(), rest.end());
     return t;
@@ -303,7 +307,8 @@ Response Api::handle(const Request& req, std::string& party, Prepared* prepared)
       return error_response(make_error(ErrorCode::not_found, "no such endpoint"), req.version(), req.keep_alive());
     Response r{http::status::no_content, req.version()};
     r.set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE");
-    r.set(http::field::access_control_allow_headers, "Authorization, Content-Type, If-Match, Last-Event-ID");
+    r.set(http::field::access_control_allow_headers,
+          "Authorization, Content-Type, If-Match, Last-Event-ID, Content-Digest, Signature, Signature-Input");
     r.set(http::field::access_control_max_age, "600");
     allow_origin(r);
     r.keep_alive(req.keep_alive());
@@ -370,6 +375,13 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared) 
       rate.charge(view.caller().id, static_cast<double>(view.work_spent() - before) / static_cast<double>(per_request));
     }
   } charge{rate_, view, std::max<uint64_t>(1, limits_.work_per_request), view.work_spent() - ahead};
+  // A party's act presents its signature (none for an unsigned one): the
+  // library refuses an act of a party with keys that this does not sign.
+  if (record::act_of(std::string(req.method_string()), std::string_view(req.target().data(), req.target().size()))) {
+    auto statement = statement_of(req);
+    if (!statement) return fail(statement.error());
+    if (Status st = view.present(std::move(*statement)); !st) return fail(st.error());
+  }
   Call call{req, t, route, m.id, view, prepared};
   return to_response((this->*route.handle)(call), req);
 }

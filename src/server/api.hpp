@@ -30,6 +30,11 @@ struct Target {
   std::map<std::string, std::string> query;
 };
 
+/// The body as a JSON object (an empty body is an empty object when `empty_ok`).
+Result<nlohmann::json> body_object(const Request& req, bool empty_ok);
+/// A string member of a JSON object; empty when absent or null.
+Result<std::string> string_member(const nlohmann::json& body, const char* name);
+
 /// A non-negative integer query parameter; `fallback` when absent.
 Result<int64_t> query_number(const Target& t, const char* name, int64_t fallback);
 
@@ -44,6 +49,10 @@ struct ApiLimits {
   /// costs 125 requests.
   uint64_t work_per_request = 400'000;
   std::string cors_origin;  // an origin allowed to call the API from a browser; empty: none
+  /// The scheme and authority clients reach this server at (http://HOST:PORT,
+  /// or the proxy's https://...): signed requests' "@target-uri" is this and
+  /// the request's target. Empty: http:// and the request's Host field.
+  std::string public_url;
 };
 
 /// Token buckets, one per party: `burst` requests at once, refilled at
@@ -237,6 +246,12 @@ class Api {
   Result<Answer> consistency(Call& call);
   Result<Answer> prove_notice(Call& call);
   Result<Answer> rotate_key(Call& call);
+  Result<Answer> list_keys(Call& call);
+  Result<Answer> add_key(Call& call);
+  Result<Answer> revoke_key(Call& call);
+  /// The request's signature (RFC 9421) as a statement, none when it has no
+  /// signature fields, or why its fields are malformed.
+  Result<std::optional<Statement>> statement_of(const Request& req) const;
   Result<Answer> answer_notice(Call& call, NoticeState answer);
   Result<Answer> answer_zone(Call& call, bool accept);
 

@@ -5,11 +5,9 @@
 #include "server/api.hpp"
 
 namespace deconflict::server {
-namespace {
 
 using json = nlohmann::ordered_json;
 
-// The body as a JSON object (an empty body is an empty object when `empty_ok`).
 Result<nlohmann::json> body_object(const Request& req, bool empty_ok) {
   if (empty_ok && req.body().empty()) return nlohmann::json::object();
   auto value = format::parse_json(req.body());
@@ -24,8 +22,6 @@ Result<std::string> string_member(const nlohmann::json& body, const char* name) 
   if (!it->is_string()) return make_error(ErrorCode::invalid_input, "expected a string", name);
   return it->get<std::string>();
 }
-
-}  // namespace
 
 // GET /v1/notices?state=: the caller's notices, sent and received.
 Result<Answer> Api::notices(Call& call) {

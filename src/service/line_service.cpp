@@ -50,6 +50,7 @@ Status Service::Impl::timely(const Volume& v, const Volume* old) const {
 
 Result<Declared> PartyView::declare(Volume v) {
   Service::Impl& s = *service_->impl_;
+  if (Status st = s.signed_act(caller_.id, std::string(type_name(v.type)) + ".create", ""); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   if (v.party != caller_.id) {
@@ -80,6 +81,8 @@ Result<Declared> PartyView::declare(Volume v) {
 
 Result<Declared> PartyView::replace(Volume v, int if_match) {
   Service::Impl& s = *service_->impl_;
+  if (Status st = s.signed_act(caller_.id, std::string(type_name(v.type)) + ".replace", v.id); !st)
+    return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Volume* old = s.world.find(v.id);
@@ -118,6 +121,8 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
 
 Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std::string& id) {
   Service::Impl& s = *service_->impl_;
+  const char* end = type == ObjectType::activity ? ".withdraw" : ".retire";
+  if (Status st = s.signed_act(caller_.id, std::string(type_name(type)) + end, id); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Volume* old = s.world.find(id);
@@ -172,6 +177,8 @@ bool Service::active(const std::string& party) const { return impl_->parties.act
 
 Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool accept) {
   Service::Impl& s = *service_->impl_;
+  if (Status st = s.signed_act(caller_.id, accept ? "zone.accept" : "zone.decline", zone_id); !st)
+    return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Volume* old = s.world.find(zone_id);
@@ -570,6 +577,8 @@ std::vector<Notice> PartyView::notices(std::optional<NoticeState> state) const {
 
 Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answer, const std::string& text) {
   Service::Impl& s = *service_->impl_;
+  const char* act = answer == NoticeState::objected ? "notice.object" : "notice.acknowledge";
+  if (Status st = s.signed_act(caller_.id, act, notice_id); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Party& caller = caller_;
@@ -622,6 +631,7 @@ Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answe
 
 Result<Message> PartyView::send_message(const std::string& to, const std::string& text, const std::string& about) {
   Service::Impl& s = *service_->impl_;
+  if (Status st = s.signed_act(caller_.id, "message", ""); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Party& caller = caller_;

@@ -41,7 +41,13 @@ bool readable(const engine::World& world, const Disclosures& disclosures, const 
 }
 
 RecordEntry redacted(const RecordEntry& e) {
-  return RecordEntry{e.seq, {}, {}, {}, {}, e.prev, e.hash, e.signature, true, {}, {}};
+  RecordEntry r;
+  r.seq = e.seq;
+  r.prev = e.prev;
+  r.hash = e.hash;
+  r.signature = e.signature;
+  r.redacted = true;
+  return r;
 }
 
 // The proof that `entry` is in the record under `head`.

@@ -9,10 +9,12 @@ void RecordWriter::start(record::SigningKey key) {
 }
 
 void RecordWriter::note(store::WriteBatch& batch, TimePoint now, const std::string& party, const std::string& action,
-                        const nlohmann::ordered_json& data, std::string subject, std::string audience) const {
+                        const nlohmann::ordered_json& data, std::string subject, std::string audience,
+                        std::string statement) const {
   const RecordEntry* last = batch.record.empty() ? nullptr : &batch.record.back();
   const TimePoint time = std::max(now, last ? last->time : last_time_);
-  batch.record.push_back(chain_->next(last, time, party, action, data, std::move(subject), std::move(audience)));
+  batch.record.push_back(
+      chain_->next(last, time, party, action, data, std::move(subject), std::move(audience), std::move(statement)));
 }
 
 void RecordWriter::follow(const RecordEntry& e) {

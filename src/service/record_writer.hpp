@@ -30,7 +30,8 @@ class RecordWriter {
   /// entry before it when that is later (a clock set back, another node's
   /// clock ahead): the record's times never go back (DESIGN §7).
   void note(store::WriteBatch& batch, TimePoint now, const std::string& party, const std::string& action,
-            const nlohmann::ordered_json& data, std::string subject, std::string audience) const;
+            const nlohmann::ordered_json& data, std::string subject, std::string audience,
+            std::string statement = {}) const;
   /// Takes this service's entries once they are committed.
   void accept(const std::vector<RecordEntry>& entries) {
     chain_->accept(entries);

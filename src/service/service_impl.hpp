@@ -23,6 +23,7 @@
 #include "service/disclosure.hpp"
 #include "service/event_outbox.hpp"
 #include "service/notice_book.hpp"
+#include "service/party_keys.hpp"
 #include "service/party_registry.hpp"
 #include "service/precheck_state.hpp"
 #include "service/probe_log.hpp"
@@ -46,6 +47,7 @@ struct Service::Impl {
   std::unique_ptr<store::Store> store;
   engine::World world;
   PartyRegistry parties;
+  PartyKeys keys{options.signature_window_s};  // the parties' signing keys, and the act being signed
   NoticeBook notices;
   Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
   ProbeLog probes;
@@ -71,6 +73,7 @@ struct Service::Impl {
   Status commit(store::WriteBatch& batch) {
     if (Status st = store->write(batch); !st) return st;
     record.accept(batch.record);
+    for (const RecordEntry& e : batch.record) keys.take(e);
     publish(std::move(batch.events));
     return {};
   }
@@ -89,7 +92,22 @@ struct Service::Impl {
   /// Adds the record entry of one step of the change to the batch.
   void note(store::WriteBatch& batch, const std::string& party, const std::string& action,
             const nlohmann::ordered_json& data, std::string subject, std::string audience) {
-    record.note(batch, now(), party, action, data, std::move(subject), std::move(audience));
+    // The party's signed request goes into the entry of the act it signed (a
+    // key's entry is about the key its data names).
+    const bool key_act = action.rfind("party.key.", 0) == 0;
+    std::string statement =
+        keys.claim(party, action, key_act ? data.value("public_key", std::string()) : subject);
+    record.note(batch, now(), party, action, data, std::move(subject), std::move(audience), std::move(statement));
+  }
+  /// Ok when `party` may make this act now: it has no keys, or the request it
+  /// presented (PartyView::present) is a valid signature of this act.
+  Status signed_act(const std::string& party, const std::string& action, const std::string& subject) const {
+    return keys.require(party, action, subject);
+  }
+  /// The signature clock's Unix time, in seconds.
+  int64_t signature_now_s() const {
+    const TimePoint t = options.signature_clock ? options.signature_clock() : TimePoint(std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   }
 
   /// An object's new row and the record entry of its change (readable by those

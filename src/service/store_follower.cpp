@@ -5,6 +5,7 @@
 
 #include "format/feature_reader.hpp"
 #include "record/entry.hpp"
+#include "record/http_signature.hpp"
 #include "service/service_impl.hpp"
 
 namespace deconflict {
@@ -145,7 +146,9 @@ Status StoreFollower::load_record() {
   auto key_entries = s_.store->load_record_about("record");
   if (!key_entries) return key_entries.error();
   for (const RecordEntry& e : *key_entries) s_.record.note_key(e);
-  for (const char* subject : {"disclosure", "check"}) {
+  s_.keys.clear();
+  if (Status st = load_recent_statements(static_cast<int64_t>(hashes->size())); !st) return st;
+  for (const char* subject : {"disclosure", "check", "keys"}) {
     auto entries = s_.store->load_record_about(subject);
     if (!entries) return entries.error();
     for (const RecordEntry& e : *entries) take_in(e);
@@ -161,7 +164,30 @@ Status StoreFollower::load_parties() {
   return {};
 }
 
+// The nonces of the signed requests recent enough to be replayed: the record's
+// tail, read backwards a page at a time until a signature older than twice the
+// window (statements are in commit order, their `created` nearly so), and no
+// further back than kMaxScan entries.
+Status StoreFollower::load_recent_statements(int64_t size) {
+  constexpr int64_t kPage = 1000, kMaxScan = 200'000;
+  const int64_t cutoff = s_.signature_now_s() - 2 * s_.options.signature_window_s;
+  for (int64_t end = size; end > 0 && end > size - kMaxScan; end -= kPage) {
+    auto page = s_.store->load_record(std::max<int64_t>(0, end - kPage), static_cast<size_t>(std::min(kPage, end)));
+    if (!page) return page.error();
+    bool older = false;
+    for (const RecordEntry& e : *page) {
+      if (e.statement.empty()) continue;
+      const auto statement = record::statement_from_json(e.statement);
+      if (statement && statement->created < cutoff) older = true;
+      s_.keys.take_nonce(e);
+    }
+    if (older) break;
+  }
+  return {};
+}
+
 void StoreFollower::take_in(const RecordEntry& e) {
+  s_.keys.take(e);
   if (e.subject == "check") s_.probes.add(e.party, e.time);  // a dry run (PartyView::check)
   if (e.subject != "disclosure") return;
   const auto data = nlohmann::json::parse(e.data, nullptr, false);

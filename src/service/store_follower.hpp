@@ -46,6 +46,7 @@ class StoreFollower {
   Status start_record();
   Status load_record();
   Status check_record_format();
+  Status load_recent_statements(int64_t size);
   Status load_parties();
   /// Takes in a record entry that changes what parties were shown or probed.
   void take_in(const RecordEntry& e);

@@ -20,7 +20,7 @@ namespace {
 // Advisory lock keys: "deconfl" + a digit, as 64-bit integers.
 constexpr const char* kWriteLock = "7306916143391025713";      // every write, until its commit
 constexpr const char* kMigrationLock = "7306916143391025714";  // nodes starting together migrate once
-constexpr const char* kRecordColumns = "seq, time_ms, party, action, data, prev, hash, signature, subject, audience";
+constexpr const char* kRecordColumns = "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement";
 
 TimePoint at_ms(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 std::string ms(TimePoint t) { return std::to_string(t.time_since_epoch().count()); }
@@ -176,9 +176,9 @@ class PostgresStore final : public LockedStore {
     const std::string seq = std::to_string(batch_seq(batch));
     for (const RecordEntry& e : batch.record) {
       out.push_back(
-          {std::string("INSERT INTO record (") + kRecordColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          {std::string("INSERT INTO record (") + kRecordColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
            {std::to_string(e.seq), ms(e.time), e.party, e.action, e.data, e.prev, e.hash, e.signature, e.subject,
-            e.audience}});
+            e.audience, e.statement}});
     }
     for (const StoredObject& o : batch.upserts) {
       out.push_back(
@@ -327,6 +327,7 @@ class PostgresStore final : public LockedStore {
       e.signature = r->text(i, 7);
       e.subject = r->text(i, 8);
       e.audience = r->text(i, 9);
+      e.statement = r->text(i, 10);
       out.push_back(std::move(e));
     }
     return out;

@@ -29,7 +29,7 @@ struct Migration {
   const char* postgres = nullptr;
 };
 
-constexpr std::array<Migration, 8> kMigrations{{
+constexpr std::array<Migration, 9> kMigrations{{
     {R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -145,6 +145,10 @@ ALTER TABLE notices ADD CONSTRAINT notices_state_check
     {R"sql(
 ALTER TABLE notices ADD COLUMN delivered_ms {INT64};
 ALTER TABLE notices ADD COLUMN delivered_via TEXT NOT NULL DEFAULT '' CHECK (delivered_via IN ('', 'inbox', 'stream'));
+)sql"},
+    // A party's act keeps the request it signed (record format 2, DESIGN §7).
+    {R"sql(
+ALTER TABLE record ADD COLUMN statement TEXT NOT NULL DEFAULT '';
 )sql"},
 }};
 
