@@ -49,6 +49,9 @@ Runner add_party(CLI::App& app);
 Runner add_serve(CLI::App& app);
 Runner add_record(CLI::App& app);
 Runner add_replay(CLI::App& app);
+Runner add_key_commands(CLI::App& app);
+/// `party key add|list|revoke`, under `party`.
+Runner add_party_key_commands(CLI::App& app);
 
 /// Prints rows under headers, in columns padded to the widest cell.
 std::string format_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows);

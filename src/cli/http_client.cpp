@@ -5,6 +5,8 @@
 #include <boost/beast/http.hpp>
 #include <regex>
 
+#include "record/http_signature.hpp"
+
 namespace deconflict::cli {
 
 namespace asio = boost::asio;
@@ -49,14 +51,25 @@ Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& url, 
 Result<nlohmann::json> HttpClient::get(const std::string& target) { return send("GET", target, nullptr); }
 
 Result<nlohmann::json> HttpClient::send(const std::string& method, const std::string& target,
-                                        const nlohmann::json& body, const std::string& token) {
+                                        const nlohmann::json& body, const std::string& token,
+                                        const record::SigningKey* signer) {
   Connection& c = *connection_;
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, c.host);
+  const std::string authority = c.host + ":" + c.port;
+  req.set(http::field::host, authority);
   req.set(http::field::authorization, "Bearer " + (token.empty() ? c.token : token));
   if (!body.is_null()) {
     req.set(http::field::content_type, "application/json");
     req.body() = body.dump();
+  }
+  if (signer) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const auto h = record::sign_request(method, "http://" + authority + target, req.body(), *signer,
+                                        std::chrono::duration_cast<std::chrono::seconds>(now).count(),
+                                        record::random_hex(16));
+    req.set("Content-Digest", h.content_digest);
+    req.set("Signature-Input", h.signature_input);
+    req.set("Signature", h.signature);
   }
   req.prepare_payload();
   http::response_parser<http::string_body> parser;

@@ -1,6 +1,7 @@
 // A small HTTP/1.1 client for the CLI's commands that talk to a running
-// server (`record verify --url`): GET with a bearer token, JSON back, one
-// keep-alive connection. Not thread-safe.
+// server (`record verify --url`, `party key`, the replay): requests with a
+// bearer token, signed acts, JSON back, one keep-alive connection. Not
+// thread-safe.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "deconflict/status.hpp"
+#include "record/crypto.hpp"
 
 namespace deconflict::cli {
 
@@ -19,10 +21,11 @@ class HttpClient {
 
   /// GET target; the JSON body of a 200, else the server's error.
   Result<nlohmann::json> get(const std::string& target);
-  /// Any request with a JSON body, as `token`'s party (default: the client's).
+  /// Any request with a JSON body, as `token`'s party (default: the client's),
+  /// signed with `signer` when given (RFC 9421, record/http_signature.hpp).
   /// The JSON body of a 2xx, else the server's error (its code and message).
   Result<nlohmann::json> send(const std::string& method, const std::string& target, const nlohmann::json& body,
-                              const std::string& token = "");
+                              const std::string& token = "", const record::SigningKey* signer = nullptr);
 
  private:
   struct Connection;

@@ -73,9 +73,12 @@ Runner add_party(CLI::App& app) {
   CLI::App* revoke = app.add_subcommand("revoke", "Revoke a party's token");
   add_store_options(*revoke, a->store);
   revoke->add_option("id", a->id, "The party's id")->required();
-  return [a, add, list] {
+  CLI::App* key = app.add_subcommand("key", "Your signing keys, on a running server: add, list, revoke");
+  Runner key_runner = add_party_key_commands(*key);
+  return [a, add, list, key, key_runner] {
     if (add->parsed()) return run_add(*a);
     if (list->parsed()) return run_list(*a);
+    if (key->parsed()) return key_runner();
     return run_revoke(*a);
   };
 }

@@ -194,7 +194,9 @@ int run_verify(const RecordArgs& a) {
   std::cout << "record verified: " << verifier.size() << " entries (" << verifier.redacted() << " redacted), last hash "
             << verifier.head_hash() << ", signed by key " << verifier.key()
             << (a.key.empty() ? " (not pinned: pass --key to trust only a key you hold)" : " (the trusted key)")
-            << (a.head.empty() ? "" : "; consistent with the saved tree head") << "\n";
+            << (a.head.empty() ? "" : "; consistent with the saved tree head") << "\n"
+            << "  parties' acts read: " << verifier.acts() << ", " << verifier.signed_acts()
+            << " signed by their party (the rest by parties with no key then: the server's word alone)\n";
   return kOk;
 }
 

@@ -4,6 +4,7 @@
 
 #include "deconflict/time.hpp"
 #include "record/canonical.hpp"
+#include "record/http_signature.hpp"
 
 namespace deconflict::record {
 namespace {
@@ -104,6 +105,61 @@ bool in_audience(const RecordEntry& e, const std::string& party) {
   return false;
 }
 
+void PartyKeyBook::take(const RecordEntry& e, const json& data) {
+  if ((e.action != "party.key.add" && e.action != "party.key.revoke") || !data.is_object()) return;
+  const std::string party = data.value("party", ""), key = data.value("public_key", "");
+  if (e.action == "party.key.add") {
+    keys_[party].insert(key);
+  } else {
+    keys_[party].erase(key);
+  }
+}
+
+bool PartyKeyBook::has_keys(const std::string& party) const {
+  const auto it = keys_.find(party);
+  return it != keys_.end() && !it->second.empty();
+}
+
+bool PartyKeyBook::holds(const std::string& party, const std::string& key) const {
+  const auto it = keys_.find(party);
+  return it != keys_.end() && it->second.count(key);
+}
+
+std::optional<std::string> act_unproved(const RecordEntry& e, const json& data, const PartyKeyBook& book) {
+  if (e.statement.empty()) {
+    if (!book.has_keys(e.party)) return std::nullopt;
+    return e.action + " by " + e.party + " is not signed by " + e.party +
+           ", which has registered keys: the party did not make this request";
+  }
+  auto s = statement_from_json(e.statement);
+  if (!s) return "its signed request is malformed: " + s.error().message;
+  if (!book.holds(e.party, s->key)) {
+    return "it is signed by key " + s->key.substr(0, 16) + "..., not a key of " + e.party + " in force";
+  }
+  if (Status ok = verify_statement(*s); !ok) return ok.error().message;
+  const auto act = act_of(s->method, s->target_uri);
+  const bool key_act = e.action.rfind("party.key.", 0) == 0;
+  const std::string subject = key_act && data.is_object() ? data.value("public_key", "") : e.subject;
+  if (!act || act->action != e.action || (!act->subject.empty() && act->subject != subject)) {
+    return "its signed request (" + s->method + " " + s->target_uri + ") is not a request to " + e.action + " " +
+           subject;
+  }
+  return std::nullopt;
+}
+
+std::optional<Broken> ChainVerifier::check_act(const RecordEntry& e, const json& data) {
+  if (!is_party_act(e.action)) return std::nullopt;
+  ++acts_;
+  if (auto why = act_unproved(e, data, party_keys_)) return broken(e.seq, *why);
+  if (e.statement.empty()) return std::nullopt;
+  ++signed_acts_;
+  const auto s = statement_from_json(e.statement);
+  if (!nonces_.insert(s->key + " " + s->nonce).second) {
+    return broken(e.seq, "its signed request repeats nonce " + s->nonce + " of an earlier act (a replay)");
+  }
+  return std::nullopt;
+}
+
 std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
   const int64_t expected = seq_ + 1;
   if (e.seq != expected) {
@@ -139,6 +195,10 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
   }
   if (!verify_signature(key_, *digest, e.signature)) {
     return broken(e.seq, "the signature is not by the record's key " + key_.substr(0, 16) + "...");
+  }
+  if (!e.redacted) {
+    if (auto b = check_act(e, data)) return b;
+    party_keys_.take(e, data);
   }
   if (!e.redacted && e.action == "key.rotate") {
     if (!data.contains("public_key") || !data["public_key"].is_string())

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -41,6 +42,25 @@ Result<RecordEntry> entry_from_json(const nlohmann::json& j);
 /// alone (the subject's visibility is the service's to judge).
 bool in_audience(const RecordEntry& e, const std::string& party);
 
+/// The parties' keys as the record's party.key.add and party.key.revoke
+/// entries register them, one entry at a time.
+class PartyKeyBook {
+ public:
+  void take(const RecordEntry& e, const nlohmann::json& data);
+  bool has_keys(const std::string& party) const;
+  bool holds(const std::string& party, const std::string& key) const;
+
+ private:
+  std::map<std::string, std::set<std::string>> keys_;  // party -> public keys in force
+};
+
+/// Why an entry of a party's act is not proved to be that party's, or
+/// nothing: its signed request must be by a key of the party in force (as
+/// `book` has it), valid for its body, and a request of this very act (its
+/// method and path give the entry's action, and its subject where the path
+/// names one). An act of a party without keys needs no signature.
+std::optional<std::string> act_unproved(const RecordEntry& e, const nlohmann::json& data, const PartyKeyBook& book);
+
 /// Where and why a record fails to verify.
 struct Broken {
   int64_t seq;
@@ -63,14 +83,22 @@ class ChainVerifier {
 
   int64_t size() const { return seq_; }
   int64_t redacted() const { return redacted_; }
+  /// The parties' acts read, and those of them signed by the party.
+  int64_t acts() const { return acts_; }
+  int64_t signed_acts() const { return signed_acts_; }
   const std::string& head_hash() const { return hash_; }
   const std::string& key() const { return key_; }
 
  private:
   int64_t seq_ = 0, redacted_ = 0;
   std::string hash_ = kGenesisPrev;
+  std::optional<Broken> check_act(const RecordEntry& e, const nlohmann::json& data);
+
   std::string key_, first_key_;
   TimePoint time_ = kTimeMin;  // of the last entry not redacted
+  PartyKeyBook party_keys_;
+  std::set<std::string> nonces_;  // "key nonce" of every signed act read
+  int64_t acts_ = 0, signed_acts_ = 0;
 };
 
 }  // namespace deconflict::record

@@ -1,0 +1,184 @@
+// Signed acts against the real server (issue 16, DESIGN §7): a party's keys,
+// RFC 9421 signatures of its acts, what the server refuses, what the record
+// keeps, and the operator's forgery that the victim's own verify names.
+#include <chrono>
+
+#include "record/chain.hpp"
+#include "record/crypto.hpp"
+#include "record/entry.hpp"
+#include "record/http_signature.hpp"
+#include "server_fixture.hpp"
+
+namespace deconflict::testing {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The fields that sign `method target body` as the test client sends it (Host 127.0.0.1).
+Headers signed_by(const record::SigningKey& key, const char* method, const std::string& target, const std::string& body,
+                  int64_t created = unix_now(), const std::string& nonce = record::random_hex(16)) {
+  const auto h = record::sign_request(method, "http://127.0.0.1" + target, body, key, created, nonce);
+  return {{"Content-Digest", h.content_digest}, {"Signature-Input", h.signature_input}, {"Signature", h.signature}};
+}
+
+// A command's standard output and exit status.
+struct Outcome {
+  int status;
+  std::string out;
+};
+Outcome run_status(const std::string& cmd) {
+  const std::string out = run(cmd + " 2>&1; echo \"exit=$?\"");
+  const size_t at = out.rfind("exit=");
+  return {std::stoi(out.substr(at + 5)), out.substr(0, at)};
+}
+
+class Signatures : public Server {
+ protected:
+  // Registers `key` as the coalition's first key (its token alone suffices).
+  void register_key(Client& c, const record::SigningKey& key) {
+    const Reply added = c.send(http::verb::post, "/v1/keys", token("coalition"),
+                               R"({"public_key":")" + key.public_hex() + R"(","name":"duty officer"})");
+    ASSERT_EQ(added.status, 201) << added.raw.body();
+  }
+  std::string verify_as(const std::string& party) {
+    return " record verify --url http://127.0.0.1:" + std::to_string(port_) + " --token " + token(party.c_str());
+  }
+  record::SigningKey mine_ = record::SigningKey::generate();  // the coalition's key
+};
+
+TEST_F(Signatures, OnceAPartyHasKeysItsActsMustBeSignedRequestsOfThatVeryAct) {
+  Client c(port_);
+  register_key(c, mine_);
+  const Reply listed = c.send(http::verb::get, "/v1/keys", token("coalition"));
+  ASSERT_EQ(listed.body["keys"].size(), 1u);
+  EXPECT_EQ(listed.body["keys"][0]["public_key"], mine_.public_hex());
+  EXPECT_EQ(c.send(http::verb::get, "/v1/keys", token("russia")).body["keys"].size(), 0u);  // its own keys only
+
+  const std::string z = zone("coalition.zone-at-tanf");
+  // Unsigned: refused, and nothing stored.
+  Reply r = c.send(http::verb::post, "/v1/zones", token("coalition"), z);
+  EXPECT_EQ(r.status, 401) << r.raw.body();
+  EXPECT_NE(r.raw.body().find("signature required"), std::string::npos) << r.raw.body();
+  // Signed by a key that is not the coalition's.
+  const record::SigningKey stranger = record::SigningKey::generate();
+  r = c.send(http::verb::post, "/v1/zones", token("coalition"), z, signed_by(stranger, "POST", "/v1/zones", z));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.raw.body().find("not a registered key of coalition"), std::string::npos) << r.raw.body();
+  // A valid signature of another body (the digest names what was signed).
+  r = c.send(http::verb::post, "/v1/zones", token("coalition"), z,
+             signed_by(mine_, "POST", "/v1/zones", zone("coalition.other")));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.raw.body().find("Content-Digest"), std::string::npos) << r.raw.body();
+  // A signature of another act (a site, not a zone) does not sign this one.
+  r = c.send(http::verb::post, "/v1/zones", token("coalition"), z, signed_by(mine_, "POST", "/v1/sites", z));
+  EXPECT_EQ(r.status, 401) << r.raw.body();
+  // Stale: created an hour ago.
+  r = c.send(http::verb::post, "/v1/zones", token("coalition"), z,
+             signed_by(mine_, "POST", "/v1/zones", z, unix_now() - 3600));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.raw.body().find("from the server's clock"), std::string::npos) << r.raw.body();
+  EXPECT_EQ(c.send(http::verb::get, "/v1/zones/coalition.zone-at-tanf", token("coalition")).status, 404);
+
+  // Signed: stored, and the same request again is a replay.
+  const Headers good = signed_by(mine_, "POST", "/v1/zones", z);
+  r = c.send(http::verb::post, "/v1/zones", token("coalition"), z, good);
+  ASSERT_EQ(r.status, 201) << r.raw.body();
+  r = c.send(http::verb::post, "/v1/zones", token("coalition"), z, good);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.raw.body().find("replay"), std::string::npos) << r.raw.body();
+  // Russia has no keys: its acts need none.
+  EXPECT_EQ(c.send(http::verb::post, "/v1/zones/coalition.zone-at-tanf/accept", token("russia")).status, 200);
+
+  // The record keeps the signed request in the act's entry, and every
+  // party's verify checks it.
+  const Reply record = c.send(http::verb::get, "/v1/record", token("coalition"));
+  bool found = false;
+  for (const auto& e : record.body["entries"]) {
+    if (e.value("action", "") != "zone.create") continue;
+    found = true;
+    EXPECT_EQ(e["statement"]["method"], "POST");
+    EXPECT_EQ(e["statement"]["body"], z);
+    EXPECT_NE(e["statement"]["signature_params"].get<std::string>().find(mine_.public_hex()), std::string::npos);
+  }
+  EXPECT_TRUE(found);
+  const Outcome verified = run_status(std::string(DECONFLICT_BIN) + verify_as("russia"));
+  EXPECT_EQ(verified.status, 0) << verified.out;
+  EXPECT_NE(verified.out.find("1 signed by their party"), std::string::npos) << verified.out;
+}
+
+TEST_F(Signatures, AKeyIsAddedAndRevokedOnlyBySignedActsOnceThereIsOne) {
+  Client c(port_);
+  register_key(c, mine_);
+  const record::SigningKey second = record::SigningKey::generate();
+  const std::string body = R"({"public_key":")" + second.public_hex() + R"(","name":"laptop"})";
+  EXPECT_EQ(c.send(http::verb::post, "/v1/keys", token("coalition"), body).status, 401);  // the token alone no longer
+  Reply r = c.send(http::verb::post, "/v1/keys", token("coalition"), body, signed_by(mine_, "POST", "/v1/keys", body));
+  ASSERT_EQ(r.status, 201) << r.raw.body();
+  // The second key revokes the first; the first then signs nothing.
+  const std::string target = "/v1/keys/" + mine_.public_hex();
+  r = c.send(http::verb::delete_, target, token("coalition"), "", signed_by(second, "DELETE", target, ""));
+  ASSERT_EQ(r.status, 200) << r.raw.body();
+  const std::string msg = R"({"to":"russia","text":"hello"})";
+  r = c.send(http::verb::post, "/v1/messages", token("coalition"), msg, signed_by(mine_, "POST", "/v1/messages", msg));
+  EXPECT_EQ(r.status, 401) << r.raw.body();
+  r = c.send(http::verb::post, "/v1/messages", token("coalition"), msg,
+             signed_by(second, "POST", "/v1/messages", msg));
+  EXPECT_EQ(r.status, 201) << r.raw.body();
+  // Another party cannot revoke the coalition's key (the same answer as for none).
+  const std::string other = "/v1/keys/" + second.public_hex();
+  EXPECT_EQ(c.send(http::verb::delete_, other, token("russia")).status, 404);
+  // Not a key: a clear error.
+  const std::string bad = R"({"public_key":"00ff","name":"x"})";
+  r = c.send(http::verb::post, "/v1/keys", token("un"), bad);
+  EXPECT_EQ(r.status, 400) << r.raw.body();
+  const Outcome verified = run_status(std::string(DECONFLICT_BIN) + verify_as("coalition"));
+  EXPECT_EQ(verified.status, 0) << verified.out;
+}
+
+// Issue 16's first forgery: the operator, holding the store and the server's
+// key file, appends an acknowledgement "by" the coalition that the coalition
+// never made. Before signed acts the coalition's own verify passed it; now it
+// names the entry.
+TEST_F(Signatures, AnAcknowledgementForgedByTheOperatorIsNamedByTheVictimsVerify) {
+  Client c(port_);
+  register_key(c, mine_);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones", token("coalition"), zone("coalition.zone-at-tanf"),
+                   signed_by(mine_, "POST", "/v1/zones", zone("coalition.zone-at-tanf")))
+                .status,
+            201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones/coalition.zone-at-tanf/accept", token("russia")).status, 200);
+  const Reply sent = c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry());
+  ASSERT_EQ(sent.status, 201) << sent.raw.body();
+  const std::string notice = sent.body["notices"][0]["id"];
+  const std::string key_hex = run(std::string(DECONFLICT_BIN) + " record verify" + store_args() +
+                                  " | sed -n 's/.*signed by key \\([0-9a-f]*\\).*/\\1/p'");
+  ASSERT_EQ(stop(), 0);
+
+  // The operator's forgery: the store and the key file, nothing else.
+  {
+    auto store = store::open_store(db_);
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    auto server_key = record::SigningKey::load(key_, false);
+    ASSERT_TRUE(server_key.ok());
+    const int64_t head = *(*store)->record_head();
+    const RecordEntry last = (*(*store)->load_record(head - 1, 1)).at(0);
+    record::Chain chain(std::move(*server_key));
+    store::WriteBatch batch;
+    batch.record.push_back(chain.next(&last, last.time, "coalition", "notice.acknowledge",
+                                      {{"notice", {{"id", notice}, {"state", "acknowledged"}}}}, notice,
+                                      "russia coalition"));
+    ASSERT_TRUE((*store)->write(batch).ok());
+  }
+  start();
+  const Outcome verified = run_status(std::string(DECONFLICT_BIN) + verify_as("coalition") + " --key " + key_hex);
+  EXPECT_EQ(verified.status, 1) << verified.out;
+  EXPECT_NE(verified.out.find("notice.acknowledge by coalition is not signed by coalition"), std::string::npos)
+      << verified.out;
+}
+
+}  // namespace
+}  // namespace deconflict::testing
