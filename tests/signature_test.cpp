@@ -2,6 +2,7 @@
 // RFC 9421 signatures of its acts, what the server refuses, what the record
 // keeps, and the operator's forgery that the victim's own verify names.
 #include <chrono>
+#include <fstream>
 
 #include "record/chain.hpp"
 #include "record/crypto.hpp"
@@ -125,8 +126,7 @@ TEST_F(Signatures, AKeyIsAddedAndRevokedOnlyBySignedActsOnceThereIsOne) {
   const std::string msg = R"({"to":"russia","text":"hello"})";
   r = c.send(http::verb::post, "/v1/messages", token("coalition"), msg, signed_by(mine_, "POST", "/v1/messages", msg));
   EXPECT_EQ(r.status, 401) << r.raw.body();
-  r = c.send(http::verb::post, "/v1/messages", token("coalition"), msg,
-             signed_by(second, "POST", "/v1/messages", msg));
+  r = c.send(http::verb::post, "/v1/messages", token("coalition"), msg, signed_by(second, "POST", "/v1/messages", msg));
   EXPECT_EQ(r.status, 201) << r.raw.body();
   // Another party cannot revoke the coalition's key (the same answer as for none).
   const std::string other = "/v1/keys/" + second.public_hex();
@@ -178,6 +178,50 @@ TEST_F(Signatures, AnAcknowledgementForgedByTheOperatorIsNamedByTheVictimsVerify
   EXPECT_EQ(verified.status, 1) << verified.out;
   EXPECT_NE(verified.out.find("notice.acknowledge by coalition is not signed by coalition"), std::string::npos)
       << verified.out;
+  // The notice's proof, as Russia would present it, names the forgery too.
+  Client again(port_);
+  const Reply proof = again.send(http::verb::get, "/v1/notices/" + notice + "/proof", token("russia"));
+  ASSERT_EQ(proof.status, 200) << proof.raw.body();
+  const std::string file = (dir_.path() / "forged-proof.json").string();
+  std::ofstream(file) << proof.raw.body();
+  const Outcome checked =
+      run_status(std::string(DECONFLICT_BIN) + " record verify-proof " + file + " --key " + key_hex);
+  EXPECT_EQ(checked.status, 1) << checked.out;
+  EXPECT_NE(checked.out.find("not signed by coalition"), std::string::npos) << checked.out;
+}
+
+// A signed answer makes a notice proof that verifies offline with no word of
+// the server's taken on trust for the answer.
+TEST_F(Signatures, ASignedObjectionProvesItselfOffline) {
+  Client c(port_);
+  register_key(c, mine_);
+  const std::string z = zone("coalition.zone-at-tanf");
+  ASSERT_EQ(
+      c.send(http::verb::post, "/v1/zones", token("coalition"), z, signed_by(mine_, "POST", "/v1/zones", z)).status,
+      201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones/coalition.zone-at-tanf/accept", token("russia")).status, 200);
+  const Reply sent = c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry());
+  ASSERT_EQ(sent.status, 201) << sent.raw.body();
+  const std::string notice = sent.body["notices"][0]["id"];
+  const std::string target = "/v1/notices/" + notice + "/object", body = R"({"text":"remain clear"})";
+  const Reply objected =
+      c.send(http::verb::post, target, token("coalition"), body, signed_by(mine_, "POST", target, body));
+  ASSERT_EQ(objected.status, 200) << objected.raw.body();
+  const std::string key = c.send(http::verb::get, "/v1/record/key", token("russia")).body["public_key"];
+  const Reply proof = c.send(http::verb::get, "/v1/notices/" + notice + "/proof", token("russia"));
+  ASSERT_EQ(proof.status, 200);
+  EXPECT_EQ(proof.body["keys"].size(), 1u);  // the coalition's key entry
+  const std::string file = (dir_.path() / "proof.json").string();
+  std::ofstream(file) << proof.raw.body();
+  const Outcome checked = run_status(std::string(DECONFLICT_BIN) + " record verify-proof " + file + " --key " + key);
+  EXPECT_EQ(checked.status, 0) << checked.out;
+  // Leaving the key entry out of the proof does not make the answer pass as
+  // one of a party without keys.
+  nlohmann::json stripped = proof.body;
+  stripped["keys"] = nlohmann::json::array();
+  std::ofstream(file) << stripped.dump();
+  const Outcome bare = run_status(std::string(DECONFLICT_BIN) + " record verify-proof " + file + " --key " + key);
+  EXPECT_EQ(bare.status, 1) << bare.out;
 }
 
 }  // namespace

@@ -77,6 +77,10 @@ struct ConsistencyProof {
 struct NoticeProof {
   std::string notice;
   std::vector<InclusionProof> entries;  // oldest first; all under the same head
+  /// The key entries (party.key.add, party.key.revoke) of the notice's two
+  /// parties under the same head, oldest first: what a verifier checks the
+  /// answer's signature against.
+  std::vector<InclusionProof> keys;
 };
 
 }  // namespace deconflict

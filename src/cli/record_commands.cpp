@@ -26,6 +26,7 @@ struct RecordArgs {
   StoreArgs store;
   std::string url, token, file, key, head, notice;
   int64_t seq = 0, size = 0, from = 0, to = 0;
+  bool accept_unsigned = false;
 };
 
 // Where the record comes from: the store (read as an admin: nothing redacted)
@@ -246,7 +247,7 @@ int run_verify_proof(const RecordArgs& a) {
   if (type == "notice") {
     auto p = record::notice_proof_from_json(*j);
     if (!p) return fail(p.error());
-    why = record::check(*p, a.key);
+    why = record::check(*p, a.key, a.accept_unsigned);
     if (!why) {
       summary = "notice " + p->notice + ": " + std::to_string(p->entries.size()) + " entries in the record of " +
                 std::to_string(p->entries[0].head.size) + " entries signed at " +
@@ -324,6 +325,8 @@ Runner add_record(CLI::App& app) {
   auto* check = app.add_subcommand("verify-proof", "Check a proof offline (notice, inclusion or consistency)");
   check->add_option("file", a->file, "The proof, as printed by prove, inclusion or consistency")->required();
   check->add_option("--key", a->key, "The public key (hex) you trust to have signed the tree head");
+  check->add_flag("--accept-unsigned", a->accept_unsigned,
+                  "Accept a notice's answer its party did not sign (a party with no keys): the server's word alone");
   auto* rotate = app.add_subcommand("rotate-key", "Replace the signing key (the server must be stopped)");
   add_store_options(*rotate, a->store);
   app.footer("Exit status: 0 verified, 1 the record or proof fails (the first bad entry is named), 2 usage, 4 I/O.");

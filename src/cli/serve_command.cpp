@@ -19,6 +19,7 @@ struct ServeArgs {
   double default_notice_h = 24;
   size_t max_objects_per_party = 100'000;
   size_t max_probes_per_day = Options{}.max_probes_per_day;
+  int64_t signature_window_s = Options{}.signature_window_s;
   uint64_t max_check_work = Options{}.max_check_work;
   uint64_t max_page_work = Options{}.max_page_work;
   size_t max_positions_per_party = Options{}.max_positions_per_party;
@@ -73,6 +74,7 @@ int run_serve(const ServeArgs& a) {
   service_options.key_path = a.store.key_file;
   service_options.max_objects_per_party = a.max_objects_per_party;
   service_options.max_probes_per_day = a.max_probes_per_day;
+  service_options.signature_window_s = a.signature_window_s;
   service_options.max_check_work = a.max_check_work;
   service_options.max_page_work = a.max_page_work;
   service_options.max_positions_per_party = a.max_positions_per_party;
@@ -173,6 +175,10 @@ Runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--cors-origin", a->cors_origin,
                  "An origin (https://host:port) allowed to call the API from a browser; default none");
+  app.add_option("--signature-window", a->signature_window_s,
+                 "Seconds a signed request's created may be from the server's real clock (replays are refused)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}))
+      ->capture_default_str();
   app.add_option("--public-url", a->public_url,
                  "The scheme and authority clients reach the server at (https://line.example:443 behind a proxy): "
                  "what their signed requests' @target-uri begins with; default http:// and the request's Host");

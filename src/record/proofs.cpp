@@ -3,6 +3,7 @@
 #include "deconflict/time.hpp"
 #include "record/chain.hpp"
 #include "record/entry.hpp"
+#include "record/http_signature.hpp"
 #include "record/merkle.hpp"
 
 namespace deconflict::record {
@@ -53,7 +54,9 @@ json to_json(const ConsistencyProof& p) {
 json to_json(const NoticeProof& p) {
   json entries = json::array();
   for (const InclusionProof& e : p.entries) entries.push_back(to_json(e));
-  return {{"type", "notice"}, {"notice", p.notice}, {"entries", entries}};
+  json keys = json::array();
+  for (const InclusionProof& e : p.keys) keys.push_back(to_json(e));
+  return {{"type", "notice"}, {"notice", p.notice}, {"entries", entries}, {"keys", keys}};
 }
 
 Result<TreeHead> head_from_json(const json& j) {
@@ -88,11 +91,16 @@ Result<ConsistencyProof> consistency_from_json(const json& j) {
 
 Result<NoticeProof> notice_proof_from_json(const json& j) {
   return guarded([&]() -> Result<NoticeProof> {
-    NoticeProof p{j.at("notice").get<std::string>(), {}};
+    NoticeProof p{j.at("notice").get<std::string>(), {}, {}};
     for (const json& e : j.at("entries")) {
       auto inclusion = inclusion_from_json(e);
       if (!inclusion) return inclusion.error();
       p.entries.push_back(std::move(*inclusion));
+    }
+    for (const json& e : j.value("keys", json::array())) {
+      auto inclusion = inclusion_from_json(e);
+      if (!inclusion) return inclusion.error();
+      p.keys.push_back(std::move(*inclusion));
     }
     return p;
   });
@@ -136,8 +144,40 @@ std::optional<std::string> check(const ConsistencyProof& p, const std::string& t
   return std::nullopt;
 }
 
-std::optional<std::string> check(const NoticeProof& p, const std::string& trusted_key) {
+// The answers of a notice proof are its notified party's acts: each must be
+// signed by a key of that party in force (the proof's key entries, taken in
+// the record's order up to the answer), unless `accept_unsigned`.
+std::optional<std::string> check_answers(const NoticeProof& p, bool accept_unsigned) {
+  PartyKeyBook book;
+  size_t k = 0;
+  for (const InclusionProof& e : p.entries) {
+    for (; k < p.keys.size() && p.keys[k].entry.seq < e.entry.seq; ++k) {
+      book.take(p.keys[k].entry, json::parse(p.keys[k].entry.data));
+    }
+    if (!is_party_act(e.entry.action)) continue;
+    const std::string at = "entry " + std::to_string(e.entry.seq) + ": ";
+    if (auto why = act_unproved(e.entry, json::parse(e.entry.data), book)) return at + *why;
+    if (e.entry.statement.empty() && !accept_unsigned) {
+      return at + e.entry.action + " by " + e.entry.party + " is not signed by " + e.entry.party +
+             ": it rests on the server's word alone (--accept-unsigned accepts that)";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check(const NoticeProof& p, const std::string& trusted_key, bool accept_unsigned) {
   if (p.entries.empty()) return "the proof holds no entries";
+  for (size_t i = 0; i < p.keys.size(); ++i) {
+    const InclusionProof& e = p.keys[i];
+    if (auto why = check(e, trusted_key)) return "key " + *why;
+    if (e.head.root != p.entries[0].head.root || e.head.size != p.entries[0].head.size) {
+      return "the key entries are not under the entries' tree head";
+    }
+    if (e.entry.redacted || (e.entry.action != "party.key.add" && e.entry.action != "party.key.revoke")) {
+      return "key entry " + std::to_string(e.entry.seq) + " is not a party's key entry";
+    }
+    if (i > 0 && e.entry.seq <= p.keys[i - 1].entry.seq) return "the key entries are not in the record's order";
+  }
   for (size_t i = 0; i < p.entries.size(); ++i) {
     const InclusionProof& e = p.entries[i];
     if (auto why = check(e, trusted_key)) return why;
@@ -152,7 +192,7 @@ std::optional<std::string> check(const NoticeProof& p, const std::string& truste
     if (i == 0 && e.entry.action != "notice.send") return "the first entry does not send the notice";
     if (i > 0 && e.entry.seq <= p.entries[i - 1].entry.seq) return "the entries are not in the record's order";
   }
-  return std::nullopt;
+  return check_answers(p, accept_unsigned);
 }
 
 }  // namespace deconflict::record

@@ -29,6 +29,8 @@ std::optional<std::string> check(const TreeHead& h, const std::string& trusted_k
 std::optional<std::string> check(const InclusionProof& p, const std::string& trusted_key);
 std::optional<std::string> check(const ConsistencyProof& p, const std::string& trusted_key);
 /// Also: every entry is about the notice, the first sends it, all share one head.
-std::optional<std::string> check(const NoticeProof& p, const std::string& trusted_key);
+/// Also: each answer of the notice is signed by its party (a key in force
+/// by the proof's key entries), unless `accept_unsigned`.
+std::optional<std::string> check(const NoticeProof& p, const std::string& trusted_key, bool accept_unsigned = false);
 
 }  // namespace deconflict::record

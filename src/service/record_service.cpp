@@ -155,9 +155,16 @@ Result<NoticeProof> PartyView::prove_notice(const std::string& notice_id) const 
   if (!head) return head.error();
   auto entries = s.store->load_record_about(notice_id);
   if (!entries) return entries.error();
-  NoticeProof proof{notice_id, {}};
+  NoticeProof proof{notice_id, {}, {}};
   for (RecordEntry& e : *entries) {
     if (e.action.rfind("notice.", 0) == 0) proof.entries.push_back(proof_for(s.record.chain(), std::move(e), *head));
+  }
+  // The two parties' key entries, against which the answers' signatures verify.
+  auto keys = s.store->load_record_about("keys");
+  if (!keys) return keys.error();
+  for (RecordEntry& e : *keys) {
+    if (e.seq > head->size || (e.party != found->from_party && e.party != found->to_party)) continue;
+    proof.keys.push_back(proof_for(s.record.chain(), std::move(e), *head));
   }
   return proof;
 }

@@ -41,6 +41,9 @@ Status Options::validate() const {
   if (store::is_postgres_url(db_path) && key_path.empty()) {
     return make_error(ErrorCode::usage, "a PostgreSQL store needs the path of the record's signing key", "key_path");
   }
+  if (signature_window_s < 1 || signature_window_s > 86'400) {
+    return make_error(ErrorCode::usage, "must be 1 to 86,400 seconds", "signature_window_s");
+  }
   return {};
 }
 
