@@ -264,10 +264,9 @@ TEST(ChainVerifier, ChangingWhoMayReadAnEntryOrWhatItIsAboutIsFound) {
 // named as such, not verified under rules it was not written by.
 TEST(ChainVerifier, ARecordOfAnEarlierFormatIsNamed) {
   record::Chain chain(record::SigningKey::generate());
-  std::vector<RecordEntry> entries{chain.next(nullptr, *parse_rfc3339("2018-09-01T06:00:00Z"), "deconflict",
-                                              "record.start",
-                                              {{"algorithm", "Ed25519"}, {"public_key", chain.key().public_hex()}},
-                                              "record", "*")};
+  std::vector<RecordEntry> entries{
+      chain.next(nullptr, *parse_rfc3339("2018-09-01T06:00:00Z"), "deconflict", "record.start",
+                 {{"algorithm", "Ed25519"}, {"public_key", chain.key().public_hex()}}, "record", "*")};
   const auto b = verify(entries);
   ASSERT_TRUE(b);
   EXPECT_NE(b->why.find("format 1"), std::string::npos) << b->why;

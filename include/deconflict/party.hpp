@@ -25,7 +25,7 @@ struct PartyKey {
   std::string public_key;  // 64 hex digits
   std::string name;        // for people: "duty officer", "laptop"
   TimePoint added;
-  int64_t added_seq = 0;   // the record entry that registered it
+  int64_t added_seq = 0;  // the record entry that registered it
 };
 
 /// True for a lowercase slug of 1 to 64 characters: [a-z0-9][a-z0-9_-]*.

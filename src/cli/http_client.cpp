@@ -64,9 +64,9 @@ Result<nlohmann::json> HttpClient::send(const std::string& method, const std::st
   }
   if (signer) {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
-    const auto h = record::sign_request(method, "http://" + authority + target, req.body(), *signer,
-                                        std::chrono::duration_cast<std::chrono::seconds>(now).count(),
-                                        record::random_hex(16));
+    const auto h =
+        record::sign_request(method, "http://" + authority + target, req.body(), *signer,
+                             std::chrono::duration_cast<std::chrono::seconds>(now).count(), record::random_hex(16));
     req.set("Content-Digest", h.content_digest);
     req.set("Signature-Input", h.signature_input);
     req.set("Signature", h.signature);

@@ -40,8 +40,7 @@ std::string entry_text(const RecordEntry& e) {
   if (e.redacted) return "{\"hash\":" + quoted(e.hash) + tail + "}";
   return "{\"action\":" + quoted(e.action) + ",\"audience\":" + quoted(e.audience) + ",\"data\":" + e.data +
          ",\"hash\":" + quoted(e.hash) + ",\"party\":" + quoted(e.party) + tail + statement_member(e) +
-         ",\"subject\":" + quoted(e.subject) +
-         ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
+         ",\"subject\":" + quoted(e.subject) + ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
 }
 
 json to_json(const RecordEntry& e) {

@@ -2,8 +2,8 @@
 // chain of them. Pure functions and a value type; thread-compatible.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>

@@ -26,8 +26,9 @@ std::string_view trim(std::string_view s) {
 size_t key_length(std::string_view s) {
   if (s.empty() || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '*')) return 0;
   size_t n = 1;
-  while (n < s.size() && (std::islower(static_cast<unsigned char>(s[n])) ||
-                          std::isdigit(static_cast<unsigned char>(s[n])) || std::string_view("_-.*").find(s[n]) != std::string_view::npos)) {
+  while (n < s.size() &&
+         (std::islower(static_cast<unsigned char>(s[n])) || std::isdigit(static_cast<unsigned char>(s[n])) ||
+          std::string_view("_-.*").find(s[n]) != std::string_view::npos)) {
     ++n;
   }
   return n;
@@ -185,7 +186,8 @@ SignedHeaders sign_request(std::string_view method, std::string_view target_uri,
 Result<Statement> read_statement(std::string method, std::string target_uri, std::string body,
                                  std::string_view content_digest_field, std::string_view signature_input_field,
                                  std::string_view signature_field) {
-  if (signature_input_field.empty() || signature_field.empty()) return refused("Signature-Input and Signature are required");
+  if (signature_input_field.empty() || signature_field.empty())
+    return refused("Signature-Input and Signature are required");
   if (content_digest_field.empty()) return refused("Content-Digest is required");
   Statement st;
   st.method = std::move(method);
@@ -284,10 +286,10 @@ std::optional<Act> act_of(std::string_view method, std::string_view uri_or_path)
 }
 
 bool is_party_act(std::string_view action) {
-  static const char* const kActs[] = {"zone.create",     "site.create",      "activity.create",   "zone.replace",
-                                      "site.replace",    "activity.replace", "activity.withdraw", "zone.retire",
-                                      "site.retire",     "zone.accept",      "zone.decline",      "notice.acknowledge",
-                                      "notice.object",   "message",          "party.key.add",     "party.key.revoke"};
+  static const char* const kActs[] = {"zone.create",   "site.create",      "activity.create",   "zone.replace",
+                                      "site.replace",  "activity.replace", "activity.withdraw", "zone.retire",
+                                      "site.retire",   "zone.accept",      "zone.decline",      "notice.acknowledge",
+                                      "notice.object", "message",          "party.key.add",     "party.key.revoke"};
   for (const char* a : kActs) {
     if (action == a) return true;
   }

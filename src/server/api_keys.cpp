@@ -11,7 +11,10 @@ namespace deconflict::server {
 namespace {
 
 nlohmann::ordered_json key_json(const PartyKey& k) {
-  return {{"public_key", k.public_key}, {"name", k.name}, {"party", k.party}, {"added", format_rfc3339(k.added)},
+  return {{"public_key", k.public_key},
+          {"name", k.name},
+          {"party", k.party},
+          {"added", format_rfc3339(k.added)},
           {"added_seq", k.added_seq}};
 }
 
@@ -31,9 +34,8 @@ Result<std::optional<Statement>> Api::statement_of(const Request& req) const {
     }
   }
   const std::string authority = limits_.public_url.empty() ? "http://" + field_of(req, "Host") : limits_.public_url;
-  auto statement = record::read_statement(std::string(req.method_string()),
-                                          authority + std::string(req.target()), req.body(),
-                                          field_of(req, "Content-Digest"), input, signature);
+  auto statement = record::read_statement(std::string(req.method_string()), authority + std::string(req.target()),
+                                          req.body(), field_of(req, "Content-Digest"), input, signature);
   if (!statement) return statement.error();
   return std::optional<Statement>(std::move(*statement));
 }

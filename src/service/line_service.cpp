@@ -81,8 +81,7 @@ Result<Declared> PartyView::declare(Volume v) {
 
 Result<Declared> PartyView::replace(Volume v, int if_match) {
   Service::Impl& s = *service_->impl_;
-  if (Status st = s.signed_act(caller_.id, std::string(type_name(v.type)) + ".replace", v.id); !st)
-    return st.error();
+  if (Status st = s.signed_act(caller_.id, std::string(type_name(v.type)) + ".replace", v.id); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Volume* old = s.world.find(v.id);
@@ -177,8 +176,7 @@ bool Service::active(const std::string& party) const { return impl_->parties.act
 
 Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool accept) {
   Service::Impl& s = *service_->impl_;
-  if (Status st = s.signed_act(caller_.id, accept ? "zone.accept" : "zone.decline", zone_id); !st)
-    return st.error();
+  if (Status st = s.signed_act(caller_.id, accept ? "zone.accept" : "zone.decline", zone_id); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
   const Volume* old = s.world.find(zone_id);

@@ -64,9 +64,9 @@ class PartyKeys {
 
   int64_t window_s_;
   std::map<std::string, std::map<std::string, PartyKey>> keys_;  // party -> public key -> key
-  std::map<std::string, std::string> owners_;                      // public key -> party
-  std::set<std::string> nonces_;                                   // "key nonce" seen within the window
-  std::deque<std::pair<int64_t, std::string>> nonce_ages_;         // (created, "key nonce"), oldest first
+  std::map<std::string, std::string> owners_;                    // public key -> party
+  std::set<std::string> nonces_;                                 // "key nonce" seen within the window
+  std::deque<std::pair<int64_t, std::string>> nonce_ages_;       // (created, "key nonce"), oldest first
   std::optional<Statement> held_;
   std::string held_party_;
 };

@@ -95,8 +95,7 @@ struct Service::Impl {
     // The party's signed request goes into the entry of the act it signed (a
     // key's entry is about the key its data names).
     const bool key_act = action.rfind("party.key.", 0) == 0;
-    std::string statement =
-        keys.claim(party, action, key_act ? data.value("public_key", std::string()) : subject);
+    std::string statement = keys.claim(party, action, key_act ? data.value("public_key", std::string()) : subject);
     record.note(batch, now(), party, action, data, std::move(subject), std::move(audience), std::move(statement));
   }
   /// Ok when `party` may make this act now: it has no keys, or the request it
@@ -106,7 +105,10 @@ struct Service::Impl {
   }
   /// The signature clock's Unix time, in seconds.
   int64_t signature_now_s() const {
-    const TimePoint t = options.signature_clock ? options.signature_clock() : TimePoint(std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    const TimePoint t =
+        options.signature_clock
+            ? options.signature_clock()
+            : TimePoint(std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   }
 

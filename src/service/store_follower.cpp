@@ -110,7 +110,10 @@ Status StoreFollower::start_record() {
   s_.record.start(std::move(*key));
   store::WriteBatch batch;
   s_.note(batch, "deconflict", "record.start",
-          {{"algorithm", "Ed25519"}, {"format", record::kRecordFormat}, {"public_key", s_.record.chain().key().public_hex()}}, "record", "*");
+          {{"algorithm", "Ed25519"},
+           {"format", record::kRecordFormat},
+           {"public_key", s_.record.chain().key().public_hex()}},
+          "record", "*");
   return s_.commit(batch);
 }
 

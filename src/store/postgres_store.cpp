@@ -20,7 +20,8 @@ namespace {
 // Advisory lock keys: "deconfl" + a digit, as 64-bit integers.
 constexpr const char* kWriteLock = "7306916143391025713";      // every write, until its commit
 constexpr const char* kMigrationLock = "7306916143391025714";  // nodes starting together migrate once
-constexpr const char* kRecordColumns = "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement";
+constexpr const char* kRecordColumns =
+    "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement";
 
 TimePoint at_ms(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 std::string ms(TimePoint t) { return std::to_string(t.time_since_epoch().count()); }
@@ -175,10 +176,10 @@ class PostgresStore final : public LockedStore {
   void add_rows(const WriteBatch& batch, std::vector<PgStatement>& out) const {
     const std::string seq = std::to_string(batch_seq(batch));
     for (const RecordEntry& e : batch.record) {
-      out.push_back(
-          {std::string("INSERT INTO record (") + kRecordColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-           {std::to_string(e.seq), ms(e.time), e.party, e.action, e.data, e.prev, e.hash, e.signature, e.subject,
-            e.audience, e.statement}});
+      out.push_back({std::string("INSERT INTO record (") + kRecordColumns +
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     {std::to_string(e.seq), ms(e.time), e.party, e.action, e.data, e.prev, e.hash, e.signature,
+                      e.subject, e.audience, e.statement}});
     }
     for (const StoredObject& o : batch.upserts) {
       out.push_back(

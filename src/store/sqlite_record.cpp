@@ -5,7 +5,8 @@
 namespace deconflict::store {
 namespace {
 
-constexpr const char* kColumns = "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement";
+constexpr const char* kColumns =
+    "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement";
 
 Result<std::vector<RecordEntry>> read_rows(sqlite3* db, const Statement& q) {
   std::vector<RecordEntry> out;
