@@ -9,6 +9,7 @@ PACKAGES=(
   libsqlite3-dev libpq-dev libboost-dev libsodium-dev libssl-dev openssl
   postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
+  golang-go golang-golang-x-mod-dev
 )
 # --bench adds what the benchmarks drive the server with; --fuzz, clang with libFuzzer;
 # --format, clang-format for `make format-check`.

@@ -156,6 +156,17 @@ class PartyView {
   Result<InclusionProof> inclusion(int64_t seq, int64_t size) const;
   /// That the record of `from` entries is a prefix of the record of `to` (0: all).
   Result<ConsistencyProof> consistency(int64_t from, int64_t to) const;
+  /// The C2SP checkpoint (a signed note: origin, size, root) of the first
+  /// `size` entries (0: all), signed by the record's key, with the
+  /// cosignatures parties and witnesses gave it.
+  Result<std::string> checkpoint(int64_t size) const;
+  /// Takes the caller's cosignature (C2SP tlog-cosignature, Ed25519, under
+  /// its party id as key name, by one of its registered keys) of a checkpoint
+  /// this record signed: it is recorded (checkpoint.cosign, readable by all)
+  /// and served with that checkpoint from then on. Returns the size cosigned.
+  /// invalid_input for a note that is not this record's checkpoint of its
+  /// size; unauthorized when no line is a valid cosignature by the caller.
+  Result<int64_t> cosign(const std::string& note);
   /// The entries of a notice sent and answered, under one head; for its two parties.
   Result<NoticeProof> prove_notice(const std::string& notice_id) const;
 

@@ -263,6 +263,10 @@ class Service {
 
   /// The public key that signs the record now, in hex.
   std::string record_key() const;
+  /// The name of this record as a log: its checkpoints' origin line and the
+  /// key name of their signatures ("deconflict/" and the first 16 hex digits
+  /// of the key the record starts with).
+  std::string log_origin() const;
   /// How many entries the record holds.
   int64_t record_size() const;
   /// The signed tree head of the first `size` entries (0: all), dated by its

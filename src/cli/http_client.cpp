@@ -53,14 +53,24 @@ Result<nlohmann::json> HttpClient::get(const std::string& target) { return send(
 Result<nlohmann::json> HttpClient::send(const std::string& method, const std::string& target,
                                         const nlohmann::json& body, const std::string& token,
                                         const record::SigningKey* signer) {
+  auto text = exchange(method, target, body.is_null() ? std::string() : body.dump(), "application/json", token, signer);
+  if (!text) return text.error();
+  auto answer = nlohmann::json::parse(*text, nullptr, false);
+  if (answer.is_discarded()) return make_error(ErrorCode::io_error, method + " " + target + ": the answer is not JSON");
+  return answer;
+}
+
+Result<std::string> HttpClient::exchange(const std::string& method, const std::string& target, const std::string& body,
+                                         const std::string& content_type, const std::string& token,
+                                         const record::SigningKey* signer) {
   Connection& c = *connection_;
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   const std::string authority = c.host + ":" + c.port;
   req.set(http::field::host, authority);
   req.set(http::field::authorization, "Bearer " + (token.empty() ? c.token : token));
-  if (!body.is_null()) {
-    req.set(http::field::content_type, "application/json");
-    req.body() = body.dump();
+  if (!body.empty()) {
+    req.set(http::field::content_type, content_type);
+    req.body() = body;
   }
   if (signer) {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -82,15 +92,16 @@ Result<nlohmann::json> HttpClient::send(const std::string& method, const std::st
     return make_error(ErrorCode::io_error, method + " " + target + ": " + e.code().message());
   }
   const auto& res = parser.get();
-  auto answer = nlohmann::json::parse(res.body(), nullptr, false);
   if (res.result_int() / 100 != 2) {
+    const auto answer = nlohmann::json::parse(res.body(), nullptr, false);
     const std::string why = answer.is_object() && answer.contains("error") ? answer["error"].value("message", "")
                                                                            : std::string(res.reason());
-    return make_error(res.result() == http::status::not_found ? ErrorCode::not_found : ErrorCode::io_error,
-                      method + " " + target + ": " + std::to_string(res.result_int()) + " " + why);
+    const ErrorCode code = res.result() == http::status::not_found  ? ErrorCode::not_found
+                           : res.result() == http::status::conflict ? ErrorCode::already_exists
+                                                                    : ErrorCode::io_error;
+    return make_error(code, method + " " + target + ": " + std::to_string(res.result_int()) + " " + why);
   }
-  if (answer.is_discarded()) return make_error(ErrorCode::io_error, method + " " + target + ": the answer is not JSON");
-  return answer;
+  return res.body();
 }
 
 }  // namespace deconflict::cli

@@ -21,6 +21,11 @@ class HttpClient {
 
   /// GET target; the JSON body of a 200, else the server's error.
   Result<nlohmann::json> get(const std::string& target);
+  /// Any request with a text body (empty: none); the body of a 2xx as it
+  /// came, else the server's error (already_exists for a 409).
+  Result<std::string> exchange(const std::string& method, const std::string& target, const std::string& body,
+                               const std::string& content_type = "text/plain; charset=utf-8",
+                               const std::string& token = "", const record::SigningKey* signer = nullptr);
   /// Any request with a JSON body, as `token`'s party (default: the client's),
   /// signed with `signer` when given (RFC 9421, record/http_signature.hpp).
   /// The JSON body of a 2xx, else the server's error (its code and message).

@@ -238,6 +238,15 @@ std::string describe(const RecordEntry& e) {
   return line;
 }
 
+int run_checkpoint(const RecordArgs& a) {
+  auto http = HttpClient::connect(a.url, a.token);
+  if (!http) return fail(http.error());
+  auto note = (*http)->exchange("GET", "/v1/record/checkpoint?size=" + std::to_string(a.size), "");
+  if (!note) return fail(note.error());
+  std::cout << *note;
+  return kOk;
+}
+
 int run_verify_proof(const RecordArgs& a) {
   auto j = read_json_file(a.file);
   if (!j) return fail(j.error());
@@ -327,20 +336,30 @@ Runner add_record(CLI::App& app) {
   check->add_option("--key", a->key, "The public key (hex) you trust to have signed the tree head");
   check->add_flag("--accept-unsigned", a->accept_unsigned,
                   "Accept a notice's answer its party did not sign (a party with no keys): the server's word alone");
+  CLI::App* watch = nullptr;
+  Runner watch_runner = add_watch(app, watch);
+  auto* checkpoint =
+      app.add_subcommand("checkpoint", "Print the C2SP checkpoint (a signed note) with its cosignatures");
+  checkpoint->add_option("--url", a->url, "The server, http://HOST:PORT")->required();
+  checkpoint->add_option("--token", a->token, "Your party's bearer token")->required();
+  checkpoint->add_option("--size", a->size, "Of the first N entries (default all)");
   auto* rotate = app.add_subcommand("rotate-key", "Replace the signing key (the server must be stopped)");
   add_store_options(*rotate, a->store);
   app.footer("Exit status: 0 verified, 1 the record or proof fails (the first bad entry is named), 2 usage, 4 I/O.");
-  return [a, verify, exp, head, prove, inclusion, consistency, check, rotate]() -> int {
-    if (verify->parsed()) return run_verify(*a);
-    if (exp->parsed()) return run_export(*a);
-    if (head->parsed()) return run_proof(*a, "head");
-    if (prove->parsed()) return run_proof(*a, "prove");
-    if (inclusion->parsed()) return run_proof(*a, "inclusion");
-    if (consistency->parsed()) return run_proof(*a, "consistency");
-    if (check->parsed()) return run_verify_proof(*a);
-    if (rotate->parsed()) return run_rotate(*a);
-    return kUsage;
-  };
+  return
+      [a, verify, exp, head, prove, inclusion, consistency, check, rotate, watch, watch_runner, checkpoint]() -> int {
+        if (verify->parsed()) return run_verify(*a);
+        if (exp->parsed()) return run_export(*a);
+        if (head->parsed()) return run_proof(*a, "head");
+        if (prove->parsed()) return run_proof(*a, "prove");
+        if (inclusion->parsed()) return run_proof(*a, "inclusion");
+        if (consistency->parsed()) return run_proof(*a, "consistency");
+        if (check->parsed()) return run_verify_proof(*a);
+        if (rotate->parsed()) return run_rotate(*a);
+        if (watch->parsed()) return watch_runner();
+        if (checkpoint->parsed()) return run_checkpoint(*a);
+        return kUsage;
+      };
 }
 
 }  // namespace deconflict::cli

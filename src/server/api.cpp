@@ -263,6 +263,8 @@ const std::vector<Route>& Api::routes() {
         {V::get, "/v1/record/inclusion", Access::party, false, Measures::nothing, activity, &Api::inclusion},
         {V::get, "/v1/record/consistency", Access::party, false, Measures::nothing, activity, &Api::consistency},
         {V::post, "/v1/admin/record/rotate-key", Access::admin, true, Measures::nothing, activity, &Api::rotate_key},
+        {V::get, "/v1/record/checkpoint", Access::party, false, Measures::nothing, activity, &Api::checkpoint},
+        {V::post, "/v1/record/cosignature", Access::party, true, Measures::nothing, activity, &Api::cosign},
         {V::get, "/v1/keys", Access::party, false, Measures::nothing, activity, &Api::list_keys},
         {V::post, "/v1/keys", Access::party, true, Measures::nothing, activity, &Api::add_key},
         {V::delete_, "/v1/keys/{id}", Access::party, true, Measures::nothing, activity, &Api::revoke_key},

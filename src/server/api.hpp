@@ -246,6 +246,8 @@ class Api {
   Result<Answer> consistency(Call& call);
   Result<Answer> prove_notice(Call& call);
   Result<Answer> rotate_key(Call& call);
+  Result<Answer> checkpoint(Call& call);
+  Result<Answer> cosign(Call& call);
   Result<Answer> list_keys(Call& call);
   Result<Answer> add_key(Call& call);
   Result<Answer> revoke_key(Call& call);

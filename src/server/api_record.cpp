@@ -6,7 +6,10 @@
 //   GET  /v1/record/inclusion?seq=S&size=N  that entry S is in the record of N entries
 //   GET  /v1/record/consistency?from=M&to=N that the record of M entries is a prefix of N's
 //   GET  /v1/notices/{id}/proof             a notice sent and answered, provably
+//   GET  /v1/record/checkpoint?size=N       the C2SP checkpoint (a signed note) with its cosignatures
+//   POST /v1/record/cosignature             a party's cosignature of a checkpoint (the note, text/plain)
 //   POST /v1/admin/record/rotate-key        a new signing key (admins)
+#include "record/checkpoint.hpp"
 #include "record/entry.hpp"
 #include "record/proofs.hpp"
 #include "server/api.hpp"
@@ -18,10 +21,6 @@ template <typename T>
 Result<Answer> record_answer(const Result<T>& result) {
   if (!result) return result.error();
   return Answer::json(nlohmann::ordered_json(record::to_json(*result)));
-}
-
-Answer key_answer(const std::string& public_key) {
-  return Answer::json({{"algorithm", "Ed25519"}, {"public_key", public_key}});
 }
 
 }  // namespace
@@ -43,7 +42,31 @@ Result<Answer> Api::record(Call& call) {
   return Answer::text(body + "],\"size\":" + std::to_string(service_.record_size()) + "}");
 }
 
-Result<Answer> Api::record_key(Call&) { return key_answer(service_.record_key()); }
+Result<Answer> Api::checkpoint(Call& call) {
+  const auto size = query_number(call.target, "size", 0);
+  if (!size) return size.error();
+  auto note = call.view.checkpoint(*size);
+  if (!note) return note.error();
+  Answer a = Answer::text(std::move(*note));
+  a.content_type = "text/plain; charset=utf-8";
+  return a;
+}
+
+Result<Answer> Api::cosign(Call& call) {
+  auto size = call.view.cosign(call.req.body());
+  if (!size) return size.error();
+  return Answer::json({{"size", *size}, {"cosigner", call.view.caller().id}});
+}
+
+// The key that signs now, and the checkpoints' origin with the verifier key
+// (signed-note form) that Go's sumdb/note and other C2SP tools read.
+Result<Answer> Api::record_key(Call&) {
+  const std::string key = service_.record_key(), origin = service_.log_origin();
+  return Answer::json({{"algorithm", "Ed25519"},
+                       {"public_key", key},
+                       {"origin", origin},
+                       {"note_verifier", record::verifier_key(origin, key)}});
+}
 
 Result<Answer> Api::tree_head(Call& call) {
   const auto size = query_number(call.target, "size", 0);
@@ -70,7 +93,7 @@ Result<Answer> Api::prove_notice(Call& call) { return record_answer(call.view.pr
 Result<Answer> Api::rotate_key(Call& call) {
   auto key = service_.rotate_key(call.view.caller().id);
   if (!key) return key.error();
-  return key_answer(*key);
+  return record_key(call);
 }
 
 }  // namespace deconflict::server

@@ -20,6 +20,7 @@
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
 #include "record/crypto.hpp"
+#include "service/cosignatures.hpp"
 #include "service/disclosure.hpp"
 #include "service/event_outbox.hpp"
 #include "service/notice_book.hpp"
@@ -48,6 +49,7 @@ struct Service::Impl {
   engine::World world;
   PartyRegistry parties;
   PartyKeys keys{options.signature_window_s};  // the parties' signing keys, and the act being signed
+  Cosignatures cosignatures;                   // of checkpoints, by parties and witnesses
   NoticeBook notices;
   Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
   ProbeLog probes;
@@ -73,7 +75,10 @@ struct Service::Impl {
   Status commit(store::WriteBatch& batch) {
     if (Status st = store->write(batch); !st) return st;
     record.accept(batch.record);
-    for (const RecordEntry& e : batch.record) keys.take(e);
+    for (const RecordEntry& e : batch.record) {
+      keys.take(e);
+      cosignatures.take(e);
+    }
     publish(std::move(batch.events));
     return {};
   }

@@ -150,8 +150,9 @@ Status StoreFollower::load_record() {
   if (!key_entries) return key_entries.error();
   for (const RecordEntry& e : *key_entries) s_.record.note_key(e);
   s_.keys.clear();
+  s_.cosignatures.clear();
   if (Status st = load_recent_statements(static_cast<int64_t>(hashes->size())); !st) return st;
-  for (const char* subject : {"disclosure", "check", "keys"}) {
+  for (const char* subject : {"disclosure", "check", "keys", "checkpoints"}) {
     auto entries = s_.store->load_record_about(subject);
     if (!entries) return entries.error();
     for (const RecordEntry& e : *entries) take_in(e);
@@ -191,6 +192,7 @@ Status StoreFollower::load_recent_statements(int64_t size) {
 
 void StoreFollower::take_in(const RecordEntry& e) {
   s_.keys.take(e);
+  s_.cosignatures.take(e);
   if (e.subject == "check") s_.probes.add(e.party, e.time);  // a dry run (PartyView::check)
   if (e.subject != "disclosure") return;
   const auto data = nlohmann::json::parse(e.data, nullptr, false);
