@@ -208,20 +208,56 @@ TEST_F(Signatures, ASignedObjectionProvesItselfOffline) {
       c.send(http::verb::post, target, token("coalition"), body, signed_by(mine_, "POST", target, body));
   ASSERT_EQ(objected.status, 200) << objected.raw.body();
   const std::string key = c.send(http::verb::get, "/v1/record/key", token("russia")).body["public_key"];
-  const Reply proof = c.send(http::verb::get, "/v1/notices/" + notice + "/proof", token("russia"));
-  ASSERT_EQ(proof.status, 200);
-  EXPECT_EQ(proof.body["keys"].size(), 1u);  // the coalition's key entry
   const std::string file = (dir_.path() / "proof.json").string();
-  std::ofstream(file) << proof.raw.body();
-  const Outcome checked = run_status(std::string(DECONFLICT_BIN) + " record verify-proof " + file + " --key " + key);
+  const auto verify_proof = [&](const std::string& text) {
+    std::ofstream(file) << text;
+    return run_status(std::string(DECONFLICT_BIN) + " record verify-proof " + file + " --key " + key);
+  };
+  // No party has cosigned a checkpoint yet: the proof rests on the log's word.
+  Reply proof = c.send(http::verb::get, "/v1/notices/" + notice + "/proof", token("russia"));
+  ASSERT_EQ(proof.status, 200);
+  Outcome checked = verify_proof(proof.raw.body());
+  EXPECT_EQ(checked.status, 1) << checked.out;
+  EXPECT_NE(checked.out.find("is cosigned by russia"), std::string::npos) << checked.out;
+
+  // Both parties watch the record and cosign its checkpoint (Russia with a
+  // key of its own); the proof then carries that checkpoint, cosigned by both.
+  const record::SigningKey theirs = record::SigningKey::generate();
+  ASSERT_EQ(c.send(http::verb::post, "/v1/keys", token("russia"),
+                   R"({"public_key":")" + theirs.public_hex() + R"(","name":"monitor"})")
+                .status,
+            201);
+  for (const auto& [party, k] :
+       {std::pair<std::string, const record::SigningKey*>{"russia", &theirs}, {"coalition", &mine_}}) {
+    const std::string key_file = (dir_.path() / (party + ".key")).string();
+    ASSERT_TRUE(k->save(key_file).ok());
+    // Each watches the same size: the second cosignature is of the checkpoint the first saw.
+    const Outcome w =
+        run_status(std::string(DECONFLICT_BIN) + " record watch --url http://127.0.0.1:" + std::to_string(port_) +
+                   " --token " + token(party.c_str()) + " --key " + key + " --state " +
+                   (dir_.path() / (party + ".state")).string() + " --cosign-key " + key_file);
+    ASSERT_EQ(w.status, 0) << w.out;
+  }
+  proof = c.send(http::verb::get, "/v1/notices/" + notice + "/proof", token("russia"));
+  ASSERT_EQ(proof.status, 200);
+  EXPECT_EQ(proof.body["keys"].size(), 2u);  // each party's key entry
+  checked = verify_proof(proof.raw.body());
   EXPECT_EQ(checked.status, 0) << checked.out;
   // Leaving the key entry out of the proof does not make the answer pass as
   // one of a party without keys.
   nlohmann::json stripped = proof.body;
   stripped["keys"] = nlohmann::json::array();
-  std::ofstream(file) << stripped.dump();
-  const Outcome bare = run_status(std::string(DECONFLICT_BIN) + " record verify-proof " + file + " --key " + key);
-  EXPECT_EQ(bare.status, 1) << bare.out;
+  EXPECT_EQ(verify_proof(stripped.dump()).status, 1);
+  // Nor does a checkpoint with a cosignature cut out.
+  nlohmann::json uncosigned = proof.body;
+  for (auto& note : uncosigned["checkpoints"]) {
+    std::string text = note;
+    if (const size_t at = text.find("\xE2\x80\x94 russia "); at != std::string::npos) {
+      text.erase(at, text.find('\n', at) + 1 - at);
+    }
+    note = text;
+  }
+  EXPECT_EQ(verify_proof(uncosigned.dump()).status, 1);
 }
 
 }  // namespace

@@ -81,6 +81,14 @@ struct NoticeProof {
   /// parties under the same head, oldest first: what a verifier checks the
   /// answer's signature against.
   std::vector<InclusionProof> keys;
+  /// The C2SP checkpoint of the head's size (signed notes, with their
+  /// cosignatures) and, when the two parties last cosigned different sizes
+  /// that hold every entry, the checkpoint of the larger size with the
+  /// RFC 9162 consistency proof from the first to it: then each party vouches
+  /// for a record that holds the entries, and neither the log nor one party
+  /// alone does.
+  std::vector<std::string> checkpoints;
+  std::vector<std::string> consistency;  // hex, between checkpoints[0] and checkpoints[1]
 };
 
 }  // namespace deconflict

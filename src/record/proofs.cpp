@@ -1,7 +1,11 @@
 #include "record/proofs.hpp"
 
+#include <map>
+#include <set>
+
 #include "deconflict/time.hpp"
 #include "record/chain.hpp"
+#include "record/checkpoint.hpp"
 #include "record/entry.hpp"
 #include "record/http_signature.hpp"
 #include "record/merkle.hpp"
@@ -56,7 +60,8 @@ json to_json(const NoticeProof& p) {
   for (const InclusionProof& e : p.entries) entries.push_back(to_json(e));
   json keys = json::array();
   for (const InclusionProof& e : p.keys) keys.push_back(to_json(e));
-  return {{"type", "notice"}, {"notice", p.notice}, {"entries", entries}, {"keys", keys}};
+  return {{"type", "notice"}, {"notice", p.notice},           {"entries", entries},
+          {"keys", keys},     {"checkpoints", p.checkpoints}, {"consistency", p.consistency}};
 }
 
 Result<TreeHead> head_from_json(const json& j) {
@@ -91,7 +96,11 @@ Result<ConsistencyProof> consistency_from_json(const json& j) {
 
 Result<NoticeProof> notice_proof_from_json(const json& j) {
   return guarded([&]() -> Result<NoticeProof> {
-    NoticeProof p{j.at("notice").get<std::string>(), {}, {}};
+    NoticeProof p{j.at("notice").get<std::string>(),
+                  {},
+                  {},
+                  j.value("checkpoints", std::vector<std::string>()),
+                  j.value("consistency", std::vector<std::string>())};
     for (const json& e : j.at("entries")) {
       auto inclusion = inclusion_from_json(e);
       if (!inclusion) return inclusion.error();
@@ -165,6 +174,52 @@ std::optional<std::string> check_answers(const NoticeProof& p, bool accept_unsig
   return std::nullopt;
 }
 
+// The proof's checkpoints are the log's statements of the head the entries
+// are under (and of a later size, consistent with it); each of the notice's
+// two parties cosigned one of them with a key the proof's key entries give it
+// (unless `accept_unsigned`).
+std::optional<std::string> check_witnessed(const NoticeProof& p, bool accept_unsigned) {
+  const TreeHead& head = p.entries[0].head;
+  if (p.checkpoints.empty() || p.checkpoints.size() > 2) return std::string("the proof holds no checkpoint");
+  std::vector<Checkpoint> cps;
+  for (const std::string& note : p.checkpoints) {
+    auto c = parse_checkpoint(note);
+    if (!c) return c.error().message;
+    if (!verify_note(*c, c->origin, head.key)) return std::string("a checkpoint is not signed by the head's key");
+    cps.push_back(std::move(*c));
+  }
+  if (cps[0].size != head.size || to_hex(cps[0].root) != head.root) {
+    return std::string("the checkpoint is not of the entries' tree head");
+  }
+  if (cps.size() == 2) {
+    auto path = digests(p.consistency);
+    if (cps[1].origin != cps[0].origin || !path ||
+        !verify_consistency(static_cast<size_t>(cps[0].size), static_cast<size_t>(cps[1].size), cps[0].root,
+                            cps[1].root, *path)) {
+      return std::string("the second checkpoint is not consistent with the first");
+    }
+  }
+  const json notice = json::parse(p.entries[0].entry.data)["notice"];
+  std::map<std::string, std::set<std::string>> keys;  // party -> keys, as the proof's key entries leave them
+  for (const InclusionProof& k : p.keys) {
+    const json data = json::parse(k.entry.data);
+    auto& set = keys[data.value("party", "")];
+    if (k.entry.action == "party.key.add") set.insert(data.value("public_key", ""));
+    if (k.entry.action == "party.key.revoke") set.erase(data.value("public_key", ""));
+  }
+  for (const std::string& party : {notice.value("from", std::string()), notice.value("to", std::string())}) {
+    bool cosigned = false;
+    for (const Checkpoint& c : cps) {
+      for (const std::string& key : keys[party]) cosigned = cosigned || verify_cosignature(c, party, key).has_value();
+    }
+    if (!cosigned && !accept_unsigned) {
+      return "no checkpoint of the proof is cosigned by " + party +
+             ": the log's word alone (--accept-unsigned accepts that)";
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check(const NoticeProof& p, const std::string& trusted_key, bool accept_unsigned) {
   if (p.entries.empty()) return "the proof holds no entries";
   for (size_t i = 0; i < p.keys.size(); ++i) {
@@ -192,7 +247,8 @@ std::optional<std::string> check(const NoticeProof& p, const std::string& truste
     if (i == 0 && e.entry.action != "notice.send") return "the first entry does not send the notice";
     if (i > 0 && e.entry.seq <= p.entries[i - 1].entry.seq) return "the entries are not in the record's order";
   }
-  return check_answers(p, accept_unsigned);
+  if (auto why = check_answers(p, accept_unsigned)) return why;
+  return check_witnessed(p, accept_unsigned);
 }
 
 }  // namespace deconflict::record

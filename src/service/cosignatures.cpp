@@ -24,8 +24,8 @@ bool Cosignatures::has(int64_t size, const std::string& cosigner) const {
   return it != lines_.end() && it->second.count(cosigner);
 }
 
-int64_t Cosignatures::latest(const std::string& cosigner) const {
-  for (auto it = lines_.rbegin(); it != lines_.rend(); ++it) {
+int64_t Cosignatures::latest(const std::string& cosigner, int64_t min_size) const {
+  for (auto it = lines_.rbegin(); it != lines_.rend() && it->first >= min_size; ++it) {
     if (it->second.count(cosigner)) return it->first;
   }
   return 0;

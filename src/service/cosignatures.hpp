@@ -21,8 +21,8 @@ class Cosignatures {
   /// The cosignature lines of the checkpoint of `size`, by cosigner.
   std::vector<std::string> of(int64_t size) const;
   bool has(int64_t size, const std::string& cosigner) const;
-  /// The largest size `cosigner` cosigned, 0 if none.
-  int64_t latest(const std::string& cosigner) const;
+  /// The largest size at least `min_size` that `cosigner` cosigned, 0 if none.
+  int64_t latest(const std::string& cosigner, int64_t min_size) const;
 
  private:
   std::map<int64_t, std::map<std::string, std::string>> lines_;  // size -> cosigner -> line

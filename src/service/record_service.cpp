@@ -150,21 +150,38 @@ Result<NoticeProof> PartyView::prove_notice(const std::string& notice_id) const 
   if (!found || !(caller_.admin || found->from_party == caller_.id || found->to_party == caller_.id)) {
     return make_error(ErrorCode::not_found, "no such notice", "id");
   }
-  // One head for all; the notice's two parties (and admins) read its entries whole.
-  auto head = tree_head(0);
-  if (!head) return head.error();
   auto entries = s.store->load_record_about(notice_id);
   if (!entries) return entries.error();
-  NoticeProof proof{notice_id, {}, {}};
-  for (RecordEntry& e : *entries) {
-    if (e.action.rfind("notice.", 0) == 0) proof.entries.push_back(proof_for(s.record.chain(), std::move(e), *head));
-  }
-  // The two parties' key entries, against which the answers' signatures verify.
+  std::erase_if(*entries, [](const RecordEntry& e) { return e.action.rfind("notice.", 0) != 0; });
+  // The two parties' key entries, against which the answers' signatures and
+  // the checkpoint's cosignatures verify.
   auto keys = s.store->load_record_about("keys");
   if (!keys) return keys.error();
+  std::erase_if(*keys,
+                [&](const RecordEntry& e) { return e.party != found->from_party && e.party != found->to_party; });
+  // One head for all: the smaller of the sizes the two parties last
+  // cosigned that hold them all, with the larger and the consistency
+  // between them; today's when either never cosigned one.
+  const int64_t needed = std::max(entries->empty() ? 0 : entries->back().seq, keys->empty() ? 0 : keys->back().seq);
+  const int64_t a = s.cosignatures.latest(found->from_party, needed),
+                b = s.cosignatures.latest(found->to_party, needed);
+  const int64_t first = a && b ? std::min(a, b) : 0, second = a && b ? std::max(a, b) : 0;
+  auto head = tree_head(first);
+  if (!head) return head.error();
+  NoticeProof proof{notice_id, {}, {}, {}, {}};
+  for (const int64_t size : {head->size, second}) {
+    if (size == 0 || (size == second && second == head->size)) continue;
+    auto note = checkpoint(size);
+    if (!note) return note.error();
+    proof.checkpoints.push_back(std::move(*note));
+  }
+  if (proof.checkpoints.size() == 2) {
+    proof.consistency =
+        hex_all(s.record.chain().tree().consistency(static_cast<size_t>(head->size), static_cast<size_t>(second)));
+  }
+  for (RecordEntry& e : *entries) proof.entries.push_back(proof_for(s.record.chain(), std::move(e), *head));
   for (RecordEntry& e : *keys) {
-    if (e.seq > head->size || (e.party != found->from_party && e.party != found->to_party)) continue;
-    proof.keys.push_back(proof_for(s.record.chain(), std::move(e), *head));
+    if (e.seq <= head->size) proof.keys.push_back(proof_for(s.record.chain(), std::move(e), *head));
   }
   return proof;
 }
