@@ -3,6 +3,8 @@
 // chain verifier on entries signed here.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "deconflict/time.hpp"
@@ -68,6 +70,23 @@ TEST(Canonical, WritesNumbersAsEcmaScriptDoes) {
                                                   {9.999999999999997e22, "9.999999999999997e+22"}};
   for (const auto& [x, want] : cases) EXPECT_EQ(record::ecmascript_number(x), want) << x;
   EXPECT_FALSE(record::canonical(json(std::nan(""))).ok());
+}
+
+// The published vectors of RFC 8785's reference implementations
+// (tests/data/rfc8785/, cyberphone/json-canonicalization), byte for byte.
+TEST(Canonical, MatchesThePublishedVectorsOfRfc8785) {
+  const std::string dir = std::string(DECONFLICT_SOURCE_DIR) + "/tests/data/rfc8785/";
+  const auto slurp = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+  };
+  for (const char* name : {"arrays", "french", "structures", "unicode", "values", "weird"}) {
+    const std::string input = slurp(dir + "input/" + name + ".json"), output = slurp(dir + "output/" + name + ".json");
+    ASSERT_FALSE(input.empty()) << name;
+    EXPECT_EQ(*record::canonical(json::parse(input)), output) << name;
+  }
 }
 
 // Issue 16: integers are numbers like any other (RFC 8785 §3.2.2.3): beyond
