@@ -100,6 +100,17 @@ inline std::string run(const std::string& cmd) {
   return out;
 }
 
+/// A command's standard output and error, together, and its exit status.
+struct Outcome {
+  int status;
+  std::string out;
+};
+inline Outcome run_status(const std::string& cmd) {
+  const std::string out = run(cmd + " 2>&1; echo \"exit=$?\"");
+  const size_t at = out.rfind("exit=");
+  return {std::stoi(out.substr(at + 5)), out.substr(0, at)};
+}
+
 /// A started server: its pid, its standard error, and the port it bound (0 if it did not start).
 struct Launched {
   pid_t pid = -1;

@@ -26,17 +26,6 @@ Headers signed_by(const record::SigningKey& key, const char* method, const std::
   return {{"Content-Digest", h.content_digest}, {"Signature-Input", h.signature_input}, {"Signature", h.signature}};
 }
 
-// A command's standard output and exit status.
-struct Outcome {
-  int status;
-  std::string out;
-};
-Outcome run_status(const std::string& cmd) {
-  const std::string out = run(cmd + " 2>&1; echo \"exit=$?\"");
-  const size_t at = out.rfind("exit=");
-  return {std::stoi(out.substr(at + 5)), out.substr(0, at)};
-}
-
 class Signatures : public Server {
  protected:
   // Registers `key` as the coalition's first key (its token alone suffices).

@@ -11,16 +11,6 @@
 namespace deconflict::testing {
 namespace {
 
-struct Outcome {
-  int status;
-  std::string out;
-};
-Outcome run_status(const std::string& cmd) {
-  const std::string out = run(cmd + " 2>&1; echo \"exit=$?\"");
-  const size_t at = out.rfind("exit=");
-  return {std::stoi(out.substr(at + 5)), out.substr(0, at)};
-}
-
 class Witness : public Server {
  protected:
   std::string url(uint16_t port) const { return "http://127.0.0.1:" + std::to_string(port); }
