@@ -119,6 +119,11 @@ bool PartyKeyBook::has_keys(const std::string& party) const {
   return it != keys_.end() && !it->second.empty();
 }
 
+std::set<std::string> PartyKeyBook::keys_of(const std::string& party) const {
+  const auto it = keys_.find(party);
+  return it == keys_.end() ? std::set<std::string>() : it->second;
+}
+
 bool PartyKeyBook::holds(const std::string& party, const std::string& key) const {
   const auto it = keys_.find(party);
   return it != keys_.end() && it->second.count(key);

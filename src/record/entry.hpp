@@ -49,6 +49,8 @@ class PartyKeyBook {
   void take(const RecordEntry& e, const nlohmann::json& data);
   bool has_keys(const std::string& party) const;
   bool holds(const std::string& party, const std::string& key) const;
+  /// The party's keys in force.
+  std::set<std::string> keys_of(const std::string& party) const;
 
  private:
   std::map<std::string, std::set<std::string>> keys_;  // party -> public keys in force

@@ -1,8 +1,5 @@
 #include "record/proofs.hpp"
 
-#include <map>
-#include <set>
-
 #include "deconflict/time.hpp"
 #include "record/chain.hpp"
 #include "record/checkpoint.hpp"
@@ -200,17 +197,14 @@ std::optional<std::string> check_witnessed(const NoticeProof& p, bool accept_uns
     }
   }
   const json notice = json::parse(p.entries[0].entry.data)["notice"];
-  std::map<std::string, std::set<std::string>> keys;  // party -> keys, as the proof's key entries leave them
-  for (const InclusionProof& k : p.keys) {
-    const json data = json::parse(k.entry.data);
-    auto& set = keys[data.value("party", "")];
-    if (k.entry.action == "party.key.add") set.insert(data.value("public_key", ""));
-    if (k.entry.action == "party.key.revoke") set.erase(data.value("public_key", ""));
-  }
+  PartyKeyBook book;  // the parties' keys, as the proof's key entries leave them
+  for (const InclusionProof& k : p.keys) book.take(k.entry, json::parse(k.entry.data));
   for (const std::string& party : {notice.value("from", std::string()), notice.value("to", std::string())}) {
     bool cosigned = false;
     for (const Checkpoint& c : cps) {
-      for (const std::string& key : keys[party]) cosigned = cosigned || verify_cosignature(c, party, key).has_value();
+      for (const std::string& key : book.keys_of(party)) {
+        cosigned = cosigned || verify_cosignature(c, party, key).has_value();
+      }
     }
     if (!cosigned && !accept_unsigned) {
       return "no checkpoint of the proof is cosigned by " + party +

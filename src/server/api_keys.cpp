@@ -18,24 +18,20 @@ nlohmann::ordered_json key_json(const PartyKey& k) {
           {"added_seq", k.added_seq}};
 }
 
-std::string field_of(const Request& req, std::string_view name) {
-  const auto it = req.find(boost::beast::string_view(name.data(), name.size()));
-  return it == req.end() ? std::string() : std::string(it->value());
-}
-
 }  // namespace
 
 Result<std::optional<Statement>> Api::statement_of(const Request& req) const {
-  const std::string input = field_of(req, "Signature-Input"), signature = field_of(req, "Signature");
+  const std::string input(req["Signature-Input"]), signature(req["Signature"]);
   if (input.empty() && signature.empty()) return std::optional<Statement>();
   for (const char* name : {"Signature-Input", "Signature", "Content-Digest"}) {
     if (req.count(boost::beast::string_view(name)) > 1) {
       return make_error(ErrorCode::unauthorized, std::string("signature: ") + name + " is given more than once");
     }
   }
-  const std::string authority = limits_.public_url.empty() ? "http://" + field_of(req, "Host") : limits_.public_url;
+  const std::string authority =
+      limits_.public_url.empty() ? "http://" + std::string(req[http::field::host]) : limits_.public_url;
   auto statement = record::read_statement(std::string(req.method_string()), authority + std::string(req.target()),
-                                          req.body(), field_of(req, "Content-Digest"), input, signature);
+                                          req.body(), std::string(req["Content-Digest"]), input, signature);
   if (!statement) return statement.error();
   return std::optional<Statement>(std::move(*statement));
 }
