@@ -18,6 +18,10 @@ void PartyKeys::take_nonce(const RecordEntry& e) {
 
 void PartyKeys::take(const RecordEntry& e) {
   take_nonce(e);
+  take_keys(e);
+}
+
+void PartyKeys::take_keys(const RecordEntry& e) {
   if (e.action != "party.key.add" && e.action != "party.key.revoke") return;
   const auto data = nlohmann::json::parse(e.data, nullptr, false);
   if (!data.is_object()) return;

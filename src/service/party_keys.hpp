@@ -32,8 +32,12 @@ class PartyKeys {
   /// seconds, and so how long a nonce is remembered.
   explicit PartyKeys(int64_t window_s = 300) : window_s_(window_s) {}
 
-  /// Takes in a committed record entry (its own, another node's, or loaded).
+  /// Takes in a committed record entry (another node's, or loaded).
   void take(const RecordEntry& e);
+  /// Takes in only the key an entry adds or revokes: for this service's own
+  /// commits, whose nonces admit() remembered already (reading them again
+  /// would parse every signed request, body and all, on the write path).
+  void take_keys(const RecordEntry& e);
   /// Takes in only the nonce of an entry's signed request (the record's
   /// recent tail, read on open).
   void take_nonce(const RecordEntry& e);

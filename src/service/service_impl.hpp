@@ -76,7 +76,7 @@ struct Service::Impl {
     if (Status st = store->write(batch); !st) return st;
     record.accept(batch.record);
     for (const RecordEntry& e : batch.record) {
-      keys.take(e);
+      keys.take_keys(e);
       cosignatures.take(e);
     }
     publish(std::move(batch.events));
