@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "record/audience.hpp"
 #include "server_fixture.hpp"
 
 namespace {
@@ -359,6 +360,56 @@ TEST_F(Attack, ASiteShowsOnlyTheHazardsItMeetsAndTellsEachOwner) {
   ASSERT_EQ(watch.body["notices"].size(), 1u);
   EXPECT_EQ(watch.body["notices"][0]["party"], "russia");  // the strike's party is told who looked
   EXPECT_EQ(post("/v1/sites", "un", point(kStrikeLon, kStrikeLat, "camp", 500'001)).status, 400);
+}
+
+// Attack (format 2 of the record): a strike withdrawn after it met the
+// coalition's and the UN's convoys was served to the coalition with the
+// audience "russia coalition un": every reader learnt who else was told.
+// Now each reader is served only its own opening of a hashed commitment.
+TEST_F(Attack, AReaderOfAnEntryLearnsNotWhoElseMayReadIt) {
+  ASSERT_EQ(post("/v1/activities", "russia", hidden_strike()).status, 201);
+  ASSERT_EQ(post("/v1/activities", "coalition",
+                 point(kStrikeLon, kStrikeLat + 0.012, "convoy", 1000, R"(,"id":"coalition.convoy")"))
+                .status,
+            201);
+  ASSERT_EQ(post("/v1/activities", "un", point(kStrikeLon, kStrikeLat - 0.012, "convoy", 1000, R"(,"id":"un.convoy")"))
+                .status,
+            201);
+  Client c(port_);
+  ASSERT_EQ(c.send(http::verb::delete_, "/v1/activities/russia.strike", token("russia")).status, 200);
+
+  const Reply record = get("/v1/record?limit=1000", "coalition");
+  ASSERT_EQ(record.status, 200);
+  EXPECT_EQ(record.raw.body().find("un.convoy"), std::string::npos) << record.raw.body();
+  int opened = 0;
+  for (const auto& e : record.body["entries"]) {
+    if (e.value("redacted", false)) continue;
+    EXPECT_FALSE(e.contains("audience_parties")) << e.dump();
+    EXPECT_FALSE(e.contains("audience_seed")) << e.dump();
+    // Readable as about an object the coalition now sees, or as of its audience.
+    if (!e.contains("audience_proof")) continue;
+    EXPECT_NE(e["audience"], "*");
+    deconflict::AudienceProof proof{e["audience_proof"]["party"], e["audience_proof"]["salt"],
+                                    e["audience_proof"]["commitments"]};
+    EXPECT_EQ(proof.party, "coalition");
+    EXPECT_EQ(proof.commitments.size() % deconflict::record::kAudienceBucket, 0u);
+    EXPECT_FALSE(deconflict::record::audience_proof_fails(e["audience"], proof)) << e.dump();
+    proof.party = "russia";  // its salt opens its own commitment, no one else's
+    EXPECT_TRUE(deconflict::record::audience_proof_fails(e["audience"], proof));
+    if (e["action"] == "activity.withdraw") {
+      ++opened;
+      EXPECT_EQ(e.dump().find("\"un\""), std::string::npos) << e.dump();
+    }
+  }
+  EXPECT_EQ(opened, 1);
+  // The operator's export keeps whom each entry was for, and the UN was told.
+  const Reply full = get("/v1/record?limit=1000", "ops");
+  bool un_told = false;
+  for (const auto& e : full.body["entries"]) {
+    un_told |=
+        e.value("action", "") == "activity.withdraw" && e.value("audience_parties", "").find("un") != std::string::npos;
+  }
+  EXPECT_TRUE(un_told) << full.raw.body();
 }
 
 }  // namespace

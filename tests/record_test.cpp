@@ -8,6 +8,7 @@
 #include <random>
 
 #include "deconflict/time.hpp"
+#include "record/audience.hpp"
 #include "record/canonical.hpp"
 #include "record/chain.hpp"
 #include "record/entry.hpp"
@@ -151,9 +152,10 @@ TEST(Merkle, AForgedPathFails) {
 std::vector<RecordEntry> signed_chain(record::Chain& chain, int n) {
   std::vector<RecordEntry> out;
   const TimePoint t = *parse_rfc3339("2018-09-01T06:00:00Z");
-  out.push_back(chain.next(nullptr, t, "deconflict", "record.start",
-                           {{"algorithm", "Ed25519"}, {"format", 2}, {"public_key", chain.key().public_hex()}},
-                           "record", "*"));
+  out.push_back(chain.next(
+      nullptr, t, "deconflict", "record.start",
+      {{"algorithm", "Ed25519"}, {"format", record::kRecordFormat}, {"public_key", chain.key().public_hex()}}, "record",
+      "*"));
   for (int i = 1; i < n; ++i) {
     out.push_back(chain.next(&out.back(), t + std::chrono::minutes(i), "russia", "message",
                              {{"message", {{"id", "m" + std::to_string(i)}, {"text", "entry " + std::to_string(i)}}}},
@@ -310,4 +312,35 @@ TEST(Proofs, ATreeHeadAndAnInclusionProofRoundTripAndAForgeryFails) {
 }
 
 }  // namespace
+// An entry's audience is committed to: each of its parties opens its own
+// commitment and no one else's, and the count is hidden below the bucket.
+TEST(Audience, EachReaderOpensItsOwnCommitmentAndNoOneElses) {
+  const auto a = record::commit_audience("russia coalition un");
+  EXPECT_EQ(a.digest.size(), 64u);
+  EXPECT_EQ(record::audience_digest("un russia coalition russia", a.seed), a.digest);  // a set, in any order
+  EXPECT_NE(record::audience_digest("russia coalition", a.seed), a.digest);
+  EXPECT_NE(record::commit_audience("russia coalition un").digest, a.digest);  // a fresh seed each time
+  for (const char* party : {"russia", "coalition", "un"}) {
+    const AudienceProof p = record::audience_proof_for(a, party);
+    ASSERT_FALSE(p.empty()) << party;
+    EXPECT_EQ(p.commitments.size(), record::kAudienceBucket);
+    EXPECT_FALSE(record::audience_proof_fails(a.digest, p)) << party;
+    AudienceProof other = p;
+    other.party = std::string(party) == "un" ? "russia" : "un";  // another party's name with this salt
+    EXPECT_TRUE(record::audience_proof_fails(a.digest, other));
+    AudienceProof tampered = p;
+    tampered.commitments.pop_back();
+    EXPECT_TRUE(record::audience_proof_fails(a.digest, tampered));
+    AudienceProof unsorted = p;
+    std::swap(unsorted.commitments.front(), unsorted.commitments.back());
+    EXPECT_TRUE(record::audience_proof_fails(a.digest, unsorted));
+  }
+  EXPECT_TRUE(record::audience_proof_for(a, "ops").empty());
+  EXPECT_EQ(record::commit_audience("*").digest, "*");
+  // Nine readers take two buckets.
+  const auto nine = record::commit_audience("a b c d e f g h i");
+  EXPECT_EQ(record::audience_proof_for(nine, "i").commitments.size(), 2 * record::kAudienceBucket);
+  EXPECT_FALSE(record::audience_digest("russia", "not hex"));
+}
+
 }  // namespace deconflict::testing

@@ -28,6 +28,15 @@ struct Statement {
   std::string nonce;             // unique per key: a replay is refused and named
 };
 
+/// A party's opening of an entry's audience commitment (src/record/audience.hpp):
+/// that it may read the entry, without who else may.
+struct AudienceProof {
+  std::string party;
+  std::string salt;                      // hex, this party's salt in this entry
+  std::vector<std::string> commitments;  // hex, sorted: the array the audience hashes
+  bool empty() const { return party.empty(); }
+};
+
 /// One entry. Its hash is SHA-256 of the RFC 8785 canonical JSON of
 /// {action, audience, data, party, prev, seq, subject, time} (and statement,
 /// when the act was signed by its party); its signature is
@@ -46,7 +55,12 @@ struct RecordEntry {
 
   // Who may read the entry, hashed with it.
   std::string subject;   // the object, notice or message it is about
-  std::string audience;  // "*" for everyone, else party ids separated by spaces
+  std::string audience;  // "*" for everyone, else the hex commitment to its parties
+  // The commitment's secrets, never in a party's view: the parties (ids
+  // separated by spaces, or "*") and the hex seed of their salts.
+  std::string audience_parties, audience_seed;
+  // In the view of a party of the audience: its opening of the commitment.
+  AudienceProof audience_proof;
 };
 
 /// A signed statement of the record's Merkle root at one size (RFC 9162 §4.10).

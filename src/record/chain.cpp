@@ -1,6 +1,7 @@
 #include "record/chain.hpp"
 
 #include "deconflict/time.hpp"
+#include "record/audience.hpp"
 #include "record/canonical.hpp"
 #include "record/entry.hpp"
 
@@ -17,7 +18,10 @@ RecordEntry Chain::next(const RecordEntry* after, TimePoint time, std::string pa
   e.action = std::move(action);
   e.data = canonical(data).value();  // the service writes only finite numbers
   e.subject = std::move(subject);
-  e.audience = std::move(audience);
+  const CommittedAudience committed = commit_audience(audience);
+  e.audience = committed.digest;
+  e.audience_parties = committed.parties;
+  e.audience_seed = committed.seed;
   e.statement = std::move(statement);
   const Digest d = entry_digest(e);
   e.hash = to_hex(d);

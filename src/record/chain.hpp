@@ -25,7 +25,9 @@ class Chain {
 
   /// The signed entry that follows `after` (an entry of the same, uncommitted
   /// batch) or, when null, the head of the chain. `data` must hold finite
-  /// numbers; `statement` is the party's signed request (statement_json) or empty.
+  /// numbers; `audience` is "*" or the ids of the parties who may read it,
+  /// separated by spaces, to which the entry commits (record/audience.hpp);
+  /// `statement` is the party's signed request (statement_json) or empty.
   RecordEntry next(const RecordEntry* after, TimePoint time, std::string party, std::string action,
                    const nlohmann::ordered_json& data, std::string subject, std::string audience,
                    std::string statement = {}) const;

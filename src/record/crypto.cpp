@@ -57,6 +57,13 @@ Digest sha256(unsigned char prefix, const Digest& a, const Digest* b) {
   return d;
 }
 
+Digest hmac_sha256(const Digest& key, std::string_view message) {
+  ensure_sodium();
+  Digest d;
+  crypto_auth_hmacsha256(d.data(), reinterpret_cast<const unsigned char*>(message.data()), message.size(), key.data());
+  return d;
+}
+
 std::string to_hex(const unsigned char* bytes, size_t n) {
   std::string hex(2 * n + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), bytes, n);

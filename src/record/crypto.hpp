@@ -26,6 +26,9 @@ Digest sha256(std::string_view bytes);
 /// SHA-256 of the concatenation of a one-byte prefix and two digests (RFC 9162 nodes).
 Digest sha256(unsigned char prefix, const Digest& a, const Digest* b = nullptr);
 
+/// HMAC-SHA-256 of `message` under the 32-byte `key` (RFC 2104).
+Digest hmac_sha256(const Digest& key, std::string_view message);
+
 std::string to_hex(const unsigned char* bytes, size_t n);
 inline std::string to_hex(const Digest& d) { return to_hex(d.data(), d.size()); }
 /// `bytes` bytes from libsodium's cryptographic generator, in hex.

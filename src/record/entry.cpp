@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "deconflict/time.hpp"
+#include "record/audience.hpp"
 #include "record/canonical.hpp"
 #include "record/http_signature.hpp"
 
@@ -22,6 +23,29 @@ std::string statement_member(const RecordEntry& e) {
   return e.statement.empty() ? std::string() : ",\"statement\":" + e.statement;
 }
 
+json proof_json(const AudienceProof& p) {
+  return {{"commitments", p.commitments}, {"party", p.party}, {"salt", p.salt}};
+}
+
+// The audience's served members beside the hashed one: its secrets (for the
+// operator and auditors) and a reader's opening, in canonical order.
+std::string audience_members(const RecordEntry& e) {
+  std::string out;
+  if (!e.audience_parties.empty()) out += ",\"audience_parties\":" + quoted(e.audience_parties);
+  if (!e.audience_proof.empty()) out += ",\"audience_proof\":" + *canonical(proof_json(e.audience_proof));
+  if (!e.audience_seed.empty()) out += ",\"audience_seed\":" + quoted(e.audience_seed);
+  return out;
+}
+
+Result<AudienceProof> proof_from_json(const json& j) {
+  AudienceProof p;
+  p.party = j.at("party").get<std::string>();
+  p.salt = j.at("salt").get<std::string>();
+  p.commitments = j.at("commitments").get<std::vector<std::string>>();
+  if (p.party.empty()) return make_error(ErrorCode::invalid_input, "an audience proof names its party");
+  return p;
+}
+
 }  // namespace
 
 std::string hashed_text(const RecordEntry& e) {
@@ -38,9 +62,10 @@ std::string entry_text(const RecordEntry& e) {
   const std::string tail = ",\"prev\":" + quoted(e.prev) + (e.redacted ? ",\"redacted\":true" : "") +
                            ",\"seq\":" + std::to_string(e.seq) + ",\"signature\":" + quoted(e.signature);
   if (e.redacted) return "{\"hash\":" + quoted(e.hash) + tail + "}";
-  return "{\"action\":" + quoted(e.action) + ",\"audience\":" + quoted(e.audience) + ",\"data\":" + e.data +
-         ",\"hash\":" + quoted(e.hash) + ",\"party\":" + quoted(e.party) + tail + statement_member(e) +
-         ",\"subject\":" + quoted(e.subject) + ",\"time\":" + quoted(format_rfc3339(e.time)) + "}";
+  return "{\"action\":" + quoted(e.action) + ",\"audience\":" + quoted(e.audience) + audience_members(e) +
+         ",\"data\":" + e.data + ",\"hash\":" + quoted(e.hash) + ",\"party\":" + quoted(e.party) + tail +
+         statement_member(e) + ",\"subject\":" + quoted(e.subject) + ",\"time\":" + quoted(format_rfc3339(e.time)) +
+         "}";
 }
 
 json to_json(const RecordEntry& e) {
@@ -54,6 +79,9 @@ json to_json(const RecordEntry& e) {
     j["action"] = e.action;
     j["subject"] = e.subject;
     j["audience"] = e.audience;
+    if (!e.audience_parties.empty()) j["audience_parties"] = e.audience_parties;
+    if (!e.audience_proof.empty()) j["audience_proof"] = proof_json(e.audience_proof);
+    if (!e.audience_seed.empty()) j["audience_seed"] = e.audience_seed;
     j["data"] = json::parse(e.data);
     if (!e.statement.empty()) j["statement"] = json::parse(e.statement);
   }
@@ -80,6 +108,13 @@ Result<RecordEntry> entry_from_json(const json& j) {
       e.action = j.at("action").get<std::string>();
       e.subject = j.at("subject").get<std::string>();
       e.audience = j.at("audience").get<std::string>();
+      e.audience_parties = j.value("audience_parties", "");
+      e.audience_seed = j.value("audience_seed", "");
+      if (j.contains("audience_proof")) {
+        auto proof = proof_from_json(j.at("audience_proof"));
+        if (!proof) return proof.error();
+        e.audience_proof = std::move(*proof);
+      }
       auto data = canonical(j.at("data"));
       if (!data) return data.error();
       e.data = std::move(*data);
@@ -97,7 +132,7 @@ Result<RecordEntry> entry_from_json(const json& j) {
 
 bool in_audience(const RecordEntry& e, const std::string& party) {
   if (e.audience == "*") return true;
-  std::istringstream in(e.audience);
+  std::istringstream in(e.audience_parties);
   for (std::string p; in >> p;) {
     if (p == party) return true;
   }
@@ -164,6 +199,22 @@ std::optional<Broken> ChainVerifier::check_act(const RecordEntry& e, const json&
   return std::nullopt;
 }
 
+namespace {
+
+// The audience's openings an entry carries must open its hashed commitment:
+// a reader's own proof, or the secrets an auditor is given.
+std::optional<std::string> audience_unproved(const RecordEntry& e) {
+  if (!e.audience_proof.empty()) {
+    if (auto why = audience_proof_fails(e.audience, e.audience_proof)) return why;
+  }
+  if (!e.audience_parties.empty() && audience_digest(e.audience_parties, e.audience_seed) != e.audience) {
+    return "its audience's parties and seed do not give its audience";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
   const int64_t expected = seq_ + 1;
   if (e.seq != expected) {
@@ -180,6 +231,7 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
     auto again = data.is_discarded() ? Result<std::string>(make_error(ErrorCode::invalid_input, "")) : canonical(data);
     if (!again || *again != e.data) return broken(e.seq, "the data is not canonical JSON");
     if (entry_digest(e) != *digest) return broken(e.seq, "the hash does not match the entry's content");
+    if (auto why = audience_unproved(e)) return broken(e.seq, *why);
     if (e.time < time_) {
       return broken(e.seq, "its time " + format_rfc3339(e.time) + " is before the entry before it (" +
                                format_rfc3339(time_) + "): the record's times never go back");
@@ -193,7 +245,8 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
     }
     if (data.value("format", 0) != kRecordFormat) {
       return broken(1, "the record is in format " + std::to_string(data.value("format", 1)) + ", not " +
-                           std::to_string(kRecordFormat) + " (who may read an entry was not hashed before format 2)");
+                           std::to_string(kRecordFormat) +
+                           " (format 2 told each reader of an entry who else may read it)");
     }
     key_ = first_key_ = data["public_key"].get<std::string>();
   }

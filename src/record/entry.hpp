@@ -17,9 +17,11 @@ namespace deconflict::record {
 /// The `prev` of the first entry.
 inline const std::string kGenesisPrev(64, '0');
 
-/// The record's format, named by its record.start entry. Format 2 hashes who
-/// may read an entry (its audience) and what it is about (its subject).
-inline constexpr int kRecordFormat = 2;
+/// The record's format, named by its record.start entry. Format 2 hashed who
+/// may read an entry (its audience) and what it is about (its subject);
+/// format 3 hashes a commitment to the audience (record/audience.hpp) in
+/// place of the list of its parties, which told each reader the others.
+inline constexpr int kRecordFormat = 3;
 
 /// The canonical JSON of {action, audience, data, party, prev, seq, subject,
 /// time}, which the entry's hash covers. `data` must already be canonical.
@@ -30,7 +32,9 @@ Digest entry_digest(const RecordEntry& e);
 /// The entry as the canonical JSON text of its served form (the hashed members
 /// and its hash and signature), `data` as it was hashed: what the record's
 /// routes and `record export` give, byte for byte. A redacted entry shows only
-/// hash, prev, seq and signature.
+/// hash, prev, seq and signature. The audience's secrets (audience_parties,
+/// audience_seed) and a reader's audience_proof are served when the entry
+/// holds them: the disclosure layer decides which it holds.
 std::string entry_text(const RecordEntry& e);
 /// The entry as a JSON value (within proofs); a redacted entry shows only seq,
 /// prev, hash and signature.
@@ -39,7 +43,8 @@ nlohmann::json to_json(const RecordEntry& e);
 Result<RecordEntry> entry_from_json(const nlohmann::json& j);
 
 /// True when `party` may read the entry without redaction by its audience
-/// alone (the subject's visibility is the service's to judge).
+/// alone (the subject's visibility is the service's to judge). The server's
+/// side: it reads audience_parties.
 bool in_audience(const RecordEntry& e, const std::string& party);
 
 /// The parties' keys as the record's party.key.add and party.key.revoke

@@ -145,11 +145,11 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
     told.insert(n->from_party);  // or the owner of a site declared over it, who was shown it
   }
   told.insert(old->agreed_by.begin(), old->agreed_by.end());  // a zone's: those it was to bind
-  if (!activity) {  // and the parties of the activities it is in conflict with now
-    auto met = s.met(*old, s.now(), caller_.id, ahead_);
-    if (!met) return met.error();
-    for (const Conflict& c : *met) told.insert(c.other_party);
-  }
+  // And the parties of what it is in conflict with now: those whose convoy
+  // met the activity were shown it, and hear that the danger is gone.
+  auto met = activity ? s.checked(*old, caller_.id, ahead_) : s.met(*old, s.now(), caller_.id, ahead_);
+  if (!met) return met.error();
+  for (const Conflict& c : *met) told.insert(c.other_party);
   told.erase(caller_.id);
   // Only those who may see it hear its id: a party whose strike met a site
   // not shared with it was told of "a protected site", never which.

@@ -1,5 +1,6 @@
 // The record (DESIGN §7) on the Service facade: reading it as a party may,
 // signed tree heads, proofs, and rotating the signing key.
+#include "record/audience.hpp"
 #include "record/entry.hpp"
 #include "service/service_impl.hpp"
 
@@ -50,6 +51,21 @@ RecordEntry redacted(const RecordEntry& e) {
   return r;
 }
 
+// The entry as `caller` may see it: redacted unless readable; for a party,
+// without the audience's secrets, and with its own opening of the audience
+// when it is of it (DESIGN §6.3: a reader learns from the record who else may
+// read an entry only when it may read that elsewhere). Admins see the secrets.
+RecordEntry view_of(RecordEntry e, const Party& caller, bool readable) {
+  if (!readable) return redacted(e);
+  if (caller.admin) return e;
+  if (e.audience != "*" && record::in_audience(e, caller.id)) {
+    e.audience_proof = record::audience_proof_for({e.audience, e.audience_parties, e.audience_seed}, caller.id);
+  }
+  e.audience_parties.clear();
+  e.audience_seed.clear();
+  return e;
+}
+
 // The proof that `entry` is in the record under `head`.
 InclusionProof proof_for(const record::Chain& chain, RecordEntry entry, const TreeHead& head) {
   const int64_t seq = entry.seq;
@@ -74,8 +90,8 @@ Result<std::vector<RecordEntry>> PartyView::record(int64_t after, size_t limit) 
       if (!out.empty() && bytes + e.data.size() > PageLimits::kMaxBytes) return out;
       bytes += e.data.size();
       after = e.seq;
-      if (!readable(service_->impl_->world, service_->impl_->disclosures, caller_, e)) e = redacted(e);
-      out.push_back(std::move(e));
+      const bool may = readable(service_->impl_->world, service_->impl_->disclosures, caller_, e);
+      out.push_back(view_of(std::move(e), caller_, may));
     }
     if (chunk->size() < want) break;
   }
@@ -179,9 +195,13 @@ Result<NoticeProof> PartyView::prove_notice(const std::string& notice_id) const 
     proof.consistency =
         hex_all(s.record.chain().tree().consistency(static_cast<size_t>(head->size), static_cast<size_t>(second)));
   }
-  for (RecordEntry& e : *entries) proof.entries.push_back(proof_for(s.record.chain(), std::move(e), *head));
+  // The notice's entries are its two parties'; the key entries everyone's.
+  for (RecordEntry& e : *entries) {
+    proof.entries.push_back(proof_for(s.record.chain(), view_of(std::move(e), caller_, true), *head));
+  }
   for (RecordEntry& e : *keys) {
-    if (e.seq <= head->size) proof.keys.push_back(proof_for(s.record.chain(), std::move(e), *head));
+    if (e.seq > head->size) continue;
+    proof.keys.push_back(proof_for(s.record.chain(), view_of(std::move(e), caller_, true), *head));
   }
   return proof;
 }

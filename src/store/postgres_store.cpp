@@ -21,7 +21,8 @@ namespace {
 constexpr const char* kWriteLock = "7306916143391025713";      // every write, until its commit
 constexpr const char* kMigrationLock = "7306916143391025714";  // nodes starting together migrate once
 constexpr const char* kRecordColumns =
-    "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement";
+    "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement, audience_parties, "
+    "audience_seed";
 
 TimePoint at_ms(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 std::string ms(TimePoint t) { return std::to_string(t.time_since_epoch().count()); }
@@ -177,9 +178,9 @@ class PostgresStore final : public LockedStore {
     const std::string seq = std::to_string(batch_seq(batch));
     for (const RecordEntry& e : batch.record) {
       out.push_back({std::string("INSERT INTO record (") + kRecordColumns +
-                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                      {std::to_string(e.seq), ms(e.time), e.party, e.action, e.data, e.prev, e.hash, e.signature,
-                      e.subject, e.audience, e.statement}});
+                      e.subject, e.audience, e.statement, e.audience_parties, e.audience_seed}});
     }
     for (const StoredObject& o : batch.upserts) {
       out.push_back(
@@ -329,6 +330,8 @@ class PostgresStore final : public LockedStore {
       e.subject = r->text(i, 8);
       e.audience = r->text(i, 9);
       e.statement = r->text(i, 10);
+      e.audience_parties = r->text(i, 11);
+      e.audience_seed = r->text(i, 12);
       out.push_back(std::move(e));
     }
     return out;

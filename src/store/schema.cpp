@@ -29,7 +29,7 @@ struct Migration {
   const char* postgres = nullptr;
 };
 
-constexpr std::array<Migration, 9> kMigrations{{
+constexpr std::array<Migration, 10> kMigrations{{
     {R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -149,6 +149,12 @@ ALTER TABLE notices ADD COLUMN delivered_via TEXT NOT NULL DEFAULT '' CHECK (del
     // A party's act keeps the request it signed (record format 2, DESIGN §7).
     {R"sql(
 ALTER TABLE record ADD COLUMN statement TEXT NOT NULL DEFAULT '';
+)sql"},
+    // An entry hashes a commitment to its audience; the parties and the seed
+    // of their salts are the server's (record format 3, DESIGN §6.3).
+    {R"sql(
+ALTER TABLE record ADD COLUMN audience_parties TEXT NOT NULL DEFAULT '';
+ALTER TABLE record ADD COLUMN audience_seed TEXT NOT NULL DEFAULT '';
 )sql"},
 }};
 

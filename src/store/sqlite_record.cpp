@@ -6,7 +6,8 @@ namespace deconflict::store {
 namespace {
 
 constexpr const char* kColumns =
-    "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement";
+    "seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement, audience_parties, "
+    "audience_seed";
 
 Result<std::vector<RecordEntry>> read_rows(sqlite3* db, const Statement& q) {
   std::vector<RecordEntry> out;
@@ -24,6 +25,8 @@ Result<std::vector<RecordEntry>> read_rows(sqlite3* db, const Statement& q) {
     e.subject = q.text(8);
     e.audience = q.text(9);
     e.statement = q.text(10);
+    e.audience_parties = q.text(11);
+    e.audience_seed = q.text(12);
     out.push_back(std::move(e));
   }
   if (rc != SQLITE_DONE) return store_error(db, "cannot read the record");
@@ -43,7 +46,8 @@ Status write_record(sqlite3* db, StatementCache& statements, const std::vector<R
   if (entries.front().seq != seq + 1 || entries.front().prev != hash) {
     return make_error(ErrorCode::version_conflict, "another writer appended to the record; try again");
   }
-  const std::string sql = std::string("INSERT INTO record (") + kColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  const std::string sql =
+      std::string("INSERT INTO record (") + kColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   const Statement& put = statements.get(sql);
   if (!put) return store_error(db, "cannot prepare a write");
   for (const RecordEntry& e : entries) {
@@ -51,8 +55,8 @@ Status write_record(sqlite3* db, StatementCache& statements, const std::vector<R
     put.bind(1, e.seq);
     put.bind(2, static_cast<int64_t>(e.time.time_since_epoch().count()));
     int i = 2;
-    for (const std::string* v :
-         {&e.party, &e.action, &e.data, &e.prev, &e.hash, &e.signature, &e.subject, &e.audience, &e.statement}) {
+    for (const std::string* v : {&e.party, &e.action, &e.data, &e.prev, &e.hash, &e.signature, &e.subject, &e.audience,
+                                 &e.statement, &e.audience_parties, &e.audience_seed}) {
       put.bind(++i, *v);
     }
     if (sqlite3_step(put.get()) != SQLITE_DONE) return store_error(db, "cannot append to the record");

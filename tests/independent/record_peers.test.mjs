@@ -6,7 +6,7 @@
 //
 //   node tests/independent/record_peers.test.mjs BIN SOURCE_DIR
 import { spawn, execFileSync } from "node:child_process";
-import { createHash, generateKeyPairSync, randomBytes, sign as edSign, verify as edVerify } from "node:crypto";
+import { createHash, createHmac, generateKeyPairSync, randomBytes, sign as edSign, verify as edVerify } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -37,6 +37,22 @@ function serve() {
       if (m) resolve({ child, url: m[1] });
     });
   });
+}
+
+// An entry's audience as docs/record.md defines it: each reader's commitment
+// SHA-256(salt + " " + party), salt = HMAC-SHA256(seed, "deconflict audience salt\n" + party),
+// padded to a multiple of 8 with HMAC-SHA256(seed, "deconflict audience pad\n" + i),
+// sorted, and hashed as a canonical JSON array.
+function audienceDigest(parties, seedHex) {
+  const seed = Buffer.from(seedHex, "hex");
+  const hmac = (text) => createHmac("sha256", seed).update(text).digest("hex");
+  const sha = (text) => createHash("sha256").update(text).digest("hex");
+  const names = [...new Set(parties.split(" ").filter((p) => p))].sort();
+  const commitments = names.map((p) => sha(hmac("deconflict audience salt\n" + p) + " " + p));
+  const padded = Math.max(1, Math.ceil(commitments.length / 8)) * 8;
+  for (let i = 0; commitments.length < padded; i++) commitments.push(hmac("deconflict audience pad\n" + i));
+  commitments.sort();
+  return sha(canonicalize(commitments));
 }
 
 const contentDigest = (body) => "sha-256=:" + createHash("sha256").update(body).digest("base64") + ":";
@@ -90,14 +106,21 @@ try {
   const lines = execFileSync(bin, ["record", "export", "--db", db]).toString().trim().split("\n");
   assert.ok(lines.length >= 4);
   let big = false;
+  let audiences = 0;
   for (const line of lines) {
     const e = JSON.parse(line);
     assert.equal(canonicalize(e), line, "an exported entry is its canonical text");
-    const { hash, signature, ...hashed } = e;
+    // The audience's openings are served beside the hashed entry, not in it.
+    const { hash, signature, audience_parties, audience_seed, audience_proof, ...hashed } = e;
     assert.equal(createHash("sha256").update(canonicalize(hashed)).digest("hex"), hash, "entry " + e.seq);
+    if (audience_seed) {
+      assert.equal(audienceDigest(audience_parties, audience_seed), e.audience, "the audience of entry " + e.seq);
+      audiences++;
+    }
     if (line.includes('"reference":12345678901234567000')) big = true;
   }
   assert.ok(big, "the integer beyond 2^53 is hashed as the double JSON.parse reads");
+  assert.ok(audiences > 0, "some entries commit to a list of readers");
   console.log("record peers: " + lines.length + " entries canonical and hashed as canonicalize writes them; " +
     "a request signed by http-message-signatures accepted, and the kept one verified by it");
 } finally {
