@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ccache pkg-config git time
+  build-essential cmake ccache pkg-config git time procps
   libgeographiclib-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev
   libsqlite3-dev libpq-dev libboost-dev libsodium-dev libssl-dev openssl
   postgresql-15

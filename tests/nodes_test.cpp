@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <random>
@@ -167,7 +168,7 @@ TEST_F(Nodes, ANodeCutOffFromTheDatabaseSaysSoAndRecovers) {
   sql("ALTER DATABASE " + name + " RENAME TO " + name + "_away");
   EXPECT_EQ(health_becomes(client, 503).status, 503u);
   EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.during", rng)).status,
-            500u);
+            503u);
   sql("ALTER DATABASE " + name + "_away RENAME TO " + name);
   PQfinish(admin);
   EXPECT_EQ(health_becomes(client, 200).status, 200u);
@@ -175,6 +176,78 @@ TEST_F(Nodes, ANodeCutOffFromTheDatabaseSaysSoAndRecovers) {
             201u);
   EXPECT_EQ(client.send(http::verb::get, "/v1/activities/russia.before", tokens_["russia"]).status, 200u);
   EXPECT_EQ(client.send(http::verb::get, "/v1/activities/russia.during", tokens_["russia"]).status, 404u);
+  EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);
+}
+
+// Issue 18: PostgreSQL killed with SIGKILL (postmaster and backends) and
+// restarted, three times at random moments under write load. The node
+// recovered from none of them before (every request answered 500 until it
+// was restarted). Now it serves again as soon as the database does; every
+// write answered 201 is in the database, and the node holds nothing the
+// database did not commit.
+TEST_F(Nodes, ANodeRecoversByItselfFromADatabaseKilledUnderLoad) {
+  Launched a = node();
+  Reaper reap(a);
+  ASSERT_NE(a.port, 0);
+  std::set<std::string> answered;
+  std::map<unsigned, int> statuses;
+  std::mutex mutex;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (unsigned w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      const std::string& party = parties_[w];
+      std::mt19937 rng(w + 100);
+      for (int i = 0; !stop; ++i) {
+        const std::string id = party + ".load-" + std::to_string(i);
+        Reply r;  // status 0: the connection closed without an answer
+        try {
+          Client client(a.port);
+          r = client.send(http::verb::post, "/v1/activities", tokens_[party], activity(id, rng));
+        } catch (const std::exception&) {
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        ++statuses[r.status];
+        if (r.status == 201) answered.insert(id);
+      }
+    });
+  }
+  std::mt19937 rng(7);
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(200, 700)(rng)));
+    ASSERT_TRUE(PgCluster::instance().crash_and_restart()) << "round " << round;
+  }
+  const auto restarted = std::chrono::steady_clock::now();
+  Client client(a.port);
+  EXPECT_EQ(health_becomes(client, 200).status, 200u);
+  const auto recovered_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // writes go on after the last restart
+  stop = true;
+  for (std::thread& t : writers) t.join();
+  std::set<std::string> stored;
+  for (const auto& [id, seq] : creation_order()) stored.insert(id);
+  for (const std::string& id : answered) EXPECT_TRUE(stored.count(id)) << id << " was answered 201 but is lost";
+  // The node's memory is the database: what it lists is what was committed.
+  size_t listed = 0;
+  for (const std::string& party : parties_) {
+    for (std::string after;;) {  // its own, page by page
+      const Reply r = client.send(http::verb::get, "/v1/activities?party=" + party + "&after=" + after, tokens_[party]);
+      ASSERT_EQ(r.status, 200u) << r.raw.body();
+      listed += r.body["features"].size();
+      if (!r.body.contains("next")) break;
+      after = r.body["next"];
+    }
+  }
+  EXPECT_EQ(listed, stored.size());
+  EXPECT_GT(statuses[201], 20) << "too little load to mean anything";
+  EXPECT_EQ(statuses[500], 0) << "a lost connection is 503 store_unavailable, not an internal error";
+  std::string tally;
+  for (const auto& [status, n] : statuses) tally += " " + std::to_string(status) + ":" + std::to_string(n);
+  std::printf("[ figures  ] answers over three crashes:%s; healthy %lld ms after the last restart\n", tally.c_str(),
+              static_cast<long long>(recovered_ms.count()));
+  EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.after", rng)).status,
+            201u);
   EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);
 }
 

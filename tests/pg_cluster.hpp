@@ -10,8 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace deconflict::testing {
@@ -35,6 +37,19 @@ class PgCluster {
   }
   std::string url(const std::string& database) const {
     return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + database;
+  }
+
+  /// A crash of the database machine: the postmaster and every backend are
+  /// killed with SIGKILL, then the server is started again (crash recovery).
+  /// True when it is accepting connections again.
+  bool crash_and_restart() {
+    std::ifstream pidfile(dir_ / "db" / "postmaster.pid");
+    long pid = 0;
+    if (!(pidfile >> pid) || pid <= 0) return false;
+    shell("pkill -KILL -P " + std::to_string(pid));
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    for (int i = 0; i < 100 && ::kill(static_cast<pid_t>(pid), 0) == 0; ++i) ::usleep(20'000);
+    return start();
   }
 
   ~PgCluster() {
@@ -65,14 +80,18 @@ class PgCluster {
       error_ = "initdb failed";
       return;
     }
-    const std::string options = "-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_.string() +
-                                " -c max_connections=200";
-    if (!shell(as_postgres() + kBin + "/pg_ctl -D " + db + " -l " + (dir_ / "log").string() + " -w -o '" + options +
-               "' start")) {
+    if (!start()) {
       error_ = "the PostgreSQL server did not start; see " + (dir_ / "log").string();
       return;
     }
     started_ = true;
+  }
+
+  bool start() {
+    const std::string options = "-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_.string() +
+                                " -c max_connections=200";
+    return shell(as_postgres() + kBin + "/pg_ctl -D " + (dir_ / "db").string() + " -l " + (dir_ / "log").string() +
+                 " -w -o '" + options + "' start");
   }
 
   static std::string as_postgres() { return ::geteuid() == 0 ? "runuser -u postgres -- " : ""; }

@@ -36,6 +36,7 @@ enum class ErrorCode {
   probe_limit,         // the caller made its day's probes of volumes not disclosed to it (DESIGN §6.3)
   too_complex,         // checking the request would take more work than one request may (DESIGN §12): simplify it
   method_not_allowed,  // the path exists but not with this method (the answer's Allow header lists those it has)
+  store_unavailable,   // the store cannot be reached now (a database restarting or failing over); try again
 };
 
 std::string_view code_name(ErrorCode code);

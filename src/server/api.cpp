@@ -45,6 +45,7 @@ http::status status_of(ErrorCode code) {
     case ErrorCode::method_not_allowed:
       return http::status::method_not_allowed;
     case ErrorCode::overloaded:
+    case ErrorCode::store_unavailable:
       return http::status::service_unavailable;
     default:
       return http::status::internal_server_error;
@@ -169,6 +170,7 @@ json error_json(const Error& e) {
 Response error_response(const Error& e, unsigned version, bool keep_alive) {
   Response r = json_response(status_of(e.code), {{"error", error_json(e)}}, version, keep_alive);
   if (e.code == ErrorCode::unauthorized) r.set(http::field::www_authenticate, "Bearer");
+  if (e.code == ErrorCode::store_unavailable) r.set(http::field::retry_after, "1");  // reconnecting
   return r;
 }
 

@@ -13,10 +13,10 @@ void CommitGroup::join() {
 void CommitGroup::commit() {
   const Status st = group_->commit();
   group_.reset();
-  if (!st) spdlog::error("group commit failed, {} answers become 500: {}", waiting_.size(), st.error().describe());
+  if (!st) spdlog::error("group commit failed, {} answers become errors: {}", waiting_.size(), st.error().describe());
   auto waiting = std::move(waiting_);
   waiting_.clear();
-  for (auto& then : waiting) then(st.ok());
+  for (auto& then : waiting) then(st);
 }
 
 void Turns::take(const std::string& party, Job job) {
@@ -108,10 +108,16 @@ void Pipeline::handle(const Request& request, Prepared* prepared, Reply reply) {
                   e.what());
     *res = error_response(make_error(ErrorCode::store_error, "internal error"), request.version(), false);
   }
-  group_.after([this, res, party, reply = std::move(reply)](bool committed) mutable {
+  group_.after([this, res, party, reply = std::move(reply)](const Status& committed) mutable {
     if (!committed) {
-      *res =
-          error_response(make_error(ErrorCode::store_error, "the change could not be stored"), res->version(), false);
+      // The connection may have broken while the commit was on its way: the
+      // change may be stored, and the client is told to look before retrying.
+      const bool lost = committed.error().code == ErrorCode::store_unavailable;
+      *res = error_response(make_error(lost ? ErrorCode::store_unavailable : ErrorCode::store_error,
+                                       lost ? "the connection to the store was lost while committing: read whether "
+                                              "the change was stored before sending it again"
+                                            : "the change could not be stored"),
+                            res->version(), false);
     }
     asio::post(io_, [res, party, reply = std::move(reply)] { reply(std::move(*res), *party); });
   });
@@ -120,7 +126,7 @@ void Pipeline::handle(const Request& request, Prepared* prepared, Reply reply) {
 void Pipeline::open_stream(const Request& request, StreamReply reply) {
   asio::post(line_, [this, &request, reply = std::move(reply)]() mutable {
     group_.join();
-    group_.after([this, &request, reply = std::move(reply)](bool) mutable {
+    group_.after([this, &request, reply = std::move(reply)](const Status&) mutable {
       auto party = std::make_shared<std::string>("-");
       auto start = std::make_shared<std::variant<StreamStart, Response>>(api_.open_stream(request, *party));
       asio::post(io_, [start, party, reply = std::move(reply)] { reply(start, *party); });

@@ -45,16 +45,17 @@ namespace asio = boost::asio;
 // Group commit: the requests the line thread handles between two commits
 // share one durable store transaction. Each is applied at once (so a later
 // one sees an earlier one), but its answer waits until the group is
-// committed; then all are sent, or all get 500 if the commit failed (the
-// service has reloaded). Line thread only.
+// committed; then all are sent, or all get the commit's error if it failed
+// (503 when the connection to the store was lost, else 500; the service has
+// reloaded). Line thread only.
 class CommitGroup {
  public:
   CommitGroup(Service& service, asio::io_context& line) : service_(service), line_(line) {}
 
   /// Joins the open group, opening one (and scheduling its commit) if needed.
   void join();
-  /// Runs `then` on the line thread once the group is committed, with whether it was.
-  void after(std::function<void(bool)> then) { waiting_.push_back(std::move(then)); }
+  /// Runs `then` on the line thread once the group is committed, with the commit's status.
+  void after(std::function<void(const Status&)> then) { waiting_.push_back(std::move(then)); }
 
  private:
   void commit();
@@ -62,7 +63,7 @@ class CommitGroup {
   Service& service_;
   asio::io_context& line_;
   std::optional<Service::Group> group_;  // open between join() and commit()
-  std::vector<std::function<void(bool)>> waiting_;
+  std::vector<std::function<void(const Status&)>> waiting_;
 };
 
 // At most one job in the pool per party, in the order given; the others wait

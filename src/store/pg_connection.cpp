@@ -1,5 +1,7 @@
 #include "store/pg_connection.hpp"
 
+#include <utility>
+
 namespace deconflict::store {
 namespace {
 
@@ -42,11 +44,14 @@ Error PgConnection::failure(const std::string& what, const PGresult* r) {
   last_state_ = state ? state : "";
   std::string why = r ? trimmed(PQresultErrorMessage(r)) : "";
   if (why.empty()) why = trimmed(PQerrorMessage(conn_));
-  return make_error(ErrorCode::store_error, what + ": " + why);
+  const bool lost = PQstatus(conn_) != CONNECTION_OK;
+  return make_error(lost ? ErrorCode::store_unavailable : ErrorCode::store_error, what + ": " + why);
 }
 
 Status PgConnection::exec(const std::string& sql) {
+  if (Status st = ready_for(sql); !st) return st;
   PgResult r(PQexec(conn_, sql.c_str()));
+  note_transaction();
   if (!succeeded(r)) return failure("PostgreSQL", r.get());
   return {};
 }
@@ -61,15 +66,19 @@ Result<std::string> PgConnection::prepared(const std::string& sql) {
 }
 
 Result<PgResult> PgConnection::run(const std::string& sql, const PgParams& params) {
+  if (Status st = ready_for(sql); !st) return st.error();
   auto name = prepared(sql);
   if (!name) return name.error();
   const std::vector<const char*> values = c_strings(params);
   PgResult r(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
+  note_transaction();
   if (!succeeded(r)) return failure("PostgreSQL", r.get());
   return r;
 }
 
 Result<std::vector<PgResult>> PgConnection::run_all(const std::vector<PgStatement>& statements) {
+  if (statements.empty()) return std::vector<PgResult>{};
+  if (Status st = ready_for(statements.front().sql); !st) return st.error();
   std::vector<std::string> names;
   names.reserve(statements.size());
   for (const PgStatement& s : statements) {  // before the pipeline: preparing waits for its answer
@@ -91,6 +100,7 @@ Result<std::vector<PgResult>> PgConnection::run_all(const std::vector<PgStatemen
   }
   auto results = pipeline_results(statements.size());
   PQexitPipelineMode(conn_);
+  note_transaction();
   return results;
 }
 
@@ -112,12 +122,42 @@ Result<std::vector<PgResult>> PgConnection::pipeline_results(size_t statements) 
 }
 
 Result<bool> PgConnection::reconnect_if_lost() {
-  if (PQstatus(conn_) == CONNECTION_OK) return false;
-  PQreset(conn_);
-  if (PQstatus(conn_) != CONNECTION_OK) return failure("the connection to PostgreSQL is lost", nullptr);
-  prepared_.clear();
-  if (Status st = exec(setup_); !st) return st.error();
-  return true;
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    if (lost_transaction_ || in_transaction_) {
+      return make_error(ErrorCode::store_unavailable, "the connection to PostgreSQL was lost inside a transaction");
+    }
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) return failure("the connection to PostgreSQL is lost", nullptr);
+    prepared_.clear();
+    reconnected_ = true;
+    if (Status st = exec(setup_); !st) return st.error();
+  }
+  return std::exchange(reconnected_, false);
+}
+
+void PgConnection::note_transaction() {
+  if (PQstatus(conn_) == CONNECTION_OK) {
+    in_transaction_ = PQtransactionStatus(conn_) != PQTRANS_IDLE;
+  } else if (in_transaction_) {
+    lost_transaction_ = true;  // its statements' effects are gone with the connection
+    in_transaction_ = false;
+  }
+}
+
+Status PgConnection::ready_for(const std::string& sql) {
+  if (PQstatus(conn_) == CONNECTION_OK) return {};
+  note_transaction();
+  if (lost_transaction_) {
+    // The owner ends the lost transaction: a rollback is what happened to it.
+    const bool rollback = sql.rfind("ROLLBACK;", 0) == 0 && sql.find("ROLLBACK TO") == std::string::npos;
+    if (rollback || sql.rfind("COMMIT;", 0) == 0) lost_transaction_ = false;
+    if (rollback) return {};
+    return make_error(ErrorCode::store_unavailable, "the connection to PostgreSQL was lost inside a transaction");
+  }
+  auto reconnected = reconnect_if_lost();
+  if (!reconnected) return reconnected.error();
+  reconnected_ = true;  // until the owner asks
+  return {};
 }
 
 bool PgConnection::notified() {

@@ -60,8 +60,14 @@ class PgConnection {
   /// The SQLSTATE of the last failure ("23505" is a unique violation).
   const std::string& last_state() const { return last_state_; }
 
-  /// Reconnects when the connection was lost; true when it did (statements
-  /// are prepared again, and notifications may have been missed).
+  /// Reconnects when the connection was lost; true when it did, here or
+  /// since the last call (statements are prepared again, notifications and
+  /// other writers' changes may have been missed).
+  ///
+  /// Every statement reconnects first when the connection was lost outside
+  /// a transaction. One lost inside a transaction took the transaction with
+  /// it: every statement fails until the owner ends it (ROLLBACK succeeds,
+  /// COMMIT fails), so nothing of it runs outside it.
   Result<bool> reconnect_if_lost();
   /// Consumes what the server sent; true when a notification from another
   /// connection arrived since the last call.
@@ -69,6 +75,10 @@ class PgConnection {
 
  private:
   PgConnection(PGconn* conn, std::string setup) : conn_(conn), setup_(std::move(setup)) {}
+  /// Before a statement: reconnects if that is safe, or says why `sql` cannot run.
+  Status ready_for(const std::string& sql);
+  /// After a statement: remembers whether a transaction is open.
+  void note_transaction();
   Error failure(const std::string& what, const PGresult* r);
   /// The name of the prepared statement for `sql`, preparing it if needed.
   Result<std::string> prepared(const std::string& sql);
@@ -79,6 +89,9 @@ class PgConnection {
   std::string setup_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
   std::string last_state_;
+  bool in_transaction_ = false;    // as last seen while connected
+  bool lost_transaction_ = false;  // the connection died inside one, not yet ended
+  bool reconnected_ = false;       // since reconnect_if_lost last said so
 };
 
 }  // namespace deconflict::store
