@@ -123,16 +123,21 @@ Result<std::vector<PgResult>> PgConnection::pipeline_results(size_t statements) 
 
 Result<bool> PgConnection::reconnect_if_lost() {
   if (PQstatus(conn_) != CONNECTION_OK) {
-    if (lost_transaction_ || in_transaction_) {
-      return make_error(ErrorCode::store_unavailable, "the connection to PostgreSQL was lost inside a transaction");
-    }
-    PQreset(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) return failure("the connection to PostgreSQL is lost", nullptr);
-    prepared_.clear();
-    reconnected_ = true;
-    if (Status st = exec(setup_); !st) return st.error();
+    if (Status st = reset(); !st) return st.error();
   }
   return std::exchange(reconnected_, false);
+}
+
+Status PgConnection::reset() {
+  note_transaction();
+  if (lost_transaction_) {
+    return make_error(ErrorCode::store_unavailable, "the connection to PostgreSQL was lost inside a transaction");
+  }
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) return failure("the connection to PostgreSQL is lost", nullptr);
+  prepared_.clear();
+  reconnected_ = true;  // until the owner asks (reconnect_if_lost)
+  return exec(setup_);
 }
 
 void PgConnection::note_transaction() {
@@ -149,15 +154,12 @@ Status PgConnection::ready_for(const std::string& sql) {
   note_transaction();
   if (lost_transaction_) {
     // The owner ends the lost transaction: a rollback is what happened to it.
-    const bool rollback = sql.rfind("ROLLBACK;", 0) == 0 && sql.find("ROLLBACK TO") == std::string::npos;
+    const bool rollback = sql.rfind("ROLLBACK;", 0) == 0;
     if (rollback || sql.rfind("COMMIT;", 0) == 0) lost_transaction_ = false;
     if (rollback) return {};
     return make_error(ErrorCode::store_unavailable, "the connection to PostgreSQL was lost inside a transaction");
   }
-  auto reconnected = reconnect_if_lost();
-  if (!reconnected) return reconnected.error();
-  reconnected_ = true;  // until the owner asks
-  return {};
+  return reset();
 }
 
 bool PgConnection::notified() {

@@ -75,6 +75,8 @@ class PgConnection {
 
  private:
   PgConnection(PGconn* conn, std::string setup) : conn_(conn), setup_(std::move(setup)) {}
+  /// Reconnects, unless the connection was lost inside a transaction not yet ended.
+  Status reset();
   /// Before a statement: reconnects if that is safe, or says why `sql` cannot run.
   Status ready_for(const std::string& sql);
   /// After a statement: remembers whether a transaction is open.
