@@ -191,6 +191,7 @@ TEST_F(Nodes, ANodeRecoversByItselfFromADatabaseKilledUnderLoad) {
   ASSERT_NE(a.port, 0);
   std::set<std::string> answered;
   std::map<unsigned, int> statuses;
+  std::set<std::string> unavailable_bodies;  // what a party is told while the database is down
   std::mutex mutex;
   std::atomic<bool> stop{false};
   std::vector<std::thread> writers;
@@ -208,6 +209,7 @@ TEST_F(Nodes, ANodeRecoversByItselfFromADatabaseKilledUnderLoad) {
         }
         std::lock_guard<std::mutex> lock(mutex);
         ++statuses[r.status];
+        if (r.status == 503) unavailable_bodies.insert(r.raw.body());
         if (r.status == 201) answered.insert(id);
       }
     });
@@ -242,6 +244,12 @@ TEST_F(Nodes, ANodeRecoversByItselfFromADatabaseKilledUnderLoad) {
   EXPECT_EQ(listed, stored.size());
   EXPECT_GT(statuses[201], 20) << "too little load to mean anything";
   EXPECT_EQ(statuses[500], 0) << "a lost connection is 503 store_unavailable, not an internal error";
+  // Attack: libpq's message named the database's address to any party.
+  const std::string db_port = url_.substr(url_.rfind(':') + 1, url_.rfind('/') - url_.rfind(':') - 1);
+  for (const std::string& body : unavailable_bodies) {
+    EXPECT_EQ(body.find(db_port), std::string::npos) << body;
+    EXPECT_EQ(body.find("127.0.0.1"), std::string::npos) << body;
+  }
   std::string tally;
   for (const auto& [status, n] : statuses) tally += " " + std::to_string(status) + ":" + std::to_string(n);
   std::printf("[ figures  ] answers over three crashes:%s; healthy %lld ms after the last restart\n", tally.c_str(),

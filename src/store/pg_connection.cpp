@@ -1,5 +1,7 @@
 #include "store/pg_connection.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <utility>
 
 namespace deconflict::store {
@@ -44,8 +46,13 @@ Error PgConnection::failure(const std::string& what, const PGresult* r) {
   last_state_ = state ? state : "";
   std::string why = r ? trimmed(PQresultErrorMessage(r)) : "";
   if (why.empty()) why = trimmed(PQerrorMessage(conn_));
-  const bool lost = PQstatus(conn_) != CONNECTION_OK;
-  return make_error(lost ? ErrorCode::store_unavailable : ErrorCode::store_error, what + ": " + why);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    // libpq's words name the database's host and port: for the operator's
+    // log, not for the parties the error is answered to.
+    spdlog::warn("{}: {}", what, why);
+    return make_error(ErrorCode::store_unavailable, "the connection to the database is lost; try again");
+  }
+  return make_error(ErrorCode::store_error, what + ": " + why);
 }
 
 Status PgConnection::exec(const std::string& sql) {
