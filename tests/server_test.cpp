@@ -222,10 +222,10 @@ TEST_F(Server, AFailedStoreWriteIs500AndLeavesNothingBehind) {
     EXPECT_EQ(r.body["error"]["code"], "store_error");
   }
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities", token("russia")).body["features"].size(), 0u);
-  EXPECT_EQ(c.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 0u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=pending", token("coalition")).body["notices"].size(), 0u);
   auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
   EXPECT_EQ(r.status, 201) << r.raw.body();
-  EXPECT_EQ(c.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 1u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=pending", token("coalition")).body["notices"].size(), 1u);
 }
 
 // The record proves, to anyone holding the server's public key, that Russia
@@ -467,11 +467,12 @@ TEST_F(Server, TheAtTanfLine) {
   start();
   Client again(port_);
   const Reply all = again.send(http::verb::get, "/v1/notices", token("coalition"));
-  ASSERT_EQ(all.body["notices"].size(), 3u);
-  // All sent at one time on the simulated clock, so in no particular order.
+  ASSERT_EQ(all.body["notices"].size(), 4u);
+  // All sent at one time on the simulated clock, so in no particular order;
+  // the zone's proposal to Russia is among them.
   std::multiset<std::string> states;
   for (const auto& n : all.body["notices"]) states.insert(n["state"].get<std::string>());
-  EXPECT_EQ(states, (std::multiset<std::string>{"acknowledged", "acknowledged", "objected"}));
+  EXPECT_EQ(states, (std::multiset<std::string>{"accepted", "acknowledged", "acknowledged", "objected"}));
   EXPECT_EQ(again.send(http::verb::get, "/v1/activities/coalition.live-fire2", token("un")).body["properties"]["state"],
             "acknowledged");
   EXPECT_EQ(again.send(http::verb::get, "/v1/notices?state=bogus", token("un")).status, 400);
@@ -749,6 +750,11 @@ TEST_F(Server, EventsStreamLiveAndResumeAfterTheLastOneSeen) {
   EXPECT_NE(coalition.header().find("text/event-stream"), std::string::npos);
   EXPECT_EQ(field_of(coalition.next(), "event"), "zone-accepted");  // Russia accepted the zone
   EventStream russia(port_, token("russia"));
+  // Its stream gives Russia what it missed: the zone's proposal, which its
+  // acceptance answered (and so delivered) already.
+  const std::string proposal = russia.next();
+  EXPECT_EQ(field_of(proposal, "event"), "notice");
+  EXPECT_EQ(json::parse(field_of(proposal, "data"))["zone"], "coalition.zone-at-tanf");
 
   auto sent = c.send(http::verb::post, "/v1/activities", token("russia"), flight("russia.entry", 38.6));
   ASSERT_EQ(sent.status, 201);
@@ -1192,7 +1198,11 @@ TEST_F(Server, AcceptingAZoneNotifiesItsPartyOfTheActivitiesAlreadyInIt) {
   EXPECT_TRUE(declared.body["conflicts"].empty()) << "a proposed zone binds no one";
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities/russia.patrol", token("coalition")).status, 404);
   ASSERT_EQ(c.send(http::verb::post, "/v1/zones/coalition.zone-at-tanf/accept", token("russia")).status, 200);
-  const Reply inbox = c.send(http::verb::get, "/v1/notices", token("coalition"));
+  // The proposal in Russia's inbox is answered by the acceptance.
+  const Reply asked = c.send(http::verb::get, "/v1/notices?state=accepted", token("russia"));
+  ASSERT_EQ(asked.body["notices"].size(), 1u) << asked.raw.body();
+  EXPECT_EQ(asked.body["notices"][0]["zone"], "coalition.zone-at-tanf");
+  const Reply inbox = c.send(http::verb::get, "/v1/notices?state=pending", token("coalition"));
   ASSERT_EQ(inbox.body["notices"].size(), 1u) << inbox.raw.body();
   EXPECT_EQ(inbox.body["notices"][0]["activity"], "russia.patrol");
   EXPECT_EQ(inbox.body["notices"][0]["from"], "russia");
@@ -1203,4 +1213,71 @@ TEST_F(Server, AcceptingAZoneNotifiesItsPartyOfTheActivitiesAlreadyInIt) {
       c.send(http::verb::get, "/v1/activities/russia.patrol/conflicts", token("russia")).body["conflicts"][0]["rule"],
       "zone-entry");
   EXPECT_TRUE(c.send(http::verb::get, "/v1/notices", token("un")).body["notices"].empty());
+}
+
+// The issue: a zone's proposal reached no one; the parties it was to bind had
+// to find it in their lists. Now each is sent a notice asking it to agree
+// (DESIGN §6.2), answered only by accepting or declining the zone; a changed
+// zone is asked afresh, a retired one withdraws what is still open, and an
+// unanswered proposal falls overdue like any notice.
+TEST_F(Server, AZonesProposalReachesThePartiesItIsToBindAsNotices) {
+  Client c(port_);
+  std::string proposed = zone("coalition.z");
+  proposed.replace(proposed.find(R"(["russia"])"), 10, R"(["russia","un"])");
+  const Reply declared = c.send(http::verb::post, "/v1/zones", token("coalition"), proposed);
+  ASSERT_EQ(declared.status, 201) << declared.raw.body();
+  ASSERT_EQ(declared.body["notices"].size(), 2u);
+  EXPECT_EQ(declared.body["notices"][0]["about"], "zone");
+  EXPECT_EQ(declared.body["notices"][0]["zone"], "coalition.z");
+  EXPECT_EQ(declared.body["feature"]["properties"]["state"], "proposed");
+
+  const Reply russias = c.send(http::verb::get, "/v1/notices?state=pending", token("russia"));
+  ASSERT_EQ(russias.body["notices"].size(), 1u) << russias.raw.body();
+  const json asked = russias.body["notices"][0];
+  EXPECT_EQ(asked["from"], "coalition");
+  EXPECT_EQ(asked["zone_version"], 1);
+  EXPECT_EQ(asked["deadline"], "2018-09-02T00:00:00Z");  // the server's default: a zone's start is no deadline
+  // Acknowledgement is not agreement: the notice is answered through the zone.
+  const Reply acked =
+      c.send(http::verb::post, "/v1/notices/" + asked["id"].get<std::string>() + "/ack", token("russia"));
+  EXPECT_EQ(acked.status, 400);
+  EXPECT_NE(acked.body["error"]["message"].get<std::string>().find("/v1/zones/coalition.z/accept"), std::string::npos);
+
+  // The UN declines without having read its inbox: the answer delivered it.
+  const Reply declined =
+      c.send(http::verb::post, "/v1/zones/coalition.z/decline", token("un"), R"({"text":"it covers the camp"})");
+  ASSERT_EQ(declined.status, 200) << declined.raw.body();
+  const Reply uns = c.send(http::verb::get, "/v1/notices?state=declined", token("un"));
+  ASSERT_EQ(uns.body["notices"].size(), 1u) << uns.raw.body();
+  EXPECT_EQ(uns.body["notices"][0]["text"], "it covers the camp");
+  EXPECT_EQ(uns.body["notices"][0]["delivered_via"], "answer");
+  ASSERT_EQ(c.send(http::verb::post, "/v1/zones/coalition.z/accept", token("russia")).status, 200);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=accepted", token("coalition")).body["notices"].size(), 1u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=declined", token("coalition")).body["notices"].size(), 1u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=pending", token("russia")).body["notices"].size(), 0u);
+
+  // Changed, it is asked afresh; the older answers stand as they were given.
+  Reply z = c.send(http::verb::get, "/v1/zones/coalition.z", token("coalition"));
+  z.body["properties"]["radius_m"] = 50000;
+  const Reply changed =
+      c.send(http::verb::put, "/v1/zones/coalition.z", token("coalition"), z.body.dump(), {{"If-Match", "\"1\""}});
+  ASSERT_EQ(changed.status, 200) << changed.raw.body();
+  EXPECT_EQ(changed.body["notices"].size(), 2u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=pending", token("russia")).body["notices"][0]["zone_version"],
+            2);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=accepted", token("russia")).body["notices"].size(), 1u);
+
+  // Unanswered past its deadline, it is overdue; retired, what is open is withdrawn.
+  const Reply late = c.send(http::verb::post, "/v1/admin/clock", token("ops"), R"({"now":"2018-09-02T00:00:00Z"})");
+  EXPECT_EQ(late.body["overdue"], 2) << late.raw.body();
+  ASSERT_EQ(c.send(http::verb::delete_, "/v1/zones/coalition.z", token("coalition")).status, 200);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=withdrawn", token("coalition")).body["notices"].size(), 2u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=overdue", token("un")).body["notices"].size(), 0u);
+
+  // All of it is on the record, and survives a restart.
+  ASSERT_EQ(stop(), 0);
+  start();
+  Client again(port_);
+  EXPECT_EQ(again.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 4u);
+  EXPECT_EQ(again.send(http::verb::get, "/v1/notices?state=declined", token("un")).body["notices"][0]["about"], "zone");
 }

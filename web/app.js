@@ -190,7 +190,7 @@ function select(id) {
       { textContent: `${c.rule} with ${c.id || "a site not shared with you"} (${c.party}), ${fmt(c.start)} to ${fmt(c.end)}` }));
   }
   box.append(ul);
-  const notices = state.notices.filter((n) => n.activity === id);
+  const notices = state.notices.filter((n) => (n.activity || n.zone) === id);
   box.append(Object.assign(document.createElement("h3"), { textContent: `Notices (${notices.length})` }));
   const nl = document.createElement("ul");
   nl.className = "list";
@@ -204,9 +204,13 @@ function noticeItem(n, answerable) {
   const li = document.createElement("li");
   li.dataset.notice = n.id;
   const st = Object.assign(document.createElement("span"), { className: "state state-" + n.state, textContent: n.state });
-  li.append(`${n.from} → ${n.to}: activity ${n.activity} v${n.activity_version}, answer by ${fmt(n.deadline)} `, st);
+  const proposal = n.about === "zone";
+  li.append(proposal ? `${n.from} → ${n.to}: asks to agree to zone ${n.zone} v${n.zone_version}, answer by ${fmt(n.deadline)} `
+                     : `${n.from} → ${n.to}: activity ${n.activity} v${n.activity_version}, answer by ${fmt(n.deadline)} `, st);
   if (n.text) li.append(` “${n.text}”`);
-  if (answerable && (n.state === "pending" || n.state === "overdue")) {
+  if (answerable && proposal && (n.state === "pending" || n.state === "overdue")) {
+    li.append(zoneAnswer(n));
+  } else if (answerable && (n.state === "pending" || n.state === "overdue")) {
     const ack = Object.assign(document.createElement("button"), { type: "button", textContent: "Acknowledge" });
     ack.addEventListener("click", () => answer(n.id, "ack"));
     const label = Object.assign(document.createElement("label"), { textContent: "Objection", htmlFor: "objection-" + n.id });
@@ -218,6 +222,28 @@ function noticeItem(n, answerable) {
     li.append(row);
   }
   return li;
+}
+
+// A zone's proposal is answered by accepting the zone (it binds the party from
+// then on) or declining it, with a reason.
+function zoneAnswer(n) {
+  const accept = Object.assign(document.createElement("button"), { type: "button", textContent: "Accept zone" });
+  accept.addEventListener("click", () => answerZone(n.zone, "accept"));
+  const label = Object.assign(document.createElement("label"), { textContent: "Reason", htmlFor: "decline-" + n.id });
+  const text = Object.assign(document.createElement("input"), { id: "decline-" + n.id, placeholder: "why not" });
+  const decline = Object.assign(document.createElement("button"), { type: "button", textContent: "Decline zone" });
+  decline.addEventListener("click", () => answerZone(n.zone, "decline", text.value));
+  const row = document.createElement("div");
+  row.append(accept, label, " ", text, decline);
+  return row;
+}
+
+async function answerZone(id, how, text) {
+  try {
+    await api("POST", `/v1/zones/${encodeURIComponent(id)}/${how}`, text ? { text } : {});
+    say(how === "accept" ? `Zone ${id} accepted: it binds you from now on.` : `Zone ${id} declined.`);
+    await Promise.all([refreshLine(), loadObjects()]);
+  } catch (e) { say(e.message); }
 }
 
 async function answer(id, how, text) {

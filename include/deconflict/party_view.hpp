@@ -96,9 +96,11 @@ class PartyView {
   Result<Declared> declare(Volume v);
   /// Replaces one of the caller's objects at version `if_match`.
   Result<Declared> replace(Volume v, int if_match);
-  /// Accepts (or declines) a zone that names the caller in its agreed_by: an
-  /// accepted zone binds the caller (zone-entry, short-notice); its owner is told.
-  Result<const Volume*> answer_zone(const std::string& zone_id, bool accept);
+  /// Accepts (or declines, with an optional `text` saying why) a zone that
+  /// names the caller in its agreed_by: an accepted zone binds the caller
+  /// (zone-entry, short-notice); its owner is told, and the proposal in the
+  /// caller's inbox is accepted or declined with it.
+  Result<const Volume*> answer_zone(const std::string& zone_id, bool accept, const std::string& text = {});
   /// Withdraws one of the caller's activities, or retires one of its zones
   /// or sites: from now on it conflicts with nothing, its open notices are
   /// closed, and every party it concerned gets a `withdrawn` or `retired`

@@ -233,7 +233,8 @@ int run_proof(const RecordArgs& a, const std::string& what) {
 std::string describe(const RecordEntry& e) {
   const json n = json::parse(e.data).value("notice", json::object());
   std::string line = format_rfc3339(e.time) + "  " + e.action + " by " + e.party + " (" + n.value("from", "") + " -> " +
-                     n.value("to", "") + ", activity " + n.value("activity", "") + ")";
+                     n.value("to", "") + ", " + n.value("about", "activity") + " " +
+                     n.value(n.value("about", "activity"), "") + ")";
   if (n.contains("text")) line += ": \"" + n["text"].get<std::string>() + "\"";
   return line;
 }

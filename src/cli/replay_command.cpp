@@ -126,8 +126,8 @@ class Replay {
         if (n["to"] != party || !escalated_.insert(n["id"].get<std::string>()).second) continue;
         line(now_, "deconflict",
              "OVERDUE: " + n["to"].get<std::string>() + " has not answered " + n["from"].get<std::string>() +
-                 "'s notice of " + n["activity"].get<std::string>() + " (due " + when(n["deadline"]) +
-                 "); both sides are told");
+                 "'s notice of " + n.value(n.value("about", "activity"), std::string()) + " (due " +
+                 when(n["deadline"]) + "); both sides are told");
       }
     }
     return {};
@@ -144,7 +144,7 @@ class Replay {
       const std::string zone = step["accept"];
       auto accepted = http_.send("POST", "/v1/zones/" + zone + "/accept", json::object(), token->second);
       if (!accepted) return accepted.error();
-      line(now_, as, "accepts zone " + zone + ", which binds it from now on");
+      line(now_, as, "accepts zone " + zone + " (answering its proposal), which binds it from now on");
       return {};
     }
     if (step.contains("message")) {
@@ -180,7 +180,8 @@ class Replay {
            c["party"].get<std::string>() + ")");
     }
     for (const json& n : (*declared)["notices"]) {
-      const std::string about = n.value("activity", id);  // a site's notices are about the activities it meets
+      // A site's notices are about the activities it meets; a zone's ask to agree to it.
+      const std::string about = n.value(n.value("about", "activity"), id);
       notices_[{about, n["party"]}] = n["id"];
       more("notice " + n["id"].get<std::string>() + " to " + n["party"].get<std::string>() +
            (about == id ? "" : " about " + about) + ", answer by " + when(n["deadline"]));

@@ -93,9 +93,12 @@ json to_json(const Conflict& c) {
 }
 
 json to_json(const Notice& n) {
+  // A proposal names its zone where another notice names its activity.
+  const std::string about(about_name(n.about));
   json j = {{"id", n.id},
-            {"activity", n.activity_id},
-            {"activity_version", n.activity_version},
+            {"about", about},
+            {about, n.activity_id},
+            {about + "_version", n.activity_version},
             {"from", n.from_party},
             {"to", n.to_party},
             {"state", state_name(n.state)},

@@ -9,8 +9,18 @@
 namespace deconflict {
 
 namespace {
-constexpr std::array<std::string_view, 6> kStateNames{"pending", "acknowledged", "objected",
-                                                      "overdue", "superseded",   "withdrawn"};
+constexpr std::array<std::string_view, 8> kStateNames{"pending",    "acknowledged", "objected", "overdue",
+                                                      "superseded", "withdrawn",    "accepted", "declined"};
+constexpr std::array<std::string_view, 2> kAboutNames{"activity", "zone"};
+}  // namespace
+
+std::string_view about_name(NoticeAbout a) { return kAboutNames[static_cast<size_t>(a)]; }
+
+std::optional<NoticeAbout> parse_notice_about(std::string_view s) {
+  for (size_t i = 0; i < kAboutNames.size(); ++i) {
+    if (kAboutNames[i] == s) return static_cast<NoticeAbout>(i);
+  }
+  return std::nullopt;
 }
 
 std::string_view state_name(NoticeState s) { return kStateNames[static_cast<size_t>(s)]; }
@@ -23,7 +33,7 @@ std::optional<NoticeState> parse_notice_state(std::string_view s) {
 }
 
 namespace {
-constexpr std::array<std::string_view, 3> kDeliveryNames{"", "inbox", "stream"};
+constexpr std::array<std::string_view, 4> kDeliveryNames{"", "inbox", "stream", "answer"};
 }
 
 std::string_view delivery_name(Delivery d) { return kDeliveryNames[static_cast<size_t>(d)]; }

@@ -44,9 +44,12 @@ json conflicts_json(const std::vector<Conflict>& conflicts) {
 json declared_json(const Declared& d) {
   json notices = json::array();
   for (const Notice& n : d.notices) {
+    // A site's notices are about others' activities; a zone's ask to agree to it.
+    const std::string about(about_name(n.about));
     notices.push_back({{"id", n.id},
                        {"party", n.to_party},
-                       {"activity", n.activity_id},  // a site's or zone's notices are about others' activities
+                       {"about", about},
+                       {about, n.activity_id},
                        {"deadline", format_rfc3339(n.deadline)},
                        {"state", state_name(n.state)}});
   }
@@ -122,9 +125,14 @@ Result<Answer> Api::withdraw(Call& call) {
 Result<Answer> Api::accept_zone(Call& call) { return answer_zone(call, true); }
 Result<Answer> Api::decline_zone(Call& call) { return answer_zone(call, false); }
 
-// POST /v1/zones/{id}/accept or /decline: the zone as the caller now sees it.
+// POST /v1/zones/{id}/accept or /decline, with an optional {"text": ...}:
+// the zone as the caller now sees it.
 Result<Answer> Api::answer_zone(Call& call, bool accept) {
-  auto zone = call.view.answer_zone(call.id, accept);
+  auto body = body_object(call.req, true);
+  if (!body) return body.error();
+  auto text = string_member(*body, "text");
+  if (!text) return text.error();
+  auto zone = call.view.answer_zone(call.id, accept, *text);
   if (!zone) return zone.error();
   return Answer::text(call.view.feature_text(**zone));
 }

@@ -174,7 +174,7 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
 
 bool Service::active(const std::string& party) const { return impl_->parties.active(party); }
 
-Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool accept) {
+Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool accept, const std::string& text) {
   Service::Impl& s = *service_->impl_;
   if (Status st = s.signed_act(caller_.id, accept ? "zone.accept" : "zone.decline", zone_id); !st) return st.error();
   Service::Impl::WriteScope scope(s);
@@ -192,16 +192,33 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   if (answered(old->accepted) || answered(old->declined)) {
     return make_error(ErrorCode::version_conflict, "this party has answered already", "id");
   }
+  if (text.size() > 10'000) return make_error(ErrorCode::invalid_input, "a text is at most 10,000 bytes", "text");
   Volume zone = old->clone();
   (accept ? zone.accepted : zone.declined).push_back(caller_.id);
   zone.state = zone.agreement();
   store::WriteBatch batch;
   const TimePoint at = s.now();
   batch.upserts.push_back(Service::Impl::row_of(zone, at));
-  const nlohmann::ordered_json data = {{"zone", zone.id}, {"version", zone.version}, {"state", state_name(zone.state)}};
+  nlohmann::ordered_json data = {{"zone", zone.id}, {"version", zone.version}, {"state", state_name(zone.state)}};
+  if (!text.empty()) data["text"] = text;
   std::string audience = zone.party;
   for (const std::string& p : zone.agreed_by) audience += " " + p;
   s.note(batch, caller_.id, accept ? "zone.accept" : "zone.decline", data, zone.id, audience);
+  // The proposal in the caller's inbox is answered by it.
+  for (const Notice* asked : s.notices.of_version(zone.id, zone.version)) {
+    if (asked->to_party != caller_.id || (asked->state != NoticeState::pending && asked->state != NoticeState::overdue))
+      continue;
+    Notice n = *asked;
+    n.state = accept ? NoticeState::accepted : NoticeState::declined;
+    n.answered = at;
+    n.text = text;
+    if (!n.delivered) {  // answered before it was read or pushed: it reached its party now
+      n.delivered = at;
+      n.delivered_via = Delivery::answer;
+    }
+    s.note_notice(batch, "deconflict", n, accept ? "accept" : "decline");
+    batch.notices.push_back(std::move(n));
+  }
   nlohmann::ordered_json told = data;
   told["by"] = caller_.id;
   batch.events.push_back(s.event(zone.party, accept ? "zone-accepted" : "zone-declined", told));
@@ -212,12 +229,13 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
     auto met = s.met(zone, at, caller_.id, ahead_);  // the acceptor's request, the acceptor's cost
     if (!met) return met.error();
     std::erase_if(*met, [&](const Conflict& c) { return c.other_party != caller_.id; });
-    batch.notices = s.notices_about(zone, *met, at, /*to_owner=*/true);
-    for (const Notice& n : batch.notices) {
+    const std::vector<Notice> entering = s.notices_about(zone, *met, at, /*to_owner=*/true);
+    for (const Notice& n : entering) {
       s.note_notice(batch, caller_.id, n, "send");
       batch.events.push_back(s.event(n.to_party, "notice", format::to_json(n)));
     }
-    renotified = s.restate(batch, batch.notices, at);
+    renotified = s.restate(batch, entering, at);
+    batch.notices.insert(batch.notices.end(), entering.begin(), entering.end());
   }
   if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : batch.notices) s.keep(n);
@@ -285,6 +303,8 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead,
     std::vector<const Notice*> sent;
     for (const Notice& n : out.notices) sent.push_back(&n);
     v.state = line::activity_state(sent);
+  } else if (v.type == ObjectType::zone && how.checked) {
+    out.notices = proposals(v, at);  // those it is to bind are asked, in their inboxes
   } else if (v.type == ObjectType::site && how.checked) {
     // A site declared where activities are under way or planned: each such
     // activity's party is told, and the site's party is shown the activity.
@@ -331,6 +351,25 @@ std::vector<Notice> Service::Impl::notices_about(const Volume& object, const std
     n.created = at;
     // Due within the default, and never after the activity starts (at once if it is under way).
     n.deadline = std::max(at, std::min(at + options.default_notice, activity->window.start));
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::vector<Notice> Service::Impl::proposals(const Volume& zone, TimePoint at) {
+  std::vector<Notice> out;
+  for (const std::string& party : zone.agreed_by) {
+    const auto in = [&](const std::vector<std::string>& l) { return std::find(l.begin(), l.end(), party) != l.end(); };
+    if (in(zone.accepted) || in(zone.declined) || parties.revoked(party)) continue;  // an import's answers stand
+    Notice n;
+    n.id = fresh_id("n-");
+    n.about = NoticeAbout::zone;
+    n.activity_id = zone.id;
+    n.activity_version = zone.version;
+    n.from_party = zone.party;
+    n.to_party = party;
+    n.created = at;
+    n.deadline = at + options.default_notice;  // a zone may be in force already: its start is no deadline
     out.push_back(std::move(n));
   }
   return out;
@@ -586,6 +625,12 @@ Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answe
   }
   Notice n = *found;
   if (n.to_party != caller.id) return make_error(ErrorCode::forbidden, "only the notified party may answer", "id");
+  if (n.about == NoticeAbout::zone) {
+    return make_error(ErrorCode::invalid_input,
+                      "a zone's proposal is answered by accepting or declining the zone (POST /v1/zones/" +
+                          n.activity_id + "/accept or /decline)",
+                      "id");
+  }
   if (answer != NoticeState::acknowledged && answer != NoticeState::objected) {
     return make_error(ErrorCode::usage, "a notice is answered by acknowledging or objecting");
   }

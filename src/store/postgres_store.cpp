@@ -200,16 +200,17 @@ class PostgresStore final : public LockedStore {
     for (const Notice& n : batch.notices) {
       out.push_back(
           {"INSERT INTO notices (id, activity_id, activity_version, from_party, to_party, state, created_ms, "
-           "deadline_ms, answered_ms, text, seq, delivered_ms, delivered_via) "
-           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+           "deadline_ms, answered_ms, text, seq, delivered_ms, delivered_via, about) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
            "ON CONFLICT (id) DO UPDATE SET activity_id = excluded.activity_id, "
            "activity_version = excluded.activity_version, from_party = excluded.from_party, "
            "to_party = excluded.to_party, state = excluded.state, created_ms = excluded.created_ms, "
            "deadline_ms = excluded.deadline_ms, answered_ms = excluded.answered_ms, text = excluded.text, "
-           "seq = excluded.seq, delivered_ms = excluded.delivered_ms, delivered_via = excluded.delivered_via",
+           "seq = excluded.seq, delivered_ms = excluded.delivered_ms, delivered_via = excluded.delivered_via, "
+           "about = excluded.about",
            {n.id, n.activity_id, std::to_string(n.activity_version), n.from_party, n.to_party,
             std::string(state_name(n.state)), ms(n.created), ms(n.deadline), ms(n.answered), n.text, seq,
-            ms(n.delivered), std::string(delivery_name(n.delivered_via))}});
+            ms(n.delivered), std::string(delivery_name(n.delivered_via)), std::string(about_name(n.about))}});
     }
     for (const Message& m : batch.messages) {
       out.push_back(
@@ -267,7 +268,7 @@ class PostgresStore final : public LockedStore {
   Result<std::vector<Notice>> read_notices(const std::string& tail, const PgParams& params) {
     auto r = db_->run(
         "SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
-        "answered_ms, text, delivered_ms, delivered_via FROM notices " +
+        "answered_ms, text, delivered_ms, delivered_via, about FROM notices " +
             tail,
         params);
     if (!r) return r.error();
@@ -286,6 +287,7 @@ class PostgresStore final : public LockedStore {
       n.text = r->text(i, 9);
       if (!r->null(i, 10)) n.delivered = at_ms(r->integer(i, 10));
       n.delivered_via = parse_delivery(r->text(i, 11)).value_or(Delivery::none);
+      n.about = parse_notice_about(r->text(i, 12)).value_or(NoticeAbout::activity);
       out.push_back(std::move(n));
     }
     return out;

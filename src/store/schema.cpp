@@ -29,7 +29,7 @@ struct Migration {
   const char* postgres = nullptr;
 };
 
-constexpr std::array<Migration, 10> kMigrations{{
+constexpr std::array<Migration, 11> kMigrations{{
     {R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -155,6 +155,47 @@ ALTER TABLE record ADD COLUMN statement TEXT NOT NULL DEFAULT '';
     {R"sql(
 ALTER TABLE record ADD COLUMN audience_parties TEXT NOT NULL DEFAULT '';
 ALTER TABLE record ADD COLUMN audience_seed TEXT NOT NULL DEFAULT '';
+)sql"},
+    // A notice may ask a party to agree to a zone, and is then accepted or
+    // declined, which delivers it if nothing had (DESIGN §6.2). SQLite cannot
+    // change a CHECK in place: the table is copied.
+    {R"sql(
+CREATE TABLE notices_v11 (
+  id               TEXT PRIMARY KEY,
+  activity_id      TEXT NOT NULL,
+  activity_version INTEGER NOT NULL,
+  from_party       TEXT NOT NULL,
+  to_party         TEXT NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue', 'superseded',
+                                                  'withdrawn', 'accepted', 'declined')),
+  created_ms       INTEGER NOT NULL,
+  deadline_ms      INTEGER NOT NULL,
+  answered_ms      INTEGER,
+  text             TEXT NOT NULL DEFAULT '',
+  seq              INTEGER NOT NULL DEFAULT 0,
+  delivered_ms     INTEGER,
+  delivered_via    TEXT NOT NULL DEFAULT '' CHECK (delivered_via IN ('', 'inbox', 'stream', 'answer')),
+  about            TEXT NOT NULL DEFAULT 'activity' CHECK (about IN ('activity', 'zone'))
+);
+INSERT INTO notices_v11 (id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms,
+                         answered_ms, text, seq, delivered_ms, delivered_via)
+  SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, answered_ms, text,
+         seq, delivered_ms, delivered_via
+  FROM notices;
+DROP TABLE notices;
+ALTER TABLE notices_v11 RENAME TO notices;
+CREATE INDEX notices_by_activity ON notices (activity_id, activity_version);
+CREATE INDEX notices_by_seq ON notices (seq);
+)sql",
+     R"sql(
+ALTER TABLE notices DROP CONSTRAINT notices_state_check;
+ALTER TABLE notices ADD CONSTRAINT notices_state_check
+  CHECK (state IN ('pending', 'acknowledged', 'objected', 'overdue', 'superseded', 'withdrawn', 'accepted',
+                   'declined'));
+ALTER TABLE notices DROP CONSTRAINT notices_delivered_via_check;
+ALTER TABLE notices ADD CONSTRAINT notices_delivered_via_check
+  CHECK (delivered_via IN ('', 'inbox', 'stream', 'answer'));
+ALTER TABLE notices ADD COLUMN about TEXT NOT NULL DEFAULT 'activity' CHECK (about IN ('activity', 'zone'));
 )sql"},
 }};
 

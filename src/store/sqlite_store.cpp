@@ -108,7 +108,7 @@ class SqliteStore final : public LockedStore {
 
   Result<std::vector<Notice>> read_notices(const std::string& tail, int64_t after) {
     Statement q(db_, ("SELECT id, activity_id, activity_version, from_party, to_party, state, created_ms, deadline_ms, "
-                      "answered_ms, text, delivered_ms, delivered_via FROM notices " +
+                      "answered_ms, text, delivered_ms, delivered_via, about FROM notices " +
                       tail)
                          .c_str());
     if (!q) return store_error(db_, "cannot read notices");
@@ -130,6 +130,7 @@ class SqliteStore final : public LockedStore {
       n.text = text(q, 9);
       if (sqlite3_column_type(q.get(), 10) != SQLITE_NULL) n.delivered = at(10);
       n.delivered_via = parse_delivery(text(q, 11)).value_or(Delivery::none);
+      n.about = parse_notice_about(text(q, 12)).value_or(NoticeAbout::activity);
       out.push_back(std::move(n));
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read notices");
@@ -307,8 +308,8 @@ class SqliteStore final : public LockedStore {
     if (notices.empty()) return {};
     const Statement& put = statements_.get(
         "INSERT OR REPLACE INTO notices (id, activity_id, activity_version, from_party, to_party, state, "
-        "created_ms, deadline_ms, answered_ms, text, seq, delivered_ms, delivered_via) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "created_ms, deadline_ms, answered_ms, text, seq, delivered_ms, delivered_via, about) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!put) return store_error(db_, "cannot prepare a write");
     for (const Notice& n : notices) {
       sqlite3_stmt* st = put.get();
@@ -337,6 +338,7 @@ class SqliteStore final : public LockedStore {
         sqlite3_bind_null(st, 12);
       }
       bind(13, std::string(delivery_name(n.delivered_via)));
+      bind(14, std::string(about_name(n.about)));
       if (sqlite3_step(st) != SQLITE_DONE) return store_error(db_, "cannot store notice '" + n.id + "'");
     }
     return {};
