@@ -175,6 +175,33 @@ TEST_F(Attack, NoVolumeIsLargerThanTheLineAllows) {
   EXPECT_EQ(post("/v1/check", "coalition", point(38, 33, "patrol", 600'000)).status, 400);
 }
 
+// Attack: a zone's proposal is a notice (and a record entry) per party its
+// agreed_by names, so one declaration of 1 MiB naming 100,000 made-up parties
+// (or one party 100,000 times) would write 100,000 notices. Each party named must
+// be a party of the line, once.
+TEST_F(Attack, AZoneCannotAskMorePartiesThanTheLineHas) {
+  const auto zone_asking = [](const std::string& agreed_by) {
+    return R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},"properties":{"kind":"restricted","radius_m":1000,"agreed_by":[)" +
+           agreed_by + "]}}";
+  };
+  std::string made_up, repeated;
+  for (int i = 0; i < 8'000; ++i) {  // within this server's 100 kB bodies
+    made_up += (i ? ",\"p" : "\"p") + std::to_string(i) + "\"";
+    repeated += i ? ",\"russia\"" : "\"russia\"";
+  }
+  const auto size = [&] { return get("/v1/record/head", "ops").body["size"].get<int>(); };
+  const int before = size();
+  for (const std::string& asked : {made_up, repeated}) {
+    const Reply r = post("/v1/zones", "coalition", zone_asking(asked));
+    EXPECT_EQ(r.status, 400) << r.raw.body().substr(0, 200);
+    EXPECT_EQ(r.body["error"]["field"], "properties.agreed_by");
+  }
+  EXPECT_EQ(size(), before);  // nothing written
+  const Reply asked = post("/v1/zones", "coalition", zone_asking(R"("russia","un")"));
+  ASSERT_EQ(asked.status, 201) << asked.raw.body();
+  EXPECT_EQ(asked.body["notices"].size(), 2u);
+}
+
 // Attack: notice ids came from a 32-bit-seeded mt19937_64, predictable from a
 // few hundred. Now every id the server names is 128 random bits.
 TEST_F(Attack, IdsTheServerNamesAreRandom) {

@@ -23,6 +23,15 @@ Status Service::Impl::admissible(const Volume& v) const {
     return make_error(ErrorCode::invalid_input, "names the zone's own party, which binds itself",
                       "properties.agreed_by");
   }
+  // Each party named is sent a proposal: one each, and only to parties of the
+  // line (as a message is), so that a declaration's writes are bounded by them.
+  std::set<std::string_view> named;
+  for (const std::string& p : v.agreed_by) {
+    if (!parties.active(p)) return make_error(ErrorCode::invalid_input, "no such party: " + p, "properties.agreed_by");
+    if (!named.insert(p).second) {
+      return make_error(ErrorCode::invalid_input, "names '" + p + "' twice", "properties.agreed_by");
+    }
+  }
   if (v.radius.value > options.max_radius_m) {
     return make_error(ErrorCode::invalid_input,
                       "at most " + std::to_string(static_cast<long long>(options.max_radius_m)) +
@@ -360,7 +369,8 @@ std::vector<Notice> Service::Impl::proposals(const Volume& zone, TimePoint at) {
   std::vector<Notice> out;
   for (const std::string& party : zone.agreed_by) {
     const auto in = [&](const std::vector<std::string>& l) { return std::find(l.begin(), l.end(), party) != l.end(); };
-    if (in(zone.accepted) || in(zone.declined) || parties.revoked(party)) continue;  // an import's answers stand
+    // An import's answers stand; a party not of this line (an import's) is asked nothing.
+    if (in(zone.accepted) || in(zone.declined) || !parties.active(party)) continue;
     Notice n;
     n.id = fresh_id("n-");
     n.about = NoticeAbout::zone;

@@ -205,7 +205,7 @@ struct Service::Impl {
   std::vector<Notice> notices_about(const Volume& object, const std::vector<Conflict>& met, TimePoint at,
                                     bool to_owner = false);
   /// A zone's proposal to each party it is to bind that has not answered it
-  /// (and is not revoked): answered by accepting or declining the zone.
+  /// (and is an active party of the line): answered by accepting or declining the zone.
   std::vector<Notice> proposals(const Volume& zone, TimePoint at);
   /// True when `v` says what the stored `old` says (the server's own fields aside).
   static bool unchanged(const Volume& old, const Volume& v);
