@@ -179,6 +179,68 @@ TEST_F(Signatures, AnAcknowledgementForgedByTheOperatorIsNamedByTheVictimsVerify
   EXPECT_NE(checked.out.find("not signed by coalition"), std::string::npos) << checked.out;
 }
 
+// The issue: a party's first key needs only its token, and the operator holds
+// the store and the record's key, so the operator could register a key in a
+// party's name and sign "its" acts; the party's own verify passed them, as
+// the key was in force. Now `record verify --own-keys` names every key
+// registered in the party's name that the party does not hold.
+TEST_F(Signatures, AKeyRegisteredInAPartysNameByAnotherIsNamedByItsOwnVerify) {
+  Client c(port_);
+  register_key(c, mine_);
+  const std::string mine = mine_.public_hex();
+  const std::string held = (dir_.path() / "mine.key").string();
+  ASSERT_TRUE(mine_.save(held).ok());
+  // Every key registered for the coalition is one it holds: the check passes,
+  // given as a key file or as the public key.
+  for (const std::string& own : {held, mine}) {
+    const Outcome clean = run_status(std::string(DECONFLICT_BIN) + verify_as("coalition") + " --own-keys " + own);
+    EXPECT_EQ(clean.status, 0) << clean.out;
+    EXPECT_NE(clean.out.find("every key registered for your party is one you hold"), std::string::npos) << clean.out;
+  }
+  ASSERT_EQ(stop(), 0);
+
+  // The UN has made a key but not registered it yet. The operator registers
+  // one of its own in the UN's name (a first key needs no signature), with
+  // the store and the record's key file.
+  const record::SigningKey uns = record::SigningKey::generate(), planted = record::SigningKey::generate();
+  int64_t planted_at = 0;
+  {
+    auto store = store::open_store(db_);
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    auto server_key = record::SigningKey::load(key_, false);
+    ASSERT_TRUE(server_key.ok());
+    planted_at = *(*store)->record_head() + 1;
+    const RecordEntry last = (*(*store)->load_record(planted_at - 2, 1)).at(0);
+    record::Chain chain(std::move(*server_key));
+    store::WriteBatch batch;
+    batch.record.push_back(chain.next(&last, last.time, "un", "party.key.add",
+                                      {{"party", "un"}, {"public_key", planted.public_hex()}, {"name", "field office"}},
+                                      "keys", "*"));
+    ASSERT_TRUE((*store)->write(batch).ok());
+  }
+  start();
+  // Without --own-keys the record verifies: the planted key is in force.
+  EXPECT_EQ(run_status(std::string(DECONFLICT_BIN) + verify_as("un")).status, 0);
+  const Outcome named = run_status(std::string(DECONFLICT_BIN) + verify_as("un") + " --own-keys " + uns.public_hex());
+  EXPECT_EQ(named.status, 1) << named.out;
+  EXPECT_NE(named.out.find("record broken at seq " + std::to_string(planted_at) + ": party.key.add registers key " +
+                           planted.public_hex()),
+            std::string::npos)
+      << named.out;
+  // Each party's check is about its own keys.
+  EXPECT_EQ(run_status(std::string(DECONFLICT_BIN) + verify_as("coalition") + " --own-keys " + mine).status, 0);
+  // Offline, from an export, the party is named with --party.
+  const std::string exported = (dir_.path() / "export.ndjson").string();
+  ASSERT_EQ(run_status(std::string(DECONFLICT_BIN) + " record export" + store_args() + " > " + exported).status, 0);
+  const std::string key_hex = run(std::string(DECONFLICT_BIN) + " record verify" + store_args() +
+                                  " | sed -n 's/.*signed by key \\([0-9a-f]*\\).*/\\1/p'");
+  ASSERT_EQ(key_hex.size(), 64u);
+  const Outcome offline = run_status(std::string(DECONFLICT_BIN) + " record verify --file " + exported + " --key " +
+                                     key_hex + " --party un --own-keys " + uns.public_hex());
+  EXPECT_EQ(offline.status, 1) << offline.out;
+  EXPECT_NE(offline.out.find(planted.public_hex()), std::string::npos) << offline.out;
+}
+
 // A signed answer makes a notice proof that verifies offline with no word of
 // the server's taken on trust for the answer.
 TEST_F(Signatures, ASignedObjectionProvesItselfOffline) {

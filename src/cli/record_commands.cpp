@@ -27,6 +27,8 @@ struct RecordArgs {
   std::string url, token, file, key, head, notice;
   int64_t seq = 0, size = 0, from = 0, to = 0;
   bool accept_unsigned = false;
+  std::vector<std::string> own_keys;  // verify: public keys (hex) or key files the party holds
+  std::string party;                  // verify: whose keys those are (default: the token's party)
 };
 
 // Where the record comes from: the store (read as an admin: nothing redacted)
@@ -141,10 +143,46 @@ int broken(int64_t seq, const std::string& why) {
   return kConflictFound;
 }
 
+// The public keys --own-keys names: each a public key in hex, or a key file.
+Result<std::set<std::string>> own_keys(const std::vector<std::string>& named) {
+  std::set<std::string> out;
+  for (const std::string& k : named) {
+    if (k.size() == 64 && record::bytes_from_hex(k)) {
+      out.insert(k);
+      continue;
+    }
+    auto key = record::SigningKey::load(k, false);
+    if (!key)
+      return make_error(ErrorCode::usage,
+                        "'" + k + "' is neither a public key (64 hex) nor a key file: " + key.error().message,
+                        "--own-keys");
+    out.insert(key->public_hex());
+  }
+  return out;
+}
+
+// Whose keys --own-keys lists: --party, or the party the token belongs to.
+Result<std::string> own_party(const RecordArgs& a) {
+  if (!a.party.empty()) return a.party;
+  if (a.url.empty()) return make_error(ErrorCode::usage, "--own-keys needs --party (or --url and --token)", "--party");
+  auto http = HttpClient::connect(a.url, a.token);
+  if (!http) return http.error();
+  auto me = (*http)->get("/v1/whoami");
+  if (!me) return me.error();
+  return me->value("id", "");
+}
+
 // Every entry, in pages, through the verifier; the Merkle tree alongside for --head.
 int run_verify(const RecordArgs& a) {
   if (!a.file.empty() && a.key.empty()) return fail(make_error(ErrorCode::usage, "--file needs --key", "--key"));
   record::ChainVerifier verifier;
+  if (!a.own_keys.empty()) {
+    auto keys = own_keys(a.own_keys);
+    if (!keys) return fail(keys.error());
+    auto party = own_party(a);
+    if (!party) return fail(party.error());
+    verifier.expect_own_keys(*party, std::move(*keys));
+  }
   record::MerkleTree tree;
   const auto feed = [&](const std::vector<RecordEntry>& entries) -> std::optional<record::Broken> {
     for (const RecordEntry& e : entries) {
@@ -198,6 +236,7 @@ int run_verify(const RecordArgs& a) {
             << (a.head.empty() ? "" : "; consistent with the saved tree head") << "\n"
             << "  parties' acts read: " << verifier.acts() << ", " << verifier.signed_acts()
             << " signed by their party (the rest by parties with no key then: the server's word alone)\n";
+  if (!a.own_keys.empty()) std::cout << "  every key registered for your party is one you hold\n";
   return kOk;
 }
 
@@ -315,6 +354,10 @@ Runner add_record(CLI::App& app) {
   verify->add_option("--file", a->file, "An exported NDJSON record (needs --key)");
   verify->add_option("--key", a->key, "The public key (hex) you trust; the record must be signed by it");
   verify->add_option("--head", a->head, "A tree head saved earlier: the record must still contain it");
+  verify->add_option("--own-keys", a->own_keys,
+                     "The keys your party holds (public keys in hex, or key files): any other key registered in "
+                     "its name is named");
+  verify->add_option("--party", a->party, "Whose keys --own-keys lists (default: the party of --token)");
   auto* exp = app.add_subcommand("export", "Write the entries as NDJSON");
   add_source(*exp, *a);
   auto* head = app.add_subcommand("head", "Print the signed tree head");

@@ -255,6 +255,7 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
   }
   if (!e.redacted) {
     if (auto b = check_act(e, data)) return b;
+    if (auto b = check_own_key(e, data)) return b;
     party_keys_.take(e, data);
   }
   if (!e.redacted && e.action == "key.rotate") {
@@ -266,6 +267,24 @@ std::optional<Broken> ChainVerifier::add(const RecordEntry& e) {
   hash_ = e.hash;
   if (!e.redacted) time_ = e.time;
   return std::nullopt;
+}
+
+void ChainVerifier::expect_own_keys(std::string party, std::set<std::string> keys) {
+  own_party_ = std::move(party);
+  own_keys_ = std::move(keys);
+}
+
+// A key registered in the party's name that the party does not hold: whoever
+// holds it (the operator, who could register it with the party's token) signs
+// acts the record would prove to be the party's.
+std::optional<Broken> ChainVerifier::check_own_key(const RecordEntry& e, const json& data) const {
+  if (own_party_.empty() || e.action != "party.key.add" || !data.is_object()) return std::nullopt;
+  if (data.value("party", "") != own_party_) return std::nullopt;
+  const std::string key = data.value("public_key", "");
+  if (own_keys_.count(key)) return std::nullopt;
+  return broken(e.seq, "party.key.add registers key " + key + " (\"" + data.value("name", "") + "\") for " +
+                           own_party_ + ", which is not one of the keys " + own_party_ +
+                           " holds (--own-keys): the acts it signs are not " + own_party_ + "'s");
 }
 
 std::optional<Broken> ChainVerifier::finish(const std::string& trusted_key) const {

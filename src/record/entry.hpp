@@ -88,6 +88,12 @@ class ChainVerifier {
   /// chain starts with (named by record.start).
   std::optional<Broken> finish(const std::string& trusted_key) const;
 
+  /// A party's own check: every key registered in `party`'s name must be one
+  /// of `keys` (the public keys, hex, the party holds); add() names the first
+  /// key.add entry of any other. The server registers a party's first key on
+  /// its token alone, so this is how a party learns that someone else did.
+  void expect_own_keys(std::string party, std::set<std::string> keys);
+
   int64_t size() const { return seq_; }
   int64_t redacted() const { return redacted_; }
   /// The parties' acts read, and those of them signed by the party.
@@ -100,12 +106,15 @@ class ChainVerifier {
   int64_t seq_ = 0, redacted_ = 0;
   std::string hash_ = kGenesisPrev;
   std::optional<Broken> check_act(const RecordEntry& e, const nlohmann::json& data);
+  std::optional<Broken> check_own_key(const RecordEntry& e, const nlohmann::json& data) const;
 
   std::string key_, first_key_;
   TimePoint time_ = kTimeMin;  // of the last entry not redacted
   PartyKeyBook party_keys_;
   std::set<std::string> nonces_;  // "key nonce" of every signed act read
   int64_t acts_ = 0, signed_acts_ = 0;
+  std::string own_party_;  // expect_own_keys: whose keys, and which
+  std::set<std::string> own_keys_;
 };
 
 }  // namespace deconflict::record
