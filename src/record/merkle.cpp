@@ -16,8 +16,8 @@ size_t split_point(size_t n) { return std::bit_floor(n - 1); }
 
 Digest leaf_hash(const Digest& entry_hash) { return sha256(kLeaf, entry_hash); }
 
-void MerkleTree::append(const Digest& entry_hash) {
-  Digest carry = leaf_hash(entry_hash);
+void MerkleTree::append_leaf(const Digest& leaf) {
+  Digest carry = leaf;
   for (size_t k = 0;; ++k) {
     if (levels_.size() == k) levels_.emplace_back();
     levels_[k].push_back(carry);

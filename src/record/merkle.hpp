@@ -24,7 +24,10 @@ Digest leaf_hash(const Digest& entry_hash);
 
 class MerkleTree {
  public:
-  void append(const Digest& entry_hash);
+  void append(const Digest& entry_hash) { append_leaf(leaf_hash(entry_hash)); }
+  /// Appends a leaf by its RFC 9162 leaf hash (SHA-256(0x00 || leaf input)),
+  /// whatever its input was: the published vectors' leaves are any bytes.
+  void append_leaf(const Digest& leaf);
   size_t size() const { return levels_.empty() ? 0 : levels_[0].size(); }
 
   /// The root of the first n leaves (RFC 9162 MTH); SHA-256("") for n = 0. n <= size().
