@@ -6,5 +6,5 @@
 set -euo pipefail
 BIN=${1:-build/deconflict}
 DB=$(dirname "$BIN")/demo.db
-rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.key" "$DB.log"
+rm -rf "$DB" "$DB-wal" "$DB-shm" "$DB.key" "$DB.log" "$DB.keys"
 exec "$BIN" replay scenarios/at-tanf-2018.replay.json --db "$DB" --listen "${DEMO_LISTEN:-127.0.0.1:8080}" --serve

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "scratch_dir.hpp"
@@ -192,6 +193,21 @@ TEST_F(Cli, TheAtTanfReplayPlaysTheLineFromTheZonesAcceptanceToTheClinic) {
   EXPECT_NE(after.find("conflict: site-hazard with coalition.live-fire (coalition)"), std::string::npos) << after;
   EXPECT_NE(after.find("to coalition about coalition.live-fire"), std::string::npos) << after;
   EXPECT_NE(after.find("coalition     acknowledges coalition.live-fire"), std::string::npos) << after;
+
+  // Each party signed its own acts with a key of its own, kept beside the
+  // store: the record proves them the parties', not the operator's, and a
+  // notice's proof needs no --accept-unsigned for its answer.
+  for (const char* party : {"coalition", "russia", "un"}) {
+    EXPECT_TRUE(std::filesystem::exists(db() + ".keys/" + party + ".key")) << party;
+  }
+  const Outcome verified = run("record verify --db " + db());
+  ASSERT_EQ(verified.status, 0) << verified.out << verified.err;
+  std::smatch acts;
+  ASSERT_TRUE(std::regex_search(verified.out, acts, std::regex("parties' acts read: (\\d+), (\\d+) signed")))
+      << verified.out;
+  EXPECT_GT(std::stoi(acts[1]), 10);
+  // All but the four parties' first keys, which their tokens register.
+  EXPECT_EQ(std::stoi(acts[1]) - std::stoi(acts[2]), 4) << "every other act of the replay is signed by its party";
 }
 
 TEST_F(Cli, CheckReadsStandardInputAndSkipsInvalidWhenAsked) {

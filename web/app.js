@@ -7,14 +7,20 @@ const $ = (id) => document.getElementById(id);
 const HOUR = 3600 * 1000;
 const state = { token: sessionStorage.getItem("token") || "", party: "", objects: [], conflicts: {}, notices: [],
                 messages: [], layers: {}, selected: null, plan: [], planLayer: null, timer: null, stream: null,
+                key: null,  // {privateKey, publicHex}: this browser's signing key for the party (web/keys.js)
                 hazardous: new Set() };  // the hazardous activity kinds, from GET /v1/rules
 
 // --- the API -----------------------------------------------------------------
 
+// Every request but a read is signed with the party's key, when this browser
+// holds one (web/keys.js): once a party has keys the server refuses its
+// unsigned acts.
 async function api(method, path, body) {
   const headers = { Authorization: "Bearer " + state.token };
+  const text = body === undefined ? "" : JSON.stringify(body);
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (method !== "GET" && state.key) Object.assign(headers, await Keys.sign(state.key, method, path, text));
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : text });
   const json = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error((json.error && json.error.message) || res.status + " " + res.statusText);
   return json;
@@ -343,7 +349,7 @@ async function planCheck(submit) {
       say(`Submitted ${res.feature.properties.id}: ${res.notices.length} notice(s) sent.`);
       state.plan = [];
       drawPlan();
-      await Promise.all([loadObjects(), refreshLine()]);
+      await Promise.all([loadObjects(), refreshLine(), showKey()]);
     } else {
       say(`${res.conflicts.length} conflict(s); nothing was stored.`);
     }
@@ -380,6 +386,58 @@ $("play").addEventListener("click", () => {
   button.setAttribute("aria-pressed", String(!!state.timer));
 });
 
+// --- the signing key -------------------------------------------------------------
+
+// What the key panel says: the key this browser signs with, or how to get one.
+async function showKey() {
+  const registered = (await api("GET", "/v1/keys")).keys.map((k) => k.public_key);
+  const held = state.key && registered.includes(state.key.publicHex);
+  $("key-status").textContent = held
+    ? `Your acts are signed with key ${state.key.publicHex.slice(0, 12)}… (kept in this browser).`
+    : state.key ? `This browser's key ${state.key.publicHex.slice(0, 12)}… is not registered for ${state.party}: acts are refused.`
+    : registered.length ? `${state.party} has ${registered.length} signing key(s), none in this browser: import a key file to act.`
+    : `${state.party} has no signing key: acts carry the token alone. Create or import one to sign them.`;
+  $("key-create").hidden = !!state.key || registered.length > 0;
+  $("key-forget").hidden = !state.key;
+  $("keys").hidden = false;
+}
+
+// Registers `key` (unless the party holds it already) and signs with it from now on.
+async function useKey(key, name) {
+  const registered = (await api("GET", "/v1/keys")).keys.map((k) => k.public_key);
+  if (!registered.includes(key.publicHex)) {
+    if (registered.length && !state.key) {
+      throw new Error(`${state.party} has keys already; a new one must be registered with one of them ` +
+                      "(deconflict party key add --sign-key), or import a key file it holds");
+    }
+    await api("POST", "/v1/keys", { public_key: key.publicHex, name });
+  }
+  await Keys.keep(state.party, key);
+  state.key = key;
+  await showKey();
+}
+
+$("key-create").addEventListener("click", async () => {
+  try {
+    await useKey(await Keys.create(), "browser");
+    say("A signing key was made in this browser and registered; it cannot be copied out of it.");
+  } catch (e) { say(e.message); }
+});
+$("key-file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  e.target.value = "";
+  if (!file) return;
+  try {
+    await useKey(await Keys.importFile(await file.text()), "browser import");
+    say("The key was imported; your acts are signed with it.");
+  } catch (err) { say("Key: " + err.message); }
+});
+$("key-forget").addEventListener("click", async () => {
+  await Keys.forget(state.party);
+  state.key = null;
+  await showKey().catch((e) => say(e.message));
+});
+
 // --- signing in ---------------------------------------------------------------------
 
 async function signIn(token) {
@@ -388,12 +446,13 @@ async function signIn(token) {
     const [party, rules] = await Promise.all([api("GET", "/v1/whoami"), api("GET", "/v1/rules")]);
     state.party = party.id;
     state.hazardous = new Set(rules.hazardous_kinds);
+    state.key = await Keys.load(party.id).catch(() => null);
     sessionStorage.setItem("token", token);
     $("party-name").textContent = party.name || party.id;
     $("signin").hidden = true;
     $("whoami").hidden = false;
     say("");
-    await Promise.all([loadObjects(), refreshLine()]);
+    await Promise.all([loadObjects(), refreshLine(), showKey()]);
     const layers = Object.values(state.layers);
     if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds(), { maxZoom: 10 });
     follow();

@@ -19,7 +19,9 @@
 
 #include "cli/cli.hpp"
 #include "cli/http_client.hpp"
+#include "deconflict/party_view.hpp"
 #include "deconflict/time.hpp"
+#include "record/crypto.hpp"
 
 namespace deconflict::cli {
 namespace {
@@ -96,8 +98,8 @@ class ServerProcess {
 class Replay {
  public:
   Replay(const json& scenario, std::map<std::string, json> features, std::map<std::string, std::string> tokens,
-         HttpClient& http)
-      : scenario_(scenario), features_(std::move(features)), tokens_(std::move(tokens)), http_(http) {}
+         const std::map<std::string, record::SigningKey>& keys, HttpClient& http)
+      : scenario_(scenario), features_(std::move(features)), tokens_(std::move(tokens)), keys_(keys), http_(http) {}
 
   Status run() {
     for (const json& step : scenario_.at("steps")) {
@@ -142,13 +144,13 @@ class Replay {
     if (step.contains("answer")) return answer(step, as, token->second);
     if (step.contains("accept")) {
       const std::string zone = step["accept"];
-      auto accepted = http_.send("POST", "/v1/zones/" + zone + "/accept", json::object(), token->second);
+      auto accepted = http_.send("POST", "/v1/zones/" + zone + "/accept", json::object(), token->second, key(as));
       if (!accepted) return accepted.error();
       line(now_, as, "accepts zone " + zone + " (answering its proposal), which binds it from now on");
       return {};
     }
     if (step.contains("message")) {
-      auto sent = http_.send("POST", "/v1/messages", step["message"], token->second);
+      auto sent = http_.send("POST", "/v1/messages", step["message"], token->second, key(as));
       if (!sent) return sent.error();
       line(now_, as,
            "message to " + step["message"]["to"].get<std::string>() + ": \"" +
@@ -167,7 +169,7 @@ class Replay {
     body["properties"].erase("notified");  // the server's clock says when notice was given
     body["properties"].erase("accepted");  // the parties accept on the line, in the steps
     const std::string collection = type == "activity" ? "activities" : type + "s";
-    auto declared = http_.send("POST", "/v1/" + collection, body, token);
+    auto declared = http_.send("POST", "/v1/" + collection, body, token, key(as));
     if (!declared) return declared.error();
     std::string what = "declares " + type + " " + id + " (" + p.value("kind", type);
     if (p.contains("start") && type == "activity") {
@@ -195,8 +197,8 @@ class Replay {
     if (n == notices_.end())
       return make_error(ErrorCode::invalid_input, as + " was not notified of " + activity, "answer");
     const json body = how == "object" ? json{{"text", step.value("text", "")}} : json::object();
-    auto answered =
-        http_.send("POST", "/v1/notices/" + n->second + "/" + (how == "object" ? "object" : "ack"), body, token);
+    auto answered = http_.send("POST", "/v1/notices/" + n->second + "/" + (how == "object" ? "object" : "ack"), body,
+                               token, key(as));
     if (!answered) return answered.error();
     line(now_, as,
          (how == "object" ? "objects to " : "acknowledges ") + activity +
@@ -228,14 +230,45 @@ class Replay {
     return {};
   }
 
+  // The key that signs a party's acts (each party of the scenario has one).
+  const record::SigningKey* key(const std::string& party) const {
+    const auto k = keys_.find(party);
+    return k == keys_.end() ? nullptr : &k->second;
+  }
+
   const json& scenario_;
   std::map<std::string, json> features_;
   std::map<std::string, std::string> tokens_;
+  const std::map<std::string, record::SigningKey>& keys_;
   HttpClient& http_;
   std::string now_;
   std::map<std::pair<std::string, std::string>, std::string> notices_;  // (activity, party) -> notice id
   std::set<std::string> escalated_;
 };
+
+// Each party of the scenario makes its own key and registers it (its first:
+// the token suffices), so that the record proves its acts; the key files are
+// kept in DB.keys/ for the map (import one to act as the party there).
+Result<std::map<std::string, record::SigningKey>> register_keys(Service& service,
+                                                                const std::map<std::string, std::string>& tokens,
+                                                                const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directory(dir, ec);
+  if (ec) return make_error(ErrorCode::io_error, "cannot make '" + dir.string() + "': " + ec.message(), "--db");
+  fs::permissions(dir, fs::perms::owner_all, ec);
+  std::map<std::string, record::SigningKey> keys;
+  for (const auto& [party, token] : tokens) {
+    if (party == "operator") continue;
+    auto caller = service.authenticate(token);
+    if (!caller) return caller.error();
+    record::SigningKey key = record::SigningKey::generate();
+    if (Status st = key.save((dir / (party + ".key")).string()); !st) return st.error();
+    auto added = service.as(*caller).add_key(key.public_hex(), "replay");
+    if (!added) return added.error();
+    keys.emplace(party, std::move(key));
+  }
+  return keys;
+}
 
 // The scenario's features by id, from the file it names beside it.
 Result<std::map<std::string, json>> features_of(const json& scenario, const fs::path& dir) {
@@ -251,6 +284,8 @@ int run_replay(const ReplayArgs& a) {
   if (!scenario) return fail(scenario.error());
   std::map<std::string, json> features;
   std::map<std::string, std::string> tokens;
+  std::map<std::string, record::SigningKey> keys;
+  const fs::path key_dir = a.db + ".keys";
   try {
     auto found = features_of(*scenario, fs::path(a.file).parent_path());
     if (!found) return fail(found.error());
@@ -268,6 +303,9 @@ int run_replay(const ReplayArgs& a) {
     auto admin = (*service)->add_party("operator", "Replay operator", true);
     if (!admin) return fail(admin.error());
     tokens["operator"] = *admin;
+    auto made = register_keys(**service, tokens, key_dir);
+    if (!made) return fail(made.error());
+    keys = std::move(*made);
   } catch (const json::exception& e) {
     return fail(make_error(ErrorCode::invalid_input, std::string("not a replay scenario: ") + e.what()));
   }
@@ -278,7 +316,7 @@ int run_replay(const ReplayArgs& a) {
   if (!server) return fail(server.error());
   auto http = HttpClient::connect(server->url(), tokens["operator"]);
   if (!http) return fail(http.error());
-  Replay replay(*scenario, std::move(features), tokens, **http);
+  Replay replay(*scenario, std::move(features), tokens, keys, **http);
   if (Status st = replay.run(); !st) {
     server->stop();
     return fail(st.error());
@@ -288,6 +326,8 @@ int run_replay(const ReplayArgs& a) {
   std::cout << "\n== The map: " << server->url() << "/  (sign in with a party's token; server log: " << server->log()
             << ")\n";
   for (const auto& [party, token] : tokens) std::cout << "   " << std::left << std::setw(14) << party << token << "\n";
+  std::cout << "   Each party's acts are signed: import its key file on the map to act as it (" << key_dir.string()
+            << "/PARTY.key).\n";
   std::cout << "   Ctrl-C stops the server." << std::endl;
   // Until Ctrl-C or SIGTERM, which stop the server too.
   sigset_t stop;

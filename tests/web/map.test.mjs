@@ -3,8 +3,9 @@
 // same thing `make demo` runs. Screenshots go to tests/web/artifacts/.
 //
 //   node tests/web/map.test.mjs BIN SOURCE_DIR
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash, createPrivateKey, randomBytes, sign as edSign } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -28,7 +29,7 @@ function startDemo(dir) {
       if (!out.includes("Ctrl-C stops the server")) return;
       const url = out.match(/The map: (http:\/\/[0-9.:]+)\//)[1];
       const tokens = Object.fromEntries([...out.matchAll(/^ {3}([a-z-]+) +(dcf_\S+)$/gm)].map((m) => [m[1], m[2]]));
-      resolve({ child, url, tokens, out });
+      resolve({ child, url, tokens, out, db: path.join(dir, "demo.db"), keys: path.join(dir, "demo.db.keys") });
     });
   });
 }
@@ -37,6 +38,37 @@ async function apiAs(url, token, method, route, body) {
   const res = await fetch(url + route, { method, headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, json: await res.json() };
+}
+
+// An act of `party` as its client would send it: signed with the key the
+// replay made for it (RFC 9421 over the body's Content-Digest), with node's
+// own Ed25519.
+async function actAs(demo, party, method, route, body) {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  const secret = readFileSync(path.join(demo.keys, party + ".key"), "utf8").trim();
+  const b64url = (hex) => Buffer.from(hex, "hex").toString("base64url");
+  const key = createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", d: b64url(secret.slice(0, 64)), x: b64url(secret.slice(64)) },
+    format: "jwk" });
+  const digest = "sha-256=:" + createHash("sha256").update(text).digest("base64") + ":";
+  const params = `("@method" "@target-uri" "content-digest");created=${Math.floor(Date.now() / 1000)}` +
+                 `;keyid="${secret.slice(64)}";alg="ed25519";nonce="${randomBytes(16).toString("hex")}"`;
+  const base = `"@method": ${method}\n"@target-uri": ${demo.url}${route}\n"content-digest": ${digest}\n"@signature-params": ${params}`;
+  const res = await fetch(demo.url + route, { method, body: body === undefined ? undefined : text,
+    headers: { Authorization: "Bearer " + demo.tokens[party], "Content-Type": "application/json", "Content-Digest": digest,
+               "Signature-Input": "act=" + params, "Signature": "act=:" + edSign(null, Buffer.from(base), key).toString("base64") + ":" } });
+  return { status: res.status, json: await res.json() };
+}
+
+// Signs in as `party` and imports the key file the replay made for it, as its
+// officer would on the map, so that the page signs the party's acts.
+async function signInWithKey(page, demo, party) {
+  await page.goto(demo.url + "/");
+  await page.fill("#token", demo.tokens[party]);
+  await page.click("#signin button");
+  await page.waitForFunction(() => Number(document.getElementById("map").dataset.drawn) > 0);
+  await page.waitForSelector("#keys:not([hidden])");
+  await page.setInputFiles("#key-file", path.join(demo.keys, party + ".key"));
+  await page.waitForFunction(() => /signed with key/.test(document.getElementById("key-status").textContent));
 }
 
 const tests = [];
@@ -54,15 +86,13 @@ test("the page loads with no console errors, draws the basemap and, signed in, t
 });
 
 test("signed in as the coalition, the inbox shows Russia's notice; Acknowledge changes its state in the API", async ({ page, demo }) => {
-  await page.goto(demo.url + "/");
-  await page.fill("#token", demo.tokens.coalition);
-  await page.click("#signin button");
+  await signInWithKey(page, demo, "coalition");
   await page.waitForSelector("#inbox li");
   assert.match(await page.textContent("#inbox"), /russia → coalition: activity russia.entry/);
   // Russia notifies a new movement in the zone: it arrives live, pending.
   const move = { type: "Feature", geometry: { type: "Point", coordinates: [38.7, 33.4] },
     properties: { kind: "patrol", radius_m: 2000, start: "2018-09-20T00:00:00Z", end: "2018-09-21T00:00:00Z" } };
-  const sent = await apiAs(demo.url, demo.tokens.russia, "POST", "/v1/activities", move);
+  const sent = await actAs(demo, "russia", "POST", "/v1/activities", move);
   assert.equal(sent.status, 201);
   const id = sent.json.notices.find((n) => n.party === "coalition").id;
   const item = `#inbox li[data-notice="${id}"]`;
@@ -112,10 +142,7 @@ test("the page asks for every conflict in paged requests, not one per activity, 
 });
 
 test("planning an activity shows its conflicts before it is submitted", async ({ page, demo }) => {
-  await page.goto(demo.url + "/");
-  await page.fill("#token", demo.tokens.coalition);
-  await page.click("#signin button");
-  await page.waitForFunction(() => Number(document.getElementById("map").dataset.drawn) > 0);
+  await signInWithKey(page, demo, "coalition");
   await page.selectOption("#plan-shape", "circle");
   await page.fill("#plan-radius", "20000");
   await page.selectOption("#plan-kind", "exercise");
@@ -140,6 +167,56 @@ test("planning an activity shows its conflicts before it is submitted", async ({
   await page.click("#plan-submit");
   await page.waitForFunction(() => /Submitted/.test(document.getElementById("status").textContent));
   assert.equal((await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length, before + 1);
+});
+
+test("a party's acts are signed in the browser: refused unsigned once it has keys, signed with an imported or a new key", async ({ page, demo, errors }) => {
+  // The coalition has keys (the replay made them): without one in this
+  // browser the page says so, and an act is refused with the reason.
+  await page.goto(demo.url + "/");
+  await page.fill("#token", demo.tokens.coalition);
+  await page.click("#signin button");
+  await page.waitForFunction(() => /none in this browser/.test(document.getElementById("key-status").textContent));
+  assert.equal(await page.isHidden("#key-create"), true, "a party with keys cannot register a new one unsigned");
+  await page.fill("#message-to", "russia");
+  await page.fill("#message-text", "unsigned");
+  await page.click("#message-form button");
+  await page.waitForFunction(() => /sign/i.test(document.getElementById("status").textContent));
+  const unsigned = (await apiAs(demo.url, demo.tokens.russia, "GET", "/v1/messages")).json.messages;
+  assert.ok(!unsigned.some((m) => m.text === "unsigned"), "an unsigned act was stored");
+
+  // A party without keys makes one here: non-extractable, registered, and its
+  // acts carry its signature onto the record.
+  const observer = execFileSync(bin, ["party", "add", "observer", "--db", demo.db], { stdio: ["ignore", "pipe", "ignore"] })
+    .toString().trim();
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(demo.url + "/");
+  await page.fill("#token", observer);
+  await page.click("#signin button");
+  await page.waitForFunction(() => /has no signing key/.test(document.getElementById("key-status").textContent));
+  await page.click("#key-create");
+  await page.waitForFunction(() => /signed with key/.test(document.getElementById("key-status").textContent));
+  const made = await page.evaluate(() => ({ hex: state.key.publicHex, extractable: state.key.privateKey.extractable }));
+  assert.equal(made.extractable, false);
+  const keys = (await apiAs(demo.url, observer, "GET", "/v1/keys")).json.keys;
+  assert.deepEqual(keys.map((k) => k.public_key), [made.hex]);
+  await page.fill("#message-to", "un");
+  await page.fill("#message-text", "signed in the browser");
+  await page.click("#message-form button");
+  await page.waitForFunction(() => document.getElementById("message-text").value === "");
+  const record = [];
+  for (let after = 0;;) {
+    const page_ = (await apiAs(demo.url, observer, "GET", `/v1/record?after=${after}`)).json.entries;
+    if (!page_.length) break;
+    record.push(...page_);
+    after = page_[page_.length - 1].seq;
+  }
+  const entry = record.find((e) => e.action === "message" && e.party === "observer");
+  assert.ok(entry && entry.statement, "the message's entry keeps the signed request");
+  assert.match(entry.statement.signature_params, new RegExp(`keyid="${made.hex}"`));
+  // Kept in this browser: signed in again, the page signs with it at once.
+  await page.reload();
+  await page.waitForFunction(() => /signed with key/.test(document.getElementById("key-status").textContent));
+  assert.deepEqual(errors.filter((e) => !/401/.test(e)), []);
 });
 
 test("the page works in a narrow window and its controls have labels", async ({ page, demo, errors }) => {
