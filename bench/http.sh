@@ -39,3 +39,15 @@ echo "features in one answer: $(curl -s -H "Authorization: Bearer $TOKEN" "$URL/
 TOKEN=$TOKEN wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$HERE/http/list.lua" "$URL" | sed -n '/Latency Distribution/,/Transfer/p'
 echo "== create: POST /v1/activities (2 km movements, checked, notified, durably committed), $CLIENTS clients"
 TOKEN=$TOKEN wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$HERE/http/create.lua" "$URL" | sed -n '/Latency Distribution/,/Transfer/p'
+
+# The same creates, each signed by its party: a second party registers a key,
+# and its requests are signed before the run (at most 12,000 a second of it).
+SIGNER=$("$BIN" party add russia --db "$DB" 2> /dev/null)
+"$BIN" key new --out "$WORK/russia.key" > /dev/null 2>&1
+"$BIN" party key add "$WORK/russia.key" --url "$URL" --token "$SIGNER" > /dev/null
+g++ -std=c++20 -O2 -I "$HERE/../src" -I "$HERE/../include" "$HERE/signed_requests.cpp" "$BUILD/libdeconflict.a" \
+  -lsodium -o "$WORK/signed_requests"
+"$WORK/signed_requests" "$WORK/russia.key" "${URL#http://}" "$SIGNER" $((12000 * SECONDS_EACH)) 7 > "$WORK/signed.bin"
+echo "== signed create: the same, each request signed by its party (RFC 9421, verified by the server), $CLIENTS clients"
+REQUESTS="$WORK/signed.bin" wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$HERE/http/signed_create.lua" "$URL" |
+  sed -n '/Latency Distribution/,/Transfer/p'

@@ -10,15 +10,6 @@
 namespace deconflict::record {
 namespace {
 
-std::vector<std::string> parties_of(const std::string& parties) {
-  std::vector<std::string> out;
-  std::istringstream in(parties);
-  for (std::string p; in >> p;) out.push_back(p);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 std::string salt_of(const Digest& seed, const std::string& party) {
   return to_hex(hmac_sha256(seed, "deconflict audience salt\n" + party));
 }
@@ -56,6 +47,15 @@ std::optional<std::string> audience_digest(const std::string& parties, const std
   const auto key = digest_from_hex(seed);
   if (!key) return std::nullopt;
   return digest_of(commitments_of(parties_of(parties), *key));
+}
+
+std::vector<std::string> parties_of(const std::string& parties) {
+  std::vector<std::string> out;
+  std::istringstream in(parties);
+  for (std::string p; in >> p;) out.push_back(p);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 AudienceProof audience_proof_for(const CommittedAudience& a, const std::string& party) {

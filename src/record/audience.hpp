@@ -36,6 +36,8 @@ struct CommittedAudience {
   std::string seed;     // hex, 32 bytes; empty for "*"
 };
 
+/// The parties of an audience list (ids separated by spaces), sorted, each once.
+std::vector<std::string> parties_of(const std::string& parties);
 /// Commits to `parties` ("*" or ids separated by spaces) under a fresh random seed.
 CommittedAudience commit_audience(const std::string& parties);
 /// The commitment of `parties` under `seed` (hex): an auditor's recomputation.

@@ -1,6 +1,6 @@
 #include "record/entry.hpp"
 
-#include <sstream>
+#include <algorithm>
 
 #include "deconflict/time.hpp"
 #include "record/audience.hpp"
@@ -132,11 +132,8 @@ Result<RecordEntry> entry_from_json(const json& j) {
 
 bool in_audience(const RecordEntry& e, const std::string& party) {
   if (e.audience == "*") return true;
-  std::istringstream in(e.audience_parties);
-  for (std::string p; in >> p;) {
-    if (p == party) return true;
-  }
-  return false;
+  const std::vector<std::string> parties = parties_of(e.audience_parties);
+  return std::binary_search(parties.begin(), parties.end(), party);
 }
 
 void PartyKeyBook::take(const RecordEntry& e, const json& data) {
@@ -164,7 +161,8 @@ bool PartyKeyBook::holds(const std::string& party, const std::string& key) const
   return it != keys_.end() && it->second.count(key);
 }
 
-std::optional<std::string> act_unproved(const RecordEntry& e, const json& data, const PartyKeyBook& book) {
+std::optional<std::string> act_unproved(const RecordEntry& e, const json& data, const PartyKeyBook& book,
+                                        Statement* read) {
   if (e.statement.empty()) {
     if (!book.has_keys(e.party)) return std::nullopt;
     return e.action + " by " + e.party + " is not signed by " + e.party +
@@ -172,13 +170,14 @@ std::optional<std::string> act_unproved(const RecordEntry& e, const json& data, 
   }
   auto s = statement_from_json(e.statement);
   if (!s) return "its signed request is malformed: " + s.error().message;
+  if (read) *read = *s;
   if (!book.holds(e.party, s->key)) {
     return "it is signed by key " + s->key.substr(0, 16) + "..., not a key of " + e.party + " in force";
   }
   if (Status ok = verify_statement(*s); !ok) return ok.error().message;
   const auto act = act_of(s->method, s->target_uri);
-  const bool key_act = e.action.rfind("party.key.", 0) == 0;
-  const std::string subject = key_act && data.is_object() ? data.value("public_key", "") : e.subject;
+  const std::string subject =
+      act_subject(e.action, e.subject, data.is_object() ? data.value("public_key", "") : std::string());
   if (!act || act->action != e.action || (!act->subject.empty() && act->subject != subject)) {
     return "its signed request (" + s->method + " " + s->target_uri + ") is not a request to " + e.action + " " +
            subject;
@@ -189,12 +188,12 @@ std::optional<std::string> act_unproved(const RecordEntry& e, const json& data, 
 std::optional<Broken> ChainVerifier::check_act(const RecordEntry& e, const json& data) {
   if (!is_party_act(e.action)) return std::nullopt;
   ++acts_;
-  if (auto why = act_unproved(e, data, party_keys_)) return broken(e.seq, *why);
+  Statement s;
+  if (auto why = act_unproved(e, data, party_keys_, &s)) return broken(e.seq, *why);
   if (e.statement.empty()) return std::nullopt;
   ++signed_acts_;
-  const auto s = statement_from_json(e.statement);
-  if (!nonces_.insert(s->key + " " + s->nonce).second) {
-    return broken(e.seq, "its signed request repeats nonce " + s->nonce + " of an earlier act (a replay)");
+  if (!nonces_.insert(s.key + " " + s.nonce).second) {
+    return broken(e.seq, "its signed request repeats nonce " + s.nonce + " of an earlier act (a replay)");
   }
   return std::nullopt;
 }

@@ -65,8 +65,10 @@ class PartyKeyBook {
 /// nothing: its signed request must be by a key of the party in force (as
 /// `book` has it), valid for its body, and a request of this very act (its
 /// method and path give the entry's action, and its subject where the path
-/// names one). An act of a party without keys needs no signature.
-std::optional<std::string> act_unproved(const RecordEntry& e, const nlohmann::json& data, const PartyKeyBook& book);
+/// names one). An act of a party without keys needs no signature. `read`, if
+/// given, receives the signed request when it could be read.
+std::optional<std::string> act_unproved(const RecordEntry& e, const nlohmann::json& data, const PartyKeyBook& book,
+                                        Statement* read = nullptr);
 
 /// Where and why a record fails to verify.
 struct Broken {

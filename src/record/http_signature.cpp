@@ -285,6 +285,10 @@ std::optional<Act> act_of(std::string_view method, std::string_view uri_or_path)
   return std::nullopt;
 }
 
+std::string act_subject(std::string_view action, const std::string& subject, const std::string& public_key) {
+  return action.rfind("party.key.", 0) == 0 ? public_key : subject;
+}
+
 bool is_party_act(std::string_view action) {
   static const char* const kActs[] = {"zone.create",   "site.create",      "activity.create",   "zone.replace",
                                       "site.replace",  "activity.replace", "activity.withdraw", "zone.retire",

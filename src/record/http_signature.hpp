@@ -61,6 +61,10 @@ struct Act {
   std::string subject;
 };
 std::optional<Act> act_of(std::string_view method, std::string_view path);
+/// What an act's signed request names as its subject, for an entry of
+/// `action` about `subject`: a key's entries are about "keys", but the
+/// request that revokes one names the key (`public_key`, from the entry's data).
+std::string act_subject(std::string_view action, const std::string& subject, const std::string& public_key);
 
 /// True for the actions that are a party's own statements and must be signed
 /// once it has keys: declare, replace, withdraw, retire, accept or decline a

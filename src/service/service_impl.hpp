@@ -20,6 +20,7 @@
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
 #include "record/crypto.hpp"
+#include "record/http_signature.hpp"
 #include "service/cosignatures.hpp"
 #include "service/disclosure.hpp"
 #include "service/event_outbox.hpp"
@@ -99,8 +100,8 @@ struct Service::Impl {
             const nlohmann::ordered_json& data, std::string subject, std::string audience) {
     // The party's signed request goes into the entry of the act it signed (a
     // key's entry is about the key its data names).
-    const bool key_act = action.rfind("party.key.", 0) == 0;
-    std::string statement = keys.claim(party, action, key_act ? data.value("public_key", std::string()) : subject);
+    std::string statement =
+        keys.claim(party, action, record::act_subject(action, subject, data.value("public_key", std::string())));
     record.note(batch, now(), party, action, data, std::move(subject), std::move(audience), std::move(statement));
   }
   /// Ok when `party` may make this act now: it has no keys, or the request it
