@@ -137,6 +137,9 @@ class PartyView {
   /// retire, answer a zone or a notice, message, add or revoke a key) are
   /// refused unless the request presented signs that very act.
   Status present(std::optional<Statement> statement);
+  /// The same for a statement checked already (StatementChecker::check, on
+  /// another thread): only what depends on the service is left to decide.
+  Status present(VerifiedStatement statement);
   /// The caller's keys in force.
   std::vector<PartyKey> keys() const;
   /// Registers an Ed25519 public key (64 hex digits) of the caller's, named

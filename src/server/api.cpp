@@ -304,7 +304,7 @@ Api::Match Api::match(http::verb method, const std::vector<std::string>& segment
   return m;
 }
 
-Response Api::handle(const Request& req, std::string& party, Prepared* prepared) {
+Response Api::handle(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature) {
   const bool allowed = cors_allowed(req);
   if (req.method() == http::verb::options) {
     if (!allowed)
@@ -319,12 +319,12 @@ Response Api::handle(const Request& req, std::string& party, Prepared* prepared)
     r.prepare_payload();
     return r;
   }
-  Response r = route(req, party, prepared);
+  Response r = route(req, party, prepared, signature);
   if (allowed) allow_origin(r);
   return r;
 }
 
-Response Api::route(const Request& req, std::string& party, Prepared* prepared) {
+Response Api::route(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature) {
   if (page_) {
     if (auto file = page_->serve(req)) return std::move(*file);
   }
@@ -381,7 +381,12 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared) 
   } charge{rate_, view, std::max<uint64_t>(1, limits_.work_per_request), view.work_spent() - ahead};
   // A party's act presents its signature (none for an unsigned one): the
   // library refuses an act of a party with keys that this does not sign.
-  if (record::act_of(std::string(req.method_string()), std::string_view(req.target().data(), req.target().size()))) {
+  if (signature) {  // checked ahead, off this thread
+    if (!*signature) return fail(signature->error());
+    Status st = **signature ? view.present(std::move(***signature)) : view.present(std::nullopt);
+    if (!st) return fail(st.error());
+  } else if (record::act_of(std::string(req.method_string()),
+                            std::string_view(req.target().data(), req.target().size()))) {
     auto statement = statement_of(req);
     if (!statement) return fail(statement.error());
     if (Status st = view.present(std::move(*statement)); !st) return fail(st.error());
@@ -424,6 +429,25 @@ void Api::parse(const Request& req, Prepared& p) {
   Result<Volume> v = feature_from(req, p.type, p.caller, p.max_positions);
   if (v && !p.id.empty() && v->id.empty()) v->id = p.id;
   p.feature = std::move(v);
+}
+
+bool Api::signs_as_a_party(const Request& req) {
+  return !req["Signature"].empty() && req.body().size() <= limits_.max_body_bytes &&
+         record::act_of(std::string(req.method_string()), std::string_view(req.target().data(), req.target().size())) &&
+         authenticate(req).ok();
+}
+
+std::optional<CheckedSignature> Api::check_signature(const Request& req) const {
+  if (req["Signature"].empty() || req.body().size() > limits_.max_body_bytes ||
+      !record::act_of(std::string(req.method_string()), std::string_view(req.target().data(), req.target().size()))) {
+    return std::nullopt;
+  }
+  auto statement = statement_of(req);
+  if (!statement) return CheckedSignature(statement.error());
+  if (!*statement) return CheckedSignature(std::optional<VerifiedStatement>());
+  auto checked = StatementChecker::check(std::move(**statement));
+  if (!checked) return CheckedSignature(checked.error());
+  return CheckedSignature(std::optional<VerifiedStatement>(std::move(*checked)));
 }
 
 void Api::plan(Prepared& p) {

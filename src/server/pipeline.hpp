@@ -113,10 +113,13 @@ class Pipeline {
 
  private:
   using Shared = std::shared_ptr<std::optional<Prepared>>;
-  // Line thread, in the order a request takes them.
-  void prepare(const Request& request, Reply reply);
-  void parsed(const Request& request, Shared prepared, Reply reply);
-  void handle(const Request& request, Prepared* prepared, Reply reply);
+  using Signed = std::shared_ptr<std::optional<CheckedSignature>>;  // checked on the I/O thread
+  // Line thread, in the order a request takes them (admit may have the I/O
+  // thread check a signature before prepare).
+  void admit(const Request& request, Reply reply);
+  void prepare(const Request& request, Signed signature, Reply reply);
+  void parsed(const Request& request, Shared prepared, Signed signature, Reply reply);
+  void handle(const Request& request, Prepared* prepared, const Signed& signature, Reply reply);
   /// Runs `work` in the pool in the party's turn, then `then` on the line thread.
   void in_pool(const std::string& party, std::function<void()> work, std::function<void()> then);
 

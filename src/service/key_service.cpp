@@ -4,6 +4,7 @@
 
 #include "deconflict/party_view.hpp"
 #include "record/crypto.hpp"
+#include "record/http_signature.hpp"
 #include "service/service_impl.hpp"
 
 namespace deconflict {
@@ -25,7 +26,22 @@ bool is_public_key(const std::string& hex) {
 
 Status PartyView::present(std::optional<Statement> statement) {
   Service::Impl& s = *service_->impl_;
-  return s.keys.admit(caller_.id, std::move(statement), s.signature_now_s());
+  if (statement) {
+    auto checked = StatementChecker::check(std::move(*statement));
+    if (!checked) return checked.error();
+    return present(std::move(*checked));
+  }
+  return s.keys.admit(caller_.id, std::nullopt, s.signature_now_s());
+}
+
+Status PartyView::present(VerifiedStatement statement) {
+  Service::Impl& s = *service_->impl_;
+  return s.keys.admit(caller_.id, std::move(statement).take(), s.signature_now_s());
+}
+
+Result<VerifiedStatement> StatementChecker::check(Statement s) {
+  if (Status ok = record::verify_statement(s); !ok) return ok.error();
+  return VerifiedStatement(std::move(s));
 }
 
 std::vector<PartyKey> PartyView::keys() const { return service_->impl_->keys.keys_of(caller_.id); }

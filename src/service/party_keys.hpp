@@ -51,8 +51,9 @@ class PartyKeys {
   std::optional<std::string> owner(const std::string& public_key) const;
 
   /// Checks a request of `party` as the statement of the act it makes: none
-  /// when the party has no keys; else by one of its keys, the signature and
-  /// digest valid, created within the window of `now_s`, the nonce new.
+  /// when the party has no keys; else by one of its keys, created within the
+  /// window of `now_s`, the nonce new (its signature and digest were checked
+  /// by StatementChecker: PartyView::present takes only a checked one).
   /// unauthorized naming why. What passes is held for the act's entry.
   Status admit(const std::string& party, std::optional<Statement> statement, int64_t now_s);
   /// In an act of `party`: ok when the party has no keys, or the request it
