@@ -4,6 +4,8 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,11 +33,17 @@ struct Reply {
   http::response<http::string_body> raw;
 };
 
-/// One keep-alive connection to the server. send() throws when the server goes away.
+/// One keep-alive connection to the server. send() throws when the server goes
+/// away, or (with `timeout_s`) when it does not answer within that many seconds.
 class Client {
  public:
-  explicit Client(uint16_t port) : stream_(ioc_) {
+  explicit Client(uint16_t port, int timeout_s = 0) : stream_(ioc_) {
     stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    if (timeout_s > 0) {  // a paused server must not hang the test
+      timeval tv{timeout_s, 0};
+      ::setsockopt(stream_.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      ::setsockopt(stream_.socket().native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    }
   }
 
   Reply send(http::verb verb, const std::string& target, const std::string& token = "", const std::string& body = "",
