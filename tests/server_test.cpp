@@ -220,6 +220,9 @@ TEST_F(Server, AFailedStoreWriteIs500AndLeavesNothingBehind) {
     auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
     EXPECT_EQ(r.status, 500);
     EXPECT_EQ(r.body["error"]["code"], "store_error");
+    // The store's own words (SQLite's "database is locked", PostgreSQL's
+    // lock timeout with its relation) go to the operator's log, not to the party.
+    EXPECT_EQ(r.body["error"]["message"], "the store could not do this; the operator's log says why") << r.raw.body();
   }
   EXPECT_EQ(c.send(http::verb::get, "/v1/activities", token("russia")).body["features"].size(), 0u);
   EXPECT_EQ(c.send(http::verb::get, "/v1/notices?state=pending", token("coalition")).body["notices"].size(), 0u);

@@ -168,6 +168,13 @@ json error_json(const Error& e) {
 }
 
 Response error_response(const Error& e, unsigned version, bool keep_alive) {
+  if (e.code == ErrorCode::store_error) {
+    // The store's own words (PostgreSQL's or SQLite's: table, constraint and
+    // key values) are for the operator's log, not for the party answered.
+    spdlog::error("store error: {}", e.message);
+    const Error told = make_error(ErrorCode::store_error, "the store could not do this; the operator's log says why");
+    return json_response(status_of(told.code), {{"error", error_json(told)}}, version, keep_alive);
+  }
   Response r = json_response(status_of(e.code), {{"error", error_json(e)}}, version, keep_alive);
   if (e.code == ErrorCode::unauthorized) r.set(http::field::www_authenticate, "Bearer");
   if (e.code == ErrorCode::store_unavailable) r.set(http::field::retry_after, "1");  // reconnecting
