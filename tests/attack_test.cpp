@@ -202,6 +202,38 @@ TEST_F(Attack, AZoneCannotAskMorePartiesThanTheLineHas) {
   EXPECT_EQ(asked.body["notices"].size(), 2u);
 }
 
+// Attack: GET /v1/messages answered every message of the caller at once, and
+// found them by a scan of every party's messages: a party sent enough small
+// messages to make another's every read grow without bound. Now messages come
+// in pages (limit, after: the caller's own message ids only) found through
+// the caller's own index.
+TEST_F(Attack, MessagesComeInPagesWhoseCursorIsTheCallersOwn) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(post("/v1/messages", "russia", R"({"to":"coalition","text":"m)" + std::to_string(i) + R"("})").status,
+              201);
+  }
+  const Reply theirs = post("/v1/messages", "un", R"({"to":"russia","text":"not the coalition's"})");
+  ASSERT_EQ(theirs.status, 201);
+  std::vector<std::string> texts;
+  std::string after;
+  for (int pages = 0;; ++pages) {
+    ASSERT_LT(pages, 5);
+    const Reply page = get("/v1/messages?limit=2" + (after.empty() ? "" : "&after=" + after), "coalition");
+    ASSERT_EQ(page.status, 200) << page.raw.body();
+    ASSERT_LE(page.body["messages"].size(), 2u);
+    for (const auto& m : page.body["messages"]) texts.push_back(m["text"]);
+    if (!page.body.contains("next")) break;
+    after = page.body["next"];
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));  // each once, oldest first
+  // Another's message as a cursor answers as one that does not exist.
+  const Reply other = get("/v1/messages?after=" + theirs.body["id"].get<std::string>(), "coalition");
+  const Reply none = get("/v1/messages?after=m-00000000000000000000000000000000", "coalition");
+  EXPECT_EQ(other.status, 400);
+  EXPECT_EQ(other.raw.body(), none.raw.body());
+  EXPECT_EQ(get("/v1/messages?limit=1000000", "russia").body["messages"].size(), 6u);
+}
+
 // Attack: notice ids came from a 32-bit-seeded mt19937_64, predictable from a
 // few hundred. Now every id the server names is 128 random bits.
 TEST_F(Attack, IdsTheServerNamesAreRandom) {

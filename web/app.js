@@ -262,11 +262,11 @@ async function answer(id, how, text) {
 }
 
 async function refreshLine() {
-  const notices = [];
-  const [, messages] = await Promise.all([allPages("/v1/notices", (page) => notices.push(...page.notices)),
-                                         api("GET", "/v1/messages")]);
+  const notices = [], messages = [];
+  await Promise.all([allPages("/v1/notices", (page) => notices.push(...page.notices)),
+                     allPages("/v1/messages", (page) => messages.push(...page.messages))]);
   state.notices = notices;
-  state.messages = messages.messages;
+  state.messages = messages;
   $("inbox").replaceChildren(...state.notices.filter((n) => n.to === state.party).map((n) => noticeItem(n, true)));
   $("sent").replaceChildren(...state.notices.filter((n) => n.from === state.party).map((n) => noticeItem(n, false)));
   $("messages").replaceChildren(...state.messages.map((m) => Object.assign(document.createElement("li"),

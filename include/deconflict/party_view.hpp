@@ -35,6 +35,7 @@ struct ListFilter;
 struct ListPage;
 struct ConflictPage;
 struct NoticePage;
+struct MessagePage;
 struct Declared;
 
 class PartyView {
@@ -121,8 +122,12 @@ class PartyView {
   Result<Notice> answer(const std::string& notice_id, NoticeState answer, const std::string& text);
   /// A free-text message to another party, optionally about an object the caller may see.
   Result<Message> send_message(const std::string& to, const std::string& text, const std::string& about);
-  /// The messages to or from the caller, oldest first.
-  std::vector<Message> messages() const;
+  /// The messages to or from the caller whose order comes after `after`
+  /// (one of the caller's own message ids; usage error otherwise, the same
+  /// for one that does not exist), at most `limit` (and PageLimits) of them,
+  /// oldest first, with the cursor of the next page. Costs what it returns
+  /// and the caller's own messages, never anyone else's.
+  Result<MessagePage> message_page(const std::string& after, size_t limit) const;
   /// The caller's events after the one whose id is `after` (empty: from the
   /// first; "now": none, for a stream that wants only what comes), oldest first.
   Result<std::vector<Event>> events(std::string_view after, size_t limit) const;

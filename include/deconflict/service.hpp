@@ -130,6 +130,12 @@ struct NoticePage {
   std::optional<std::string> next;  // the cursor of the next page (a notice id); none on the last
 };
 
+/// One page of a party's messages, sent and received (PartyView::message_page), oldest first.
+struct MessagePage {
+  std::vector<Message> messages;
+  std::optional<std::string> next;  // the cursor of the next page (a message id); none on the last
+};
+
 /// How much one page may hold: a list is never answered whole, so that no
 /// request's answer grows with what the line holds.
 struct PageLimits {

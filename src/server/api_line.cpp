@@ -29,7 +29,9 @@ Result<Answer> Api::notices(Call& call) {
   if (auto it = call.target.query.find("state"); it != call.target.query.end()) {
     state = parse_notice_state(it->second);
     if (!state) {
-      return make_error(ErrorCode::usage, "expected pending, acknowledged, objected, overdue, superseded or withdrawn",
+      return make_error(ErrorCode::usage,
+                        "expected pending, acknowledged, objected, overdue, superseded, withdrawn, accepted or "
+                        "declined",
                         "state");
     }
   }
@@ -60,10 +62,19 @@ Result<Answer> Api::answer_notice(Call& call, NoticeState answer) {
   return Answer::json(format::to_json(*answered));
 }
 
+// GET /v1/messages?after=&limit=: the caller's messages, a page at a time.
 Result<Answer> Api::messages(Call& call) {
+  const auto limit = query_number(call.target, "limit", PageLimits::kMaxItems);
+  if (!limit) return limit.error();
+  const auto after = call.target.query.find("after");
+  auto page = call.view.message_page(after == call.target.query.end() ? "" : after->second,
+                                     static_cast<size_t>(std::max<int64_t>(1, *limit)));
+  if (!page) return page.error();
   json list = json::array();
-  for (const Message& m : call.view.messages()) list.push_back(format::to_json(m));
-  return Answer::json({{"messages", std::move(list)}});
+  for (const Message& m : page->messages) list.push_back(format::to_json(m));
+  json body = {{"messages", std::move(list)}};
+  if (page->next) body["next"] = *page->next;
+  return Answer::json(std::move(body));
 }
 
 // POST /v1/messages {"to": party, "text": ..., "about": object id}.

@@ -704,16 +704,30 @@ Result<Message> PartyView::send_message(const std::string& to, const std::string
   batch.events.push_back(s.event(to, "message", format::to_json(m)));
   s.note(batch, caller.id, "message", {{"message", format::to_json(m)}}, m.id, caller.id + " " + to);
   if (Status st = s.commit(batch); !st) return st.error();
-  s.messages.push_back(m);
+  s.keep_message(m);
   return m;
 }
 
-std::vector<Message> PartyView::messages() const {
-  std::vector<Message> out;
-  for (const Message& m : service_->impl_->messages) {
-    if (m.from_party == caller_.id || m.to_party == caller_.id) out.push_back(m);
+Result<MessagePage> PartyView::message_page(const std::string& after, size_t limit) const {
+  const Service::Impl& s = *service_->impl_;
+  static const std::vector<size_t> kNone;
+  const auto mine = s.messages_of.find(caller_.id);
+  const std::vector<size_t>& own = mine == s.messages_of.end() ? kNone : mine->second;
+  auto first = own.begin();
+  if (!after.empty()) {
+    first = std::find_if(own.begin(), own.end(), [&](size_t i) { return s.messages[i].id == after; });
+    if (first == own.end()) return make_error(ErrorCode::usage, "not the id of one of your messages", "after");
+    ++first;
   }
-  return out;
+  limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
+  MessagePage page;
+  size_t bytes = 0;  // a message is up to 10,000 characters: pages are bounded by their text too
+  for (auto it = first; it != own.end() && page.messages.size() < limit && bytes < PageLimits::kMaxBytes; ++it) {
+    page.messages.push_back(s.messages[*it]);
+    bytes += page.messages.back().text.size() + page.messages.back().about.size() + 128;
+  }
+  if (first + static_cast<std::ptrdiff_t>(page.messages.size()) != own.end()) page.next = page.messages.back().id;
+  return page;
 }
 
 Result<std::vector<Event>> PartyView::events(std::string_view after, size_t limit) const {

@@ -55,6 +55,13 @@ struct Service::Impl {
   Disclosures disclosures;  // what each party was shown of others' objects (notified, or by its conflicts)
   ProbeLog probes;
   std::vector<Message> messages;  // oldest first
+  // Each party's messages, sent and received: positions in `messages`, oldest first.
+  std::unordered_map<std::string, std::vector<size_t>> messages_of;
+  void keep_message(Message m) {
+    messages_of[m.from_party].push_back(messages.size());
+    if (m.to_party != m.from_party) messages_of[m.to_party].push_back(messages.size());
+    messages.push_back(std::move(m));
+  }
   RecordWriter record;
   EventOutbox outbox;
   StoreFollower follower{*this};

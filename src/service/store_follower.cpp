@@ -87,7 +87,9 @@ Status StoreFollower::load() {
   for (const Notice& n : *stored_notices) s_.keep(n);
   auto stored_messages = s_.store->load_messages();
   if (!stored_messages) return stored_messages.error();
-  s_.messages = std::move(*stored_messages);
+  s_.messages.clear();
+  s_.messages_of.clear();
+  for (Message& m : *stored_messages) s_.keep_message(std::move(m));
   return {};
 }
 
@@ -235,7 +237,7 @@ Status StoreFollower::catch_up() {
     s_.world.put(std::move(*v));
   }
   for (const Notice& n : changes->notices) s_.keep(n);
-  s_.messages.insert(s_.messages.end(), changes->messages.begin(), changes->messages.end());
+  for (const Message& m : changes->messages) s_.keep_message(m);
   if (Status st = load_parties(); !st) return st;
   if (Status st = s_.record.follow_key(s_.options.key_file()); !st) return st;
   s_.publish(std::move(changes->events));
