@@ -170,7 +170,6 @@ std::optional<std::string> act_unproved(const RecordEntry& e, const json& data, 
   }
   auto s = statement_from_json(e.statement);
   if (!s) return "its signed request is malformed: " + s.error().message;
-  if (read) *read = *s;
   if (!book.holds(e.party, s->key)) {
     return "it is signed by key " + s->key.substr(0, 16) + "..., not a key of " + e.party + " in force";
   }
@@ -182,6 +181,7 @@ std::optional<std::string> act_unproved(const RecordEntry& e, const json& data, 
     return "its signed request (" + s->method + " " + s->target_uri + ") is not a request to " + e.action + " " +
            subject;
   }
+  if (read) *read = std::move(*s);
   return std::nullopt;
 }
 

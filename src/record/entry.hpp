@@ -66,7 +66,7 @@ class PartyKeyBook {
 /// `book` has it), valid for its body, and a request of this very act (its
 /// method and path give the entry's action, and its subject where the path
 /// names one). An act of a party without keys needs no signature. `read`, if
-/// given, receives the signed request when it could be read.
+/// given, receives the signed request of an act it proves.
 std::optional<std::string> act_unproved(const RecordEntry& e, const nlohmann::json& data, const PartyKeyBook& book,
                                         Statement* read = nullptr);
 

@@ -390,8 +390,7 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared, 
   // library refuses an act of a party with keys that this does not sign.
   if (signature) {  // checked ahead, off this thread
     if (!*signature) return fail(signature->error());
-    Status st = **signature ? view.present(std::move(***signature)) : view.present(std::nullopt);
-    if (!st) return fail(st.error());
+    if (Status st = view.present(std::move(**signature)); !st) return fail(st.error());
   } else if (record::act_of(std::string(req.method_string()),
                             std::string_view(req.target().data(), req.target().size()))) {
     auto statement = statement_of(req);
@@ -444,17 +443,11 @@ bool Api::signs_as_a_party(const Request& req) {
          authenticate(req).ok();
 }
 
-std::optional<CheckedSignature> Api::check_signature(const Request& req) const {
-  if (req["Signature"].empty() || req.body().size() > limits_.max_body_bytes ||
-      !record::act_of(std::string(req.method_string()), std::string_view(req.target().data(), req.target().size()))) {
-    return std::nullopt;
-  }
-  auto statement = statement_of(req);
-  if (!statement) return CheckedSignature(statement.error());
-  if (!*statement) return CheckedSignature(std::optional<VerifiedStatement>());
-  auto checked = StatementChecker::check(std::move(**statement));
-  if (!checked) return CheckedSignature(checked.error());
-  return CheckedSignature(std::optional<VerifiedStatement>(std::move(*checked)));
+CheckedSignature Api::check_signature(const Request& req) const {
+  auto statement = statement_of(req);  // a Signature field is there: a statement or an error
+  if (!statement) return statement.error();
+  if (!*statement) return make_error(ErrorCode::unauthorized, "signature: Signature-Input is required");
+  return StatementChecker::check(std::move(**statement));
 }
 
 void Api::plan(Prepared& p) {

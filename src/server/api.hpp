@@ -113,7 +113,7 @@ struct Prepared {
 /// A signed act's request with its signature read and checked ahead
 /// (Api::check_signature, on the I/O thread: about 50 us of Ed25519 that the
 /// service's thread, which every party waits on, does not spend).
-using CheckedSignature = Result<std::optional<VerifiedStatement>>;
+using CheckedSignature = Result<VerifiedStatement>;
 
 /// What a handler answers when it succeeds: a status and a body, JSON unless
 /// it says otherwise. Failures are errors (Result), mapped in one place.
@@ -181,12 +181,12 @@ class Api {
   std::optional<Prepared> prepare(const Request& request);
   static void parse(const Request& request, Prepared& prepared);
   /// True for a request that carries a signature, of an act, by a party
-  /// whose token is good: what check_signature is worth running for (a
-  /// request without a good token costs nothing more than its refusal).
+  /// whose token is good: what check_signature is for (a request without a
+  /// good token costs nothing more than its refusal).
   bool signs_as_a_party(const Request& req);
-  /// A signed act's signature, read and checked (any thread; only reads
-  /// the request and the options), or nothing for a request that is not one.
-  std::optional<CheckedSignature> check_signature(const Request& req) const;
+  /// The signature of a request signs_as_a_party, read and checked (any
+  /// thread: it only reads the request and the options).
+  CheckedSignature check_signature(const Request& req) const;
   void plan(Prepared& prepared);
 
   /// The route a request matches, or null.

@@ -21,7 +21,6 @@ nlohmann::ordered_json key_json(const PartyKey& k) {
 }  // namespace
 
 Result<std::optional<Statement>> Api::statement_of(const Request& req) const {
-  const std::string& public_url = limits_.public_url;
   const std::string input(req["Signature-Input"]), signature(req["Signature"]);
   if (input.empty() && signature.empty()) return std::optional<Statement>();
   for (const char* name : {"Signature-Input", "Signature", "Content-Digest"}) {
@@ -29,7 +28,8 @@ Result<std::optional<Statement>> Api::statement_of(const Request& req) const {
       return make_error(ErrorCode::unauthorized, std::string("signature: ") + name + " is given more than once");
     }
   }
-  const std::string authority = public_url.empty() ? "http://" + std::string(req[http::field::host]) : public_url;
+  const std::string authority =
+      limits_.public_url.empty() ? "http://" + std::string(req[http::field::host]) : limits_.public_url;
   auto statement = record::read_statement(std::string(req.method_string()), authority + std::string(req.target()),
                                           req.body(), std::string(req["Content-Digest"]), input, signature);
   if (!statement) return statement.error();

@@ -26,17 +26,15 @@ bool is_public_key(const std::string& hex) {
 
 Status PartyView::present(std::optional<Statement> statement) {
   Service::Impl& s = *service_->impl_;
-  if (statement) {
-    auto checked = StatementChecker::check(std::move(*statement));
-    if (!checked) return checked.error();
-    return present(std::move(*checked));
-  }
-  return s.keys.admit(caller_.id, std::nullopt, s.signature_now_s());
+  if (!statement) return s.keys.admit(caller_.id, std::nullopt, s.signature_now_s());
+  auto checked = StatementChecker::check(std::move(*statement));
+  if (!checked) return checked.error();
+  return present(std::move(*checked));
 }
 
 Status PartyView::present(VerifiedStatement statement) {
   Service::Impl& s = *service_->impl_;
-  return s.keys.admit(caller_.id, std::move(statement).take(), s.signature_now_s());
+  return s.keys.admit(caller_.id, std::move(statement), s.signature_now_s());
 }
 
 Result<VerifiedStatement> StatementChecker::check(Statement s) {

@@ -56,9 +56,10 @@ std::optional<std::string> PartyKeys::owner(const std::string& public_key) const
   return it->second;
 }
 
-Status PartyKeys::admit(const std::string& party, std::optional<Statement> statement, int64_t now_s) {
+Status PartyKeys::admit(const std::string& party, std::optional<VerifiedStatement> checked, int64_t now_s) {
   held_.reset();
-  if (!statement) return {};  // require() decides whether the act needed one
+  if (!checked) return {};  // require() decides whether the act needed one
+  std::optional<Statement> statement = std::move(*checked).take();
   const auto owned = owner(statement->key);
   if (!owned || *owned != party) {
     return refused("signature: key " + statement->key.substr(0, 16) + "... is not a registered key of " + party +

@@ -53,9 +53,9 @@ class PartyKeys {
   /// Checks a request of `party` as the statement of the act it makes: none
   /// when the party has no keys; else by one of its keys, created within the
   /// window of `now_s`, the nonce new (its signature and digest were checked
-  /// by StatementChecker: PartyView::present takes only a checked one).
+  /// by StatementChecker, which alone makes a VerifiedStatement).
   /// unauthorized naming why. What passes is held for the act's entry.
-  Status admit(const std::string& party, std::optional<Statement> statement, int64_t now_s);
+  Status admit(const std::string& party, std::optional<VerifiedStatement> checked, int64_t now_s);
   /// In an act of `party`: ok when the party has no keys, or the request it
   /// presented signs this act (`subject` may be empty for a create).
   Status require(const std::string& party, const std::string& action, const std::string& subject) const;

@@ -353,10 +353,10 @@ class PostgresStore final : public LockedStore {
 
 Result<std::unique_ptr<Store>> open_postgres(const std::string& url) {
   // A writer waiting for the lock blocks its node's clients: wait at most 2 s,
-  // as the SQLite store does, then fail the write with a clear error.
-  // A write waits at most 2 s for the lock; a session idle inside a
-  // transaction (its node paused or cut off while holding the lock) is ended
-  // after 5 s, so that no node holds the others' writes for longer.
+  // as the SQLite store does, then fail the write with a clear error. A
+  // session idle inside a transaction (its node paused or cut off while
+  // holding the lock) is ended after 5 s, so that no node holds the others'
+  // writes for longer.
   auto connection = PgConnection::connect(
       url, "SET lock_timeout = '2s'; SET idle_in_transaction_session_timeout = '5s'; LISTEN deconflict_record;");
   if (!connection) return connection.error();
