@@ -26,6 +26,13 @@ int fail(const Error& e);
 /// A whole file parsed as JSON; io_error or invalid_input naming the file.
 Result<nlohmann::json> read_json_file(const std::string& path);
 
+/// What a notice's JSON (the API's or the record's) is about: "activity" or
+/// "zone" (a proposal), and that object's id ("" when it names none).
+struct NoticeSubject {
+  std::string about, id;
+};
+NoticeSubject notice_subject(const nlohmann::json& notice);
+
 /// The options every command on the store takes.
 struct StoreArgs {
   std::string db = "deconflict.db";

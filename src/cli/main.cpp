@@ -33,6 +33,11 @@ Result<nlohmann::json> read_json_file(const std::string& path) {
   return j;
 }
 
+NoticeSubject notice_subject(const nlohmann::json& notice) {
+  const std::string about = notice.value("about", "activity");
+  return {about, notice.value(about, "")};
+}
+
 }  // namespace deconflict::cli
 
 int main(int argc, char** argv) {

@@ -271,9 +271,9 @@ int run_proof(const RecordArgs& a, const std::string& what) {
 // One line for a notice's entry, for people.
 std::string describe(const RecordEntry& e) {
   const json n = json::parse(e.data).value("notice", json::object());
+  const NoticeSubject about = notice_subject(n);
   std::string line = format_rfc3339(e.time) + "  " + e.action + " by " + e.party + " (" + n.value("from", "") + " -> " +
-                     n.value("to", "") + ", " + n.value("about", "activity") + " " +
-                     n.value(n.value("about", "activity"), "") + ")";
+                     n.value("to", "") + ", " + about.about + " " + about.id + ")";
   if (n.contains("text")) line += ": \"" + n["text"].get<std::string>() + "\"";
   return line;
 }

@@ -128,8 +128,7 @@ class Replay {
         if (n["to"] != party || !escalated_.insert(n["id"].get<std::string>()).second) continue;
         line(now_, "deconflict",
              "OVERDUE: " + n["to"].get<std::string>() + " has not answered " + n["from"].get<std::string>() +
-                 "'s notice of " + n.value(n.value("about", "activity"), std::string()) + " (due " +
-                 when(n["deadline"]) + "); both sides are told");
+                 "'s notice of " + notice_subject(n).id + " (due " + when(n["deadline"]) + "); both sides are told");
       }
     }
     return {};
@@ -183,7 +182,7 @@ class Replay {
     }
     for (const json& n : (*declared)["notices"]) {
       // A site's notices are about the activities it meets; a zone's ask to agree to it.
-      const std::string about = n.value(n.value("about", "activity"), id);
+      const std::string named = notice_subject(n).id, about = named.empty() ? id : named;
       notices_[{about, n["party"]}] = n["id"];
       more("notice " + n["id"].get<std::string>() + " to " + n["party"].get<std::string>() +
            (about == id ? "" : " about " + about) + ", answer by " + when(n["deadline"]));
