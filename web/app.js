@@ -214,33 +214,29 @@ function noticeItem(n, answerable) {
   li.append(proposal ? `${n.from} → ${n.to}: asks to agree to zone ${n.zone} v${n.zone_version}, answer by ${fmt(n.deadline)} `
                      : `${n.from} → ${n.to}: activity ${n.activity} v${n.activity_version}, answer by ${fmt(n.deadline)} `, st);
   if (n.text) li.append(` “${n.text}”`);
-  if (answerable && proposal && (n.state === "pending" || n.state === "overdue")) {
-    li.append(zoneAnswer(n));
-  } else if (answerable && (n.state === "pending" || n.state === "overdue")) {
-    const ack = Object.assign(document.createElement("button"), { type: "button", textContent: "Acknowledge" });
-    ack.addEventListener("click", () => answer(n.id, "ack"));
-    const label = Object.assign(document.createElement("label"), { textContent: "Objection", htmlFor: "objection-" + n.id });
-    const text = Object.assign(document.createElement("input"), { id: "objection-" + n.id, placeholder: "why" });
-    const object = Object.assign(document.createElement("button"), { type: "button", textContent: "Object" });
-    object.addEventListener("click", () => answer(n.id, "object", text.value));
-    const row = document.createElement("div");
-    row.append(ack, label, " ", text, object);
-    li.append(row);
+  if (answerable && (n.state === "pending" || n.state === "overdue")) {
+    // A zone's proposal is answered by accepting the zone (it binds the party
+    // from then on) or declining it with a reason; another notice by
+    // acknowledging it or objecting with a text.
+    li.append(proposal
+      ? answerRow(n.id, ["Accept zone", () => answerZone(n.zone, "accept")],
+                  ["Reason", "decline-", "why not"], ["Decline zone", (text) => answerZone(n.zone, "decline", text)])
+      : answerRow(n.id, ["Acknowledge", () => answer(n.id, "ack")],
+                  ["Objection", "objection-", "why"], ["Object", (text) => answer(n.id, "object", text)]));
   }
   return li;
 }
 
-// A zone's proposal is answered by accepting the zone (it binds the party from
-// then on) or declining it, with a reason.
-function zoneAnswer(n) {
-  const accept = Object.assign(document.createElement("button"), { type: "button", textContent: "Accept zone" });
-  accept.addEventListener("click", () => answerZone(n.zone, "accept"));
-  const label = Object.assign(document.createElement("label"), { textContent: "Reason", htmlFor: "decline-" + n.id });
-  const text = Object.assign(document.createElement("input"), { id: "decline-" + n.id, placeholder: "why not" });
-  const decline = Object.assign(document.createElement("button"), { type: "button", textContent: "Decline zone" });
-  decline.addEventListener("click", () => answerZone(n.zone, "decline", text.value));
+// A notice's answers: a button that says yes, and a text with a button that says no.
+function answerRow(id, [yesLabel, yes], [textLabel, textId, placeholder], [noLabel, no]) {
+  const ok = Object.assign(document.createElement("button"), { type: "button", textContent: yesLabel });
+  ok.addEventListener("click", yes);
+  const label = Object.assign(document.createElement("label"), { textContent: textLabel, htmlFor: textId + id });
+  const text = Object.assign(document.createElement("input"), { id: textId + id, placeholder });
+  const refuse = Object.assign(document.createElement("button"), { type: "button", textContent: noLabel });
+  refuse.addEventListener("click", () => no(text.value));
   const row = document.createElement("div");
-  row.append(accept, label, " ", text, decline);
+  row.append(ok, label, " ", text, refuse);
   return row;
 }
 
