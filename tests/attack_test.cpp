@@ -202,6 +202,35 @@ TEST_F(Attack, AZoneCannotAskMorePartiesThanTheLineHas) {
   EXPECT_EQ(asked.body["notices"].size(), 2u);
 }
 
+// Attack: a party declining a zone gives its owner a reason, and the
+// zone.decline entry (with the signed request, body and all) was readable by
+// every party the zone asked: Russia read why the UN refused. Now an answer's
+// entry is for the zone's party and the answering party; who accepted stays
+// where it was, in the zone's accepted and declined lists.
+TEST_F(Attack, AReasonForDecliningAZoneReachesItsOwnerAlone) {
+  const std::string zone = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[38.6,33.5]},)"
+                           R"("properties":{"id":"coalition.z","kind":"restricted","radius_m":1000,)"
+                           R"("agreed_by":["russia","un"]}})";
+  ASSERT_EQ(post("/v1/zones", "coalition", zone).status, 201);
+  ASSERT_EQ(post("/v1/zones/coalition.z/decline", "un", R"({"text":"the camp's water point is inside it"})").status,
+            200);
+  const auto reads_reason = [&](const char* party) {
+    for (int after = 0;;) {
+      const Reply page = get("/v1/record?after=" + std::to_string(after), party);
+      if (page.body["entries"].empty()) return false;
+      for (const auto& e : page.body["entries"]) {
+        if (e.dump().find("water point") != std::string::npos) return true;
+        after = e["seq"];
+      }
+    }
+  };
+  EXPECT_TRUE(reads_reason("coalition"));
+  EXPECT_TRUE(reads_reason("un"));
+  EXPECT_FALSE(reads_reason("russia"));
+  // Russia still sees who declined, as it sees the zone.
+  EXPECT_EQ(get("/v1/zones/coalition.z", "russia").body["properties"]["declined"], nlohmann::json::array({"un"}));
+}
+
 // Attack: GET /v1/messages answered every message of the caller at once, and
 // found them by a scan of every party's messages: a party sent enough small
 // messages to make another's every read grow without bound. Now messages come

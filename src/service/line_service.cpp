@@ -210,9 +210,10 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   batch.upserts.push_back(Service::Impl::row_of(zone, at));
   nlohmann::ordered_json data = {{"zone", zone.id}, {"version", zone.version}, {"state", state_name(zone.state)}};
   if (!text.empty()) data["text"] = text;
-  std::string audience = zone.party;
-  for (const std::string& p : zone.agreed_by) audience += " " + p;
-  s.note(batch, caller_.id, accept ? "zone.accept" : "zone.decline", data, zone.id, audience);
+  // For the zone's party and the answering one: its reason (and its signed
+  // request, body and all) is not the other asked parties' to read; who
+  // answered how they see in the zone's accepted and declined lists.
+  s.note(batch, caller_.id, accept ? "zone.accept" : "zone.decline", data, zone.id, zone.party + " " + caller_.id);
   // The proposal in the caller's inbox is answered by it.
   for (const Notice* asked : s.notices.of_version(zone.id, zone.version)) {
     if (asked->to_party != caller_.id || (asked->state != NoticeState::pending && asked->state != NoticeState::overdue))

@@ -23,8 +23,11 @@ Result<int64_t> size_or_all(int64_t size, int64_t all, const char* field) {
 }
 
 // True for the entries about an object (its creation, replacement, import,
-// withdrawal): the action names the object's type.
+// withdrawal): the action names the object's type. A party's answer to a zone
+// (zone.accept, zone.decline) is not a change of the zone: like a notice, it
+// is for its parties alone (its reason is for the zone's owner).
 bool about_object(const RecordEntry& e) {
+  if (e.action == "zone.accept" || e.action == "zone.decline") return false;
   for (std::string_view type : {"zone.", "site.", "activity."}) {
     if (e.action.rfind(type, 0) == 0) return true;
   }
@@ -32,8 +35,9 @@ bool about_object(const RecordEntry& e) {
 }
 
 // An entry is readable by its audience and by admins; one about an object
-// also by whoever may see the object now. Notices, messages, disclosures and
-// probes are for their parties alone, whatever ids other entries share.
+// also by whoever may see the object now. Notices, messages, disclosures,
+// probes and answers to a zone are for their parties alone, whatever ids
+// other entries share.
 bool readable(const engine::World& world, const Disclosures& disclosures, const Party& caller, const RecordEntry& e) {
   if (caller.admin || record::in_audience(e, caller.id)) return true;
   if (!about_object(e)) return false;
