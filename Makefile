@@ -6,7 +6,7 @@ JOBS ?= 2
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench crash soak fuzz sanitize format format-check clean
+.PHONY: all deps configure build test demo bench crash failover soak fuzz sanitize format format-check clean
 
 all: build
 
@@ -39,6 +39,12 @@ bench: build
 crash: build
 	@CRASH_ITERATIONS=$${CRASH_ITERATIONS:-200} $(BUILD_DIR)/tests/crash_tests
 	@CRASH_ITERATIONS=$${CRASH_ITERATIONS:-200} DECONFLICT_TEST_STORE=postgres $(BUILD_DIR)/tests/crash_tests
+
+# The failover and partition tests for longer, on a real Patroni cluster
+# (tests/failover_test.cpp): FAILOVER_ROUNDS deaths of the primary, and as many
+# cuts of a node's link to the database. `make test` runs one round of each.
+failover: build
+	@FAILOVER_ROUNDS=$${FAILOVER_ROUNDS:-10} $(BUILD_DIR)/tests/failover_tests
 
 # The soak: sustained load for SOAK_ROUNDS rounds of 60 s (bench/soak.sh).
 soak: build

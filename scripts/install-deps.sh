@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that deconflict needs to build, test and benchmark.
+# Installs the Debian 12 packages that deconflict needs to build, test and benchmark
+# (the failover tests run a real Patroni cluster: patroni, etcd-server, haproxy).
 # Idempotent: installs only what is missing, and runs apt-get update only when it must.
 set -euo pipefail
 
@@ -7,7 +8,7 @@ PACKAGES=(
   build-essential cmake ccache pkg-config git time procps
   libgeographiclib-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev
   libsqlite3-dev libpq-dev libboost-dev libsodium-dev libssl-dev openssl
-  postgresql-15
+  postgresql-15 patroni etcd-server haproxy iproute2
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-go golang-golang-x-mod-dev
 )

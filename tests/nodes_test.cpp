@@ -14,7 +14,7 @@
 #include <set>
 #include <thread>
 
-#include "deconflict/service.hpp"
+#include "answered_writes.hpp"
 #include "pg_cluster.hpp"
 #include "scratch_dir.hpp"
 #include "server_harness.hpp"
@@ -40,17 +40,6 @@ class Nodes : public ::testing::Test {
     return launch(kBin, {"serve", "--db", url_, "--key-file", key_, "--listen", "127.0.0.1:0", "--rate-limit", "0",
                          "--simulated-clock", "2018-09-01T00:00:00Z"});  // before the patrols of 2018
   }
-  // The sequence number of each activity's creation in the record.
-  std::map<std::string, int64_t> creation_order() const {
-    std::map<std::string, int64_t> out;
-    PGconn* conn = PQconnectdb(url_.c_str());
-    PGresult* r = PQexec(conn, "SELECT subject, seq FROM record WHERE action = 'activity.create'");
-    for (int i = 0; i < PQntuples(r); ++i) out[PQgetvalue(r, i, 0)] = std::stoll(PQgetvalue(r, i, 1));
-    PQclear(r);
-    PQfinish(conn);
-    return out;
-  }
-
   ScratchDir dir_{"nodes"};
   std::string url_, key_;
   const std::vector<std::string> parties_{"coalition", "russia", "un", "iran"};
@@ -62,8 +51,7 @@ TEST_F(Nodes, TheLaterOfTwoConflictingActivitiesReportsTheEarlierWhicheverNodeTo
   Reaper reap_a(a), reap_b(b);
   ASSERT_NE(a.port, 0);
   ASSERT_NE(b.port, 0);
-  std::map<std::string, std::set<std::string>> reported;  // id answered 201 -> the conflicts its answer named
-  std::map<std::string, uint16_t> node_of;                // id -> the port of the node that took it
+  Answers reported;
   std::mutex mutex;
   std::vector<std::thread> clients;
   for (size_t c = 0; c < 2 * parties_.size(); ++c) {
@@ -75,11 +63,10 @@ TEST_F(Nodes, TheLaterOfTwoConflictingActivitiesReportsTheEarlierWhicheverNodeTo
         const std::string id = party + "." + std::to_string(c) + "-" + std::to_string(i);
         Reply r = client.send(http::verb::post, "/v1/activities", tokens_[party], activity(id, rng));
         if (r.status != 201) continue;
-        std::set<std::string> others;
-        for (const auto& conflict : r.body["conflicts"]) others.insert(conflict["id"].get<std::string>());
+        Answer answer{{}, c < parties_.size() ? 0u : 1u};
+        for (const auto& conflict : r.body["conflicts"]) answer.named.insert(conflict["id"].get<std::string>());
         std::lock_guard<std::mutex> lock(mutex);
-        reported[id] = std::move(others);
-        node_of[id] = c < parties_.size() ? a.port : b.port;
+        reported[id] = std::move(answer);
       }
     });
   }
@@ -87,26 +74,10 @@ TEST_F(Nodes, TheLaterOfTwoConflictingActivitiesReportsTheEarlierWhicheverNodeTo
   EXPECT_EQ(reported.size(), 2 * parties_.size() * 30);  // every write was answered 201
 
   // A third node, opened on the database afterwards, says which pairs conflict.
-  deconflict::Options options;
-  options.db_path = url_;
-  options.key_path = key_;
-  auto truth = deconflict::Service::open(options);
-  ASSERT_TRUE(truth.ok()) << truth.error().describe();
-  const auto order = creation_order();
-  size_t pairs = 0, across_nodes = 0;
-  for (const auto& [id, named] : reported) {
-    ASSERT_NE((*truth)->find(id), nullptr) << id << " was answered 201 but is not stored";
-    auto conflicts = (*truth)->conflicts(id);
-    ASSERT_TRUE(conflicts.ok());
-    for (const deconflict::Conflict& c : *conflicts) {
-      if (!reported.count(c.other_id) || order.at(c.other_id) > order.at(id)) continue;  // the other is later
-      ++pairs;
-      if (node_of.at(id) != node_of.at(c.other_id)) ++across_nodes;
-      EXPECT_TRUE(named.count(c.other_id)) << id << " was declared after " << c.other_id << " but did not report it";
-    }
-  }
-  EXPECT_GT(pairs, 100u);  // the workload is dense enough to mean something
-  EXPECT_GT(across_nodes, 30u);
+  const Verdict v = judge(url_, key_, reported);
+  for (const std::string& failure : v.failures) ADD_FAILURE() << failure;
+  EXPECT_GT(v.pairs, 100u);  // the workload is dense enough to mean something
+  EXPECT_GT(v.across_nodes, 30u);
   EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);
 }
 
@@ -228,7 +199,7 @@ TEST_F(Nodes, ANodeRecoversByItselfFromADatabaseKilledUnderLoad) {
   stop = true;
   for (std::thread& t : writers) t.join();
   std::set<std::string> stored;
-  for (const auto& [id, seq] : creation_order()) stored.insert(id);
+  for (const auto& [id, seq] : creation_order(url_)) stored.insert(id);
   for (const std::string& id : answered) EXPECT_TRUE(stored.count(id)) << id << " was answered 201 but is lost";
   // The node's memory is the database: what it lists is what was committed.
   size_t listed = 0;

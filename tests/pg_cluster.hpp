@@ -18,6 +18,19 @@
 
 namespace deconflict::testing {
 
+/// A loopback TCP port that nothing listens on now.
+inline uint16_t free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 class PgCluster {
  public:
   static PgCluster& instance() {
@@ -74,7 +87,7 @@ class PgCluster {
         return;
       }
     }
-    port_ = free_port();
+    port_ = free_loopback_port();
     const std::string db = (dir_ / "db").string();
     if (!shell(as_postgres() + kBin + "/initdb -D " + db + " -A trust -U postgres -E UTF8 --no-sync")) {
       error_ = "initdb failed";
@@ -96,18 +109,6 @@ class PgCluster {
 
   static std::string as_postgres() { return ::geteuid() == 0 ? "runuser -u postgres -- " : ""; }
   static bool shell(const std::string& cmd) { return std::system((cmd + " > /dev/null 2>&1").c_str()) == 0; }
-
-  static uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-  }
 
   std::filesystem::path dir_;
   uint16_t port_ = 0;

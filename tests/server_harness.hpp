@@ -37,8 +37,8 @@ struct Reply {
 /// away, or (with `timeout_s`) when it does not answer within that many seconds.
 class Client {
  public:
-  explicit Client(uint16_t port, int timeout_s = 0) : stream_(ioc_) {
-    stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  explicit Client(uint16_t port, int timeout_s = 0, const std::string& host = "127.0.0.1") : stream_(ioc_) {
+    stream_.connect(tcp::endpoint(asio::ip::make_address(host), port));
     if (timeout_s > 0) {  // a paused server must not hang the test
       timeval tv{timeout_s, 0};
       ::setsockopt(stream_.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -124,6 +124,7 @@ struct Launched {
   pid_t pid = -1;
   FILE* log = nullptr;
   uint16_t port = 0;
+  std::string host;  // the address it listens on: 127.0.0.1, or a test network's
 };
 
 /// Kills a launched server when it goes out of scope (a failed assertion
@@ -146,7 +147,7 @@ class Reaper {
   Launched& l_;
 };
 
-/// Runs `bin` with `args` and waits for "listening on http://127.0.0.1:PORT".
+/// Runs `bin` with `args` and waits for "listening on http://HOST:PORT".
 /// Its standard error goes to a file (a pipe nobody reads would fill up and
 /// stop the server); `log` reads that file from the line after.
 inline Launched launch(const std::string& bin, std::vector<std::string> args) {
@@ -167,7 +168,7 @@ inline Launched launch(const std::string& bin, std::vector<std::string> args) {
     ::_exit(127);
   }
   ::close(fd);
-  const std::regex listening("listening on https?://127\\.0\\.0\\.1:([0-9]+)");
+  const std::regex listening("listening on https?://([0-9.]+):([0-9]+)");
   std::string line;
   for (int waited_ms = 0; waited_ms < 20'000;) {
     const int c = std::fgetc(l.log);
@@ -184,7 +185,8 @@ inline Launched launch(const std::string& bin, std::vector<std::string> args) {
     }
     std::smatch m;
     if (std::regex_search(line, m, listening)) {
-      l.port = static_cast<uint16_t>(std::stoi(m[1]));
+      l.host = m[1];
+      l.port = static_cast<uint16_t>(std::stoi(m[2]));
       break;
     }
     line.clear();

@@ -499,7 +499,7 @@ Health Api::health() {
 
 Response Api::health_response(Health health, const Request& req) const {
   // No counts: the public learns nothing of what the line holds.
-  static constexpr const char* kStatus[] = {"ok", "store unreachable", "read-only"};
+  static constexpr const char* kStatus[] = {"ok", "store unreachable", "read-only", "not answering"};
   Response r = json_response(health == Health::ok ? http::status::ok : http::status::service_unavailable,
                              {{"status", kStatus[static_cast<int>(health)]}}, req.version(), req.keep_alive());
   if (cors_allowed(req)) allow_origin(r);

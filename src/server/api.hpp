@@ -5,6 +5,7 @@
 // Api::parse and Precheck::refine, which run on any thread (see Prepared).
 #pragma once
 
+#include <atomic>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <functional>
@@ -82,8 +83,35 @@ class RateLimiter {
 /// Moves a simulated clock forward (serve --simulated-clock); empty with a real clock.
 using ClockSetter = std::function<Status(TimePoint)>;
 
-/// What GET /v1/health answers: whether the store answers, and takes writes.
-enum class Health { ok, unreachable, read_only };
+/// What GET /v1/health answers: whether the store answers, and takes writes,
+/// and whether the service's thread still looks at all.
+enum class Health { ok, unreachable, read_only, stalled };
+
+/// The health the I/O threads answer: the service thread's last look, or
+/// `stalled` when that look is older than `kStale`. A service thread stuck in
+/// a store call (a network dropping packets, a database that stopped
+/// answering) takes no look: its last one, however good, says nothing of now.
+/// Thread-safe.
+class HealthWatch {
+ public:
+  static constexpr std::chrono::milliseconds kStale{3000};  // six looks missed
+  explicit HealthWatch(Health first) { looked(first); }
+  /// A look's result (the service's thread).
+  void looked(Health health) {
+    last_ = health;
+    looked_at_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  }
+  /// What to answer now (any thread).
+  Health now() const {
+    const auto since =
+        std::chrono::steady_clock::now().time_since_epoch() - std::chrono::steady_clock::duration(looked_at_.load());
+    return since > kStale ? Health::stalled : last_.load();
+  }
+
+ private:
+  std::atomic<Health> last_{Health::ok};
+  std::atomic<std::chrono::steady_clock::rep> looked_at_{0};
+};
 
 /// The start of an event stream: whose, and what it missed (after Last-Event-ID).
 struct StreamStart {

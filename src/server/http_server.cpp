@@ -88,7 +88,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(Stream stream, Api& api, EventHub& hub, Pipeline& pipeline, const std::atomic<Health>& health,
+  Session(Stream stream, Api& api, EventHub& hub, Pipeline& pipeline, const HealthWatch& health,
           const ServerOptions& options, std::shared_ptr<size_t> open_count)
       : stream_(std::move(stream)),
         api_(api),
@@ -195,7 +195,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     const std::string what = std::string(req.method_string()) + " " + std::string(req.target());
     // Health is answered here, from the line's last look, whatever the line is doing.
     const Route* route = Api::route_of(req);
-    if (Api::is_health(route)) return reply(api_.health_response(health_.load(), req), what, "-");
+    if (Api::is_health(route)) return reply(api_.health_response(health_.now(), req), what, "-");
     auto self = this->shared_from_this();
     if (Api::is_stream(route)) {
       return pipeline_.open_stream(req, [self](std::shared_ptr<std::variant<StreamStart, Response>> start,
@@ -306,7 +306,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   Api& api_;
   EventHub& hub_;
   Pipeline& pipeline_;
-  const std::atomic<Health>& health_;
+  const HealthWatch& health_;
   const ServerOptions& options_;
   asio::steady_timer heartbeat_;
   std::shared_ptr<size_t> open_count_;  // the listener's count of open connections
@@ -335,7 +335,7 @@ void EventHub::publish(const std::vector<Event>& events) {
 class Listener {
  public:
   Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, EventHub& hub, Pipeline& pipeline,
-           const std::atomic<Health>& health, const ServerOptions& options, ssl::context* tls)
+           const HealthWatch& health, const ServerOptions& options, ssl::context* tls)
       : acceptor_(ioc), api_(api), hub_(hub), pipeline_(pipeline), health_(health), options_(options), tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -389,7 +389,7 @@ class Listener {
   Api& api_;
   EventHub& hub_;
   Pipeline& pipeline_;
-  const std::atomic<Health>& health_;
+  const HealthWatch& health_;
   const ServerOptions& options_;
   ssl::context* tls_;  // null: plain HTTP
   std::shared_ptr<size_t> open_ = std::make_shared<size_t>(0);
@@ -436,7 +436,7 @@ int serve(Service& service, const ServerOptions& options) {
   EventHub hub([&api, &line](const std::string& party, std::vector<std::string> ids) {
     line->on_line([&api, party, ids = std::move(ids)] { api.delivered(party, ids); });
   });
-  std::atomic<Health> health{api.health()};
+  HealthWatch health(api.health());
   // Events are made on the line thread, inside a commit; the hub is the I/O thread's.
   service.on_events(
       [&](const std::vector<Event>& events) { asio::post(ioc, [&hub, events] { hub.publish(events); }); });
@@ -481,7 +481,7 @@ int serve(Service& service, const ServerOptions& options) {
           hub.close_unless([&](const std::string& party) { return active->count(party) > 0; });
         });
         if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
-        if (look_at_health) health = api.health();
+        if (look_at_health) health.looked(api.health());
       });
       tick();
     });

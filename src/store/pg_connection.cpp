@@ -19,6 +19,15 @@ std::vector<const char*> c_strings(const PgParams& params) {
   return values;
 }
 
+// Failures that pass by themselves, which a client may retry: another node
+// held the write lock past lock_timeout (55P03), a transaction lost a race
+// (40001, 40P01), the server is a standby for now (25006: read-only, during a
+// failover), shutting down or starting (57P..), or the connection failed (08...).
+bool transient(std::string_view state) {
+  return state == "55P03" || state == "40001" || state == "40P01" || state == "25006" || state.starts_with("57P") ||
+         state.starts_with("08");
+}
+
 bool succeeded(const PgResult& r) {
   const ExecStatusType status = PQresultStatus(r.get());
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
@@ -27,7 +36,17 @@ bool succeeded(const PgResult& r) {
 }  // namespace
 
 Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& url, std::string setup) {
-  PGconn* conn = PQconnectdb(url.c_str());
+  // A network that drops packets silently (a cut link, a dead router) gives
+  // TCP nothing to react to: a query sent, or awaited, would wait for its
+  // retransmissions for many minutes while the node's line thread waits with
+  // it. These defaults give up within seconds: the connection attempt after
+  // 3 s, an idle connection after 3 s of silence and 3 unanswered probes 1 s
+  // apart, data unacknowledged after 6 s. The URL comes last and overrides
+  // any of them (docs/operations.md).
+  const char* keywords[] = {"connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+                            "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* values[] = {"3", "1", "3", "1", "3", "6000", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (PQstatus(conn) != CONNECTION_OK) {
     const std::string why = conn ? trimmed(PQerrorMessage(conn)) : "out of memory";
     PQfinish(conn);
@@ -51,6 +70,10 @@ Error PgConnection::failure(const std::string& what, const PGresult* r) {
     // log, not for the parties the error is answered to.
     spdlog::warn("{}: {}", what, why);
     return make_error(ErrorCode::store_unavailable, "the connection to the database is lost; try again");
+  }
+  if (transient(last_state_)) {
+    spdlog::warn("{}: {}", what, why);
+    return make_error(ErrorCode::store_unavailable, "the database cannot take this now; try again");
   }
   return make_error(ErrorCode::store_error, what + ": " + why);
 }

@@ -12,6 +12,11 @@
 namespace deconflict::store {
 
 inline Error store_error(sqlite3* db, const std::string& what) {
+  // Another process held the write lock past the busy timeout: that passes
+  // by itself, and the caller may try again (503, not 500).
+  const int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    return make_error(ErrorCode::store_unavailable, "the store is busy with another writer; try again");
   return make_error(ErrorCode::store_error, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
