@@ -42,9 +42,11 @@ crash: build
 
 # The failover and partition tests for longer, on a real Patroni cluster
 # (tests/failover_test.cpp): FAILOVER_ROUNDS deaths of the primary, and as many
-# cuts of a node's link to the database. `make test` runs one round of each.
+# cuts of a node's link to the database, and as many kills of PostgreSQL under
+# a node's load. `make test` runs one round of each (three kills).
 failover: build
 	@FAILOVER_ROUNDS=$${FAILOVER_ROUNDS:-10} $(BUILD_DIR)/tests/failover_tests
+	@FAILOVER_ROUNDS=$${FAILOVER_ROUNDS:-10} $(BUILD_DIR)/tests/nodes_tests --gtest_filter='*KilledUnderLoad*'
 
 # The soak: sustained load for SOAK_ROUNDS rounds of 60 s (bench/soak.sh).
 soak: build

@@ -115,7 +115,10 @@ TEST_F(Faults, EveryAnsweredWriteOutlivesTheDeathOfThePrimary) {
     }
     std::printf("[ figures  ] round %d: member %d killed; writes answered 201 again after %lld ms at A, %lld ms at B\n",
                 round, dead, ms_between(killed, back_a), ms_between(killed, back_b));
-    EXPECT_TRUE(back_a && back_b) << "round " << round << ": a node did not serve writes again within 60 s";
+    EXPECT_TRUE(back_a) << "round " << round << ": A did not serve writes again within 60 s:\n"
+                        << log_tail(a, 30, " 201 ");
+    EXPECT_TRUE(back_b) << "round " << round << ": B did not serve writes again within 60 s:\n"
+                        << log_tail(b, 30, " 201 ");
     ASSERT_TRUE(cluster_->restart_member(dead));
     ASSERT_TRUE(cluster_->wait_healthy(60)) << "round " << round << ": the dead member did not come back as replica";
   }
@@ -168,7 +171,8 @@ TEST_F(Faults, ANodeCutOffFromTheDatabaseSaysSoWithinSecondsAndServesAgainWhenHe
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       a_back = load.first_success_after(0, healed);
     }
-    EXPECT_TRUE(a_back) << "round " << round << ": the cut node did not write again within 30 s of the link's return";
+    EXPECT_TRUE(a_back) << "round " << round << ": the cut node did not write again within 30 s of the link's return:\n"
+                        << log_tail(a, 30, " 201 ");
     std::printf(
         "[ figures  ] round %d: link cut; the node said 503 after %lld ms; the other node answered 201 to a"
         " request sent 1 s after the cut at %lld ms; healed: the node answered 201 again after %lld ms\n",

@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
@@ -146,6 +147,22 @@ class Reaper {
  private:
   Launched& l_;
 };
+
+/// The last `n` lines of a launched server's log not matching `skip` (an
+/// access log's successes, say), read from where the last call stopped: what
+/// a test prints when the server did not do what it should.
+inline std::string log_tail(Launched& l, size_t n, const std::string& skip = "") {
+  std::vector<std::string> lines;
+  char line[4096];
+  while (l.log && std::fgets(line, sizeof line, l.log)) {
+    if (!skip.empty() && std::strstr(line, skip.c_str())) continue;
+    lines.emplace_back(line);
+    if (lines.size() > n) lines.erase(lines.begin());
+  }
+  std::string out;
+  for (const std::string& s : lines) out += s;
+  return out;
+}
 
 /// Runs `bin` with `args` and waits for "listening on http://HOST:PORT".
 /// Its standard error goes to a file (a pipe nobody reads would fill up and

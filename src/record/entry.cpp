@@ -140,9 +140,11 @@ void PartyKeyBook::take(const RecordEntry& e, const json& data) {
   if ((e.action != "party.key.add" && e.action != "party.key.revoke") || !data.is_object()) return;
   const std::string party = data.value("party", ""), key = data.value("public_key", "");
   if (e.action == "party.key.add") {
-    keys_[party].insert(key);
+    keys_[party][key] = PartyKey{party, key, data.value("name", ""), e.time, e.seq};
+    owners_[key] = party;
   } else {
     keys_[party].erase(key);
+    owners_.erase(key);
   }
 }
 
@@ -151,14 +153,23 @@ bool PartyKeyBook::has_keys(const std::string& party) const {
   return it != keys_.end() && !it->second.empty();
 }
 
-std::set<std::string> PartyKeyBook::keys_of(const std::string& party) const {
-  const auto it = keys_.find(party);
-  return it == keys_.end() ? std::set<std::string>() : it->second;
+std::vector<PartyKey> PartyKeyBook::keys_of(const std::string& party) const {
+  std::vector<PartyKey> out;
+  if (const auto it = keys_.find(party); it != keys_.end()) {
+    for (const auto& [hex, key] : it->second) out.push_back(key);
+  }
+  return out;
 }
 
 bool PartyKeyBook::holds(const std::string& party, const std::string& key) const {
-  const auto it = keys_.find(party);
-  return it != keys_.end() && it->second.count(key);
+  const auto it = owners_.find(key);
+  return it != owners_.end() && it->second == party;
+}
+
+std::optional<std::string> PartyKeyBook::owner(const std::string& public_key) const {
+  const auto it = owners_.find(public_key);
+  if (it == owners_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<std::string> act_unproved(const RecordEntry& e, const json& data, const PartyKeyBook& book,

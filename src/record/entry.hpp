@@ -7,7 +7,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "deconflict/party.hpp"
 #include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
 #include "record/crypto.hpp"
@@ -48,17 +50,23 @@ Result<RecordEntry> entry_from_json(const nlohmann::json& j);
 bool in_audience(const RecordEntry& e, const std::string& party);
 
 /// The parties' keys as the record's party.key.add and party.key.revoke
-/// entries register them, one entry at a time.
+/// entries register them, one entry at a time: what a verifier reads, and
+/// what the service's gate (service/party_keys.hpp) keeps.
 class PartyKeyBook {
  public:
+  /// Takes in a key.add or key.revoke entry (`data` its parsed data); any
+  /// other entry changes nothing.
   void take(const RecordEntry& e, const nlohmann::json& data);
   bool has_keys(const std::string& party) const;
   bool holds(const std::string& party, const std::string& key) const;
-  /// The party's keys in force.
-  std::set<std::string> keys_of(const std::string& party) const;
+  /// The party's keys in force, by public key.
+  std::vector<PartyKey> keys_of(const std::string& party) const;
+  /// The party whose key in force this is, or nothing.
+  std::optional<std::string> owner(const std::string& public_key) const;
 
  private:
-  std::map<std::string, std::set<std::string>> keys_;  // party -> public keys in force
+  std::map<std::string, std::map<std::string, PartyKey>> keys_;  // party -> public key -> key
+  std::map<std::string, std::string> owners_;                    // public key -> party
 };
 
 /// Why an entry of a party's act is not proved to be that party's, or

@@ -202,8 +202,8 @@ std::optional<std::string> check_witnessed(const NoticeProof& p, bool accept_uns
   for (const std::string& party : {notice.value("from", std::string()), notice.value("to", std::string())}) {
     bool cosigned = false;
     for (const Checkpoint& c : cps) {
-      for (const std::string& key : book.keys_of(party)) {
-        cosigned = cosigned || verify_cosignature(c, party, key).has_value();
+      for (const PartyKey& key : book.keys_of(party)) {
+        cosigned = cosigned || verify_cosignature(c, party, key.public_key).has_value();
       }
     }
     if (!cosigned && !accept_unsigned) {

@@ -23,38 +23,10 @@ void PartyKeys::take(const RecordEntry& e) {
 
 void PartyKeys::take_keys(const RecordEntry& e) {
   if (e.action != "party.key.add" && e.action != "party.key.revoke") return;
-  const auto data = nlohmann::json::parse(e.data, nullptr, false);
-  if (!data.is_object()) return;
-  const std::string party = data.value("party", ""), key = data.value("public_key", "");
-  if (e.action == "party.key.add") {
-    keys_[party][key] = PartyKey{party, key, data.value("name", ""), e.time, e.seq};
-    owners_[key] = party;
-  } else {
-    keys_[party].erase(key);
-    owners_.erase(key);
-  }
+  book_.take(e, nlohmann::json::parse(e.data, nullptr, false));
 }
 
 void PartyKeys::clear() { *this = PartyKeys(window_s_); }
-
-bool PartyKeys::has_keys(const std::string& party) const {
-  const auto it = keys_.find(party);
-  return it != keys_.end() && !it->second.empty();
-}
-
-std::vector<PartyKey> PartyKeys::keys_of(const std::string& party) const {
-  std::vector<PartyKey> out;
-  if (const auto it = keys_.find(party); it != keys_.end()) {
-    for (const auto& [hex, key] : it->second) out.push_back(key);
-  }
-  return out;
-}
-
-std::optional<std::string> PartyKeys::owner(const std::string& public_key) const {
-  const auto it = owners_.find(public_key);
-  if (it == owners_.end()) return std::nullopt;
-  return it->second;
-}
 
 Status PartyKeys::admit(const std::string& party, std::optional<VerifiedStatement> checked, int64_t now_s) {
   held_.reset();

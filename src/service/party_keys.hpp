@@ -23,6 +23,7 @@
 #include "deconflict/party.hpp"
 #include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
+#include "record/entry.hpp"
 
 namespace deconflict {
 
@@ -44,11 +45,11 @@ class PartyKeys {
   /// Forgets everything (before the record is loaded again).
   void clear();
 
-  bool has_keys(const std::string& party) const;
+  bool has_keys(const std::string& party) const { return book_.has_keys(party); }
   /// The party's keys in force, by public key.
-  std::vector<PartyKey> keys_of(const std::string& party) const;
+  std::vector<PartyKey> keys_of(const std::string& party) const { return book_.keys_of(party); }
   /// The party whose key this is (in force), or nothing.
-  std::optional<std::string> owner(const std::string& public_key) const;
+  std::optional<std::string> owner(const std::string& public_key) const { return book_.owner(public_key); }
 
   /// Checks a request of `party` as the statement of the act it makes: none
   /// when the party has no keys; else by one of its keys, created within the
@@ -68,10 +69,9 @@ class PartyKeys {
   void remember(const Statement& s);
 
   int64_t window_s_;
-  std::map<std::string, std::map<std::string, PartyKey>> keys_;  // party -> public key -> key
-  std::map<std::string, std::string> owners_;                    // public key -> party
-  std::set<std::string> nonces_;                                 // "key nonce" seen within the window
-  std::deque<std::pair<int64_t, std::string>> nonce_ages_;       // (created, "key nonce"), oldest first
+  record::PartyKeyBook book_;
+  std::set<std::string> nonces_;                            // "key nonce" seen within the window
+  std::deque<std::pair<int64_t, std::string>> nonce_ages_;  // (created, "key nonce"), oldest first
   std::optional<Statement> held_;
   std::string held_party_;
 };

@@ -152,10 +152,17 @@ Result<std::vector<PgResult>> PgConnection::pipeline_results(size_t statements) 
 }
 
 Result<bool> PgConnection::reconnect_if_lost() {
-  if (PQstatus(conn_) != CONNECTION_OK) {
+  if (PQstatus(conn_) != CONNECTION_OK || unset_) {
     if (Status st = reset(); !st) return st.error();
   }
   return std::exchange(reconnected_, false);
+}
+
+void PgConnection::end_lost_transaction() {
+  note_transaction();
+  if (!lost_transaction_) return;
+  spdlog::warn("PostgreSQL: a transaction lost with its connection was not ended by its owner; ending it");
+  lost_transaction_ = false;
 }
 
 Status PgConnection::reset() {
@@ -167,7 +174,13 @@ Status PgConnection::reset() {
   if (PQstatus(conn_) != CONNECTION_OK) return failure("the connection to PostgreSQL is lost", nullptr);
   prepared_.clear();
   reconnected_ = true;  // until the owner asks (reconnect_if_lost)
-  return exec(setup_);
+  // A connection made while the server was still a standby (a failover's
+  // first moments) refuses LISTEN, and the setup's other settings roll back
+  // with it: such a connection is used for nothing until set up.
+  unset_ = false;
+  Status st = exec(setup_);
+  unset_ = !st;
+  return st;
 }
 
 void PgConnection::note_transaction() {
@@ -180,7 +193,7 @@ void PgConnection::note_transaction() {
 }
 
 Status PgConnection::ready_for(const std::string& sql) {
-  if (PQstatus(conn_) == CONNECTION_OK) return {};
+  if (PQstatus(conn_) == CONNECTION_OK && !unset_) return {};
   note_transaction();
   if (lost_transaction_) {
     // The owner ends the lost transaction: a rollback is what happened to it.

@@ -69,6 +69,11 @@ class PgConnection {
   /// it: every statement fails until the owner ends it (ROLLBACK succeeds,
   /// COMMIT fails), so nothing of it runs outside it.
   Result<bool> reconnect_if_lost();
+  /// The owner says it has no transaction open: one lost with the connection
+  /// is over (the server rolled it back), and statements may reconnect.
+  /// Without this, a lost transaction whose end never came (issue 18: a
+  /// failover at an unlucky moment) failed every statement forever.
+  void end_lost_transaction();
   /// Consumes what the server sent; true when a notification from another
   /// connection arrived since the last call.
   bool notified();
@@ -94,6 +99,7 @@ class PgConnection {
   bool in_transaction_ = false;    // as last seen while connected
   bool lost_transaction_ = false;  // the connection died inside one, not yet ended
   bool reconnected_ = false;       // since reconnect_if_lost last said so
+  bool unset_ = false;             // reconnected, but its setup failed: reconnect again
 };
 
 }  // namespace deconflict::store

@@ -111,6 +111,7 @@ class PostgresStore final : public LockedStore {
   }
 
   Result<bool> changed_elsewhere() override {
+    if (!owns_transaction()) db_->end_lost_transaction();
     auto reconnected = db_->reconnect_if_lost();
     if (!reconnected) return reconnected.error();
     // A notification can arrive after a request that another process's
@@ -127,11 +128,13 @@ class PostgresStore final : public LockedStore {
  protected:
   Status exec(const char* sql) override { return db_->exec(sql); }
   Status begin_locked() override {
+    if (!owns_transaction()) db_->end_lost_transaction();
     if (auto reconnected = db_->reconnect_if_lost(); !reconnected) return reconnected.error();
     head_.reset();
     return db_->exec(std::string("BEGIN; SELECT pg_advisory_xact_lock(") + kWriteLock + ");");
   }
   Status begin_snapshot() override {
+    db_->end_lost_transaction();  // only begun with no transaction open (LockedStore::begin_read)
     if (auto reconnected = db_->reconnect_if_lost(); !reconnected) return reconnected.error();
     return db_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;");
   }
