@@ -38,11 +38,15 @@ class VerifiedStatement {
  public:
   const Statement& statement() const { return s_; }
   Statement take() && { return std::move(s_); }
+  /// Its canonical JSON (RFC 8785), as the act's record entry keeps it: made
+  /// with the check, off the service's thread.
+  const std::string& text() const { return text_; }
 
  private:
-  explicit VerifiedStatement(Statement s) : s_(std::move(s)) {}
+  VerifiedStatement(Statement s, std::string text) : s_(std::move(s)), text_(std::move(text)) {}
   friend struct StatementChecker;
   Statement s_;
+  std::string text_;
 };
 
 /// Checks a statement's Content-Digest against its body and its Ed25519

@@ -39,7 +39,8 @@ Status PartyView::present(VerifiedStatement statement) {
 
 Result<VerifiedStatement> StatementChecker::check(Statement s) {
   if (Status ok = record::verify_statement(s); !ok) return ok.error();
-  return VerifiedStatement(std::move(s));
+  std::string text = record::statement_json(s);
+  return VerifiedStatement(std::move(s), std::move(text));
 }
 
 std::vector<PartyKey> PartyView::keys() const { return service_->impl_->keys.keys_of(caller_.id); }

@@ -31,14 +31,14 @@ void PartyKeys::clear() { *this = PartyKeys(window_s_); }
 Status PartyKeys::admit(const std::string& party, std::optional<VerifiedStatement> checked, int64_t now_s) {
   held_.reset();
   if (!checked) return {};  // require() decides whether the act needed one
-  std::optional<Statement> statement = std::move(*checked).take();
-  const auto owned = owner(statement->key);
+  const Statement& statement = checked->statement();
+  const auto owned = owner(statement.key);
   if (!owned || *owned != party) {
-    return refused("signature: key " + statement->key.substr(0, 16) + "... is not a registered key of " + party +
+    return refused("signature: key " + statement.key.substr(0, 16) + "... is not a registered key of " + party +
                    " (register it with POST /v1/keys)");
   }
-  if (statement->created < now_s - window_s_ || statement->created > now_s + window_s_) {
-    return refused("signature: created " + std::to_string(statement->created) + " is more than " +
+  if (statement.created < now_s - window_s_ || statement.created > now_s + window_s_) {
+    return refused("signature: created " + std::to_string(statement.created) + " is more than " +
                    std::to_string(window_s_) + " s from the server's clock (" + std::to_string(now_s) + ")");
   }
   // Nonces older than the window can be forgotten: their requests are refused as stale.
@@ -46,18 +46,18 @@ Status PartyKeys::admit(const std::string& party, std::optional<VerifiedStatemen
     nonces_.erase(nonce_ages_.front().second);
     nonce_ages_.pop_front();
   }
-  if (nonces_.count(statement->key + " " + statement->nonce)) {
-    return refused("signature: nonce " + statement->nonce + " was used before by this key (a replay)");
+  if (nonces_.count(statement.key + " " + statement.nonce)) {
+    return refused("signature: nonce " + statement.nonce + " was used before by this key (a replay)");
   }
-  remember(*statement);  // burnt now: a second request in the same group is a replay too
-  held_ = std::move(statement);
+  remember(statement);  // burnt now: a second request in the same group is a replay too
+  held_ = std::move(checked);
   held_party_ = party;
   return {};
 }
 
 bool PartyKeys::signs(const std::string& party, const std::string& action, const std::string& subject) const {
   if (!held_ || held_party_ != party) return false;
-  const auto act = record::act_of(held_->method, held_->target_uri);
+  const auto act = record::act_of(held_->statement().method, held_->statement().target_uri);
   return act && act->action == action && (act->subject.empty() || act->subject == subject);
 }
 
@@ -70,7 +70,7 @@ Status PartyKeys::require(const std::string& party, const std::string& action, c
 
 std::string PartyKeys::claim(const std::string& party, const std::string& action, const std::string& subject) {
   if (!signs(party, action, subject)) return {};
-  std::string text = record::statement_json(*held_);
+  std::string text = held_->text();
   held_.reset();
   return text;
 }

@@ -72,7 +72,7 @@ class PartyKeys {
   record::PartyKeyBook book_;
   std::set<std::string> nonces_;                            // "key nonce" seen within the window
   std::deque<std::pair<int64_t, std::string>> nonce_ages_;  // (created, "key nonce"), oldest first
-  std::optional<Statement> held_;
+  std::optional<VerifiedStatement> held_;
   std::string held_party_;
 };
 
