@@ -9,6 +9,7 @@ PACKAGES=(
   libgeographiclib-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev
   libsqlite3-dev libpq-dev libboost-dev libsodium-dev libssl-dev openssl
   postgresql-15 patroni etcd-server haproxy iproute2
+  curl jq
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-go golang-golang-x-mod-dev
 )
