@@ -4,7 +4,7 @@
 // operation has an operationId, no two the same, and every operation that
 // needs a token declares the answers any request can get (401 without a good
 // token, 429 over its rate, 503 when the store cannot be reached), and 413
-// where it takes a body. Usage: node openapi.test.mjs SOURCE_DIR
+// where it takes a body; and every successful answer has a schema. Usage: node openapi.test.mjs SOURCE_DIR
 import path from "node:path";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
@@ -26,6 +26,10 @@ for (const [route, item] of Object.entries(api.paths)) {
     assert.ok(op.operationId, `${name} has no operationId`);
     assert.ok(!ids.has(op.operationId), `${name} has the operationId of ${ids.get(op.operationId)}`);
     ids.set(op.operationId, name);
+    for (const [status, answer] of Object.entries(op.responses).filter(([s]) => s.startsWith("2"))) {
+      for (const [type, body] of Object.entries(answer.content ?? {}))
+        assert.ok(body.schema, `${name}: its ${status} ${type} answer has no schema`);
+    }
     const open = Array.isArray(op.security) && op.security.length === 0;
     if (open) continue;
     for (const status of ["401", "429", "503"]) assert.ok(op.responses[status], `${name} does not declare ${status}`);
@@ -33,4 +37,4 @@ for (const [route, item] of Object.entries(api.paths)) {
   }
 }
 assert.ok(operations > 40, `only ${operations} operations read`);
-console.log(`openapi: valid OpenAPI ${api.openapi}, ${operations} operations, each with its own operationId`);
+console.log(`openapi: valid OpenAPI ${api.openapi}, ${operations} operations, each with its own operationId and schemas`);
