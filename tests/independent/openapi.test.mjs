@@ -1,10 +1,12 @@
-// docs/openapi.yaml checked by a validator written by others
-// (@apidevtools/swagger-parser, from npm: the OpenAPI 3.0 schema, every $ref
-// resolved), and for what a client generator and a client need: every
+// docs/openapi.yaml checked by two validators written by others, from npm:
+// @apidevtools/swagger-parser (the OpenAPI 3.0 schema, every $ref resolved)
+// and `redocly lint` with its strict recommended rules (docs/redocly.yaml);
+// and for what a client generator and a client need: every
 // operation has an operationId, no two the same, and every operation that
 // needs a token declares the answers any request can get (401 without a good
 // token, 429 over its rate, 503 when the store cannot be reached), and 413
 // where it takes a body; and every successful answer has a schema. Usage: node openapi.test.mjs SOURCE_DIR
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
@@ -15,6 +17,13 @@ const SwaggerParser = require("@apidevtools/swagger-parser");
 
 const file = path.join(source, "docs", "openapi.yaml");
 const api = await SwaggerParser.validate(file);  // throws, naming the place, on any error
+// Any problem redocly finds is an error under docs/redocly.yaml: it exits non-zero.
+try {
+  execFileSync(path.join(source, "web", "node_modules", ".bin", "redocly"),
+               ["lint", file, "--config", path.join(source, "docs", "redocly.yaml")], { stdio: "pipe" });
+} catch (e) {
+  assert.fail("redocly lint:\n" + e.stdout + e.stderr);
+}
 const methods = ["get", "post", "put", "delete", "patch"];
 const ids = new Map();
 let operations = 0;
