@@ -256,7 +256,7 @@ TEST_F(Cli, PartiesGetATokenOnceAndCanBeRevoked) {
   EXPECT_EQ(run("party add 'Bad Id' --db " + db()).status, 2);
   ASSERT_EQ(run("party add russia --db " + db()).status, 0);
   ASSERT_EQ(run("party revoke russia --db " + db()).status, 0);
-  EXPECT_EQ(run("party revoke nobody --db " + db()).status, 2);
+  EXPECT_EQ(run("party revoke nobody --db " + db()).status, 5);  // not found
   const auto parties = lines(run("party list --json --db " + db()).out);
   ASSERT_EQ(parties.size(), 2u);
   EXPECT_EQ(parties[0]["id"], "coalition");
@@ -298,7 +298,9 @@ TEST_F(Cli, ImportListExportAndConflictsOnTheStore) {
   EXPECT_EQ(lines(one.out).size(), 7u);
   const Outcome table = run("conflicts --db " + db());
   EXPECT_NE(table.out.find("18 conflict(s)"), std::string::npos) << table.out;
-  EXPECT_EQ(run("conflicts no-such-id --db " + db()).status, 2);
+  const Outcome missing = run("conflicts no-such-id --db " + db());
+  EXPECT_EQ(missing.status, 5);  // not found, naming what was asked for
+  EXPECT_NE(missing.err.find("no such object 'no-such-id'"), std::string::npos) << missing.err;
 }
 
 }  // namespace

@@ -119,11 +119,14 @@ TEST_F(Server, SitesAreSeenOnlyByThoseTheyAreSharedWith) {
   EXPECT_EQ(ids("un"), (std::set<std::string>{"un.camp", "un.clinic"}));
   EXPECT_EQ(ids("coalition"), (std::set<std::string>{"un.camp", "un.clinic"}));
   EXPECT_EQ(ids("russia"), (std::set<std::string>{"un.camp"}));
-  // Not shared: the same answer as for an object that does not exist.
+  // Not shared: the same answer as for an object that does not exist (each
+  // names the id the caller asked for, and nothing else).
   auto hidden = c.send(http::verb::get, "/v1/sites/un.clinic", token("russia"));
   auto absent = c.send(http::verb::get, "/v1/sites/no-such-site", token("russia"));
   EXPECT_EQ(hidden.status, 404);
-  EXPECT_EQ(hidden.raw.body(), absent.raw.body());
+  std::string told = hidden.raw.body();
+  told.replace(told.find("un.clinic"), 9, "no-such-site");
+  EXPECT_EQ(told, absent.raw.body());
 }
 
 TEST_F(Server, ListsFilterByBoxTimeAndParty) {
@@ -1058,7 +1061,8 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
       {http::verb::post, "/v1/activities",
        R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,1]},"properties":{"id":"russia.secret-strike","kind":"patrol","radius_m":10,"start":"2018-09-06T12:00:00Z","end":"2018-09-07T00:00:00Z"}})"},
   };
-  // Each is refused exactly as the same request about something that does not exist.
+  // Each is refused exactly as the same request about something that does not
+  // exist: the answers differ only in the caller's own words they repeat.
   const auto without_secrets = [&](std::string s) {
     for (const std::string& secret :
          std::vector<std::string>{"russia.secret-strike", "coalition.outpost", "coalition.proposal", notice}) {
@@ -1071,7 +1075,7 @@ TEST_F(Server, NoEndpointLetsAPartyReachWhatIsNotItsOwn) {
     auto absent = c.send(p.verb, without_secrets(p.target), token("un"), without_secrets(p.body));
     EXPECT_GE(r.status, 400) << p.target;
     EXPECT_EQ(r.status, absent.status) << p.target;
-    EXPECT_EQ(r.raw.body(), absent.raw.body()) << p.target;
+    EXPECT_EQ(without_secrets(r.raw.body()), absent.raw.body()) << p.target;
   }
   // Its lists, notices, messages, events and record hold nothing of it.
   const auto text = [&](const std::string& target) { return c.send(http::verb::get, target, token("un")).raw.body(); };

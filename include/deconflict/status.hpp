@@ -56,6 +56,17 @@ inline Error make_error(ErrorCode code, std::string message, std::string field =
   return Error{code, std::move(message), std::move(field)};
 }
 
+/// not_found naming what was asked for: "no such notice 'n-1f2e...'" (the
+/// caller's own words, cut at 80 characters), the same whether the thing is
+/// absent or only hidden from the caller.
+inline Error no_such(std::string_view what, std::string_view id, std::string field = "id") {
+  const std::string_view shown = id.substr(0, 80);
+  return make_error(
+      ErrorCode::not_found,
+      "no such " + std::string(what) + " '" + std::string(shown) + (shown.size() < id.size() ? "...'" : "'"),
+      std::move(field));
+}
+
 /// A value of type T or an Error.
 template <class T>
 class [[nodiscard]] Result {

@@ -18,6 +18,7 @@ enum Exit : int {
   kUsage = 2,
   kInvalidInput = 3,
   kStoreError = 4,
+  kNotFound = 5,  // what was named (a notice, an object, a party, a key) does not exist, or is not the caller's to see
 };
 
 /// Prints the error on standard error and returns the exit status for its code.

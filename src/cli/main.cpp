@@ -17,8 +17,9 @@ int fail(const Error& e) {
       return kInvalidInput;
     case ErrorCode::forbidden:
     case ErrorCode::usage:
-    case ErrorCode::not_found:
       return kUsage;
+    case ErrorCode::not_found:
+      return kNotFound;
     default:
       return kStoreError;
   }
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Exit status: 0 done, 1 a conflict found (check --fail-on-conflict) or a record that fails verification, "
-      "2 usage error, 3 invalid input, 4 a file, store or network error.");
+      "2 usage error, 3 invalid input, 4 a file, store or network error, 5 what was named does not exist.");
   app.set_version_flag("--version", "deconflict 0.1.0");
   std::vector<std::pair<CLI::App*, Runner>> commands;
   const auto add = [&](const char* name, const char* help, Runner (*adder)(CLI::App&)) {

@@ -389,7 +389,9 @@ Runner add_record(CLI::App& app) {
   checkpoint->add_option("--size", a->size, "Of the first N entries (default all)");
   auto* rotate = app.add_subcommand("rotate-key", "Replace the signing key (the server must be stopped)");
   add_store_options(*rotate, a->store);
-  app.footer("Exit status: 0 verified, 1 the record or proof fails (the first bad entry is named), 2 usage, 4 I/O.");
+  app.footer(
+      "Exit status: 0 verified, 1 the record or proof fails (the first bad entry is named), 2 usage, 4 I/O, 5 what "
+      "was named (a notice, an entry) does not exist.");
   return
       [a, verify, exp, head, prove, inclusion, consistency, check, rotate, watch, watch_runner, checkpoint]() -> int {
         if (verify->parsed()) return run_verify(*a);

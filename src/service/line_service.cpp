@@ -95,7 +95,7 @@ Result<Declared> PartyView::replace(Volume v, int if_match) {
   if (!scope.status()) return scope.status().error();
   const Volume* old = s.world.find(v.id);
   if (!old || !s.visible(caller_.id, *old) || old->type != v.type) {
-    return make_error(ErrorCode::not_found, "no such object", "id");
+    return no_such("object", v.id);
   }
   if (old->party != caller_.id || v.party != caller_.id) {
     return make_error(ErrorCode::forbidden, "a party may only change its own objects", "properties.party");
@@ -136,7 +136,7 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   const Volume* old = s.world.find(id);
   const std::string what(type_name(type));
   if (!old || !s.visible(caller_.id, *old) || old->type != type) {
-    return make_error(ErrorCode::not_found, "no such " + what, "id");
+    return no_such(what, id);
   }
   if (old->party != caller_.id)
     return make_error(ErrorCode::forbidden, "a party may only end its own " + what + "s", "id");
@@ -190,7 +190,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   if (!scope.status()) return scope.status().error();
   const Volume* old = s.world.find(zone_id);
   if (!old || old->type != ObjectType::zone || !s.visible(caller_.id, *old)) {
-    return make_error(ErrorCode::not_found, "no such zone", "id");
+    return no_such("zone", zone_id);
   }
   if (std::find(old->agreed_by.begin(), old->agreed_by.end(), caller_.id) == old->agreed_by.end()) {
     return make_error(ErrorCode::forbidden, "the zone does not ask this party to agree to it", "id");
@@ -506,7 +506,7 @@ Result<std::vector<Conflict>> PartyView::conflicts_within(const std::string& act
   const Service::Impl& s = *service_->impl_;
   const Volume* v = s.world.find(activity_id);
   if (!v || v->type != ObjectType::activity || !s.visible(caller_.id, *v)) {
-    return make_error(ErrorCode::not_found, "no such activity", "id");
+    return no_such("activity", activity_id);
   }
   auto checked = s.checked(*v, caller_.id, ahead_, budget);
   if (!checked) return checked.error();
@@ -632,7 +632,7 @@ Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answe
   const Party& caller = caller_;
   const Notice* found = s.notices.find(notice_id);
   if (!found || (found->to_party != caller.id && found->from_party != caller.id)) {
-    return make_error(ErrorCode::not_found, "no such notice", "id");
+    return no_such("notice", notice_id);
   }
   Notice n = *found;
   if (n.to_party != caller.id) return make_error(ErrorCode::forbidden, "only the notified party may answer", "id");

@@ -168,7 +168,7 @@ Result<NoticeProof> PartyView::prove_notice(const std::string& notice_id) const 
   const Service::Impl& s = *service_->impl_;
   const Notice* found = s.notices.find(notice_id);
   if (!found || !(caller_.admin || found->from_party == caller_.id || found->to_party == caller_.id)) {
-    return make_error(ErrorCode::not_found, "no such notice", "id");
+    return no_such("notice", notice_id);
   }
   auto entries = s.store->load_record_about(notice_id);
   if (!entries) return entries.error();

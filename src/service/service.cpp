@@ -144,7 +144,7 @@ const std::string& Service::feature_text(const Volume& v) const {
 
 Result<std::vector<Conflict>> Service::conflicts(const std::string& activity_id) const {
   const Volume* v = impl_->world.find(activity_id);
-  if (!v) return make_error(ErrorCode::not_found, "no such object", activity_id);
+  if (!v) return no_such("object", activity_id);
   if (v->type != ObjectType::activity) {
     return make_error(ErrorCode::usage, "only activities have conflicts; this is a " + std::string(type_name(v->type)),
                       activity_id);
@@ -195,7 +195,7 @@ ListPage PartyView::page(const ListFilter& filter, const std::string& after, siz
 Result<const Volume*> PartyView::find(ObjectType type, const std::string& id) const {
   const Volume* v = service_->impl_->world.find(id);
   if (!v || v->type != type || !service_->impl_->visible(caller_.id, *v)) {
-    return make_error(ErrorCode::not_found, "no such object", "id");
+    return no_such("object", id);
   }
   return v;
 }
@@ -272,7 +272,7 @@ Status Service::revoke_party(const std::string& id) {
   Impl::WriteScope scope(*impl_);
   if (!scope.status()) return scope.status();
   const store::StoredParty* known = impl_->parties.find(id);
-  if (!known) return make_error(ErrorCode::not_found, "no such party", id);
+  if (!known) return no_such("party", id);
   if (known->revoked) return {};
   store::StoredParty revoked = *known;
   revoked.revoked = impl_->now();
