@@ -17,14 +17,11 @@ class TestNetwork {
  public:
   TestNetwork() : tag_(std::to_string(::getpid() % 100000)), block_(std::to_string(::getpid() % 250)) {
     const std::string ns = name();
+    remove();  // what a killed run of a process with this pid left behind
     ok_ =
         sh("ip netns add " + ns) && pair("c", "10.77.") && pair("d", "10.78.") && sh("ip -n " + ns + " link set lo up");
   }
-  ~TestNetwork() {
-    sh("ip link del dcf" + tag_ + "c");
-    sh("ip link del dcf" + tag_ + "d");
-    sh("ip netns del " + name());
-  }
+  ~TestNetwork() { remove(); }
   TestNetwork(const TestNetwork&) = delete;
   TestNetwork& operator=(const TestNetwork&) = delete;
 
@@ -46,6 +43,11 @@ class TestNetwork {
            sh("ip link set " + inner + " netns " + name()) && sh("ip addr add " + net + ".1/30 dev " + outer) &&
            sh("ip link set " + outer + " up") && sh("ip -n " + name() + " addr add " + net + ".2/30 dev " + inner) &&
            sh("ip -n " + name() + " link set " + inner + " up");
+  }
+  void remove() const {
+    sh("ip link del dcf" + tag_ + "c");
+    sh("ip link del dcf" + tag_ + "d");
+    sh("ip netns del " + name());
   }
   static bool sh(const std::string& cmd) { return std::system((cmd + " > /dev/null 2>&1").c_str()) == 0; }
 
