@@ -12,8 +12,10 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -107,6 +109,20 @@ class WriteLoad {
   std::map<unsigned, int> statuses_;
   std::vector<std::pair<Clock::time_point, size_t>> successes_;
 };
+
+/// How many rounds of a fault to run: FAILOVER_ROUNDS (`make failover`), at
+/// least `minimum`, which is also the default.
+inline int failover_rounds(int minimum) {
+  const char* env = std::getenv("FAILOVER_ROUNDS");
+  return env ? std::max(minimum, std::atoi(env)) : minimum;
+}
+
+/// " 201:2630 503:81" for the figures.
+inline std::string tally(const std::map<unsigned, int>& statuses) {
+  std::string out;
+  for (const auto& [status, n] : statuses) out += " " + std::to_string(status) + ":" + std::to_string(n);
+  return out;
+}
 
 struct Verdict {
   size_t lost = 0;          // answered 201, not stored

@@ -25,19 +25,10 @@ namespace {
 using namespace deconflict::testing;
 const std::string kBin = DECONFLICT_BIN;
 
-int rounds() {
-  const char* env = std::getenv("FAILOVER_ROUNDS");
-  return env ? std::max(1, std::atoi(env)) : 1;
-}
+int rounds() { return failover_rounds(1); }
 
 long long ms_between(Clock::time_point from, std::optional<Clock::time_point> to) {
   return to ? std::chrono::duration_cast<std::chrono::milliseconds>(*to - from).count() : -1;
-}
-
-std::string tally(const std::map<unsigned, int>& statuses) {
-  std::string out;
-  for (const auto& [status, n] : statuses) out += " " + std::to_string(status) + ":" + std::to_string(n);
-  return out;
 }
 
 class Faults : public ::testing::Test {

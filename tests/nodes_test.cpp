@@ -187,8 +187,7 @@ TEST_F(Nodes, ANodeRecoversByItselfFromADatabaseKilledUnderLoad) {
     });
   }
   std::mt19937 rng(7);
-  const char* rounds_env = std::getenv("FAILOVER_ROUNDS");
-  const int rounds = rounds_env ? std::max(3, std::atoi(rounds_env)) : 3;
+  const int rounds = failover_rounds(3);
   for (int round = 0; round < rounds; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(200, 700)(rng)));
     ASSERT_TRUE(PgCluster::instance().crash_and_restart()) << "round " << round;
@@ -224,10 +223,8 @@ TEST_F(Nodes, ANodeRecoversByItselfFromADatabaseKilledUnderLoad) {
     EXPECT_EQ(body.find(db_port), std::string::npos) << body;
     EXPECT_EQ(body.find("127.0.0.1"), std::string::npos) << body;
   }
-  std::string tally;
-  for (const auto& [status, n] : statuses) tally += " " + std::to_string(status) + ":" + std::to_string(n);
   std::printf("[ figures  ] answers over %d crashes:%s; healthy %lld ms after the last restart\n", rounds,
-              tally.c_str(), static_cast<long long>(recovered_ms.count()));
+              tally(statuses).c_str(), static_cast<long long>(recovered_ms.count()));
   EXPECT_EQ(client.send(http::verb::post, "/v1/activities", tokens_["russia"], activity("russia.after", rng)).status,
             201u);
   EXPECT_EQ(std::system((kBin + " record verify " + store_args() + " > /dev/null 2>&1").c_str()), 0);

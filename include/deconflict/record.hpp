@@ -37,7 +37,6 @@ struct Statement {
 class VerifiedStatement {
  public:
   const Statement& statement() const { return s_; }
-  Statement take() && { return std::move(s_); }
   /// Its canonical JSON (RFC 8785), as the act's record entry keeps it: made
   /// with the check, off the service's thread.
   const std::string& text() const { return text_; }

@@ -162,8 +162,8 @@ std::vector<PartyKey> PartyKeyBook::keys_of(const std::string& party) const {
 }
 
 bool PartyKeyBook::holds(const std::string& party, const std::string& key) const {
-  const auto it = owners_.find(key);
-  return it != owners_.end() && it->second == party;
+  const auto owned = owner(key);
+  return owned && *owned == party;
 }
 
 std::optional<std::string> PartyKeyBook::owner(const std::string& public_key) const {

@@ -36,8 +36,9 @@ class LockedStore : public Store {
   /// Rolls back to the savepoint named batch and releases it.
   void undo_savepoint();
   bool in_transaction() const { return in_transaction_; }
-  /// A locked or a snapshot transaction is open (or being opened).
-  bool owns_transaction() const { return in_transaction_ || snapshot_ || reads_ > 0; }
+  /// A locked or a read transaction is open, or being opened (a snapshot is
+  /// open only within a read scope).
+  bool owns_transaction() const { return in_transaction_ || reads_ > 0; }
 
  private:
   Status commit();

@@ -111,8 +111,7 @@ class PostgresStore final : public LockedStore {
   }
 
   Result<bool> changed_elsewhere() override {
-    if (!owns_transaction()) db_->end_lost_transaction();
-    auto reconnected = db_->reconnect_if_lost();
+    auto reconnected = reconnect(!owns_transaction());
     if (!reconnected) return reconnected.error();
     // A notification can arrive after a request that another process's
     // commit should already govern (a token revoked a moment ago), so the
@@ -127,15 +126,20 @@ class PostgresStore final : public LockedStore {
 
  protected:
   Status exec(const char* sql) override { return db_->exec(sql); }
+  /// Reconnects if the connection was lost. `between_transactions`: none of
+  /// this store's is open, so one lost with the connection is over.
+  Result<bool> reconnect(bool between_transactions) {
+    if (between_transactions) db_->end_lost_transaction();
+    return db_->reconnect_if_lost();
+  }
   Status begin_locked() override {
-    if (!owns_transaction()) db_->end_lost_transaction();
-    if (auto reconnected = db_->reconnect_if_lost(); !reconnected) return reconnected.error();
+    if (auto reconnected = reconnect(!owns_transaction()); !reconnected) return reconnected.error();
     head_.reset();
     return db_->exec(std::string("BEGIN; SELECT pg_advisory_xact_lock(") + kWriteLock + ");");
   }
   Status begin_snapshot() override {
-    db_->end_lost_transaction();  // only begun with no transaction open (LockedStore::begin_read)
-    if (auto reconnected = db_->reconnect_if_lost(); !reconnected) return reconnected.error();
+    // Only begun with no transaction open (LockedStore::begin_read, whose scope counts already).
+    if (auto reconnected = reconnect(true); !reconnected) return reconnected.error();
     return db_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;");
   }
 

@@ -388,8 +388,7 @@ class SqliteStore final : public LockedStore {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return {};
     std::string m = message ? message : "unknown error";
     sqlite3_free(message);
-    Error e = store_error(db_, "");  // the write lock held elsewhere is store_unavailable
-    if (e.code == ErrorCode::store_unavailable) return e;
+    if (auto busy = busy_elsewhere(db_)) return *busy;
     return make_error(ErrorCode::store_error, m);
   }
 

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -11,12 +12,16 @@
 
 namespace deconflict::store {
 
-inline Error store_error(sqlite3* db, const std::string& what) {
-  // Another process held the write lock past the busy timeout: that passes
-  // by itself, and the caller may try again (503, not 500).
+/// The last failure was another process holding the write lock past the busy
+/// timeout: that passes by itself, and the caller may try again (503, not 500).
+inline std::optional<Error> busy_elsewhere(sqlite3* db) {
   const int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-    return make_error(ErrorCode::store_unavailable, "the store is busy with another writer; try again");
+  if (code != SQLITE_BUSY && code != SQLITE_LOCKED) return std::nullopt;
+  return make_error(ErrorCode::store_unavailable, "the store is busy with another writer; try again");
+}
+
+inline Error store_error(sqlite3* db, const std::string& what) {
+  if (auto busy = busy_elsewhere(db)) return *busy;
   return make_error(ErrorCode::store_error, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
