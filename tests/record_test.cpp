@@ -456,4 +456,30 @@ TEST(Audience, EachReaderOpensItsOwnCommitmentAndNoOneElses) {
   EXPECT_FALSE(record::audience_digest("russia", "not hex"));
 }
 
+// Guards the record's format 3: stored entries hash these commitments, so a
+// faster way of computing them must give the same digests (pinned from the
+// first implementation, which went through nlohmann-json and one HMAC each).
+TEST(Audience, DigestsAreThoseOfRecordFormat3) {
+  const std::string seed(64, 'a');
+  EXPECT_EQ(record::audience_digest("russia coalition un", seed),
+            "a0dc7b9fd92d131cf5f1f984ffc48832a4f0c4d202856a94242cc2ba5acbade6");
+  EXPECT_EQ(record::audience_digest("coalition", seed),
+            "4f9ab1e739b2283945b9f74ca949390146da811a13f67ad70dc6301b16bfed2a");
+  EXPECT_EQ(
+      record::audience_digest("a b c d e f g h i", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+      "d137c6c1510134081506cd818528668311896e10c04b60fcd9dac5b0dd8c485d");
+  const AudienceProof p = record::audience_proof_for(
+      {"a0dc7b9fd92d131cf5f1f984ffc48832a4f0c4d202856a94242cc2ba5acbade6", "russia coalition un", seed}, "un");
+  EXPECT_EQ(p.salt, "80ed25d3524989e9ff464fd635c6f7194ee05596a2c56fc101478878cab00758");
+  ASSERT_EQ(p.commitments.size(), record::kAudienceBucket);
+  EXPECT_EQ(p.commitments[0], "0bafff82241372de3eb6f62b744090f49404c834d394f22b48911b91a2d0fa62");
+  // A commitment that is not 64 hex digits is refused before it is hashed:
+  // the array is hashed as written, so one string must not pass for two.
+  AudienceProof joined = p;
+  joined.commitments[1] = joined.commitments[1] + "\",\"" + joined.commitments[2];
+  joined.commitments.erase(joined.commitments.begin() + 2);
+  EXPECT_EQ(record::audience_proof_fails("a0dc7b9fd92d131cf5f1f984ffc48832a4f0c4d202856a94242cc2ba5acbade6", joined),
+            "its audience's commitments are not each 64 hex digits");
+}
+
 }  // namespace deconflict::testing

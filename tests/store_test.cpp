@@ -22,6 +22,7 @@
 #include "pg_cluster.hpp"
 #include "scratch_dir.hpp"
 #include "store/schema.hpp"
+#include "store/wal_checkpointer.hpp"
 
 namespace deconflict {
 namespace {
@@ -499,6 +500,30 @@ TEST(PostgresStore, ANewerSchemaIsRefusedAndABadUrlIsAClearError) {
   EXPECT_NE(s.error().message.find("cannot connect to PostgreSQL"), std::string::npos);
   options.key_path.clear();
   EXPECT_EQ(Service::open(options).error().field, "key_path");
+}
+
+// Guards the checkpointer that stands in for SQLite's automatic checkpoint
+// (off on the writing connection): without it the write-ahead log would grow
+// without end and the database file would never receive the pages written.
+TEST_F(StoreTest, TheWriteAheadLogIsCheckpointedOnAThreadOfItsOwn) {
+  const std::string path = (dir_ / "wal.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (x BLOB);"
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                         "INSERT INTO t SELECT randomblob(1000) FROM n;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  const auto db_bytes = [&] { return std::filesystem::file_size(path); };
+  ASSERT_LT(db_bytes(), 100'000u) << "the rows are still in the log";
+  {
+    store::WalCheckpointer checkpoints(path, std::chrono::milliseconds(10));
+    ASSERT_TRUE(checkpoints.running());
+    for (int i = 0; i < 500 && db_bytes() < 2'000'000u; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(db_bytes(), 2'000'000u) << "the checkpointer copied the log into the database file";
+  sqlite3_close(db);
 }
 
 }  // namespace

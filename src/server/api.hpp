@@ -139,8 +139,9 @@ struct Prepared {
 };
 
 /// A signed act's request with its signature read and checked ahead
-/// (Api::check_signature, on the I/O thread: about 50 us of Ed25519 that the
-/// service's thread, which every party waits on, does not spend).
+/// (Api::check_signature, in the check pool: 50 to 130 us of Ed25519 that
+/// neither the service's thread, which every party waits on, nor the I/O
+/// thread spends).
 using CheckedSignature = Result<VerifiedStatement>;
 
 /// What a handler answers when it succeeds: a status and a body, JSON unless

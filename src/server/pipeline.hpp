@@ -113,7 +113,7 @@ class Pipeline {
 
  private:
   using Shared = std::shared_ptr<std::optional<Prepared>>;
-  using Signed = std::shared_ptr<std::optional<CheckedSignature>>;  // checked on the I/O thread, if signed
+  using Signed = std::shared_ptr<std::optional<CheckedSignature>>;  // checked in the pool, if signed
   // Line thread, in the order a request takes them (admit may have the I/O
   // thread check a signature before prepare).
   void admit(const Request& request, Reply reply);

@@ -15,6 +15,7 @@
 #include "store/sqlite_record.hpp"
 #include "store/sqlite_util.hpp"
 #include "store/store.hpp"
+#include "store/wal_checkpointer.hpp"
 
 namespace deconflict::store {
 namespace {
@@ -23,6 +24,7 @@ class SqliteStore final : public LockedStore {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db), statements_(db) {}
   ~SqliteStore() override {
+    checkpoints_.reset();  // so that this connection, the last, checkpoints what is left
     data_version_.reset();
     statements_ = StatementCache(nullptr);
     sqlite3_close(db_);
@@ -403,6 +405,19 @@ class SqliteStore final : public LockedStore {
   std::unique_ptr<Statement> data_version_;  // finalized before the connection closes
   StatementCache statements_;                // likewise
   std::optional<int64_t> seen_version_;
+  std::unique_ptr<WalCheckpointer> checkpoints_;
+
+ public:
+  /// Checkpoints on a thread of their own rather than inside this
+  /// connection's commits (store/wal_checkpointer.hpp).
+  void checkpoint_aside(const std::string& path) {
+    checkpoints_ = std::make_unique<WalCheckpointer>(path);
+    if (checkpoints_->running()) {
+      (void)exec("PRAGMA wal_autocheckpoint=0;");
+    } else {
+      checkpoints_.reset();
+    }
+  }
 };
 
 }  // namespace
@@ -424,6 +439,7 @@ Result<std::unique_ptr<Store>> open_sqlite(const std::string& path) {
   if (Status st = store->migrate(); !st) {
     return make_error(ErrorCode::store_error, "'" + path + "': " + st.error().message);
   }
+  store->checkpoint_aside(path);
   return std::unique_ptr<Store>(std::move(store));
 }
 
