@@ -220,6 +220,12 @@ class Service {
     Group& operator=(Group&&) = delete;
     ~Group();
     Status commit();
+    /// As commit(), but once defer_group_syncs() is in force it returns
+    /// before the group is durable and hands back the group's events instead
+    /// of publishing them: the caller publishes them with publish_synced()
+    /// after a sync begun after this call, and tells nobody of the group's
+    /// changes before. Without deferred syncs, the group is durable.
+    Result<std::vector<Event>> commit_unsynced();
 
    private:
     friend class Service;
@@ -227,6 +233,16 @@ class Service {
     Service* service_;  // null once committed or moved from
   };
   [[nodiscard]] Group group();
+  /// Lets a group's commit return before it is durable where the store
+  /// allows it (SQLite: the log written, not yet synced), so that the
+  /// service's thread goes on while the disk syncs. Returns the sync, to be
+  /// called on another thread: every group committed before it was called is
+  /// durable when it returns. Empty when the store syncs every commit itself
+  /// (PostgreSQL); then nothing changes.
+  std::function<Status()> defer_group_syncs();
+  /// Publishes the events of groups that commit_unsynced() handed back, once
+  /// synced, in the order of their commits.
+  void publish_synced(const std::vector<Event>& events);
 
   /// Records that these notices to `party` were pushed on one of its open
   /// event streams (the server's event hub saw them go out); those that had

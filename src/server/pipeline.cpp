@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 namespace deconflict::server {
 
 void CommitGroup::join() {
@@ -11,12 +13,63 @@ void CommitGroup::join() {
 }
 
 void CommitGroup::commit() {
-  const Status st = group_->commit();
+  auto committed = group_->commit_unsynced();
   group_.reset();
-  if (!st) spdlog::error("group commit failed, {} answers become errors: {}", waiting_.size(), st.error().describe());
   auto waiting = std::move(waiting_);
   waiting_.clear();
-  for (auto& then : waiting) then(st);
+  if (!committed) {
+    const Status st = committed.error();
+    spdlog::error("group commit failed, {} answers become errors: {}", waiting.size(), st.error().describe());
+    for (auto& then : waiting) then(st);
+    return;
+  }
+  auto answer = [this, events = std::move(*committed), waiting = std::move(waiting)] {
+    service_.publish_synced(events);
+    for (auto& then : waiting) then(Status{});
+  };
+  if (syncs_) {
+    syncs_->after_sync(std::move(answer));
+  } else {
+    answer();
+  }
+}
+
+GroupSyncs::GroupSyncs(std::function<Status()> sync, asio::io_context& line)
+    : sync_(std::move(sync)), line_(line), thread_([this] { run(); }) {}
+
+void GroupSyncs::after_sync(std::function<void()> then) {
+  {
+    std::lock_guard lock(mutex_);
+    waiting_.push_back(std::move(then));
+  }
+  wake_.notify_one();
+}
+
+void GroupSyncs::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void GroupSyncs::run() {
+  for (;;) {
+    std::vector<std::function<void()>> synced;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+      if (waiting_.empty()) return;  // stopping, nothing to sync
+      synced.swap(waiting_);
+    }
+    if (Status st = sync_(); !st) {
+      spdlog::critical("{}; stopping at once, without answering the {} groups that waited for it",
+                       st.error().describe(), synced.size());
+      std::_Exit(70);
+    }
+    for (auto& then : synced) asio::post(line_, std::move(then));
+  }
 }
 
 void Turns::take(const std::string& party, Job job) {
@@ -42,7 +95,12 @@ Pipeline::Pipeline(asio::io_context& io, Api& api, Service& service, PipelineOpt
       options_(options),
       line_(1),
       line_work_(asio::make_work_guard(line_)),
-      group_(service, line_),
+      syncs_(options.sync_aside ? [&]() -> std::unique_ptr<GroupSyncs> {
+        auto sync = service.defer_group_syncs();
+        return sync ? std::make_unique<GroupSyncs>(std::move(sync), line_) : nullptr;
+      }()
+                                : nullptr),
+      group_(service, line_, syncs_.get()),
       checks_(std::max(1u, options.check_threads)),
       line_thread_([this] { line_.run(); }) {}
 
@@ -52,6 +110,7 @@ void Pipeline::stop() {
   stopping_ = true;
   line_.stop();
   if (line_thread_.joinable()) line_thread_.join();
+  if (syncs_) syncs_->stop();
   checks_.stop();
   checks_.join();
 }

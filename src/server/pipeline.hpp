@@ -24,10 +24,12 @@
 // clang-format on
 #include <atomic>
 #include <boost/asio.hpp>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -42,6 +44,37 @@ namespace deconflict::server {
 
 namespace asio = boost::asio;
 
+// The disk's syncs of committed groups, on a thread of their own (where the
+// store allows: Service::defer_group_syncs), so that the line thread handles
+// the next group while the last one syncs. One sync covers every group
+// committed before it began; a group's answers and events wait for it. A
+// failed sync ends the process: what it wrote may or may not be on the disk,
+// and nothing answered may rest on it (the store is read again on restart).
+class GroupSyncs {
+ public:
+  GroupSyncs(std::function<Status()> sync, asio::io_context& line);
+  ~GroupSyncs() { stop(); }
+  GroupSyncs(const GroupSyncs&) = delete;
+  GroupSyncs& operator=(const GroupSyncs&) = delete;
+
+  /// Runs `then` on the line thread once a sync begun after this call has
+  /// returned. Line thread only.
+  void after_sync(std::function<void()> then);
+  /// Syncs what is waiting, then joins the thread.
+  void stop();
+
+ private:
+  void run();
+
+  std::function<Status()> sync_;
+  asio::io_context& line_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<std::function<void()>> waiting_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 // Group commit: the requests the line thread handles between two commits
 // share one durable store transaction. Each is applied at once (so a later
 // one sees an earlier one), but its answer waits until the group is
@@ -50,7 +83,9 @@ namespace asio = boost::asio;
 // reloaded). Line thread only.
 class CommitGroup {
  public:
-  CommitGroup(Service& service, asio::io_context& line) : service_(service), line_(line) {}
+  /// `syncs`, if given, syncs each committed group (else the commit does).
+  CommitGroup(Service& service, asio::io_context& line, GroupSyncs* syncs)
+      : service_(service), line_(line), syncs_(syncs) {}
 
   /// Joins the open group, opening one (and scheduling its commit) if needed.
   void join();
@@ -62,6 +97,7 @@ class CommitGroup {
 
   Service& service_;
   asio::io_context& line_;
+  GroupSyncs* syncs_;
   std::optional<Service::Group> group_;  // open between join() and commit()
   std::vector<std::function<void(const Status&)>> waiting_;
 };
@@ -86,6 +122,9 @@ struct PipelineOptions {
   uint64_t light_positions = 20'000;
   /// A body smaller than this is parsed on the line thread.
   size_t light_body_bytes = 16 * 1024;
+  /// Sync committed groups on a thread of their own (GroupSyncs) where the
+  /// store allows it, rather than in each commit on the line thread.
+  bool sync_aside = true;
 };
 
 class Pipeline {
@@ -128,6 +167,7 @@ class Pipeline {
   PipelineOptions options_;
   asio::io_context line_;
   asio::executor_work_guard<asio::io_context::executor_type> line_work_;
+  std::unique_ptr<GroupSyncs> syncs_;  // when the store's group syncs are deferred
   CommitGroup group_;
   Turns turns_;
   std::atomic<bool> stopping_{false};

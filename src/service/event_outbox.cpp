@@ -11,11 +11,13 @@ void EventOutbox::publish(std::vector<Event> events) {
   }
 }
 
-void EventOutbox::release() {
+void EventOutbox::release() { deliver(take()); }
+
+std::vector<Event> EventOutbox::take() {
   holding_ = false;
   std::vector<Event> events = std::move(held_);
   held_.clear();
-  if (listener_ && !events.empty()) listener_(events);
+  return events;
 }
 
 void EventOutbox::drop() {

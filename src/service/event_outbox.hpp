@@ -26,6 +26,13 @@ class EventOutbox {
   void hold() { holding_ = true; }
   /// Hands on what was held: the group is durable.
   void release();
+  /// Stops holding and hands back what was held: the group is committed,
+  /// and its events wait for its sync (Service::Group::commit_unsynced).
+  std::vector<Event> take();
+  /// Hands events on at once, held or not (a committed group's, once synced).
+  void deliver(const std::vector<Event>& events) {
+    if (listener_ && !events.empty()) listener_(events);
+  }
   /// Forgets what was held: the group failed, and its changes with it.
   void drop();
 

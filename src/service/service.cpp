@@ -238,17 +238,34 @@ Service::Group::~Group() {
 }
 
 Status Service::Group::commit() {
+  Service& service = *service_;
+  auto events = commit_unsynced();
+  if (!events) return events.error();
+  if (service.impl_->group_sync) {
+    if (Status st = service.impl_->group_sync(); !st) return st;
+  }
+  service.publish_synced(*events);
+  return {};
+}
+
+Result<std::vector<Event>> Service::Group::commit_unsynced() {
   Impl& s = *std::exchange(service_, nullptr)->impl_;
   if (Status st = s.store->end_group(); !st) {
     // The world holds the group's changes, which the store does not: load
     // from the store again, now or (if it cannot be reached) before the next request.
     s.forget_group();
-    if (Status reloaded = s.follower.follow(); !reloaded) return reloaded;
-    return st;
+    if (Status reloaded = s.follower.follow(); !reloaded) return reloaded.error();
+    return st.error();
   }
-  s.outbox.release();
-  return {};
+  return s.outbox.take();
 }
+
+std::function<Status()> Service::defer_group_syncs() {
+  if (!impl_->group_sync) impl_->group_sync = impl_->store->defer_group_syncs();
+  return impl_->group_sync;
+}
+
+void Service::publish_synced(const std::vector<Event>& events) { impl_->outbox.deliver(events); }
 
 Result<std::string> Service::add_party(const std::string& id, const std::string& name, bool admin) {
   Impl::WriteScope scope(*impl_);

@@ -64,6 +64,8 @@ struct Service::Impl {
   }
   RecordWriter record;
   EventOutbox outbox;
+  /// The store's sync of group commits, once deferred (Service::defer_group_syncs).
+  std::function<Status()> group_sync;
   StoreFollower follower{*this};
 
   /// Records a notice's new state in memory (after its commit): a party

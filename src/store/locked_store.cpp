@@ -26,7 +26,7 @@ Status LockedStore::write(WriteBatch& batch) {
     unlock();
     return st;
   }
-  return commit();
+  return commit(false);
 }
 
 Status LockedStore::in_savepoint(const std::function<Status()>& write_rows) {
@@ -41,7 +41,7 @@ void LockedStore::undo_savepoint() { (void)exec("ROLLBACK TO batch; RELEASE batc
 
 Status LockedStore::end_group() {
   grouping_ = false;
-  return in_transaction_ ? commit() : Status{};
+  return in_transaction_ ? commit(true) : Status{};
 }
 
 void LockedStore::abandon_group() {
@@ -65,11 +65,14 @@ void LockedStore::end_read() {
   (void)exec("COMMIT;");
 }
 
-Status LockedStore::commit() {
+Status LockedStore::commit(bool group) {
   in_transaction_ = false;
   Status st = exec("COMMIT;");
-  if (!st) (void)exec("ROLLBACK;");
-  return st;
+  if (!st) {
+    (void)exec("ROLLBACK;");
+    return st;
+  }
+  return committed(group);
 }
 
 }  // namespace deconflict::store

@@ -36,12 +36,18 @@ class LockedStore : public Store {
   /// Rolls back to the savepoint named batch and releases it.
   void undo_savepoint();
   bool in_transaction() const { return in_transaction_; }
+  /// Called after every successful commit; `group` tells whether it ended a
+  /// group. A store whose group syncs are deferred syncs the others here.
+  virtual Status committed(bool group) {
+    (void)group;
+    return {};
+  }
   /// A locked or a read transaction is open, or being opened (a snapshot is
   /// open only within a read scope).
   bool owns_transaction() const { return in_transaction_ || reads_ > 0; }
 
  private:
-  Status commit();
+  Status commit(bool group);
   bool grouping_ = false, in_transaction_ = false, snapshot_ = false;
   int reads_ = 0;  // nested read scopes
 };

@@ -3,11 +3,15 @@
 // PRAGMA user_version holds the schema version; each migration moves it up by
 // one inside a transaction, so a store is always at a known version. A store
 // written by a newer build is refused rather than guessed at.
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "store/locked_store.hpp"
@@ -19,6 +23,25 @@
 
 namespace deconflict::store {
 namespace {
+
+// The store's write-ahead log, opened a second time to be synced from any
+// thread: fdatasync on any descriptor of a file makes all of its written
+// data durable. SQLite keeps the log (the same file) while a connection is
+// open.
+class WalFile {
+ public:
+  explicit WalFile(int fd) : fd_(fd) {}
+  ~WalFile() { ::close(fd_); }
+  WalFile(const WalFile&) = delete;
+  WalFile& operator=(const WalFile&) = delete;
+  Status sync() const {
+    if (::fdatasync(fd_) == 0) return {};
+    return make_error(ErrorCode::store_error, std::string("cannot sync the write-ahead log: ") + std::strerror(errno));
+  }
+
+ private:
+  int fd_;
+};
 
 class SqliteStore final : public LockedStore {
  public:
@@ -385,6 +408,8 @@ class SqliteStore final : public LockedStore {
     return {};
   }
 
+  Status committed(bool group) override { return wal_ && !group ? wal_->sync() : Status{}; }
+
   Status exec(const char* sql) override {
     char* message = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return {};
@@ -406,8 +431,22 @@ class SqliteStore final : public LockedStore {
   StatementCache statements_;                // likewise
   std::optional<int64_t> seen_version_;
   std::unique_ptr<WalCheckpointer> checkpoints_;
+  std::shared_ptr<WalFile> wal_;  // once group syncs are deferred
 
  public:
+  std::function<Status()> defer_group_syncs() override {
+    const char* file = sqlite3_db_filename(db_, "main");
+    if (!file || !*file) return {};
+    const int fd = ::open((std::string(file) + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    auto wal = std::make_shared<WalFile>(fd);
+    // The log is no longer synced by each commit; a sync of the file stands
+    // in for it (SQLite still syncs it before each checkpoint).
+    if (Status st = exec("PRAGMA synchronous=NORMAL;"); !st) return {};
+    wal_ = wal;
+    return [wal] { return wal->sync(); };
+  }
+
   /// Checkpoints on a thread of their own rather than inside this
   /// connection's commits (store/wal_checkpointer.hpp).
   void checkpoint_aside(const std::string& path) {

@@ -6,6 +6,7 @@
 // A Store is used by one thread at a time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,13 @@ class Store {
   /// Ends the group without making it durable: every write since
   /// begin_group() is rolled back.
   virtual void abandon_group() = 0;
+  /// From now on end_group() returns once the group is committed, before it
+  /// is durable (SQLite: its log written but not synced); what this returns
+  /// makes every commit returned before it was called durable, and may be
+  /// called on any thread. A commit outside a group still waits for the disk.
+  /// Empty, and nothing changes, when this store's commits are durable when
+  /// they return (PostgreSQL, whose server syncs).
+  virtual std::function<Status()> defer_group_syncs() { return {}; }
   /// True when another connection (a CLI command beside a server, another
   /// node) may have committed a change since the last call; asked on every
   /// request, so that every request sees what was committed before it came.
