@@ -36,10 +36,12 @@ TEST(GroupSyncs, WhatWaitsForAGroupRunsOnlyAfterASyncBegunAfterIt) {
   for (int i = 1; i <= kGroups; ++i) {
     asio::post(line, [&, i] {
       submitted = i;
-      group_syncs.after_sync([&, i] {
-        seen_when_answered[i - 1] = synced_through.load();
-        ++answered;
-      });
+      group_syncs.after_sync(
+          [&, i] {
+            seen_when_answered[i - 1] = synced_through.load();
+            ++answered;
+          },
+          true);
     });
     if (i % 20 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -63,10 +65,42 @@ TEST(GroupSyncs, StoppingSyncsWhatWaits) {
           return {};
         },
         line);
-    group_syncs.after_sync([] {});
+    group_syncs.after_sync([] {}, true);
   }
   EXPECT_EQ(syncs, 1);
   EXPECT_EQ(line.run(), 1u);  // the answer was posted to the line
+}
+
+// A group that wrote nothing is answered at once when no sync is waiting,
+// and otherwise after the syncs of the groups before it, without one of its own.
+TEST(GroupSyncs, AGroupThatWroteNothingWaitsOnlyForTheGroupsBeforeIt) {
+  asio::io_context line;
+  std::atomic<int> syncs{0};
+  std::atomic<bool> release{false};
+  GroupSyncs group_syncs(
+      [&]() -> Status {
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        ++syncs;
+        return {};
+      },
+      line);
+  bool read_alone = false;
+  group_syncs.after_sync([&] { read_alone = true; }, false);
+  EXPECT_TRUE(read_alone) << "nothing to wait for";
+
+  bool wrote = false, read_after = false;
+  group_syncs.after_sync([&] { wrote = true; }, true);
+  group_syncs.after_sync([&] { read_after = true; }, false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  line.poll();
+  EXPECT_FALSE(read_after) << "a read after an unsynced write waits for its sync";
+  release = true;
+  group_syncs.stop();
+  line.restart();
+  line.run();
+  EXPECT_TRUE(wrote);
+  EXPECT_TRUE(read_after);
+  EXPECT_EQ(syncs.load(), 1) << "the group that wrote nothing had no sync of its own";
 }
 
 }  // namespace

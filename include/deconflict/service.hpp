@@ -225,7 +225,11 @@ class Service {
     /// of publishing them: the caller publishes them with publish_synced()
     /// after a sync begun after this call, and tells nobody of the group's
     /// changes before. Without deferred syncs, the group is durable.
-    Result<std::vector<Event>> commit_unsynced();
+    struct Committed {
+      std::vector<Event> events;
+      bool wrote = false;  // false: the group wrote nothing, and there is nothing of its own to sync
+    };
+    Result<Committed> commit_unsynced();
 
    private:
     friend class Service;

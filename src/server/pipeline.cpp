@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace deconflict::server {
@@ -23,12 +24,13 @@ void CommitGroup::commit() {
     for (auto& then : waiting) then(st);
     return;
   }
-  auto answer = [this, events = std::move(*committed), waiting = std::move(waiting)] {
+  const bool wrote = committed->wrote;
+  auto answer = [this, events = std::move(committed->events), waiting = std::move(waiting)] {
     service_.publish_synced(events);
     for (auto& then : waiting) then(Status{});
   };
   if (syncs_) {
-    syncs_->after_sync(std::move(answer));
+    syncs_->after_sync(std::move(answer), wrote);
   } else {
     answer();
   }
@@ -37,11 +39,17 @@ void CommitGroup::commit() {
 GroupSyncs::GroupSyncs(std::function<Status()> sync, asio::io_context& line)
     : sync_(std::move(sync)), line_(line), thread_([this] { run(); }) {}
 
-void GroupSyncs::after_sync(std::function<void()> then) {
+void GroupSyncs::after_sync(std::function<void()> then, bool wrote) {
+  bool at_once = false;
   {
     std::lock_guard lock(mutex_);
-    waiting_.push_back(std::move(then));
+    at_once = !wrote && unanswered_ == 0;
+    if (!at_once) {
+      waiting_.push_back({std::move(then), wrote});
+      ++unanswered_;
+    }
   }
+  if (at_once) return then();
   wake_.notify_one();
 }
 
@@ -56,19 +64,24 @@ void GroupSyncs::stop() {
 
 void GroupSyncs::run() {
   for (;;) {
-    std::vector<std::function<void()>> synced;
+    std::vector<Waiting> synced;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
       if (waiting_.empty()) return;  // stopping, nothing to sync
       synced.swap(waiting_);
     }
-    if (Status st = sync_(); !st) {
+    // Groups that wrote nothing waited only for the syncs before them, which
+    // this thread made before taking them.
+    const bool wrote = std::any_of(synced.begin(), synced.end(), [](const Waiting& w) { return w.wrote; });
+    if (Status st = wrote ? sync_() : Status{}; !st) {
       spdlog::critical("{}; stopping at once, without answering the {} groups that waited for it",
                        st.error().describe(), synced.size());
       std::_Exit(70);
     }
-    for (auto& then : synced) asio::post(line_, std::move(then));
+    for (auto& w : synced) asio::post(line_, std::move(w.then));
+    std::lock_guard lock(mutex_);
+    unanswered_ -= synced.size();
   }
 }
 
@@ -123,14 +136,19 @@ void Pipeline::admit(const Request& request, Reply reply) {
   auto signature = std::make_shared<std::optional<CheckedSignature>>();
   if (stopping_ || !api_.signs_as_a_party(request)) return prepare(request, std::move(signature), std::move(reply));
   // A signed act of an authenticated party: its Ed25519 signature (50 to
-  // 130 us, and its body's SHA-256) is checked in the pool, so that the line
-  // thread, which every party waits on, only looks up its key and nonce, and
-  // the I/O thread only moves bytes. Not in the party's turn: the check is
-  // short and bounded (the body's size is), and a party's creates would
-  // otherwise wait on each other's signatures one at a time.
-  asio::post(checks_, [this, &request, signature, reply = std::move(reply)]() mutable {
+  // 130 us, and its body's SHA-256) is checked in the pool, and a small body
+  // parsed there in the same trip, so that the line thread, which every
+  // party waits on, only looks up its key and nonce, and the I/O thread only
+  // moves bytes. Not in the party's turn: both are short and bounded (the
+  // body is small), and a party's creates would otherwise wait on each
+  // other's signatures one at a time.
+  auto prepared = std::make_shared<std::optional<Prepared>>(api_.prepare(request));
+  const bool parse = *prepared && (*prepared)->has_body && request.body().size() < options_.light_body_bytes;
+  asio::post(checks_, [this, &request, signature, prepared, parse, reply = std::move(reply)]() mutable {
     *signature = api_.check_signature(request);
-    asio::post(line_, [this, &request, signature, reply = std::move(reply)]() mutable {
+    if (parse) Api::parse(request, **prepared);
+    asio::post(line_, [this, &request, signature, prepared, parse, reply = std::move(reply)]() mutable {
+      if (parse || (*prepared && !(*prepared)->has_body)) return parsed(request, prepared, signature, std::move(reply));
       prepare(request, std::move(signature), std::move(reply));
     });
   });

@@ -58,8 +58,10 @@ class GroupSyncs {
   GroupSyncs& operator=(const GroupSyncs&) = delete;
 
   /// Runs `then` on the line thread once a sync begun after this call has
-  /// returned. Line thread only.
-  void after_sync(std::function<void()> then);
+  /// returned. A group that `wrote` nothing needs no sync of its own, only
+  /// those of the groups before it: with none waiting, `then` runs at once.
+  /// Line thread only.
+  void after_sync(std::function<void()> then, bool wrote);
   /// Syncs what is waiting, then joins the thread.
   void stop();
 
@@ -70,7 +72,12 @@ class GroupSyncs {
   asio::io_context& line_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::vector<std::function<void()>> waiting_;
+  struct Waiting {
+    std::function<void()> then;
+    bool wrote;
+  };
+  std::vector<Waiting> waiting_;
+  size_t unanswered_ = 0;  // handed to after_sync, not yet posted back
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -244,12 +244,13 @@ Status Service::Group::commit() {
   if (service.impl_->group_sync) {
     if (Status st = service.impl_->group_sync(); !st) return st;
   }
-  service.publish_synced(*events);
+  service.publish_synced(events->events);
   return {};
 }
 
-Result<std::vector<Event>> Service::Group::commit_unsynced() {
+Result<Service::Group::Committed> Service::Group::commit_unsynced() {
   Impl& s = *std::exchange(service_, nullptr)->impl_;
+  const bool wrote = s.store->writing();
   if (Status st = s.store->end_group(); !st) {
     // The world holds the group's changes, which the store does not: load
     // from the store again, now or (if it cannot be reached) before the next request.
@@ -257,7 +258,7 @@ Result<std::vector<Event>> Service::Group::commit_unsynced() {
     if (Status reloaded = s.follower.follow(); !reloaded) return reloaded.error();
     return st.error();
   }
-  return s.outbox.take();
+  return Committed{s.outbox.take(), wrote};
 }
 
 std::function<Status()> Service::defer_group_syncs() {

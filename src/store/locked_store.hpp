@@ -18,6 +18,7 @@ class LockedStore : public Store {
   void begin_group() override { grouping_ = true; }
   Status end_group() override;
   void abandon_group() override;
+  bool writing() const override { return in_transaction_; }
   Status begin_read() override;
   void end_read() override;
 

@@ -126,6 +126,9 @@ class Store {
   /// Empty, and nothing changes, when this store's commits are durable when
   /// they return (PostgreSQL, whose server syncs).
   virtual std::function<Status()> defer_group_syncs() { return {}; }
+  /// True while this connection holds the write lock in an open transaction
+  /// (a group that wrote, or that locked to write): what end_group() commits.
+  virtual bool writing() const = 0;
   /// True when another connection (a CLI command beside a server, another
   /// node) may have committed a change since the last call; asked on every
   /// request, so that every request sees what was committed before it came.
