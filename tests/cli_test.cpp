@@ -247,6 +247,26 @@ TEST_F(Cli, EverySubcommandHasHelp) {
   EXPECT_EQ(run("frobnicate").status, 2);
 }
 
+// Positions as the field writes them (issue 20): any grid in, every grid
+// out, a square said to be one, and a bad reference exits 3 saying why.
+TEST_F(Cli, PositionReadsAnyGridAndWritesEach) {
+  const Outcome all = run("position '37SDT 64499 07430'");
+  EXPECT_EQ(all.status, 0) << all.err;
+  EXPECT_EQ(all.out,
+            "decimal  33.505826, 38.617779\n"
+            "dms      33°30'21.0\"N 038°37'04.0\"E\n"
+            "mgrs     37SDT6449907430\n"
+            "utm      37S 464500 3707431\n");
+  EXPECT_NE(all.err.find("names a square of 1 m; the position shown is its centre"), std::string::npos) << all.err;
+  EXPECT_EQ(run("position '33.50583, 38.61778' --grid mgrs --digits 3").out, "37SDT644074\n");
+  EXPECT_EQ(run("position \"33°30'21\\\"N 38°37'04\\\"E\" --grid utm").out, "37S 464499 3707431\n");
+  const Outcome band = run("position '37T 464499 3707430'");
+  EXPECT_EQ(band.status, 3);
+  EXPECT_NE(band.err.find("outside band T"), std::string::npos) << band.err;
+  EXPECT_EQ(run("position '33.5, 38.6' --grid lambert").status, 2);
+  EXPECT_EQ(run("position --help").status, 0);
+}
+
 TEST_F(Cli, PartiesGetATokenOnceAndCanBeRevoked) {
   const Outcome added = run("party add coalition --name 'US-led coalition' --admin --db " + db());
   ASSERT_EQ(added.status, 0) << added.err;

@@ -58,6 +58,7 @@ Runner add_serve(CLI::App& app);
 Runner add_record(CLI::App& app);
 Runner add_replay(CLI::App& app);
 Runner add_key_commands(CLI::App& app);
+Runner add_position(CLI::App& app);
 /// `record watch`, under `record`; `sub` is set to its subcommand.
 Runner add_watch(CLI::App& record, CLI::App*& sub);
 /// `party key add|list|revoke`, under `party`.

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   add("conflicts", "Show the conflicts of stored activities", add_conflicts);
   add("party", "Manage parties, their credentials and (party key) their signing keys", add_party);
   add("key", "Make a party's Ed25519 signing key", add_key_commands);
+  add("position", "Read a position in decimal degrees, DMS, MGRS or UTM and write it in each", add_position);
   add("serve", "Serve the HTTP/JSON API", add_serve);
   add("replay", "Replay a scenario through the real API on a simulated clock, then serve its map", add_replay);
   add("record", "Verify, export and prove the signed record of every change and message", add_record);

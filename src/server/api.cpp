@@ -265,6 +265,7 @@ const std::vector<Route>& Api::routes() {
         {V::get, "/v1/activities/{id}/conflicts", Access::party, false, Measures::stored, activity, &Api::conflicts},
         {V::get, "/v1/conflicts", Access::party, false, Measures::nothing, activity, &Api::conflict_page},
         {V::get, "/v1/rules", Access::party, false, Measures::nothing, activity, &Api::rules},
+        {V::get, "/v1/position", Access::party, false, Measures::nothing, activity, &Api::position},
         {V::get, "/v1/notices/{id}/proof", Access::party, false, Measures::nothing, activity, &Api::prove_notice},
         {V::get, "/v1/record", Access::party, false, Measures::nothing, activity, &Api::record},
         {V::get, "/v1/record/key", Access::party, false, Measures::nothing, activity, &Api::record_key},

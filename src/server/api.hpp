@@ -275,6 +275,7 @@ class Api {
   Result<Answer> conflicts(Call& call);
   Result<Answer> conflict_page(Call& call);
   Result<Answer> rules(Call& call);
+  Result<Answer> position(Call& call);
   Result<Answer> dry_run(Call& call);
   Result<Answer> notices(Call& call);
   Result<Answer> acknowledge(Call& call);

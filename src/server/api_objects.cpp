@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "deconflict/position.hpp"
 #include "deconflict/time.hpp"
 #include "engine/rules.hpp"
 #include "format/feature_writer.hpp"
@@ -152,6 +153,30 @@ Result<Answer> Api::conflict_page(Call& call) {
   json body = {{"activities", std::move(activities)}};
   if (page.next) body["next"] = *page.next;
   return Answer::json(std::move(body));
+}
+
+// A position read in any grid and written in each (include/deconflict/position.hpp):
+// the map's coordinate entry and readout. It reads nothing stored.
+Result<Answer> Api::position(Call& call) {
+  const auto q = call.target.query.find("q");
+  if (q == call.target.query.end() || q->second.empty()) {
+    return make_error(ErrorCode::usage, "q is required: the position as written", "q");
+  }
+  auto digits = query_number(call.target, "digits", 5);
+  if (!digits) return digits.error();
+  if (*digits > 11) return make_error(ErrorCode::usage, "digits is 0 to 11", "digits");
+  const auto read = read_position(q->second);
+  if (!read) return read.error();
+  json grids = json::object();
+  for (Grid g : {Grid::decimal, Grid::dms, Grid::mgrs, Grid::utm}) {
+    auto text = write_position(read->point, g, static_cast<int>(*digits));
+    if (!text) return text.error();
+    grids[grid_name(g)] = std::move(*text);
+  }
+  return Answer::json({{"position", {read->point.lon_deg, read->point.lat_deg}},
+                       {"written_as", grid_name(read->written_as)},
+                       {"square_m", read->square_m},
+                       {"grids", std::move(grids)}});
 }
 
 Result<Answer> Api::rules(Call&) {

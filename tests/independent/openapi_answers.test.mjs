@@ -91,6 +91,16 @@ try {
   await call("GET", "/v1/activities/russia.patrol-west/conflicts", "russia");
   await call("GET", "/v1/conflicts?limit=2", "coalition");
   await call("GET", "/v1/rules", "coalition");
+  const grid = await call("GET", "/v1/position?q=" + encodeURIComponent("37SDT 644 074") + "&digits=3", "coalition");
+  assert.equal(grid.status, 200);
+  assert.equal(grid.body.written_as, "mgrs");
+  assert.equal(grid.body.square_m, 100);  // a square of 100 m, its centre given
+  assert.equal(grid.body.grids.mgrs, "37SDT644074");
+  assert.ok(Math.abs(grid.body.position[1] - 33.506) < 1e-4 && Math.abs(grid.body.position[0] - 38.6172) < 1e-4);
+  const dms = await call("GET", "/v1/position?q=" + encodeURIComponent("33°30'21\"N 38°37'04\"E"), "coalition");
+  assert.equal(dms.body.grids.utm, "37S 464499 3707431");
+  assert.equal((await call("GET", "/v1/position?q=37T%20464499%203707430", "coalition")).status, 400);  // outside band T
+  assert.equal((await call("GET", "/v1/position", "coalition")).status, 400);
   const inbox = await call("GET", "/v1/notices", "coalition");
   const notice = inbox.body.notices.find((n) => n.activity === "russia.patrol-west").id;
   await call("POST", `/v1/notices/${notice}/ack`, "coalition", "{}");
