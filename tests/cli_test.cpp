@@ -264,6 +264,18 @@ TEST_F(Cli, PositionReadsAnyGridAndWritesEach) {
   EXPECT_EQ(band.status, 3);
   EXPECT_NE(band.err.find("outside band T"), std::string::npos) << band.err;
   EXPECT_EQ(run("position '33.5, 38.6' --grid lambert").status, 2);
+  // A list near a grid reference: what lies at the garrison's square, and
+  // what comes within 5 km of a point south of it.
+  ASSERT_EQ(run("import " + kScenario + " --db " + db()).status, 0);
+  const Outcome at = run("list --db " + db() + " --near '37SDT 644 074' --type site");
+  EXPECT_EQ(at.status, 0) << at.err;
+  EXPECT_NE(at.out.find("coalition.garrison"), std::string::npos) << at.out;
+  EXPECT_NE(at.out.find("1 object(s)"), std::string::npos) << at.out;
+  EXPECT_NE(at.err.find("names a square of 100 m"), std::string::npos) << at.err;
+  const Outcome south = run("list --db " + db() + " --near '33.35, 38.55' --within 5000");
+  EXPECT_NE(south.out.find("3 object(s)"), std::string::npos) << south.out;
+  EXPECT_EQ(run("list --db " + db() + " --within 5").status, 2);
+  EXPECT_EQ(run("list --db " + db() + " --near '37T 1 1'").status, 2);
   EXPECT_EQ(run("position --help").status, 0);
 }
 

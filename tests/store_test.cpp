@@ -13,12 +13,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
+#include "geo/shape.hpp"
 #include "pg_cluster.hpp"
 #include "scratch_dir.hpp"
 #include "store/schema.hpp"
@@ -238,6 +240,41 @@ TEST_P(AnyStore, ListFiltersByTypePartyTimeAndBox) {
   EXPECT_EQ(service->list(f).size(), 9u);
   f.bbox = BoundingBox{170, 30, -170, 40};  // across the antimeridian
   EXPECT_EQ(service->list(f).size(), 0u);
+}
+
+// `near`: what comes within a distance of a position, measured exactly,
+// against every stored volume's own distance with no index and no pruning.
+TEST_F(StoreTest, NearListsWhatComesWithinTheDistanceAsMeasuredOnEveryVolume) {
+  auto service = open();
+  ASSERT_TRUE(service->import(scenario(), ImportMode::create).ok());
+  ListFilter f;
+  f.near = ListFilter::Near{{33.50583, 38.61778}, Metres(0)};  // the garrison
+  std::vector<std::string> at;
+  for (const Volume* v : service->list(f)) at.push_back(v->id);
+  EXPECT_NE(std::find(at.begin(), at.end(), "coalition.zone-at-tanf"), at.end());
+  EXPECT_NE(std::find(at.begin(), at.end(), "coalition.garrison"), at.end());
+
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> lat(32.5, 34.5), lon(37.5, 39.8), within(0, 80'000);
+  const std::vector<const Volume*> every = service->list({});
+  int listed = 0;
+  for (int i = 0; i < 300; ++i) {
+    f.near = ListFilter::Near{{lat(rng), lon(rng)}, Metres(i % 5 == 0 ? 0 : within(rng))};
+    const auto got = service->list(f);
+    const auto point = geo::Shape::build(Geometry{GeometryType::point, {{{f.near->point}}}});
+    ASSERT_TRUE(point);
+    for (const Volume* v : every) {
+      const double excess = geo::distance_by_every_pair_m(v->shape(), *point) - v->radius.value - f.near->within.value;
+      if (std::abs(excess) < 1.0) continue;  // within the 1 m every separation is promised to
+      const bool in = std::find(got.begin(), got.end(), v) != got.end();
+      EXPECT_EQ(in, excess < 0) << v->id << " at " << f.near->point.lat_deg << "," << f.near->point.lon_deg
+                                << " within " << f.near->within.value;
+      listed += in;
+    }
+  }
+  EXPECT_GT(listed, 100) << "the points came near the volumes";
+  EXPECT_FALSE(ListFilter::Near({{91, 0}, Metres(1)}).validate());
+  EXPECT_FALSE(ListFilter::Near({{0, 0}, Metres(-1)}).validate());
 }
 
 TEST_F(StoreTest, TheFileIsReadableByItsOwnerOnly) {

@@ -104,6 +104,15 @@ struct ListFilter {
   std::optional<BoundingBox> bbox;  // every object that meets this box (and perhaps some near it)
   std::optional<TimePoint> start;   // objects active at some time in [start, end)
   std::optional<TimePoint> end;
+  /// Objects whose volume (its geometry widened by its radius or buffer)
+  /// comes within `within` of `point`, measured on WGS84 like every
+  /// separation (to 1 m); within 0 is what lies at the point.
+  struct Near {
+    LatLon point;
+    Metres within;
+    Status validate() const;
+  };
+  std::optional<Near> near;
 };
 
 /// One page of a list (PartyView::page): objects in id order after a cursor.

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/cli.hpp"
+#include "deconflict/position.hpp"
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
@@ -46,13 +47,19 @@ Result<std::unique_ptr<Service>> open_existing_service(const StoreArgs& args) {
 namespace {
 
 struct FilterArgs {
-  std::string type, party, bbox, start, end;
+  std::string type, party, bbox, start, end, near;
+  double within_m = 0;
 };
 
 void add_filter_options(CLI::App& app, FilterArgs& f) {
   app.add_option("--type", f.type, "Only this type: zone, site or activity");
   app.add_option("--party", f.party, "Only this party's objects");
   app.add_option("--bbox", f.bbox, "WEST,SOUTH,EAST,NORTH in degrees: only objects whose bounds meet this box");
+  app.add_option("--near", f.near,
+                 "Only objects at this position, or within --within of it: decimal degrees (latitude first), DMS, "
+                 "MGRS or UTM, as `deconflict position` reads them");
+  app.add_option("--within", f.within_m, "With --near: metres from the position (default 0: what lies at it)")
+      ->check(CLI::Range(0.0, 1'000'000.0));
   app.add_option("--start", f.start, "Only objects active after this time (RFC 3339)");
   app.add_option("--end", f.end, "Only objects active before this time (RFC 3339)");
 }
@@ -68,6 +75,18 @@ Result<ListFilter> to_filter(const FilterArgs& a) {
     auto b = BoundingBox::parse(a.bbox, "--bbox");
     if (!b) return b.error();
     f.bbox = *b;
+  }
+  if (!a.near.empty()) {
+    auto at = read_position(a.near);
+    if (!at) return make_error(ErrorCode::usage, at.error().message, "--near");
+    if (at->square_m > 0) {
+      std::cerr << "deconflict: '" << a.near << "' names a square of " << at->square_m
+                << " m; distances are measured from its centre\n";
+    }
+    f.near = ListFilter::Near{at->point, Metres(a.within_m)};
+    if (Status st = f.near->validate(); !st) return st.error();
+  } else if (a.within_m > 0) {
+    return make_error(ErrorCode::usage, "--within needs --near", "--within");
   }
   for (auto [text, slot, name] : {std::tuple{&a.start, &f.start, "--start"}, std::tuple{&a.end, &f.end, "--end"}}) {
     if (text->empty()) continue;

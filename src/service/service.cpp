@@ -34,7 +34,57 @@ bool passes(const Volume& v, const ListFilter& f) {
   return true;
 }
 
+// The box around the circle of a Near, for the index; and the exact test.
+struct NearTest {
+  explicit NearTest(const ListFilter::Near& n)
+      : within_m(n.within.value),
+        point(*geo::Shape::build_trusted(Geometry{GeometryType::point, {{{n.point}}}})),
+        box(geo::bounds_of(point.cap().expanded_by(within_m))) {}
+  bool operator()(const Volume& v) const {
+    const double limit = within_m + v.radius.value;
+    return geo::distance_m(v.shape(), point, limit) <= limit;
+  }
+  double within_m;
+  geo::Shape point;
+  geo::LonLatBounds box;
+};
+
+// The candidates of a list: those that pass the filter, but for the exact
+// distance of `near`, whose box the index is asked for.
+std::vector<const Volume*> listed(const engine::World& world, const ListFilter& filter, const NearTest* near) {
+  std::vector<const Volume*> out;
+  const auto keep = [&](const Volume* v) {
+    if (passes(*v, filter)) out.push_back(v);
+  };
+  std::optional<geo::LonLatBounds> box;
+  if (filter.bbox)
+    box =
+        geo::LonLatBounds{filter.bbox->west_deg, filter.bbox->south_deg, filter.bbox->east_deg, filter.bbox->north_deg};
+  if (near) box = near->box;  // within the bbox too: passes() tests it
+  if (box) {                  // few of many: ask the index
+    for (const Volume* v : world.near(*box, filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
+      keep(v);
+    }
+  } else if (filter.type) {
+    for (const Volume* v : world.of_type(*filter.type)) keep(v);
+  } else {
+    for (const Volume* v : world.all()) keep(v);
+  }
+  std::sort(out.begin(), out.end(), [](const Volume* a, const Volume* b) { return a->id < b->id; });
+  return out;
+}
+
 }  // namespace
+
+Status ListFilter::Near::validate() const {
+  if (!(std::abs(point.lat_deg) <= 90) || !(std::abs(point.lon_deg) <= 180)) {
+    return make_error(ErrorCode::usage, "not a position on the Earth", "near");
+  }
+  if (!(within.value >= 0 && within.value <= 1'000'000)) {
+    return make_error(ErrorCode::usage, "must be 0 to 1,000,000 metres", "within");
+  }
+  return {};
+}
 
 Status Options::validate() const {
   if (db_path.empty()) return make_error(ErrorCode::usage, "must not be empty", "db_path");
@@ -114,23 +164,10 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
 }
 
 std::vector<const Volume*> Service::list(const ListFilter& filter) const {
-  std::vector<const Volume*> out;
-  if (filter.bbox) {  // few of many: ask the index
-    const BoundingBox& b = *filter.bbox;
-    for (const Volume* v : impl_->world.near({b.west_deg, b.south_deg, b.east_deg, b.north_deg},
-                                             filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
-      if (passes(*v, filter)) out.push_back(v);
-    }
-  } else if (filter.type) {
-    for (const Volume* v : impl_->world.of_type(*filter.type)) {
-      if (passes(*v, filter)) out.push_back(v);
-    }
-  } else {
-    for (const Volume* v : impl_->world.all()) {
-      if (passes(*v, filter)) out.push_back(v);
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const Volume* a, const Volume* b) { return a->id < b->id; });
+  if (!filter.near) return listed(impl_->world, filter, nullptr);
+  const NearTest near(*filter.near);
+  std::vector<const Volume*> out = listed(impl_->world, filter, &near);
+  std::erase_if(out, [&](const Volume* v) { return !near(*v); });
   return out;
 }
 
@@ -168,8 +205,13 @@ std::vector<Conflict> Service::all_conflicts() const {
 }
 
 std::vector<const Volume*> PartyView::list(const ListFilter& filter) const {
-  std::vector<const Volume*> out = service_->list(filter);
-  std::erase_if(out, [&](const Volume* v) { return !service_->impl_->visible(caller_.id, *v); });
+  // What the caller may not see is dropped before any distance is measured:
+  // the time of an answer does not depend on hidden objects' shapes.
+  std::optional<NearTest> near;
+  if (filter.near) near.emplace(*filter.near);
+  std::vector<const Volume*> out = listed(service_->impl_->world, filter, near ? &*near : nullptr);
+  std::erase_if(out,
+                [&](const Volume* v) { return !service_->impl_->visible(caller_.id, *v) || (near && !(*near)(*v)); });
   return out;
 }
 
