@@ -148,8 +148,8 @@ void Pipeline::admit(const Request& request, Reply reply) {
     *signature = api_.check_signature(request);
     if (parse) Api::parse(request, **prepared);
     asio::post(line_, [this, &request, signature, prepared, parse, reply = std::move(reply)]() mutable {
-      if (parse || (*prepared && !(*prepared)->has_body)) return parsed(request, prepared, signature, std::move(reply));
-      prepare(request, std::move(signature), std::move(reply));
+      if (parse) return parsed(request, prepared, signature, std::move(reply));
+      take_prepared(request, std::move(prepared), std::move(signature), std::move(reply));
     });
   });
 }
@@ -167,7 +167,11 @@ void Pipeline::in_pool(const std::string& party, std::function<void()> work, std
 }
 
 void Pipeline::prepare(const Request& request, Signed signature, Reply reply) {
-  auto prepared = std::make_shared<std::optional<Prepared>>(api_.prepare(request));
+  take_prepared(request, std::make_shared<std::optional<Prepared>>(api_.prepare(request)), std::move(signature),
+                std::move(reply));
+}
+
+void Pipeline::take_prepared(const Request& request, Shared prepared, Signed signature, Reply reply) {
   if (!*prepared || stopping_) return handle(request, nullptr, signature, std::move(reply));
   if (!(*prepared)->has_body || request.body().size() < options_.light_body_bytes) {
     Api::parse(request, **prepared);

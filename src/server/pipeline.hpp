@@ -164,6 +164,9 @@ class Pipeline {
   // thread check a signature before prepare).
   void admit(const Request& request, Reply reply);
   void prepare(const Request& request, Signed signature, Reply reply);
+  /// The rest of prepare() once the request is prepared (or refused): its
+  /// body parsed here or in the pool, or handled at once.
+  void take_prepared(const Request& request, Shared prepared, Signed signature, Reply reply);
   void parsed(const Request& request, Shared prepared, Signed signature, Reply reply);
   void handle(const Request& request, Prepared* prepared, const Signed& signature, Reply reply);
   /// Runs `work` in the pool in the party's turn, then `then` on the line thread.
