@@ -16,6 +16,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,8 @@ namespace deconflict {
 
 /// The ways of writing a position.
 enum class Grid { decimal, dms, mgrs, utm };
+/// Every grid, in the order answers list them.
+inline constexpr std::array<Grid, 4> kGrids{Grid::decimal, Grid::dms, Grid::mgrs, Grid::utm};
 
 /// The grid named `name` ("decimal", "dms", "mgrs", "utm"), or nothing.
 std::optional<Grid> grid_named(std::string_view name);

@@ -26,7 +26,7 @@ int run_position(const PositionArgs& a) {
     if (!only)
       return fail(make_error(ErrorCode::usage, "no grid '" + a.grid + "': decimal, dms, mgrs or utm", "--grid"));
   }
-  for (Grid g : {Grid::decimal, Grid::dms, Grid::mgrs, Grid::utm}) {
+  for (Grid g : kGrids) {
     if (only && g != *only) continue;
     const auto text = write_position(read->point, g, a.digits);
     if (!text) return fail(text.error());

@@ -61,9 +61,10 @@ Result<ReadPosition> read_mgrs(const std::string& text, const std::string& packe
 
 // The latitude band of UTM written the military way: C to M south of the
 // equator, N to X north, 8 degrees each (X 12).
+constexpr std::string_view kBands = "CDEFGHJKLMNPQRSTUVWX";
+
 std::optional<std::pair<double, double>> band_of(char letter) {
-  static const std::string bands = "CDEFGHJKLMNPQRSTUVWX";
-  const auto i = bands.find(letter);
+  const auto i = kBands.find(letter);
   if (i == std::string::npos) return std::nullopt;
   const double south = -80.0 + 8.0 * static_cast<double>(i);
   return std::pair{south, letter == 'X' ? 84.0 : south + 8.0};
@@ -141,7 +142,7 @@ Result<ReadPosition> read_degrees(const std::string& text) {
 }  // namespace
 
 std::optional<Grid> grid_named(std::string_view name) {
-  for (Grid g : {Grid::decimal, Grid::dms, Grid::mgrs, Grid::utm}) {
+  for (Grid g : kGrids) {
     if (name == grid_name(g)) return g;
   }
   return std::nullopt;
@@ -205,9 +206,8 @@ Result<std::string> write_position(LatLon p, Grid grid, int mgrs_digits) {
           std::snprintf(out, sizeof out, " %.0f %.0f", std::round(x), std::round(y));
           if (zone == UTMUPS::UPS) return std::string(northp ? "N" : "S") + out;
           // The zone and its latitude band, as MGRS writes them: read back the same way.
-          static const std::string bands = "CDEFGHJKLMNPQRSTUVWX";
           const int band = std::clamp(static_cast<int>(std::floor((p.lat_deg + 80.0) / 8.0)), 0, 19);
-          return std::to_string(zone) + bands[band] + out;
+          return std::to_string(zone) + kBands[band] + out;
         }
         if (mgrs_digits < 0 || mgrs_digits > 11) {
           return make_error(ErrorCode::usage, "MGRS takes 0 to 11 digits a coordinate", "digits");

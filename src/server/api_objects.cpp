@@ -168,7 +168,7 @@ Result<Answer> Api::position(Call& call) {
   const auto read = read_position(q->second);
   if (!read) return read.error();
   json grids = json::object();
-  for (Grid g : {Grid::decimal, Grid::dms, Grid::mgrs, Grid::utm}) {
+  for (Grid g : kGrids) {
     auto text = write_position(read->point, g, static_cast<int>(*digits));
     if (!text) return text.error();
     grids[grid_name(g)] = std::move(*text);
