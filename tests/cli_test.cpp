@@ -15,42 +15,24 @@
 #include <regex>
 #include <sstream>
 
+#include "command.hpp"
 #include "scratch_dir.hpp"
 
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using deconflict::testing::Outcome;
+using deconflict::testing::slurp;
 
 const std::string kBin = DECONFLICT_BIN;
 const std::string kData = std::string(DECONFLICT_SOURCE_DIR) + "/tests/data/";
 const std::string kScenario = std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class Cli : public ::testing::Test {
  protected:
   Outcome run(const std::string& args, const std::string& stdin_text = "") {
     const std::string in = (dir_ / "stdin").string(), err = (dir_ / "stderr").string();
     std::ofstream(in) << stdin_text;
-    const std::string cmd = kBin + " " + args + " < " + in + " 2> " + err;
-    Outcome r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(err);
-    return r;
+    return deconflict::testing::run_command(kBin + " " + args, in, err);
   }
 
   std::string db() const { return (dir_ / "test.db").string(); }

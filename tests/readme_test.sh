@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The README's commands, as written: every ```sh block under "## The command"
-# runs in order, in a scratch directory that sees the repository's scenarios/
-# and examples/ and the build's binary as build/, and the test fails on the
-# first command that fails. Usage: readme_test.sh REPO_ROOT BUILD_DIR
+# A document's commands, as written: every ```sh block of the README under
+# "## The command" (or of DOC under SECTION; every block of DOC when SECTION
+# is empty) runs in order, in a scratch directory that sees the repository's
+# scenarios/ and examples/ and the build's binary as build/, and the test
+# fails on the first command that fails.
+# Usage: readme_test.sh REPO_ROOT BUILD_DIR [DOC [SECTION]]
 set -euo pipefail
 ROOT=$1
 BUILD=$2
+DOC=${3:-README.md}
+SECTION=${4-## The command}
 SCRATCH=$(mktemp -d /tmp/deconflict-readme-XXXXXX)
 cleanup() {
   # A block that failed halfway may leave its server running.
@@ -17,20 +21,22 @@ ln -s "$ROOT/scenarios" "$SCRATCH/scenarios"
 ln -s "$ROOT/examples" "$SCRATCH/examples"
 ln -s "$BUILD" "$SCRATCH/build"
 # The blocks of the section, between its heading and the next one.
-awk '/^## The command/ {in_section = 1; next}
-     /^## / {in_section = 0}
+awk -v section="$SECTION" '
+     section == "" {in_section = 1}
+     section != "" && index($0, section) == 1 {in_section = 1; next}
+     section != "" && /^## / {in_section = 0}
      in_section && /^```sh$/ {in_block = 1; next}
      in_block && /^```$/ {in_block = 0; next}
-     in_section && in_block {print}' "$ROOT/README.md" > "$SCRATCH/readme.sh"
+     in_section && in_block {print}' "$ROOT/$DOC" > "$SCRATCH/readme.sh"
 if [ ! -s "$SCRATCH/readme.sh" ]; then
-  echo "readme_test: no sh block under '## The command' in README.md" >&2
+  echo "readme_test: no sh block under '$SECTION' in $DOC" >&2
   exit 1
 fi
 cd "$SCRATCH"
-# -x shows each command, so a failure names the line of the README that failed.
+# -x shows each command, so a failure names the line of the document that failed.
 if ! bash -euxo pipefail readme.sh > output.txt 2>&1; then
-  echo "readme_test: a README command failed; the end of its output:" >&2
+  echo "readme_test: a command of $DOC failed; the end of its output:" >&2
   tail -30 output.txt >&2
   exit 1
 fi
-echo "readme_test: $(grep -c -v '^\s*\(#\|$\)' readme.sh) README lines ran"
+echo "readme_test: $(grep -c -v '^\s*\(#\|$\)' readme.sh) lines of $DOC ran"

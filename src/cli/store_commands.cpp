@@ -11,6 +11,7 @@
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
+#include "gis/gis.hpp"
 #include "store/store.hpp"
 
 namespace deconflict::cli {
@@ -139,12 +140,46 @@ struct ImportArgs {
   bool skip_invalid = false;
   bool replace = false;
   bool no_notices = false;
+  std::vector<std::string> maps, sets;
+  std::string id_field, z = "drop", crs, layer;
 };
 
+bool gis_options_given(const ImportArgs& a) {
+  return !a.maps.empty() || !a.sets.empty() || !a.id_field.empty() || a.z != "drop" || !a.crs.empty() ||
+         !a.layer.empty();
+}
+
+// GeoJSON is read by deconflict's own reader (its errors name the JSON
+// path) unless it needs GDAL: a field mapping, Z, or a `crs` to reproject.
+// Every other format is GDAL's.
+Result<format::Batch> read_import(const ImportArgs& a) {
+  const std::string driver = a.file == "-" ? "GeoJSON" : gis::driver_for(a.file);
+  const bool ndjson = a.file.ends_with(".ndjson") || a.file.ends_with(".jsonl");
+  const format::ReadOptions native{a.skip_invalid, format::ServerFields::zone_answers};
+  if ((driver == "GeoJSON" || ndjson) && !gis_options_given(a)) {
+    auto text = format::read_file(a.file);
+    if (!text) return text.error();
+    auto batch = format::read_features(*text, native);
+    // A `crs` to reproject, or an export drawn with outlines (whose `declared`
+    // field holds each geometry as declared), is GDAL's to read.
+    const bool outlined = text->find("\"drawn\": \"outline\"") != std::string::npos;
+    if (batch || a.file == "-" || (batch.error().field != "crs" && !outlined)) return batch;
+  }
+  gis::ReadOptions options;
+  std::vector<std::string> maps = a.maps;
+  if (!a.id_field.empty()) maps.push_back("id=" + a.id_field);
+  auto map = gis::FieldMap::parse(maps, a.sets);
+  if (!map) return map.error();
+  options.map = std::move(*map);
+  options.z = a.z == "band" ? gis::ZMode::band : a.z == "refuse" ? gis::ZMode::refuse : gis::ZMode::drop;
+  options.assumed_crs = a.crs;
+  options.layer = a.layer;
+  options.skip_invalid = a.skip_invalid;
+  return gis::read_file(a.file, options);
+}
+
 int run_import(const ImportArgs& a) {
-  auto text = format::read_file(a.file);
-  if (!text) return fail(text.error());
-  auto batch = format::read_features(*text, {a.skip_invalid, format::ServerFields::zone_answers});
+  auto batch = read_import(a);
   if (!batch) return fail(batch.error());
   for (const Error& e : batch->rejected) std::cerr << "deconflict: skipped " << e.describe() << "\n";
   for (const std::string& w : batch->ignored) std::cerr << "deconflict: warning: " << w << "\n";
@@ -169,24 +204,44 @@ struct ListArgs {
   FilterArgs filter;
   bool json = false;
   std::string output;
+  // export only
+  std::string format;
+  bool outline = false;
+  bool with_bbox = false;
+  double tolerance_m = 0.5;
 };
+
+int write_text(const std::string& text, const std::string& output) {
+  if (output.empty() || output == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return kOk;
+  }
+  FILE* f = std::fopen(output.c_str(), "wb");
+  if (!f || std::fwrite(text.data(), 1, text.size(), f) != text.size() || std::fclose(f) != 0) {
+    return fail(make_error(ErrorCode::io_error, "cannot write file", output));
+  }
+  return kOk;
+}
 
 int run_export(const ListArgs& a) {
   auto filter = to_filter(a.filter);
   if (!filter) return fail(filter.error());
   auto service = open_existing_service(a.store);
   if (!service) return fail(service.error());
-  nlohmann::ordered_json fc = {{"type", "FeatureCollection"}, {"features", nlohmann::ordered_json::array()}};
-  for (const Volume* v : (*service)->list(*filter)) fc["features"].push_back(format::to_feature(*v));
-  const std::string text = fc.dump(2) + "\n";
-  if (a.output.empty() || a.output == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return kOk;
+  const std::vector<const Volume*> volumes = (*service)->list(*filter);
+  const bool to_stdout = a.output.empty() || a.output == "-";
+  const std::string driver = !a.format.empty() ? a.format : to_stdout ? "GeoJSON" : gis::driver_for(a.output);
+  if (driver == "GeoJSON" && !a.outline) {
+    nlohmann::ordered_json fc = {{"type", "FeatureCollection"}, {"features", nlohmann::ordered_json::array()}};
+    for (const Volume* v : volumes) fc["features"].push_back(format::to_file_feature(*v, a.with_bbox));
+    return write_text(fc.dump(2) + "\n", a.output);
   }
-  FILE* f = std::fopen(a.output.c_str(), "wb");
-  if (!f || std::fwrite(text.data(), 1, text.size(), f) != text.size() || std::fclose(f) != 0) {
-    return fail(make_error(ErrorCode::io_error, "cannot write file", a.output));
-  }
+  if (to_stdout) return fail(make_error(ErrorCode::usage, "a GIS file needs a name", "--output"));
+  auto report = gis::write_file(a.output, volumes, {driver, a.tolerance_m});
+  if (!report) return fail(report.error());
+  for (const std::string& w : report->warnings) std::cerr << "deconflict: warning: " << w << "\n";
+  std::cerr << "exported " << report->written << " object(s) to " << a.output << " (" << driver
+            << "), each drawn by its true outline\n";
   return kOk;
 }
 
@@ -261,7 +316,24 @@ int run_conflicts(const ConflictsArgs& a) {
 Runner add_import(CLI::App& app) {
   auto a = std::make_shared<ImportArgs>();
   add_store_options(app, a->store);
-  app.add_option("file", a->file, "A Feature, FeatureCollection or NDJSON file ('-' for stdin)")->required();
+  app.add_option("file", a->file,
+                 "A GeoJSON Feature, FeatureCollection or NDJSON file ('-' for stdin), or any GIS file GDAL reads: "
+                 "KML/KMZ, GeoPackage, Shapefile, CSV (lon/lat, WKT or mgrs columns)")
+      ->required();
+  app.add_option("--map", a->maps,
+                 "PROPERTY=FIELD: read a property from a field of another name (start=begin); repeatable, or "
+                 "comma-separated");
+  app.add_option("--set", a->sets,
+                 "PROPERTY=VALUE: a property for every feature (type=site, party=un, radius_m=500); repeatable");
+  app.add_option("--id-field", a->id_field, "The field that holds each feature's id (as --map id=FIELD)");
+  app.add_option("--z", a->z,
+                 "A third coordinate: drop (read without it, with a warning), band (the altitude band from its "
+                 "least to its greatest value) or refuse")
+      ->check(CLI::IsMember({"drop", "band", "refuse"}))
+      ->capture_default_str();
+  app.add_option("--crs", a->crs,
+                 "The coordinate system of layers that name none (EPSG:32637, ...); a named one is always honoured");
+  app.add_option("--layer", a->layer, "Only this layer of the file");
   app.add_flag("--skip-invalid", a->skip_invalid, "Skip and count invalid features instead of failing");
   app.add_flag("--replace", a->replace, "Replace stored objects with the same id (their version goes up)");
   app.add_flag("--no-notices", a->no_notices,
@@ -269,7 +341,8 @@ Runner add_import(CLI::App& app) {
   app.footer(
       "Each feature goes through the line as its party's declaration would: checked against what is stored and "
       "the features before it, its notices sent, an activity's state derived from them. All features are stored "
-      "in one transaction, or none is.");
+      "in one transaction, or none is. A field named like a property is that property; other fields are kept as "
+      "free properties. See docs/formats.md for each format.");
   return [a] { return run_import(*a); };
 }
 
@@ -277,7 +350,15 @@ Runner add_export(CLI::App& app) {
   auto a = std::make_shared<ListArgs>();
   add_store_options(app, a->store);
   add_filter_options(app, a->filter);
-  app.add_option("-o,--output", a->output, "Write to this file instead of standard output");
+  app.add_option("-o,--output", a->output,
+                 "Write to this file instead of standard output: .geojson/.json as GeoJSON (RFC 7946); .kml, .kmz, "
+                 ".gpkg, .shp or .csv through GDAL, each volume drawn by its true outline");
+  app.add_option("--format", a->format, "GDAL's driver to write with, when the file's name does not say");
+  app.add_flag("--outline", a->outline, "GeoJSON too with true outlines (for tools that ignore radius_m and buffer_m)");
+  app.add_flag("--with-bbox", a->with_bbox, "GeoJSON: give each feature a bbox");
+  app.add_option("--tolerance", a->tolerance_m, "Metres an outline may stray from the true boundary")
+      ->check(CLI::Range(0.01, 1000.0))
+      ->capture_default_str();
   return [a] { return run_export(*a); };
 }
 

@@ -1,5 +1,6 @@
 #include "format/feature_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string_view>
@@ -407,11 +408,42 @@ Status detail::prepare(Volume& v, bool stored) {
   return {};
 }
 
+// RFC 7946 has no `crs`: coordinates are WGS84 longitude/latitude. A file
+// from before it may name one; any other than WGS84's would be misread.
+Status detail::check_crs(const json& doc) {
+  if (!doc.is_object()) return {};
+  const auto crs = doc.find("crs");
+  if (crs == doc.end() || crs->is_null()) return {};
+  const json* name = crs->is_object() && crs->contains("properties") && (*crs)["properties"].is_object()
+                         ? &(*crs)["properties"]
+                         : nullptr;
+  const std::string said =
+      name && name->contains("name") && (*name)["name"].is_string() ? (*name)["name"].get<std::string>() : crs->dump();
+  for (const char* wgs84 :
+       {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"}) {
+    if (said == wgs84) return {};
+  }
+  return make_error(ErrorCode::invalid_input,
+                    "names the coordinate system " + said +
+                        ", and GeoJSON's is WGS84 longitude/latitude (RFC 7946): reproject it (ogr2ogr -t_srs "
+                        "EPSG:4326), or give the file to `deconflict import`, which reprojects through GDAL",
+                    "crs");
+}
+
+// Whether any position has a third number (an altitude, which a volume takes
+// from properties.altitude instead).
+bool has_third_coordinate(const json& coords) {
+  if (!coords.is_array() || coords.empty()) return false;
+  if (coords[0].is_number()) return coords.size() == 3;
+  return std::any_of(coords.begin(), coords.end(), has_third_coordinate);
+}
+
 Result<Volume> read_feature(const json& feature, size_t max_positions, std::vector<std::string>* ignored,
                             ServerFields taken) {
   if (!feature.is_object()) return invalid("", "expected a GeoJSON Feature object, got " + json_type(feature));
   const auto type = feature.find("type");
   if (type == feature.end() || *type != "Feature") return invalid("type", "expected \"Feature\"");
+  if (Status st = detail::check_crs(feature); !st) return st.error();
   const auto props = feature.find("properties");
   if (props == feature.end() || !props->is_object()) return invalid("properties", "expected an object");
   Volume v;
@@ -420,6 +452,7 @@ Result<Volume> read_feature(const json& feature, size_t max_positions, std::vect
   auto g = read_geometry(geometry == feature.end() ? json() : *geometry, max_positions);
   if (!g) return g.error();
   v.geometry = std::move(*g);
+  if (ignored && has_third_coordinate(geometry->at("coordinates"))) ignored->push_back(std::string(kThirdCoordinate));
   if (Status st = detail::read_properties(*props, v, taken, ignored); !st) return st.error();
   if (Status st = detail::prepare(v, false); !st) return st.error();
   return v;

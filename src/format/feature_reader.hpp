@@ -33,6 +33,9 @@ enum class ServerFields {
   all,           // the store's own rows, and a world an offline check is run against
 };
 
+/// What `ignored` says of a geometry whose positions have a third number.
+constexpr std::string_view kThirdCoordinate = "geometry.coordinates (third numbers)";
+
 /// Parses and validates one Feature. A feature without an id gets an empty id.
 /// Of the server's properties it takes only what `taken` says; `ignored`, if
 /// given, gets the names of the others it had.
@@ -62,6 +65,11 @@ struct Batch {
 /// Reads a Feature, a FeatureCollection or NDJSON (one Feature a line).
 /// Duplicate ids within the input are an error.
 Result<Batch> read_features(std::string_view text, const ReadOptions& options = {});
+
+/// Reads features already parsed (a GIS file's, made into GeoJSON), each
+/// labelled in messages by its position (`layer 'sites', feature 3 (clinic-1)`).
+Result<Batch> read_parsed_features(const std::vector<nlohmann::json>& features,
+                                   const std::vector<std::string>& positions, const ReadOptions& options = {});
 
 /// The whole content of a file, or of standard input for "-".
 Result<std::string> read_file(const std::string& path);

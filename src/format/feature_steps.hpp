@@ -12,6 +12,9 @@
 
 namespace deconflict::format::detail {
 
+/// Refuses a `crs` member (GeoJSON before RFC 7946) that names any system but
+/// WGS84's longitude/latitude, which the coordinates would be misread in.
+Status check_crs(const nlohmann::json& doc);
 /// An invalid_input error naming the field.
 Error invalid(std::string field, std::string message);
 /// The id (of the feature or its properties, which must agree), type and party.

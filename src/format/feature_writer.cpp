@@ -1,6 +1,8 @@
 #include "format/feature_writer.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "deconflict/time.hpp"
 
@@ -23,7 +25,62 @@ json rings(const std::vector<std::vector<LatLon>>& rs) {
   return out;
 }
 
+// Twice the signed area of a ring in the plane of longitude (unwrapped along
+// the ring) and latitude: > 0 counterclockwise. nullopt for a ring round a
+// pole, which has no winding in that plane.
+std::optional<double> signed_area2(const std::vector<LatLon>& ring) {
+  double sum = 0, x = ring.front().lon_deg;
+  double px = x, py = ring.front().lat_deg;
+  for (size_t i = 1; i < ring.size(); ++i) {
+    x = x + std::remainder(ring[i].lon_deg - x, 360.0);
+    sum += px * ring[i].lat_deg - x * py;
+    px = x;
+    py = ring[i].lat_deg;
+  }
+  if (std::fabs(x - ring.front().lon_deg) > 180.0) return std::nullopt;
+  return sum;
+}
+
+// [west, south, east, north] of the positions; west > east across the antimeridian.
+json bbox_of(const Geometry& g) {
+  const double x0 = g.parts[0][0][0].lon_deg;
+  double west = x0, east = x0, south = 90, north = -90;
+  for (const auto& part : g.parts) {
+    for (const auto& ring : part) {
+      for (const LatLon& p : ring) {
+        const double x = x0 + std::remainder(p.lon_deg - x0, 360.0);
+        west = std::min(west, x);
+        east = std::max(east, x);
+        south = std::min(south, p.lat_deg);
+        north = std::max(north, p.lat_deg);
+      }
+    }
+  }
+  if (east - west >= 360.0) {
+    west = -180;
+    east = 180;
+  }
+  const auto wrap = [](double lon) { return lon > 180 || lon < -180 ? std::remainder(lon, 360.0) : lon; };
+  return json::array({wrap(west), south, wrap(east), north});
+}
+
 }  // namespace
+
+json to_file_feature(const Volume& v, bool with_bbox) {
+  json f = to_feature(v);
+  if (v.geometry.type == GeometryType::polygon || v.geometry.type == GeometryType::multi_polygon) {
+    Geometry wound = v.geometry;
+    for (auto& part : wound.parts) {
+      for (size_t r = 0; r < part.size(); ++r) {
+        const auto area = signed_area2(part[r]);
+        if (area && (r == 0 ? *area < 0 : *area > 0)) std::reverse(part[r].begin(), part[r].end());
+      }
+    }
+    f["geometry"] = to_geometry(wound);
+  }
+  if (with_bbox) f["bbox"] = bbox_of(v.geometry);
+  return f;
+}
 
 json to_geometry(const Geometry& g) {
   switch (g.type) {

@@ -14,6 +14,11 @@ namespace deconflict::format {
 /// A GeoJSON Feature with every property of the volume, as read_feature accepts it.
 nlohmann::ordered_json to_feature(const Volume& v);
 nlohmann::ordered_json to_geometry(const Geometry& g);
+/// to_feature as RFC 7946 asks of files: outer rings counterclockwise and
+/// holes clockwise (the right-hand rule; DESIGN §4 reads either), and, when
+/// asked, `bbox` [west, south, east, north] of the positions (west > east
+/// when they cross the antimeridian).
+nlohmann::ordered_json to_file_feature(const Volume& v, bool with_bbox);
 /// `{"id", "party", "rule", "start", "end", "distance_m", "limit_m"}`, the distance to 0.1 m.
 nlohmann::ordered_json to_json(const Conflict& c);
 /// `{"id", "activity", "activity_version", "from", "to", "state", "created", "deadline", "answered"?, "text"?}`.

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "format/feature_reader.hpp"
+#include "format/feature_steps.hpp"
 #include "format/json_text.hpp"
 
 namespace deconflict::format {
@@ -19,10 +20,11 @@ namespace {
 using nlohmann::json;
 
 struct Item {
-  const json* feature = nullptr;  // a parsed feature, or
-  std::string_view line;          // an NDJSON line still to parse
-  size_t offset = 0;              // of the line in the input
-  std::string position;           // "features[3]", "line 4" or "feature"
+  const json* feature = nullptr;   // a parsed feature, or
+  std::string_view line;           // an NDJSON line still to parse
+  size_t offset = 0;               // of the line in the input
+  std::string position;            // "features[3]", "line 4" or "feature"
+  bool position_names_it = false;  // the position says more than the id would (a GIS file's layer and feature)
 };
 
 // What reading one item gave: the volume or why not, and the id it claims.
@@ -120,7 +122,7 @@ Result<Batch> label_and_read(std::string_view text, const std::vector<Item>& ite
     Result<Volume>& v = outcomes[i].volume;
     std::string label = items[i].position;
     const std::string& id = outcomes[i].claimed_id;
-    if (!id.empty() && id.size() <= kMaxIdLength) label = id;
+    if (!id.empty() && id.size() <= kMaxIdLength && !items[i].position_names_it) label = id;
     if (v && !v->id.empty()) {
       const auto [it, fresh] = seen.emplace(v->id, items[i].position);
       if (!fresh)
@@ -134,7 +136,10 @@ Result<Batch> label_and_read(std::string_view text, const std::vector<Item>& ite
       continue;
     }
     for (const std::string& field : outcomes[i].ignored) {
-      batch.ignored.push_back(label + ": " + field + " is set by the server; ignored");
+      batch.ignored.push_back(label + ": " + field +
+                              (field == kThirdCoordinate ? " are altitudes, not read: a volume's altitude band is "
+                                                           "properties.altitude"
+                                                         : " is set by the server; ignored"));
     }
     batch.labels.push_back(std::move(label));
     batch.volumes.push_back(std::move(*v));
@@ -166,6 +171,7 @@ Result<Batch> read_features(std::string_view text, const ReadOptions& options) {
       return malformed(text, e, 0, "");
     }
     const json& doc = docs.front();
+    if (Status st = detail::check_crs(doc); !st) return st.error();
     if (doc.is_object() && doc.value("type", "") == "FeatureCollection") {
       const auto features = doc.find("features");
       if (features == doc.end() || !features->is_array()) {
@@ -179,6 +185,14 @@ Result<Batch> read_features(std::string_view text, const ReadOptions& options) {
     }
   }
   return label_and_read(text, items, options);
+}
+
+Result<Batch> read_parsed_features(const std::vector<nlohmann::json>& features,
+                                   const std::vector<std::string>& positions, const ReadOptions& options) {
+  std::vector<Item> items;
+  items.reserve(features.size());
+  for (size_t i = 0; i < features.size(); ++i) items.push_back({&features[i], {}, 0, positions.at(i), true});
+  return label_and_read({}, items, options);
 }
 
 Result<std::string> read_file(const std::string& path) {
