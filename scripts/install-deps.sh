@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ccache pkg-config git time procps
   libgeographiclib-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev
-  libsqlite3-dev libpq-dev libboost-dev libsodium-dev libssl-dev openssl libgdal-dev gdal-bin
+  libsqlite3-dev libpq-dev libboost-dev libsodium-dev libssl-dev openssl libgdal-dev gdal-bin libxml2-dev libxml2-utils
   postgresql-15 patroni etcd-server haproxy iproute2
   curl jq
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -1,5 +1,7 @@
 // `deconflict import` and `export` with the files GIS users hold, written and
 // read by GDAL's own tools (ogr2ogr, ogrinfo), as in docs/formats.md.
+#include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,6 +19,7 @@ using nlohmann::json;
 
 const std::string kBin = DECONFLICT_BIN;
 const std::string kScenario = std::string(DECONFLICT_SOURCE_DIR) + "/scenarios/at-tanf-2018.geojson";
+const std::string kTakCot = std::string(DECONFLICT_SOURCE_DIR) + "/tests/data/takcot/";
 
 class GisCli : public ::testing::Test {
  protected:
@@ -24,8 +27,8 @@ class GisCli : public ::testing::Test {
   Outcome sh(const std::string& command) {
     const std::string in = path("stdin"), err = path("stderr");
     std::ofstream(in) << "";
-    return deconflict::testing::run_command(
-        "cd " + dir_.path().string() + " && DC=" + kBin + " && " + command, in, err);
+    return deconflict::testing::run_command("cd " + dir_.path().string() + " && DC=" + kBin + " && " + command, in,
+                                            err);
   }
   Outcome ok(const std::string& command) {
     Outcome r = sh(command);
@@ -48,9 +51,7 @@ class GisCli : public ::testing::Test {
   }
 
   // A fresh store holding the At Tanf scenario, and its GeoJSON export (ref.geojson).
-  void world() {
-    ok("$DC import --db w.db --no-notices " + kScenario + " && $DC export --db w.db -o ref.geojson");
-  }
+  void world() { ok("$DC import --db w.db --no-notices " + kScenario + " && $DC export --db w.db -o ref.geojson"); }
 
   deconflict::testing::ScratchDir dir_{"gis-cli"};
 };
@@ -125,8 +126,9 @@ TEST_F(GisCli, ACsvOfSitesWithMgrsReferencesNeedsNoHandEditing) {
         "name,grid,radius\n"
         "Rukban clinic,37S BS 93766 08745,200\n"
         "Field hospital,37SBS9400009000,300\n");
-  const Outcome r = ok("$DC import --db c.db clinics.csv --set type=site,party=un,kind=hospital "
-                       "--map position=grid,radius_m=radius");
+  const Outcome r =
+      ok("$DC import --db c.db clinics.csv --set type=site,party=un,kind=hospital "
+         "--map position=grid,radius_m=radius");
   EXPECT_NE(r.out.find("2 created"), std::string::npos) << r.out;
   const Outcome where = ok("$DC position '37S BS 93766 08745' --grid decimal");
   const auto sites = exported("c.db");
@@ -173,8 +175,9 @@ TEST_F(GisCli, ABulkImportIsOneTransaction) {
         "s2,38.6,33.4,2018/09/07 04:00\n");
   const Outcome bad = sh("$DC import --db s.db sites.csv --set type=site,party=un,radius_m=50");
   EXPECT_NE(bad.status, 0);
-  EXPECT_NE(bad.err.find("sites.csv: layer 'sites', feature 2 (s2): field 'start': '2018/09/07 04:00' has no time zone"),
-            std::string::npos)
+  EXPECT_NE(
+      bad.err.find("sites.csv: layer 'sites', feature 2 (s2): field 'start': '2018/09/07 04:00' has no time zone"),
+      std::string::npos)
       << bad.err;
   EXPECT_FALSE(std::filesystem::exists(path("s.db")));  // nothing stored, not even an empty store
 }
@@ -215,6 +218,111 @@ TEST_F(GisCli, GeoJsonFilesFollowTheRightHandRuleAndCarryABboxWhenAsked) {
   // With --outline, GDAL writes RFC 7946 GeoJSON of the true outlines, which imports back.
   ok("$DC export --db w.db --outline -o drawn.geojson && $DC import --no-notices --db drawn.db drawn.geojson");
   EXPECT_EQ(exported("drawn.db"), exported("w.db"));
+}
+
+// --- Cursor-on-Target ---------------------------------------------------------
+
+// The .cot files of a zip, extracted into `dir` (through GDAL's /vsizip/).
+std::vector<std::string> unzip_events(const std::string& zip, const std::filesystem::path& dir) {
+  std::vector<std::string> out;
+  char** entries = VSIReadDirRecursive(("/vsizip/" + zip).c_str());
+  for (char** e = entries; e && *e; ++e) {
+    const std::string name = *e;
+    if (!name.ends_with(".cot") && !name.ends_with(".xml")) continue;
+    GByte* bytes = nullptr;
+    vsi_l_offset size = 0;
+    EXPECT_TRUE(VSIIngestFile(nullptr, ("/vsizip/" + zip + "/" + name).c_str(), &bytes, &size, 1 << 24));
+    const std::string path = (dir / std::filesystem::path(name).filename()).string();
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes), static_cast<std::streamsize>(size));
+    VSIFree(bytes);
+    out.push_back(path);
+  }
+  CSLDestroy(entries);
+  return out;
+}
+
+TEST_F(GisCli, EveryDrawingOfADataPackageIsValidByMitresSchemaAndTaks) {
+  world();
+  ok("$DC export --db w.db -o at-tanf.zip");
+  const std::vector<std::string> files = unzip_events(path("at-tanf.zip"), dir_.path());
+  ASSERT_EQ(files.size(), 10u);  // nine drawings and the manifest
+  size_t circles = 0, free_forms = 0;
+  for (const std::string& f : files) {
+    if (f.ends_with("manifest.xml")) {
+      const Outcome n = ok("xmllint --xpath 'count(//Content)' '" + f + "'");
+      EXPECT_EQ(n.out, "9\n");
+      continue;
+    }
+    const std::string text = deconflict::testing::slurp(f);
+    const bool circle = text.find("type=\"u-d-c-c\"") != std::string::npos;
+    (circle ? circles : free_forms)++;
+    const std::string tak =
+        kTakCot + (circle ? "xsd/Drawing Shapes - Circle.xsd" : "xsd/Drawing Shapes - Free Form.xsd");
+    const std::string mitre = kTakCot + "mitre/CoT Base-Event Schema  (PUBLIC RELEASE).xsd";
+    for (const std::string& schema : {tak, mitre}) {
+      const Outcome v = sh("xmllint --noout --schema '" + schema + "' '" + f + "'");
+      EXPECT_EQ(v.status, 0) << f << " against " << schema << "\n" << v.err;
+    }
+  }
+  EXPECT_EQ(circles, 5u);  // the points: a zone, two sites, a base, the live-fire circle
+  EXPECT_EQ(free_forms, 4u);
+  // The zone's circle keeps its radius, its window and its party.
+  const std::string zone = deconflict::testing::slurp(path("deconflict.coalition.zone-at-tanf.cot"));
+  EXPECT_NE(zone.find("<ellipse major=\"55000.000\" minor=\"55000.000\""), std::string::npos) << zone;
+  EXPECT_NE(zone.find("start=\"2017-06-01T00:00:00Z\""), std::string::npos);
+  EXPECT_NE(zone.find("source=\"deconflict.coalition\""), std::string::npos);
+  EXPECT_NE(zone.find("permitted partner-force"), std::string::npos);
+}
+
+TEST_F(GisCli, AtaksDrawingsImportAsActivities) {
+  const std::string set = " --set type=activity,party=coalition,kind=patrol";
+  ok("$DC import --db d.db '" + kTakCot + "examples/Drawing Shapes - Free Form.cot'" + set);
+  ok("$DC import --db d.db '" + kTakCot + "examples/Drawing Shapes - Rectangle.cot'" + set);
+  ok("$DC import --db d.db '" + kTakCot + "examples/Drawing Shapes - Circle.cot'" + set);
+  std::map<std::string, json> by_name;
+  for (const auto& [id, f] : exported("d.db")) by_name[f["properties"]["name"]] = f;
+  ASSERT_EQ(by_name.size(), 3u);
+  EXPECT_EQ(by_name.at("Shape 1")["geometry"]["type"], "Polygon");
+  EXPECT_EQ(by_name.at("Rectangle 1")["geometry"]["type"], "Polygon");
+  EXPECT_EQ(by_name.at("Rectangle 1")["geometry"]["coordinates"][0].size(), 5u);  // its corners, closed
+  EXPECT_EQ(by_name.at("Drawing Circle 1")["properties"]["radius_m"], 226.98412686380018);
+  EXPECT_EQ(by_name.at("Drawing Circle 1")["properties"]["start"], "2020-12-16T19:59:34.915Z");
+  EXPECT_EQ(by_name.at("Drawing Circle 1")["properties"]["end"], "2020-12-17T19:59:34.915Z");
+}
+
+TEST_F(GisCli, ADataPackageImportsBackWithTheSameShapes) {
+  world();
+  ok("$DC export --db w.db -o at-tanf.zip && $DC import --db back.db at-tanf.zip --set type=site,party=un");
+  const auto back = exported("back.db");
+  EXPECT_EQ(back.size(), 9u);
+  for (const auto& [id, f] : back) EXPECT_EQ(f["properties"]["type"], "site");
+}
+
+TEST_F(GisCli, ANameThatIsMarkupIsTextInTheDrawing) {
+  write("odd.geojson", R"({"type":"Feature","properties":{"id":"odd","type":"site","party":"un","radius_m":100,
+    "name":"<b>\"Tom & Jerry's\"</b>","description":"]]> <!-- x -->"},
+    "geometry":{"type":"Point","coordinates":[38.6,33.5]}})");
+  ok("$DC import --db o.db odd.geojson && $DC export --db o.db -o odd.zip");
+  const auto files = unzip_events(path("odd.zip"), dir_.path());
+  const std::string f = path("deconflict.odd.cot");
+  const Outcome v = sh("xmllint --noout --schema '" + kTakCot + "xsd/Drawing Shapes - Circle.xsd' '" + f + "'");
+  EXPECT_EQ(v.status, 0) << v.err;
+  ok("$DC import --db o2.db '" + f + "' --set type=site,party=un");
+  EXPECT_EQ(exported("o2.db").begin()->second["properties"]["name"], "<b>\"Tom & Jerry's\"</b>");
+}
+
+TEST_F(GisCli, ADrawingIsReadAsDataNeverFetchingWhatItNames) {
+  // An external entity would read a local file into the drawing's name if it were expanded.
+  write("secret.txt", "the secret");
+  write("xxe.cot", R"(<?xml version="1.0"?>
+<!DOCTYPE event [<!ENTITY leak SYSTEM "file://)" +
+                       path("secret.txt") + R"(">]>
+<event version="2.0" uid="x" type="u-d-c-c" time="2020-12-16T19:59:34Z" start="2020-12-16T19:59:34Z"
+       stale="2020-12-17T19:59:34Z" how="h-e"><point lat="33.5" lon="38.6" hae="0" ce="0" le="0"/>
+<detail><shape><ellipse major="100" minor="100" angle="360"/></shape><contact callsign="&leak;"/></detail></event>)");
+  const Outcome r = sh("$DC import --db x.db xxe.cot --set type=site,party=un && $DC export --db x.db");
+  EXPECT_EQ(r.out.find("the secret"), std::string::npos) << r.out;
 }
 
 }  // namespace

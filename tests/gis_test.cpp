@@ -1,6 +1,8 @@
 // GIS files and outlines (src/gis): every drawn outline held to the exact
 // WGS84 distance, GDAL's encodings of values, and round trips through each
 // format by the library alone (tests/gis_cli_test.cpp runs GDAL's own tools).
+#include "gis/gis.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,7 +14,6 @@
 #include "format/feature_writer.hpp"
 #include "geo/shape.hpp"
 #include "gis/fields.hpp"
-#include "gis/gis.hpp"
 #include "gis/outline.hpp"
 #include "scratch_dir.hpp"
 
@@ -91,8 +92,8 @@ TEST(Outline, ACircleIsDrawnOnItsGeodesicCircleWithinTheTolerance) {
 
 TEST(Outline, ACorridorIsItsBandRoundTheBendsAndEnds) {
   const std::vector<Geometry> corridors = {
-      line({{33.2, 38.1}, {33.5, 38.6}, {33.3, 38.9}}),                 // a bend at At Tanf
-      line({{59.0, 5.0}, {61.0, 9.0}}),                                  // 300 km at 60° N
+      line({{33.2, 38.1}, {33.5, 38.6}, {33.3, 38.9}}),                      // a bend at At Tanf
+      line({{59.0, 5.0}, {61.0, 9.0}}),                                      // 300 km at 60° N
       line({{-20.0, 30.0}, {-20.05, 30.3}, {-20.0, 30.31}, {-19.9, 30.0}}),  // a hairpin
   };
   for (const Geometry& g : corridors) {
@@ -106,9 +107,9 @@ TEST(Outline, ACorridorIsItsBandRoundTheBendsAndEnds) {
 }
 
 TEST(Outline, AMarginGrowsAConcavePolygonAndShrinksItsHole) {
-  const Geometry g = polygon({{{33.0, 38.0}, {33.0, 38.4}, {33.3, 38.4}, {33.3, 38.3}, {33.1, 38.3}, {33.1, 38.0},
-                               {33.0, 38.0}},
-                              {{33.02, 38.32}, {33.02, 38.38}, {33.06, 38.38}, {33.06, 38.32}, {33.02, 38.32}}});
+  const Geometry g =
+      polygon({{{33.0, 38.0}, {33.0, 38.4}, {33.3, 38.4}, {33.3, 38.3}, {33.1, 38.3}, {33.1, 38.0}, {33.0, 38.0}},
+               {{33.02, 38.32}, {33.02, 38.38}, {33.06, 38.38}, {33.06, 38.32}, {33.02, 38.32}}});
   for (double margin : {100.0, 500.0, 1500.0}) {
     auto o = gis::outline(g, Metres(margin), {kTolerance});
     ASSERT_TRUE(o) << o.error().describe();
@@ -290,8 +291,8 @@ TEST(FileFeature, RingsAreWoundRightHandedAndTheBboxCrossesTheAntimeridian) {
   const auto f = format::to_file_feature(*v, true);
   const auto& outer = f["geometry"]["coordinates"][0];
   const auto& hole = f["geometry"]["coordinates"][1];
-  EXPECT_EQ(outer[1], json::parse("[179.5,-17.0]"));   // reversed: now counterclockwise
-  EXPECT_EQ(hole[1], json::parse("[-179.8,-16.2]"));   // reversed: now clockwise
+  EXPECT_EQ(outer[1], json::parse("[179.5,-17.0]"));  // reversed: now counterclockwise
+  EXPECT_EQ(hole[1], json::parse("[-179.8,-16.2]"));  // reversed: now clockwise
   // Wound right already, a ring is left as it is.
   auto again = format::read_feature(f);
   ASSERT_TRUE(again);
@@ -300,14 +301,16 @@ TEST(FileFeature, RingsAreWoundRightHandedAndTheBboxCrossesTheAntimeridian) {
 }
 
 TEST(FileFeature, ACrsOtherThanWgs84IsRefusedNotMisread) {
-  const std::string fc = R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}},
+  const std::string fc =
+      R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}},
     "features":[{"type":"Feature","properties":{"type":"site","party":"un","radius_m":10},
                  "geometry":{"type":"Point","coordinates":[4298000,3962000]}}]})";
   auto r = format::read_features(fc);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().field, "crs");
   EXPECT_NE(r.error().message.find("EPSG::3857"), std::string::npos);
-  const std::string wgs84 = R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},
+  const std::string wgs84 =
+      R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},
     "features":[]})";
   EXPECT_TRUE(format::read_features(wgs84));
   // One Feature, as POST /v1/activities reads it, is held to the same.

@@ -11,6 +11,7 @@
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
+#include "gis/cot.hpp"
 #include "gis/gis.hpp"
 #include "store/store.hpp"
 
@@ -153,6 +154,14 @@ bool gis_options_given(const ImportArgs& a) {
 // path) unless it needs GDAL: a field mapping, Z, or a `crs` to reproject.
 // Every other format is GDAL's.
 Result<format::Batch> read_import(const ImportArgs& a) {
+  if (a.file.ends_with(".cot") || a.file.ends_with(".zip")) {
+    gis::ReadOptions options;
+    auto map = gis::FieldMap::parse({}, a.sets);
+    if (!map) return map.error();
+    options.map = std::move(*map);
+    options.skip_invalid = a.skip_invalid;
+    return gis::read_cot_file(a.file, options);
+  }
   const std::string driver = a.file == "-" ? "GeoJSON" : gis::driver_for(a.file);
   const bool ndjson = a.file.ends_with(".ndjson") || a.file.ends_with(".jsonl");
   const format::ReadOptions native{a.skip_invalid, format::ServerFields::zone_answers};
@@ -237,6 +246,16 @@ int run_export(const ListArgs& a) {
     return write_text(fc.dump(2) + "\n", a.output);
   }
   if (to_stdout) return fail(make_error(ErrorCode::usage, "a GIS file needs a name", "--output"));
+  if (a.output.ends_with(".zip")) {
+    std::vector<std::string> warnings;
+    if (Status st = gis::write_data_package(a.output, volumes, (*service)->now(), &warnings); !st) {
+      return fail(st.error());
+    }
+    for (const std::string& w : warnings) std::cerr << "deconflict: warning: " << w << "\n";
+    std::cerr << "exported " << volumes.size() - warnings.size() << " object(s) to " << a.output
+              << " (a TAK data package of Cursor-on-Target drawings)\n";
+    return kOk;
+  }
   auto report = gis::write_file(a.output, volumes, {driver, a.tolerance_m});
   if (!report) return fail(report.error());
   for (const std::string& w : report->warnings) std::cerr << "deconflict: warning: " << w << "\n";
@@ -318,7 +337,8 @@ Runner add_import(CLI::App& app) {
   add_store_options(app, a->store);
   app.add_option("file", a->file,
                  "A GeoJSON Feature, FeatureCollection or NDJSON file ('-' for stdin), or any GIS file GDAL reads: "
-                 "KML/KMZ, GeoPackage, Shapefile, CSV (lon/lat, WKT or mgrs columns)")
+                 "KML/KMZ, GeoPackage, Shapefile, CSV (lon/lat, WKT or mgrs columns); or an ATAK drawing (.cot) or "
+                 "TAK data package of drawings (.zip), with --set for what a drawing lacks")
       ->required();
   app.add_option("--map", a->maps,
                  "PROPERTY=FIELD: read a property from a field of another name (start=begin); repeatable, or "
@@ -352,7 +372,8 @@ Runner add_export(CLI::App& app) {
   add_filter_options(app, a->filter);
   app.add_option("-o,--output", a->output,
                  "Write to this file instead of standard output: .geojson/.json as GeoJSON (RFC 7946); .kml, .kmz, "
-                 ".gpkg, .shp or .csv through GDAL, each volume drawn by its true outline");
+                 ".gpkg, .shp or .csv through GDAL, each volume drawn by its true outline; .zip a TAK data package of "
+                 "Cursor-on-Target drawings");
   app.add_option("--format", a->format, "GDAL's driver to write with, when the file's name does not say");
   app.add_flag("--outline", a->outline, "GeoJSON too with true outlines (for tools that ignore radius_m and buffer_m)");
   app.add_flag("--with-bbox", a->with_bbox, "GeoJSON: give each feature a bbox");

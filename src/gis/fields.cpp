@@ -59,8 +59,8 @@ Result<json> rfc3339_of(const OGRField& f, const json& raw) {
   const int offset_min = (tz - 100) * 15;
   char buf[64];
   const double sec = f.Date.Second;
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02d:%02d", f.Date.Year, f.Date.Month,
-                f.Date.Day, f.Date.Hour, f.Date.Minute, static_cast<int>(sec),
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02d:%02d", f.Date.Year, f.Date.Month, f.Date.Day,
+                f.Date.Hour, f.Date.Minute, static_cast<int>(sec),
                 static_cast<int>(std::lround((sec - std::floor(sec)) * 1000)) % 1000, offset_min < 0 ? '-' : '+',
                 std::abs(offset_min) / 60, std::abs(offset_min) % 60);
   auto t = parse_rfc3339(buf);
@@ -73,7 +73,8 @@ Result<json> as_time(const json& raw) {
   const std::string s = trimmed(raw.get<std::string>());
   if (auto t = parse_rfc3339(s)) return json(format_rfc3339(*t));
   OGRField f;
-  if (!OGRParseDate(s.c_str(), &f, 0)) return fail(shown(raw) + " is not a time (RFC 3339, or a date as GDAL writes one)");
+  if (!OGRParseDate(s.c_str(), &f, 0))
+    return fail(shown(raw) + " is not a time (RFC 3339, or a date as GDAL writes one)");
   if (s.size() <= 10) return fail(shown(raw) + " is a date without a time of day");
   return rfc3339_of(f, raw);
 }

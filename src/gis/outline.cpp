@@ -68,8 +68,8 @@ class Drawer {
   Path circle(LatLon c, double cx, double r) {
     const double sagitta = 2.0 * std::acos(1.0 - std::min(1.0, 0.5 * tolerance_m_ / r));
     const double by_length = 2.0 * std::numbers::pi * r / step_m(c.lat_deg + r / 111'000.0);
-    const int n = static_cast<int>(std::clamp(std::ceil(std::max(2.0 * std::numbers::pi / sagitta, by_length)),
-                                              16.0, 200'000.0));
+    const int n =
+        static_cast<int>(std::clamp(std::ceil(std::max(2.0 * std::numbers::pi / sagitta, by_length)), 16.0, 200'000.0));
     Path ring;
     ring.reserve(static_cast<size_t>(n) + 1);
     for (int k = 0; k < n; ++k) {

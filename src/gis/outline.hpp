@@ -19,8 +19,9 @@
 // refused (invalid_input). Pure function; thread-safe.
 #pragma once
 
-#include <memory>
 #include <ogr_geometry.h>
+
+#include <memory>
 
 #include "deconflict/geometry.hpp"
 #include "deconflict/status.hpp"

@@ -13,6 +13,7 @@
 
 #include "deconflict/position.hpp"
 #include "gis/fields.hpp"
+#include "gis/gathered.hpp"
 #include "gis/gdal.hpp"
 #include "gis/gis.hpp"
 
@@ -28,9 +29,9 @@ void register_drivers() {
 
 namespace {
 
-using nlohmann::json;
 using detail::Property;
 using detail::ValueKind;
+using nlohmann::json;
 
 Error at_field(std::string field, std::string message) {
   return Error{ErrorCode::invalid_input, std::move(message), std::move(field)};
@@ -133,9 +134,9 @@ std::pair<double, double> z_range(const OGRGeometry& g) {
 // Where each property of a layer's features comes from.
 struct Source {
   const Property* property = nullptr;
-  int field = -1;                     // a field of the layer, or
-  std::optional<json> constant;       // a value for every feature
-  std::string field_name;             // for messages
+  int field = -1;                // a field of the layer, or
+  std::optional<json> constant;  // a value for every feature
+  std::string field_name;        // for messages
 };
 
 class LayerReader {
@@ -237,10 +238,11 @@ class LayerReader {
   Status unknown_field(const std::string& field, const std::string& property) const {
     OGRFeatureDefn& defn = *layer_.GetLayerDefn();
     std::string names;
-    for (int i = 0; i < defn.GetFieldCount(); ++i) names += (i ? ", " : "") + std::string(defn.GetFieldDefn(i)->GetNameRef());
+    for (int i = 0; i < defn.GetFieldCount(); ++i)
+      names += (i ? ", " : "") + std::string(defn.GetFieldDefn(i)->GetNameRef());
     return make_error(ErrorCode::usage,
-                      "layer '" + std::string(layer_.GetName()) + "' has no field '" + field + "' (its fields: " +
-                          (names.empty() ? "none" : names) + ")",
+                      "layer '" + std::string(layer_.GetName()) + "' has no field '" + field +
+                          "' (its fields: " + (names.empty() ? "none" : names) + ")",
                       "--map " + property + "=" + field);
   }
 
@@ -334,8 +336,9 @@ class LayerReader {
         ++z_dropped_;
         return {};
       case ZMode::refuse:
-        return at_field("geometry", "has a third coordinate (Z); deconflict's altitude is a band: "
-                                    "import with --z band, or --z drop to read it without");
+        return at_field("geometry",
+                        "has a third coordinate (Z); deconflict's altitude is a band: "
+                        "import with --z band, or --z drop to read it without");
       case ZMode::band: {
         const auto [lo, hi] = z_range(g);
         if (props.contains("altitude")) return at_field("geometry", "has both Z and an altitude field: choose one");
@@ -391,9 +394,7 @@ Result<format::Batch> read_file(const std::string& path, const ReadOptions& opti
   GDALDatasetUniquePtr ds = open_for_reading(path);
   if (!ds) return make_error(ErrorCode::io_error, "GDAL cannot read it: " + detail::QuietGdal::last(), path);
   const std::string file = std::filesystem::path(path).filename().string();
-  std::vector<json> features;
-  std::vector<std::string> labels;
-  std::vector<Error> rejected;
+  detail::Gathered gathered(options);
   std::vector<std::string> warnings;
   bool layer_found = options.layer.empty();
   for (OGRLayer* layer : ds->GetLayers()) {
@@ -404,30 +405,18 @@ Result<format::Batch> read_file(const std::string& path, const ReadOptions& opti
     for (auto& f : *layer) {
       std::string label = file + ": layer '" + layer->GetName() + "', feature " + std::to_string(f->GetFID());
       if (const std::string id = reader.id_of(*f); !id.empty()) label += " (" + id + ")";
-      auto feature = reader.feature(*f);
-      if (feature) {
-        features.push_back(std::move(*feature));
-        labels.push_back(std::move(label));
-        continue;
-      }
-      Error e = feature.error();
-      e.field = label + (e.field.empty() ? "" : ": " + e.field);
-      if (!options.skip_invalid) return e;
-      rejected.push_back(std::move(e));
+      if (Status st = gathered.add(reader.feature(*f), std::move(label)); !st) return st.error();
     }
     for (std::string& w : reader.warnings()) warnings.push_back(file + ": " + w);
   }
   if (!layer_found) return make_error(ErrorCode::usage, "no layer '" + options.layer + "' in " + file, "--layer");
-  auto batch = format::read_parsed_features(features, labels, {options.skip_invalid, options.server_fields});
-  if (!batch) return batch;
-  batch->rejected.insert(batch->rejected.begin(), rejected.begin(), rejected.end());
-  batch->ignored.insert(batch->ignored.end(), warnings.begin(), warnings.end());
-  return batch;
+  return gathered.read(warnings);
 }
 
 Result<FieldMap> FieldMap::parse(const std::vector<std::string>& maps, const std::vector<std::string>& sets) {
   FieldMap out;
-  for (auto [items, target, option] : {std::tuple{&maps, &out.fields, "--map"}, std::tuple{&sets, &out.constants, "--set"}}) {
+  for (auto [items, target, option] :
+       {std::tuple{&maps, &out.fields, "--map"}, std::tuple{&sets, &out.constants, "--set"}}) {
     for (const std::string& item : *items) {
       // "a=b,c=d" holds two; in "permitted=coalition,russia" the comma is the list's.
       std::vector<std::string> pairs;
@@ -446,7 +435,10 @@ Result<FieldMap> FieldMap::parse(const std::vector<std::string>& maps, const std
       for (const std::string& pair : pairs) {
         const size_t eq = pair.find('=');
         if (eq == std::string::npos || eq == 0) {
-          return make_error(ErrorCode::usage, "expected PROPERTY=" + std::string(target == &out.fields ? "FIELD" : "VALUE") + ", got '" + pair + "'", option);
+          return make_error(
+              ErrorCode::usage,
+              "expected PROPERTY=" + std::string(target == &out.fields ? "FIELD" : "VALUE") + ", got '" + pair + "'",
+              option);
         }
         const std::string property = pair.substr(0, eq);
         if (!detail::property_named(property)) {

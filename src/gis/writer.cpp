@@ -24,13 +24,12 @@ struct Column {
 };
 
 constexpr Column kColumns[] = {
-    {"id", OFTString},       {"type", OFTString},       {"party", OFTString},     {"kind", OFTString},
-    {"name", OFTString},     {"description", OFTString}, {"radius_m", OFTReal},    {"buffer_m", OFTReal},
-    {"lower_m", OFTReal},    {"upper_m", OFTReal},      {"start", OFTString},     {"end", OFTString},
-    {"permitted", OFTString}, {"notice_h", OFTReal},    {"agreed_by", OFTString}, {"accepted", OFTString},
-    {"declined", OFTString}, {"share", OFTString},      {"notified", OFTString},  {"version", OFTInteger},
-    {"state", OFTString},
-    {"drawn", OFTString},    {"declared", OFTString},
+    {"id", OFTString},        {"type", OFTString},        {"party", OFTString},     {"kind", OFTString},
+    {"name", OFTString},      {"description", OFTString}, {"radius_m", OFTReal},    {"buffer_m", OFTReal},
+    {"lower_m", OFTReal},     {"upper_m", OFTReal},       {"start", OFTString},     {"end", OFTString},
+    {"permitted", OFTString}, {"notice_h", OFTReal},      {"agreed_by", OFTString}, {"accepted", OFTString},
+    {"declined", OFTString},  {"share", OFTString},       {"notified", OFTString},  {"version", OFTInteger},
+    {"state", OFTString},     {"drawn", OFTString},       {"declared", OFTString},
 };
 
 // A column's field index: the columns are created in kColumns' order, and
@@ -70,15 +69,17 @@ class Target {
     const std::string name = driver_.GetDescription();
     const char* csv[] = {"GEOMETRY=AS_WKT", nullptr};
     const char* geojson[] = {"RFC7946=YES", nullptr};
-    char** options = name == "CSV" ? const_cast<char**>(csv) : name == "GeoJSON" ? const_cast<char**>(geojson) : nullptr;
+    char** options = name == "CSV"       ? const_cast<char**>(csv)
+                     : name == "GeoJSON" ? const_cast<char**>(geojson)
+                                         : nullptr;
     layer_ = ds_->CreateLayer(layer_name_.c_str(), &wgs84, type_, options);
     if (!layer_) return make_error(ErrorCode::io_error, "GDAL cannot add a layer: " + detail::QuietGdal::last(), path_);
     for (const Column& c : kColumns) {
       OGRFieldDefn field(c.name, c.type);
       if (c.type == OFTString && name == "ESRI Shapefile") field.SetWidth(kShapefileTextWidth);
       if (layer_->CreateField(&field) != OGRERR_NONE) {
-        return make_error(ErrorCode::io_error, "GDAL cannot add field '" + std::string(c.name) + "': " +
-                                                   detail::QuietGdal::last(), path_);
+        return make_error(ErrorCode::io_error,
+                          "GDAL cannot add field '" + std::string(c.name) + "': " + detail::QuietGdal::last(), path_);
       }
     }
     return layer_;
@@ -167,7 +168,9 @@ Result<WriteReport> write_file(const std::string& path, const std::vector<const 
   const bool shapefile = name == "ESRI Shapefile";
   const std::filesystem::path p(path);
   const std::string stem = p.stem().string();
-  auto sibling = [&](const char* suffix) { return (p.parent_path() / (stem + suffix + p.extension().string())).string(); };
+  auto sibling = [&](const char* suffix) {
+    return (p.parent_path() / (stem + suffix + p.extension().string())).string();
+  };
   Target areas(*driver, path, stem, shapefile ? wkbMultiPolygon : wkbUnknown);
   Target lines(*driver, sibling("_lines"), stem + "_lines", wkbMultiLineString);
   Target points(*driver, sibling("_points"), stem + "_points", wkbPoint);
@@ -182,8 +185,8 @@ Result<WriteReport> write_file(const std::string& path, const std::vector<const 
     }
     const OGRwkbGeometryType family = wkbFlatten((*drawn)->getGeometryType());
     Target& target = !shapefile || family == wkbPolygon || family == wkbMultiPolygon ? areas
-                     : family == wkbPoint                                           ? points
-                                                                                    : lines;
+                     : family == wkbPoint                                            ? points
+                                                                                     : lines;
     auto layer = target.layer();
     if (!layer) return layer.error();
     OGRFeature feature((*layer)->GetLayerDefn());
