@@ -13,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "command.hpp"
@@ -318,3 +319,39 @@ TEST_F(Cli, ImportListExportAndConflictsOnTheStore) {
 }
 
 }  // namespace
+
+TEST_F(Cli, CheckAtAPositionWrittenInAnyGridChecksOneActivityThere) {
+  // A strike on the At Tanf garrison's 100 m MGRS square, as a liaison officer would write it.
+  const Outcome r = run("check --against " + kScenario +
+                        " --at '37SDT 644 074' --radius 500 --party russia --kind strike"
+                        " --start 2018-09-07T06:00:00Z --end 2018-09-07T08:00:00Z");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("names a square of 100 m"), std::string::npos) << r.err;
+  const auto out = lines(r.out);
+  ASSERT_EQ(out.size(), 1u);
+  std::set<std::string> hits;
+  for (const auto& c : out[0]["conflicts"])
+    hits.insert(c["id"].get<std::string>() + " " + c["rule"].get<std::string>());
+  EXPECT_TRUE(hits.count("coalition.garrison site-hazard")) << r.out;
+  EXPECT_TRUE(hits.count("coalition.zone-at-tanf zone-entry")) << r.out;
+  // The same place in degrees-minutes-seconds gives the same answer.
+  const Outcome dms = run("check --against " + kScenario +
+                          " --at \"33°30'21\\\"N 38°37'04\\\"E\" --radius 500 --party russia --kind strike"
+                          " --start 2018-09-07T06:00:00Z --end 2018-09-07T08:00:00Z");
+  ASSERT_EQ(dms.status, 0) << dms.err;
+  EXPECT_EQ(lines(dms.out)[0]["conflicts"].size(), out[0]["conflicts"].size());
+}
+
+TEST_F(Cli, CheckAtNeedsAPartyAPositionItReadsAndNoQueriesBeside) {
+  const std::string base = "check --against " + kScenario;
+  const Outcome no_party = run(base + " --at '33.5, 38.6' --radius 500");
+  EXPECT_EQ(no_party.status, 2);
+  EXPECT_NE(no_party.err.find("--party"), std::string::npos);
+  const Outcome bad = run(base + " --at '37SZZ 1' --radius 500 --party russia");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--at"), std::string::npos) << bad.err;
+  const Outcome both = run(base + " " + kData + "queries.ndjson --at '33.5, 38.6' --radius 500 --party russia");
+  EXPECT_EQ(both.status, 2);
+  const Outcome neither = run(base);
+  EXPECT_EQ(neither.status, 2);
+}

@@ -425,3 +425,46 @@ TEST_F(Streams, ALongBacklogComesInPartsAndResumesWhereItStopped) {
 }
 
 }  // namespace
+
+// Cost: a list near a position measures a distance to each candidate; they
+// are charged to the page's budget, and a page that spends it ends early with
+// a cursor, so that no list costs more than a page may however many are near.
+TEST_F(Cost, AListNearAPositionMeasuresWithinThePagesBudget) {
+  const auto post_sites = [&](Client& c) {
+    for (int i = 0; i < 12; ++i) {
+      const std::string site = R"({"type":"Feature","geometry":{"type":"Point","coordinates":[)" +
+                               std::to_string(38.6 + 0.01 * i) + R"(,33.5]},"properties":{"id":"un.s)" +
+                               std::to_string(10 + i) + R"(","kind":"camp","radius_m":100}})";
+      ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site).status, 201);
+    }
+  };
+  const auto walk = [&](Client& c, int& pages) {
+    std::set<std::string> seen;
+    std::string after;
+    for (pages = 1; pages < 50; ++pages) {
+      const Reply r = c.send(http::verb::get, "/v1/sites?near=33.5,38.6&within=20000" + after, token("coalition"));
+      EXPECT_EQ(r.status, 200) << r.raw.body();
+      for (const auto& f : r.body["features"]) seen.insert(f["id"].get<std::string>());
+      if (!r.body.contains("next")) break;
+      after = "&after=" + r.body["next"].get<std::string>();
+    }
+    return seen;
+  };
+  Client c(port_);
+  post_sites(c);
+  int pages = 0;
+  EXPECT_EQ(walk(c, pages).size(), 12u);
+  EXPECT_EQ(pages, 1);
+  // A budget of a few exact distances: the same twelve, over several pages.
+  ASSERT_EQ(stop(), 0);
+  start({"--max-page-work", "1000"});
+  Client again(port_);
+  EXPECT_EQ(walk(again, pages).size(), 12u);
+  EXPECT_GT(pages, 3);
+  // A budget no distance fits in: refused, not answered by measuring anyway.
+  ASSERT_EQ(stop(), 0);
+  start({"--max-page-work", "1"});
+  Client starved(port_);
+  const Reply r = starved.send(http::verb::get, "/v1/sites?near=33.5,38.6", token("coalition"));
+  EXPECT_EQ(r.body["error"]["code"], "too_complex") << r.raw.body();
+}

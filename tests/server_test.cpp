@@ -1293,3 +1293,31 @@ TEST_F(Server, AZonesProposalReachesThePartiesItIsToBindAsNotices) {
   EXPECT_EQ(again.send(http::verb::get, "/v1/notices", token("coalition")).body["notices"].size(), 4u);
   EXPECT_EQ(again.send(http::verb::get, "/v1/notices?state=declined", token("un")).body["notices"][0]["about"], "zone");
 }
+
+// A list near a position, written in any grid (DESIGN §11: the field's grids):
+// what comes within the distance, measured exactly; never what the caller may not see.
+TEST_F(Server, ListsNearAPositionInAnyGridShowOnlyWhatTheCallerSees) {
+  Client c(port_);
+  ASSERT_EQ(declare_zone(c).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.camp", R"("all")")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.clinic", R"(["coalition"])")).status, 201);
+  const auto ids = [&](const std::string& collection, const std::string& query, const char* party) {
+    std::set<std::string> out;
+    const Reply r = c.send(http::verb::get, "/v1/" + collection + query, token(party));
+    EXPECT_EQ(r.status, 200) << query << " " << r.raw.body();
+    for (const auto& f : r.body["features"]) out.insert(f["id"].get<std::string>());
+    return out;
+  };
+  // The sites are 500 m circles at 33.33 N 38.65 E; the zone's 55 km circle holds them.
+  EXPECT_EQ(ids("sites", "?near=33.33,38.65", "coalition"), (std::set<std::string>{"un.camp", "un.clinic"}));
+  EXPECT_EQ(ids("sites", "?near=33.33,38.65", "russia"), (std::set<std::string>{"un.camp"}));
+  // 2 km north: out of reach of a 500 m circle, unless within 1.6 km of it.
+  EXPECT_TRUE(ids("sites", "?near=33.348,38.65", "un").empty());
+  EXPECT_EQ(ids("sites", "?near=33.348,38.65&within=1600", "un"), (std::set<std::string>{"un.camp", "un.clinic"}));
+  // The garrison's MGRS square, 19 km north of the sites: in the zone, clear of the sites.
+  EXPECT_EQ(ids("zones", "?near=37SDT%20644%20074", "russia"), (std::set<std::string>{"coalition.zone-at-tanf"}));
+  EXPECT_TRUE(ids("sites", "?near=37SDT%20644%20074&within=15000", "un").empty());
+  EXPECT_EQ(c.send(http::verb::get, "/v1/sites?near=37SZZ", token("un")).status, 400);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/sites?within=5", token("un")).status, 400);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/sites?near=33.3,38.6&within=-1", token("un")).status, 400);
+}

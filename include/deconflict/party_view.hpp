@@ -55,8 +55,11 @@ class PartyView {
   /// The objects the caller may see that pass the filter, sorted by id.
   std::vector<const Volume*> list(const ListFilter& filter) const;
   /// The objects of list() whose ids sort after `after`, at most `limit`
-  /// (and PageLimits) of them, with the cursor of the next page.
-  ListPage page(const ListFilter& filter, const std::string& after, size_t limit) const;
+  /// (and PageLimits) of them, with the cursor of the next page. The
+  /// distances of a `near` filter are charged to Options::max_page_work: a
+  /// page that spends it ends early (perhaps empty) with a cursor to go on
+  /// from; too_complex only when a single distance would cost more.
+  Result<ListPage> page(const ListFilter& filter, const std::string& after, size_t limit) const;
   /// The object, or not_found when it does not exist, is of another type or
   /// is hidden from the caller (the same answer for all three).
   Result<const Volume*> find(ObjectType type, const std::string& id) const;

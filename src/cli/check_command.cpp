@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/cli.hpp"
+#include "deconflict/position.hpp"
 #include "deconflict/time.hpp"
 #include "engine/world.hpp"
 #include "format/feature_reader.hpp"
@@ -14,9 +15,16 @@
 namespace deconflict::cli {
 namespace {
 
+// One activity described on the command line (--at and what goes with it).
+struct AtArgs {
+  std::string at, party, kind = "movement", start, end;
+  double radius_m = 0;
+};
+
 struct CheckArgs {
   std::string world;
   std::string queries;
+  AtArgs at;
   std::string now;
   bool stats = false;
   bool skip_invalid = false;
@@ -48,6 +56,39 @@ Result<std::vector<Volume>> load(const std::string& path, bool skip_invalid, con
   return std::move(batch->volumes);
 }
 
+// The activity --at describes: a circle of --radius round the position, in
+// [--start, --end) (default the next hour).
+Result<std::vector<Volume>> at_query(const AtArgs& a, TimePoint now) {
+  if (a.party.empty()) return make_error(ErrorCode::usage, "whose activity: --at needs --party", "--party");
+  auto at = read_position_option(a.at, "--at",
+                                 "the check is of a circle round its centre (widen --radius by half its "
+                                 "diagonal to cover the whole square)");
+  if (!at) return at.error();
+  const std::string start = a.start.empty() ? format_rfc3339(now) : a.start;
+  const std::string end = a.end.empty() ? format_rfc3339(now + std::chrono::hours(1)) : a.end;
+  const nlohmann::json feature = {
+      {"type", "Feature"},
+      {"geometry", {{"type", "Point"}, {"coordinates", {at->point.lon_deg, at->point.lat_deg}}}},
+      {"properties",
+       {{"id", "at"},
+        {"type", "activity"},
+        {"party", a.party},
+        {"kind", a.kind},
+        {"radius_m", a.radius_m},
+        {"start", start},
+        {"end", end}}}};
+  auto v = format::read_feature(feature);
+  if (!v) {
+    Error e = v.error();
+    if (e.field.starts_with("properties.")) e.field = "--" + e.field.substr(11);
+    if (e.field == "--radius_m") e.field = "--radius";
+    return e;
+  }
+  std::vector<Volume> out;
+  out.push_back(std::move(*v));
+  return out;
+}
+
 double percentile_us(std::vector<double>& latencies, double p) {
   if (latencies.empty()) return 0;
   const size_t k = std::min(latencies.size() - 1, static_cast<size_t>(p * static_cast<double>(latencies.size())));
@@ -56,6 +97,9 @@ double percentile_us(std::vector<double>& latencies, double p) {
 }
 
 int run_check(const CheckArgs& args) {
+  if (args.queries.empty() == args.at.at.empty()) {
+    return fail(make_error(ErrorCode::usage, "give QUERIES or --at POSITION, one of them"));
+  }
   if (args.world == "-" && args.queries == "-") {
     return fail(make_error(ErrorCode::usage, "WORLD and QUERIES cannot both be standard input"));
   }
@@ -73,7 +117,7 @@ int run_check(const CheckArgs& args) {
   world.assign(std::move(*world_volumes));
   const double load_seconds = seconds_since(load_start);
 
-  auto queries = load(args.queries, args.skip_invalid, "queries");
+  auto queries = args.queries.empty() ? at_query(args.at, now) : load(args.queries, args.skip_invalid, "queries");
   if (!queries) return fail(queries.error());
   std::vector<Volume> activities;
   for (Volume& q : *queries) {
@@ -134,7 +178,16 @@ Runner add_check(CLI::App& app) {
   auto args = std::make_shared<CheckArgs>();
   app.add_option("--against", args->world, "WORLD: the zones, sites and activities to check against ('-' for stdin)")
       ->required();
-  app.add_option("queries", args->queries, "QUERIES: the activities to check ('-' for stdin)")->required();
+  app.add_option("queries", args->queries, "QUERIES: the activities to check ('-' for stdin), or --at");
+  app.add_option("--at", args->at.at,
+                 "Check one activity at this position instead: decimal degrees (latitude first), DMS, MGRS or UTM");
+  app.add_option("--radius", args->at.radius_m, "With --at: the activity's radius in metres")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--party", args->at.party, "With --at: whose activity it is");
+  app.add_option("--kind", args->at.kind, "With --at: movement, exercise, strike, flight, convoy or patrol")
+      ->capture_default_str();
+  app.add_option("--start", args->at.start, "With --at: when it starts (RFC 3339); default now");
+  app.add_option("--end", args->at.end, "With --at: when it ends (RFC 3339); default an hour after it starts");
   app.add_flag("--stats", args->stats, "Print load and check statistics as one JSON line on standard error");
   app.add_flag("--skip-invalid", args->skip_invalid, "Skip and count invalid features instead of failing");
   app.add_flag("--fail-on-conflict", args->fail_on_conflict, "Exit with status 1 when any conflict is found");

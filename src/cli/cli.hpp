@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "deconflict/position.hpp"
 #include "deconflict/service.hpp"
 #include "deconflict/status.hpp"
 
@@ -47,6 +48,10 @@ Result<std::unique_ptr<Service>> open_service(const StoreArgs& args);
 Result<std::unique_ptr<Service>> open_existing_service(const StoreArgs& args);
 
 /// A subcommand registers its options and returns the function that runs it.
+/// A position option (--near, --at) read in any grid; a grid reference names
+/// a square, which is said on stderr with what the command does with it (`use`).
+Result<ReadPosition> read_position_option(const std::string& text, const std::string& option, std::string_view use);
+
 using Runner = std::function<int()>;
 Runner add_check(CLI::App& app);
 Runner add_import(CLI::App& app);

@@ -12,6 +12,10 @@
 namespace deconflict::cli {
 namespace {
 
+void say_square(const std::string& text, const ReadPosition& p, std::string_view use) {
+  std::cerr << "deconflict: '" << text << "' names a square of " << p.square_m << " m; " << use << "\n";
+}
+
 struct PositionArgs {
   std::string text, grid;
   int digits = 5;
@@ -33,14 +37,18 @@ int run_position(const PositionArgs& a) {
     std::cout << (only ? "" : std::string(grid_name(g)) + std::string(9 - std::string(grid_name(g)).size(), ' '))
               << *text << "\n";
   }
-  if (read->square_m > 0 && !only) {
-    std::cerr << "deconflict: '" << a.text << "' names a square of " << read->square_m
-              << " m; the position shown is its centre\n";
-  }
+  if (read->square_m > 0 && !only) say_square(a.text, *read, "the position shown is its centre");
   return kOk;
 }
 
 }  // namespace
+
+Result<ReadPosition> read_position_option(const std::string& text, const std::string& option, std::string_view use) {
+  auto at = read_position(text);
+  if (!at) return make_error(ErrorCode::usage, at.error().message, option);
+  if (at->square_m > 0) say_square(text, *at, use);
+  return at;
+}
 
 Runner add_position(CLI::App& app) {
   auto a = std::make_shared<PositionArgs>();

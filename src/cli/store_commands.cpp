@@ -79,12 +79,8 @@ Result<ListFilter> to_filter(const FilterArgs& a) {
     f.bbox = *b;
   }
   if (!a.near.empty()) {
-    auto at = read_position(a.near);
-    if (!at) return make_error(ErrorCode::usage, at.error().message, "--near");
-    if (at->square_m > 0) {
-      std::cerr << "deconflict: '" << a.near << "' names a square of " << at->square_m
-                << " m; distances are measured from its centre\n";
-    }
+    auto at = read_position_option(a.near, "--near", "distances are measured from its centre");
+    if (!at) return at.error();
     f.near = ListFilter::Near{at->point, Metres(a.within_m)};
     if (Status st = f.near->validate(); !st) return st.error();
   } else if (a.within_m > 0) {

@@ -2,19 +2,17 @@
 #include "gis/cot.hpp"
 
 #include <cpl_conv.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "deconflict/time.hpp"
-#include <cpl_string.h>
-#include <cpl_vsi.h>
-
-#include <filesystem>
-
 #include "gis/fields.hpp"
 #include "gis/gathered.hpp"
 #include "gis/gdal.hpp"
@@ -30,11 +28,21 @@ std::string escaped(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 has no place for other control characters, even escaped.
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
@@ -65,7 +73,7 @@ struct Fill {
 Fill fill_of(const Volume& v) {
   if (v.type == ObjectType::zone) return {0x60ffa000};  // amber
   if (v.type == ObjectType::site) return {0x6000c853};  // green: protected
-  return {v.hazardous() ? 0x60ff1744u : 0x602979ffu};  // red: fire; blue: others
+  return {v.hazardous() ? 0x60ff1744u : 0x602979ffu};   // red: fire; blue: others
 }
 
 std::string list_text(const std::vector<std::string>& ids) {
@@ -91,7 +99,8 @@ std::string altitude_text(const AltitudeBand& a) {
 std::string remarks_of(const Volume& v, bool holes_left_out) {
   std::string r = std::string(type_name(v.type)) + (v.kind.empty() ? "" : " (" + v.kind + ")") + " of " + v.party +
                   "; " + window_text(v.window) + "; " + altitude_text(v.altitude);
-  if (v.geometry.type == GeometryType::line_string) r += "; corridor half-width " + number(v.radius.value, "%.0f") + " m";
+  if (v.geometry.type == GeometryType::line_string)
+    r += "; corridor half-width " + number(v.radius.value, "%.0f") + " m";
   if (v.geometry.type != GeometryType::point && v.geometry.type != GeometryType::line_string && v.radius.value > 0) {
     r += "; margin " + number(v.radius.value, "%.0f") + " m (drawn)";
   }
@@ -362,8 +371,10 @@ Result<format::Batch> read_cot_file(const std::string& path, const ReadOptions& 
     if (feature) {
       for (const auto& [property, value] : options.map.constants) {
         auto v = detail::coerce(*detail::property_named(property), value);
-        if (!v) feature = Error{ErrorCode::invalid_input, v.error().message, "--set " + property};
-        else (*feature)["properties"][property] = *v;
+        if (!v)
+          feature = Error{ErrorCode::invalid_input, v.error().message, "--set " + property};
+        else
+          (*feature)["properties"][property] = *v;
         if (!feature) break;
       }
     }

@@ -26,6 +26,16 @@ Result<ListFilter> filter_from(const Target& t, ObjectType type) {
     if (!b) return b.error();
     f.bbox = *b;
   }
+  if (auto it = t.query.find("near"); it != t.query.end()) {
+    auto at = read_position(it->second);
+    if (!at) return make_error(ErrorCode::usage, at.error().message, "near");
+    auto within = query_number(t, "within", 0);
+    if (!within) return within.error();
+    f.near = ListFilter::Near{at->point, Metres(static_cast<double>(*within))};
+    if (Status st = f.near->validate(); !st) return st.error();
+  } else if (t.query.count("within")) {
+    return make_error(ErrorCode::usage, "within needs near", "within");
+  }
   for (const char* key : {"start", "end"}) {
     auto it = t.query.find(key);
     if (it == t.query.end()) continue;
@@ -69,8 +79,10 @@ Result<Answer> Api::list(Call& call) {
   const auto limit = query_number(call.target, "limit", PageLimits::kMaxItems);
   if (!limit) return limit.error();
   const auto after = call.target.query.find("after");
-  const ListPage page = call.view.page(*filter, after == call.target.query.end() ? "" : after->second,
-                                       static_cast<size_t>(std::max<int64_t>(1, *limit)));
+  auto listed = call.view.page(*filter, after == call.target.query.end() ? "" : after->second,
+                               static_cast<size_t>(std::max<int64_t>(1, *limit)));
+  if (!listed) return listed.error();
+  const ListPage& page = *listed;
   size_t size = 128;
   for (const Volume* v : page.volumes) size += call.view.feature_text(*v).size() + 1;
   std::string body;

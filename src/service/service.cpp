@@ -41,8 +41,13 @@ struct NearTest {
         point(*geo::Shape::build_trusted(Geometry{GeometryType::point, {{{n.point}}}})),
         box(geo::bounds_of(point.cap().expanded_by(within_m))) {}
   bool operator()(const Volume& v) const {
+    geo::Work unlimited;
+    return (*this)(v, unlimited);
+  }
+  /// The test charged to `work`; void once it is exhausted.
+  bool operator()(const Volume& v, geo::Work& work) const {
     const double limit = within_m + v.radius.value;
-    return geo::distance_m(v.shape(), point, limit) <= limit;
+    return geo::distance_m(v.shape(), point, limit, work) <= limit;
   }
   double within_m;
   geo::Shape point;
@@ -215,22 +220,41 @@ std::vector<const Volume*> PartyView::list(const ListFilter& filter) const {
   return out;
 }
 
-ListPage PartyView::page(const ListFilter& filter, const std::string& after, size_t limit) const {
-  const std::vector<const Volume*> all = list(filter);
+Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& after, size_t limit) const {
+  limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
+  std::optional<NearTest> near;
+  if (filter.near) near.emplace(*filter.near);
+  // The candidates the caller may see: hidden objects are dropped before
+  // any distance is measured, so neither the answer nor its time depends on them.
+  std::vector<const Volume*> all = listed(service_->impl_->world, filter, near ? &*near : nullptr);
+  std::erase_if(all, [&](const Volume* v) { return !service_->impl_->visible(caller_.id, *v); });
   auto it = std::upper_bound(all.begin(), all.end(), after,
                              [](const std::string& id, const Volume* v) { return id < v->id; });
   ListPage out;
   size_t bytes = 0;
-  limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
+  // Distances are charged to a page's budget (Options::max_page_work): a page
+  // that spends it ends early, its cursor after the last object measured.
+  geo::Work work(service_->impl_->options.max_page_work);
+  std::string last_measured;
   for (; it != all.end(); ++it) {
     const size_t size = feature_text(**it).size();
-    if (out.volumes.size() == limit || (!out.volumes.empty() && bytes + size > PageLimits::kMaxBytes)) {
-      out.next = out.volumes.back()->id;
-      break;
+    if (out.volumes.size() == limit || (!out.volumes.empty() && bytes + size > PageLimits::kMaxBytes)) break;
+    if (near) {
+      const bool in = (*near)(**it, work);
+      if (work.exhausted()) break;
+      last_measured = (*it)->id;
+      if (!in) continue;
     }
     out.volumes.push_back(*it);
     bytes += size;
   }
+  service_->impl_->work_spent[caller_.id] += work.used();
+  if (it == all.end()) return out;
+  if (near && last_measured.empty()) {
+    return make_error(ErrorCode::too_complex, "measuring the distance to one object takes more work than a page may",
+                      "near");
+  }
+  out.next = near ? last_measured : out.volumes.back()->id;
   return out;
 }
 
