@@ -8,7 +8,11 @@ const HOUR = 3600 * 1000;
 const state = { token: sessionStorage.getItem("token") || "", party: "", objects: [], conflicts: {}, notices: [],
                 messages: [], layers: {}, selected: null, plan: [], planLayer: null, timer: null, stream: null,
                 key: null,  // {privateKey, publicHex}: this browser's signing key for the party (web/keys.js)
-                hazardous: new Set() };  // the hazardous activity kinds, from GET /v1/rules
+                hazardous: new Set(),  // the hazardous activity kinds, from GET /v1/rules
+                now: Date.now(),       // the line's present time (GET /v1/whoami), which deadlines count from
+                hidden: new Set(),     // "type:site", "party:russia": what the legend turned off
+                drawing: false,        // clicks on the map add points to the plan
+                seen: null };          // the ids of the notices already shown, to cue new ones
 
 // --- the API -----------------------------------------------------------------
 
@@ -28,12 +32,37 @@ async function api(method, path, body) {
 
 function say(text) { $("status").textContent = text; }
 function fmt(t) { return t ? new Date(t).toISOString().replace(":00.000Z", "Z").replace("T", " ") : "open"; }
+function km(m) { return Math.abs(m) < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`; }
+function objectOf(id) { return state.objects.find((o) => o.properties.id === id); }
+function nameOf(id) { const f = objectOf(id); return (f && f.properties.name) || id; }
+function windowText(p) { return `${fmt(p.start)} to ${fmt(p.end)}`; }
+function altitudeText(a) {
+  if (!a) return "all altitudes";
+  const lo = a.lower_m === undefined ? "the ground" : `${a.lower_m} m`, hi = a.upper_m === undefined ? "any height" : `${a.upper_m} m`;
+  return `altitude ${lo} to ${hi}`;
+}
+function timeLeft(deadline) {
+  const ms = Date.parse(deadline) - state.now;
+  if (ms <= 0) return "the deadline has passed";
+  const h = Math.floor(ms / HOUR), min = Math.round((ms % HOUR) / 60000);
+  return h >= 48 ? `${Math.round(h / 24)} days left` : h >= 1 ? `${h} h ${min} min left` : `${min} min left`;
+}
+// One conflict as a person reads it: the two volumes by name, the rule, and
+// how far inside the limit they come (for a volume the caller may see).
+function conflictText(c) {
+  const other = c.id ? nameOf(c.id) : `a protected site of ${c.party}`;
+  const depth = c.distance_m === undefined ? "" : `, ${km(c.limit_m - c.distance_m)} inside the ${km(c.limit_m)} limit`;
+  return `${nameOf(c.activity)} × ${other} (${c.party}): ${c.rule}${depth}`;
+}
 
 // --- the map -----------------------------------------------------------------
 
 const map = L.map("map", { worldCopyJump: false, zoomSnap: 0.25 }).setView([33.5, 38.6], 8);
 L.control.scale({ imperial: false }).addTo(map);
 const objectLayer = L.layerGroup().addTo(map);
+// Margins are drawn as pieces in a pane of their own, opaque inside and
+// translucent as a whole, so that where pieces overlap the fill stays even.
+map.createPane("margins").style.zIndex = "390";
 
 async function drawBasemap() {
   const topo = await (await fetch("/vendor/countries-50m.json")).json();
@@ -69,11 +98,18 @@ function activeAt(f, t) {
 
 function currentTime() { return Number($("time").value); }
 
+// The conflicts in force at t, each pair once (two activities that clash are
+// each in the other's list).
 function conflictsAt(t) {
-  const out = [];
+  const out = [], seen = new Set();
   for (const [id, list] of Object.entries(state.conflicts)) {
     for (const c of list) {
-      if (Date.parse(c.start) <= t && t < Date.parse(c.end)) out.push({ activity: id, ...c });
+      const start = c.start ? Date.parse(c.start) : -Infinity, end = c.end ? Date.parse(c.end) : Infinity;
+      if (!(start <= t && t < end)) continue;
+      const key = [id, c.id || "hidden " + c.party].sort().join(" ") + " " + c.rule;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ activity: id, ...c });
     }
   }
   return out;
@@ -86,15 +122,26 @@ function redraw() {
   const involved = new Set(conflicts.flatMap((c) => [c.activity, c.id]));
   objectLayer.clearLayers();
   state.layers = {};
+  state.margins = {};
   let drawn = 0;
   for (const f of state.objects) {
-    if (!activeAt(f, t)) continue;
-    const shape = Shapes.outline(f.geometry, f.properties);
+    const p = f.properties;
+    if (!activeAt(f, t) || state.hidden.has("type:" + p.type) || state.hidden.has("party:" + p.party)) continue;
+    const shape = Shapes.outline(f.geometry, p);
     if (!shape) continue;
-    const style = styleOf(f, involved.has(f.properties.id));
+    const style = styleOf(f, involved.has(p.id));
     const layer = shape.polygon ? L.polygon(shape.polygon, style) : L.polyline(shape.polyline, style);
-    layer.bindTooltip(`${f.properties.name || f.properties.id} (${f.properties.party}, ${f.properties.kind || f.properties.type})`);
-    layer.on("click", () => select(f.properties.id));
+    if (shape.margin && shape.margin.length) {
+      state.margins[p.id] = L.polygon(shape.margin, { pane: "margins", stroke: false, fillColor: style.color,
+                                                       fillOpacity: 1, interactive: false, className: "margin" })
+        .addTo(objectLayer);
+    }
+    layer.bindTooltip(`${p.name || p.id} (${p.party}, ${p.kind || p.type})`, { className: "label" });
+    // Selecting, or a point of the plan when drawing: never both.
+    layer.on("click", (e) => {
+      L.DomEvent.stopPropagation(e);
+      if (state.drawing) addPoint(e.latlng); else select(p.id);
+    });
     layer.feature = f;
     layer.addTo(objectLayer);
     state.layers[f.properties.id] = layer;
@@ -110,8 +157,8 @@ function renderConflicts(conflicts) {
   list.replaceChildren();
   for (const c of conflicts) {
     const li = document.createElement("li");
-    li.textContent = `${c.activity} × ${c.id || "a site not shared with you"} (${c.party}): ${c.rule}` +
-      (c.distance_m !== undefined ? `, ${Math.round(c.distance_m)} m apart of ${Math.round(c.limit_m)} m` : "");
+    li.textContent = conflictText(c) + " ";
+    li.append(showButton(c.activity));
     list.append(li);
   }
   if (!conflicts.length) list.append(Object.assign(document.createElement("li"), { textContent: "None." }));
@@ -161,18 +208,71 @@ async function loadObjects() {
   state.objects = [...zones.features, ...sites.features, ...activities.features];
   state.conflicts = conflicts;
   setTimeRange();
+  drawLegend();
   redraw();
 }
 
+// The legend: each type and each party with its colour, a checkbox each to show or hide them.
+function drawLegend() {
+  const box = $("legend");
+  box.replaceChildren();
+  const parties = [...new Set(state.objects.map((f) => f.properties.party))].sort();
+  const entries = [["type:zone", "Zones (dashed)"], ["type:site", "Protected sites"], ["type:activity", "Activities"],
+                   ...parties.map((p) => ["party:" + p, p])];
+  for (const [key, text] of entries) {
+    const label = document.createElement("label");
+    const box_ = Object.assign(document.createElement("input"), { type: "checkbox", checked: !state.hidden.has(key) });
+    box_.dataset.layer = key;
+    box_.addEventListener("change", () => {
+      if (box_.checked) state.hidden.delete(key); else state.hidden.add(key);
+      redraw();
+    });
+    label.append(box_, " ");
+    if (key.startsWith("party:")) {
+      label.append(Object.assign(document.createElement("span"), { className: "swatch" }));
+      label.lastChild.style.background = colorOf(text);
+    }
+    label.append(text);
+    box.append(label);
+  }
+  const known = new Set([...parties, ...state.notices.flatMap((n) => [n.from, n.to])]);
+  known.delete(state.party);
+  $("parties").replaceChildren(...[...known].sort().map((p) => Object.assign(document.createElement("option"), { value: p })));
+}
+
+// A button that shows an object: its time on the slider, selected, in view.
+function showButton(id) {
+  const b = Object.assign(document.createElement("button"), { type: "button", textContent: "Show on map" });
+  b.addEventListener("click", () => showOnMap(id));
+  return b;
+}
+
+function showOnMap(id) {
+  const f = objectOf(id);
+  if (!f) return say(`${id} is not on your map.`);
+  const slider = $("time"), start = f.properties.start ? Date.parse(f.properties.start) : Number(slider.value);
+  if (start < Number(slider.min)) slider.min = String(start);
+  if (start > Number(slider.max)) slider.max = String(start);
+  if (!activeAt(f, Number(slider.value))) slider.value = String(start);
+  redraw();
+  select(id);
+  const layer = state.layers[id];
+  if (layer) map.fitBounds(layer.getBounds(), { maxZoom: 11 });
+}
+
+// The slider spans the activities, the plan and the line's present time, marked.
 function setTimeRange() {
+  const plan = [$("plan-start").value, $("plan-end").value].filter(Boolean).map((v) => Date.parse(v + ":00Z"));
   const times = state.objects.filter((f) => f.properties.type === "activity")
-    .flatMap((f) => [Date.parse(f.properties.start), Date.parse(f.properties.end)]).filter(Number.isFinite);
-  if (!times.length) return;
+    .flatMap((f) => [Date.parse(f.properties.start), Date.parse(f.properties.end)])
+    .concat(plan, [state.now]).filter(Number.isFinite);
   const slider = $("time"), lo = Math.min(...times), hi = Math.max(...times);
   const keep = Number(slider.value);
   slider.min = String(lo - (lo % HOUR));
   slider.max = String(hi);
-  if (!(keep >= lo && keep <= hi)) slider.value = String(lo - (lo % HOUR));
+  if (!(keep >= lo && keep <= hi)) slider.value = String(Math.min(hi, Math.max(lo, state.now)));
+  $("time-marks").replaceChildren(Object.assign(document.createElement("option"), { value: String(state.now), label: "now" }));
+  $("now-label").textContent = fmt(state.now);
 }
 
 function select(id) {
@@ -182,9 +282,20 @@ function select(id) {
   box.replaceChildren();
   if (!f) return;
   const dl = document.createElement("dl");
-  for (const [k, v] of Object.entries(f.properties)) {
+  const p = f.properties;
+  const rows = [["Name", p.name || p.id], ["Id", `${p.id} (version ${p.version})`], ["Party", p.party],
+    ["What", `${p.type}${p.kind ? " (" + p.kind + ")" : ""}${p.state ? ", " + p.state : ""}`],
+    ["Size", p.radius_m ? `radius ${km(p.radius_m)}` : p.buffer_m ? `${f.geometry.type === "LineString" ? "half-width" : "margin"} ${km(p.buffer_m)}` : "as drawn"],
+    ["When", windowText(p)], ["Altitude", altitudeText(p.altitude)]];
+  if (p.type === "zone") {
+    rows.push(["Agreed by", (p.accepted || []).join(", ") || "no one yet"], ["Asked of", (p.agreed_by || []).join(", ") || "no one"],
+              ["Permitted", (p.permitted || []).join(", ") || "no one"], ["Notice", p.notice_h !== undefined ? `${p.notice_h} h` : "none"]);
+  }
+  if (p.type === "site") rows.push(["Shared with", Array.isArray(p.share) ? p.share.join(", ") : "all"]);
+  if (p.description) rows.push(["Description", p.description]);
+  for (const [k, v] of rows) {
     dl.append(Object.assign(document.createElement("dt"), { textContent: k }),
-              Object.assign(document.createElement("dd"), { textContent: typeof v === "object" ? JSON.stringify(v) : String(v) }));
+              Object.assign(document.createElement("dd"), { textContent: String(v) }));
   }
   box.append(dl);
   const conflicts = state.conflicts[id] || [];
@@ -193,7 +304,7 @@ function select(id) {
   ul.className = "list";
   for (const c of conflicts) {
     ul.append(Object.assign(document.createElement("li"),
-      { textContent: `${c.rule} with ${c.id || "a site not shared with you"} (${c.party}), ${fmt(c.start)} to ${fmt(c.end)}` }));
+      { textContent: `${conflictText({ activity: id, ...c })}, ${fmt(c.start)} to ${fmt(c.end)}` }));
   }
   box.append(ul);
   const notices = state.notices.filter((n) => (n.activity || n.zone) === id);
@@ -206,14 +317,31 @@ function select(id) {
 
 // --- the line -------------------------------------------------------------------
 
+// A notice as its reader needs it: what it is about (name, kind, window,
+// altitude), why (the rules and how far inside the limit), its state, the
+// deadline and the time left, whether it reached its party, and the answers.
 function noticeItem(n, answerable) {
   const li = document.createElement("li");
   li.dataset.notice = n.id;
-  const st = Object.assign(document.createElement("span"), { className: "state state-" + n.state, textContent: n.state });
   const proposal = n.about === "zone";
-  li.append(proposal ? `${n.from} → ${n.to}: asks to agree to zone ${n.zone} v${n.zone_version}, answer by ${fmt(n.deadline)} `
-                     : `${n.from} → ${n.to}: activity ${n.activity} v${n.activity_version}, answer by ${fmt(n.deadline)} `, st);
-  if (n.text) li.append(` “${n.text}”`);
+  const subject = proposal ? n.zone : n.activity, f = objectOf(subject), p = f ? f.properties : {};
+  const st = Object.assign(document.createElement("span"), { className: "state state-" + n.state, textContent: n.state });
+  const head = document.createElement("div");
+  head.append(Object.assign(document.createElement("strong"), { textContent: p.name || subject }),
+    ` ${proposal ? "zone to agree to" : p.kind || "activity"}, ${n.from} → ${n.to}, version ${proposal ? n.zone_version : n.activity_version} `, st);
+  li.append(head);
+  const facts = f ? [windowText(p), altitudeText(p.altitude)] : [];
+  if (!proposal) {
+    for (const c of (state.conflicts[n.activity] || []).filter((c) => c.party === n.to)) {
+      facts.push(conflictText({ activity: n.activity, ...c }).replace(/^.* × /, "meets "));
+    }
+  }
+  if (n.state === "pending" || n.state === "overdue") facts.push(`answer by ${fmt(n.deadline)} (${timeLeft(n.deadline)})`);
+  else if (n.answered) facts.push(`answered ${fmt(n.answered)}`);
+  facts.push(n.delivered ? `reached ${n.to} ${fmt(n.delivered)}` : `not yet read by ${n.to}`);
+  li.append(Object.assign(document.createElement("div"), { className: "facts", textContent: facts.join(" · ") }));
+  if (n.text) li.append(Object.assign(document.createElement("div"), { textContent: `“${n.text}”` }));
+  li.append(showButton(subject));
   if (answerable && (n.state === "pending" || n.state === "overdue")) {
     // A zone's proposal is answered by accepting the zone (it binds the party
     // from then on) or declining it with a reason; another notice by
@@ -259,15 +387,41 @@ async function answer(id, how, text) {
 
 async function refreshLine() {
   const notices = [], messages = [];
-  await Promise.all([allPages("/v1/notices", (page) => notices.push(...page.notices)),
-                     allPages("/v1/messages", (page) => messages.push(...page.messages))]);
+  const [whoami] = await Promise.all([api("GET", "/v1/whoami"),
+    allPages("/v1/notices", (page) => notices.push(...page.notices)),
+    allPages("/v1/messages", (page) => messages.push(...page.messages))]);
+  state.now = Date.parse(whoami.now);
   state.notices = notices;
   state.messages = messages;
-  $("inbox").replaceChildren(...state.notices.filter((n) => n.to === state.party).map((n) => noticeItem(n, true)));
-  $("sent").replaceChildren(...state.notices.filter((n) => n.from === state.party).map((n) => noticeItem(n, false)));
+  // A notice of a version since replaced cannot be answered: shown only when asked for.
+  const shown = (n) => n.state !== "superseded" || $("show-superseded").checked;
+  const inbox = state.notices.filter((n) => n.to === state.party && shown(n));
+  $("inbox").replaceChildren(...inbox.map((n) => noticeItem(n, true)));
+  $("sent").replaceChildren(...state.notices.filter((n) => n.from === state.party && shown(n)).map((n) => noticeItem(n, false)));
   $("messages").replaceChildren(...state.messages.map((m) => Object.assign(document.createElement("li"),
-    { textContent: `${fmt(m.created)} ${m.from} → ${m.to}: ${m.text}` + (m.about ? ` (about ${m.about})` : "") })));
+    { textContent: `${fmt(m.created)} ${m.from} → ${m.to}: ${m.text}` + (m.about ? ` (about ${nameOf(m.about)})` : "") })));
+  const waiting = inbox.filter((n) => n.state === "pending" || n.state === "overdue").length;
+  $("unread").textContent = waiting ? `(${waiting} to answer)` : "";
+  document.title = (waiting ? `(${waiting}) ` : "") + "deconflict";
+  if (state.seen) for (const n of inbox) if (!state.seen.has(n.id) && n.state === "pending") cue(n);
+  state.seen = new Set(state.notices.map((n) => n.id));
+  $("now-label").textContent = fmt(state.now);
   if (state.selected) select(state.selected);
+}
+
+// A notice that has just arrived: its item flashes, the status says so, and a short tone sounds.
+function cue(n) {
+  const li = document.querySelector(`#inbox li[data-notice="${n.id}"]`);
+  if (li) li.classList.add("arrived");
+  say(`New notice from ${n.from}: ${nameOf(n.activity || n.zone)}.`);
+  try {
+    const audio = new AudioContext(), tone = audio.createOscillator(), gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.value = 0.1;
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.15);
+  } catch (_) { /* no sound here: the status and the flash say it */ }
 }
 
 // Server-sent events through fetch, which (unlike EventSource) sends the token.
@@ -286,7 +440,8 @@ async function follow() {
       if (!buffer.includes("\n\n")) continue;
       buffer = buffer.slice(buffer.lastIndexOf("\n\n") + 2);
       clearTimeout(pending);
-      pending = setTimeout(() => Promise.all([refreshLine(), loadObjects()]).catch((e) => say(e.message)), 150);
+      // The objects first: a notice is explained by the object it is about.
+      pending = setTimeout(() => loadObjects().then(refreshLine).catch((e) => say(e.message)), 150);
     }
   } catch (e) {
     if (e.name !== "AbortError") setTimeout(follow, 3000);
@@ -295,52 +450,79 @@ async function follow() {
 
 // --- planning -------------------------------------------------------------------
 
-function planFeature() {
+function list(text) { return text.split(/[\s,;]+/).filter(Boolean); }
+
+// The plan's geometry and size from its points; throws what is missing.
+function planGeometry() {
   const shape = $("plan-shape").value, r = Number($("plan-radius").value);
   const pts = state.plan.map((p) => [Number(p.lng.toFixed(6)), Number(p.lat.toFixed(6))]);
-  let geometry, props = {};
   if (shape === "circle") {
-    if (pts.length < 1) throw new Error("Click the map for the circle's centre.");
-    geometry = { type: "Point", coordinates: pts[pts.length - 1] };
-    props.radius_m = r;
-  } else if (shape === "polygon") {
-    if (pts.length < 3) throw new Error("A polygon needs at least three points.");
-    geometry = { type: "Polygon", coordinates: [[...pts, pts[0]]] };
-  } else {
-    if (pts.length < 2) throw new Error("A corridor needs at least two points.");
-    geometry = { type: "LineString", coordinates: pts };
-    props.buffer_m = r;
+    if (pts.length < 1) throw new Error("Give the circle's centre: draw on the map or add a point.");
+    return [{ type: "Point", coordinates: pts[pts.length - 1] }, { radius_m: r }];
   }
+  if (shape === "polygon") {
+    if (pts.length < 3) throw new Error("A polygon needs at least three points.");
+    return [{ type: "Polygon", coordinates: [[...pts, pts[0]]] }, { buffer_m: r }];
+  }
+  if (pts.length < 2) throw new Error("A corridor needs at least two points.");
+  return [{ type: "LineString", coordinates: pts }, { buffer_m: r }];
+}
+
+// The feature the form describes: an activity, a protected site or a zone.
+function planFeature() {
+  const type = $("plan-type").value;
+  const [geometry, props] = planGeometry();
   const start = $("plan-start").value, end = $("plan-end").value;
-  if (!start || !end) throw new Error("Give the activity a start and an end.");
-  Object.assign(props, { kind: $("plan-kind").value, start: start + ":00Z", end: end + ":00Z",
-    altitude: { lower_m: Number($("plan-lower").value), upper_m: Number($("plan-upper").value) } });
+  if (type === "activity" && (!start || !end)) throw new Error("Give the activity a start and an end.");
+  if (start) props.start = start + ":00Z";
+  if (end) props.end = end + ":00Z";
+  if ($("plan-name").value.trim()) props.name = $("plan-name").value.trim();
+  props.altitude = { lower_m: Number($("plan-lower").value), upper_m: Number($("plan-upper").value) };
+  if (type === "activity") props.kind = $("plan-kind").value;
+  if (type === "site") {
+    const share = list($("plan-share").value);
+    Object.assign(props, { kind: $("plan-site-kind").value.trim(), share: share.length === 0 || share[0] === "all" ? "all" : share });
+  }
+  if (type === "zone") {
+    Object.assign(props, { kind: $("plan-zone-kind").value, agreed_by: list($("plan-agreed").value),
+                           permitted: list($("plan-permitted").value), notice_h: Number($("plan-notice").value) });
+  }
   return { type: "Feature", geometry, properties: props };
 }
 
+// The plan as it stands: its points, and its true outline once it has enough.
 function drawPlan() {
   if (state.planLayer) state.planLayer.remove();
-  state.planLayer = null;
-  $("plan-points").textContent = state.plan.length ? `${state.plan.length} point(s).` : "No points yet.";
-  if (!state.plan.length) return;
+  const n = state.plan.length;
+  $("plan-points").textContent = n ? `${n} point(s).` : "No points yet.";
+  const group = L.layerGroup(state.plan.map((p) => L.circleMarker(p, { radius: 4, color: "#000", interactive: false })));
   try {
-    const f = planFeature();
-    const shape = Shapes.outline(f.geometry, f.properties);
-    const style = { color: "#000", weight: 2, dashArray: "4 4", fillOpacity: 0.1 };
-    state.planLayer = (shape.polygon ? L.polygon(shape.polygon, style) : L.polyline(shape.polyline, style)).addTo(map);
-  } catch (_) {
-    state.planLayer = L.layerGroup(state.plan.map((p) => L.circleMarker(p, { radius: 4, color: "#000" }))).addTo(map);
-  }
+    const [geometry, size] = planGeometry();
+    const shape = Shapes.outline(geometry, size);
+    const style = { color: "#000", weight: 2, dashArray: "4 4", fillOpacity: 0.1, interactive: false };
+    group.addLayer(shape.polygon ? L.polygon(shape.polygon, style) : L.polyline(shape.polyline, style));
+    for (const piece of shape.margin || []) group.addLayer(L.polygon(piece, { ...style, weight: 0, fillOpacity: 0.06 }));
+  } catch (_) { /* not enough points yet: the points alone */ }
+  state.planLayer = group.addTo(map);
+  map.getContainer().dataset.planned = String(n);
+}
+
+function addPoint(latlng) {
+  if ($("plan-shape").value === "circle") state.plan = [];
+  state.plan.push(latlng);
+  drawPlan();
 }
 
 async function planCheck(submit) {
-  const list = $("plan-conflicts");
+  const list_ = $("plan-conflicts");
   try {
-    const f = planFeature();
-    const res = submit ? await api("POST", "/v1/activities", f) : await api("POST", "/v1/check", f);
-    list.replaceChildren(...res.conflicts.map((c) => Object.assign(document.createElement("li"),
-      { textContent: `${c.rule} with ${c.id || "a site not shared with you"} (${c.party})` })));
-    if (!res.conflicts.length) list.append(Object.assign(document.createElement("li"), { textContent: "No conflicts." }));
+    const f = planFeature(), type = $("plan-type").value;
+    const collection = { activity: "activities", site: "sites", zone: "zones" }[type];
+    const res = submit ? await api("POST", "/v1/" + collection, f) : await api("POST", "/v1/check", f);
+    list_.replaceChildren(...res.conflicts.map((c) => Object.assign(document.createElement("li"),
+      { textContent: `${c.rule} with ${c.id ? nameOf(c.id) + " (" + c.id + ")" : "a protected site"} (${c.party})` +
+                     (c.distance_m === undefined ? "" : `, ${km(c.limit_m - c.distance_m)} inside the ${km(c.limit_m)} limit`) })));
+    if (!res.conflicts.length) list_.append(Object.assign(document.createElement("li"), { textContent: "No conflicts." }));
     if (submit) {
       say(`Submitted ${res.feature.properties.id}: ${res.notices.length} notice(s) sent.`);
       state.plan = [];
@@ -352,20 +534,61 @@ async function planCheck(submit) {
   } catch (e) { say(e.message); }
 }
 
-map.on("click", (e) => {
-  if (!state.party) return;
-  if ($("plan-shape").value === "circle") state.plan = [];
-  state.plan.push(e.latlng);
-  drawPlan();
+// Only the fields of what is declared are shown; only an activity is checked ahead.
+function showPlanFields() {
+  const type = $("plan-type").value;
+  for (const e of document.querySelectorAll("[data-for]")) e.hidden = !e.dataset.for.split(" ").includes(type);
+  $("plan-check").disabled = type !== "activity";
+}
+
+map.on("click", (e) => { if (state.party && state.drawing) addPoint(e.latlng); });
+$("plan-draw").addEventListener("click", () => {
+  state.drawing = !state.drawing;
+  $("plan-draw").setAttribute("aria-pressed", String(state.drawing));
+  $("plan-draw").textContent = state.drawing ? "Stop drawing" : "Draw on the map";
+  map.getContainer().classList.toggle("drawing", state.drawing);
 });
+$("plan-add").addEventListener("click", async () => {
+  const text = $("plan-at").value.trim();
+  if (!text) return say("Write a position first: decimal degrees, DMS, MGRS or UTM.");
+  try {
+    const pos = await api("GET", "/v1/position?q=" + encodeURIComponent(text));
+    const at = L.latLng(pos.position[1], pos.position[0]);
+    addPoint(at);
+    map.panTo(at);
+    say(pos.square_m ? `${text} names a square of ${pos.square_m} m: its centre was added.` : `Added ${pos.grids.mgrs}.`);
+  } catch (e) { say("Position: " + e.message); }
+});
+$("plan-undo").addEventListener("click", () => { state.plan.pop(); drawPlan(); });
 for (const id of ["plan-shape", "plan-radius"]) $(id).addEventListener("change", drawPlan);
+for (const id of ["plan-start", "plan-end"]) $(id).addEventListener("change", () => { setTimeRange(); redraw(); });
+$("plan-type").addEventListener("change", showPlanFields);
 $("plan-check").addEventListener("click", () => planCheck(false));
 $("plan-submit").addEventListener("click", () => planCheck(true));
 $("plan-clear").addEventListener("click", () => { state.plan = []; drawPlan(); $("plan-conflicts").replaceChildren(); });
+$("show-superseded").addEventListener("change", () => refreshLine().catch((e) => say(e.message)));
+showPlanFields();
+
+// --- the pointer's position, in the grid chosen --------------------------------
+
+let pointer = null, asking = false;
+map.on("mousemove", (e) => { pointer = e.latlng; });
+setInterval(async () => {
+  if (!pointer || asking || !state.token || !state.party) return;
+  const at = pointer;
+  pointer = null;
+  asking = true;
+  try {
+    const pos = await api("GET", `/v1/position?q=${at.lat.toFixed(6)},${at.lng.toFixed(6)}&digits=4`);
+    $("cursor").textContent = pos.grids[$("grid").value];
+  } catch (_) { /* off the grid: nothing to show */ }
+  asking = false;
+}, 300);
 
 // --- time ------------------------------------------------------------------------
 
 $("time").addEventListener("input", redraw);
+$("now").addEventListener("click", () => { $("time").value = String(state.now); redraw(); });
 $("play").addEventListener("click", () => {
   const button = $("play");
   if (state.timer) {
@@ -441,6 +664,7 @@ async function signIn(token) {
   try {
     const [party, rules] = await Promise.all([api("GET", "/v1/whoami"), api("GET", "/v1/rules")]);
     state.party = party.id;
+    state.now = Date.parse(party.now);
     state.hazardous = new Set(rules.hazardous_kinds);
     state.key = await Keys.load(party.id).catch(() => null);
     sessionStorage.setItem("token", token);

@@ -70,14 +70,29 @@ const Shapes = (() => {
     return path(coords).slice(0, -1).map((p) => p.slice(0, 2));
   }
 
-  /// Leaflet-ready outline of a GeoJSON geometry with the volume's radius or buffer.
+  // A polygon's margin as pieces: each geodesic edge's corridor of the
+  // margin's width, whose round ends cover the joins. Their union is the
+  // margin; the page draws the pieces in one translucent pane, where
+  // overlaps do not darken, so the union shows without being computed.
+  function margin(rings, width) {
+    if (!(width > 0)) return [];
+    const pieces = [];
+    for (const r of rings) {
+      for (let i = 0; i + 1 < r.length; i++) pieces.push(corridor([r[i], r[i + 1]], width).polygon);
+    }
+    return pieces;
+  }
+
+  /// Leaflet-ready outline of a GeoJSON geometry with the volume's radius or
+  /// buffer: `polygon` or `polyline`, and a polygon's `margin` pieces.
   function outline(geometry, props) {
     const r = props.radius_m || props.buffer_m || 0;
     switch (geometry.type) {
       case "Point": return { polygon: circle(geometry.coordinates, props.radius_m || 1) };
       case "LineString": return corridor(geometry.coordinates, r);
-      case "Polygon": return { polygon: geometry.coordinates.map(ring) };
-      case "MultiPolygon": return { polygon: geometry.coordinates.map((p) => p.map(ring)) };
+      case "Polygon": return { polygon: geometry.coordinates.map(ring), margin: margin(geometry.coordinates, r) };
+      case "MultiPolygon":
+        return { polygon: geometry.coordinates.map((p) => p.map(ring)), margin: margin(geometry.coordinates.flat(), r) };
       default: return null;
     }
   }

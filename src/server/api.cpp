@@ -555,7 +555,10 @@ Result<Answer> Api::get_openapi(Call&) {
 
 Result<Answer> Api::whoami(Call& call) {
   const Party& caller = call.view.caller();
-  return Answer::json({{"id", caller.id}, {"name", caller.name}, {"admin", caller.admin}});
+  // The line's present time (simulated, when the server's clock is): what
+  // deadlines and notice are counted from.
+  return Answer::json(
+      {{"id", caller.id}, {"name", caller.name}, {"admin", caller.admin}, {"now", format_rfc3339(service_.now())}});
 }
 
 // POST /v1/admin/clock {"now": "..."}: only with a simulated clock.

@@ -88,7 +88,7 @@ test("the page loads with no console errors, draws the basemap and, signed in, t
 test("signed in as the coalition, the inbox shows Russia's notice; Acknowledge changes its state in the API", async ({ page, demo }) => {
   await signInWithKey(page, demo, "coalition");
   await page.waitForSelector("#inbox li");
-  assert.match(await page.textContent("#inbox"), /russia → coalition: activity russia.entry/);
+  assert.match(await page.textContent("#inbox"), /movement, russia → coalition, version \d/);
   // Russia notifies a new movement in the zone: it arrives live, pending.
   const move = { type: "Feature", geometry: { type: "Point", coordinates: [38.7, 33.4] },
     properties: { kind: "patrol", radius_m: 2000, start: "2018-09-20T00:00:00Z", end: "2018-09-21T00:00:00Z" } };
@@ -148,12 +148,13 @@ test("planning an activity shows its conflicts before it is submitted", async ({
   await page.selectOption("#plan-kind", "exercise");
   await page.fill("#plan-start", "2018-09-08T00:00");
   await page.fill("#plan-end", "2018-09-09T00:00");
+  await page.click("#plan-draw");
   const box = await page.locator("#map").boundingBox();
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   const before = (await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length;
   await page.click("#plan-check");
   await page.waitForFunction(() => /with/.test(document.getElementById("plan-conflicts").textContent));
-  assert.match(await page.textContent("#plan-conflicts"), /activity-clash with russia.entry \(russia\)/);
+  assert.match(await page.textContent("#plan-conflicts"), /activity-clash with .*\(russia.entry\) \(russia\), [0-9.]+ k?m inside the [0-9.]+ km limit/);
   const after = (await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities")).json.features.length;
   assert.equal(after, before, "a check stores nothing");
   await page.screenshot({ path: path.join(artifacts, "plan.png") });
@@ -232,6 +233,128 @@ test("the page works in a narrow window and its controls have labels", async ({ 
   assert.ok(panel.y >= mapBox.y + mapBox.height - 1, "the panel goes below the map");
   await page.screenshot({ path: path.join(artifacts, "narrow.png") });
   assert.deepEqual(errors, []);
+});
+
+// Sets the time slider to an instant, as a person dragging it would.
+async function showTime(page, iso) {
+  await page.evaluate((t) => {
+    const s = document.getElementById("time");
+    s.value = String(Date.parse(t));
+    s.dispatchEvent(new Event("input"));
+  }, iso);
+}
+
+async function signIn(page, demo, party) {
+  await page.goto(demo.url + "/");
+  await page.fill("#token", demo.tokens[party]);
+  await page.click("#signin button");
+  await page.waitForFunction(() => Number(document.getElementById("map").dataset.drawn) > 0);
+}
+
+test("a polygon's margin is drawn, as wide as it is declared", async ({ page, demo, errors }) => {
+  await signIn(page, demo, "coalition");
+  await showTime(page, "2018-09-07T10:00:00Z");
+  // The air assault is a polygon with a 1 km margin: its margin reaches 1 km beyond it on every side.
+  const reach = await page.evaluate(() => {
+    const inner = state.layers["coalition.air-assault"].getBounds(), outer = state.margins["coalition.air-assault"].getBounds();
+    return { north: outer.getNorth() - inner.getNorth(), south: inner.getSouth() - outer.getSouth(),
+             pieces: document.querySelectorAll(".leaflet-margins-pane path").length };
+  });
+  assert.ok(reach.pieces > 0, "no margin drawn");
+  for (const side of ["north", "south"]) {
+    assert.ok(Math.abs(reach[side] * 110946 - 1000) < 25, `${side}: ${reach[side] * 110946} m`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test("a click selects an object, and adds a point to the plan only when drawing", async ({ page, demo }) => {
+  await signIn(page, demo, "coalition");
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);  // within the 55 km zone
+  await page.waitForFunction(() => document.querySelector("#details dl"));
+  assert.equal(await page.evaluate(() => state.plan.length), 0);
+  assert.match(await page.textContent("#details"), /Altitude/);
+  assert.doesNotMatch(await page.textContent("#details"), /\{"lower_m"/, "properties are written for people, not as JSON");
+  await page.click("#plan-draw");
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  assert.equal(await page.evaluate(() => state.plan.length), 1);
+});
+
+test("each conflict is listed once per pair, in km, saying how far inside the limit", async ({ page, demo }) => {
+  await signIn(page, demo, "coalition");
+  await showTime(page, "2018-09-07T10:00:00Z");
+  const items = await page.$$eval("#conflicts li", (lis) => lis.map((li) => li.firstChild.textContent));
+  assert.ok(items.length > 1, items.join("\n"));
+  const pairs = new Set();
+  for (const text of items) {
+    const [a, rest] = text.split(" × ");
+    const b = rest.split(" (")[0], rule = text.split(": ")[1].split(",")[0];
+    assert.ok(!pairs.has([b, a, rule].join("|")), "listed twice: " + text);
+    pairs.add([a, b, rule].join("|"));
+    if (!/protected site of/.test(text)) assert.match(text, /inside the [0-9.]+ k?m limit/);
+  }
+});
+
+test("a new notice is cued: its item flashes, the title counts what waits for an answer", async ({ page, demo }) => {
+  await signInWithKey(page, demo, "coalition");
+  const move = { type: "Feature", geometry: { type: "Point", coordinates: [38.65, 33.45] },
+    properties: { name: "Night movement", kind: "movement", radius_m: 1000, start: "2018-09-22T00:00:00Z", end: "2018-09-23T00:00:00Z" } };
+  const sent = await actAs(demo, "russia", "POST", "/v1/activities", move);
+  assert.equal(sent.status, 201);
+  const id = sent.json.notices.find((n) => n.party === "coalition").id;
+  await page.waitForSelector(`#inbox li.arrived[data-notice="${id}"]`);
+  assert.match(await page.title(), /^\(\d+\) deconflict$/);
+  const text = await page.textContent(`#inbox li[data-notice="${id}"]`);
+  assert.match(text, /Night movement/);
+  assert.match(text, /movement, russia → coalition/);
+  assert.match(text, /2018-09-22 00:00Z to 2018-09-23 00:00Z/);
+  assert.match(text, /zone-entry, [0-9.]+ km inside the [0-9.]+ km limit/);
+  assert.match(text, /answer by .* \(.*left\)/);
+  await page.click(`#inbox li[data-notice="${id}"] button:text("Show on map")`);
+  await page.waitForFunction(() => /Night movement/.test(document.getElementById("details").textContent));
+  assert.equal(await page.evaluate(() => activeAt(objectOf(state.selected), currentTime())), true);
+  await page.screenshot({ path: path.join(artifacts, "notice.png") });
+});
+
+test("positions are typed and read in any grid; the line's time is marked on the slider", async ({ page, demo }) => {
+  await signIn(page, demo, "coalition");
+  await page.fill("#plan-at", "37SDT 644 074");
+  await page.click("#plan-add");
+  await page.waitForFunction(() => state.plan.length === 1);
+  assert.match(await page.textContent("#status"), /square of 100 m/);
+  const at = await page.evaluate(() => state.plan[0]);
+  assert.ok(Math.abs(at.lat - 33.5055) < 0.002 && Math.abs(at.lng - 38.6177) < 0.002, JSON.stringify(at));
+  await page.selectOption("#grid", "dms");
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.move(box.x + 200, box.y + 200);
+  await page.waitForFunction(() => /°/.test(document.getElementById("cursor").textContent));
+  const whoami = await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/whoami");
+  const mark = await page.$eval("#time-marks option", (o) => Number(o.value));
+  assert.equal(mark, Date.parse(whoami.json.now));
+  await page.click("#now");
+  assert.equal(await page.evaluate(() => currentTime()), Date.parse(whoami.json.now));
+});
+
+test("the UN coordinator declares a protected site from the page", async ({ page, demo }) => {
+  await signInWithKey(page, demo, "un");
+  await page.selectOption("#plan-type", "site");
+  assert.equal(await page.isHidden("#plan-kind"), true);
+  assert.equal(await page.isVisible("#plan-share"), true);
+  await page.fill("#plan-name", "Mobile clinic");
+  await page.fill("#plan-site-kind", "hospital");
+  await page.fill("#plan-radius", "300");
+  await page.fill("#plan-at", "33°20'00\"N 38°40'00\"E");
+  await page.click("#plan-add");
+  await page.waitForFunction(() => state.plan.length === 1);
+  await page.click("#plan-submit");
+  await page.waitForFunction(() => /Submitted/.test(document.getElementById("status").textContent));
+  const sites = (await apiAs(demo.url, demo.tokens.un, "GET", "/v1/sites")).json.features;
+  const made = sites.find((f) => f.properties.name === "Mobile clinic");
+  assert.ok(made, "the site was not stored");
+  assert.equal(made.properties.radius_m, 300);
+  assert.equal(made.properties.share, "all");
+  assert.ok(Math.abs(made.geometry.coordinates[1] - 33.33333) < 1e-4);
+  await page.screenshot({ path: path.join(artifacts, "declare.png") });
 });
 
 const dir = mkdtempSync(path.join(tmpdir(), "deconflict-web-"));
