@@ -19,8 +19,8 @@ const state = { token: sessionStorage.getItem("token") || "", party: "", objects
 // Every request but a read is signed with the party's key, when this browser
 // holds one (web/keys.js): once a party has keys the server refuses its
 // unsigned acts.
-async function api(method, path, body) {
-  const headers = { Authorization: "Bearer " + state.token };
+async function api(method, path, body, extra = {}) {
+  const headers = { Authorization: "Bearer " + state.token, ...extra };
   const text = body === undefined ? "" : JSON.stringify(body);
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && state.key) Object.assign(headers, await Keys.sign(state.key, method, path, text));
@@ -63,6 +63,8 @@ const objectLayer = L.layerGroup().addTo(map);
 // Margins are drawn as pieces in a pane of their own, opaque inside and
 // translucent as a whole, so that where pieces overlap the fill stays even.
 map.createPane("margins").style.zIndex = "390";
+// The plan is drawn above every volume, so that its points can be clicked.
+map.createPane("plan").style.zIndex = "450";
 
 async function drawBasemap() {
   const topo = await (await fetch("/vendor/countries-50m.json")).json();
@@ -313,6 +315,78 @@ function select(id) {
   nl.className = "list";
   for (const n of notices) nl.append(noticeItem(n, false));
   box.append(nl);
+  const actions = document.createElement("div");
+  actions.className = "buttons";
+  if (p.party === state.party && p.state !== "withdrawn" && p.state !== "retired") {
+    actions.append(button("Edit", () => edit(f)),
+                   button(p.type === "activity" ? "Withdraw" : "Retire", () => withdraw(f)));
+  }
+  actions.append(button("History", () => history(id)));
+  box.append(actions, Object.assign(document.createElement("ol"), { id: "history", className: "list" }));
+}
+
+function button(text, onClick) {
+  const b = Object.assign(document.createElement("button"), { type: "button", textContent: text });
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+const COLLECTION = { activity: "activities", site: "sites", zone: "zones" };
+
+// Withdraws one's activity, or retires one's site or zone; those notified are told.
+async function withdraw(f) {
+  const p = f.properties;
+  try {
+    const res = await api("DELETE", `/v1/${COLLECTION[p.type]}/${encodeURIComponent(p.id)}`);
+    say(`${p.name || p.id} ${p.type === "activity" ? "withdrawn" : "retired"}; ${res.notified} told.`);
+    await Promise.all([loadObjects(), refreshLine()]);
+  } catch (e) { say(e.message); }
+}
+
+// Loads one's object into the plan's form: Submit then replaces it (its next version).
+function edit(f) {
+  const p = f.properties, g = f.geometry;
+  if (g.type === "MultiPolygon") return say("A MultiPolygon is edited through the API or the CLI.");
+  state.editing = { id: p.id, version: p.version, type: p.type };
+  $("plan-type").value = p.type;
+  $("plan-name").value = p.name || "";
+  $("plan-shape").value = g.type === "Point" ? "circle" : g.type === "Polygon" ? "polygon" : "corridor";
+  $("plan-radius").value = String(p.radius_m || p.buffer_m || 0);
+  if (p.type === "activity") $("plan-kind").value = p.kind;
+  if (p.type === "site") { $("plan-site-kind").value = p.kind || ""; $("plan-share").value = Array.isArray(p.share) ? p.share.join(", ") : "all"; }
+  if (p.type === "zone") {
+    $("plan-zone-kind").value = p.kind;
+    $("plan-agreed").value = (p.agreed_by || []).join(", ");
+    $("plan-permitted").value = (p.permitted || []).join(", ");
+    $("plan-notice").value = String(p.notice_h ?? 0);
+  }
+  const local = (t) => (t ? t.slice(0, 16) : "");
+  $("plan-start").value = local(p.start);
+  $("plan-end").value = local(p.end);
+  $("plan-lower").value = String(p.altitude && p.altitude.lower_m !== undefined ? p.altitude.lower_m : 0);
+  $("plan-upper").value = String(p.altitude && p.altitude.upper_m !== undefined ? p.altitude.upper_m : 10000);
+  const coords = g.type === "Point" ? [g.coordinates] : g.type === "Polygon" ? g.coordinates[0].slice(0, -1) : g.coordinates;
+  state.plan = coords.map(([lon, lat]) => L.latLng(lat, lon));
+  showPlanFields();
+  drawPlan();
+  $("plan-submit").textContent = `Replace ${p.name || p.id}`;
+  say(`Editing ${p.name || p.id} (version ${p.version}): change it, then replace it.`);
+  $("plan-title").scrollIntoView();
+}
+
+// What the record holds of an object, as the caller may read it: every act on it, oldest first.
+async function history(id) {
+  const list_ = $("history");
+  const entries = [];
+  for (let after = 0; ;) {
+    const page = await api("GET", `/v1/record?after=${after}`);
+    if (!page.entries.length) break;
+    entries.push(...page.entries.filter((e) => e.subject === id || (e.change && (e.change.activity === id || e.change.id === id))));
+    after = page.entries[page.entries.length - 1].seq;
+  }
+  list_.replaceChildren(...entries.map((e) => Object.assign(document.createElement("li"),
+    { textContent: `${fmt(e.time)} ${e.action} by ${e.party}` + (e.statement ? " (signed)" : "") })));
+  if (!entries.length) list_.append(Object.assign(document.createElement("li"), { textContent: "Nothing you may read." }));
 }
 
 // --- the line -------------------------------------------------------------------
@@ -341,7 +415,7 @@ function noticeItem(n, answerable) {
   facts.push(n.delivered ? `reached ${n.to} ${fmt(n.delivered)}` : `not yet read by ${n.to}`);
   li.append(Object.assign(document.createElement("div"), { className: "facts", textContent: facts.join(" · ") }));
   if (n.text) li.append(Object.assign(document.createElement("div"), { textContent: `“${n.text}”` }));
-  li.append(showButton(subject));
+  li.append(showButton(subject), button("Save receipt", () => receipt(n)));
   if (answerable && (n.state === "pending" || n.state === "overdue")) {
     // A zone's proposal is answered by accepting the zone (it binds the party
     // from then on) or declining it with a reason; another notice by
@@ -353,6 +427,31 @@ function noticeItem(n, answerable) {
                   ["Objection", "objection-", "why"], ["Object", (text) => answer(n.id, "object", text)]));
   }
   return li;
+}
+
+// A notice's receipt: its proof from the record, saved as a file that
+// `deconflict record verify-proof` checks offline, and a printable summary.
+async function receipt(n) {
+  try {
+    const proof = await api("GET", `/v1/notices/${encodeURIComponent(n.id)}/proof`);
+    const file = new Blob([JSON.stringify(proof, null, 2) + "\n"], { type: "application/json" });
+    const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(file), download: `${n.id}.proof.json` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    const box = $("receipt");
+    box.replaceChildren(
+      Object.assign(document.createElement("h2"), { textContent: `Receipt of notice ${n.id}` }),
+      Object.assign(document.createElement("p"), { textContent:
+        `${n.from} notified ${n.to} of ${nameOf(n.activity || n.zone)} (version ${n.activity_version || n.zone_version}) ` +
+        `at ${fmt(n.created)}; answer by ${fmt(n.deadline)}. State: ${n.state}` + (n.answered ? ` at ${fmt(n.answered)}` : "") +
+        (n.text ? `, “${n.text}”` : "") + `. ${n.delivered ? "It reached " + n.to + " at " + fmt(n.delivered) : "It has not reached " + n.to}.` }),
+      Object.assign(document.createElement("p"), { textContent:
+        `Proof saved as ${n.id}.proof.json: check it offline with deconflict record verify-proof ${n.id}.proof.json --key <the log's key>.` }),
+      button("Print", () => window.print()));
+    box.hidden = false;
+    say(`Receipt of ${n.id} saved.`);
+  } catch (e) { say("Receipt: " + e.message); }
 }
 
 // A notice's answers: a button that says yes, and a text with a button that says no.
@@ -495,11 +594,13 @@ function drawPlan() {
   if (state.planLayer) state.planLayer.remove();
   const n = state.plan.length;
   $("plan-points").textContent = n ? `${n} point(s).` : "No points yet.";
-  const group = L.layerGroup(state.plan.map((p) => L.circleMarker(p, { radius: 4, color: "#000", interactive: false })));
+  // When drawing, a click on a point takes it out of the plan.
+  const group = L.layerGroup(state.plan.map((p, i) => L.circleMarker(p, { radius: 5, color: "#000", interactive: state.drawing, pane: "plan" })
+    .on("click", (e) => { L.DomEvent.stopPropagation(e); state.plan.splice(i, 1); drawPlan(); })));
   try {
     const [geometry, size] = planGeometry();
     const shape = Shapes.outline(geometry, size);
-    const style = { color: "#000", weight: 2, dashArray: "4 4", fillOpacity: 0.1, interactive: false };
+    const style = { color: "#000", weight: 2, dashArray: "4 4", fillOpacity: 0.1, interactive: false, pane: "plan" };
     group.addLayer(shape.polygon ? L.polygon(shape.polygon, style) : L.polyline(shape.polyline, style));
     for (const piece of shape.margin || []) group.addLayer(L.polygon(piece, { ...style, weight: 0, fillOpacity: 0.06 }));
   } catch (_) { /* not enough points yet: the points alone */ }
@@ -516,15 +617,18 @@ function addPoint(latlng) {
 async function planCheck(submit) {
   const list_ = $("plan-conflicts");
   try {
-    const f = planFeature(), type = $("plan-type").value;
-    const collection = { activity: "activities", site: "sites", zone: "zones" }[type];
-    const res = submit ? await api("POST", "/v1/" + collection, f) : await api("POST", "/v1/check", f);
+    const f = planFeature(), type = $("plan-type").value, editing = state.editing;
+    const res = !submit ? await api("POST", "/v1/check", f)
+      : editing ? await api("PUT", `/v1/${COLLECTION[type]}/${encodeURIComponent(editing.id)}`, f, { "If-Match": `"${editing.version}"` })
+      : await api("POST", "/v1/" + COLLECTION[type], f);
     list_.replaceChildren(...res.conflicts.map((c) => Object.assign(document.createElement("li"),
       { textContent: `${c.rule} with ${c.id ? nameOf(c.id) + " (" + c.id + ")" : "a protected site"} (${c.party})` +
                      (c.distance_m === undefined ? "" : `, ${km(c.limit_m - c.distance_m)} inside the ${km(c.limit_m)} limit`) })));
     if (!res.conflicts.length) list_.append(Object.assign(document.createElement("li"), { textContent: "No conflicts." }));
     if (submit) {
-      say(`Submitted ${res.feature.properties.id}: ${res.notices.length} notice(s) sent.`);
+      const p = res.feature.properties;
+      say(`${editing ? "Replaced" : "Submitted"} ${p.id}${editing ? " (version " + p.version + ")" : ""}: ${res.notices.length} notice(s) sent.`);
+      stopEditing();
       state.plan = [];
       drawPlan();
       await Promise.all([loadObjects(), refreshLine(), showKey()]);
@@ -547,6 +651,7 @@ $("plan-draw").addEventListener("click", () => {
   $("plan-draw").setAttribute("aria-pressed", String(state.drawing));
   $("plan-draw").textContent = state.drawing ? "Stop drawing" : "Draw on the map";
   map.getContainer().classList.toggle("drawing", state.drawing);
+  drawPlan();
 });
 $("plan-add").addEventListener("click", async () => {
   const text = $("plan-at").value.trim();
@@ -565,7 +670,12 @@ for (const id of ["plan-start", "plan-end"]) $(id).addEventListener("change", ()
 $("plan-type").addEventListener("change", showPlanFields);
 $("plan-check").addEventListener("click", () => planCheck(false));
 $("plan-submit").addEventListener("click", () => planCheck(true));
-$("plan-clear").addEventListener("click", () => { state.plan = []; drawPlan(); $("plan-conflicts").replaceChildren(); });
+$("plan-clear").addEventListener("click", () => { stopEditing(); state.plan = []; drawPlan(); $("plan-conflicts").replaceChildren(); });
+
+function stopEditing() {
+  state.editing = null;
+  $("plan-submit").textContent = "Submit";
+}
 $("show-superseded").addEventListener("change", () => refreshLine().catch((e) => say(e.message)));
 showPlanFields();
 

@@ -357,6 +357,69 @@ test("the UN coordinator declares a protected site from the page", async ({ page
   await page.screenshot({ path: path.join(artifacts, "declare.png") });
 });
 
+test("a party edits and withdraws its own activity from the page; its history is read from the record", async ({ page, demo }) => {
+  await signInWithKey(page, demo, "coalition");
+  const made = await actAs(demo, "coalition", "POST", "/v1/activities", { type: "Feature",
+    geometry: { type: "Point", coordinates: [38.3, 33.9] },
+    properties: { name: "Resupply", kind: "convoy", radius_m: 1000, start: "2018-09-25T00:00:00Z", end: "2018-09-26T00:00:00Z" } });
+  assert.equal(made.status, 201);
+  const id = made.json.feature.properties.id;
+  await page.waitForFunction((i) => objectOf(i), id);
+  await page.evaluate((i) => showOnMap(i), id);
+  await page.click('#details button:text("Edit")');
+  assert.equal(await page.inputValue("#plan-name"), "Resupply");
+  assert.equal(await page.inputValue("#plan-radius"), "1000");
+  await page.fill("#plan-radius", "1500");
+  await page.click("#plan-submit");
+  await page.waitForFunction(() => /Replaced .*version 2/.test(document.getElementById("status").textContent));
+  const replaced = await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities/" + id);
+  assert.equal(replaced.json.properties.radius_m, 1500);
+  assert.equal(replaced.json.properties.version, 2);
+  await page.evaluate((i) => showOnMap(i), id);
+  await page.click('#details button:text("History")');
+  await page.waitForFunction(() => document.querySelectorAll("#history li").length >= 2);
+  const steps = await page.textContent("#history");
+  assert.match(steps, /by coalition \(signed\)/);
+  await page.click('#details button:text("Withdraw")');
+  await page.waitForFunction(() => /withdrawn/.test(document.getElementById("status").textContent));
+  const gone = await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities/" + id);
+  assert.equal(gone.json.properties.state, "withdrawn");
+});
+
+test("a notice's receipt is saved as a proof that deconflict record verify-proof accepts", async ({ page, demo }) => {
+  await signInWithKey(page, demo, "coalition");
+  await page.waitForSelector("#inbox li");
+  const first = await page.$eval("#inbox li", (li) => li.dataset.notice);
+  const [download] = await Promise.all([page.waitForEvent("download"),
+    page.click(`#inbox li[data-notice="${first}"] button:text("Save receipt")`)]);
+  assert.equal(download.suggestedFilename(), `${first}.proof.json`);
+  const file = path.join(artifacts, download.suggestedFilename());
+  await download.saveAs(file);
+  await page.waitForSelector("#receipt:not([hidden])");
+  assert.match(await page.textContent("#receipt"), new RegExp(`Receipt of notice ${first}`));
+  const key = (await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/record/key")).json.public_key;
+  const out = execFileSync(bin, ["record", "verify-proof", file, "--key", key, "--accept-unsigned"]).toString();
+  assert.match(out, new RegExp(`proof verified: notice ${first}`));
+});
+
+test("a volume in conflict keeps its party's colour, and a plan's point is taken out by a click", async ({ page, demo }) => {
+  await signIn(page, demo, "coalition");
+  await showTime(page, "2018-09-07T10:00:00Z");
+  const stroke = await page.evaluate(() => {
+    const el = state.layers["coalition.live-fire"].getElement();
+    return { cls: el.getAttribute("class"), color: getComputedStyle(el).stroke };
+  });
+  assert.match(stroke.cls, /in-conflict/);
+  assert.equal(stroke.color, "rgb(31, 111, 235)");  // the coalition's blue
+  await page.click("#plan-draw");
+  await page.selectOption("#plan-shape", "polygon");
+  const box = await page.locator("#map").boundingBox();
+  for (const [dx, dy] of [[-100, -100], [100, -100], [0, 100]]) await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
+  assert.equal(await page.evaluate(() => state.plan.length), 3);
+  await page.mouse.click(box.x + box.width / 2 + 100, box.y + box.height / 2 - 100);  // on the second point
+  assert.equal(await page.evaluate(() => state.plan.length), 2);
+});
+
 const dir = mkdtempSync(path.join(tmpdir(), "deconflict-web-"));
 const demo = await startDemo(dir);
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
