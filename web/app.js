@@ -10,8 +10,10 @@ const state = { token: sessionStorage.getItem("token") || "", party: "", objects
                 key: null,  // {privateKey, publicHex}: this browser's signing key for the party (web/keys.js)
                 hazardous: new Set(),  // the hazardous activity kinds, from GET /v1/rules
                 now: Date.now(),       // the line's present time (GET /v1/whoami), which deadlines count from
-                hidden: new Set(),     // "type:site", "party:russia": what the legend turned off
+                // "type:site", "party:russia", "state:withdrawn": what the legend turned off
+                hidden: new Set(["state:withdrawn", "state:retired"]),
                 drawing: false,        // clicks on the map add points to the plan
+                labels: false,         // names shown on the map, not only on hover
                 seen: null };          // the ids of the notices already shown, to cue new ones
 
 // --- the API -----------------------------------------------------------------
@@ -128,7 +130,7 @@ function redraw() {
   let drawn = 0;
   for (const f of state.objects) {
     const p = f.properties;
-    if (!activeAt(f, t) || state.hidden.has("type:" + p.type) || state.hidden.has("party:" + p.party)) continue;
+    if (!activeAt(f, t) || ["type:" + p.type, "party:" + p.party, "state:" + p.state].some((k) => state.hidden.has(k))) continue;
     const shape = Shapes.outline(f.geometry, p);
     if (!shape) continue;
     const style = styleOf(f, involved.has(p.id));
@@ -138,7 +140,8 @@ function redraw() {
                                                        fillOpacity: 1, interactive: false, className: "margin" })
         .addTo(objectLayer);
     }
-    layer.bindTooltip(`${p.name || p.id} (${p.party}, ${p.kind || p.type})`, { className: "label" });
+    layer.bindTooltip(`${p.name || p.id} (${p.party}, ${p.kind || p.type})`,
+                      { className: "label", permanent: state.labels, direction: "center", opacity: 0.85 });
     // Selecting, or a point of the plan when drawing: never both.
     layer.on("click", (e) => {
       L.DomEvent.stopPropagation(e);
@@ -220,7 +223,8 @@ function drawLegend() {
   box.replaceChildren();
   const parties = [...new Set(state.objects.map((f) => f.properties.party))].sort();
   const entries = [["type:zone", "Zones (dashed)"], ["type:site", "Protected sites"], ["type:activity", "Activities"],
-                   ...parties.map((p) => ["party:" + p, p])];
+                   ["state:proposed", "Zones not yet agreed"], ["state:withdrawn", "Withdrawn activities"],
+                   ["state:retired", "Retired sites and zones"], ...parties.map((p) => ["party:" + p, p])];
   for (const [key, text] of entries) {
     const label = document.createElement("label");
     const box_ = Object.assign(document.createElement("input"), { type: "checkbox", checked: !state.hidden.has(key) });
@@ -237,6 +241,11 @@ function drawLegend() {
     label.append(text);
     box.append(label);
   }
+  const names = document.createElement("label");
+  const namesBox = Object.assign(document.createElement("input"), { type: "checkbox", id: "labels", checked: state.labels });
+  namesBox.addEventListener("change", () => { state.labels = namesBox.checked; redraw(); });
+  names.append(namesBox, " Names on the map");
+  box.append(names);
   const known = new Set([...parties, ...state.notices.flatMap((n) => [n.from, n.to])]);
   known.delete(state.party);
   $("parties").replaceChildren(...[...known].sort().map((p) => Object.assign(document.createElement("option"), { value: p })));
@@ -594,9 +603,13 @@ function drawPlan() {
   if (state.planLayer) state.planLayer.remove();
   const n = state.plan.length;
   $("plan-points").textContent = n ? `${n} point(s).` : "No points yet.";
-  // When drawing, a click on a point takes it out of the plan.
-  const group = L.layerGroup(state.plan.map((p, i) => L.circleMarker(p, { radius: 5, color: "#000", interactive: state.drawing, pane: "plan" })
-    .on("click", (e) => { L.DomEvent.stopPropagation(e); state.plan.splice(i, 1); drawPlan(); })));
+  // When drawing, a point is dragged to move it, and a click takes it out of the plan.
+  const group = L.layerGroup(state.plan.map((p, i) => state.drawing
+    ? L.marker(p, { draggable: true, pane: "plan", keyboard: true, title: `Point ${i + 1}: drag to move, click to remove`,
+                    icon: L.divIcon({ className: "plan-point", iconSize: [12, 12] }) })
+        .on("click", (e) => { L.DomEvent.stopPropagation(e); state.plan.splice(i, 1); drawPlan(); })
+        .on("dragend", (e) => { state.plan[i] = e.target.getLatLng(); drawPlan(); })
+    : L.circleMarker(p, { radius: 5, color: "#000", interactive: false, pane: "plan" })));
   try {
     const [geometry, size] = planGeometry();
     const shape = Shapes.outline(geometry, size);

@@ -384,6 +384,10 @@ test("a party edits and withdraws its own activity from the page; its history is
   await page.waitForFunction(() => /withdrawn/.test(document.getElementById("status").textContent));
   const gone = await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/activities/" + id);
   assert.equal(gone.json.properties.state, "withdrawn");
+  // Withdrawn, it is no longer drawn, unless the legend asks for what was withdrawn.
+  await page.waitForFunction((i) => objectOf(i).properties.state === "withdrawn" && !state.layers[i], id);
+  await page.check('#legend input[data-layer="state:withdrawn"]');
+  assert.ok(await page.evaluate((i) => !!state.layers[i], id));
 });
 
 test("a notice's receipt is saved as a proof that deconflict record verify-proof accepts", async ({ page, demo }) => {
@@ -418,6 +422,41 @@ test("a volume in conflict keeps its party's colour, and a plan's point is taken
   assert.equal(await page.evaluate(() => state.plan.length), 3);
   await page.mouse.click(box.x + box.width / 2 + 100, box.y + box.height / 2 - 100);  // on the second point
   assert.equal(await page.evaluate(() => state.plan.length), 2);
+  // A point is moved by dragging it.
+  const before = await page.evaluate(() => state.plan[0].lat);
+  await page.mouse.move(box.x + box.width / 2 - 100, box.y + box.height / 2 - 100);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 100, box.y + box.height / 2 - 40, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction((b) => state.plan[0].lat < b - 0.01, before);
+  assert.equal(await page.evaluate(() => state.plan.length), 2);
+  // Names on the map, when asked.
+  await page.check("#labels");
+  assert.ok(await page.$$eval(".leaflet-tooltip.label", (t) => t.length) > 3);
+});
+
+test("the Russian liaison officer plans a strike typed in MGRS, sees what it would hit, and notifies it", async ({ page, demo }) => {
+  await signInWithKey(page, demo, "russia");
+  await page.selectOption("#plan-type", "activity");
+  await page.fill("#plan-name", "Precision strike, grid 37S DS");
+  await page.selectOption("#plan-kind", "strike");
+  await page.fill("#plan-radius", "2000");
+  await page.fill("#plan-start", "2018-09-27T02:00");
+  await page.fill("#plan-end", "2018-09-27T04:00");
+  await page.fill("#plan-at", "37SDS 6000 8800");
+  await page.click("#plan-add");
+  await page.waitForFunction(() => state.plan.length === 1);
+  await page.click("#plan-check");
+  await page.waitForFunction(() => /conflict\(s\); nothing was stored/.test(document.getElementById("status").textContent));
+  const checked = await page.textContent("#plan-conflicts");
+  assert.match(checked, /zone-entry with At Tanf deconfliction zone/);
+  await page.screenshot({ path: path.join(artifacts, "liaison.png") });
+  await page.click("#plan-submit");
+  await page.waitForFunction(() => /Submitted/.test(document.getElementById("status").textContent));
+  const inbox = await apiAs(demo.url, demo.tokens.coalition, "GET", "/v1/notices?state=pending");
+  const activities = (await apiAs(demo.url, demo.tokens.russia, "GET", "/v1/activities")).json.features;
+  const strike = activities.find((f) => f.properties.name === "Precision strike, grid 37S DS");
+  assert.ok(inbox.json.notices.some((n) => n.activity === strike.properties.id), "the coalition was not notified");
 });
 
 const dir = mkdtempSync(path.join(tmpdir(), "deconflict-web-"));
