@@ -71,6 +71,17 @@ async function signInWithKey(page, demo, party) {
   await page.waitForFunction(() => /signed with key/.test(document.getElementById("key-status").textContent));
 }
 
+// Fills the plan's form as its user would.
+async function fillPlan(page, { type = "activity", name, shape = "circle", radius, kind, start, end }) {
+  await page.selectOption("#plan-type", type);
+  if (name) await page.fill("#plan-name", name);
+  await page.selectOption("#plan-shape", shape);
+  await page.fill("#plan-radius", String(radius));
+  if (kind) await page.selectOption("#plan-kind", kind);
+  await page.fill("#plan-start", start);
+  await page.fill("#plan-end", end);
+}
+
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
@@ -143,11 +154,7 @@ test("the page asks for every conflict in paged requests, not one per activity, 
 
 test("planning an activity shows its conflicts before it is submitted", async ({ page, demo }) => {
   await signInWithKey(page, demo, "coalition");
-  await page.selectOption("#plan-shape", "circle");
-  await page.fill("#plan-radius", "20000");
-  await page.selectOption("#plan-kind", "exercise");
-  await page.fill("#plan-start", "2018-09-08T00:00");
-  await page.fill("#plan-end", "2018-09-09T00:00");
+  await fillPlan(page, { radius: 20000, kind: "exercise", start: "2018-09-08T00:00", end: "2018-09-09T00:00" });
   await page.click("#plan-draw");
   const box = await page.locator("#map").boundingBox();
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
@@ -437,12 +444,8 @@ test("a volume in conflict keeps its party's colour, and a plan's point is taken
 
 test("the Russian liaison officer plans a strike typed in MGRS, sees what it would hit, and notifies it", async ({ page, demo }) => {
   await signInWithKey(page, demo, "russia");
-  await page.selectOption("#plan-type", "activity");
-  await page.fill("#plan-name", "Precision strike, grid 37S DS");
-  await page.selectOption("#plan-kind", "strike");
-  await page.fill("#plan-radius", "2000");
-  await page.fill("#plan-start", "2018-09-27T02:00");
-  await page.fill("#plan-end", "2018-09-27T04:00");
+  await fillPlan(page, { name: "Precision strike, grid 37S DS", radius: 2000, kind: "strike",
+                         start: "2018-09-27T02:00", end: "2018-09-27T04:00" });
   await page.fill("#plan-at", "37SDS 6000 8800");
   await page.click("#plan-add");
   await page.waitForFunction(() => state.plan.length === 1);
