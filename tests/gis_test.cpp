@@ -90,9 +90,25 @@ TEST(Outline, ACircleIsDrawnOnItsGeodesicCircleWithinTheTolerance) {
   }
 }
 
+// A road that curves 3 degrees at each of its vertices, 1 km apart: even so
+// gentle a turn leaves a gap between its two bands that runs down to the
+// vertex, which only the join's sector fills.
+Geometry curving_road() {
+  std::vector<LatLon> road;
+  double lat = 33.0, lon = 38.0, azi = 40.0;
+  for (int i = 0; i < 40; ++i, azi += 3.0) {
+    road.push_back({lat, lon});
+    double lat2 = 0, lon2 = 0;
+    geo::wgs84().Direct(lat, lon, azi, 1000.0, lat2, lon2);
+    lat = lat2;
+    lon = lon2;
+  }
+  return line(road);
+}
+
 TEST(Outline, ACorridorIsItsBandRoundTheBendsAndEnds) {
   const std::vector<Geometry> corridors = {
-      line({{33.2, 38.1}, {33.5, 38.6}, {33.3, 38.9}}),                      // a bend at At Tanf
+      curving_road(), line({{33.2, 38.1}, {33.5, 38.6}, {33.3, 38.9}}),      // a bend at At Tanf
       line({{59.0, 5.0}, {61.0, 9.0}}),                                      // 300 km at 60° N
       line({{-20.0, 30.0}, {-20.05, 30.3}, {-20.0, 30.31}, {-19.9, 30.0}}),  // a hairpin
   };

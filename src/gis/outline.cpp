@@ -63,18 +63,38 @@ class Drawer {
     }
   }
 
-  // The geodesic circle of radius r round c (at unwrapped longitude cx):
-  // enough vertices that each chord's sagitta is under half the tolerance.
-  Path circle(LatLon c, double cx, double r) {
+  // How many chords a whole geodesic circle of radius r round c takes:
+  // enough that each one's sagitta is under half the tolerance, and short
+  // enough for plate carrée.
+  double chords_per_turn(LatLon c, double r) const {
     const double sagitta = 2.0 * std::acos(1.0 - std::min(1.0, 0.5 * tolerance_m_ / r));
     const double by_length = 2.0 * std::numbers::pi * r / step_m(c.lat_deg + r / 111'000.0);
-    const int n =
-        static_cast<int>(std::clamp(std::ceil(std::max(2.0 * std::numbers::pi / sagitta, by_length)), 16.0, 200'000.0));
+    return std::clamp(std::ceil(std::max(2.0 * std::numbers::pi / sagitta, by_length)), 16.0, 200'000.0);
+  }
+
+  // The geodesic circle of radius r round c (at unwrapped longitude cx).
+  Path circle(LatLon c, double cx, double r) {
+    const int n = static_cast<int>(chords_per_turn(c, r));
     Path ring;
     ring.reserve(static_cast<size_t>(n) + 1);
     for (int k = 0; k < n; ++k) {
       double lat = 0, lon = 0;
       geo::wgs84().Direct(c.lat_deg, c.lon_deg, 360.0 * k / n, r, lat, lon);
+      add(ring, lat, lon, cx);
+    }
+    close(ring);
+    return ring;
+  }
+
+  // The sector of the circle of radius r round c from azimuth `from` through
+  // `sweep` degrees: what a join needs where the bands of two edges leave a gap.
+  Path wedge(LatLon c, double cx, double from, double sweep, double r) {
+    const int n = std::max(1, static_cast<int>(std::ceil(chords_per_turn(c, r) * std::fabs(sweep) / 360.0)));
+    Path ring;
+    add(ring, c.lat_deg, c.lon_deg, cx);
+    for (int k = 0; k <= n; ++k) {
+      double lat = 0, lon = 0;
+      geo::wgs84().Direct(c.lat_deg, c.lon_deg, from + sweep * k / n, r, lat, lon);
       add(ring, lat, lon, cx);
     }
     close(ring);
@@ -122,8 +142,13 @@ class Drawer {
       add(left, llat, llon, x);
       add(right, rlat, rlon, x);
     });
+    // Each end of the band runs through its vertex exactly, as the sectors
+    // at the joins do: a straight chord between the two sides would pass a
+    // few centimetres off it, and leave slivers in the union.
     Path ring = std::move(left);
+    ring.push_back({unwrap(b.lon_deg, ring.back().x), b.lat_deg});
     for (auto it = right.rbegin(); it != right.rend(); ++it) ring.push_back({unwrap(it->x, ring.back().x), it->y});
+    ring.push_back({unwrap(a.lon_deg, ring.back().x), a.lat_deg});
     close(ring);
     return ring;
   }
@@ -240,22 +265,66 @@ void add_polygons(const Geometry& g, Drawer& d, OGRGeometryCollection& into, dou
   }
 }
 
+// The positions of a path without repeats; a ring without its closing one.
+std::vector<LatLon> distinct(const std::vector<LatLon>& path, bool& closed) {
+  std::vector<LatLon> out;
+  for (const LatLon& p : path) {
+    if (out.empty() || !(out.back() == p)) out.push_back(p);
+  }
+  closed = out.size() > 2 && out.front() == out.back();
+  if (closed) out.pop_back();
+  return out;
+}
+
+// The pieces within d of one path: a band along each edge, and at each join
+// the sectors the two bands leave open. A band covers what lies beside its
+// edge; at a vertex where the path turns by δ, the points whose nearest
+// point is the vertex itself lie in a sector of δ between the two edges'
+// normals, on the outer side (both sides are added: the inner one is inside
+// the bands anyway). The ends of a line get whole circles.
+void add_path_pieces(const std::vector<LatLon>& path, double first_x, double d, Drawer& drawer, OGRMultiPolygon& into) {
+  bool closed = false;
+  const std::vector<LatLon> v = distinct(path, closed);
+  const size_t m = v.size();
+  std::vector<double> x(m);
+  for (size_t i = 0; i < m; ++i) x[i] = i == 0 ? unwrap(v[0].lon_deg, first_x) : unwrap(v[i].lon_deg, x[i - 1]);
+  if (m == 1) {
+    into.addGeometryDirectly(polygon_of(drawer.circle(v[0], x[0], d)).release());
+    return;
+  }
+  const size_t edges = closed ? m : m - 1;
+  std::vector<double> leaves(edges), arrives(edges);  // each edge's azimuth at its start and at its end
+  for (size_t k = 0; k < edges; ++k) {
+    const LatLon a = v[k], b = v[(k + 1) % m];
+    double s12 = 0, azi1 = 0, azi2 = 0;
+    geo::wgs84().Inverse(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg, s12, azi1, azi2);
+    leaves[k] = azi1;
+    arrives[k] = azi2;
+    into.addGeometryDirectly(polygon_of(drawer.band(a, b, x[k], d)).release());
+  }
+  for (size_t i = 0; i < m; ++i) {
+    if (!closed && (i == 0 || i == m - 1)) {
+      into.addGeometryDirectly(polygon_of(drawer.circle(v[i], x[i], d)).release());
+      continue;
+    }
+    const double in = arrives[(i + edges - 1) % edges], turn = std::remainder(leaves[i] - in, 360.0);
+    // However gentle the turn, the gap it leaves runs down to the vertex.
+    if (turn == 0) continue;
+    // Each sector reaches a degree into the bands beside it, so that no edge
+    // of it lies along a band's edge (GEOS's union is then free of slivers).
+    const double grow = std::copysign(1.0, turn);
+    for (double side : {-90.0, 90.0}) {
+      into.addGeometryDirectly(polygon_of(drawer.wedge(v[i], x[i], in + side - grow, turn + 2 * grow, d)).release());
+    }
+  }
+}
+
 // A corridor or a margin: the union of the pieces within d of the geometry.
 Result<OgrGeometry> buffered(const Geometry& g, double d, Drawer& drawer) {
   OGRMultiPolygon pieces;
   const Traced t = trace(g);
   if (g.type != GeometryType::line_string) add_polygons(g, drawer, pieces, t.first_x.front());
-  for (size_t p = 0; p < t.paths.size(); ++p) {
-    const auto& path = t.paths[p];
-    double x = t.first_x[p];
-    for (size_t i = 0; i < path.size(); ++i) {
-      if (i > 0) x = unwrap(path[i].lon_deg, x);
-      pieces.addGeometryDirectly(polygon_of(drawer.circle(path[i], x, d)).release());
-      if (i + 1 < path.size() && !(path[i] == path[i + 1])) {
-        pieces.addGeometryDirectly(polygon_of(drawer.band(path[i], path[i + 1], x, d)).release());
-      }
-    }
-  }
+  for (size_t p = 0; p < t.paths.size(); ++p) add_path_pieces(t.paths[p], t.first_x[p], d, drawer, pieces);
   return finish(OgrGeometry(pieces.UnionCascaded()), drawer, true);
 }
 
