@@ -468,3 +468,34 @@ TEST_F(Cost, AListNearAPositionMeasuresWithinThePagesBudget) {
   const Reply r = starved.send(http::verb::get, "/v1/sites?near=33.5,38.6", token("coalition"));
   EXPECT_EQ(r.body["error"]["code"], "too_complex") << r.raw.body();
 }
+
+// Attack: drawing a large shape's outline for GET /v1/cot takes seconds
+// (docs/performance.md). Drawn on the line thread, one party asking for the
+// drawings of a 20,000-position site with a margin would stall everyone. It is
+// drawn in the pool, in the asker's turn: others are answered meanwhile.
+TEST_F(Threads, OthersAreServedWhileALargeShapeIsDrawn) {
+  Client c(port_);
+  const std::string site =
+      feature(circle(45.0, 33.5, 100'000, kBig), R"("id":"un.large","kind":"camp","buffer_m":1000)");
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site).status, 201);
+  std::atomic<bool> drawn{false};
+  unsigned status = 0;
+  std::thread asker([&] {
+    Client mine(port_);
+    status = mine.send(http::verb::get, "/v1/cot?type=site", token("russia")).status;
+    drawn = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (int i = 0; i < 10; ++i) {
+    const auto asked = std::chrono::steady_clock::now();
+    EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("un"), small("un.q" + std::to_string(i), 30)).status,
+              201);
+    EXPECT_EQ(c.send(http::verb::get, "/v1/health").status, 200);
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - asked);
+  }
+  EXPECT_FALSE(drawn) << "the drawing ended before the others were served: it proves nothing";
+  EXPECT_LT(slowest, std::chrono::milliseconds(250));
+  asker.join();
+  EXPECT_EQ(status, 200);
+}

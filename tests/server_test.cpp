@@ -1321,3 +1321,61 @@ TEST_F(Server, ListsNearAPositionInAnyGridShowOnlyWhatTheCallerSees) {
   EXPECT_EQ(c.send(http::verb::get, "/v1/sites?within=5", token("un")).status, 400);
   EXPECT_EQ(c.send(http::verb::get, "/v1/sites?near=33.3,38.6&within=-1", token("un")).status, 400);
 }
+
+// GET /v1/cot: the caller's view as TAK drawings, each valid by TAK's schema
+// for it and MITRE's; drawn once per revision, paged like the lists.
+TEST_F(Server, CotDrawingsShowWhatTheCallerSeesAndAreValidByTaksSchemas) {
+  Client c(port_);
+  ASSERT_EQ(declare_zone(c).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.camp", R"("all")")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site("un.clinic", R"(["coalition"])")).status, 201);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), russia_entry()).status, 201);
+  const auto uids = [&](const char* party, const std::string& query = "") {
+    const Reply r = c.send(http::verb::get, "/v1/cot" + query, token(party));
+    EXPECT_EQ(r.status, 200) << r.raw.body();
+    EXPECT_EQ(r.raw[http::field::content_type], "application/xml");
+    std::set<std::string> out;
+    const std::string &body = r.raw.body(), mark = "<event version=\"2.0\" uid=\"";
+    for (size_t at = body.find(mark); at != std::string::npos; at = body.find(mark, at + 1)) {
+      out.insert(body.substr(at + mark.size(), body.find('"', at + mark.size()) - at - mark.size()));
+    }
+    return out;
+  };
+  EXPECT_EQ(uids("russia"), (std::set<std::string>{"deconflict.coalition.zone-at-tanf", "deconflict.un.camp",
+                                                   "deconflict.russia.entry"}));
+  EXPECT_TRUE(uids("coalition").count("deconflict.un.clinic"));
+  EXPECT_EQ(uids("russia", "?type=site"), (std::set<std::string>{"deconflict.un.camp"}));
+  // Each event, valid by TAK's schema for its drawing and by MITRE's base schema.
+  const std::string body = c.send(http::verb::get, "/v1/cot", token("coalition")).raw.body();
+  const std::string tak = std::string(DECONFLICT_SOURCE_DIR) + "/tests/data/takcot/";
+  size_t n = 0;
+  for (size_t at = body.find("<event "); at != std::string::npos; at = body.find("<event ", at + 1), ++n) {
+    const std::string event = body.substr(at, body.find("</event>", at) + 8 - at);
+    const std::string file = dir_.path().string() + "/e" + std::to_string(n) + ".cot";
+    std::ofstream(file) << event;
+    const bool circle = event.find("type=\"u-d-c-c\"") != std::string::npos;
+    for (const std::string& schema :
+         {tak + (circle ? "xsd/Drawing Shapes - Circle.xsd" : "xsd/Drawing Shapes - Free Form.xsd"),
+          tak + "mitre/CoT Base-Event Schema  (PUBLIC RELEASE).xsd"}) {
+      EXPECT_EQ(std::system(("xmllint --noout --schema '" + schema + "' " + file + " 2>/dev/null").c_str()), 0)
+          << event.substr(0, 300);
+    }
+  }
+  EXPECT_EQ(n, 4u);
+  // Drawn once: the same drawing again, until the object changes.
+  EXPECT_EQ(c.send(http::verb::get, "/v1/cot", token("coalition")).raw.body(), body);
+  // Paged: one at a time, with the cursor of the next.
+  std::set<std::string> walked;
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    const Reply r = c.send(http::verb::get, "/v1/cot?limit=1" + after, token("coalition"));
+    const std::string& page = r.raw.body();
+    ASSERT_NE(page.find(" uid=\""), std::string::npos) << page;
+    walked.insert(
+        page.substr(page.find(" uid=\"") + 6, page.find('"', page.find(" uid=\"") + 6) - page.find(" uid=\"") - 6));
+    const size_t next = page.find("next=\"");
+    if (next == std::string::npos) break;
+    after = "&after=" + page.substr(next + 6, page.find('"', next + 6) - next - 6);
+  }
+  EXPECT_EQ(walked.size(), 4u);
+}

@@ -266,6 +266,8 @@ const std::vector<Route>& Api::routes() {
         {V::get, "/v1/conflicts", Access::party, false, Measures::nothing, activity, &Api::conflict_page},
         {V::get, "/v1/rules", Access::party, false, Measures::nothing, activity, &Api::rules},
         {V::get, "/v1/position", Access::party, false, Measures::nothing, activity, &Api::position},
+        // Drawings are drawn in the pool, once per revision: the line thread only pins them.
+        {V::get, "/v1/cot", Access::party, false, Measures::drawings, activity, &Api::cot},
         {V::get, "/v1/notices/{id}/proof", Access::party, false, Measures::nothing, activity, &Api::prove_notice},
         {V::get, "/v1/record", Access::party, false, Measures::nothing, activity, &Api::record},
         {V::get, "/v1/record/key", Access::party, false, Measures::nothing, activity, &Api::record_key},
@@ -427,7 +429,11 @@ std::optional<Prepared> Api::prepare(const Request& req) {
   auto caller = authenticate(req);
   if (!caller || !rate_.ready(caller->id, std::chrono::steady_clock::now())) return std::nullopt;
   p.caller = *caller;
-  if (!p.has_body) p.ahead = service_.as(p.caller).plan(p.id);
+  if (m.route->measures == Measures::drawings) {
+    plan_drawings(t, p);
+  } else if (!p.has_body) {
+    p.ahead = service_.as(p.caller).plan(p.id);
+  }
   return p;
 }
 
@@ -449,6 +455,10 @@ CheckedSignature Api::check_signature(const Request& req) const {
   if (!statement) return statement.error();
   if (!*statement) return make_error(ErrorCode::unauthorized, "signature: Signature-Input is required");
   return StatementChecker::check(std::move(**statement));
+}
+
+void Api::draw(const Prepared& p) {
+  for (const auto& v : p.to_draw) drawings_.draw(*v, p.drawn_at);
 }
 
 void Api::plan(Prepared& p) {

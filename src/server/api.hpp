@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "deconflict/service.hpp"
+#include "server/cot_drawings.hpp"
 
 namespace deconflict::server {
 
@@ -136,6 +137,10 @@ struct Prepared {
   size_t max_positions = 0;
   std::optional<Result<Volume>> feature;  // parsed by Api::parse
   Precheck ahead;
+  /// GET /v1/cot: the volumes of its page not yet drawn, pinned, to draw in
+  /// the pool (Api::draw) at `drawn_at`, the line's time.
+  std::vector<std::shared_ptr<const Volume>> to_draw;
+  TimePoint drawn_at{};
 };
 
 /// A signed act's request with its signature read and checked ahead
@@ -174,7 +179,10 @@ struct Call {
 enum class Access { open, party, admin };
 /// What a route's request measures ahead of the line (Api::prepare): nothing,
 /// the feature its body carries, or the stored object its {id} names.
-enum class Measures { nothing, body, stored };
+/// What a route measures ahead of its handling, in the check pool: nothing,
+/// the body's feature, a stored object's conflicts, or (GET /v1/cot) the
+/// drawings of the volumes it answers with.
+enum class Measures { nothing, body, stored, drawings };
 
 /// A row of the route table: every endpoint of the API is one (docs/openapi.yaml
 /// lists the same, and a test holds them together). A path segment "{id}"
@@ -217,6 +225,8 @@ class Api {
   /// thread: it only reads the request and the options).
   CheckedSignature check_signature(const Request& req) const;
   void plan(Prepared& prepared);
+  /// Draws what `prepared.to_draw` holds (any thread: the volumes are pinned).
+  void draw(const Prepared& prepared);
 
   /// The route a request matches, or null.
   static const Route* route_of(const Request& request);
@@ -276,6 +286,11 @@ class Api {
   Result<Answer> conflict_page(Call& call);
   Result<Answer> rules(Call& call);
   Result<Answer> position(Call& call);
+  Result<Answer> cot(Call& call);
+  /// The page GET /v1/cot answers, as `view` sees it.
+  Result<ListPage> cot_page(const PartyView& view, const Target& t) const;
+  /// What GET /v1/cot will need drawn, pinned into `p` (up to a budget of positions).
+  void plan_drawings(const Target& t, Prepared& p);
   Result<Answer> dry_run(Call& call);
   Result<Answer> notices(Call& call);
   Result<Answer> acknowledge(Call& call);
@@ -307,6 +322,7 @@ class Api {
   const StaticFiles* page_ = nullptr;
   RateLimiter rate_;
   Health last_health_ = Health::ok;  // the line thread's last look (health())
+  CotDrawings drawings_;
 };
 
 /// A JSON answer.

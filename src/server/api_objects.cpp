@@ -191,6 +191,79 @@ Result<Answer> Api::position(Call& call) {
                        {"grids", std::move(grids)}});
 }
 
+// The positions GET /v1/cot may have drawn for one request, beyond the first
+// volume (always drawn, so that every page makes progress): the largest
+// allowed shape takes seconds in the pool, a page of points none.
+constexpr size_t kDrawPositions = 200'000;
+
+Result<ListPage> Api::cot_page(const PartyView& view, const Target& t) const {
+  std::optional<ObjectType> type;
+  if (auto it = t.query.find("type"); it != t.query.end()) {
+    type = parse_object_type(it->second);
+    if (!type) return make_error(ErrorCode::usage, "zone, site or activity", "type");
+  }
+  auto filter = filter_from(t, type.value_or(ObjectType::activity));
+  if (!filter) return filter.error();
+  filter->type = type;
+  const auto limit = query_number(t, "limit", PageLimits::kMaxItems);
+  if (!limit) return limit.error();
+  const auto after = t.query.find("after");
+  return view.page(*filter, after == t.query.end() ? "" : after->second,
+                   static_cast<size_t>(std::max<int64_t>(1, *limit)));
+}
+
+void Api::plan_drawings(const Target& t, Prepared& p) {
+  const PartyView view = service_.as(p.caller);
+  const auto page = cot_page(view, t);
+  if (!page) return;  // the handler answers the error
+  p.drawn_at = service_.now();
+  size_t positions = 0;
+  for (const Volume* v : page->volumes) {
+    if (drawings_.find(*v)) continue;
+    if (!p.to_draw.empty() && positions + v->geometry.position_count() > kDrawPositions) break;
+    positions += v->geometry.position_count();
+    p.to_draw.push_back(view.pin(*v));
+  }
+}
+
+// GET /v1/cot: the caller's view as Cursor-on-Target drawings, one <event>
+// a line inside <events>, a page at a time (next: the cursor of the next).
+// A volume not drawn yet (it changed since the pool drew the page) ends the
+// page before it, unless it is the first, which is drawn here.
+Result<Answer> Api::cot(Call& call) {
+  auto page = cot_page(call.view, call.target);
+  if (!page) return page.error();
+  std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", events;
+  std::optional<std::string> next = page->next;
+  std::string last;
+  for (const Volume* v : page->volumes) {
+    auto drawn = drawings_.find(*v);
+    if (!drawn && !last.empty()) {
+      next = last;
+      break;
+    }
+    if (!drawn) {
+      drawings_.draw(*v, service_.now());
+      drawn = drawings_.find(*v);
+    }
+    events += *drawn;
+    last = v->id;
+  }
+  std::string open = "<events";
+  if (next) {
+    std::string cursor;
+    for (char c : *next)
+      cursor += c == '"'   ? std::string("&quot;")
+                : c == '&' ? std::string("&amp;")
+                : c == '<' ? std::string("&lt;")
+                           : std::string(1, c);
+    open += " next=\"" + cursor + "\"";
+  }
+  Answer a = Answer::text(body + open + ">\n" + events + "</events>\n");
+  a.content_type = "application/xml";
+  return a;
+}
+
 Result<Answer> Api::rules(Call&) {
   json rules = json::array();
   for (const engine::Rule& r : engine::rules()) {

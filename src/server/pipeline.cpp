@@ -184,6 +184,12 @@ void Pipeline::take_prepared(const Request& request, Shared prepared, Signed sig
 }
 
 void Pipeline::parsed(const Request& request, Shared prepared, Signed signature, Reply reply) {
+  if (!(*prepared)->to_draw.empty()) {  // GET /v1/cot: outlines drawn in the party's turn in the pool
+    return in_pool((*prepared)->caller.id, [this, prepared] { api_.draw(**prepared); },
+                   [this, &request, prepared, signature, reply = std::move(reply)]() mutable {
+                     handle(request, &**prepared, signature, std::move(reply));
+                   });
+  }
   api_.plan(**prepared);
   Precheck& ahead = (*prepared)->ahead;
   if (ahead.positions() <= options_.light_positions) {

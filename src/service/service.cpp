@@ -268,6 +268,8 @@ Result<const Volume*> PartyView::find(ObjectType type, const std::string& id) co
 
 const std::string& PartyView::feature_text(const Volume& v) const { return service_->feature_text(v); }
 
+std::shared_ptr<const Volume> PartyView::pin(const Volume& v) const { return service_->impl_->world.pin(v.id); }
+
 PartyView Service::as(const Party& caller, const Precheck* ahead) {
   if (ahead) impl_->work_spent[caller.id] += ahead->work();
   return PartyView(*this, caller, ahead);
