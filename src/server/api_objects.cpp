@@ -228,8 +228,9 @@ void Api::plan_drawings(const Target& t, Prepared& p) {
 
 // GET /v1/cot: the caller's view as Cursor-on-Target drawings, one <event>
 // a line inside <events>, a page at a time (next: the cursor of the next).
-// A volume not drawn yet (it changed since the pool drew the page) ends the
-// page before it, unless it is the first, which is drawn here.
+// A volume not drawn yet (the page's drawing budget ended before it, or it
+// changed since the pool drew it) ends the page before it; the first one
+// never is drawn here, on the line thread (503: ask again).
 Result<Answer> Api::cot(Call& call) {
   auto page = cot_page(call.view, call.target);
   if (!page) return page.error();
@@ -238,13 +239,16 @@ Result<Answer> Api::cot(Call& call) {
   std::string last;
   for (const Volume* v : page->volumes) {
     auto drawn = drawings_.find(*v);
-    if (!drawn && !last.empty()) {
+    // A page holds PageLimits::kMaxBytes of drawings (one at least): a large
+    // shape's drawing is many times its feature, which the page was cut by.
+    if (!last.empty() && (!drawn || events.size() + drawn->size() > PageLimits::kMaxBytes)) {
       next = last;
       break;
     }
+    // The first changed after the pool drew it: drawing it here could hold
+    // the line for seconds, so the client asks again (the pool draws it).
     if (!drawn) {
-      drawings_.draw(*v, service_.now());
-      drawn = drawings_.find(*v);
+      return make_error(ErrorCode::overloaded, "what was drawn for this page changed meanwhile: ask again");
     }
     events += *drawn;
     last = v->id;
