@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <thread>
 
 #include "server_fixture.hpp"
@@ -150,6 +151,24 @@ class Threads : public Server {
     }
     return slowest;
   }
+  // Runs one party's heavy request (its status, from `heavy`) on a thread of
+  // its own, and serve_others(prefix) meanwhile: they are all answered in
+  // time, and the heavy one after them, with 200.
+  void expect_others_served_during(const std::function<unsigned(Client&)>& heavy, const std::string& prefix) {
+    std::atomic<bool> answered{false};
+    unsigned status = 0;
+    std::thread asker([&] {
+      Client mine(port_);
+      status = heavy(mine);
+      answered = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto slowest = serve_others(prefix);
+    EXPECT_FALSE(answered) << "the heavy request ended before the others were served: it proves nothing";
+    EXPECT_LT(slowest, std::chrono::milliseconds(250));
+    asker.join();
+    EXPECT_EQ(status, 200);
+  }
 };
 
 // Attack: one party's heavy check held the server's one thread, so that
@@ -157,19 +176,11 @@ class Threads : public Server {
 // measured beside the line: another party's creates and health requests are
 // all answered while it runs, and it is answered in the end.
 TEST_F(Threads, OthersAreServedWhileAHeavyCheckIsMeasured) {
-  std::atomic<bool> heavy_answered{false};
-  unsigned heavy_status = 0;
-  std::thread asker([&] {
-    Client c(port_);
-    heavy_status = c.send(http::verb::post, "/v1/check", token("russia"), heavy_exercise20k("russia.heavy")).status;
-    heavy_answered = true;
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto slowest = serve_others("un.p");
-  EXPECT_FALSE(heavy_answered) << "the heavy check ended before the others were served: it proves nothing";
-  EXPECT_LT(slowest, std::chrono::milliseconds(250));
-  asker.join();
-  EXPECT_EQ(heavy_status, 200);
+  expect_others_served_during(
+      [&](Client& c) {
+        return c.send(http::verb::post, "/v1/check", token("russia"), heavy_exercise20k("russia.heavy")).status;
+      },
+      "un.p");
 }
 
 // A declaration measured ahead answers for the world as it is when it is
@@ -484,17 +495,6 @@ TEST_F(Threads, OthersAreServedWhileALargeShapeIsDrawn) {
   const std::string site =
       feature(circle(45.0, 33.5, 100'000, kBig), R"("id":"un.large","kind":"camp","buffer_m":1000)");
   ASSERT_EQ(c.send(http::verb::post, "/v1/sites", token("un"), site).status, 201);
-  std::atomic<bool> drawn{false};
-  unsigned status = 0;
-  std::thread asker([&] {
-    Client mine(port_);
-    status = mine.send(http::verb::get, "/v1/cot?type=site", token("russia")).status;
-    drawn = true;
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto slowest = serve_others("un.q");
-  EXPECT_FALSE(drawn) << "the drawing ended before the others were served: it proves nothing";
-  EXPECT_LT(slowest, std::chrono::milliseconds(250));
-  asker.join();
-  EXPECT_EQ(status, 200);
+  expect_others_served_during(
+      [&](Client& mine) { return mine.send(http::verb::get, "/v1/cot?type=site", token("russia")).status; }, "un.q");
 }

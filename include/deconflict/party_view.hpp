@@ -38,6 +38,10 @@ struct NoticePage;
 struct MessagePage;
 struct Declared;
 
+namespace detail {
+struct NearTest;  // a list's `near`, made exact (src/service/service.cpp)
+}  // namespace detail
+
 class PartyView {
  public:
   /// Service::as makes views; `ahead` (may be null) lends its measurements to
@@ -188,6 +192,8 @@ class PartyView {
 
  private:
   Result<std::vector<Conflict>> conflicts_within(const std::string& activity_id, uint64_t budget) const;
+  /// What the caller may see of a list's candidates (near: asks the index for its box only).
+  std::vector<const Volume*> visible_candidates(const ListFilter& filter, const detail::NearTest* near) const;
   Service* service_;
   Party caller_;
   const Precheck* ahead_ = nullptr;

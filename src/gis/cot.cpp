@@ -19,11 +19,8 @@
 #include "gis/outline.hpp"
 
 namespace deconflict::gis {
-namespace {
 
-// --- writing ----------------------------------------------------------------
-
-std::string escaped(std::string_view s) {
+std::string xml_escaped(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -50,6 +47,10 @@ std::string escaped(std::string_view s) {
   }
   return out;
 }
+
+namespace {
+
+// --- writing ----------------------------------------------------------------
 
 std::string number(double v, const char* format = "%.9f") {
   char buf[64];
@@ -120,7 +121,7 @@ struct Header {
 };
 
 std::string event_open(const Header& h) {
-  return "<event version=\"2.0\" uid=\"" + escaped(h.uid) + "\" type=\"" + h.type + "\" time=\"" + h.time +
+  return "<event version=\"2.0\" uid=\"" + xml_escaped(h.uid) + "\" type=\"" + h.type + "\" time=\"" + h.time +
          "\" start=\"" + h.start + "\" stale=\"" + h.stale + "\" how=\"h-e\"><point lat=\"" + number(h.lat) +
          "\" lon=\"" + number(h.lon) + "\" hae=\"9999999.0\" ce=\"9999999.0\" le=\"9999999.0\"/><detail>";
 }
@@ -131,8 +132,8 @@ std::string common_details(const Volume& v, const Fill& fill, const std::string&
   const std::string name = v.name.empty() ? v.id : v.name;
   // strokeColor is a byte in TAK's schema: -1, white, is the one colour it allows for every stroke.
   return "<strokeColor value=\"-1\"/><strokeWeight value=\"3.0\"/><fillColor value=\"" + std::to_string(fill.tak()) +
-         "\"/><contact callsign=\"" + escaped(name) + "\"/><remarks source=\"deconflict." + v.party + "\" time=\"" +
-         time + "\">" + escaped(remarks) + "</remarks><archive/><labels_on value=\"" + (labels ? "true" : "false") +
+         "\"/><contact callsign=\"" + xml_escaped(name) + "\"/><remarks source=\"deconflict." + v.party + "\" time=\"" +
+         time + "\">" + xml_escaped(remarks) + "</remarks><archive/><labels_on value=\"" + (labels ? "true" : "false") +
          "\"/>";
 }
 
@@ -140,7 +141,8 @@ std::string circle_event(const Volume& v, const Header& h, const std::string& re
   const Fill fill = fill_of(v);
   const std::string r = number(v.radius.value, "%.3f");
   return event_open(h) + "<shape><ellipse major=\"" + r + "\" minor=\"" + r + "\" angle=\"360\"/><link uid=\"" +
-         escaped(h.uid) + ".Style\" type=\"b-x-KmlStyle\" relation=\"p-c\"><Style><LineStyle><color>ffffffff</color>" +
+         xml_escaped(h.uid) +
+         ".Style\" type=\"b-x-KmlStyle\" relation=\"p-c\"><Style><LineStyle><color>ffffffff</color>" +
          "<width>3.0</width></LineStyle><PolyStyle><color>" + fill.kml() + "</color></PolyStyle></Style></link>" +
          "</shape>" + common_details(v, fill, remarks, h.time, true) +
          "<precisionlocation altsrc=\"???\"/></detail></event>";
@@ -267,7 +269,8 @@ Status write_data_package(const std::string& path, const std::vector<const Volum
   }
   std::string manifest =
       "<MissionPackageManifest version=\"2\"><Configuration><Parameter name=\"uid\" value=\"deconflict-" +
-      escaped(format_rfc3339(now)) + "\"/><Parameter name=\"name\" value=\"deconflict\"/></Configuration><Contents>";
+      xml_escaped(format_rfc3339(now)) +
+      "\"/><Parameter name=\"name\" value=\"deconflict\"/></Configuration><Contents>";
   void* zip = CPLCreateZip(path.c_str(), nullptr);
   if (!zip) return make_error(ErrorCode::io_error, "cannot create it: " + detail::QuietGdal::last(), path);
   bool ok = true;
@@ -279,8 +282,8 @@ Status write_data_package(const std::string& path, const std::vector<const Volum
   for (const CotEvent& e : events) {
     const std::string entry = e.uid + "/" + e.uid + ".cot";
     add(entry, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n" + e.xml + "\n");
-    manifest += "<Content ignore=\"false\" zipEntry=\"" + escaped(entry) + "\"><Parameter name=\"uid\" value=\"" +
-                escaped(e.uid) + "\"/></Content>";
+    manifest += "<Content ignore=\"false\" zipEntry=\"" + xml_escaped(entry) + "\"><Parameter name=\"uid\" value=\"" +
+                xml_escaped(e.uid) + "\"/></Content>";
   }
   add("MANIFEST/manifest.xml", manifest + "</Contents></MissionPackageManifest>\n");
   ok = CPLCloseZip(zip) == CE_None && ok;

@@ -33,6 +33,10 @@ struct CotEvent {
   std::string xml;  // one <event> element, without an XML declaration
 };
 
+/// Text as XML writes it in an attribute or element: & < > " ' escaped, and
+/// the control characters XML 1.0 has no place for left out.
+std::string xml_escaped(std::string_view s);
+
 /// The volume as CoT events: one, or one per part of an outline in several
 /// (a MultiPolygon, or a shape cut at the antimeridian). `now` is the events' time.
 Result<std::vector<CotEvent>> to_cot(const Volume& v, TimePoint now, double tolerance_m = 2.0);

@@ -7,6 +7,7 @@
 #include "deconflict/time.hpp"
 #include "engine/rules.hpp"
 #include "format/feature_writer.hpp"
+#include "gis/cot.hpp"
 #include "server/api.hpp"
 
 namespace deconflict::server {
@@ -254,15 +255,7 @@ Result<Answer> Api::cot(Call& call) {
     last = v->id;
   }
   std::string open = "<events";
-  if (next) {
-    std::string cursor;
-    for (char c : *next)
-      cursor += c == '"'   ? std::string("&quot;")
-                : c == '&' ? std::string("&amp;")
-                : c == '<' ? std::string("&lt;")
-                           : std::string(1, c);
-    open += " next=\"" + cursor + "\"";
-  }
+  if (next) open += " next=\"" + gis::xml_escaped(*next) + "\"";
   Answer a = Answer::text(body + open + ">\n" + events + "</events>\n");
   a.content_type = "application/xml";
   return a;

@@ -14,25 +14,7 @@
 #include "service/service_impl.hpp"
 
 namespace deconflict {
-namespace {
-
-bool passes(const Volume& v, const ListFilter& f) {
-  if (f.type && v.type != *f.type) return false;
-  if (f.party && v.party != *f.party) return false;
-  if (f.start && !(*f.start < v.window.end)) return false;
-  if (f.end && !(v.window.start < *f.end)) return false;
-  if (f.bbox) {
-    auto& bounds = v.list_cache().bounds;
-    if (!bounds) {
-      const geo::LonLatBounds b = geo::bounds_of(geo::cap_of(v.cap()).expanded_by(v.radius.value));
-      bounds = {b.west_deg, b.south_deg, b.east_deg, b.north_deg};
-    }
-    const auto& b = *bounds;
-    const geo::LonLatBounds box{f.bbox->west_deg, f.bbox->south_deg, f.bbox->east_deg, f.bbox->north_deg};
-    if (!geo::boxes_meet({b[0], b[1], b[2], b[3]}, box)) return false;
-  }
-  return true;
-}
+namespace detail {
 
 // The box around the circle of a Near, for the index; and the exact test.
 struct NearTest {
@@ -53,6 +35,30 @@ struct NearTest {
   geo::Shape point;
   geo::LonLatBounds box;
 };
+
+}  // namespace detail
+
+namespace {
+
+using detail::NearTest;
+
+bool passes(const Volume& v, const ListFilter& f) {
+  if (f.type && v.type != *f.type) return false;
+  if (f.party && v.party != *f.party) return false;
+  if (f.start && !(*f.start < v.window.end)) return false;
+  if (f.end && !(v.window.start < *f.end)) return false;
+  if (f.bbox) {
+    auto& bounds = v.list_cache().bounds;
+    if (!bounds) {
+      const geo::LonLatBounds b = geo::bounds_of(geo::cap_of(v.cap()).expanded_by(v.radius.value));
+      bounds = {b.west_deg, b.south_deg, b.east_deg, b.north_deg};
+    }
+    const auto& b = *bounds;
+    const geo::LonLatBounds box{f.bbox->west_deg, f.bbox->south_deg, f.bbox->east_deg, f.bbox->north_deg};
+    if (!geo::boxes_meet({b[0], b[1], b[2], b[3]}, box)) return false;
+  }
+  return true;
+}
 
 // The candidates of a list: those that pass the filter, but for the exact
 // distance of `near`, whose box the index is asked for.
@@ -209,14 +215,20 @@ std::vector<Conflict> Service::all_conflicts() const {
   return out;
 }
 
+// What the caller may see of the filter's candidates, but for the exact
+// distance of `near`. Hidden objects are dropped before any distance is
+// measured: neither an answer nor its time depends on their shapes.
+std::vector<const Volume*> PartyView::visible_candidates(const ListFilter& filter, const NearTest* near) const {
+  std::vector<const Volume*> out = listed(service_->impl_->world, filter, near);
+  std::erase_if(out, [&](const Volume* v) { return !service_->impl_->visible(caller_.id, *v); });
+  return out;
+}
+
 std::vector<const Volume*> PartyView::list(const ListFilter& filter) const {
-  // What the caller may not see is dropped before any distance is measured:
-  // the time of an answer does not depend on hidden objects' shapes.
   std::optional<NearTest> near;
   if (filter.near) near.emplace(*filter.near);
-  std::vector<const Volume*> out = listed(service_->impl_->world, filter, near ? &*near : nullptr);
-  std::erase_if(out,
-                [&](const Volume* v) { return !service_->impl_->visible(caller_.id, *v) || (near && !(*near)(*v)); });
+  std::vector<const Volume*> out = visible_candidates(filter, near ? &*near : nullptr);
+  if (near) std::erase_if(out, [&](const Volume* v) { return !(*near)(*v); });
   return out;
 }
 
@@ -224,10 +236,7 @@ Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& af
   limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
   std::optional<NearTest> near;
   if (filter.near) near.emplace(*filter.near);
-  // The candidates the caller may see: hidden objects are dropped before
-  // any distance is measured, so neither the answer nor its time depends on them.
-  std::vector<const Volume*> all = listed(service_->impl_->world, filter, near ? &*near : nullptr);
-  std::erase_if(all, [&](const Volume* v) { return !service_->impl_->visible(caller_.id, *v); });
+  const std::vector<const Volume*> all = visible_candidates(filter, near ? &*near : nullptr);
   auto it = std::upper_bound(all.begin(), all.end(), after,
                              [](const std::string& id, const Volume* v) { return id < v->id; });
   ListPage out;
