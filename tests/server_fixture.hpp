@@ -38,7 +38,7 @@ class Server : public ::testing::Test {
       tokens_[p] = run(std::string(DECONFLICT_BIN) + " party add " + p + store_args() + before + " 2>/dev/null");
     tokens_["ops"] =
         run(std::string(DECONFLICT_BIN) + " party add ops --admin" + store_args() + before + " 2>/dev/null");
-    start();
+    start(serve_args_);
   }
 
   void TearDown() override {
@@ -63,6 +63,7 @@ class Server : public ::testing::Test {
     pid_ = launched.pid;
     log_ = launched.log;
     port_ = launched.port;
+    tak_port_ = launched.tak_port;
     ASSERT_NE(port_, 0) << "the server did not start";
   }
 
@@ -113,6 +114,8 @@ class Server : public ::testing::Test {
   bool real_clock_ = false;  // start() on the real clock (the line then refuses 2018's activities)
   FILE* log_ = nullptr;
   uint16_t port_ = 0;
+  uint16_t tak_port_ = 0;                // with --tak-port
+  std::vector<std::string> serve_args_;  // what SetUp starts the server with, beyond the fixture's own
 };
 
 // A raw server-sent event stream, read frame by frame with a timeout.

@@ -109,6 +109,15 @@ inline std::string run(const std::string& cmd) {
   return out;
 }
 
+/// A self-signed certificate for 127.0.0.1 in `dir`: NAME.pem, and its key
+/// NAME.key; returns the certificate's path.
+inline std::string make_certificate(const std::string& dir, const std::string& name) {
+  run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+      "-keyout " +
+      dir + "/" + name + ".key -out " + dir + "/" + name + ".pem 2>/dev/null");
+  return dir + "/" + name + ".pem";
+}
+
 /// A command's standard output and error, together, and its exit status.
 struct Outcome {
   int status;
@@ -125,7 +134,8 @@ struct Launched {
   pid_t pid = -1;
   FILE* log = nullptr;
   uint16_t port = 0;
-  std::string host;  // the address it listens on: 127.0.0.1, or a test network's
+  std::string host;       // the address it listens on: 127.0.0.1, or a test network's
+  uint16_t tak_port = 0;  // the port of its TAK streams (serve --tak-port), if any
 };
 
 /// Kills a launched server when it goes out of scope (a failed assertion
@@ -164,7 +174,8 @@ inline std::string log_tail(Launched& l, size_t n, const std::string& skip = "")
   return out;
 }
 
-/// Runs `bin` with `args` and waits for "listening on http://HOST:PORT".
+/// Runs `bin` with `args` and waits for "listening on http://HOST:PORT"
+/// (and reads "TAK streams on tcp://HOST:PORT" printed before it).
 /// Its standard error goes to a file (a pipe nobody reads would fill up and
 /// stop the server); `log` reads that file from the line after.
 inline Launched launch(const std::string& bin, std::vector<std::string> args) {
@@ -186,6 +197,7 @@ inline Launched launch(const std::string& bin, std::vector<std::string> args) {
   }
   ::close(fd);
   const std::regex listening("listening on https?://([0-9.]+):([0-9]+)");
+  const std::regex tak("TAK streams on (tcp|ssl)://[0-9.]+:([0-9]+)");
   std::string line;
   for (int waited_ms = 0; waited_ms < 20'000;) {
     const int c = std::fgetc(l.log);
@@ -201,6 +213,7 @@ inline Launched launch(const std::string& bin, std::vector<std::string> args) {
       continue;
     }
     std::smatch m;
+    if (std::regex_search(line, m, tak)) l.tak_port = static_cast<uint16_t>(std::stoi(m[2]));
     if (std::regex_search(line, m, listening)) {
       l.host = m[1];
       l.port = static_cast<uint16_t>(std::stoi(m[2]));

@@ -39,6 +39,7 @@ using json = nlohmann::json;
 const std::string kBin = DECONFLICT_BIN;
 
 using deconflict::testing::Client;
+using deconflict::testing::make_certificate;
 using deconflict::testing::Reply;
 using deconflict::testing::run;
 
@@ -966,20 +967,13 @@ unsigned https_status(uint16_t port, const std::string& ca_file, http::verb verb
   return ec ? 0 : res.result_int();
 }
 
-std::string make_certificate(const std::filesystem::path& dir, const std::string& name) {
-  run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-      "-keyout " +
-      (dir / (name + ".key")).string() + " -out " + (dir / (name + ".pem")).string() + " 2>/dev/null");
-  return (dir / (name + ".pem")).string();
-}
-
 // HTTPS end to end: a client that trusts the server's certificate is served
 // (reads and writes); plain HTTP on that port, and a client that trusts
 // another certificate, get nothing.
 TEST(Tls, TheServerSpeaksHttpsWithItsCertificateAndNothingElse) {
   deconflict::testing::ScratchDir dir("tls");
-  const std::string cert = make_certificate(dir.path(), "server");
-  const std::string stranger = make_certificate(dir.path(), "stranger");
+  const std::string cert = make_certificate(dir.path().string(), "server");
+  const std::string stranger = make_certificate(dir.path().string(), "stranger");
   const std::string db = (dir / "tls.db").string();
   const std::string token = run(kBin + " party add russia --db " + db + " 2>/dev/null");
   auto server = deconflict::testing::launch(

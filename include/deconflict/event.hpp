@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "deconflict/units.hpp"
 
@@ -19,6 +20,15 @@ struct Event {
   std::string data;  // a JSON object: the notice, the message, or the withdrawn activity
   TimePoint created;
   std::string id;  // what the party is shown: opaque, its own (PartyView::events resumes after it)
+};
+
+/// What one commit made known, handed on once it is durable: its events,
+/// each for its party (Service::on_events), and the ids of the objects it
+/// wrote or disclosed (Service::on_touched): the objects whose view some
+/// party may now see changed, which live views (TAK streams) redraw.
+struct Published {
+  std::vector<Event> events;
+  std::vector<std::string> touched;
 };
 
 /// A free-text message from one party to another, optionally about an object.

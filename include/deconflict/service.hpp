@@ -235,7 +235,7 @@ class Service {
     /// after a sync begun after this call, and tells nobody of the group's
     /// changes before. Without deferred syncs, the group is durable.
     struct Committed {
-      std::vector<Event> events;
+      Published published;
       bool wrote = false;  // false: the group wrote nothing, and there is nothing of its own to sync
     };
     Result<Committed> commit_unsynced();
@@ -255,7 +255,7 @@ class Service {
   std::function<Status()> defer_group_syncs();
   /// Publishes the events of groups that commit_unsynced() handed back, once
   /// synced, in the order of their commits.
-  void publish_synced(const std::vector<Event>& events);
+  void publish_synced(const Published& published);
 
   /// Records that these notices to `party` were pushed on one of its open
   /// event streams (the server's event hub saw them go out); those that had
@@ -291,6 +291,10 @@ class Service {
   Result<std::vector<Notice>> advance();
   /// Called after every commit with the events it made, for live streams.
   void on_events(std::function<void(const std::vector<Event>&)> listener);
+  /// Called after every commit, and after taking in what others wrote, with
+  /// the ids of the objects it wrote or disclosed (Published::touched): a
+  /// live view redraws those its party may see. Not called for a full reload.
+  void on_touched(std::function<void(const std::vector<std::string>&)> listener);
   /// True when `party` is registered and not revoked (streams of others close).
   bool active(const std::string& party) const;
 

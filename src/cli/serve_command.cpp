@@ -32,6 +32,7 @@ struct ServeArgs {
   size_t max_stream_queue_bytes = server::ServerOptions{}.max_stream_queue_bytes;
   unsigned check_threads = server::ServerOptions{}.check_threads;
   std::string tls_cert, tls_key;
+  std::optional<int> tak_port;
   std::string web_root = DECONFLICT_WEB_DIR;
   double rate_per_s = 100, burst = 500;
   uint64_t work_per_request = server::ApiLimits{}.work_per_request;
@@ -62,6 +63,7 @@ int run_serve(const ServeArgs& a) {
   options.check_threads = a.check_threads;
   options.tls_cert = a.tls_cert;
   options.tls_key = a.tls_key;
+  if (a.tak_port) options.tak_port = static_cast<uint16_t>(*a.tak_port);
   options.web_root = a.web_root;
   options.limits.rate_per_s = a.rate_per_s;
   options.limits.burst = a.burst;
@@ -147,6 +149,10 @@ Runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--tls-cert", a->tls_cert, "The certificate chain (PEM) to serve HTTPS with; needs --tls-key");
   app.add_option("--tls-key", a->tls_key, "The certificate's private key (PEM)");
+  app.add_option("--tak-port", a->tak_port,
+                 "Stream each party's view to TAK clients (ATAK, WinTAK, iTAK) as Cursor-on-Target on this port of "
+                 "--listen's host, over TLS with --tls-cert (0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
   app.add_option("--max-streams-per-party", a->max_streams_per_party,
                  "Event streams one party may have open (403 limit_exceeded beyond)")
       ->check(CLI::PositiveNumber)

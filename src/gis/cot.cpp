@@ -4,8 +4,6 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include <cmath>
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include "gis/gathered.hpp"
 #include "gis/gdal.hpp"
 #include "gis/outline.hpp"
+#include "gis/xml.hpp"
 
 namespace deconflict::gis {
 
@@ -175,22 +174,8 @@ std::vector<const OGRSimpleCurve*> curves_of(const OGRGeometry& g, bool& holes) 
 
 // --- reading ----------------------------------------------------------------
 
-using Doc = std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)>;
-
-std::string attribute(const xmlNode* n, const char* name) {
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!v) return {};
-  std::string out(reinterpret_cast<const char*>(v));
-  xmlFree(v);
-  return out;
-}
-
-const xmlNode* child(const xmlNode* n, std::string_view name) {
-  for (const xmlNode* c = n ? n->children : nullptr; c; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE && name == reinterpret_cast<const char*>(c->name)) return c;
-  }
-  return nullptr;
-}
+using xml::attribute;
+using xml::child;
 
 Result<double> decimal(const std::string& text, const std::string& field) {
   char* end = nullptr;
@@ -206,7 +191,7 @@ Result<double> decimal(const std::string& text, const std::string& field) {
 Result<nlohmann::json> free_form(const xmlNode* detail, bool rectangle) {
   nlohmann::json ring = nlohmann::json::array();
   for (const xmlNode* c = detail->children; c; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE || std::string_view(reinterpret_cast<const char*>(c->name)) != "link") continue;
+    if (!xml::named(c, "link")) continue;
     const std::string point = attribute(c, "point");
     if (point.empty()) continue;
     const size_t comma = point.find(',');
@@ -291,14 +276,11 @@ Status write_data_package(const std::string& path, const std::vector<const Volum
   return {};
 }
 
-Result<nlohmann::json> read_cot_drawing(std::string_view xml) {
-  // No network, no entities substituted, no DTD loaded: the file is data.
-  Doc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, nullptr,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-          &xmlFreeDoc);
+Result<nlohmann::json> read_cot_drawing(std::string_view text) {
+  const xml::Doc doc = xml::parse(text);
   if (!doc) return make_error(ErrorCode::invalid_input, "not well-formed XML");
   const xmlNode* event = xmlDocGetRootElement(doc.get());
-  if (!event || std::string_view(reinterpret_cast<const char*>(event->name)) != "event") {
+  if (!xml::named(event, "event")) {
     return make_error(ErrorCode::invalid_input, "not a CoT event (its root is not <event>)");
   }
   const std::string type = attribute(event, "type");

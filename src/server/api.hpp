@@ -254,6 +254,11 @@ class Api {
   /// The route table, in the order the API documents it.
   static const std::vector<Route>& routes();
 
+  /// The drawings GET /v1/cot and TAK streams share (any thread).
+  CotDrawings& drawings() { return drawings_; }
+  /// The parties' rate, which TAK streams' pages are charged to as requests (line thread).
+  RateLimiter& rate() { return rate_; }
+
  private:
   /// The route of a method and path; or 404, or 405 naming the methods the
   /// path has (`allow`).

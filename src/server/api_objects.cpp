@@ -242,7 +242,7 @@ Result<Answer> Api::cot(Call& call) {
     auto drawn = drawings_.find(*v);
     // A page holds PageLimits::kMaxBytes of drawings (one at least): a large
     // shape's drawing is many times its feature, which the page was cut by.
-    if (!last.empty() && (!drawn || events.size() + drawn->size() > PageLimits::kMaxBytes)) {
+    if (!last.empty() && (!drawn || events.size() + drawn->events.size() > PageLimits::kMaxBytes)) {
       next = last;
       break;
     }
@@ -251,7 +251,7 @@ Result<Answer> Api::cot(Call& call) {
     if (!drawn) {
       return make_error(ErrorCode::overloaded, "what was drawn for this page changed meanwhile: ask again");
     }
-    events += *drawn;
+    events += drawn->events;
     last = v->id;
   }
   std::string open = "<events";

@@ -1,7 +1,8 @@
-// The Cursor-on-Target drawings of volumes (gis/cot.hpp) for GET /v1/cot,
-// each drawn once per revision and state, in the check pool, and kept: an
-// outline can take seconds to draw (docs/performance.md), which no request
-// may spend on the line thread. Thread-safe.
+// The Cursor-on-Target drawings of volumes (gis/cot.hpp) for GET /v1/cot
+// and TAK streams, each drawn once per revision and state, in the check
+// pool, and kept: an outline can take seconds to draw
+// (docs/performance.md), which no request may spend on the line thread.
+// Thread-safe.
 #pragma once
 
 #include <memory>
@@ -9,23 +10,35 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "deconflict/volume.hpp"
 
 namespace deconflict::server {
 
+/// One volume's drawing: its events, one a line, and their uids.
+struct CotDrawing {
+  std::string events;
+  std::vector<std::string> uids;
+};
+
 class CotDrawings {
  public:
-  /// The volume's events as drawn for its present version and state, if they are.
-  std::shared_ptr<const std::string> find(const Volume& v) const;
-  /// Draws the volume's events (any thread) and keeps them; `now` is their time.
-  void draw(const Volume& v, TimePoint now);
+  /// The volume's drawing for its present version and state, if it was drawn.
+  std::shared_ptr<const CotDrawing> find(const Volume& v) const;
+  /// Draws the volume (any thread), keeps it, and returns it; `now` is its events' time.
+  std::shared_ptr<const CotDrawing> draw(const Volume& v, TimePoint now);
+  /// find(), or draw() when it was not drawn.
+  std::shared_ptr<const CotDrawing> drawn(const Volume& v, TimePoint now) {
+    auto found = find(v);
+    return found ? found : draw(v, now);
+  }
 
  private:
   struct Drawn {
     int version = 0;
     State state = State::none;
-    std::shared_ptr<const std::string> events;
+    std::shared_ptr<const CotDrawing> drawing;
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Drawn> drawn_;  // by volume id

@@ -14,8 +14,11 @@
 #include <memory>
 #include <set>
 
+#include "server/event_hub.hpp"
 #include "server/pipeline.hpp"
 #include "server/static_files.hpp"
+#include "server/tak_feed.hpp"
+#include "server/tak_session.hpp"
 
 namespace deconflict::server {
 namespace {
@@ -25,62 +28,6 @@ namespace beast = boost::beast;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-// What the event hub pushes to: an open event stream, over TCP or TLS.
-class StreamSink {
- public:
-  virtual ~StreamSink() = default;
-  virtual void push(std::string bytes) = 0;
-  virtual bool closed() const = 0;
-  virtual void end() = 0;  // closes the stream now
-};
-
-// Live event streams by party: events committed by the service are pushed to
-// every open stream of the party they are for.
-class EventHub {
- public:
-  /// Told (on the I/O thread) of the notices pushed to a party's open stream.
-  using Delivered = std::function<void(const std::string& party, std::vector<std::string> notice_ids)>;
-  explicit EventHub(Delivered delivered) : delivered_(std::move(delivered)) {}
-  /// Tells of the notices among `events` (all the party's) that were pushed.
-  void pushed(const std::string& party, const std::vector<const Event*>& events) {
-    std::vector<std::string> ids;
-    for (const Event* e : events) {
-      if (auto id = Api::notice_brought(*e)) ids.push_back(std::move(*id));
-    }
-    if (!ids.empty()) delivered_(party, std::move(ids));
-  }
-
-  void subscribe(const std::string& party, const std::shared_ptr<StreamSink>& session) {
-    streams_.emplace(party, session);
-  }
-  /// The party's streams that are still open.
-  size_t open_streams(const std::string& party) {
-    prune();
-    return streams_.count(party);
-  }
-  void publish(const std::vector<Event>& events);
-  /// Ends every stream of a party that may no longer listen (revoked).
-  void close_unless(const std::function<bool(const std::string& party)>& may_listen) {
-    for (auto& [party, weak] : streams_) {
-      if (may_listen(party)) continue;
-      if (auto session = weak.lock()) session->end();
-    }
-    prune();
-  }
-
- private:
-  // Forgets the streams that are gone or closed.
-  void prune() {
-    std::erase_if(streams_, [](const auto& entry) {
-      auto session = entry.second.lock();
-      return !session || session->closed();
-    });
-  }
-
-  std::multimap<std::string, std::weak_ptr<StreamSink>> streams_;
-  Delivered delivered_;
-};
 
 // One connection: plain TCP (Stream = beast::tcp_stream) or TLS (TlsStream).
 template <class Stream>
@@ -317,26 +264,15 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   bool ending_ = false;  // the last frame is queued: close once it is sent
 };
 
-void EventHub::publish(const std::vector<Event>& events) {
-  std::map<std::string, std::vector<const Event*>> sent;  // by party: one report (one receipt write) each
-  for (const Event& e : events) {
-    const auto [first, last] = streams_.equal_range(e.party);
-    for (auto it = first; it != last; ++it) {
-      if (auto session = it->second.lock(); session && !session->closed()) {
-        session->push(Api::frame(e));
-        if (sent[e.party].empty() || sent[e.party].back() != &e) sent[e.party].push_back(&e);
-      }
-    }
-  }
-  for (const auto& [party, pushed_events] : sent) pushed(party, pushed_events);
-  prune();
-}
-
+// Accepts connections on one port and hands each to `accepted`, up to
+// max_connections open on every port together.
 class Listener {
  public:
-  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Api& api, EventHub& hub, Pipeline& pipeline,
-           const HealthWatch& health, const ServerOptions& options, ssl::context* tls)
-      : acceptor_(ioc), api_(api), hub_(hub), pipeline_(pipeline), health_(health), options_(options), tls_(tls) {
+  using Accepted = std::function<void(tcp::socket)>;
+  /// `http`: a connection over the limit is told so in HTTP before it is closed.
+  Listener(asio::io_context& ioc, tcp::endpoint endpoint, const ServerOptions& options,
+           std::shared_ptr<size_t> open_count, bool http, Accepted accepted)
+      : acceptor_(ioc), options_(options), open_(std::move(open_count)), http_(http), accepted_(std::move(accepted)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -356,14 +292,8 @@ class Listener {
       if (ec == asio::error::operation_aborted) return;
       if (!ec && *open_ >= options_.max_connections) {
         refuse(std::move(socket));
-      } else if (!ec && tls_) {
-        std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), api_, hub_,
-                                             pipeline_, health_, options_, open_)
-            ->start();
       } else if (!ec) {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), api_, hub_, pipeline_,
-                                                     health_, options_, open_)
-            ->start();
+        accepted_(std::move(socket));
       }
       accept();
     });
@@ -373,12 +303,17 @@ class Listener {
   // so that a flood of connections cannot take the server's memory or files.
   void refuse(tcp::socket socket) {
     spdlog::warn("{} open connections: one more refused", *open_);
+    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    if (!http_) {
+      beast::error_code ignored;
+      sock->close(ignored);
+      return;
+    }
     auto res = std::make_shared<Response>(error_response(
         make_error(ErrorCode::overloaded, "the server has its limit of " + std::to_string(options_.max_connections) +
                                               " open connections; try again later"),
         11, false));
     res->set(http::field::retry_after, "1");
-    auto sock = std::make_shared<tcp::socket>(std::move(socket));
     http::async_write(*sock, *res, [sock, res](beast::error_code, size_t) {
       beast::error_code ignored;
       sock->shutdown(tcp::socket::shutdown_both, ignored);
@@ -386,14 +321,21 @@ class Listener {
   }
 
   tcp::acceptor acceptor_;
-  Api& api_;
-  EventHub& hub_;
-  Pipeline& pipeline_;
-  const HealthWatch& health_;
   const ServerOptions& options_;
-  ssl::context* tls_;  // null: plain HTTP
-  std::shared_ptr<size_t> open_ = std::make_shared<size_t>(0);
+  std::shared_ptr<size_t> open_;
+  bool http_;
+  Accepted accepted_;
 };
+
+// Makes a connection's session on `socket`: over TLS with `tls`, else plain TCP.
+template <template <class> class SessionOf, class... Args>
+void start_session(tcp::socket socket, ssl::context* tls, Args&... args) {
+  if (tls) {
+    std::make_shared<SessionOf<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls), args...)->start();
+  } else {
+    std::make_shared<SessionOf<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), args...)->start();
+  }
+}
 
 // The server's TLS context from PEM files: TLS 1.2 and later only.
 std::optional<ssl::context> tls_context(const ServerOptions& options) {
@@ -448,13 +390,37 @@ int serve(Service& service, const ServerOptions& options) {
   if (!options.tls_cert.empty() && !(tls = tls_context(options))) return 2;
   Pipeline pipeline(ioc, api, service, PipelineOptions{options.check_threads});
   line = &pipeline;
-  std::unique_ptr<Listener> listener;
+  TakFeed tak(service, api.drawings(), api.rate());
+  // Touched objects are told on the line thread once durable; each TAK
+  // party's view of them is planned there and shown once drawn.
+  service.on_touched([&](const std::vector<std::string>& ids) {
+    pipeline.on_line([&, ids] {
+      for (auto& [party, planned] : tak.touched(ids)) {
+        auto batch = std::make_shared<TakBatch>(std::move(planned));
+        pipeline.when_read_is_durable(
+            party, [&tak, batch] { tak.draw(*batch); },
+            [&hub, party, batch](const Status& committed) {
+              if (committed) hub.show(party, batch);
+            });
+      }
+    });
+  });
+  auto open = std::make_shared<size_t>(0);  // connections open on every port
+  ssl::context* tls_of = tls ? &*tls : nullptr;
+  std::unique_ptr<Listener> listener, tak_listener;
   try {
-    listener = std::make_unique<Listener>(ioc, tcp::endpoint(address, options.port), api, hub, pipeline, health,
-                                          options, tls ? &*tls : nullptr);
+    listener = std::make_unique<Listener>(
+        ioc, tcp::endpoint(address, options.port), options, open, true, [&](tcp::socket socket) {
+          start_session<Session>(std::move(socket), tls_of, api, hub, pipeline, health, options, open);
+        });
+    if (options.tak_port) {
+      tak_listener = std::make_unique<Listener>(
+          ioc, tcp::endpoint(address, *options.tak_port), options, open, false, [&](tcp::socket socket) {
+            start_session<TakSession>(std::move(socket), tls_of, tak, hub, pipeline, options, open);
+          });
+    }
   } catch (const boost::system::system_error& e) {
-    std::cerr << "deconflict: cannot listen on " << options.host << ":" << options.port << ": " << e.code().message()
-              << "\n";
+    std::cerr << "deconflict: cannot listen on " << options.host << ": " << e.code().message() << "\n";
     return 4;
   }
   // Deadlines pass and other nodes write while nobody asks here: every
@@ -491,16 +457,24 @@ int serve(Service& service, const ServerOptions& options) {
   signals.async_wait([&](beast::error_code, int signal) {
     spdlog::info("signal {}: shutting down", signal);
     listener->stop();
+    if (tak_listener) tak_listener->stop();
     ticker.cancel();
     ioc.stop();
   });
   listener->start();
+  if (tak_listener) {
+    tak_listener->start();
+    const auto tak_bound = tak_listener->local();
+    std::cerr << "deconflict: TAK streams on " << (tls ? "ssl" : "tcp") << "://" << tak_bound.address().to_string()
+              << ":" << tak_bound.port() << std::endl;
+  }
   const auto bound = listener->local();
   std::cerr << "deconflict: listening on " << (tls ? "https" : "http") << "://" << bound.address().to_string() << ":"
             << bound.port() << std::endl;
   ioc.run();
   pipeline.stop();  // what is being measured ends now; what was answered was committed
   service.on_events({});
+  service.on_touched({});
   return 0;
 }
 

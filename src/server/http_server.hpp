@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "deconflict/service.hpp"
@@ -31,6 +32,10 @@ struct ServerOptions {
   std::string tls_cert, tls_key;  // PEM files: both set, the server speaks HTTPS only (TLS 1.2 and later)
   ClockSetter set_clock;          // set with a simulated clock: POST /v1/admin/clock moves it
   std::string web_root;           // the map page's directory (web/ with its node_modules)
+  /// Set: TAK clients stream the parties' views as Cursor-on-Target from
+  /// this port of `host` (0 picks a free one; the one bound is printed), over
+  /// TLS when the server speaks HTTPS (server/tak_session.hpp).
+  std::optional<uint16_t> tak_port;
 };
 
 /// Serves until SIGINT or SIGTERM. Prints "listening on http://HOST:PORT" on

@@ -25,8 +25,8 @@ void CommitGroup::commit() {
     return;
   }
   const bool wrote = committed->wrote;
-  auto answer = [this, events = std::move(committed->events), waiting = std::move(waiting)] {
-    service_.publish_synced(events);
+  auto answer = [this, published = std::move(committed->published), waiting = std::move(waiting)] {
+    service_.publish_synced(published);
     for (auto& then : waiting) then(Status{});
   };
   if (syncs_) {
@@ -235,6 +235,18 @@ void Pipeline::open_stream(const Request& request, StreamReply reply) {
       auto party = std::make_shared<std::string>("-");
       auto start = std::make_shared<std::variant<StreamStart, Response>>(api_.open_stream(request, *party));
       asio::post(io_, [start, party, reply = std::move(reply)] { reply(start, *party); });
+    });
+  });
+}
+
+void Pipeline::when_read_is_durable(const std::string& turn, std::function<void()> work,
+                                    std::function<void(const Status&)> done) {
+  group_.after([this, turn, work = std::move(work), done = std::move(done)](const Status& committed) mutable {
+    if (!committed || !work || stopping_) {
+      return asio::post(io_, [committed, done = std::move(done)] { done(committed); });
+    }
+    in_pool(turn, std::move(work), [this, done = std::move(done)]() mutable {
+      asio::post(io_, [done = std::move(done)] { done(Status{}); });
     });
   });
 }

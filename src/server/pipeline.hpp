@@ -153,6 +153,15 @@ class Pipeline {
   void open_stream(const Request& request, StreamReply reply);
   /// Runs `job` on the line thread within the open group (the ticker's work).
   void on_line(std::function<void()> job);
+  /// The rest of a read whose answer must wait until what it read is
+  /// durable (a TAK stream's), read on the line thread within the open
+  /// group: once the group is committed, `work` (if any) in the pool in
+  /// `turn`'s turn; then `done` on the I/O thread with the commit's status
+  /// (`work` is skipped when the commit failed: what was read may never have
+  /// been stored). Reads of one turn are done in the order they were read.
+  /// Line thread only (inside an on_line job).
+  void when_read_is_durable(const std::string& turn, std::function<void()> work,
+                            std::function<void(const Status&)> done);
   /// Stops: measurements in progress end at once, nothing more is handled.
   /// Joins the threads; what was answered had been committed.
   void stop();

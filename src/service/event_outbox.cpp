@@ -1,28 +1,35 @@
 #include "service/event_outbox.hpp"
 
+#include <utility>
+
 namespace deconflict {
 
-void EventOutbox::publish(std::vector<Event> events) {
-  if (events.empty()) return;
+void EventOutbox::publish(std::vector<Event> events, std::vector<std::string> touched) {
   if (holding_) {
-    held_.insert(held_.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
-  } else if (listener_) {
-    listener_(events);
+    held_.events.insert(held_.events.end(), std::make_move_iterator(events.begin()),
+                        std::make_move_iterator(events.end()));
+    held_.touched.insert(held_.touched.end(), std::make_move_iterator(touched.begin()),
+                         std::make_move_iterator(touched.end()));
+    return;
   }
+  deliver(Published{std::move(events), std::move(touched)});
 }
 
 void EventOutbox::release() { deliver(take()); }
 
-std::vector<Event> EventOutbox::take() {
+Published EventOutbox::take() {
   holding_ = false;
-  std::vector<Event> events = std::move(held_);
-  held_.clear();
-  return events;
+  return std::exchange(held_, Published{});
+}
+
+void EventOutbox::deliver(const Published& published) {
+  if (listener_ && !published.events.empty()) listener_(published.events);
+  if (touched_listener_ && !published.touched.empty()) touched_listener_(published.touched);
 }
 
 void EventOutbox::drop() {
   holding_ = false;
-  held_.clear();
+  held_ = Published{};
 }
 
 }  // namespace deconflict

@@ -755,4 +755,8 @@ void Service::on_events(std::function<void(const std::vector<Event>&)> listener)
   impl_->outbox.listen(std::move(listener));
 }
 
+void Service::on_touched(std::function<void(const std::vector<std::string>&)> listener) {
+  impl_->outbox.listen_touched(std::move(listener));
+}
+
 }  // namespace deconflict

@@ -314,6 +314,22 @@ Service::Group::~Group() {
   s.forget_group();
 }
 
+std::vector<std::string> touched_by(const std::vector<store::StoredObject>& objects, const std::vector<Notice>& notices,
+                                    const std::vector<RecordEntry>& record) {
+  std::vector<std::string> ids;
+  for (const store::StoredObject& o : objects) ids.push_back(o.id);
+  for (const Notice& n : notices) ids.push_back(n.activity_id);
+  for (const RecordEntry& e : record) {
+    if (e.subject != "disclosure") continue;
+    const auto data = nlohmann::json::parse(e.data, nullptr, false);
+    if (data.is_object()) ids.push_back(data.value("object", ""));
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::erase(ids, "");
+  return ids;
+}
+
 Status Service::Group::commit() {
   Service& service = *service_;
   auto events = commit_unsynced();
@@ -321,7 +337,7 @@ Status Service::Group::commit() {
   if (service.impl_->group_sync) {
     if (Status st = service.impl_->group_sync(); !st) return st;
   }
-  service.publish_synced(events->events);
+  service.publish_synced(events->published);
   return {};
 }
 
@@ -343,7 +359,7 @@ std::function<Status()> Service::defer_group_syncs() {
   return impl_->group_sync;
 }
 
-void Service::publish_synced(const std::vector<Event>& events) { impl_->outbox.deliver(events); }
+void Service::publish_synced(const Published& published) { impl_->outbox.deliver(published); }
 
 Result<std::string> Service::add_party(const std::string& id, const std::string& name, bool admin) {
   Impl::WriteScope scope(*impl_);

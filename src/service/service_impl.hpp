@@ -44,6 +44,12 @@ struct Declaration {
   bool checked = true;
 };
 
+/// The ids of the objects a change wrote or disclosed to a party
+/// (Published::touched): those it stores, those its notices are about, and
+/// those its record's disclosure entries show.
+std::vector<std::string> touched_by(const std::vector<store::StoredObject>& objects, const std::vector<Notice>& notices,
+                                    const std::vector<RecordEntry>& record);
+
 struct Service::Impl {
   Options options;
   std::unique_ptr<store::Store> store;
@@ -89,7 +95,7 @@ struct Service::Impl {
       keys.take_keys(e);
       cosignatures.take(e);
     }
-    publish(std::move(batch.events));
+    publish(std::move(batch.events), touched_by(batch.upserts, batch.notices, batch.record));
     return {};
   }
   /// A group that will not be durable (abandoned, or its commit failed): its
@@ -99,9 +105,9 @@ struct Service::Impl {
     outbox.drop();
     follower.reload_before_next();
   }
-  void publish(std::vector<Event> events) {
+  void publish(std::vector<Event> events, std::vector<std::string> touched) {
     name_events(events);
-    outbox.publish(std::move(events));
+    outbox.publish(std::move(events), std::move(touched));
   }
 
   /// Adds the record entry of one step of the change to the batch.

@@ -240,7 +240,7 @@ Status StoreFollower::catch_up() {
   for (const Message& m : changes->messages) s_.keep_message(m);
   if (Status st = load_parties(); !st) return st;
   if (Status st = s_.record.follow_key(s_.options.key_file()); !st) return st;
-  s_.publish(std::move(changes->events));
+  s_.publish(std::move(changes->events), touched_by(changes->objects, changes->notices, *entries));
   return {};
 }
 
