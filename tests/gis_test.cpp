@@ -15,6 +15,7 @@
 #include "geo/shape.hpp"
 #include "gis/fields.hpp"
 #include "gis/outline.hpp"
+#include "gis/tak_stream.hpp"
 #include "scratch_dir.hpp"
 
 namespace deconflict {
@@ -347,6 +348,50 @@ TEST(FileFeature, AThirdCoordinateIsReportedNotDroppedInSilence) {
   ASSERT_TRUE(r) << r.error().describe();
   ASSERT_EQ(r->ignored.size(), 1u);
   EXPECT_NE(r->ignored[0].find("altitude"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace deconflict
+
+namespace deconflict {
+namespace {
+
+// TAK's <auth> as ATAK writes it (single quotes, a declaration first), and
+// what is not one: another root, no <cot>, or text that is not XML.
+TEST(TakStream, TheAuthMessageIsReadAsAtakWritesIt) {
+  auto auth = gis::read_tak_auth(
+      "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<auth><cot username='un' password='dcf_s_x' "
+      "uid='ANDROID-1'/></auth>");
+  ASSERT_TRUE(auth) << auth.error().message;
+  EXPECT_EQ(auth->username, "un");
+  EXPECT_EQ(auth->password, "dcf_s_x");
+  EXPECT_FALSE(gis::read_tak_auth("<event><cot username='un' password='x'/></event>"));
+  EXPECT_FALSE(gis::read_tak_auth("<auth/>"));
+  EXPECT_FALSE(gis::read_tak_auth("<auth><cot username='un'"));
+}
+
+// A ping is told by its event's own type, not by text elsewhere in it.
+TEST(TakStream, APingIsToldByItsTypeAlone) {
+  EXPECT_TRUE(gis::is_ping("<event version='2.0' uid='p' type='t-x-c-t' how='m-g'><detail/></event>"));
+  EXPECT_TRUE(gis::is_ping(R"(<event version="2.0" type="t-x-c-t"><detail/></event>)"));
+  EXPECT_FALSE(gis::is_ping(R"(<event type="a-f-G"><detail><remarks type="t-x-c-t"/></detail></event>)"));
+  EXPECT_FALSE(gis::is_ping(R"(<event type="t-x-c-t-r"/>)"));
+  EXPECT_FALSE(gis::is_ping("no event"));
+}
+
+TEST(TakStream, MessagesAreCutAtTheirClosingTag) {
+  EXPECT_EQ(gis::message_end("<event/></event><event>", "</event>"), 16u);
+  EXPECT_FALSE(gis::message_end("<event><detail>", "</event>"));
+}
+
+// A delete names the drawing it deletes, escaped.
+TEST(TakStream, ADeleteNamesItsDrawing) {
+  const std::string e = gis::cot_delete("deconflict.a&b", parse_rfc3339("2018-09-07T04:00:00Z").value());
+  EXPECT_NE(e.find(R"(type="t-x-d-d")"), std::string::npos) << e;
+  EXPECT_NE(e.find(R"(<link uid="deconflict.a&amp;b" relation="none" type="none"/><__forcedelete/>)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find(R"(time="2018-09-07T04:00:00Z")"), std::string::npos) << e;
 }
 
 }  // namespace
