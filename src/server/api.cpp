@@ -146,8 +146,16 @@ Result<Volume> feature_from(const Request& req, ObjectType type, const Party& ca
     if (!props.contains("party")) props["party"] = caller.id;
     if (!props.contains("type")) props["type"] = std::string(type_name(type));
   }
-  auto v = format::read_feature(body, max_positions);
+  std::vector<std::string> ignored;
+  auto v = format::read_feature(body, max_positions, &ignored);
   if (!v) return v.error();
+  // An altitude is never dropped in silence: the band is a property.
+  if (std::find(ignored.begin(), ignored.end(), format::kThirdCoordinate) != ignored.end()) {
+    return make_error(ErrorCode::invalid_input,
+                      "a position has a third number (an altitude), which is not read: give the altitude band as "
+                      "properties.altitude {\"lower_m\", \"upper_m\"}",
+                      "geometry.coordinates");
+  }
   if (v->type != type) {
     return make_error(ErrorCode::invalid_input, "expected a " + std::string(type_name(type)), "properties.type");
   }
