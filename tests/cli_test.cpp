@@ -259,6 +259,11 @@ TEST_F(Cli, PositionReadsAnyGridAndWritesEach) {
   EXPECT_NE(south.out.find("3 object(s)"), std::string::npos) << south.out;
   EXPECT_EQ(run("list --db " + db() + " --within 5").status, 2);
   EXPECT_EQ(run("list --db " + db() + " --near '37T 1 1'").status, 2);
+  // Listed with where each is, in the grid asked for.
+  const Outcome gridded = run("list --db " + db() + " --near '37SDT 644 074' --type site --grid mgrs");
+  EXPECT_NE(gridded.out.find(" at "), std::string::npos) << gridded.out;
+  EXPECT_NE(gridded.out.find("37SDT6449907430"), std::string::npos) << gridded.out;
+  EXPECT_EQ(run("list --db " + db() + " --grid lambert").status, 2);
   EXPECT_EQ(run("position --help").status, 0);
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/cli.hpp"
 #include "deconflict/position.hpp"
@@ -208,6 +209,7 @@ struct ListArgs {
   StoreArgs store;
   FilterArgs filter;
   bool json = false;
+  std::string grid;  // list: an "at" column in this grid
   std::string output;
   // export only
   std::string format;
@@ -260,6 +262,13 @@ int run_export(const ListArgs& a) {
   return kOk;
 }
 
+// Where a volume is, in a grid: a circle's centre, a corridor's or
+// polygon's first position.
+std::string at_cell(const Volume& v, Grid grid) {
+  auto text = write_position(v.geometry.parts[0][0][0], grid);
+  return text ? *text : "-";
+}
+
 int run_list(const ListArgs& a) {
   auto filter = to_filter(a.filter);
   if (!filter) return fail(filter.error());
@@ -270,14 +279,21 @@ int run_list(const ListArgs& a) {
     for (const Volume* v : volumes) std::cout << format::to_feature(*v).dump() << "\n";
     return kOk;
   }
+  std::optional<Grid> grid;
+  if (!a.grid.empty() && !(grid = grid_named(a.grid))) {
+    return fail(make_error(ErrorCode::usage, "no grid '" + a.grid + "': decimal, dms, mgrs or utm", "--grid"));
+  }
   std::vector<std::vector<std::string>> rows;
   for (const Volume* v : volumes) {
     rows.push_back({v->id, std::string(type_name(v->type)), v->party, v->kind, geometry_name(v->geometry.type),
-                    size_cell(*v), time_cell(v->window.start), time_cell(v->window.end), std::to_string(v->version),
-                    v->name});
+                    size_cell(*v), time_cell(v->window.start), time_cell(v->window.end), std::to_string(v->version)});
+    if (grid) rows.back().push_back(at_cell(*v, *grid));
+    rows.back().push_back(v->name);
   }
-  std::cout << format_table({"id", "type", "party", "kind", "geometry", "size", "start", "end", "version", "name"},
-                            rows);
+  std::vector<std::string> headers{"id", "type", "party", "kind", "geometry", "size", "start", "end", "version"};
+  if (grid) headers.push_back("at");
+  headers.push_back("name");
+  std::cout << format_table(headers, rows);
   std::cout << volumes.size() << " object(s)\n";
   return kOk;
 }
@@ -384,6 +400,9 @@ Runner add_list(CLI::App& app) {
   add_store_options(app, a->store);
   add_filter_options(app, a->filter);
   app.add_flag("--json", a->json, "Print one GeoJSON Feature per line instead of a table");
+  app.add_option("--grid", a->grid,
+                 "Add a column `at`, where each object is (a circle's centre, a corridor's or polygon's first "
+                 "position), in this grid: decimal, dms, mgrs or utm");
   return [a] { return run_list(*a); };
 }
 
