@@ -383,6 +383,9 @@ TEST_P(AnyStore, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
   };
   size_t published = 0;
   s->on_events([&](const std::vector<Event>& events) { published += events.size(); });
+  // The objects a commit touched wait with its events (live views redraw them).
+  std::set<std::string> touched;
+  s->on_touched([&](const std::vector<std::string>& ids) { touched.insert(ids.begin(), ids.end()); });
 
   {
     Service::Group group = s->group();
@@ -390,9 +393,12 @@ TEST_P(AnyStore, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
     ASSERT_TRUE(s->as(russia).declare(activity("russia.a2")).ok());
     EXPECT_NE(s->find("russia.a2"), nullptr);  // visible at once
     EXPECT_EQ(published, 0u);                  // but nobody is told yet
+    EXPECT_TRUE(touched.empty());
     ASSERT_TRUE(group.commit().ok());
   }
   EXPECT_EQ(published, 2u);  // one notice each, to the zone's party
+  // The activities, and the zone their notices are about.
+  EXPECT_TRUE(touched.count("russia.a1") && touched.count("russia.a2")) << touched.size();
 
   {
     Service::Group group = s->group();
@@ -401,7 +407,8 @@ TEST_P(AnyStore, AGroupIsDurableOnlyWhenCommittedAndItsEventsWaitForIt) {
   }  // abandoned
   ASSERT_TRUE(s->follow().ok());
   EXPECT_EQ(s->find("russia.a3"), nullptr);
-  EXPECT_EQ(published, 2u);                                        // nobody was told of it
+  EXPECT_EQ(published, 2u);  // nobody was told of it
+  EXPECT_FALSE(touched.count("russia.a3"));
   ASSERT_TRUE(s->as(russia).declare(activity("russia.a3")).ok());  // its id is free again
   EXPECT_EQ(published, 3u);
 
