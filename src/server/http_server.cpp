@@ -395,8 +395,9 @@ int serve(Service& service, const ServerOptions& options) {
   // party's view of them is planned there and shown once drawn.
   service.on_touched([&](const std::vector<std::string>& ids) {
     pipeline.on_line([&, ids] {
-      for (auto& [party, planned] : tak.touched(ids)) {
-        auto batch = std::make_shared<TakBatch>(std::move(planned));
+      for (auto& planned : tak.touched(ids)) {
+        const std::string party = planned.first;  // named: lambdas do not capture structured bindings in clang 14
+        auto batch = std::make_shared<TakBatch>(std::move(planned.second));
         pipeline.when_read_is_durable(
             party, [&tak, batch] { tak.draw(*batch); },
             [&hub, party, batch](const Status& committed) {
