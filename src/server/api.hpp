@@ -177,8 +177,6 @@ struct Call {
 
 /// Who may call a route.
 enum class Access { open, party, admin };
-/// What a route's request measures ahead of the line (Api::prepare): nothing,
-/// the feature its body carries, or the stored object its {id} names.
 /// What a route measures ahead of its handling, in the check pool: nothing,
 /// the body's feature, a stored object's conflicts, or (GET /v1/cot) the
 /// drawings of the volumes it answers with.

@@ -192,11 +192,6 @@ Result<Answer> Api::position(Call& call) {
                        {"grids", std::move(grids)}});
 }
 
-// The positions GET /v1/cot may have drawn for one request, beyond the first
-// volume (always drawn, so that every page makes progress): the largest
-// allowed shape takes seconds in the pool, a page of points none.
-constexpr size_t kDrawPositions = 200'000;
-
 Result<ListPage> Api::cot_page(const PartyView& view, const Target& t) const {
   std::optional<ObjectType> type;
   if (auto it = t.query.find("type"); it != t.query.end()) {
@@ -221,7 +216,7 @@ void Api::plan_drawings(const Target& t, Prepared& p) {
   size_t positions = 0;
   for (const Volume* v : page->volumes) {
     if (drawings_.find(*v)) continue;
-    if (!p.to_draw.empty() && positions + v->geometry.position_count() > kDrawPositions) break;
+    if (!p.to_draw.empty() && positions + v->geometry.position_count() > CotDrawings::kNewPositionsPerPage) break;
     positions += v->geometry.position_count();
     p.to_draw.push_back(view.pin(*v));
   }

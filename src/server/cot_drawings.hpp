@@ -24,6 +24,12 @@ struct CotDrawing {
 
 class CotDrawings {
  public:
+  /// The positions of shapes not yet drawn that one page (of GET /v1/cot, or
+  /// of a TAK stream) may have drawn, beyond its first (always drawn, so that
+  /// every page makes progress): the largest allowed shape takes seconds in
+  /// the pool, a page of points none.
+  static constexpr size_t kNewPositionsPerPage = 200'000;
+
   /// The volume's drawing for its present version and state, if it was drawn.
   std::shared_ptr<const CotDrawing> find(const Volume& v) const;
   /// Draws the volume (any thread), keeps it, and returns it; `now` is its events' time.

@@ -35,15 +35,17 @@ class EventHub {
  public:
   /// Told (on the I/O thread) of the notices pushed to a party's open stream.
   using Delivered = std::function<void(const std::string& party, std::vector<std::string> notice_ids)>;
-  explicit EventHub(Delivered delivered) : delivered_(std::move(delivered)) {}
+  /// A party has at most `max_streams_per_party` streams, of both kinds together.
+  EventHub(Delivered delivered, size_t max_streams_per_party)
+      : delivered_(std::move(delivered)), max_streams_per_party_(max_streams_per_party) {}
 
+  /// True when the party has all the streams it may have open: one more is refused.
+  bool full(const std::string& party) {
+    prune();
+    return streams_.count(party) >= max_streams_per_party_;
+  }
   void subscribe(const std::string& party, const std::shared_ptr<StreamSink>& stream) {
     streams_.emplace(party, stream);
-  }
-  /// The party's streams (of both kinds) that are still open.
-  size_t open_streams(const std::string& party) {
-    prune();
-    return streams_.count(party);
   }
   /// Pushes each event to the open event streams of its party.
   void publish(const std::vector<Event>& events);
@@ -60,6 +62,7 @@ class EventHub {
 
   std::multimap<std::string, std::weak_ptr<StreamSink>> streams_;
   Delivered delivered_;
+  size_t max_streams_per_party_;
 };
 
 }  // namespace deconflict::server

@@ -171,7 +171,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     const std::string what = "GET " + std::string(req.target());
     if (auto* error = std::get_if<Response>(&start)) return reply(std::move(*error), what, party);
     auto& stream = std::get<StreamStart>(start);
-    if (hub_.open_streams(stream.party) >= options_.max_streams_per_party) {
+    if (hub_.full(stream.party)) {
       const Error e =
           make_error(ErrorCode::limit_exceeded, "this party has " + std::to_string(options_.max_streams_per_party) +
                                                     " event streams open already; close one first");
@@ -375,9 +375,11 @@ int serve(Service& service, const ServerOptions& options) {
   api.serve_page(&page);
   Pipeline* line = nullptr;  // set below, before any request is taken
   // A notice pushed on a stream has reached its party: recorded on the line thread.
-  EventHub hub([&api, &line](const std::string& party, std::vector<std::string> ids) {
-    line->on_line([&api, party, ids = std::move(ids)] { api.delivered(party, ids); });
-  });
+  EventHub hub(
+      [&api, &line](const std::string& party, std::vector<std::string> ids) {
+        line->on_line([&api, party, ids = std::move(ids)] { api.delivered(party, ids); });
+      },
+      options.max_streams_per_party);
   HealthWatch health(api.health());
   // Events are made on the line thread, inside a commit; the hub is the I/O thread's.
   service.on_events(

@@ -40,7 +40,7 @@ Result<TakBatch> TakFeed::page(const std::string& party, const std::string& afte
   for (const Volume* v : listed->volumes) {
     if (v->in_force() && !drawings_.find(*v)) {
       // The page ends before the drawing budget does (the first is always drawn).
-      if (!batch.items.empty() && positions + v->geometry.position_count() > kDrawPositions) {
+      if (!batch.items.empty() && positions + v->geometry.position_count() > CotDrawings::kNewPositionsPerPage) {
         batch.next = batch.items.back().id;
         break;
       }
@@ -59,7 +59,10 @@ std::vector<std::pair<std::string, TakBatch>> TakFeed::touched(const std::vector
     for (const std::string& object : ids) {
       std::shared_ptr<const Volume> shown;
       for (ObjectType type : {ObjectType::zone, ObjectType::site, ObjectType::activity}) {
-        if (auto found = view.find(type, object); found && (*found)->in_force()) shown = view.pin(**found);
+        auto found = view.find(type, object);
+        if (!found) continue;
+        if ((*found)->in_force()) shown = view.pin(**found);
+        break;  // an id names one object, of one type
       }
       batch.items.push_back({object, std::move(shown), nullptr});
     }

@@ -44,9 +44,6 @@ struct TakBatch {
 
 class TakFeed {
  public:
-  /// The positions not yet drawn that one page may have drawn, beyond its
-  /// first object (always drawn, so that every page makes progress).
-  static constexpr size_t kDrawPositions = 200'000;
   /// Objects in one page at most.
   static constexpr size_t kPageItems = 100;
 
@@ -62,7 +59,8 @@ class TakFeed {
   /// A stream of the party's has closed. Line thread.
   void unwatch(const std::string& party);
   /// The objects of the party's view in force whose ids sort after `after`
-  /// (empty: from the first), pinned, with the cursor of the next page.
+  /// (empty: from the first), pinned, with the cursor of the next page; it
+  /// ends early at CotDrawings::kNewPositionsPerPage not yet drawn.
   /// unauthorized once the party is revoked or not watched; rate_limited
   /// when the party has spent its rate (ask again later). Line thread.
   Result<TakBatch> page(const std::string& party, const std::string& after);

@@ -106,7 +106,7 @@ class TakSession : public StreamSink, public std::enable_shared_from_this<TakSes
   }
 
   void opened() {
-    if (hub_.open_streams(party_) >= options_.max_streams_per_party) {
+    if (hub_.full(party_)) {
       return close("the party has " + std::to_string(options_.max_streams_per_party) + " streams open already");
     }
     spdlog::info("{} TAK stream of {} open", remote(), party_);

@@ -1,6 +1,7 @@
 #include "service/disclosure.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace deconflict {
 
@@ -31,6 +32,13 @@ std::vector<Conflict> Disclosures::redact(const std::string& party, std::vector<
     if (!keep_window) c.start = c.end = kTimeMin;
   }
   return probes;
+}
+
+std::optional<Disclosed> disclosed_by(const RecordEntry& e) {
+  if (e.subject != "disclosure") return std::nullopt;
+  const auto data = nlohmann::json::parse(e.data, nullptr, false);
+  if (!data.is_object()) return std::nullopt;
+  return Disclosed{data.value("to", ""), data.value("object", "")};
 }
 
 }  // namespace deconflict

@@ -7,12 +7,14 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "deconflict/conflict.hpp"
+#include "deconflict/record.hpp"
 #include "deconflict/volume.hpp"
 
 namespace deconflict {
@@ -22,6 +24,14 @@ enum class Report {
   stored,   // of a declaration or a stored activity: a hidden site keeps its shared window
   dry_run,  // of a check of something not stored: nothing but the party and the rule
 };
+
+/// What a disclosure entry of the record (subject "disclosure", written
+/// when a declaration showed its party another's object) disclosed, to whom.
+struct Disclosed {
+  std::string to, object;
+};
+/// The disclosure the entry records; nothing for any other entry.
+std::optional<Disclosed> disclosed_by(const RecordEntry& e);
 
 class Disclosures {
  public:

@@ -320,9 +320,7 @@ std::vector<std::string> touched_by(const std::vector<store::StoredObject>& obje
   for (const store::StoredObject& o : objects) ids.push_back(o.id);
   for (const Notice& n : notices) ids.push_back(n.activity_id);
   for (const RecordEntry& e : record) {
-    if (e.subject != "disclosure") continue;
-    const auto data = nlohmann::json::parse(e.data, nullptr, false);
-    if (data.is_object()) ids.push_back(data.value("object", ""));
+    if (auto d = disclosed_by(e)) ids.push_back(d->object);
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());

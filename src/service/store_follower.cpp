@@ -196,10 +196,7 @@ void StoreFollower::take_in(const RecordEntry& e) {
   s_.keys.take(e);
   s_.cosignatures.take(e);
   if (e.subject == "check") s_.probes.add(e.party, e.time);  // a dry run (PartyView::check)
-  if (e.subject != "disclosure") return;
-  const auto data = nlohmann::json::parse(e.data, nullptr, false);
-  if (!data.is_object()) return;
-  s_.disclosures.disclose(data.value("to", ""), data.value("object", ""));
+  if (auto d = disclosed_by(e)) s_.disclosures.disclose(d->to, d->object);
 }
 
 // Take it all in before the next request, so that a revoked token stops
