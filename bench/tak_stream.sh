@@ -21,7 +21,7 @@ PY
 "$BUILD/deconflict" import --db tak.db patrols.geojson > /dev/null 2>&1
 "$BUILD/deconflict" serve --db tak.db --listen 127.0.0.1:0 --tak-port 0 --rate-limit 0 2> serve.log &
 SERVER=$!
-until grep -q "listening on" serve.log; do sleep 0.1; done
+until grep -qs "listening on" serve.log; do sleep 0.1; done
 HTTP_PORT=$(sed -n 's|.*listening on http://127.0.0.1:||p' serve.log)
 TAK_PORT=$(sed -n 's|.*TAK streams on tcp://127.0.0.1:||p' serve.log)
 python3 "$HERE/tak_stream.py" "$TAK_PORT" "$HTTP_PORT" "$TOKEN"

@@ -164,7 +164,8 @@ class TakSession : public StreamSink, public std::enable_shared_from_this<TakSes
         if (std::find(uids.begin(), uids.end(), uid) == uids.end()) send(gis::cot_delete(uid, now));
       }
     }
-    if (item.drawing) send(item.drawing->events);
+    // The kept drawing itself is queued (its text is shared with the cache, not copied).
+    if (item.drawing) send(std::shared_ptr<const std::string>(item.drawing, &item.drawing->events));
     if (uids.empty()) {
       if (before != shown_.end()) shown_.erase(before);
     } else {
@@ -197,19 +198,20 @@ class TakSession : public StreamSink, public std::enable_shared_from_this<TakSes
 
   // Queues bytes; a client that falls max_stream_queue_bytes behind is
   // closed: it is sent its view again when it reconnects.
-  void send(const std::string& bytes) {
+  void send(std::string bytes) { send(std::make_shared<const std::string>(std::move(bytes))); }
+  void send(std::shared_ptr<const std::string> bytes) {
     if (closed_) return;
-    if (queued_bytes_ + bytes.size() > options_.max_stream_queue_bytes) return close("fell behind");
-    queued_bytes_ += bytes.size();
-    queue_.push_back(bytes);
+    if (queued_bytes_ + bytes->size() > options_.max_stream_queue_bytes) return close("fell behind");
+    queued_bytes_ += bytes->size();
+    queue_.push_back(std::move(bytes));
     if (queue_.size() == 1) write_next();
   }
 
   void write_next() {
-    boost::asio::async_write(stream_, boost::asio::buffer(queue_.front()),
+    boost::asio::async_write(stream_, boost::asio::buffer(*queue_.front()),
                              [self = this->shared_from_this()](boost::beast::error_code ec, size_t) {
                                if (ec) return self->close("");
-                               self->queued_bytes_ -= self->queue_.front().size();
+                               self->queued_bytes_ -= self->queue_.front()->size();
                                self->queue_.pop_front();
                                self->page_when_read();
                                if (!self->queue_.empty()) self->write_next();
@@ -250,7 +252,7 @@ class TakSession : public StreamSink, public std::enable_shared_from_this<TakSes
   std::string party_;                   // once let in
   std::string in_;                      // read, not yet taken
   std::array<char, 4096> chunk_{};
-  std::deque<std::string> queue_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
   size_t queued_bytes_ = 0;                                          // in queue_
   std::unordered_map<std::string, std::vector<std::string>> shown_;  // the uids on the client's map, by object
   std::string after_;                                                // the view's next page starts after this id
