@@ -316,9 +316,9 @@ Result<nlohmann::json> read_cot_drawing(std::string_view text) {
     if (const std::string name = attribute(contact, "callsign"); !name.empty()) props["name"] = name;
   }
   if (const xmlNode* remarks = child(detail, "remarks")) {
-    xmlChar* text = xmlNodeGetContent(remarks);
-    if (text && *text) props["description"] = reinterpret_cast<const char*>(text);
-    xmlFree(text);
+    xmlChar* remark = xmlNodeGetContent(remarks);
+    if (remark && *remark) props["description"] = reinterpret_cast<const char*>(remark);
+    xmlFree(remark);
   }
   props["start"] = attribute(event, "start");
   // A stale time in the year 9999 is how an event says it has no end.
