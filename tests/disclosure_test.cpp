@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-Volume make(json props) {
+PreparedVolume make(json props) {
   props["radius_m"] = 1000;
   if (props["type"] == "activity") {
     props["start"] = "2018-09-07T00:00:00Z";

@@ -15,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-Volume make(json props, json geometry = {{"type", "Point"}, {"coordinates", {38.6, 33.5}}}) {
+PreparedVolume make(json props, json geometry = {{"type", "Point"}, {"coordinates", {38.6, 33.5}}}) {
   if (geometry["type"] == "Point" && !props.contains("radius_m")) props["radius_m"] = 1000;
   if (props.value("type", "") == "activity") {
     if (!props.contains("start")) props["start"] = "2018-09-07T00:00:00Z";
@@ -156,14 +156,14 @@ TEST(AtTanf, TheScenarioYieldsTheExpectedConflicts) {
   ASSERT_TRUE(text.ok());
   auto batch = format::read_features(*text, {.server_fields = format::ServerFields::zone_answers});
   ASSERT_TRUE(batch.ok()) << batch.error().describe();
-  std::vector<const Volume*> activities;
+  std::vector<const PreparedVolume*> activities;
   World world;
-  for (Volume& v : batch->volumes) {
-    const Volume& stored = world.put(std::move(v));
+  for (PreparedVolume& v : batch->volumes) {
+    const PreparedVolume& stored = world.put(std::move(v));
     if (stored.type == ObjectType::activity) activities.push_back(&stored);
   }
   std::set<std::tuple<std::string, std::string, std::string>> got;
-  for (const Volume* a : activities) {
+  for (const PreparedVolume* a : activities) {
     for (const Conflict& c : world.check(*a, {*a->notified})) {
       got.emplace(a->id, std::string(rule_name(c.rule)), c.other_id);
     }

@@ -195,7 +195,7 @@ TEST(ReadFeature, ReadsEveryProperty) {
   EXPECT_EQ(v->altitude.upper_m, 15000);
   EXPECT_EQ(format_rfc3339(v->window.start), "2017-06-01T00:00:00Z");
   EXPECT_EQ(v->window.end, kTimeMax);
-  EXPECT_EQ(v->extra["colour"], "red");
+  EXPECT_EQ(nlohmann::json::parse(v->extra)["colour"], "red");
   // Written and read again, it is the same feature.
   auto again = read_feature(nlohmann::json::parse(to_feature(*v).dump()));
   ASSERT_TRUE(again.ok());
@@ -252,7 +252,7 @@ TEST(ReadStoredFeature, ReadsEveryGeometryAsWrittenAndRefusesWhatIsNotAFeature) 
     auto fresh = read_features(activity(geometry, R"("buffer_m": 250, "version": 3, "state": "notified")"),
                                {.server_fields = ServerFields::all});
     ASSERT_TRUE(fresh.ok()) << geometry << ": " << fresh.error().describe();
-    const Volume& v = fresh->volumes[0];
+    const PreparedVolume& v = fresh->volumes[0];
     EXPECT_EQ(v.state, State::notified);
     const std::string written = to_feature(v).dump();
     auto stored = read_stored_feature(written);
@@ -287,8 +287,17 @@ TEST(ReadStoredFeature, PreparesTheGeometryOnFirstUseToTheSameShape) {
   for (const geo::Shape* s : seen) EXPECT_EQ(s, seen[0]);
   EXPECT_EQ(seen[0]->edges().size(), fresh->shape().edges().size());
   EXPECT_EQ(geo::distance_m(*seen[0], fresh->shape(), 1e9), 0.0);
-  const Volume moved = std::move(*stored);
+  const PreparedVolume moved = std::move(*stored);
   EXPECT_EQ(&moved.shape(), seen[0]);  // moving keeps the prepared shape
+  // A copy builds its own (the first shape stays with the moved volume),
+  // and versions of a shape prepared at once share it.
+  const PreparedVolume copy = moved;
+  EXPECT_NE(&copy.shape(), seen[0]);
+  EXPECT_EQ(geo::distance_m(copy.shape(), fresh->shape(), 1e9), 0.0);
+  Volume next = *fresh;
+  next.version = 2;
+  EXPECT_EQ(&fresh->with(next).shape(), &fresh->shape());
+  EXPECT_EQ(&PreparedVolume(*fresh).shape(), &fresh->shape());
 }
 
 TEST(Rfc3339, ParsesAndFormats) {

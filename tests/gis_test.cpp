@@ -234,7 +234,7 @@ TEST(GisFields, AFieldMapSaysWhichFieldOrValueEachPropertyTakes) {
 
 // --- round trips ------------------------------------------------------------
 
-std::vector<Volume> scenario() {
+std::vector<PreparedVolume> scenario() {
   auto text = format::read_file(kScenario);
   auto batch = format::read_features(*text, {false, format::ServerFields::all});
   EXPECT_TRUE(batch) << batch.error().describe();
@@ -248,7 +248,7 @@ json comparable(const Volume& v) {
 
 TEST(GisFiles, EachFormatGivesBackExactlyWhatWasWritten) {
   testing::ScratchDir dir("gis");
-  const std::vector<Volume> world = scenario();
+  const std::vector<PreparedVolume> world = scenario();
   std::vector<const Volume*> all;
   for (const Volume& v : world) all.push_back(&v);
   for (const char* name : {"w.kml", "w.kmz", "w.gpkg", "w.shp", "w.csv", "w.geojson"}) {

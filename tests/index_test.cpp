@@ -14,7 +14,7 @@
 namespace deconflict::testing {
 namespace {
 
-Volume random_volume(Places& places, int i) {
+PreparedVolume random_volume(Places& places, int i) {
   Volume v;
   v.id = "v" + std::to_string(i);
   v.type = static_cast<ObjectType>(places.pick(3));
@@ -40,9 +40,6 @@ Volume random_volume(Places& places, int i) {
       v.radius = Metres(places.pick(2) == 0 ? 0.0 : places.uniform(0, 10'000));
     }
   }
-  auto shape = geo::Shape::build(v.geometry);
-  EXPECT_TRUE(shape.ok());
-  v.set_shape(std::make_unique<geo::Shape>(std::move(*shape)));
   const TimePoint base = *parse_rfc3339("2018-09-01T00:00:00Z");
   const auto hours = [](double h) { return std::chrono::milliseconds(static_cast<long long>(h * 3'600'000)); };
   if (places.pick(5) != 0) {
@@ -53,7 +50,9 @@ Volume random_volume(Places& places, int i) {
     v.altitude.lower_m = places.uniform(0, 5000);
     v.altitude.upper_m = v.altitude.lower_m + places.uniform(10, 5000);
   }
-  return v;
+  auto prepared = PreparedVolume::prepare(std::move(v));
+  EXPECT_TRUE(prepared.ok());
+  return std::move(*prepared);
 }
 
 std::map<std::string, double> by_id(const std::vector<index::Match>& matches) {
@@ -64,15 +63,15 @@ std::map<std::string, double> by_id(const std::vector<index::Match>& matches) {
 
 TEST(VolumeIndex, MatchesBruteForceOnTenThousandRandomVolumes) {
   Places places(42);
-  std::vector<Volume> volumes;
+  std::vector<PreparedVolume> volumes;
   for (int i = 0; i < 10'000; ++i) volumes.push_back(random_volume(places, i));
-  std::vector<const Volume*> all;
-  for (const Volume& v : volumes) all.push_back(&v);
+  std::vector<const PreparedVolume*> all;
+  for (const PreparedVolume& v : volumes) all.push_back(&v);
 
   index::VolumeIndex index;
   index.assign(std::span(all).first(6'000));                         // packed
   for (size_t i = 6'000; i < all.size(); ++i) index.insert(all[i]);  // and one at a time
-  std::vector<const Volume*> kept;
+  std::vector<const PreparedVolume*> kept;
   for (size_t i = 0; i < all.size(); ++i) {
     if (i % 10 == 3) {
       ASSERT_TRUE(index.remove(all[i]));
@@ -84,7 +83,7 @@ TEST(VolumeIndex, MatchesBruteForceOnTenThousandRandomVolumes) {
 
   size_t total_matches = 0;
   for (int q = 0; q < 400; ++q) {
-    const Volume query = random_volume(places, 100'000 + q);
+    const PreparedVolume query = random_volume(places, 100'000 + q);
     const auto keep = [&](const Volume& v) { return v.party != query.party; };
     const auto got = by_id(index.query(query, keep));
     const auto want = by_id(index::brute_force(kept, query, keep));
@@ -107,37 +106,36 @@ geo::LonLatBounds random_box(Places& places) {
 }
 
 // A volume of radius 0 at one position, over all time and altitude.
-Volume probe_at(LatLon p) {
+PreparedVolume probe_at(LatLon p) {
   Volume v;
   v.id = "probe";
   v.geometry = point_of(p);
-  v.set_shape(std::make_unique<geo::Shape>(std::move(*geo::Shape::build(v.geometry))));
-  return v;
+  return *PreparedVolume::prepare(std::move(v));
 }
 
 TEST(VolumeIndex, ARegionQueryFindsEveryVolumeThatMeetsTheBox) {
   Places places(11);
-  std::vector<Volume> volumes;
+  std::vector<PreparedVolume> volumes;
   for (int i = 0; i < 3'000; ++i) volumes.push_back(random_volume(places, i));
-  std::vector<const Volume*> all;
-  for (const Volume& v : volumes) all.push_back(&v);
+  std::vector<const PreparedVolume*> all;
+  for (const PreparedVolume& v : volumes) all.push_back(&v);
   index::VolumeIndex index;
   index.assign(all);
 
   size_t found = 0, must = 0;
   for (int q = 0; q < 60; ++q) {
     const geo::LonLatBounds box = random_box(places);
-    std::vector<const Volume*> got;
+    std::vector<const PreparedVolume*> got;
     index.in_region(box, kTimeMin, kTimeMax, got);
-    const std::set<const Volume*> in(got.begin(), got.end());
+    const std::set<const PreparedVolume*> in(got.begin(), got.end());
     // Probe a grid of positions in the box: a volume that holds one must be found.
     const double width = box.east_deg >= box.west_deg ? box.east_deg - box.west_deg : box.east_deg - box.west_deg + 360;
     for (int i = 0; i <= 6; ++i) {
       for (int j = 0; j <= 6; ++j) {
         const LatLon p{box.south_deg + (box.north_deg - box.south_deg) * i / 6,
                        Places::wrap(box.west_deg + width * j / 6)};
-        const Volume probe = probe_at(p);
-        for (const Volume* v : all) {
+        const PreparedVolume probe = probe_at(p);
+        for (const PreparedVolume* v : all) {
           if (!index::intersect(probe, *v) || in.count(v)) continue;
           FAIL() << "box " << q << " [" << box.west_deg << "," << box.south_deg << "," << box.east_deg << ","
                  << box.north_deg << "] misses " << v->id << " at " << p.lat_deg << "," << p.lon_deg;
@@ -154,11 +152,11 @@ TEST(VolumeIndex, ARegionQueryFindsEveryVolumeThatMeetsTheBox) {
 
 TEST(VolumeIndex, ARegionQueryKeepsToItsTimeWindow) {
   Places places(5);
-  Volume v = random_volume(places, 1);
+  PreparedVolume v = random_volume(places, 1);
   v.window = {*parse_rfc3339("2018-09-01T00:00:00Z"), *parse_rfc3339("2018-09-02T00:00:00Z")};
   index::VolumeIndex index;
   index.insert(&v);
-  std::vector<const Volume*> got;
+  std::vector<const PreparedVolume*> got;
   index.in_region({-180, -90, 180, 90}, *parse_rfc3339("2018-09-03T00:00:00Z"), kTimeMax, got);
   EXPECT_TRUE(got.empty());
   index.in_region({-180, -90, 180, 90}, *parse_rfc3339("2018-09-01T12:00:00Z"), kTimeMax, got);
@@ -167,7 +165,7 @@ TEST(VolumeIndex, ARegionQueryKeepsToItsTimeWindow) {
 
 TEST(VolumeIndex, RemoveOfAnAbsentEntryIsFalse) {
   Places places(7);
-  Volume v = random_volume(places, 1);
+  PreparedVolume v = random_volume(places, 1);
   index::VolumeIndex index;
   EXPECT_FALSE(index.remove(&v));
   index.insert(&v);

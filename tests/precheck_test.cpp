@@ -13,8 +13,8 @@
 namespace deconflict {
 namespace {
 
-Volume activity(const std::string& id, const std::string& party, double lon, double radius_m,
-                const std::string& kind = "patrol") {
+PreparedVolume activity(const std::string& id, const std::string& party, double lon, double radius_m,
+                        const std::string& kind = "patrol") {
   const nlohmann::json f = {{"type", "Feature"},
                             {"geometry", {{"type", "Point"}, {"coordinates", {lon, 33.5}}}},
                             {"properties",
@@ -53,7 +53,7 @@ class PrecheckTest : public ::testing::Test {
   PartyView as(const std::string& party, const Precheck* ahead = nullptr) {
     return service_->as(parties_.at(party), ahead);
   }
-  void declare(Volume v) {
+  void declare(PreparedVolume v) {
     const std::string party = v.party;
     auto d = as(party).declare(std::move(v));
     ASSERT_TRUE(d.ok()) << d.error().describe();
@@ -71,7 +71,7 @@ TEST_F(PrecheckTest, TheAnswerIsThatOfTheWorldWhenTheCheckIsServed) {
   declare(activity("coalition.kept", "coalition", 38.60, 5000));
   declare(activity("coalition.gone", "coalition", 38.61, 5000));
   declare(activity("coalition.moved", "coalition", 38.62, 5000));
-  const Volume query = activity("russia.q", "russia", 38.605, 5000);
+  const PreparedVolume query = activity("russia.q", "russia", 38.605, 5000);
   Precheck ahead = as("russia").plan(query);
   ASSERT_TRUE(ahead.planned());
   ahead.refine();
@@ -84,7 +84,7 @@ TEST_F(PrecheckTest, TheAnswerIsThatOfTheWorldWhenTheCheckIsServed) {
 
   const std::vector<Conflict> without = service_->check(query);  // the operator's view: nothing redacted
   const uint64_t before = as("russia").work_spent();
-  auto with = as("russia", &ahead).declare(query.clone());  // a declaration shows its party what it meets
+  auto with = as("russia", &ahead).declare(query);  // a declaration shows its party what it meets
   ASSERT_TRUE(with.ok()) << with.error().describe();
   // Only the one volume declared since was measured when served (the moved
   // one no longer comes near): the rest came from the precheck.
@@ -98,7 +98,7 @@ TEST_F(PrecheckTest, TheAnswerIsThatOfTheWorldWhenTheCheckIsServed) {
 // A precheck serves only the query it measured: another one is measured in full.
 TEST_F(PrecheckTest, APrecheckOfAnotherQueryIsNotUsed) {
   declare(activity("coalition.near", "coalition", 38.60, 5000));
-  const Volume far = activity("russia.q", "russia", 45.0, 5000);
+  const PreparedVolume far = activity("russia.q", "russia", 45.0, 5000);
   Precheck ahead = as("russia").plan(far);
   ahead.refine();
   auto with = as("russia", &ahead).declare(activity("russia.q", "russia", 38.60, 5000));
@@ -115,7 +115,7 @@ TEST_F(PrecheckTest, APrecheckOverTheBudgetMakesTheCheckTooComplex) {
   auto reopened = Service::open(options_);
   ASSERT_TRUE(reopened.ok());
   service_ = std::move(*reopened);
-  const Volume query = activity("russia.q", "russia", 38.601, 5000);
+  const PreparedVolume query = activity("russia.q", "russia", 38.601, 5000);
   Precheck ahead = as("russia").plan(query);
   ahead.refine();
   auto with = as("russia", &ahead).check(query);
@@ -126,7 +126,7 @@ TEST_F(PrecheckTest, APrecheckOverTheBudgetMakesTheCheckTooComplex) {
 // Cancelled (a server stopping), a precheck ends at once and its check is refused.
 TEST_F(PrecheckTest, ACancelledPrecheckStopsAndItsCheckIsRefused) {
   declare(activity("coalition.near", "coalition", 38.60, 5000));
-  const Volume query = activity("russia.q", "russia", 38.601, 5000);
+  const PreparedVolume query = activity("russia.q", "russia", 38.601, 5000);
   Precheck ahead = as("russia").plan(query);
   const std::atomic<bool> stopping{true};
   ahead.refine(&stopping);

@@ -52,13 +52,13 @@ TEST(Robustness, MutatedInputIsRejectedOrReadNeverCrashes) {
       }
       ++accepted;
       engine::World world;
-      std::vector<const Volume*> activities;
-      for (Volume& v : batch->volumes) {
+      std::vector<const PreparedVolume*> activities;
+      for (PreparedVolume& v : batch->volumes) {
         if (v.id.empty()) v.id = "anonymous-" + std::to_string(activities.size());
-        const Volume& stored = world.put(std::move(v));
+        const PreparedVolume& stored = world.put(std::move(v));
         if (stored.type == ObjectType::activity) activities.push_back(&stored);
       }
-      for (const Volume* a : activities) (void)world.check(*a, {a->window.start});
+      for (const PreparedVolume* a : activities) (void)world.check(*a, {a->window.start});
     }
   }
   EXPECT_GT(accepted, 100);

@@ -24,6 +24,7 @@
 #include "deconflict/notice.hpp"
 #include "deconflict/party.hpp"
 #include "deconflict/precheck.hpp"
+#include "deconflict/prepared_volume.hpp"
 #include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
@@ -41,6 +42,9 @@ struct Declared;
 namespace detail {
 struct NearTest;  // a list's `near`, made exact (src/service/service.cpp)
 }  // namespace detail
+namespace engine {
+class StoredVolume;  // a volume in the world (src/engine/stored_volume.hpp)
+}  // namespace engine
 
 class PartyView {
  public:
@@ -91,12 +95,12 @@ class PartyView {
   /// which party and rule, and the volume's owner is told who asked. Every
   /// dry run is recorded and counted (each may tell one bit of what is
   /// hidden); beyond Options::max_probes_per_day in 24 hours it is probe_limit.
-  Result<std::vector<Conflict>> check(const Volume& activity);
+  Result<std::vector<Conflict>> check(const PreparedVolume& activity);
 
   /// Plans measuring ahead what checking `v` (an activity's conflicts, or
   /// the activities a site or zone meets) will measure; `v` must outlive the
   /// precheck. See include/deconflict/precheck.hpp.
-  Precheck plan(const Volume& v) const;
+  Precheck plan(const PreparedVolume& v) const;
   /// The same for a stored object the caller may see (its conflicts, its
   /// acceptance, its retirement); nothing to measure for any other id.
   Precheck plan(const std::string& id) const;
@@ -104,9 +108,9 @@ class PartyView {
   // The line.
 
   /// Declares one of the caller's objects: checked, notified and committed at once.
-  Result<Declared> declare(Volume v);
+  Result<Declared> declare(PreparedVolume v);
   /// Replaces one of the caller's objects at version `if_match`.
-  Result<Declared> replace(Volume v, int if_match);
+  Result<Declared> replace(PreparedVolume v, int if_match);
   /// Accepts (or declines, with an optional `text` saying why) a zone that
   /// names the caller in its agreed_by: an accepted zone binds the caller
   /// (zone-entry, short-notice); its owner is told, and the proposal in the
@@ -193,7 +197,8 @@ class PartyView {
  private:
   Result<std::vector<Conflict>> conflicts_within(const std::string& activity_id, uint64_t budget) const;
   /// What the caller may see of a list's candidates (near: asks the index for its box only).
-  std::vector<const Volume*> visible_candidates(const ListFilter& filter, const detail::NearTest* near) const;
+  std::vector<const engine::StoredVolume*> visible_candidates(const ListFilter& filter,
+                                                              const detail::NearTest* near) const;
   Service* service_;
   Party caller_;
   const Precheck* ahead_ = nullptr;

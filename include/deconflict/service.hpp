@@ -4,7 +4,7 @@
 //   Options options;
 //   options.db_path = "deconflict.db";
 //   auto service = Service::open(options);                 // Result<std::unique_ptr<Service>>
-//   auto batch = format::read_features(text);              // or build Volumes yourself
+//   auto batch = format::read_features(text);              // or PreparedVolume::prepare(volume)
 //   auto imported = (*service)->import(std::move(batch->volumes), ImportMode::create);
 //   for (const Conflict& c : *(*service)->conflicts("russia.strikes")) ...   // the operator sees all
 //   PartyView russia = (*service)->as(caller);            // what one party may see and do
@@ -26,6 +26,7 @@
 #include "deconflict/notice.hpp"
 #include "deconflict/party.hpp"
 #include "deconflict/party_view.hpp"
+#include "deconflict/prepared_volume.hpp"
 #include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
 #include "deconflict/volume.hpp"
@@ -189,7 +190,7 @@ class Service {
   /// may lie in the past and a zone keeps the answers given; with none it is
   /// stored unchecked, an activity `clear`, and its record entry says that
   /// no notices were sent.
-  Result<ImportResult> import(std::vector<Volume> volumes, ImportMode mode,
+  Result<ImportResult> import(std::vector<PreparedVolume> volumes, ImportMode mode,
                               ImportNotices notices = ImportNotices::send);
 
   /// Stored volumes that pass the filter, sorted by id.
@@ -206,7 +207,7 @@ class Service {
   std::vector<Conflict> all_conflicts() const;
   /// Checks an activity that is not stored, seeing everything (the
   /// operator's view); nothing is written.
-  std::vector<Conflict> check(const Volume& activity) const;
+  std::vector<Conflict> check(const PreparedVolume& activity) const;
 
   /// The service as `caller` sees it: the only way to act or read for a party.
   /// With `ahead`, its checks use what was measured there, and its work is

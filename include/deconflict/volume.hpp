@@ -2,21 +2,15 @@
 // 4D volume (a geometry with a buffer, an altitude band and a time window) on
 // the WGS84 ellipsoid. See DESIGN §2-§3 for the vocabulary and the format.
 //
-//   Result<Volume> v = read_feature(json, ReadContext{...});   // format/feature_reader
-//   v->shape().cap();                                           // prepared geometry
+//   Result<PreparedVolume> v = format::read_feature(json);   // validated and prepared
+//   Volume data = *v;                                         // the plain value
 //
-// A Volume owns its prepared geometry (geo::Shape) and is move-only. A volume
-// read from the store prepares its geometry on first use (shape()), which is
-// safe from concurrent readers. Once stored it is otherwise immutable, and
-// concurrent reads are safe, except list_cache(), which only the service's
-// thread writes.
+// A Volume is a plain, copyable value: what was declared and what the line
+// made of it (version, state, answers). The checks take it prepared: a
+// PreparedVolume (prepared_volume.hpp) is a Volume with its geometry
+// validated and prepared.
 #pragma once
 
-#include <array>
-#include <atomic>
-#include <limits>
-#include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,10 +19,6 @@
 #include "deconflict/units.hpp"
 
 namespace deconflict {
-
-namespace geo {
-class Shape;
-}
 
 enum class ObjectType { zone, site, activity };
 enum class ActivityKind { movement, exercise, strike, flight, convoy, patrol };
@@ -39,35 +29,9 @@ enum class ActivityKind { movement, exercise, strike, flight, convoy, patrol };
 /// Set by the service, never read from a client's input.
 enum class State { none, clear, notified, acknowledged, objected, withdrawn, proposed, agreed, retired };
 
-/// Holds a volume's prepared geometry once it is made: movable (unlike the
-/// atomic pointer inside), and set at most once between moves, by whichever
-/// concurrent reader prepares it first.
-class ShapeSlot {
- public:
-  ShapeSlot() = default;
-  ShapeSlot(ShapeSlot&& o) noexcept : shape_(o.shape_.exchange(nullptr)) {}
-  ShapeSlot& operator=(ShapeSlot&& o) noexcept {
-    if (this != &o) reset(o.shape_.exchange(nullptr));
-    return *this;
-  }
-  ~ShapeSlot() { reset(nullptr); }
-
-  const geo::Shape* get() const { return shape_.load(std::memory_order_acquire); }
-  /// Takes ownership of `s` in place of the current shape.
-  void reset(geo::Shape* s);
-  /// Takes ownership of `s` unless a shape is there already; returns the one kept.
-  const geo::Shape& set_once(geo::Shape* s) const;
-
- private:
-  mutable std::atomic<geo::Shape*> shape_{nullptr};
-};
-
-class Volume {
- public:
-  Volume() = default;
-  Volume(Volume&&) noexcept = default;
-  Volume& operator=(Volume&&) noexcept = default;
-
+/// A volume's declared data and what the line made of it: a plain value.
+/// The checks take it prepared (PreparedVolume, prepared_volume.hpp).
+struct Volume {
   std::string id;
   ObjectType type = ObjectType::activity;
   std::string party;
@@ -88,24 +52,8 @@ class Volume {
   std::string description;
   int version = 0;            // set by the store; 0 when not stored
   State state = State::none;  // set by the service
-  nlohmann::json extra;       // unknown properties, kept as given
+  std::string extra;          // unknown properties, kept as given: a JSON object's text, or empty
 
-  /// What lists derive from a volume, kept from its first listing on (and
-  /// allocated only then: most of a large store is never listed).
-  struct ListCache {
-    std::string feature_text;                     // the Feature as text
-    std::optional<std::array<double, 4>> bounds;  // west, south, east, north in degrees
-  };
-  /// The volume's list cache (clone() starts afresh); a stored volume never
-  /// changes, so it never goes stale. Written by const readers: not for
-  /// concurrent use.
-  ListCache& list_cache() const {
-    if (!list_cache_) list_cache_ = std::make_unique<ListCache>();
-    return *list_cache_;
-  }
-
-  /// A deep copy (volumes are move-only because they own their geometry).
-  Volume clone() const;
   bool hazardous() const;
   /// A zone binds `party` when the party accepted it (DESIGN §6.2).
   bool binds(const std::string& party) const;
@@ -116,20 +64,6 @@ class Volume {
   /// Neither a withdrawn activity nor a retired zone or site: it still
   /// conflicts with what it meets (DESIGN §6.1).
   bool in_force() const { return state != State::withdrawn && state != State::retired; }
-  /// The prepared geometry; for a volume given set_lazy_shape(), built from
-  /// `geometry` on first use.
-  const geo::Shape& shape() const;
-  /// The geometry's bounding cap, known without preparing the geometry.
-  const BoundingCap& cap() const { return cap_; }
-  void set_shape(std::unique_ptr<geo::Shape> shape);
-  /// The geometry was validated before (it is a stored one): prepare it only
-  /// when shape() is first called. `cap` must be what its shape's cap would be.
-  void set_lazy_shape(BoundingCap cap);
-
- private:
-  BoundingCap cap_;
-  ShapeSlot shape_;
-  mutable std::unique_ptr<ListCache> list_cache_;
 };
 
 /// Every activity kind, in the order of the enum.

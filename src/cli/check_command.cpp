@@ -36,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Reads a file into volumes; a volume without an id is named by its position.
-Result<std::vector<Volume>> load(const std::string& path, bool skip_invalid, const char* what) {
+Result<std::vector<PreparedVolume>> load(const std::string& path, bool skip_invalid, const char* what) {
   auto text = format::read_file(path);
   if (!text) return text.error();
   // A world described as it is (an export, say): nothing of it enters the line.
@@ -58,7 +58,7 @@ Result<std::vector<Volume>> load(const std::string& path, bool skip_invalid, con
 
 // The activity --at describes: a circle of --radius round the position, in
 // [--start, --end) (default the next hour).
-Result<std::vector<Volume>> at_query(const AtArgs& a, TimePoint now) {
+Result<std::vector<PreparedVolume>> at_query(const AtArgs& a, TimePoint now) {
   if (a.party.empty()) return make_error(ErrorCode::usage, "whose activity: --at needs --party", "--party");
   auto at = read_position_option(a.at, "--at",
                                  "the check is of a circle round its centre (widen --radius by half its "
@@ -84,7 +84,7 @@ Result<std::vector<Volume>> at_query(const AtArgs& a, TimePoint now) {
     if (e.field == "--radius_m") e.field = "--radius";
     return e;
   }
-  std::vector<Volume> out;
+  std::vector<PreparedVolume> out;
   out.push_back(std::move(*v));
   return out;
 }
@@ -119,8 +119,8 @@ int run_check(const CheckArgs& args) {
 
   auto queries = args.queries.empty() ? at_query(args.at, now) : load(args.queries, args.skip_invalid, "queries");
   if (!queries) return fail(queries.error());
-  std::vector<Volume> activities;
-  for (Volume& q : *queries) {
+  std::vector<PreparedVolume> activities;
+  for (PreparedVolume& q : *queries) {
     if (q.type == ObjectType::activity) {
       activities.push_back(std::move(q));
       continue;
@@ -138,7 +138,7 @@ int run_check(const CheckArgs& args) {
   bool any_conflict = false;
   uint64_t most_work = 0;  // geo::Work units of the costliest check
   const auto check_start = Clock::now();
-  for (const Volume& q : activities) {
+  for (const PreparedVolume& q : activities) {
     const auto t0 = Clock::now();
     geo::Work work;
     const auto conflicts = world.check(q, {q.notified.value_or(now)}, work);

@@ -4,10 +4,10 @@
 
 namespace deconflict::engine {
 
-const Volume& World::put(Volume v) {
+const StoredVolume& World::put(PreparedVolume v) {
   erase(v.id);
-  auto owned = std::make_shared<const Volume>(std::move(v));
-  const Volume* raw = owned.get();
+  auto owned = std::make_shared<const StoredVolume>(std::move(v));
+  const StoredVolume* raw = owned.get();
   volumes_.emplace(raw->id, std::move(owned));
   if (auto* set = apart(raw->type)) set->insert(raw);
   ++count_by_party_[raw->party];
@@ -16,23 +16,23 @@ const Volume& World::put(Volume v) {
   return *raw;
 }
 
-void World::assign(std::vector<Volume> volumes) {
-  std::vector<std::unique_ptr<Volume>> owned;
+void World::assign(std::vector<PreparedVolume> volumes) {
+  std::vector<std::unique_ptr<StoredVolume>> owned;
   owned.reserve(volumes.size());
-  for (Volume& v : volumes) owned.push_back(std::make_unique<Volume>(std::move(v)));
-  std::vector<Volume>().swap(volumes);  // the moved-from shells, before the index is built
+  for (PreparedVolume& v : volumes) owned.push_back(std::make_unique<StoredVolume>(std::move(v)));
+  std::vector<PreparedVolume>().swap(volumes);  // the moved-from shells, before the index is built
   assign(std::move(owned));
 }
 
-void World::assign(std::vector<std::unique_ptr<Volume>> volumes) {
+void World::assign(std::vector<std::unique_ptr<StoredVolume>> volumes) {
   volumes_.clear();
   volumes_.reserve(volumes.size());
   // In the order given (the order they were allocated in), not the hash
   // map's: a million volumes are walked with few cache misses.
-  std::vector<const Volume*> raw;
+  std::vector<const PreparedVolume*> raw;
   raw.reserve(volumes.size());
   bool duplicates = false;
-  for (std::unique_ptr<Volume>& owned : volumes) {
+  for (std::unique_ptr<StoredVolume>& owned : volumes) {
     raw.push_back(owned.get());
     auto [it, inserted] = volumes_.try_emplace(owned->id);
     if (!inserted) {  // a duplicate id: the last one wins, and the key must view its id
@@ -40,9 +40,9 @@ void World::assign(std::vector<std::unique_ptr<Volume>> volumes) {
       volumes_.erase(it);
       it = volumes_.try_emplace(owned->id).first;
     }
-    it->second = std::shared_ptr<const Volume>(std::move(owned));
+    it->second = std::shared_ptr<const StoredVolume>(std::move(owned));
   }
-  std::vector<std::unique_ptr<Volume>>().swap(volumes);
+  std::vector<std::unique_ptr<StoredVolume>>().swap(volumes);
   if (duplicates) {
     raw.clear();
     for (const auto& [id, v] : volumes_) raw.push_back(v.get());
@@ -50,8 +50,8 @@ void World::assign(std::vector<std::unique_ptr<Volume>> volumes) {
   for (auto& set : apart_) set.clear();
   count_by_party_.clear();
   positions_by_party_.clear();
-  for (const Volume* v : raw) {
-    if (auto* set = apart(v->type)) set->insert(v);
+  for (const PreparedVolume* v : raw) {
+    if (auto* set = apart(v->type)) set->insert(stored(v));
     ++count_by_party_[v->party];
     positions_by_party_[v->party] += v->geometry.position_count();
   }
@@ -69,33 +69,42 @@ bool World::erase(const std::string& id) {
   return true;
 }
 
-const Volume* World::find(const std::string& id) const {
+const StoredVolume* World::find(const std::string& id) const {
   const auto it = volumes_.find(id);
   return it == volumes_.end() ? nullptr : it->second.get();
 }
 
-std::vector<const Volume*> World::of_type(ObjectType type) const {
+std::vector<const StoredVolume*> World::near(const geo::LonLatBounds& box, TimePoint start, TimePoint end) const {
+  std::vector<const PreparedVolume*> found;
+  index_.in_region(box, start, end, found);
+  std::vector<const StoredVolume*> out;
+  out.reserve(found.size());
+  for (const PreparedVolume* v : found) out.push_back(stored(v));
+  return out;
+}
+
+std::vector<const StoredVolume*> World::of_type(ObjectType type) const {
   if (const auto* set = apart(type)) return {set->begin(), set->end()};
-  std::vector<const Volume*> out;
+  std::vector<const StoredVolume*> out;
   for (const auto& [id, v] : volumes_) {
     if (v->type == type) out.push_back(v.get());
   }
   return out;
 }
 
-std::vector<const Volume*> World::all() const {
-  std::vector<const Volume*> out;
+std::vector<const StoredVolume*> World::all() const {
+  std::vector<const StoredVolume*> out;
   out.reserve(volumes_.size());
   for (const auto& [id, v] : volumes_) out.push_back(v.get());
   return out;
 }
 
-std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context) const {
+std::vector<Conflict> World::check(const PreparedVolume& activity, const CheckContext& context) const {
   geo::Work unlimited;
   return check(activity, context, unlimited);
 }
 
-std::shared_ptr<const Volume> World::pin(const std::string& id) const {
+std::shared_ptr<const StoredVolume> World::pin(const std::string& id) const {
   const auto it = volumes_.find(id);
   return it == volumes_.end() ? nullptr : it->second;
 }
@@ -115,19 +124,19 @@ index::Filter World::met_filter(const Volume& object, TimePoint now) {
   };
 }
 
-std::vector<std::shared_ptr<const Volume>> World::plan(const Volume& query, TimePoint now) const {
+std::vector<std::shared_ptr<const StoredVolume>> World::plan(const PreparedVolume& query, TimePoint now) const {
   const index::Filter keep =
       query.type == ObjectType::activity ? check_filter(query, CheckContext{now}) : met_filter(query, now);
-  std::vector<const Volume*> found;
+  std::vector<const PreparedVolume*> found;
   index_.candidates(query, found);
-  std::vector<std::shared_ptr<const Volume>> out;
-  for (const Volume* v : found) {
+  std::vector<std::shared_ptr<const StoredVolume>> out;
+  for (const PreparedVolume* v : found) {
     if (keep(*v)) out.push_back(volumes_.at(v->id));
   }
   return out;
 }
 
-std::vector<Conflict> World::check(const Volume& activity, const CheckContext& context, geo::Work& work,
+std::vector<Conflict> World::check(const PreparedVolume& activity, const CheckContext& context, geo::Work& work,
                                    const index::Measured* measured) const {
   const index::Filter keep = check_filter(activity, context);
   // Sorted by the other's id here, cheaply, rather than as conflicts later
@@ -150,7 +159,7 @@ std::vector<Conflict> World::check(const Volume& activity, const CheckContext& c
   return out;
 }
 
-std::vector<Conflict> World::met_by(const Volume& object, TimePoint now, geo::Work& work,
+std::vector<Conflict> World::met_by(const PreparedVolume& object, TimePoint now, geo::Work& work,
                                     const index::Measured* measured) const {
   const auto context_of = [&](const Volume& a) { return CheckContext{a.notified.value_or(now)}; };
   const index::Filter may_meet = met_filter(object, now);

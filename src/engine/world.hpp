@@ -2,7 +2,7 @@
 // against it (DESIGN §5).
 //
 //   World world;
-//   world.put(std::move(zone));
+//   world.put(*PreparedVolume::prepare(std::move(zone)));
 //   std::vector<Conflict> c = world.check(activity, CheckContext{now});
 //
 // The world shares its volumes: each is immutable once put, and a holder of
@@ -21,8 +21,9 @@
 #include <vector>
 
 #include "deconflict/conflict.hpp"
-#include "deconflict/volume.hpp"
+#include "deconflict/prepared_volume.hpp"
 #include "engine/rules.hpp"
+#include "engine/stored_volume.hpp"
 #include "index/volume_index.hpp"
 
 namespace deconflict::engine {
@@ -30,22 +31,18 @@ namespace deconflict::engine {
 class World {
  public:
   /// Adds a volume, replacing any with the same id; returns the stored one.
-  const Volume& put(Volume v);
+  const StoredVolume& put(PreparedVolume v);
   /// Replaces the whole content (faster than many puts).
-  void assign(std::vector<Volume> volumes);
-  void assign(std::vector<std::unique_ptr<Volume>> volumes);
+  void assign(std::vector<PreparedVolume> volumes);
+  void assign(std::vector<std::unique_ptr<StoredVolume>> volumes);
   bool erase(const std::string& id);
-  const Volume* find(const std::string& id) const;
+  const StoredVolume* find(const std::string& id) const;
   size_t size() const { return volumes_.size(); }
   /// Every volume, in no particular order.
-  std::vector<const Volume*> all() const;
+  std::vector<const StoredVolume*> all() const;
   /// Volumes that may meet the lon/lat box during [start, end), from the
   /// index: every volume that meets it, and perhaps some near it.
-  std::vector<const Volume*> near(const geo::LonLatBounds& box, TimePoint start, TimePoint end) const {
-    std::vector<const Volume*> out;
-    index_.in_region(box, start, end, out);
-    return out;
-  }
+  std::vector<const StoredVolume*> near(const geo::LonLatBounds& box, TimePoint start, TimePoint end) const;
   /// How many volumes a party has.
   size_t count_of(const std::string& party) const {
     const auto it = count_by_party_.find(party);
@@ -59,7 +56,7 @@ class World {
   }
   /// The volumes of one type, in no particular order. Zones and sites (few)
   /// are kept apart; activities (most of a large world) are found by a scan.
-  std::vector<const Volume*> of_type(ObjectType type) const;
+  std::vector<const StoredVolume*> of_type(ObjectType type) const;
 
   /// Every conflict of the activity with volumes of other parties, sorted by
   /// the other volume's id and then by rule. The activity itself, if stored,
@@ -67,36 +64,38 @@ class World {
   /// The geometry's work is charged to `work`: once it is exhausted the
   /// answer is partial and must not be used (the caller refuses the request).
   /// Pairs in `measured` (measured ahead for this activity) are not measured again.
-  std::vector<Conflict> check(const Volume& activity, const CheckContext& context, geo::Work& work,
+  std::vector<Conflict> check(const PreparedVolume& activity, const CheckContext& context, geo::Work& work,
                               const index::Measured* measured = nullptr) const;
-  std::vector<Conflict> check(const Volume& activity, const CheckContext& context) const;
+  std::vector<Conflict> check(const PreparedVolume& activity, const CheckContext& context) const;
   /// The other direction (DESIGN §6.1): the stored activities of other parties,
   /// not withdrawn and not ended at `now`, that a new or changed site or zone
   /// puts in conflict, sorted by activity id, then rule. Each conflict is seen
   /// from `object`: its `activity_id` is the object's, `other_id` the activity's.
-  std::vector<Conflict> met_by(const Volume& object, TimePoint now, geo::Work& work,
+  std::vector<Conflict> met_by(const PreparedVolume& object, TimePoint now, geo::Work& work,
                                const index::Measured* measured = nullptr) const;
 
   /// The volumes that a check of `query` at `now` (an activity's check, or
   /// what a site or zone meets) would measure exactly, pinned: a superset,
   /// for measuring ahead of the check off the world's thread.
-  std::vector<std::shared_ptr<const Volume>> plan(const Volume& query, TimePoint now) const;
+  std::vector<std::shared_ptr<const StoredVolume>> plan(const PreparedVolume& query, TimePoint now) const;
   /// The stored volume, pinned; null when there is none.
-  std::shared_ptr<const Volume> pin(const std::string& id) const;
+  std::shared_ptr<const StoredVolume> pin(const std::string& id) const;
 
  private:
   // Keyed by a view of the volume's own id (no copy of a million ids).
-  std::unordered_map<std::string_view, std::shared_ptr<const Volume>> volumes_;
+  std::unordered_map<std::string_view, std::shared_ptr<const StoredVolume>> volumes_;
   static index::Filter check_filter(const Volume& activity, const CheckContext& context);
   static index::Filter met_filter(const Volume& object, TimePoint now);
   // The set a zone or site is kept in; none for activities.
-  const std::unordered_set<const Volume*>* apart(ObjectType type) const {
+  const std::unordered_set<const StoredVolume*>* apart(ObjectType type) const {
     return type == ObjectType::activity ? nullptr : &apart_[static_cast<size_t>(type)];
   }
-  std::unordered_set<const Volume*>* apart(ObjectType type) {
-    return const_cast<std::unordered_set<const Volume*>*>(std::as_const(*this).apart(type));
+  std::unordered_set<const StoredVolume*>* apart(ObjectType type) {
+    return const_cast<std::unordered_set<const StoredVolume*>*>(std::as_const(*this).apart(type));
   }
-  std::array<std::unordered_set<const Volume*>, 2> apart_;  // zones, sites
+  // Every volume the index holds is a StoredVolume of this world's.
+  static const StoredVolume* stored(const PreparedVolume* v) { return static_cast<const StoredVolume*>(v); }
+  std::array<std::unordered_set<const StoredVolume*>, 2> apart_;  // zones, sites
   std::unordered_map<std::string, size_t> count_by_party_;
   std::unordered_map<std::string, size_t> positions_by_party_;
   index::VolumeIndex index_;

@@ -344,9 +344,11 @@ Status read_text_and_extra(const json& props, Volume& v) {
   v.name = *name;
   v.description = *description;
   static const std::unordered_set<std::string_view> known(std::begin(kKnown), std::end(kKnown));
+  json extra = json::object();
   for (auto it = props.begin(); it != props.end(); ++it) {
-    if (!known.count(it.key())) v.extra[it.key()] = it.value();
+    if (!known.count(it.key())) extra[it.key()] = it.value();
   }
+  v.extra = extra.empty() ? std::string() : extra.dump();
   return {};
 }
 
@@ -391,21 +393,8 @@ Status detail::read_properties(const json& props, Volume& v, ServerFields taken,
   return read_server_managed(props, v, taken, ignored);
 }
 
-// Prepares the geometry now, or (for a stored feature whose edges are all
-// short) only its bounding cap, leaving the shape to its first use.
-Status detail::prepare(Volume& v, bool stored) {
-  if (stored) {
-    auto cap = geo::Shape::quick_cap(v.geometry);
-    if (!cap) return invalid("geometry.coordinates" + cap.error().field, cap.error().message);
-    if (*cap) {
-      v.set_lazy_shape(geo::bounding_cap_of(**cap));
-      return {};
-    }
-  }
-  auto shape = stored ? geo::Shape::build_trusted(v.geometry) : geo::Shape::build(v.geometry);
-  if (!shape) return invalid("geometry.coordinates" + shape.error().field, shape.error().message);
-  v.set_shape(std::make_unique<geo::Shape>(std::move(*shape)));
-  return {};
+Result<PreparedVolume> detail::prepare(Volume v, bool stored) {
+  return stored ? PreparedVolume::stored(std::move(v)) : PreparedVolume::prepare(std::move(v));
 }
 
 // RFC 7946 has no `crs`: coordinates are WGS84 longitude/latitude. A file
@@ -438,8 +427,8 @@ bool has_third_coordinate(const json& coords) {
   return std::any_of(coords.begin(), coords.end(), has_third_coordinate);
 }
 
-Result<Volume> read_feature(const json& feature, size_t max_positions, std::vector<std::string>* ignored,
-                            ServerFields taken) {
+Result<PreparedVolume> read_feature(const json& feature, size_t max_positions, std::vector<std::string>* ignored,
+                                    ServerFields taken) {
   if (!feature.is_object()) return invalid("", "expected a GeoJSON Feature object, got " + json_type(feature));
   const auto type = feature.find("type");
   if (type == feature.end() || *type != "Feature") return invalid("type", "expected \"Feature\"");
@@ -454,8 +443,7 @@ Result<Volume> read_feature(const json& feature, size_t max_positions, std::vect
   v.geometry = std::move(*g);
   if (ignored && has_third_coordinate(geometry->at("coordinates"))) ignored->push_back(std::string(kThirdCoordinate));
   if (Status st = detail::read_properties(*props, v, taken, ignored); !st) return st.error();
-  if (Status st = detail::prepare(v, false); !st) return st.error();
-  return v;
+  return detail::prepare(std::move(v), false);
 }
 
 }  // namespace deconflict::format

@@ -1,10 +1,11 @@
 // Reading the interchange format (DESIGN §3): GeoJSON Features into Volumes.
 //
-//   Result<Volume> v = format::read_feature(json);            // one Feature
+//   Result<PreparedVolume> v = format::read_feature(json);    // one Feature
 //   Result<Batch> b = format::read_features(text, options);    // Feature, FeatureCollection or NDJSON
 //
 // Every field is validated; an error names the field and the reason, and in a
-// batch the feature (its id, or its position: `features[3]`, `line 4`).
+// batch the feature (its id, or its position: `features[3]`, `line 4`). The
+// geometry is validated by preparing it: the volume is handed over prepared.
 // Pure functions; thread-safe.
 #pragma once
 
@@ -13,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "deconflict/prepared_volume.hpp"
 #include "deconflict/status.hpp"
-#include "deconflict/volume.hpp"
 
 namespace deconflict::format {
 
@@ -39,14 +40,16 @@ constexpr std::string_view kThirdCoordinate = "geometry.coordinates (third numbe
 /// Parses and validates one Feature. A feature without an id gets an empty id.
 /// Of the server's properties it takes only what `taken` says; `ignored`, if
 /// given, gets the names of the others it had.
-Result<Volume> read_feature(const nlohmann::json& feature, size_t max_positions = kMaxPositions,
-                            std::vector<std::string>* ignored = nullptr, ServerFields taken = ServerFields::none);
+Result<PreparedVolume> read_feature(const nlohmann::json& feature, size_t max_positions = kMaxPositions,
+                                    std::vector<std::string>* ignored = nullptr,
+                                    ServerFields taken = ServerFields::none);
 
 /// Reads a Feature's text that format::to_feature wrote after read_feature()
 /// accepted it (a stored one): the same checks of its properties, but its
-/// geometry is only bounded now and prepared on first use (Volume::shape()),
-/// not validated again. Parsed with simdjson, for opening large stores.
-Result<Volume> read_stored_feature(std::string_view text);
+/// geometry is only bounded now and prepared on first use
+/// (PreparedVolume::stored), not validated again. Parsed with simdjson, for
+/// opening large stores.
+Result<PreparedVolume> read_stored_feature(std::string_view text);
 
 struct ReadOptions {
   /// Skip bad features (counting them in Batch::rejected) instead of failing on the first.
@@ -56,10 +59,10 @@ struct ReadOptions {
 };
 
 struct Batch {
-  std::vector<Volume> volumes;       // in input order
-  std::vector<Error> rejected;       // with skip_invalid: why each bad feature was skipped
-  std::vector<std::string> labels;   // for each volume: its id or position, for messages
-  std::vector<std::string> ignored;  // server-managed properties the input carried, which were not read
+  std::vector<PreparedVolume> volumes;  // in input order
+  std::vector<Error> rejected;          // with skip_invalid: why each bad feature was skipped
+  std::vector<std::string> labels;      // for each volume: its id or position, for messages
+  std::vector<std::string> ignored;     // server-managed properties the input carried, which were not read
 };
 
 /// Reads a Feature, a FeatureCollection or NDJSON (one Feature a line).

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "deconflict/prepared_volume.hpp"
 #include "deconflict/status.hpp"
-#include "deconflict/volume.hpp"
 
 namespace deconflict::format::detail {
 
@@ -24,8 +24,8 @@ Status read_identity(const nlohmann::json& feature, const nlohmann::json& props,
 /// carried are added to `ignored`.
 Status read_properties(const nlohmann::json& props, Volume& v, ServerFields taken,
                        std::vector<std::string>* ignored = nullptr);
-/// Prepares v.geometry: validated and built now, or, for a stored feature,
+/// Prepares v's geometry: validated and built now, or, for a stored feature,
 /// bounded now and built on first use.
-Status prepare(Volume& v, bool stored);
+Result<PreparedVolume> prepare(Volume v, bool stored);
 
 }  // namespace deconflict::format::detail

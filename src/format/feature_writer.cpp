@@ -127,8 +127,9 @@ json to_feature(const Volume& v) {
   if (!v.description.empty()) props["description"] = v.description;
   if (v.version > 0) props["version"] = v.version;
   if (v.state != State::none) props["state"] = state_name(v.state);
-  if (v.extra.is_object()) {
-    for (auto it = v.extra.begin(); it != v.extra.end(); ++it) props[it.key()] = json::parse(it.value().dump());
+  if (!v.extra.empty()) {
+    const json extra = json::parse(v.extra);
+    for (auto it = extra.begin(); it != extra.end(); ++it) props[it.key()] = it.value();
   }
   json f = {{"type", "Feature"}, {"geometry", to_geometry(v.geometry)}, {"properties", std::move(props)}};
   if (!v.id.empty()) f["id"] = v.id;

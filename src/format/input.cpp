@@ -29,7 +29,7 @@ struct Item {
 
 // What reading one item gave: the volume or why not, and the id it claims.
 struct Outcome {
-  Result<Volume> volume = make_error(ErrorCode::invalid_input, "not read");
+  Result<PreparedVolume> volume = make_error(ErrorCode::invalid_input, "not read");
   std::string claimed_id;
   std::vector<std::string> ignored;  // server-managed properties it carried
 };
@@ -119,7 +119,7 @@ Result<Batch> label_and_read(std::string_view text, const std::vector<Item>& ite
   std::unordered_map<std::string, std::string> seen;  // id -> where it was first seen
   std::vector<Outcome> outcomes = read_all(text, items, options.server_fields);
   for (size_t i = 0; i < items.size(); ++i) {
-    Result<Volume>& v = outcomes[i].volume;
+    Result<PreparedVolume>& v = outcomes[i].volume;
     std::string label = items[i].position;
     const std::string& id = outcomes[i].claimed_id;
     if (!id.empty() && id.size() <= kMaxIdLength && !items[i].position_names_it) label = id;

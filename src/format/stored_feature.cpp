@@ -119,7 +119,7 @@ nlohmann::json to_json(dom::element e) {
 
 }  // namespace
 
-Result<Volume> read_stored_feature(std::string_view text) {
+Result<PreparedVolume> read_stored_feature(std::string_view text) {
   thread_local dom::parser parser;  // reused: it keeps its buffers
   dom::element feature, props;
   if (parser.parse(text.data(), text.size()).get(feature) || feature["properties"].get(props) || !props.is_object()) {
@@ -134,8 +134,7 @@ Result<Volume> read_stored_feature(std::string_view text) {
   if (!g) return g.error();
   v.geometry = std::move(*g);
   if (Status st = detail::read_properties(properties, v, ServerFields::all); !st) return st.error();
-  if (Status st = detail::prepare(v, true); !st) return st.error();
-  return v;
+  return detail::prepare(std::move(v), true);
 }
 
 }  // namespace deconflict::format

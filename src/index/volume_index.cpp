@@ -20,7 +20,7 @@ namespace bgi = boost::geometry::index;
 // and a box that still holds what it bounds.
 using Point4 = bg::model::point<float, 4, bg::cs::cartesian>;
 using Box4 = bg::model::box<Point4>;
-using Entry = std::pair<Box4, const Volume*>;
+using Entry = std::pair<Box4, const PreparedVolume*>;
 
 // The range of one coordinate of the unit vectors in a cap, whose centre has
 // that coordinate `c`: the angle to the axis, widened by the cap's radius.
@@ -63,7 +63,7 @@ double time_coordinate(TimePoint t) {
   return std::atan((to_seconds(t) - kReferenceS) / kScaleS) / std::numbers::pi;
 }
 
-Box4 bounds(const Volume& v) {
+Box4 bounds(const PreparedVolume& v) {
   const geo::Cap cap = geo::cap_of(v.cap()).expanded_by(v.radius.value);
   const auto [x0, x1] = axis_range(cap.center.x, cap.radius_rad);
   const auto [y0, y1] = axis_range(cap.center.y, cap.radius_rad);
@@ -79,7 +79,7 @@ struct VolumeIndex::Tree {
   bgi::rtree<Entry, bgi::rstar<16>> rtree;
 };
 
-std::optional<Match> intersect(const Volume& q, const Volume& o, geo::Work& work) {
+std::optional<Match> intersect(const PreparedVolume& q, const PreparedVolume& o, geo::Work& work) {
   if (!(q.window.start < o.window.end && o.window.start < q.window.end)) return std::nullopt;
   if (!(q.altitude.lower_m < o.altitude.upper_m && o.altitude.lower_m < q.altitude.upper_m)) return std::nullopt;
   const double limit = q.radius.value + o.radius.value;
@@ -88,15 +88,15 @@ std::optional<Match> intersect(const Volume& q, const Volume& o, geo::Work& work
   return Match{&o, d};
 }
 
-std::optional<Match> intersect(const Volume& q, const Volume& o) {
+std::optional<Match> intersect(const PreparedVolume& q, const PreparedVolume& o) {
   geo::Work unlimited;
   return intersect(q, o, unlimited);
 }
 
-std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep,
-                               geo::Work& work, const Measured* measured) {
+std::vector<Match> brute_force(std::span<const PreparedVolume* const> volumes, const PreparedVolume& query,
+                               const Filter& keep, geo::Work& work, const Measured* measured) {
   std::vector<Match> out;
-  for (const Volume* v : volumes) {
+  for (const PreparedVolume* v : volumes) {
     if (!work.spend(1)) break;
     if (!keep(*v)) continue;
     if (measured) {
@@ -110,7 +110,8 @@ std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Vol
   return out;
 }
 
-std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep) {
+std::vector<Match> brute_force(std::span<const PreparedVolume* const> volumes, const PreparedVolume& query,
+                               const Filter& keep) {
   geo::Work unlimited;
   return brute_force(volumes, query, keep, unlimited);
 }
@@ -120,14 +121,14 @@ VolumeIndex::~VolumeIndex() = default;
 VolumeIndex::VolumeIndex(VolumeIndex&&) noexcept = default;
 VolumeIndex& VolumeIndex::operator=(VolumeIndex&&) noexcept = default;
 
-void VolumeIndex::insert(const Volume* v) { tree_->rtree.insert(Entry(bounds(*v), v)); }
+void VolumeIndex::insert(const PreparedVolume* v) { tree_->rtree.insert(Entry(bounds(*v), v)); }
 
-bool VolumeIndex::remove(const Volume* v) { return tree_->rtree.remove(Entry(bounds(*v), v)) > 0; }
+bool VolumeIndex::remove(const PreparedVolume* v) { return tree_->rtree.remove(Entry(bounds(*v), v)) > 0; }
 
-void VolumeIndex::assign(std::span<const Volume* const> volumes) {
+void VolumeIndex::assign(std::span<const PreparedVolume* const> volumes) {
   std::vector<Entry> entries;
   entries.reserve(volumes.size());
-  for (const Volume* v : volumes) entries.emplace_back(bounds(*v), v);
+  for (const PreparedVolume* v : volumes) entries.emplace_back(bounds(*v), v);
   tree_->rtree = bgi::rtree<Entry, bgi::rstar<16>>(entries);  // packing constructor
 }
 
@@ -137,33 +138,33 @@ namespace {
 
 // Every volume whose box meets `box`, by the R-tree's visiting query (much
 // cheaper than its incremental iterator).
-void collect(const bgi::rtree<Entry, bgi::rstar<16>>& rtree, const Box4& box, std::vector<const Volume*>& out) {
+void collect(const bgi::rtree<Entry, bgi::rstar<16>>& rtree, const Box4& box, std::vector<const PreparedVolume*>& out) {
   rtree.query(bgi::intersects(box),
               boost::make_function_output_iterator([&out](const Entry& e) { out.push_back(e.second); }));
 }
 
 }  // namespace
 
-void VolumeIndex::candidates(const Volume& query, std::vector<const Volume*>& out) const {
+void VolumeIndex::candidates(const PreparedVolume& query, std::vector<const PreparedVolume*>& out) const {
   collect(tree_->rtree, bounds(query), out);
 }
 
 void VolumeIndex::in_region(const geo::LonLatBounds& region, TimePoint start, TimePoint end,
-                            std::vector<const Volume*>& out) const {
+                            std::vector<const PreparedVolume*>& out) const {
   const geo::DirectionBox d = geo::directions_of(region);
   const double lo[4] = {d.lo.x, d.lo.y, d.lo.z, time_coordinate(start)};
   const double hi[4] = {d.hi.x, d.hi.y, d.hi.z, time_coordinate(end)};
   collect(tree_->rtree, box_of(lo, hi), out);
 }
 
-std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep, geo::Work& work,
+std::vector<Match> VolumeIndex::query(const PreparedVolume& query, const Filter& keep, geo::Work& work,
                                       const Measured* measured) const {
-  std::vector<const Volume*> found;
+  std::vector<const PreparedVolume*> found;
   candidates(query, found);
   return brute_force(found, query, keep, work, measured);
 }
 
-std::vector<Match> VolumeIndex::query(const Volume& query, const Filter& keep) const {
+std::vector<Match> VolumeIndex::query(const PreparedVolume& query, const Filter& keep) const {
   geo::Work unlimited;
   return this->query(query, keep, unlimited);
 }

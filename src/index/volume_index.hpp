@@ -20,14 +20,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "deconflict/volume.hpp"
+#include "deconflict/prepared_volume.hpp"
 #include "geo/bbox.hpp"
 #include "geo/work.hpp"
 
 namespace deconflict::index {
 
 struct Match {
-  const Volume* volume = nullptr;
+  const PreparedVolume* volume = nullptr;
   double distance_m = 0;  // between the geometries
 };
 
@@ -37,20 +37,21 @@ using Filter = std::function<bool(const Volume&)>;
 /// the distance between the geometries when the two volumes intersect, or
 /// nothing when they do not. Valid only for the query it was measured for,
 /// and only while each volume it names is alive (its holder pins them).
-using Measured = std::unordered_map<const Volume*, std::optional<double>>;
+using Measured = std::unordered_map<const PreparedVolume*, std::optional<double>>;
 
 /// The exact test: a Match when the two volumes intersect in all four
 /// dimensions. The geometry's work is charged to `work`; once it is
 /// exhausted the answer means nothing.
-std::optional<Match> intersect(const Volume& query, const Volume& other, geo::Work& work);
-std::optional<Match> intersect(const Volume& query, const Volume& other);
+std::optional<Match> intersect(const PreparedVolume& query, const PreparedVolume& other, geo::Work& work);
+std::optional<Match> intersect(const PreparedVolume& query, const PreparedVolume& other);
 
 /// The same answer as VolumeIndex::query, by scanning every volume; stops
 /// early (with a partial answer) once `work` is exhausted. A volume in
 /// `measured` is not tested again: its answer is taken from there.
-std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep,
-                               geo::Work& work, const Measured* measured = nullptr);
-std::vector<Match> brute_force(std::span<const Volume* const> volumes, const Volume& query, const Filter& keep);
+std::vector<Match> brute_force(std::span<const PreparedVolume* const> volumes, const PreparedVolume& query,
+                               const Filter& keep, geo::Work& work, const Measured* measured = nullptr);
+std::vector<Match> brute_force(std::span<const PreparedVolume* const> volumes, const PreparedVolume& query,
+                               const Filter& keep);
 
 class VolumeIndex {
  public:
@@ -59,24 +60,25 @@ class VolumeIndex {
   VolumeIndex(VolumeIndex&&) noexcept;
   VolumeIndex& operator=(VolumeIndex&&) noexcept;
 
-  void insert(const Volume* v);
+  void insert(const PreparedVolume* v);
   /// Removes an entry inserted before; false when it was not there.
-  bool remove(const Volume* v);
+  bool remove(const PreparedVolume* v);
   /// Replaces the content with these volumes, packed for fast queries.
-  void assign(std::span<const Volume* const> volumes);
+  void assign(std::span<const PreparedVolume* const> volumes);
   size_t size() const;
 
   /// Volumes whose bounding boxes overlap the query's (a superset of the answer).
-  void candidates(const Volume& query, std::vector<const Volume*>& out) const;
+  void candidates(const PreparedVolume& query, std::vector<const PreparedVolume*>& out) const;
   /// Volumes whose bounding boxes may meet the lon/lat box during
   /// [start, end) (a superset: the caller refines).
-  void in_region(const geo::LonLatBounds& box, TimePoint start, TimePoint end, std::vector<const Volume*>& out) const;
+  void in_region(const geo::LonLatBounds& box, TimePoint start, TimePoint end,
+                 std::vector<const PreparedVolume*>& out) const;
   /// Every volume that `keep` accepts and that intersects the query exactly,
   /// in no particular order; partial once `work` is exhausted. Those in
   /// `measured` are not tested again.
-  std::vector<Match> query(const Volume& query, const Filter& keep, geo::Work& work,
+  std::vector<Match> query(const PreparedVolume& query, const Filter& keep, geo::Work& work,
                            const Measured* measured = nullptr) const;
-  std::vector<Match> query(const Volume& query, const Filter& keep) const;
+  std::vector<Match> query(const PreparedVolume& query, const Filter& keep) const;
 
  private:
   struct Tree;

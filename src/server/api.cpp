@@ -137,7 +137,7 @@ Answer Answer::json(const nlohmann::ordered_json& body, http::status status) {
 namespace {
 
 // Reads the body as one Feature of the given type belonging to the caller.
-Result<Volume> feature_from(const Request& req, ObjectType type, const Party& caller, size_t max_positions) {
+Result<PreparedVolume> feature_from(const Request& req, ObjectType type, const Party& caller, size_t max_positions) {
   auto parsed = format::parse_json(req.body());
   if (!parsed) return parsed.error();
   auto& body = *parsed;
@@ -412,10 +412,10 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared, 
   return to_response((this->*route.handle)(call), req);
 }
 
-Result<Volume> Api::feature(const Call& call) const {
+Result<PreparedVolume> Api::feature(const Call& call) const {
   Prepared* prepared = call.prepared;
   if (prepared && prepared->feature && prepared->type == call.route.type) {
-    Result<Volume> v = std::move(*prepared->feature);
+    Result<PreparedVolume> v = std::move(*prepared->feature);
     prepared->feature.reset();
     return v;
   }
@@ -447,7 +447,7 @@ std::optional<Prepared> Api::prepare(const Request& req) {
 
 void Api::parse(const Request& req, Prepared& p) {
   if (!p.has_body) return;
-  Result<Volume> v = feature_from(req, p.type, p.caller, p.max_positions);
+  Result<PreparedVolume> v = feature_from(req, p.type, p.caller, p.max_positions);
   if (v && !p.id.empty() && v->id.empty()) v->id = p.id;
   p.feature = std::move(v);
 }

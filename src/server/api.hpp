@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -135,7 +136,7 @@ struct Prepared {
   std::string id;         // a PUT's or a stored object's id
   bool has_body = false;  // the body carries the feature to check
   size_t max_positions = 0;
-  std::optional<Result<Volume>> feature;  // parsed by Api::parse
+  std::optional<Result<PreparedVolume>> feature;  // parsed by Api::parse
   Precheck ahead;
   /// GET /v1/cot: the volumes of its page not yet drawn, pinned, to draw in
   /// the pool (Api::draw) at `drawn_at`, the line's time.
@@ -271,7 +272,7 @@ class Api {
   bool cors_allowed(const Request& req) const;
   void allow_origin(Response& r) const;
   /// The request's feature: the one parsed ahead, or parsed now.
-  Result<Volume> feature(const Call& call) const;
+  Result<PreparedVolume> feature(const Call& call) const;
   Result<Party> authenticate(const Request& req);
 
   // The handlers, one per route (api_objects.cpp, api_line.cpp, api_record.cpp).

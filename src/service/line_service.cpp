@@ -48,8 +48,11 @@ Status Service::Impl::admissible(const Volume& v) const {
 Status Service::Impl::timely(const Volume& v, const Volume* old) const {
   if (v.type != ObjectType::activity || v.window.start >= now()) return {};
   if (old && old->window.start == v.window.start) return {};
-  const auto flag = v.extra.find("after_the_fact");
-  if (flag != v.extra.end() && flag->is_boolean() && flag->get<bool>()) return {};
+  if (!v.extra.empty()) {
+    const nlohmann::json extra = nlohmann::json::parse(v.extra, nullptr, false);
+    const auto flag = extra.is_object() ? extra.find("after_the_fact") : extra.end();
+    if (flag != extra.end() && flag->is_boolean() && flag->get<bool>()) return {};
+  }
   return make_error(ErrorCode::invalid_input,
                     "the activity starts at " + format_rfc3339(v.window.start) + ", before the line's time " +
                         format_rfc3339(now()) +
@@ -57,7 +60,7 @@ Status Service::Impl::timely(const Volume& v, const Volume* old) const {
                     "properties.start");
 }
 
-Result<Declared> PartyView::declare(Volume v) {
+Result<Declared> PartyView::declare(PreparedVolume v) {
   Service::Impl& s = *service_->impl_;
   if (Status st = s.signed_act(caller_.id, std::string(type_name(v.type)) + ".create", ""); !st) return st.error();
   Service::Impl::WriteScope scope(s);
@@ -88,12 +91,12 @@ Result<Declared> PartyView::declare(Volume v) {
   return s.commit_declared(std::move(v), ahead_);
 }
 
-Result<Declared> PartyView::replace(Volume v, int if_match) {
+Result<Declared> PartyView::replace(PreparedVolume v, int if_match) {
   Service::Impl& s = *service_->impl_;
   if (Status st = s.signed_act(caller_.id, std::string(type_name(v.type)) + ".replace", v.id); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  const Volume* old = s.world.find(v.id);
+  const engine::StoredVolume* old = s.world.find(v.id);
   if (!old || !s.visible(caller_.id, *old) || old->type != v.type) {
     return no_such("object", v.id);
   }
@@ -133,7 +136,7 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   if (Status st = s.signed_act(caller_.id, std::string(type_name(type)) + end, id); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  const Volume* old = s.world.find(id);
+  const engine::StoredVolume* old = s.world.find(id);
   const std::string what(type_name(type));
   if (!old || !s.visible(caller_.id, *old) || old->type != type) {
     return no_such(what, id);
@@ -146,7 +149,7 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   // An activity is withdrawn; a zone or a site is retired. Either way it
   // conflicts with nothing from now on, and everyone it concerned is told.
   const bool activity = type == ObjectType::activity;
-  Volume withdrawn = old->clone();
+  PreparedVolume withdrawn = *old;
   withdrawn.state = activity ? State::withdrawn : State::retired;
   std::set<std::string> told;
   for (const Notice* n : s.notices.of_activity(id)) {
@@ -188,7 +191,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   if (Status st = s.signed_act(caller_.id, accept ? "zone.accept" : "zone.decline", zone_id); !st) return st.error();
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
-  const Volume* old = s.world.find(zone_id);
+  const engine::StoredVolume* old = s.world.find(zone_id);
   if (!old || old->type != ObjectType::zone || !s.visible(caller_.id, *old)) {
     return no_such("zone", zone_id);
   }
@@ -202,7 +205,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
     return make_error(ErrorCode::version_conflict, "this party has answered already", "id");
   }
   if (text.size() > 10'000) return make_error(ErrorCode::invalid_input, "a text is at most 10,000 bytes", "text");
-  Volume zone = old->clone();
+  PreparedVolume zone = *old;
   (accept ? zone.accepted : zone.declined).push_back(caller_.id);
   zone.state = zone.agreement();
   store::WriteBatch batch;
@@ -234,7 +237,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   batch.events.push_back(s.event(zone.party, accept ? "zone-accepted" : "zone-declined", told));
   // The zone binds the party from now on: its activities already in the zone
   // enter it, and the zone's party is notified of each (DESIGN §6.1-§6.2).
-  std::vector<Volume> renotified;
+  std::vector<PreparedVolume> renotified;
   if (accept) {
     auto met = s.met(zone, at, caller_.id, ahead_);  // the acceptor's request, the acceptor's cost
     if (!met) return met.error();
@@ -249,7 +252,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   }
   if (Status st = s.commit(batch); !st) return st.error();
   for (const Notice& n : batch.notices) s.keep(n);
-  for (Volume& a : renotified) s.world.put(std::move(a));
+  for (PreparedVolume& a : renotified) s.world.put(std::move(a));
   return &s.world.put(std::move(zone));
 }
 
@@ -264,7 +267,7 @@ Result<std::vector<Notice>> Service::advance() {
   // again: taking the lock may have brought in others' answers).
   for (const Notice* due : s.notices.due(now)) {
     const Notice& n = *due;
-    const Volume* activity = s.world.find(n.activity_id);
+    const engine::StoredVolume* activity = s.world.find(n.activity_id);
     if (!activity || activity->version != n.activity_version || activity->state == State::withdrawn) continue;
     Notice overdue = n;
     overdue.state = NoticeState::overdue;
@@ -281,7 +284,7 @@ Result<std::vector<Notice>> Service::advance() {
   return batch.notices;
 }
 
-Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead, Declaration how) {
+Result<Declared> Service::Impl::commit_declared(PreparedVolume v, const Precheck* ahead, Declaration how) {
   const TimePoint at = now();
   if (v.type == ObjectType::zone) {
     // A new zone, or a changed one, is agreed afresh: agreeing to one shape is
@@ -294,8 +297,8 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead,
   }
   Declared out;
   store::WriteBatch batch;
-  std::vector<std::string> shown;  // others' activities this declaration discloses to its party
-  std::vector<Volume> renotified;  // activities whose state the notices change
+  std::vector<std::string> shown;          // others' activities this declaration discloses to its party
+  std::vector<PreparedVolume> renotified;  // activities whose state the notices change
   if (v.type == ObjectType::activity && !how.checked) {
     if (!v.notified) v.notified = at;
     v.state = State::clear;  // no notice of its version
@@ -340,7 +343,7 @@ Result<Declared> Service::Impl::commit_declared(Volume v, const Precheck* ahead,
   if (Status st = commit(batch); !st) return st.error();
   for (const Notice& n : batch.notices) keep(n);
   for (const std::string& id : shown) disclosures.disclose(v.party, id);
-  for (Volume& a : renotified) world.put(std::move(a));
+  for (PreparedVolume& a : renotified) world.put(std::move(a));
   out.volume = &world.put(std::move(v));
   return out;
 }
@@ -349,7 +352,7 @@ std::vector<Notice> Service::Impl::notices_about(const Volume& object, const std
                                                  bool to_owner) {
   std::vector<Notice> out;
   for (const Conflict& c : met) {
-    const Volume* activity = world.find(c.other_id);
+    const engine::StoredVolume* activity = world.find(c.other_id);
     if (!activity || parties.revoked(activity->party)) continue;
     if (!out.empty() && out.back().activity_id == activity->id) continue;  // one notice per activity
     Notice n;
@@ -387,7 +390,7 @@ std::vector<Notice> Service::Impl::proposals(const Volume& zone, TimePoint at) {
 }
 
 bool Service::Impl::unchanged(const Volume& old, const Volume& v) {
-  Volume again = v.clone();  // with what the server keeps, as the stored one has it
+  Volume again = v;  // with what the server keeps, as the stored one has it
   again.version = old.version;
   again.state = old.state;
   again.notified = old.notified;
@@ -406,20 +409,21 @@ void Service::Impl::close_notices(store::WriteBatch& batch, const std::string& a
   }
 }
 
-std::optional<Volume> Service::Impl::restated(store::WriteBatch& batch, const Volume& activity,
-                                              const std::vector<const Notice*>& current, TimePoint at) {
+std::optional<PreparedVolume> Service::Impl::restated(store::WriteBatch& batch, const PreparedVolume& activity,
+                                                      const std::vector<const Notice*>& current, TimePoint at) {
   const State state = line::activity_state(current);
   if (state == activity.state) return std::nullopt;
-  Volume changed = activity.clone();
+  PreparedVolume changed = activity;
   changed.state = state;
   batch.upserts.push_back(row_of(changed, at));
   return changed;
 }
 
-std::vector<Volume> Service::Impl::restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at) {
-  std::vector<Volume> changed;
+std::vector<PreparedVolume> Service::Impl::restate(store::WriteBatch& batch, const std::vector<Notice>& sent,
+                                                   TimePoint at) {
+  std::vector<PreparedVolume> changed;
   for (const Notice& n : sent) {
-    const Volume* activity = world.find(n.activity_id);
+    const engine::StoredVolume* activity = world.find(n.activity_id);
     if (!activity) continue;
     std::vector<const Notice*> current = notices.of_version(activity->id, activity->version);
     current.push_back(&n);
@@ -432,7 +436,7 @@ std::vector<std::string> Service::Impl::stage_disclosures(store::WriteBatch& bat
                                                           const std::vector<Conflict>& conflicts) {
   std::vector<std::string> shown;
   for (const Conflict& c : conflicts) {
-    const Volume* other = world.find(c.other_id);
+    const engine::StoredVolume* other = world.find(c.other_id);
     if (!other || other->type != ObjectType::activity || visible(activity.party, *other)) continue;
     if (std::find(shown.begin(), shown.end(), other->id) != shown.end()) continue;
     // Disclosure is mutual (DESIGN §6.3): the other party is notified of this
@@ -462,7 +466,7 @@ void Service::Impl::stage_probes(store::WriteBatch& batch, const std::string& pr
   }
 }
 
-Result<std::vector<Conflict>> PartyView::check(const Volume& activity) {
+Result<std::vector<Conflict>> PartyView::check(const PreparedVolume& activity) {
   Service::Impl& s = *service_->impl_;
   Service::Impl::WriteScope scope(s);
   if (!scope.status()) return scope.status().error();
@@ -504,7 +508,7 @@ Result<std::vector<Conflict>> PartyView::conflicts(const std::string& activity_i
 
 Result<std::vector<Conflict>> PartyView::conflicts_within(const std::string& activity_id, uint64_t budget) const {
   const Service::Impl& s = *service_->impl_;
-  const Volume* v = s.world.find(activity_id);
+  const engine::StoredVolume* v = s.world.find(activity_id);
   if (!v || v->type != ObjectType::activity || !s.visible(caller_.id, *v)) {
     return no_such("activity", activity_id);
   }
@@ -516,7 +520,7 @@ Result<std::vector<Conflict>> PartyView::conflicts_within(const std::string& act
     return all;
   }
   std::erase_if(all, [&](const Conflict& c) {
-    const Volume* other = s.world.find(c.other_id);
+    const engine::StoredVolume* other = s.world.find(c.other_id);
     return !other || !s.visible(caller_.id, *other);
   });
   return all;
@@ -666,8 +670,8 @@ Result<Notice> PartyView::answer(const std::string& notice_id, NoticeState answe
   batch.notices.push_back(n);
   // The activity's state follows its notices; a notice about an older version
   // changes only its own record.
-  const Volume* activity = s.world.find(n.activity_id);
-  std::optional<Volume> changed;  // the activity with its new state, if it changes
+  const engine::StoredVolume* activity = s.world.find(n.activity_id);
+  std::optional<PreparedVolume> changed;  // the activity with its new state, if it changes
   if (activity && activity->version == n.activity_version) {
     std::vector<const Notice*> current = s.notices.of_version(activity->id, activity->version);
     for (const Notice*& p : current) {
@@ -696,7 +700,7 @@ Result<Message> PartyView::send_message(const std::string& to, const std::string
   if (text.empty() || text.size() > 10'000)
     return make_error(ErrorCode::invalid_input, "1 to 10,000 characters", "text");
   if (!about.empty()) {
-    const Volume* v = s.world.find(about);
+    const engine::StoredVolume* v = s.world.find(about);
     if (!v || !s.visible(caller.id, *v)) return make_error(ErrorCode::not_found, "no such object", "about");
   }
   Message m{s.fresh_id("m-"), caller.id, to, text, about, s.now()};

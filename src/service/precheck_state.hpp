@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "deconflict/precheck.hpp"
-#include "deconflict/volume.hpp"
+#include "deconflict/prepared_volume.hpp"
+#include "engine/stored_volume.hpp"
 #include "geo/work.hpp"
 #include "index/volume_index.hpp"
 
@@ -17,9 +18,10 @@ namespace deconflict {
 uint64_t geometric_fingerprint(const Volume& v);
 
 struct Precheck::State {
-  std::shared_ptr<const Volume> query;  // pinned (a stored object) or borrowed (the request's, alive until served)
+  std::shared_ptr<const PreparedVolume>
+      query;  // pinned (a stored object) or borrowed (the request's, alive until served)
   uint64_t fingerprint = 0;
-  std::vector<std::shared_ptr<const Volume>> candidates;
+  std::vector<std::shared_ptr<const engine::StoredVolume>> candidates;
   index::Measured measured;
   geo::Work work;
   bool refined = false;

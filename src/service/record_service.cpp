@@ -41,7 +41,7 @@ bool about_object(const RecordEntry& e) {
 bool readable(const engine::World& world, const Disclosures& disclosures, const Party& caller, const RecordEntry& e) {
   if (caller.admin || record::in_audience(e, caller.id)) return true;
   if (!about_object(e)) return false;
-  const Volume* v = world.find(e.subject);
+  const engine::StoredVolume* v = world.find(e.subject);
   return v && disclosures.visible(caller.id, *v);
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "format/feature_reader.hpp"
@@ -22,12 +23,12 @@ struct NearTest {
       : within_m(n.within.value),
         point(*geo::Shape::build_trusted(Geometry{GeometryType::point, {{{n.point}}}})),
         box(geo::bounds_of(point.cap().expanded_by(within_m))) {}
-  bool operator()(const Volume& v) const {
+  bool operator()(const PreparedVolume& v) const {
     geo::Work unlimited;
     return (*this)(v, unlimited);
   }
   /// The test charged to `work`; void once it is exhausted.
-  bool operator()(const Volume& v, geo::Work& work) const {
+  bool operator()(const PreparedVolume& v, geo::Work& work) const {
     const double limit = within_m + v.radius.value;
     return geo::distance_m(v.shape(), point, limit, work) <= limit;
   }
@@ -42,29 +43,24 @@ namespace {
 
 using detail::NearTest;
 
-bool passes(const Volume& v, const ListFilter& f) {
+bool passes(const engine::StoredVolume& v, const ListFilter& f) {
   if (f.type && v.type != *f.type) return false;
   if (f.party && v.party != *f.party) return false;
   if (f.start && !(*f.start < v.window.end)) return false;
   if (f.end && !(v.window.start < *f.end)) return false;
   if (f.bbox) {
-    auto& bounds = v.list_cache().bounds;
-    if (!bounds) {
-      const geo::LonLatBounds b = geo::bounds_of(geo::cap_of(v.cap()).expanded_by(v.radius.value));
-      bounds = {b.west_deg, b.south_deg, b.east_deg, b.north_deg};
-    }
-    const auto& b = *bounds;
     const geo::LonLatBounds box{f.bbox->west_deg, f.bbox->south_deg, f.bbox->east_deg, f.bbox->north_deg};
-    if (!geo::boxes_meet({b[0], b[1], b[2], b[3]}, box)) return false;
+    if (!geo::boxes_meet(v.bounds(), box)) return false;
   }
   return true;
 }
 
 // The candidates of a list: those that pass the filter, but for the exact
 // distance of `near`, whose box the index is asked for.
-std::vector<const Volume*> listed(const engine::World& world, const ListFilter& filter, const NearTest* near) {
-  std::vector<const Volume*> out;
-  const auto keep = [&](const Volume* v) {
+std::vector<const engine::StoredVolume*> listed(const engine::World& world, const ListFilter& filter,
+                                                const NearTest* near) {
+  std::vector<const engine::StoredVolume*> out;
+  const auto keep = [&](const engine::StoredVolume* v) {
     if (passes(*v, filter)) out.push_back(v);
   };
   std::optional<geo::LonLatBounds> box;
@@ -73,17 +69,22 @@ std::vector<const Volume*> listed(const engine::World& world, const ListFilter& 
         geo::LonLatBounds{filter.bbox->west_deg, filter.bbox->south_deg, filter.bbox->east_deg, filter.bbox->north_deg};
   if (near) box = near->box;  // within the bbox too: passes() tests it
   if (box) {                  // few of many: ask the index
-    for (const Volume* v : world.near(*box, filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
+    for (const engine::StoredVolume* v :
+         world.near(*box, filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
       keep(v);
     }
   } else if (filter.type) {
-    for (const Volume* v : world.of_type(*filter.type)) keep(v);
+    for (const engine::StoredVolume* v : world.of_type(*filter.type)) keep(v);
   } else {
-    for (const Volume* v : world.all()) keep(v);
+    for (const engine::StoredVolume* v : world.all()) keep(v);
   }
-  std::sort(out.begin(), out.end(), [](const Volume* a, const Volume* b) { return a->id < b->id; });
+  std::sort(out.begin(), out.end(),
+            [](const engine::StoredVolume* a, const engine::StoredVolume* b) { return a->id < b->id; });
   return out;
 }
+
+// A stored volume's Feature text, as lists join it.
+std::string feature_of(const Volume& v) { return format::to_feature(v).dump(); }
 
 }  // namespace
 
@@ -144,7 +145,7 @@ Result<std::unique_ptr<Service>> Service::open(const Options& options) {
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
-Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mode, ImportNotices notices) {
+Result<ImportResult> Service::import(std::vector<PreparedVolume> volumes, ImportMode mode, ImportNotices notices) {
   // One group: every object's change is a savepoint of one transaction, and
   // an error abandons them all (the group rolls back, memory is reloaded).
   Group group = this->group();
@@ -152,20 +153,20 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
   if (!scope.status()) return scope.status().error();
   ImportResult result;
   std::unordered_set<std::string> ids;
-  for (Volume& v : volumes) {
+  for (PreparedVolume& v : volumes) {
     if (v.id.empty()) {
       do v.id = impl_->fresh_id("o-");
       while (impl_->world.find(v.id) || ids.count(v.id));
     }
     if (!ids.insert(v.id).second) return make_error(ErrorCode::invalid_input, "duplicate id in the input", v.id);
-    const Volume* old = impl_->world.find(v.id);
+    const engine::StoredVolume* old = impl_->world.find(v.id);
     if (old && mode == ImportMode::create) {
       return make_error(ErrorCode::already_exists, "an object with this id is already stored (use --replace)", v.id);
     }
     v.version = old ? old->version + 1 : 1;
     (old ? result.replaced : result.created).push_back(v.id);
   }
-  for (Volume& v : volumes) {
+  for (PreparedVolume& v : volumes) {
     auto declared = impl_->commit_declared(std::move(v), nullptr, {true, notices == ImportNotices::send});
     if (!declared) return declared.error();
     result.notices += declared->notices.size();
@@ -175,23 +176,23 @@ Result<ImportResult> Service::import(std::vector<Volume> volumes, ImportMode mod
 }
 
 std::vector<const Volume*> Service::list(const ListFilter& filter) const {
-  if (!filter.near) return listed(impl_->world, filter, nullptr);
-  const NearTest near(*filter.near);
-  std::vector<const Volume*> out = listed(impl_->world, filter, &near);
-  std::erase_if(out, [&](const Volume* v) { return !near(*v); });
-  return out;
+  std::optional<NearTest> near;
+  if (filter.near) near.emplace(*filter.near);
+  std::vector<const engine::StoredVolume*> out = listed(impl_->world, filter, near ? &*near : nullptr);
+  if (near) std::erase_if(out, [&](const engine::StoredVolume* v) { return !(*near)(*v); });
+  return {out.begin(), out.end()};
 }
 
 const Volume* Service::find(const std::string& id) const { return impl_->world.find(id); }
 
 const std::string& Service::feature_text(const Volume& v) const {
-  std::string& text = v.list_cache().feature_text;
-  if (text.empty()) text = format::to_feature(v).dump();
-  return text;
+  const engine::StoredVolume* stored = impl_->world.find(v.id);
+  if (stored != &v) throw std::logic_error("feature_text() is for the stored volumes this service gave");
+  return stored->text(feature_of);
 }
 
 Result<std::vector<Conflict>> Service::conflicts(const std::string& activity_id) const {
-  const Volume* v = impl_->world.find(activity_id);
+  const engine::StoredVolume* v = impl_->world.find(activity_id);
   if (!v) return no_such("object", activity_id);
   if (v->type != ObjectType::activity) {
     return make_error(ErrorCode::usage, "only activities have conflicts; this is a " + std::string(type_name(v->type)),
@@ -204,11 +205,11 @@ std::vector<Conflict> Service::all_conflicts() const {
   std::vector<Conflict> out;
   ListFilter activities;
   activities.type = ObjectType::activity;
-  std::vector<const Volume*> timeline = list(activities);
+  std::vector<const engine::StoredVolume*> timeline = listed(impl_->world, activities, nullptr);
   std::stable_sort(timeline.begin(), timeline.end(), [](const Volume* a, const Volume* b) {
     return a->notified.value_or(kTimeMin) < b->notified.value_or(kTimeMin);
   });
-  for (const Volume* v : timeline) {
+  for (const engine::StoredVolume* v : timeline) {
     auto c = impl_->world.check(*v, impl_->context_for(*v));
     out.insert(out.end(), c.begin(), c.end());
   }
@@ -218,27 +219,28 @@ std::vector<Conflict> Service::all_conflicts() const {
 // What the caller may see of the filter's candidates, but for the exact
 // distance of `near`. Hidden objects are dropped before any distance is
 // measured: neither an answer nor its time depends on their shapes.
-std::vector<const Volume*> PartyView::visible_candidates(const ListFilter& filter, const NearTest* near) const {
-  std::vector<const Volume*> out = listed(service_->impl_->world, filter, near);
-  std::erase_if(out, [&](const Volume* v) { return !service_->impl_->visible(caller_.id, *v); });
+std::vector<const engine::StoredVolume*> PartyView::visible_candidates(const ListFilter& filter,
+                                                                       const NearTest* near) const {
+  std::vector<const engine::StoredVolume*> out = listed(service_->impl_->world, filter, near);
+  std::erase_if(out, [&](const engine::StoredVolume* v) { return !service_->impl_->visible(caller_.id, *v); });
   return out;
 }
 
 std::vector<const Volume*> PartyView::list(const ListFilter& filter) const {
   std::optional<NearTest> near;
   if (filter.near) near.emplace(*filter.near);
-  std::vector<const Volume*> out = visible_candidates(filter, near ? &*near : nullptr);
-  if (near) std::erase_if(out, [&](const Volume* v) { return !(*near)(*v); });
-  return out;
+  std::vector<const engine::StoredVolume*> out = visible_candidates(filter, near ? &*near : nullptr);
+  if (near) std::erase_if(out, [&](const engine::StoredVolume* v) { return !(*near)(*v); });
+  return {out.begin(), out.end()};
 }
 
 Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& after, size_t limit) const {
   limit = std::clamp<size_t>(limit, 1, PageLimits::kMaxItems);
   std::optional<NearTest> near;
   if (filter.near) near.emplace(*filter.near);
-  const std::vector<const Volume*> all = visible_candidates(filter, near ? &*near : nullptr);
+  const std::vector<const engine::StoredVolume*> all = visible_candidates(filter, near ? &*near : nullptr);
   auto it = std::upper_bound(all.begin(), all.end(), after,
-                             [](const std::string& id, const Volume* v) { return id < v->id; });
+                             [](const std::string& id, const engine::StoredVolume* v) { return id < v->id; });
   ListPage out;
   size_t bytes = 0;
   // Distances are charged to a page's budget (Options::max_page_work): a page
@@ -246,7 +248,7 @@ Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& af
   geo::Work work(service_->impl_->options.max_page_work);
   std::string last_measured;
   for (; it != all.end(); ++it) {
-    const size_t size = feature_text(**it).size();
+    const size_t size = (*it)->text(feature_of).size();
     if (out.volumes.size() == limit || (!out.volumes.empty() && bytes + size > PageLimits::kMaxBytes)) break;
     if (near) {
       const bool in = (*near)(**it, work);
@@ -268,7 +270,7 @@ Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& af
 }
 
 Result<const Volume*> PartyView::find(ObjectType type, const std::string& id) const {
-  const Volume* v = service_->impl_->world.find(id);
+  const engine::StoredVolume* v = service_->impl_->world.find(id);
   if (!v || v->type != type || !service_->impl_->visible(caller_.id, *v)) {
     return no_such("object", id);
   }
@@ -284,9 +286,9 @@ PartyView Service::as(const Party& caller, const Precheck* ahead) {
   return PartyView(*this, caller, ahead);
 }
 
-Precheck PartyView::plan(const Volume& v) const {
+Precheck PartyView::plan(const PreparedVolume& v) const {
   // Borrowed: the caller keeps `v` alive until the request is served.
-  return service_->impl_->plan(std::shared_ptr<const Volume>(std::shared_ptr<void>(), &v), service_->now());
+  return service_->impl_->plan(std::shared_ptr<const PreparedVolume>(std::shared_ptr<void>(), &v), service_->now());
 }
 
 Precheck PartyView::plan(const std::string& id) const {
@@ -296,7 +298,7 @@ Precheck PartyView::plan(const std::string& id) const {
   return s.plan(std::move(stored), service_->now());
 }
 
-std::vector<Conflict> Service::check(const Volume& activity) const {
+std::vector<Conflict> Service::check(const PreparedVolume& activity) const {
   return impl_->world.check(activity, impl_->context_for(activity));
 }
 

@@ -213,7 +213,7 @@ struct Service::Impl {
   Status timely(const Volume& v, const Volume* old) const;
   /// Checks an object, makes its notices, disclosures and probes, and commits
   /// them with it (declare, replace and import).
-  Result<Declared> commit_declared(Volume v, const Precheck* ahead, Declaration how = {});
+  Result<Declared> commit_declared(PreparedVolume v, const Precheck* ahead, Declaration how = {});
   /// One notice per activity that `met` (conflicts seen from a site or
   /// zone) names: to the activity's party about the object (a site declared
   /// over it), or, `to_owner`, from the activity's party to the object's (a
@@ -230,11 +230,11 @@ struct Service::Impl {
   void close_notices(store::WriteBatch& batch, const std::string& activity_id, NoticeState closed);
   /// The activity with the state `current` (the notices of its version) give
   /// it, its row staged; nothing when the state stays.
-  std::optional<Volume> restated(store::WriteBatch& batch, const Volume& activity,
-                                 const std::vector<const Notice*>& current, TimePoint at);
+  std::optional<PreparedVolume> restated(store::WriteBatch& batch, const PreparedVolume& activity,
+                                         const std::vector<const Notice*>& current, TimePoint at);
   /// The activities whose state new notices about them change, with their
   /// rows staged (their state follows the notices of their version).
-  std::vector<Volume> restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at);
+  std::vector<PreparedVolume> restate(store::WriteBatch& batch, const std::vector<Notice>& sent, TimePoint at);
   /// Record entries for the others' activities that a declaration's conflicts
   /// show its party; returns their ids.
   std::vector<std::string> stage_disclosures(store::WriteBatch& batch, const Volume& activity,
@@ -249,13 +249,13 @@ struct Service::Impl {
   /// An activity's conflicts with the world, within Options::max_check_work;
   /// the work is charged to `payer`, the party whose request made the check.
   /// What `ahead` measured for this activity is not measured again.
-  Result<std::vector<Conflict>> checked(const Volume& activity, const engine::CheckContext& context,
+  Result<std::vector<Conflict>> checked(const PreparedVolume& activity, const engine::CheckContext& context,
                                         const std::string& payer, const Precheck* ahead) const {
     return within_budget(activity, payer, ahead, [&](geo::Work& work, const index::Measured* measured) {
       return world.check(activity, context, work, measured);
     });
   }
-  Result<std::vector<Conflict>> checked(const Volume& activity, const std::string& payer, const Precheck* ahead,
+  Result<std::vector<Conflict>> checked(const PreparedVolume& activity, const std::string& payer, const Precheck* ahead,
                                         uint64_t budget = 0) const {
     return within_budget(
         activity, payer, ahead,
@@ -266,7 +266,7 @@ struct Service::Impl {
   }
   /// The activities a site or zone meets (World::met_by), within the same
   /// budget, charged to `payer`.
-  Result<std::vector<Conflict>> met(const Volume& object, TimePoint at, const std::string& payer,
+  Result<std::vector<Conflict>> met(const PreparedVolume& object, TimePoint at, const std::string& payer,
                                     const Precheck* ahead) const {
     return within_budget(object, payer, ahead, [&](geo::Work& work, const index::Measured* measured) {
       return world.met_by(object, at, work, measured);
@@ -290,7 +290,7 @@ struct Service::Impl {
     return out;
   }
   /// A precheck of `query` at `at`: its candidates pinned, nothing measured yet.
-  Precheck plan(std::shared_ptr<const Volume> query, TimePoint at) const {
+  Precheck plan(std::shared_ptr<const PreparedVolume> query, TimePoint at) const {
     auto state = std::make_unique<Precheck::State>();
     state->fingerprint = geometric_fingerprint(*query);
     state->candidates = world.plan(*query, at);

@@ -10,7 +10,7 @@
 
 namespace deconflict {
 
-Result<Volume> StoreFollower::volume_of(const store::StoredObject& row) {
+Result<PreparedVolume> StoreFollower::volume_of(const store::StoredObject& row) {
   auto v = format::read_stored_feature(row.feature);
   if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
   v->version = row.version;
@@ -20,11 +20,11 @@ Result<Volume> StoreFollower::volume_of(const store::StoredObject& row) {
 // Every stored object, fetched a page at a time (so that the rows' text is
 // never all in memory at once), each page read by options.load_threads
 // threads while the next one is fetched.
-Result<std::vector<std::unique_ptr<Volume>>> StoreFollower::load_volumes() {
+Result<std::vector<std::unique_ptr<engine::StoredVolume>>> StoreFollower::load_volumes() {
   constexpr size_t kPage = 8192;
   const unsigned threads =
       s_.options.load_threads > 0 ? s_.options.load_threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::unique_ptr<Volume>> volumes;
+  std::vector<std::unique_ptr<engine::StoredVolume>> volumes;
   auto page = s_.store->load_objects_page("", kPage);
   for (;;) {
     if (!page) return page.error();
@@ -42,7 +42,7 @@ Result<std::vector<std::unique_ptr<Volume>>> StoreFollower::load_volumes() {
 }
 
 // Reads rows[i] into out[i], the rows split between `threads` threads.
-Status StoreFollower::read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<Volume>* out,
+Status StoreFollower::read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<engine::StoredVolume>* out,
                                 unsigned threads) {
   const size_t n = rows.size(), per = (n + threads - 1) / threads;
   std::vector<Status> failed(threads);
@@ -53,7 +53,7 @@ Status StoreFollower::read_rows(std::vector<store::StoredObject>& rows, std::uni
         failed[t] = v.error();
         return;
       }
-      out[i] = std::make_unique<Volume>(std::move(*v));
+      out[i] = std::make_unique<engine::StoredVolume>(std::move(*v));
       std::string().swap(rows[i].feature);
     }
   };

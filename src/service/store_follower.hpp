@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "deconflict/service.hpp"
+#include "engine/stored_volume.hpp"
 #include "store/store.hpp"
 
 namespace deconflict {
@@ -38,11 +39,12 @@ class StoreFollower {
   void reload_before_next() { needs_load_ = true; }
 
   /// A stored row as a volume.
-  static Result<Volume> volume_of(const store::StoredObject& row);
+  static Result<PreparedVolume> volume_of(const store::StoredObject& row);
 
  private:
-  Result<std::vector<std::unique_ptr<Volume>>> load_volumes();
-  static Status read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<Volume>* out, unsigned threads);
+  Result<std::vector<std::unique_ptr<engine::StoredVolume>>> load_volumes();
+  static Status read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<engine::StoredVolume>* out,
+                          unsigned threads);
   Status start_record();
   Status load_record();
   Status check_record_format();

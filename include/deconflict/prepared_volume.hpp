@@ -1,0 +1,68 @@
+// A volume ready for the checks: its geometry validated (DESIGN §3-§4) and
+// prepared (the geodesic edges, their caps and the piece tree the exact
+// tests walk).
+//
+//   Result<PreparedVolume> p = PreparedVolume::prepare(std::move(volume));
+//   view.declare(std::move(*p));            // or view.check(*p), service.import(...)
+//   PreparedVolume next = p->with(changed); // the same geometry, other data: shares it
+//
+// Preparing costs O(n log n) in the geometry's positions, so a front end
+// prepares on a worker thread and hands the result over: the service's
+// thread never prepares a declaration's geometry twice. The readers of
+// format/ hand over the volume prepared, as they validate it.
+//
+// A PreparedVolume is a Volume (its data, a plain value) and its prepared
+// shape. A shape prepared at once is immutable and shared by the copies and
+// by the versions made with with(). A stored volume's (stored()) is built on
+// first use, by whichever reader needs it first, and a copy of it builds its
+// own when it needs one. Every method is safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "deconflict/geometry.hpp"
+#include "deconflict/status.hpp"
+#include "deconflict/volume.hpp"
+
+namespace deconflict {
+
+namespace geo {
+class Shape;
+}
+
+class PreparedVolume : public Volume {
+ public:
+  /// Validates the geometry (closed, simple rings; holes inside; polygons
+  /// within 80° of their centre...) and prepares it; an error names the field.
+  static Result<PreparedVolume> prepare(Volume v);
+  /// A geometry validated when it was stored: only its bounding cap now when
+  /// no edge is long, the rest on first use (a million volumes open fast).
+  /// Errors are the structural ones (a store's row that was not written by
+  /// deconflict).
+  static Result<PreparedVolume> stored(Volume v);
+
+  PreparedVolume(const PreparedVolume& o);
+  PreparedVolume(PreparedVolume&& o) noexcept;
+  PreparedVolume& operator=(const PreparedVolume& o);
+  PreparedVolume& operator=(PreparedVolume&& o) noexcept;
+  ~PreparedVolume();
+
+  /// `data` with this volume's prepared geometry, which it shares: `data`
+  /// must have the same geometry (a new state, version or answers).
+  PreparedVolume with(Volume data) const;
+
+  /// The prepared geometry (built now if it was not yet).
+  const geo::Shape& shape() const;
+  /// The geometry's bounding cap, known without building the shape.
+  const BoundingCap& cap() const { return cap_; }
+
+ private:
+  PreparedVolume(Volume v, BoundingCap cap, std::shared_ptr<const geo::Shape> shape);
+
+  BoundingCap cap_;
+  std::shared_ptr<const geo::Shape> shape_;              // prepared at once: shared
+  mutable std::atomic<const geo::Shape*> built_{nullptr};  // prepared on first use: this volume's own
+};
+
+}  // namespace deconflict

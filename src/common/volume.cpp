@@ -1,0 +1,54 @@
+#include "deconflict/volume.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace deconflict {
+
+bool Volume::hazardous() const { return activity_kind && is_hazardous(*activity_kind); }
+
+bool Volume::binds(const std::string& p) const {
+  return std::find(accepted.begin(), accepted.end(), p) != accepted.end();
+}
+
+bool Volume::proposed() const {
+  const auto answered = [&](const std::string& p) {
+    return binds(p) || std::find(declined.begin(), declined.end(), p) != declined.end();
+  };
+  return !std::all_of(agreed_by.begin(), agreed_by.end(), answered);
+}
+
+namespace {
+constexpr std::array<std::string_view, 3> kTypeNames{"zone", "site", "activity"};
+constexpr std::array<std::string_view, 6> kKindNames{"movement", "exercise", "strike", "flight", "convoy", "patrol"};
+constexpr std::array<std::string_view, 9> kStateNames{"",          "clear",    "notified", "acknowledged", "objected",
+                                                      "withdrawn", "proposed", "agreed",   "retired"};
+}  // namespace
+
+std::string_view type_name(ObjectType t) { return kTypeNames[static_cast<size_t>(t)]; }
+std::string_view kind_name(ActivityKind k) { return kKindNames[static_cast<size_t>(k)]; }
+
+std::optional<ObjectType> parse_object_type(std::string_view s) {
+  for (size_t i = 0; i < kTypeNames.size(); ++i) {
+    if (kTypeNames[i] == s) return static_cast<ObjectType>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<ActivityKind> parse_activity_kind(std::string_view s) {
+  for (size_t i = 0; i < kKindNames.size(); ++i) {
+    if (kKindNames[i] == s) return static_cast<ActivityKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view state_name(State s) { return kStateNames[static_cast<size_t>(s)]; }
+
+std::optional<State> parse_state(std::string_view s) {
+  for (size_t i = 1; i < kStateNames.size(); ++i) {
+    if (kStateNames[i] == s) return static_cast<State>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace deconflict
