@@ -12,10 +12,10 @@
 // format/ hand over the volume prepared, as they validate it.
 //
 // A PreparedVolume is a Volume (its data, a plain value) and its prepared
-// shape. A shape prepared at once is immutable and shared by the copies and
-// by the versions made with with(). A stored volume's (stored()) is built on
-// first use, by whichever reader needs it first, and a copy of it builds its
-// own when it needs one. Every method is safe from any thread.
+// shape, immutable and shared by its copies and by the versions made with
+// with(). A stored volume's (stored()) is built on first use, by whichever
+// reader needs it first. Every method is safe from any thread; as for any
+// value, one must not be assigned or destroyed while others read it.
 #pragma once
 
 #include <atomic>
@@ -58,11 +58,14 @@ class PreparedVolume : public Volume {
   const BoundingCap& cap() const { return cap_; }
 
  private:
-  PreparedVolume(Volume v, BoundingCap cap, std::shared_ptr<const geo::Shape> shape);
+  struct Shared;  // a shape and the count of volumes that hold it
+  PreparedVolume(Volume v, BoundingCap cap, Shared* shape);
+  Shared* share() const;
 
   BoundingCap cap_;
-  std::shared_ptr<const geo::Shape> shape_;              // prepared at once: shared
-  mutable std::atomic<const geo::Shape*> built_{nullptr};  // prepared on first use: this volume's own
+  // One pointer (a million stored volumes): null until a stored volume's
+  // shape is built, then set once.
+  mutable std::atomic<Shared*> shape_{nullptr};
 };
 
 }  // namespace deconflict

@@ -1,6 +1,6 @@
-#include <array>
-
 #include "deconflict/status.hpp"
+
+#include <array>
 
 namespace deconflict {
 

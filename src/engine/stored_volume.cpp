@@ -6,6 +6,13 @@
 
 namespace deconflict::engine {
 
+struct StoredVolume::Listed {
+  explicit Listed(const geo::LonLatBounds& b) : bounds(b) {}
+  ~Listed() { delete text.load(std::memory_order_acquire); }
+  geo::LonLatBounds bounds;
+  mutable std::atomic<const std::string*> text{nullptr};
+};
+
 namespace {
 // Publishes `made` unless another reader published first; returns the one kept.
 template <typename T>
@@ -16,20 +23,20 @@ const T& publish_once(std::atomic<const T*>& slot, std::unique_ptr<const T> made
 }
 }  // namespace
 
-StoredVolume::~StoredVolume() {
-  delete bounds_.load(std::memory_order_acquire);
-  delete text_.load(std::memory_order_acquire);
+StoredVolume::~StoredVolume() { delete listed_.load(std::memory_order_acquire); }
+
+const StoredVolume::Listed& StoredVolume::listed() const {
+  if (const Listed* l = listed_.load(std::memory_order_acquire)) return *l;
+  const geo::Cap grown = geo::cap_of(cap()).expanded_by(radius.value);
+  return publish_once(listed_, std::make_unique<const Listed>(geo::bounds_of(grown)));
 }
 
-const geo::LonLatBounds& StoredVolume::bounds() const {
-  if (const auto* b = bounds_.load(std::memory_order_acquire)) return *b;
-  const geo::Cap grown = geo::cap_of(cap()).expanded_by(radius.value);
-  return publish_once(bounds_, std::make_unique<const geo::LonLatBounds>(geo::bounds_of(grown)));
-}
+const geo::LonLatBounds& StoredVolume::bounds() const { return listed().bounds; }
 
 const std::string& StoredVolume::text(const std::function<std::string(const Volume&)>& write) const {
-  if (const auto* t = text_.load(std::memory_order_acquire)) return *t;
-  return publish_once(text_, std::make_unique<const std::string>(write(*this)));
+  const Listed& l = listed();
+  if (const std::string* t = l.text.load(std::memory_order_acquire)) return *t;
+  return publish_once(l.text, std::make_unique<const std::string>(write(*this)));
 }
 
 }  // namespace deconflict::engine

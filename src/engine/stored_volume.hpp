@@ -33,8 +33,10 @@ class StoredVolume : public PreparedVolume {
   const std::string& text(const std::function<std::string(const Volume&)>& write) const;
 
  private:
-  mutable std::atomic<const geo::LonLatBounds*> bounds_{nullptr};
-  mutable std::atomic<const std::string*> text_{nullptr};
+  struct Listed;  // what lists derive, made at the first listing
+  const Listed& listed() const;
+  // One pointer (a million stored volumes, most never listed).
+  mutable std::atomic<const Listed*> listed_{nullptr};
 };
 
 }  // namespace deconflict::engine

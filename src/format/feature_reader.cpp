@@ -344,11 +344,11 @@ Status read_text_and_extra(const json& props, Volume& v) {
   v.name = *name;
   v.description = *description;
   static const std::unordered_set<std::string_view> known(std::begin(kKnown), std::end(kKnown));
-  json extra = json::object();
+  json extra;  // null, and no allocation, until an unknown property comes
   for (auto it = props.begin(); it != props.end(); ++it) {
     if (!known.count(it.key())) extra[it.key()] = it.value();
   }
-  v.extra = extra.empty() ? std::string() : extra.dump();
+  if (!extra.is_null()) v.extra = extra.dump();
   return {};
 }
 

@@ -11,7 +11,9 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
 
+#include "geo/separation.hpp"
 #include "geo/shape.hpp"
 
 namespace deconflict::geo {
@@ -53,16 +55,56 @@ double spherical_foot(Vec3 p, const Shape& s, const Edge& e) {
 // foot beyond an end is clamped to it, where the iteration then measures.
 // Within 0.5 rad of the piece the distance along it has one minimum; farther
 // out both ends are measured too.
+GeographicLib::GeodesicLine line_of(const Shape& s, const Edge& e) {
+  const LatLon a = s.head(e).pos;
+  return GeographicLib::GeodesicLine(wgs84(), a.lat_deg, a.lon_deg, e.azimuth_deg,
+                                     GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
+                                         GeographicLib::Geodesic::AZIMUTH | GeographicLib::Geodesic::DISTANCE_IN);
+}
+
+// The distance from p to a piece from the least chord between them, when
+// that is short (docs/geometry.md, "A point and a piece from the chord"):
+// f(u) = |P − X(u)|², X(u) the piece's point u metres along it, is convex
+// while every chord is under the least radius of curvature b²/a, as it is
+// for a piece of at most 1,000 km and a chord of at most kShortChordM; so
+// gradient steps (f''/2 lies in [1 − |P − X| a/b², 1]) reach its one
+// minimum, which convexity bounds below. Nothing when the chord is longer.
+std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Edge& e,
+                                       const GeographicLib::GeodesicLine& line) {
+  constexpr double kGreatestCurvature = kSemiMajorM / (kSemiMinorM * kSemiMinorM);
+  const Vec3 target = ecef_of(p.pos);
+  double along = spherical_foot(p.dir, s, e) * e.length_m;
+  for (int iteration = 0; iteration < 8; ++iteration) {
+    double lat = 0, lon = 0, azimuth = 0;
+    line.Position(along, lat, lon, azimuth);
+    const Vec3 d = target - ecef_of({lat, lon});
+    const double chord = norm(d), slope = dot(d, heading_of({lat, lon}, azimuth));  // −f'/2
+    if (chord > kShortChordM) return std::nullopt;
+    const double next = std::clamp(along + slope, 0.0, e.length_m);
+    const bool at_end = next == along;  // at an end, the least of a convex f over the piece
+    if (!at_end && std::fabs(slope) > 1e-4) {
+      along = next;
+      continue;
+    }
+    // f(u*) >= f(u) − f'(u)²/(2 min f''), min f'' over [u, u*] >= 2m.
+    const double m = 1.0 - kGreatestCurvature * (chord + 2.0 * std::fabs(slope));
+    const double least = at_end ? chord : std::sqrt(std::max(0.0, chord * chord - slope * slope / m));
+    const Bracket b = bracket_of_chord(least, chord);
+    if (b.half_width_m() > kShortErrorM) return std::nullopt;
+    return b.mid_m();
+  }
+  return std::nullopt;
+}
+
 double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
   const LatLon a = s.head(e).pos;
-  if (e.length_m == 0) return inverse(p.pos, a).distance_m;
+  if (e.length_m == 0) return separation_m(p.pos, a);
+  const GeographicLib::GeodesicLine line = line_of(s, e);
+  if (auto d = from_least_chord(p, s, e, line)) return *d;
   double best = std::numeric_limits<double>::infinity();
   if (e.cap.lower_bound_m(p.dir) > 0.5 * kSemiMinorM) {
     best = std::min(inverse(p.pos, a).distance_m, inverse(p.pos, s.tail(e).pos).distance_m);
   }
-  const GeographicLib::GeodesicLine line(wgs84(), a.lat_deg, a.lon_deg, e.azimuth_deg,
-                                         GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
-                                             GeographicLib::Geodesic::AZIMUTH | GeographicLib::Geodesic::DISTANCE_IN);
   double along = spherical_foot(p.dir, s, e) * e.length_m;
   for (int iteration = 0; iteration < 16; ++iteration) {
     double lat = 0, lon = 0, azimuth = 0;
@@ -218,7 +260,7 @@ double distance_m(const Shape& a, const Shape& b, double cutoff_m, Work& work) {
   if (any_part_inside(a, b, work) || any_part_inside(b, a, work)) return 0;
   if (a.edges().empty() && b.edges().empty()) {
     work.spend(Work::kExactUnits);
-    return inverse(a.vertices()[0].pos, b.vertices()[0].pos).distance_m;
+    return separation_m(a.vertices()[0].pos, b.vertices()[0].pos);
   }
   // Past the cutoff only "more than the cutoff" matters; keep a little slack
   // so that a distance a hair above the cutoff is still computed exactly.
@@ -244,7 +286,7 @@ double distance_by_every_pair_m(const Shape& a, const Shape& b) {
   const auto every = [&](const Shape& v, const Shape& p) {
     for (const Vertex& x : v.vertices()) {
       if (p.edges().empty()) {
-        for (const Vertex& y : p.vertices()) best = std::min(best, inverse(x.pos, y.pos).distance_m);
+        for (const Vertex& y : p.vertices()) best = std::min(best, separation_m(x.pos, y.pos));
       }
       for (const Edge& e : p.edges()) best = std::min(best, point_edge_distance_m(x, p, e));
     }

@@ -1,10 +1,23 @@
 #include "deconflict/prepared_volume.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 
 #include "geo/shape.hpp"
 
 namespace deconflict {
+
+// A prepared shape and the number of PreparedVolumes that hold it: the
+// volumes share it without a shared_ptr's two pointers each.
+struct PreparedVolume::Shared {
+  explicit Shared(geo::Shape s) : shape(std::move(s)) {}
+  geo::Shape shape;
+  std::atomic<uint32_t> holders{1};
+
+  static void release(Shared* s) {
+    if (s && s->holders.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s;
+  }
+};
 
 namespace {
 Error in_coordinates(const Error& e) {
@@ -12,15 +25,20 @@ Error in_coordinates(const Error& e) {
 }
 }  // namespace
 
-PreparedVolume::PreparedVolume(Volume v, BoundingCap cap, std::shared_ptr<const geo::Shape> shape)
-    : Volume(std::move(v)), cap_(cap), shape_(std::move(shape)) {}
+PreparedVolume::PreparedVolume(Volume v, BoundingCap cap, Shared* shape)
+    : Volume(std::move(v)), cap_(cap), shape_(shape) {}
 
-// A copy shares a shape prepared at once; one built on first use stays with
-// its volume (the copy builds its own if it is ever needed).
-PreparedVolume::PreparedVolume(const PreparedVolume& o) : Volume(o), cap_(o.cap_), shape_(o.shape_) {}
+// The shape, with one more holder; null when none is built yet.
+PreparedVolume::Shared* PreparedVolume::share() const {
+  Shared* s = shape_.load(std::memory_order_acquire);
+  if (s) s->holders.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
+PreparedVolume::PreparedVolume(const PreparedVolume& o) : Volume(o), cap_(o.cap_), shape_(o.share()) {}
 
 PreparedVolume::PreparedVolume(PreparedVolume&& o) noexcept
-    : Volume(std::move(o)), cap_(o.cap_), shape_(std::move(o.shape_)), built_(o.built_.exchange(nullptr)) {}
+    : Volume(std::move(o)), cap_(o.cap_), shape_(o.shape_.exchange(nullptr)) {}
 
 PreparedVolume& PreparedVolume::operator=(const PreparedVolume& o) {
   if (this != &o) *this = PreparedVolume(o);
@@ -31,18 +49,17 @@ PreparedVolume& PreparedVolume::operator=(PreparedVolume&& o) noexcept {
   if (this == &o) return *this;
   Volume::operator=(std::move(o));
   cap_ = o.cap_;
-  shape_ = std::move(o.shape_);
-  delete built_.exchange(o.built_.exchange(nullptr));
+  Shared::release(shape_.exchange(o.shape_.exchange(nullptr)));
   return *this;
 }
 
-PreparedVolume::~PreparedVolume() { delete built_.load(std::memory_order_acquire); }
+PreparedVolume::~PreparedVolume() { Shared::release(shape_.load(std::memory_order_acquire)); }
 
 Result<PreparedVolume> PreparedVolume::prepare(Volume v) {
   auto shape = geo::Shape::build(v.geometry);
   if (!shape) return in_coordinates(shape.error());
   const BoundingCap cap = geo::bounding_cap_of(shape->cap());
-  return PreparedVolume(std::move(v), cap, std::make_shared<const geo::Shape>(std::move(*shape)));
+  return PreparedVolume(std::move(v), cap, new Shared(std::move(*shape)));
 }
 
 Result<PreparedVolume> PreparedVolume::stored(Volume v) {
@@ -53,22 +70,21 @@ Result<PreparedVolume> PreparedVolume::stored(Volume v) {
   auto shape = geo::Shape::build_trusted(v.geometry);
   if (!shape) return in_coordinates(shape.error());
   const BoundingCap built_cap = geo::bounding_cap_of(shape->cap());
-  return PreparedVolume(std::move(v), built_cap, std::make_shared<const geo::Shape>(std::move(*shape)));
+  return PreparedVolume(std::move(v), built_cap, new Shared(std::move(*shape)));
 }
 
-PreparedVolume PreparedVolume::with(Volume data) const { return PreparedVolume(std::move(data), cap_, shape_); }
+PreparedVolume PreparedVolume::with(Volume data) const { return PreparedVolume(std::move(data), cap_, share()); }
 
 const geo::Shape& PreparedVolume::shape() const {
-  if (shape_) return *shape_;
-  if (const geo::Shape* s = built_.load(std::memory_order_acquire)) return *s;
+  if (const Shared* s = shape_.load(std::memory_order_acquire)) return s->shape;
   auto built = geo::Shape::build_trusted(geometry);
   // stored() is given only geometries that were validated when stored.
   if (!built) throw std::logic_error("stored geometry of '" + id + "' cannot be prepared: " + built.error().describe());
-  const auto* mine = new geo::Shape(std::move(*built));
-  const geo::Shape* expected = nullptr;
-  if (built_.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return *mine;
+  auto* mine = new Shared(std::move(*built));
+  Shared* expected = nullptr;
+  if (shape_.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine->shape;
   delete mine;  // another reader built it first
-  return *expected;
+  return expected->shape;
 }
 
 }  // namespace deconflict
