@@ -1,11 +1,12 @@
 // Short distances from the chord (src/geo/separation.*; docs/geometry.md,
 // "Short distances from the chord"): the proved bracket against GeographicLib's
 // exact inverse solution, everywhere and at both extremes of curvature.
+#include "geo/separation.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "geo/separation.hpp"
 #include "geo/shape.hpp"
 #include "geo_reference.hpp"
 

@@ -72,13 +72,14 @@ GeographicLib::GeodesicLine line_of(const Shape& s, const Edge& e) {
 std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Edge& e,
                                        const GeographicLib::GeodesicLine& line) {
   constexpr double kGreatestCurvature = kSemiMajorM / (kSemiMinorM * kSemiMinorM);
-  const Vec3 target = ecef_of(p.pos);
+  const Vec3 target = ecef_of(p.dir);
   double along = spherical_foot(p.dir, s, e) * e.length_m;
   for (int iteration = 0; iteration < 8; ++iteration) {
     double lat = 0, lon = 0, azimuth = 0;
     line.Position(along, lat, lon, azimuth);
-    const Vec3 d = target - ecef_of({lat, lon});
-    const double chord = norm(d), slope = dot(d, heading_of({lat, lon}, azimuth));  // −f'/2
+    const Heading here = heading_of({lat, lon}, azimuth);
+    const Vec3 d = target - here.at;
+    const double chord = norm(d), slope = dot(d, here.along);  // −f'/2
     if (chord > kShortChordM) return std::nullopt;
     const double next = std::clamp(along + slope, 0.0, e.length_m);
     const bool at_end = next == along;  // at an end, the least of a convex f over the piece
@@ -98,7 +99,7 @@ std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Ed
 
 double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
   const LatLon a = s.head(e).pos;
-  if (e.length_m == 0) return separation_m(p.pos, a);
+  if (e.length_m == 0) return separation_m(p, s.head(e));
   const GeographicLib::GeodesicLine line = line_of(s, e);
   if (auto d = from_least_chord(p, s, e, line)) return *d;
   double best = std::numeric_limits<double>::infinity();
@@ -260,7 +261,7 @@ double distance_m(const Shape& a, const Shape& b, double cutoff_m, Work& work) {
   if (any_part_inside(a, b, work) || any_part_inside(b, a, work)) return 0;
   if (a.edges().empty() && b.edges().empty()) {
     work.spend(Work::kExactUnits);
-    return separation_m(a.vertices()[0].pos, b.vertices()[0].pos);
+    return separation_m(a.vertices()[0], b.vertices()[0]);
   }
   // Past the cutoff only "more than the cutoff" matters; keep a little slack
   // so that a distance a hair above the cutoff is still computed exactly.
@@ -286,7 +287,7 @@ double distance_by_every_pair_m(const Shape& a, const Shape& b) {
   const auto every = [&](const Shape& v, const Shape& p) {
     for (const Vertex& x : v.vertices()) {
       if (p.edges().empty()) {
-        for (const Vertex& y : p.vertices()) best = std::min(best, separation_m(x.pos, y.pos));
+        for (const Vertex& y : p.vertices()) best = std::min(best, separation_m(x, y));
       }
       for (const Edge& e : p.edges()) best = std::min(best, point_edge_distance_m(x, p, e));
     }

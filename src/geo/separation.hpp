@@ -16,6 +16,7 @@
 
 #include "deconflict/units.hpp"
 #include "geo/earth.hpp"
+#include "geo/shape.hpp"
 
 namespace deconflict::geo {
 
@@ -39,13 +40,21 @@ inline Bracket bracket_of_chord(double chord_m) { return bracket_of_chord(chord_
 
 /// The point on the ellipsoid's surface, in metres from its centre (ECEF).
 Vec3 ecef_of(LatLon p);
-/// The unit vector along the surface at `p` towards `azimuth_deg` (clockwise
-/// from north), in the same frame.
-Vec3 heading_of(LatLon p, double azimuth_deg);
+/// The same from the point's geocentric direction, without trigonometry.
+inline Vec3 ecef_of(Vec3 direction) { return surface_radius_m(direction.z) * direction; }
+
+/// A point of the surface and the unit vector along the surface there
+/// towards an azimuth (clockwise from north), in the same frame.
+struct Heading {
+  Vec3 at, along;
+};
+Heading heading_of(LatLon p, double azimuth_deg);
 
 /// The geodesic distance between two points: from the chord when it is at
 /// most kShortChordM (within kShortErrorM), otherwise GeographicLib's exact
 /// inverse solution.
 double separation_m(LatLon a, LatLon b);
+/// The same between two vertices of shapes, from their directions.
+double separation_m(const Vertex& a, const Vertex& b);
 
 }  // namespace deconflict::geo
