@@ -6,7 +6,8 @@
 # radius in the table, so that the index can filter) and an exact spheroid
 # ST_Distance test against each row's own limit, plan_cache_mode =
 # force_custom_plan; one query at a time from one session. The rules of
-# DESIGN §5 are in the WHERE clause. Both sides must find the same pairs
+# DESIGN §5 are in the WHERE clause (a zone binds only the parties that
+# accepted it, §6.2). Both sides must find the same pairs
 # (activity, other volume), up to the 1 m accuracy band: the script checks it.
 #
 # Usage: bench/postgis.sh [BUILD_DIR] [dense|world|all] [RUNS]
@@ -38,7 +39,8 @@ SELECT j->'properties'->>'id' AS id, j->'properties'->>'party' AS party, j->'pro
        coalesce((j->'properties'->>'radius_m')::float8, (j->'properties'->>'buffer_m')::float8, 0) AS r,
        tstzrange((j->'properties'->>'start')::timestamptz, (j->'properties'->>'end')::timestamptz, '[)') AS t,
        numrange((j->'properties'->'altitude'->>'lower_m')::numeric, (j->'properties'->'altitude'->>'upper_m')::numeric, '[)') AS alt,
-       coalesce(ARRAY(SELECT jsonb_array_elements_text(j->'properties'->'permitted')), '{}') AS permitted
+       coalesce(ARRAY(SELECT jsonb_array_elements_text(j->'properties'->'permitted')), '{}') AS permitted,
+       coalesce(ARRAY(SELECT jsonb_array_elements_text(j->'properties'->'accepted')), '{}') AS accepted
 FROM raw_$table;
 DROP TABLE raw_$table;
 SQL
@@ -88,7 +90,7 @@ BEGIN
       SELECT $1, v.id, ST_Distance(v.g, $2, true) FROM volumes v
       WHERE ST_DWithin(v.g, $2, $3 + $4, true)
         AND v.party <> $5 AND v.t && $6 AND v.alt && $7
-        AND ((v.type = 'zone' AND NOT ($5 = ANY (v.permitted))) OR v.type = 'activity' OR (v.type = 'site' AND $8))
+        AND ((v.type = 'zone' AND $5 = ANY (v.accepted) AND NOT ($5 = ANY (v.permitted))) OR v.type = 'activity' OR (v.type = 'site' AND $8))
         AND ST_Distance(v.g, $2, true) <= v.r + $4
     $q$ USING q.id, q.g, maxr, q.r, q.party, q.t, q.alt, q.hazardous;
     INSERT INTO timings VALUES (q.id, extract(epoch FROM clock_timestamp() - started) * 1e6);
