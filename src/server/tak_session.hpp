@@ -156,20 +156,26 @@ class TakSession : public StreamSink, public std::enable_shared_from_this<TakSes
 
   // Batches come in the order they were planned (TakFeed), so each shows
   // the object as it is now: drawn again, and what it no longer has deleted.
+  // A version and state already on the client's map (a page and a change
+  // planned around one commit) are not sent again.
   void show(const TakItem& item, TimePoint now) {
     const auto before = shown_.find(item.id);
+    if (before != shown_.end() && item.volume && item.drawing && before->second.version == item.volume->version &&
+        before->second.state == item.volume->state) {
+      return;
+    }
     std::vector<std::string> uids = item.drawing ? item.drawing->uids : std::vector<std::string>{};
     if (before != shown_.end()) {
-      for (const std::string& uid : before->second) {
+      for (const std::string& uid : before->second.uids) {
         if (std::find(uids.begin(), uids.end(), uid) == uids.end()) send(gis::cot_delete(uid, now));
       }
     }
     // The kept drawing itself is queued (its text is shared with the cache, not copied).
     if (item.drawing) send(std::shared_ptr<const std::string>(item.drawing, &item.drawing->events));
-    if (uids.empty()) {
+    if (uids.empty() || !item.volume) {
       if (before != shown_.end()) shown_.erase(before);
     } else {
-      shown_[item.id] = std::move(uids);
+      shown_[item.id] = Shown{item.volume->version, item.volume->state, std::move(uids)};
     }
   }
 
@@ -253,11 +259,16 @@ class TakSession : public StreamSink, public std::enable_shared_from_this<TakSes
   std::string in_;                      // read, not yet taken
   std::array<char, 4096> chunk_{};
   std::deque<std::shared_ptr<const std::string>> queue_;
-  size_t queued_bytes_ = 0;                                          // in queue_
-  std::unordered_map<std::string, std::vector<std::string>> shown_;  // the uids on the client's map, by object
-  std::string after_;                                                // the view's next page starts after this id
-  bool paging_ = false;                                              // the view is not all sent yet
-  bool page_asked_ = true;                                           // the next page is on its way
+  size_t queued_bytes_ = 0;  // in queue_
+  struct Shown {
+    int version = 0;
+    State state = State::none;
+    std::vector<std::string> uids;  // on the client's map
+  };
+  std::unordered_map<std::string, Shown> shown_;  // by object
+  std::string after_;                             // the view's next page starts after this id
+  bool paging_ = false;                           // the view is not all sent yet
+  bool page_asked_ = true;                        // the next page is on its way
   bool closed_ = false;
 };
 
