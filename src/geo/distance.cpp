@@ -68,7 +68,8 @@ GeographicLib::GeodesicLine line_of(const Shape& s, const Edge& e) {
 // while every chord is under the least radius of curvature b²/a, as it is
 // for a piece of at most 1,000 km and a chord of at most kShortChordM; so
 // gradient steps (f''/2 lies in [1 − |P − X| a/b², 1]) reach its one
-// minimum, which convexity bounds below. Nothing when the chord is longer.
+// minimum, which convexity bounds below, and stop once that bound puts the
+// least chord within 1 mm. Nothing when the chord is longer.
 std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Edge& e,
                                        const GeographicLib::GeodesicLine& line) {
   constexpr double kGreatestCurvature = kSemiMajorM / (kSemiMinorM * kSemiMinorM);
@@ -83,13 +84,16 @@ std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Ed
     if (chord > kShortChordM) return std::nullopt;
     const double next = std::clamp(along + slope, 0.0, e.length_m);
     const bool at_end = next == along;  // at an end, the least of a convex f over the piece
-    if (!at_end && std::fabs(slope) > 1e-4) {
+    // f(u*) >= f(u) − f'(u)²/(2 min f''): with m >= 1/2, u* is within 2|slope|
+    // of u, where every chord is at most chord + 2|slope| and f''/2 >= m.
+    const double m = 1.0 - kGreatestCurvature * (chord + 2.0 * std::fabs(slope));
+    const double least = at_end ? chord : std::sqrt(std::max(0.0, chord * chord - slope * slope / m));
+    // Stop once the least chord is known to 1 mm (often one step from the
+    // spherical foot: the slope is then centimetres).
+    if (!at_end && (m < 0.5 || chord - least > 1e-3)) {
       along = next;
       continue;
     }
-    // f(u*) >= f(u) − f'(u)²/(2 min f''), min f'' over [u, u*] >= 2m.
-    const double m = 1.0 - kGreatestCurvature * (chord + 2.0 * std::fabs(slope));
-    const double least = at_end ? chord : std::sqrt(std::max(0.0, chord * chord - slope * slope / m));
     const Bracket b = bracket_of_chord(least, chord);
     if (b.half_width_m() > kShortErrorM) return std::nullopt;
     return b.mid_m();
