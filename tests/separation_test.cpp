@@ -63,6 +63,23 @@ TEST(Separation, TheBracketHoldsAtBothExtremesOfCurvature) {
   }
 }
 
+// The longest distance the fast path takes, across the antimeridian at
+// every latitude band and over the poles: the pair's chord is kShortChordM.
+TEST(Separation, TheLongestChordItTakesAcrossTheAntimeridianAndThePoles) {
+  for (double lat : {-89.0, -60.0, -20.0, 0.0, 35.0, 75.0, 89.5}) {
+    for (double az : {0.0, 60.0, 90.0, 135.0}) {
+      const LatLon a{lat, 179.9};
+      // Lengthen the geodesic until its chord is the longest the fast path takes.
+      double s = geo::kShortChordM;
+      for (int i = 0; i < 4; ++i) s += geo::kShortChordM - chord_m(a, ref_direct(a, az, s));
+      const LatLon b = ref_direct(a, az, s);
+      ASSERT_NEAR(chord_m(a, b), geo::kShortChordM, 1e-6);
+      expect_bracketed(a, b, "the longest chord");
+      EXPECT_NEAR(geo::separation_m(a, b), ref_distance(a, b), geo::kShortErrorM);
+    }
+  }
+}
+
 TEST(Separation, TheBracketIsNarrowWithinItsRange) {
   EXPECT_LE(geo::bracket_of_chord(geo::kShortChordM).half_width_m(), geo::kShortErrorM);
   // The widths docs/geometry.md gives.
