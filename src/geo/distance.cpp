@@ -46,15 +46,7 @@ double spherical_foot(Vec3 p, const Shape& s, const Edge& e) {
   return total > 0 ? std::clamp(from_a / total, 0.0, 1.0) : 0.5;
 }
 
-// The closest point of a piece to p, by a Newton-like iteration along it: from
-// a point X on the piece at distance d from p, with the direction to p at an
-// angle theta to the piece, the spherical right triangle puts the foot of the
-// perpendicular at atan2(sin d cos theta, cos d) further on. The fixed point
-// (theta = ±90°) is exact on the ellipsoid; the iteration converges linearly
-// with a rate of the order of the flattening, so two or three steps reach 1 cm. A
-// foot beyond an end is clamped to it, where the iteration then measures.
-// Within 0.5 rad of the piece the distance along it has one minimum; farther
-// out both ends are measured too.
+// The piece's geodesic, for positions along it.
 GeographicLib::GeodesicLine line_of(const Shape& s, const Edge& e) {
   const LatLon a = s.head(e).pos;
   return GeographicLib::GeodesicLine(wgs84(), a.lat_deg, a.lon_deg, e.azimuth_deg,
@@ -72,7 +64,6 @@ GeographicLib::GeodesicLine line_of(const Shape& s, const Edge& e) {
 // least chord within 1 mm. Nothing when the chord is longer.
 std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Edge& e,
                                        const GeographicLib::GeodesicLine& line) {
-  constexpr double kGreatestCurvature = kSemiMajorM / (kSemiMinorM * kSemiMinorM);
   const Vec3 target = ecef_of(p.dir);
   double along = spherical_foot(p.dir, s, e) * e.length_m;
   for (int iteration = 0; iteration < 8; ++iteration) {
@@ -101,6 +92,16 @@ std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Ed
   return std::nullopt;
 }
 
+// The closest point of a piece to p, when the chord cannot give it (it is
+// longer than kShortChordM), by a Newton-like iteration along it: from
+// a point X on the piece at distance d from p, with the direction to p at an
+// angle theta to the piece, the spherical right triangle puts the foot of the
+// perpendicular at atan2(sin d cos theta, cos d) further on. The fixed point
+// (theta = ±90°) is exact on the ellipsoid; the iteration converges linearly
+// with a rate of the order of the flattening, so two or three steps reach 1 cm. A
+// foot beyond an end is clamped to it, where the iteration then measures.
+// Within 0.5 rad of the piece the distance along it has one minimum; farther
+// out both ends are measured too.
 double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
   const LatLon a = s.head(e).pos;
   if (e.length_m == 0) return separation_m(p, s.head(e));

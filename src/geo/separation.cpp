@@ -6,10 +6,8 @@
 namespace deconflict::geo {
 namespace {
 
-// The least and the greatest principal curvature of the ellipsoid: the
-// meridian's at the equator is a/b², the curvature at the poles b/a².
+// The least principal curvature of the ellipsoid, at the poles: b/a².
 constexpr double kLeastCurvature = kSemiMinorM / (kSemiMajorM * kSemiMajorM);
-constexpr double kGreatestCurvature = kSemiMajorM / (kSemiMinorM * kSemiMinorM);
 constexpr double kRadPerDeg = 3.14159265358979323846 / 180.0;
 
 // The smaller root x of (k²/12) x² − x + c² = 0, as s² ≤ or ≥ it: the form
@@ -32,40 +30,45 @@ Bracket bracket_of_chord(double chord_lo_m, double chord_hi_m) {
   return {std::sqrt(smaller_root(rho, chord_lo_m)), std::sqrt(smaller_root(kGreatestCurvature, chord_hi_m))};
 }
 
+namespace {
+
 // Sines and cosines of radians, not GeographicLib's sincosd: its exact
 // reduction of degrees costs more than it saves here, where an error of
 // 10⁻¹⁶ rad moves a point by a nanometre.
-Vec3 ecef_of(LatLon p) {
-  const double lat = p.lat_deg * kRadPerDeg, lon = p.lon_deg * kRadPerDeg;
-  const double sin_lat = std::sin(lat), cos_lat = std::cos(lat);
-  const double n = kSemiMajorM / std::sqrt(1.0 - kEccentricity2 * sin_lat * sin_lat);  // prime vertical radius
-  return {n * cos_lat * std::cos(lon), n * cos_lat * std::sin(lon), n * (1.0 - kEccentricity2) * sin_lat};
+struct SinCos {
+  double sin, cos;
+  explicit SinCos(double deg) : sin(std::sin(deg * kRadPerDeg)), cos(std::cos(deg * kRadPerDeg)) {}
+};
+
+Vec3 ecef_of(const SinCos& lat, const SinCos& lon) {
+  const double n = kSemiMajorM / std::sqrt(1.0 - kEccentricity2 * lat.sin * lat.sin);  // prime vertical radius
+  return {n * lat.cos * lon.cos, n * lat.cos * lon.sin, n * (1.0 - kEccentricity2) * lat.sin};
 }
 
-Heading heading_of(LatLon p, double azimuth_deg) {
-  const double lat = p.lat_deg * kRadPerDeg, lon = p.lon_deg * kRadPerDeg, az = azimuth_deg * kRadPerDeg;
-  const double sin_lat = std::sin(lat), cos_lat = std::cos(lat), sin_lon = std::sin(lon), cos_lon = std::cos(lon);
-  const double n = kSemiMajorM / std::sqrt(1.0 - kEccentricity2 * sin_lat * sin_lat);
-  const Vec3 at{n * cos_lat * cos_lon, n * cos_lat * sin_lon, n * (1.0 - kEccentricity2) * sin_lat};
-  const Vec3 north{-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat};
-  const Vec3 east{-sin_lon, cos_lon, 0};
-  return {at, std::cos(az) * north + std::sin(az) * east};
-}
-
-double separation_m(LatLon a, LatLon b) {
-  const double chord = norm(ecef_of(a) - ecef_of(b));
+// The distance from the chord, or GeographicLib's exact solution beyond the
+// bracket's range.
+double from_chord(double chord, LatLon a, LatLon b) {
   if (chord <= kShortChordM) return bracket_of_chord(chord).mid_m();
   double s12 = 0;
   wgs84().Inverse(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg, s12);
   return s12;
 }
 
+}  // namespace
+
+Vec3 ecef_of(LatLon p) { return ecef_of(SinCos(p.lat_deg), SinCos(p.lon_deg)); }
+
+Heading heading_of(LatLon p, double azimuth_deg) {
+  const SinCos lat(p.lat_deg), lon(p.lon_deg), az(azimuth_deg);
+  const Vec3 north{-lat.sin * lon.cos, -lat.sin * lon.sin, lat.cos};
+  const Vec3 east{-lon.sin, lon.cos, 0};
+  return {ecef_of(lat, lon), az.cos * north + az.sin * east};
+}
+
+double separation_m(LatLon a, LatLon b) { return from_chord(norm(ecef_of(a) - ecef_of(b)), a, b); }
+
 double separation_m(const Vertex& a, const Vertex& b) {
-  const double chord = norm(ecef_of(a.dir) - ecef_of(b.dir));
-  if (chord <= kShortChordM) return bracket_of_chord(chord).mid_m();
-  double s12 = 0;
-  wgs84().Inverse(a.pos.lat_deg, a.pos.lon_deg, b.pos.lat_deg, b.pos.lon_deg, s12);
-  return s12;
+  return from_chord(norm(ecef_of(a.dir) - ecef_of(b.dir)), a.pos, b.pos);
 }
 
 }  // namespace deconflict::geo

@@ -2,7 +2,7 @@
 // (docs/geometry.md, "Short distances from the chord").
 //
 //   const Bracket b = bracket_of_chord(chord_m);      // b.lo_m <= s <= b.hi_m
-//   if (b.fits()) use(b.mid_m());                     // within kShortErrorM of s
+//   double s = b.mid_m();                             // within kShortErrorM of s up to kShortChordM
 //
 // A unit-speed geodesic γ of length s on the ellipsoid bends only along the
 // surface normal, at the normal curvature κ of its direction, which lies
@@ -23,6 +23,9 @@ namespace deconflict::geo {
 /// The longest chord the bracket is used for, and the error of its midpoint
 /// there (the bracket is at most twice that wide: 7.0 cm at 150 km).
 constexpr double kShortChordM = 150'000.0;
+/// The greatest principal curvature of the ellipsoid, a/b² (1/m): the
+/// meridian's at the equator. No geodesic bends faster.
+constexpr double kGreatestCurvature = kSemiMajorM / (kSemiMinorM * kSemiMinorM);
 constexpr double kShortErrorM = 0.036;
 
 /// Bounds on a geodesic distance.
