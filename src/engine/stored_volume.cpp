@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/publish_once.hpp"
 #include "geo/shape.hpp"
 
 namespace deconflict::engine {
@@ -12,16 +13,6 @@ struct StoredVolume::Listed {
   geo::LonLatBounds bounds;
   mutable std::atomic<const std::string*> text{nullptr};
 };
-
-namespace {
-// Publishes `made` unless another reader published first; returns the one kept.
-template <typename T>
-const T& publish_once(std::atomic<const T*>& slot, std::unique_ptr<const T> made) {
-  const T* expected = nullptr;
-  if (slot.compare_exchange_strong(expected, made.get(), std::memory_order_acq_rel)) return *made.release();
-  return *expected;
-}
-}  // namespace
 
 StoredVolume::~StoredVolume() { delete listed_.load(std::memory_order_acquire); }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "common/publish_once.hpp"
 #include "geo/shape.hpp"
 
 namespace deconflict {
@@ -80,11 +81,7 @@ const geo::Shape& PreparedVolume::shape() const {
   auto built = geo::Shape::build_trusted(geometry);
   // stored() is given only geometries that were validated when stored.
   if (!built) throw std::logic_error("stored geometry of '" + id + "' cannot be prepared: " + built.error().describe());
-  auto* mine = new Shared(std::move(*built));
-  Shared* expected = nullptr;
-  if (shape_.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine->shape;
-  delete mine;  // another reader built it first
-  return expected->shape;
+  return publish_once(shape_, std::make_unique<Shared>(std::move(*built))).shape;
 }
 
 }  // namespace deconflict
