@@ -119,6 +119,9 @@ struct ListFilter {
 /// One page of a list (PartyView::page): objects in id order after a cursor.
 struct ListPage {
   std::vector<const Volume*> volumes;
+  /// Each volume's Feature text (as feature_text() gives it), made while
+  /// the page was sized: valid as long as its volume.
+  std::vector<std::string_view> texts;
   std::optional<std::string> next;  // the cursor of the next page; none on the last
 };
 

@@ -85,11 +85,11 @@ Result<Answer> Api::list(Call& call) {
   if (!listed) return listed.error();
   const ListPage& page = *listed;
   size_t size = 128;
-  for (const Volume* v : page.volumes) size += call.view.feature_text(*v).size() + 1;
+  for (std::string_view text : page.texts) size += text.size() + 1;
   std::string body;
   body.reserve(size);
   body = R"({"type":"FeatureCollection","features":[)";
-  for (size_t i = 0; i < page.volumes.size(); ++i) (body += i ? "," : "") += call.view.feature_text(*page.volumes[i]);
+  for (size_t i = 0; i < page.texts.size(); ++i) (body += i ? "," : "") += page.texts[i];
   body += "]";
   if (page.next) body += R"(,"next":)" + nlohmann::json(*page.next).dump();
   body += "}";

@@ -18,8 +18,8 @@ namespace deconflict {
 uint64_t geometric_fingerprint(const Volume& v);
 
 struct Precheck::State {
-  std::shared_ptr<const PreparedVolume>
-      query;  // pinned (a stored object) or borrowed (the request's, alive until served)
+  // Pinned (a stored object) or borrowed (the request's, alive until served).
+  std::shared_ptr<const PreparedVolume> query;
   uint64_t fingerprint = 0;
   std::vector<std::shared_ptr<const engine::StoredVolume>> candidates;
   index::Measured measured;

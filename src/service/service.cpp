@@ -83,6 +83,13 @@ std::vector<const engine::StoredVolume*> listed(const engine::World& world, cons
   return out;
 }
 
+// The candidates within `near` by their exact distance (all of them with no `near`).
+std::vector<const Volume*> exactly_near(std::vector<const engine::StoredVolume*> candidates,
+                                        const std::optional<NearTest>& near) {
+  if (near) std::erase_if(candidates, [&](const engine::StoredVolume* v) { return !(*near)(*v); });
+  return {candidates.begin(), candidates.end()};
+}
+
 // A stored volume's Feature text, as lists join it.
 std::string feature_of(const Volume& v) { return format::to_feature(v).dump(); }
 
@@ -178,9 +185,7 @@ Result<ImportResult> Service::import(std::vector<PreparedVolume> volumes, Import
 std::vector<const Volume*> Service::list(const ListFilter& filter) const {
   std::optional<NearTest> near;
   if (filter.near) near.emplace(*filter.near);
-  std::vector<const engine::StoredVolume*> out = listed(impl_->world, filter, near ? &*near : nullptr);
-  if (near) std::erase_if(out, [&](const engine::StoredVolume* v) { return !(*near)(*v); });
-  return {out.begin(), out.end()};
+  return exactly_near(listed(impl_->world, filter, near ? &*near : nullptr), near);
 }
 
 const Volume* Service::find(const std::string& id) const { return impl_->world.find(id); }
@@ -229,9 +234,7 @@ std::vector<const engine::StoredVolume*> PartyView::visible_candidates(const Lis
 std::vector<const Volume*> PartyView::list(const ListFilter& filter) const {
   std::optional<NearTest> near;
   if (filter.near) near.emplace(*filter.near);
-  std::vector<const engine::StoredVolume*> out = visible_candidates(filter, near ? &*near : nullptr);
-  if (near) std::erase_if(out, [&](const engine::StoredVolume* v) { return !(*near)(*v); });
-  return {out.begin(), out.end()};
+  return exactly_near(visible_candidates(filter, near ? &*near : nullptr), near);
 }
 
 Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& after, size_t limit) const {
@@ -248,7 +251,8 @@ Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& af
   geo::Work work(service_->impl_->options.max_page_work);
   std::string last_measured;
   for (; it != all.end(); ++it) {
-    const size_t size = (*it)->text(feature_of).size();
+    const std::string& text = (*it)->text(feature_of);
+    const size_t size = text.size();
     if (out.volumes.size() == limit || (!out.volumes.empty() && bytes + size > PageLimits::kMaxBytes)) break;
     if (near) {
       const bool in = (*near)(**it, work);
@@ -257,6 +261,7 @@ Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& af
       if (!in) continue;
     }
     out.volumes.push_back(*it);
+    out.texts.push_back(text);
     bytes += size;
   }
   service_->impl_->work_spent[caller_.id] += work.used();
