@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "common/enum_names.hpp"
+
 namespace deconflict {
 
 bool Volume::hazardous() const { return activity_kind && is_hazardous(*activity_kind); }
@@ -28,27 +30,11 @@ constexpr std::array<std::string_view, 9> kStateNames{"",          "clear",    "
 std::string_view type_name(ObjectType t) { return kTypeNames[static_cast<size_t>(t)]; }
 std::string_view kind_name(ActivityKind k) { return kKindNames[static_cast<size_t>(k)]; }
 
-std::optional<ObjectType> parse_object_type(std::string_view s) {
-  for (size_t i = 0; i < kTypeNames.size(); ++i) {
-    if (kTypeNames[i] == s) return static_cast<ObjectType>(i);
-  }
-  return std::nullopt;
-}
-
-std::optional<ActivityKind> parse_activity_kind(std::string_view s) {
-  for (size_t i = 0; i < kKindNames.size(); ++i) {
-    if (kKindNames[i] == s) return static_cast<ActivityKind>(i);
-  }
-  return std::nullopt;
-}
+std::optional<ObjectType> parse_object_type(std::string_view s) { return parse_enum<ObjectType>(kTypeNames, s); }
+std::optional<ActivityKind> parse_activity_kind(std::string_view s) { return parse_enum<ActivityKind>(kKindNames, s); }
 
 std::string_view state_name(State s) { return kStateNames[static_cast<size_t>(s)]; }
 
-std::optional<State> parse_state(std::string_view s) {
-  for (size_t i = 1; i < kStateNames.size(); ++i) {
-    if (kStateNames[i] == s) return static_cast<State>(i);
-  }
-  return std::nullopt;
-}
+std::optional<State> parse_state(std::string_view s) { return parse_enum<State>(kStateNames, s, 1); }
 
 }  // namespace deconflict

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 
+#include "common/enum_names.hpp"
+
 namespace deconflict {
 
 namespace {
@@ -16,21 +18,11 @@ constexpr std::array<std::string_view, 2> kAboutNames{"activity", "zone"};
 
 std::string_view about_name(NoticeAbout a) { return kAboutNames[static_cast<size_t>(a)]; }
 
-std::optional<NoticeAbout> parse_notice_about(std::string_view s) {
-  for (size_t i = 0; i < kAboutNames.size(); ++i) {
-    if (kAboutNames[i] == s) return static_cast<NoticeAbout>(i);
-  }
-  return std::nullopt;
-}
+std::optional<NoticeAbout> parse_notice_about(std::string_view s) { return parse_enum<NoticeAbout>(kAboutNames, s); }
 
 std::string_view state_name(NoticeState s) { return kStateNames[static_cast<size_t>(s)]; }
 
-std::optional<NoticeState> parse_notice_state(std::string_view s) {
-  for (size_t i = 0; i < kStateNames.size(); ++i) {
-    if (kStateNames[i] == s) return static_cast<NoticeState>(i);
-  }
-  return std::nullopt;
-}
+std::optional<NoticeState> parse_notice_state(std::string_view s) { return parse_enum<NoticeState>(kStateNames, s); }
 
 namespace {
 constexpr std::array<std::string_view, 4> kDeliveryNames{"", "inbox", "stream", "answer"};
@@ -38,12 +30,7 @@ constexpr std::array<std::string_view, 4> kDeliveryNames{"", "inbox", "stream", 
 
 std::string_view delivery_name(Delivery d) { return kDeliveryNames[static_cast<size_t>(d)]; }
 
-std::optional<Delivery> parse_delivery(std::string_view s) {
-  for (size_t i = 0; i < kDeliveryNames.size(); ++i) {
-    if (kDeliveryNames[i] == s) return static_cast<Delivery>(i);
-  }
-  return std::nullopt;
-}
+std::optional<Delivery> parse_delivery(std::string_view s) { return parse_enum<Delivery>(kDeliveryNames, s); }
 
 }  // namespace deconflict
 
