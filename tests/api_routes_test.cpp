@@ -56,7 +56,15 @@ TEST(Routes, OnlyRoutesThatCheckAreMeasuredAheadAndEveryChangeWrites) {
   for (const Route& r : Api::routes()) {
     const std::string name = std::string(http::to_string(r.method)) + " " + std::string(r.path);
     // Reading the inbox writes the receipts of what it delivers.
-    EXPECT_EQ(r.writes, r.method != http::verb::get || r.path == "/v1/notices") << name;
+    EXPECT_EQ(r.effect == Effect::writes, r.method != http::verb::get || r.path == "/v1/notices") << name;
+    // Served beside the line thread: reads of memory that measure nothing
+    // ahead. The record, its proofs and events are read from the store.
+    const bool of_store = r.path.starts_with("/v1/record/") || r.path == "/v1/record" || r.path == "/v1/events" ||
+                          r.path.ends_with("/proof") || r.access == Access::open;
+    if (r.effect != Effect::writes) {
+      EXPECT_EQ(r.effect == Effect::reads_store, of_store && r.path != "/v1/record/key") << name;
+    }
+    EXPECT_EQ(Api::aside(&r), r.effect == Effect::reads && r.measures == Measures::nothing) << name;
     if (r.measures == Measures::body) {
       EXPECT_NE(r.method, http::verb::get) << name;
     }

@@ -12,6 +12,10 @@
 namespace deconflict::server {
 namespace {
 
+ToLine posting_to(asio::io_context& line) {
+  return [&line](std::function<void()> job) { asio::post(line, std::move(job)); };
+}
+
 TEST(GroupSyncs, WhatWaitsForAGroupRunsOnlyAfterASyncBegunAfterIt) {
   asio::io_context line;
   auto work = asio::make_work_guard(line);
@@ -28,7 +32,7 @@ TEST(GroupSyncs, WhatWaitsForAGroupRunsOnlyAfterASyncBegunAfterIt) {
         synced_through = covered;
         return {};
       },
-      line);
+      posting_to(line));
 
   constexpr int kGroups = 200;
   std::vector<int> seen_when_answered(kGroups, -1);
@@ -64,7 +68,7 @@ TEST(GroupSyncs, StoppingSyncsWhatWaits) {
           ++syncs;
           return {};
         },
-        line);
+        posting_to(line));
     group_syncs.after_sync([] {}, true);
   }
   EXPECT_EQ(syncs, 1);
@@ -83,7 +87,7 @@ TEST(GroupSyncs, AGroupThatWroteNothingWaitsOnlyForTheGroupsBeforeIt) {
         ++syncs;
         return {};
       },
-      line);
+      posting_to(line));
   bool read_alone = false;
   group_syncs.after_sync([&] { read_alone = true; }, false);
   EXPECT_TRUE(read_alone) << "nothing to wait for";
@@ -101,6 +105,39 @@ TEST(GroupSyncs, AGroupThatWroteNothingWaitsOnlyForTheGroupsBeforeIt) {
   EXPECT_TRUE(wrote);
   EXPECT_TRUE(read_after);
   EXPECT_EQ(syncs.load(), 1) << "the group that wrote nothing had no sync of its own";
+}
+
+}  // namespace
+}  // namespace deconflict::server
+
+namespace deconflict::server {
+namespace {
+
+// A read beside the line thread that saw group n is answered only once n and
+// every group before it have settled, and learns whether n itself failed.
+TEST(Settlements, AReadWaitsForItsGroupAndEveryOneBefore) {
+  Settlements settled;
+  std::vector<std::pair<int, bool>> answered;  // (the group read, committed)
+  const auto read = [&](int group) {
+    settled.when_settled(group, [&answered, group](bool committed) { answered.emplace_back(group, committed); });
+  };
+  read(0);  // before any group: at once
+  ASSERT_EQ(answered.size(), 1u);
+  read(1);
+  read(2);
+  read(3);
+  settled.settle(2, false);  // group 2 fails while group 1 waits for its sync
+  EXPECT_EQ(answered.size(), 1u) << "group 1 has not settled: no read after it may be answered";
+  settled.settle(1, true);
+  ASSERT_EQ(answered.size(), 3u);
+  EXPECT_EQ(answered[1], std::make_pair(1, true));
+  EXPECT_EQ(answered[2], std::make_pair(2, false)) << "what group 2 showed was never stored";
+  settled.settle(3, true);
+  ASSERT_EQ(answered.size(), 4u);
+  EXPECT_EQ(answered[3], std::make_pair(3, true));
+  read(2);  // a read that saw group 2 after it settled: at once, and told that it failed
+  ASSERT_EQ(answered.size(), 5u);
+  EXPECT_EQ(answered[4], std::make_pair(2, false));
 }
 
 }  // namespace

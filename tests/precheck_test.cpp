@@ -83,12 +83,12 @@ TEST_F(PrecheckTest, TheAnswerIsThatOfTheWorldWhenTheCheckIsServed) {
   ASSERT_TRUE(moved.ok()) << moved.error().describe();
 
   const std::vector<Conflict> without = service_->check(query);  // the operator's view: nothing redacted
-  const uint64_t before = as("russia").work_spent();
-  auto with = as("russia", &ahead).declare(query);  // a declaration shows its party what it meets
+  PartyView russia = as("russia", &ahead);
+  auto with = russia.declare(query);  // a declaration shows its party what it meets
   ASSERT_TRUE(with.ok()) << with.error().describe();
   // Only the one volume declared since was measured when served (the moved
   // one no longer comes near): the rest came from the precheck.
-  const uint64_t served = as("russia").work_spent() - before - ahead.work();
+  const uint64_t served = russia.work_spent() - ahead.work();
   EXPECT_LT(served, ahead.work() / 2) << "measured when served: " << served << ", ahead: " << ahead.work();
   EXPECT_EQ(others(with->conflicts), others(without));
   EXPECT_EQ(others(with->conflicts),

@@ -496,6 +496,66 @@ std::string flight(const std::string& id, double lon, const std::string& start =
          R"(","end":"2018-09-20T00:00:00Z"}})";
 }
 
+// Reads of memory are answered beside the line thread (server/pipeline.hpp)
+// while changes go on: each party moves its flight again and again while
+// others list the region and read the flights by id. What a writer was told
+// is what a read sent afterwards shows (on another connection), and lists
+// never go back to an older version than one they showed.
+TEST_F(Server, ReadsBesideTheLineShowWhatWasAnsweredAndNeverGoBack) {
+  const std::vector<std::string> parties = {"coalition", "russia", "un"};
+  constexpr int kMoves = 30, kMaxLists = 300;  // within the rate's burst (500) with the writer's requests
+  std::atomic<int> failures{0}, writing{static_cast<int>(parties.size())};
+  const auto fail = [&](const std::string& what) {
+    if (failures++ < 5) ADD_FAILURE() << what;
+  };
+  std::vector<std::thread> threads;
+  for (size_t p = 0; p < parties.size(); ++p) {
+    threads.emplace_back([&, p] {  // the writer: moves its flight, and reads it back at once
+      const std::string party = parties[p], id = party + ".mover";
+      Client writer(port_), reader(port_);
+      const double lon = 36.0 + 2.0 * static_cast<double>(p);
+      if (writer.send(http::verb::post, "/v1/activities", token(party.c_str()), flight(id, lon)).status != 201) {
+        return fail(id + " not declared");
+      }
+      struct Done {
+        std::atomic<int>& writing;
+        ~Done() { --writing; }
+      } done{writing};
+      for (int v = 1; v <= kMoves; ++v) {
+        auto moved = writer.send(http::verb::put, "/v1/activities/" + id, token(party.c_str()),
+                                 flight(id, lon + 0.001 * v), {{"If-Match", std::to_string(v)}});
+        if (moved.status != 200) return fail(id + " move " + std::to_string(v) + ": " + moved.raw.body());
+        auto read = reader.send(http::verb::get, "/v1/activities/" + id, token(party.c_str()));
+        if (read.status != 200 || read.body["properties"]["version"] != v + 1) {
+          return fail(id + ": answered version " + std::to_string(v + 1) + ", then read " + read.raw.body());
+        }
+      }
+    });
+    threads.emplace_back([&, p] {  // a reader of the region while they write: versions only go forward
+      const std::string party = parties[p];
+      Client c(port_);
+      std::map<std::string, int> seen;
+      for (int i = 0; i <= kMaxLists; ++i) {
+        const bool last = i == kMaxLists || writing == 0;  // the last list, once every writer is done
+        while (last && writing > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (!last) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        auto list = c.send(http::verb::get, "/v1/activities?bbox=35,33,41,34", token(party.c_str()));
+        if (list.status != 200 || !list.body["features"].is_array()) return fail("list: " + list.raw.body());
+        for (const auto& f : list.body["features"]) {
+          const std::string id = f["properties"]["id"];
+          const int version = f["properties"]["version"];
+          if (version < seen[id]) fail(id + " went back from version " + std::to_string(seen[id]));
+          seen[id] = std::max(seen[id], version);
+        }
+        if (last) break;
+      }
+      if (seen[party + ".mover"] != kMoves + 1) fail(party + " did not see its flight's last version");
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 TEST_F(Server, ReplacingNeedsTheCurrentVersionAndRenotifies) {
   Client c(port_);
   ASSERT_EQ(c.send(http::verb::post, "/v1/activities", token("coalition"), flight("coalition.c1", 38.6)).status, 201);

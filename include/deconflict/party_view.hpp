@@ -11,8 +11,9 @@
 // record entries are its own. Front ends (the server, the CLI, the map) call
 // nothing else on a party's behalf, so none of them can forget to redact.
 //
-// A view is a small value (the service and the caller) and borrows the
-// service: use it on the service's thread, and not after the service is gone.
+// A view is a small value (the service, the caller and the work its calls
+// have cost) and borrows the service: use it on the service's thread (or, for
+// the reads Service names as such, beside it), and not after the service is gone.
 #pragma once
 
 #include <optional>
@@ -51,12 +52,14 @@ class PartyView {
   /// Service::as makes views; `ahead` (may be null) lends its measurements to
   /// this view's checks (include/deconflict/precheck.hpp) and must outlive it.
   PartyView(Service& service, Party caller, const Precheck* ahead = nullptr)
-      : service_(&service), caller_(std::move(caller)), ahead_(ahead) {}
+      : service_(&service), caller_(std::move(caller)), ahead_(ahead), spent_(ahead ? ahead->work() : 0) {}
 
   const Party& caller() const { return caller_; }
-  /// The geometric work (geo::Work units) the caller's checks have cost
-  /// since the service started: the server charges its rate limit by it.
-  uint64_t work_spent() const;
+  /// The geometric work (geo::Work units) this view's checks and lists have
+  /// cost, what `ahead` measured included: the server charges the request's
+  /// party by it. A view's own count, so that requests of one party served
+  /// on several threads at once are each charged what they cost.
+  uint64_t work_spent() const { return spent_; }
 
   // Objects.
 
@@ -202,6 +205,7 @@ class PartyView {
   Service* service_;
   Party caller_;
   const Precheck* ahead_ = nullptr;
+  mutable uint64_t spent_ = 0;  // work_spent(); const reads measure too
 };
 
 }  // namespace deconflict

@@ -11,7 +11,15 @@
 //
 // A change is validated, written to the store in one transaction, and only
 // then applied to the in-memory world. The service owns its store and world.
-// Not thread-safe: use one service from one thread at a time.
+//
+// Threads: use one service from one thread at a time, with one exception,
+// reads beside that thread. While the service's thread calls nothing (the
+// caller's lock: the server's LineLock, src/server/line_lock.hpp) and
+// reads_aside() holds, any number of threads may call at once
+// authenticate_known(), now(), as() without a precheck, and these PartyView
+// reads, which touch memory only: list(), page(), find(), feature_text(),
+// conflict_page(), message_page(), keys(), and the record's key and origin.
+// Everything else (the store's connection, the writes) is the service's thread's.
 #pragma once
 
 #include <functional>
@@ -277,9 +285,19 @@ class Service {
   /// revoked in the store by another process take effect here at once.
   Result<Party> authenticate(std::string_view token);
 
+  /// The same from memory alone, without looking at the store: for a read
+  /// beside the service's thread, after a follow() begun once its request
+  /// had arrived (so that a token revoked before it is refused).
+  Result<Party> authenticate_known(std::string_view token) const;
+
   /// Takes in what other processes or nodes wrote to the store since the
   /// last look (done before every authentication too). Cheap when nothing changed.
   Status follow();
+  /// True when a read may be served beside the service's thread now (see
+  /// Threads above): memory holds what the store holds (no reload pending
+  /// after a failed commit) and no deadline has passed unmarked (advance()
+  /// has nothing to do), so a read answered from memory is the present's.
+  bool reads_aside() const;
   /// Ok when the store answers and this service is up to date with it.
   Status health();
   /// Ok when a change could be written now (Store::writable): for load

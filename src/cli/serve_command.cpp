@@ -31,6 +31,7 @@ struct ServeArgs {
   size_t max_streams_per_party = server::ServerOptions{}.max_streams_per_party;
   size_t max_stream_queue_bytes = server::ServerOptions{}.max_stream_queue_bytes;
   unsigned check_threads = server::ServerOptions{}.check_threads;
+  unsigned read_threads = server::ServerOptions{}.read_threads;
   std::string tls_cert, tls_key;
   std::optional<int> tak_port;
   std::string web_root = DECONFLICT_WEB_DIR;
@@ -61,6 +62,7 @@ int run_serve(const ServeArgs& a) {
   options.max_streams_per_party = a.max_streams_per_party;
   options.max_stream_queue_bytes = a.max_stream_queue_bytes;
   options.check_threads = a.check_threads;
+  options.read_threads = a.read_threads;
   options.tls_cert = a.tls_cert;
   options.tls_key = a.tls_key;
   if (a.tak_port) options.tak_port = static_cast<uint16_t>(*a.tak_port);
@@ -164,6 +166,11 @@ Runner add_serve(CLI::App& app) {
   app.add_option("--check-threads", a->check_threads,
                  "Threads that parse large features and measure long checks beside the line (one party uses one)")
       ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
+  app.add_option("--read-threads", a->read_threads,
+                 "Threads that answer reads of memory (lists, objects, conflicts) beside the line; 0: the line answers "
+                 "every request")
+      ->check(CLI::Range(0u, 64u))
       ->capture_default_str();
   app.add_option("--max-connections", a->max_connections,
                  "Open connections, event streams included (more are answered 503 and closed)")

@@ -191,6 +191,7 @@ Response error_response(const Error& e, unsigned version, bool keep_alive) {
 
 double RateLimiter::admit(const std::string& party, std::chrono::steady_clock::time_point now) {
   if (rate_ <= 0) return 0;
+  std::lock_guard lock(mutex_);
   auto [it, fresh] = buckets_.try_emplace(party, Bucket{burst_, now});
   Bucket& b = it->second;
   b.tokens = refilled(b, now);
@@ -204,6 +205,7 @@ double RateLimiter::admit(const std::string& party, std::chrono::steady_clock::t
 
 bool RateLimiter::ready(const std::string& party, std::chrono::steady_clock::time_point now) const {
   if (rate_ <= 0) return true;
+  std::lock_guard lock(mutex_);
   const auto it = buckets_.find(party);
   if (it == buckets_.end()) return true;
   return refilled(it->second, now) >= 1;
@@ -215,6 +217,7 @@ double RateLimiter::refilled(const Bucket& b, std::chrono::steady_clock::time_po
 
 void RateLimiter::charge(const std::string& party, double requests) {
   if (rate_ <= 0) return;
+  std::lock_guard lock(mutex_);
   const auto it = buckets_.find(party);
   if (it != buckets_.end()) it->second.tokens -= requests;
 }
@@ -236,8 +239,8 @@ const std::vector<Route>& Api::routes() {
     constexpr auto activity = ObjectType::activity;
     std::vector<Route> t = {
         // Open, and answered by route() itself (and by the server on its I/O thread).
-        {V::get, "/v1/health", Access::open, false, Measures::nothing, activity, nullptr},
-        {V::get, "/v1/openapi.yaml", Access::party, false, Measures::nothing, activity, &Api::get_openapi},
+        {V::get, "/v1/health", Access::open, Effect::reads_store, Measures::nothing, activity, nullptr},
+        {V::get, "/v1/openapi.yaml", Access::party, Effect::reads, Measures::nothing, activity, &Api::get_openapi},
     };
     // The three collections' routes, the same but for what each measures.
     const auto add_collection = [](std::vector<Route>& routes, std::string_view path, std::string_view item,
@@ -245,49 +248,57 @@ const std::vector<Route>& Api::routes() {
       // Zones are checked once agreed, not when declared; a withdrawn activity meets nothing.
       const Measures declared = type == ObjectType::zone ? Measures::nothing : Measures::body;
       const Measures retired = type == ObjectType::activity ? Measures::nothing : Measures::stored;
-      routes.push_back({V::get, path, Access::party, false, Measures::nothing, type, &Api::list});
-      routes.push_back({V::post, path, Access::party, true, declared, type, &Api::create});
-      routes.push_back({V::get, item, Access::party, false, Measures::nothing, type, &Api::get_object});
-      routes.push_back({V::put, item, Access::party, true, declared, type, &Api::replace});
-      routes.push_back({V::delete_, item, Access::party, true, retired, type, &Api::withdraw});
+      routes.push_back({V::get, path, Access::party, Effect::reads, Measures::nothing, type, &Api::list});
+      routes.push_back({V::post, path, Access::party, Effect::writes, declared, type, &Api::create});
+      routes.push_back({V::get, item, Access::party, Effect::reads, Measures::nothing, type, &Api::get_object});
+      routes.push_back({V::put, item, Access::party, Effect::writes, declared, type, &Api::replace});
+      routes.push_back({V::delete_, item, Access::party, Effect::writes, retired, type, &Api::withdraw});
     };
     add_collection(t, "/v1/zones", "/v1/zones/{id}", ObjectType::zone);
-    t.push_back(
-        {V::post, "/v1/zones/{id}/accept", Access::party, true, Measures::stored, ObjectType::zone, &Api::accept_zone});
-    t.push_back({V::post, "/v1/zones/{id}/decline", Access::party, true, Measures::nothing, ObjectType::zone,
+    t.push_back({V::post, "/v1/zones/{id}/accept", Access::party, Effect::writes, Measures::stored, ObjectType::zone,
+                 &Api::accept_zone});
+    t.push_back({V::post, "/v1/zones/{id}/decline", Access::party, Effect::writes, Measures::nothing, ObjectType::zone,
                  &Api::decline_zone});
     add_collection(t, "/v1/sites", "/v1/sites/{id}", ObjectType::site);
     add_collection(t, "/v1/activities", "/v1/activities/{id}", activity);
     const std::vector<Route> rest = {
         // A dry run stores nothing of the activity but is recorded (a probe, DESIGN §6.3).
-        {V::post, "/v1/check", Access::party, true, Measures::body, activity, &Api::dry_run},
+        {V::post, "/v1/check", Access::party, Effect::writes, Measures::body, activity, &Api::dry_run},
         // Reading the inbox delivers what it shows for the first time: a receipt is written.
-        {V::get, "/v1/notices", Access::party, true, Measures::nothing, activity, &Api::notices},
-        {V::post, "/v1/notices/{id}/ack", Access::party, true, Measures::nothing, activity, &Api::acknowledge},
-        {V::post, "/v1/notices/{id}/object", Access::party, true, Measures::nothing, activity, &Api::object_to},
-        {V::get, "/v1/messages", Access::party, false, Measures::nothing, activity, &Api::messages},
-        {V::post, "/v1/messages", Access::party, true, Measures::nothing, activity, &Api::send_message},
-        {V::get, "/v1/events", Access::party, false, Measures::nothing, activity, &Api::stream_only},
-        {V::post, "/v1/admin/clock", Access::admin, true, Measures::nothing, activity, &Api::set_clock},
-        {V::get, "/v1/whoami", Access::party, false, Measures::nothing, activity, &Api::whoami},
-        {V::get, "/v1/activities/{id}/conflicts", Access::party, false, Measures::stored, activity, &Api::conflicts},
-        {V::get, "/v1/conflicts", Access::party, false, Measures::nothing, activity, &Api::conflict_page},
-        {V::get, "/v1/rules", Access::party, false, Measures::nothing, activity, &Api::rules},
-        {V::get, "/v1/position", Access::party, false, Measures::nothing, activity, &Api::position},
+        {V::get, "/v1/notices", Access::party, Effect::writes, Measures::nothing, activity, &Api::notices},
+        {V::post, "/v1/notices/{id}/ack", Access::party, Effect::writes, Measures::nothing, activity,
+         &Api::acknowledge},
+        {V::post, "/v1/notices/{id}/object", Access::party, Effect::writes, Measures::nothing, activity,
+         &Api::object_to},
+        {V::get, "/v1/messages", Access::party, Effect::reads, Measures::nothing, activity, &Api::messages},
+        {V::post, "/v1/messages", Access::party, Effect::writes, Measures::nothing, activity, &Api::send_message},
+        {V::get, "/v1/events", Access::party, Effect::reads_store, Measures::nothing, activity, &Api::stream_only},
+        {V::post, "/v1/admin/clock", Access::admin, Effect::writes, Measures::nothing, activity, &Api::set_clock},
+        {V::get, "/v1/whoami", Access::party, Effect::reads, Measures::nothing, activity, &Api::whoami},
+        {V::get, "/v1/activities/{id}/conflicts", Access::party, Effect::reads, Measures::stored, activity,
+         &Api::conflicts},
+        {V::get, "/v1/conflicts", Access::party, Effect::reads, Measures::nothing, activity, &Api::conflict_page},
+        {V::get, "/v1/rules", Access::party, Effect::reads, Measures::nothing, activity, &Api::rules},
+        {V::get, "/v1/position", Access::party, Effect::reads, Measures::nothing, activity, &Api::position},
         // Drawings are drawn in the pool, once per revision: the line thread only pins them.
-        {V::get, "/v1/cot", Access::party, false, Measures::drawings, activity, &Api::cot},
-        {V::get, "/v1/notices/{id}/proof", Access::party, false, Measures::nothing, activity, &Api::prove_notice},
-        {V::get, "/v1/record", Access::party, false, Measures::nothing, activity, &Api::record},
-        {V::get, "/v1/record/key", Access::party, false, Measures::nothing, activity, &Api::record_key},
-        {V::get, "/v1/record/head", Access::party, false, Measures::nothing, activity, &Api::tree_head},
-        {V::get, "/v1/record/inclusion", Access::party, false, Measures::nothing, activity, &Api::inclusion},
-        {V::get, "/v1/record/consistency", Access::party, false, Measures::nothing, activity, &Api::consistency},
-        {V::post, "/v1/admin/record/rotate-key", Access::admin, true, Measures::nothing, activity, &Api::rotate_key},
-        {V::get, "/v1/record/checkpoint", Access::party, false, Measures::nothing, activity, &Api::checkpoint},
-        {V::post, "/v1/record/cosignature", Access::party, true, Measures::nothing, activity, &Api::cosign},
-        {V::get, "/v1/keys", Access::party, false, Measures::nothing, activity, &Api::list_keys},
-        {V::post, "/v1/keys", Access::party, true, Measures::nothing, activity, &Api::add_key},
-        {V::delete_, "/v1/keys/{id}", Access::party, true, Measures::nothing, activity, &Api::revoke_key},
+        {V::get, "/v1/cot", Access::party, Effect::reads, Measures::drawings, activity, &Api::cot},
+        {V::get, "/v1/notices/{id}/proof", Access::party, Effect::reads_store, Measures::nothing, activity,
+         &Api::prove_notice},
+        {V::get, "/v1/record", Access::party, Effect::reads_store, Measures::nothing, activity, &Api::record},
+        {V::get, "/v1/record/key", Access::party, Effect::reads, Measures::nothing, activity, &Api::record_key},
+        {V::get, "/v1/record/head", Access::party, Effect::reads_store, Measures::nothing, activity, &Api::tree_head},
+        {V::get, "/v1/record/inclusion", Access::party, Effect::reads_store, Measures::nothing, activity,
+         &Api::inclusion},
+        {V::get, "/v1/record/consistency", Access::party, Effect::reads_store, Measures::nothing, activity,
+         &Api::consistency},
+        {V::post, "/v1/admin/record/rotate-key", Access::admin, Effect::writes, Measures::nothing, activity,
+         &Api::rotate_key},
+        {V::get, "/v1/record/checkpoint", Access::party, Effect::reads_store, Measures::nothing, activity,
+         &Api::checkpoint},
+        {V::post, "/v1/record/cosignature", Access::party, Effect::writes, Measures::nothing, activity, &Api::cosign},
+        {V::get, "/v1/keys", Access::party, Effect::reads, Measures::nothing, activity, &Api::list_keys},
+        {V::post, "/v1/keys", Access::party, Effect::writes, Measures::nothing, activity, &Api::add_key},
+        {V::delete_, "/v1/keys/{id}", Access::party, Effect::writes, Measures::nothing, activity, &Api::revoke_key},
     };
     t.insert(t.end(), rest.begin(), rest.end());
     return t;
@@ -323,6 +334,18 @@ Api::Match Api::match(http::verb method, const std::vector<std::string>& segment
 }
 
 Response Api::handle(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature) {
+  return answer(req, party, prepared, signature, Thread::line);
+}
+
+bool Api::aside(const Route* r) { return r && r->effect == Effect::reads && r->measures == Measures::nothing; }
+
+Response Api::handle_aside(const Request& req, std::string& party) {
+  if (!aside(route_of(req))) throw std::logic_error("handle_aside() is for the routes aside() names");
+  return answer(req, party, nullptr, nullptr, Thread::aside);
+}
+
+Response Api::answer(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature,
+                     Thread thread) {
   const bool allowed = cors_allowed(req);
   if (req.method() == http::verb::options) {
     if (!allowed)
@@ -337,12 +360,13 @@ Response Api::handle(const Request& req, std::string& party, Prepared* prepared,
     r.prepare_payload();
     return r;
   }
-  Response r = route(req, party, prepared, signature);
+  Response r = route(req, party, prepared, signature, thread);
   if (allowed) allow_origin(r);
   return r;
 }
 
-Response Api::route(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature) {
+Response Api::route(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature,
+                    Thread thread) {
   if (page_) {
     if (auto file = page_->serve(req)) return std::move(*file);
   }
@@ -358,7 +382,7 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared, 
   const Route& route = *m.route;
   if (route.access == Access::open) return health_response(health(), req);
 
-  auto caller = authenticate(req);
+  auto caller = authenticate(req, thread);
   if (!caller) return fail(caller.error());
   party = caller->id;
   if (const double wait_s = rate_.admit(caller->id, std::chrono::steady_clock::now()); wait_s > 0) {
@@ -374,29 +398,31 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared, 
   if (route.access == Access::admin && !caller->admin) {
     return fail(make_error(ErrorCode::forbidden, "only an admin party may do this"));
   }
-  if (route.writes && last_health_ != Health::ok) {
+  if (route.effect == Effect::writes && last_health_ != Health::ok) {
     Response r =
         fail(make_error(ErrorCode::overloaded, "this node cannot store changes now; try again or another node"));
     r.set(http::field::retry_after, "1");
     return r;
   }
   // Deadlines pass between requests too (the server also looks every 100 ms);
-  // answer from the present.
-  if (auto overdue = service_.advance(); !overdue) return fail(overdue.error());
+  // answer from the present. Beside the line thread none is due
+  // (Service::reads_aside), and nothing may be written.
+  if (thread == Thread::line) {
+    if (auto overdue = service_.advance(); !overdue) return fail(overdue.error());
+  }
 
   if (prepared && prepared->caller.id != caller->id) prepared = nullptr;  // prepared for someone else: unused
-  const uint64_t ahead = prepared ? prepared->ahead.work() : 0;
   PartyView view = service_.as(*caller, prepared ? &prepared->ahead : nullptr);
-  // Whatever this request's checks cost is charged to the party's rate,
-  // what was measured ahead included.
+  // Whatever this request's checks and lists cost is charged to the party's
+  // rate, what was measured ahead included.
   struct ChargeWork {
     RateLimiter& rate;
     const PartyView& view;
-    uint64_t per_request, before;
+    uint64_t per_request;
     ~ChargeWork() {
-      rate.charge(view.caller().id, static_cast<double>(view.work_spent() - before) / static_cast<double>(per_request));
+      rate.charge(view.caller().id, static_cast<double>(view.work_spent()) / static_cast<double>(per_request));
     }
-  } charge{rate_, view, std::max<uint64_t>(1, limits_.work_per_request), view.work_spent() - ahead};
+  } charge{rate_, view, std::max<uint64_t>(1, limits_.work_per_request)};
   // A party's act presents its signature (none for an unsigned one): the
   // library refuses an act of a party with keys that this does not sign.
   if (signature) {  // checked ahead, off this thread
@@ -474,7 +500,7 @@ void Api::plan(Prepared& p) {
   p.ahead = service_.as(p.caller).plan(**p.feature);
 }
 
-Result<Party> Api::authenticate(const Request& req) {
+Result<Party> Api::authenticate(const Request& req, Thread thread) {
   // Two tokens in one request: which one acts is not for the server to guess.
   if (req.count(http::field::authorization) > 1) {
     return make_error(ErrorCode::usage, "more than one Authorization header");
@@ -485,7 +511,8 @@ Result<Party> Api::authenticate(const Request& req) {
   if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer) {
     return make_error(ErrorCode::unauthorized, "missing bearer token");
   }
-  auto caller = service_.authenticate(auth.substr(kBearer.size()));
+  const std::string_view token = auth.substr(kBearer.size());
+  auto caller = thread == Thread::line ? service_.authenticate(token) : service_.authenticate_known(token);
   if (!caller && caller.error().code == ErrorCode::not_found) {
     return make_error(ErrorCode::unauthorized, "unknown or revoked token");
   }

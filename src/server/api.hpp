@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -60,6 +61,7 @@ struct ApiLimits {
 
 /// Token buckets, one per party: `burst` requests at once, refilled at
 /// `rate_per_s`. Beyond that a request is refused with 429 and how long to wait.
+/// Thread-safe: reads are rated beside the line thread.
 class RateLimiter {
  public:
   RateLimiter(double rate_per_s, double burst) : rate_(rate_per_s), burst_(burst) {}
@@ -79,6 +81,7 @@ class RateLimiter {
   /// The bucket's tokens at `now`, refilled since it was last taken from.
   double refilled(const Bucket& b, std::chrono::steady_clock::time_point now) const;
   double rate_, burst_;
+  mutable std::mutex mutex_;  // guards buckets_
   std::unordered_map<std::string, Bucket> buckets_;
 };
 
@@ -183,6 +186,13 @@ enum class Access { open, party, admin };
 /// drawings of the volumes it answers with.
 enum class Measures { nothing, body, stored, drawings };
 
+/// What a route does with what the line holds, which decides where it is served.
+enum class Effect {
+  reads,        // reads memory only: served beside the line thread when it measures nothing (Api::aside)
+  reads_store,  // reads the store too (the record, events): on the line thread, whose connection it is
+  writes,       // changes what the line holds (a node that cannot store answers 503)
+};
+
 /// A row of the route table: every endpoint of the API is one (docs/openapi.yaml
 /// lists the same, and a test holds them together). A path segment "{id}"
 /// matches any one segment.
@@ -190,7 +200,7 @@ struct Route {
   http::verb method;
   std::string_view path;
   Access access;
-  bool writes;  // changes what the line holds (a node that cannot store answers 503)
+  Effect effect;
   Measures measures;
   ObjectType type;                       // the collection's type, for the routes of a collection
   Result<Answer> (Api::*handle)(Call&);  // null for the open route (health), which route() answers
@@ -238,6 +248,17 @@ class Api {
   /// The answer to a health request; reads nothing that changes (any thread).
   Response health_response(Health health, const Request& request) const;
 
+  /// True for a route served beside the line thread (Api::handle_aside): it
+  /// reads memory only and measures nothing ahead.
+  static bool aside(const Route* route);
+  /// Answers a request of an aside() route on any thread, while the line
+  /// thread changes nothing (the server's LineLock, held shared) and
+  /// Service::reads_aside() holds: the same answer handle() would give, but
+  /// that the caller is authenticated from memory (the caller has followed
+  /// the store since the request arrived) and deadlines are not advanced
+  /// (none is due).
+  Response handle_aside(const Request& request, std::string& party);
+
   /// True for GET /v1/events' route, which the server answers with a stream.
   static bool is_stream(const Route* route);
   /// Authenticates a stream request and reads what it missed; or the error to answer.
@@ -267,13 +288,21 @@ class Api {
     std::string allow;
   };
   static Match match(http::verb method, const std::vector<std::string>& segments);
-  Response route(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature);
+  /// Where a request is handled: on the line thread, or beside it (handle_aside).
+  enum class Thread { line, aside };
+  Response route(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature,
+                 Thread thread);
+  /// handle()'s CORS around route().
+  Response answer(const Request& req, std::string& party, Prepared* prepared, CheckedSignature* signature,
+                  Thread thread);
   /// CORS: the configured origin (and no other) may call the API from a browser.
   bool cors_allowed(const Request& req) const;
   void allow_origin(Response& r) const;
   /// The request's feature: the one parsed ahead, or parsed now.
   Result<PreparedVolume> feature(const Call& call) const;
-  Result<Party> authenticate(const Request& req);
+  /// The caller, by its bearer token: the service follows the store first
+  /// on the line thread; beside it, from memory (Service::authenticate_known).
+  Result<Party> authenticate(const Request& req, Thread thread = Thread::line);
 
   // The handlers, one per route (api_objects.cpp, api_line.cpp, api_record.cpp).
   Result<Answer> get_openapi(Call& call);

@@ -390,7 +390,10 @@ int serve(Service& service, const ServerOptions& options) {
   }
   std::optional<ssl::context> tls;
   if (!options.tls_cert.empty() && !(tls = tls_context(options))) return 2;
-  Pipeline pipeline(ioc, api, service, PipelineOptions{options.check_threads});
+  PipelineOptions threads;
+  threads.check_threads = options.check_threads;
+  threads.read_threads = options.read_threads;
+  Pipeline pipeline(ioc, api, service, threads);
   line = &pipeline;
   TakFeed tak(service, api.drawings(), api.rate());
   // Touched objects are told on the line thread once durable; each TAK

@@ -29,6 +29,7 @@ struct ServerOptions {
   /// Last-Event-ID (docs/http-api.md).
   size_t max_stream_queue_bytes = 1 << 20;
   unsigned check_threads = 2;     // threads that parse large features and measure long checks (Pipeline)
+  unsigned read_threads = 2;      // threads that answer reads of memory beside the line thread; 0: none (Pipeline)
   std::string tls_cert, tls_key;  // PEM files: both set, the server speaks HTTPS only (TLS 1.2 and later)
   ClockSetter set_clock;          // set with a simulated clock: POST /v1/admin/clock moves it
   std::string web_root;           // the map page's directory (web/ with its node_modules)

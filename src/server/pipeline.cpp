@@ -10,10 +10,12 @@ namespace deconflict::server {
 void CommitGroup::join() {
   if (group_) return;
   group_.emplace(service_.group());
-  asio::post(line_, [this] { commit(); });
+  opened_.fetch_add(1, std::memory_order_relaxed);
+  to_line_([this] { commit(); });
 }
 
 void CommitGroup::commit() {
+  const uint64_t number = newest();
   auto committed = group_->commit_unsynced();
   group_.reset();
   auto waiting = std::move(waiting_);
@@ -22,12 +24,14 @@ void CommitGroup::commit() {
     const Status st = committed.error();
     spdlog::error("group commit failed, {} answers become errors: {}", waiting.size(), st.error().describe());
     for (auto& then : waiting) then(st);
+    settled_.settle(number, false);
     return;
   }
   const bool wrote = committed->wrote;
-  auto answer = [this, published = std::move(committed->published), waiting = std::move(waiting)] {
+  auto answer = [this, number, published = std::move(committed->published), waiting = std::move(waiting)] {
     service_.publish_synced(published);
     for (auto& then : waiting) then(Status{});
+    settled_.settle(number, true);
   };
   if (syncs_) {
     syncs_->after_sync(std::move(answer), wrote);
@@ -36,8 +40,42 @@ void CommitGroup::commit() {
   }
 }
 
-GroupSyncs::GroupSyncs(std::function<Status()> sync, asio::io_context& line)
-    : sync_(std::move(sync)), line_(line), thread_([this] { run(); }) {}
+void Settlements::when_settled(uint64_t number, std::function<void(bool committed)> then) {
+  bool committed = true;
+  {
+    std::lock_guard lock(mutex_);
+    if (number > settled_through_) {
+      readers_.emplace(number, std::move(then));
+      return;
+    }
+    committed = !failed_.count(number);
+  }
+  then(committed);
+}
+
+void Settlements::settle(uint64_t number, bool committed) {
+  std::vector<std::pair<std::function<void(bool)>, bool>> ready;
+  {
+    std::lock_guard lock(mutex_);
+    if (!committed) failed_.insert(number);
+    settled_ahead_.insert(number);
+    while (!settled_ahead_.empty() && *settled_ahead_.begin() == settled_through_ + 1) {
+      settled_ahead_.erase(settled_ahead_.begin());
+      ++settled_through_;
+    }
+    const auto end = readers_.upper_bound(settled_through_);
+    for (auto it = readers_.begin(); it != end; ++it)
+      ready.emplace_back(std::move(it->second), !failed_.count(it->first));
+    readers_.erase(readers_.begin(), end);
+    if (settled_through_ > kFailuresKept) {
+      failed_.erase(failed_.begin(), failed_.lower_bound(settled_through_ - kFailuresKept));
+    }
+  }
+  for (auto& [then, ok] : ready) then(ok);
+}
+
+GroupSyncs::GroupSyncs(std::function<Status()> sync, ToLine to_line)
+    : sync_(std::move(sync)), to_line_(std::move(to_line)), thread_([this] { run(); }) {}
 
 void GroupSyncs::after_sync(std::function<void()> then, bool wrote) {
   bool at_once = false;
@@ -79,7 +117,7 @@ void GroupSyncs::run() {
                        st.error().describe(), synced.size());
       std::_Exit(70);
     }
-    for (auto& w : synced) asio::post(line_, std::move(w.then));
+    for (auto& w : synced) to_line_(std::move(w.then));
     std::lock_guard lock(mutex_);
     unanswered_ -= synced.size();
   }
@@ -105,16 +143,19 @@ void Turns::done(const std::string& party) {
 Pipeline::Pipeline(asio::io_context& io, Api& api, Service& service, PipelineOptions options)
     : io_(io),
       api_(api),
+      service_(service),
       options_(options),
       line_(1),
       line_work_(asio::make_work_guard(line_)),
       syncs_(options.sync_aside ? [&]() -> std::unique_ptr<GroupSyncs> {
         auto sync = service.defer_group_syncs();
-        return sync ? std::make_unique<GroupSyncs>(std::move(sync), line_) : nullptr;
+        return sync ? std::make_unique<GroupSyncs>(std::move(sync), [this](auto job) { to_line(std::move(job)); })
+                    : nullptr;
       }()
                                 : nullptr),
-      group_(service, line_, syncs_.get()),
+      group_(service, [this](auto job) { to_line(std::move(job)); }, syncs_.get()),
       checks_(std::max(1u, options.check_threads)),
+      reads_(std::max(1u, options.read_threads)),
       line_thread_([this] { line_.run(); }) {}
 
 Pipeline::~Pipeline() { stop(); }
@@ -126,10 +167,72 @@ void Pipeline::stop() {
   if (syncs_) syncs_->stop();
   checks_.stop();
   checks_.join();
+  reads_.stop();
+  reads_.join();
 }
 
 void Pipeline::serve(const Request& request, Reply reply) {
-  asio::post(line_, [this, &request, reply = std::move(reply)]() mutable { admit(request, std::move(reply)); });
+  if (options_.read_threads > 0 && Api::aside(Api::route_of(request))) return read_aside(request, std::move(reply));
+  to_line([this, &request, reply = std::move(reply)]() mutable { admit(request, std::move(reply)); });
+}
+
+void Pipeline::read_aside(const Request& request, Reply reply) {
+  bool post = false;
+  {
+    std::lock_guard lock(reads_mutex_);
+    reads_waiting_.push_back({&request, std::move(reply)});
+    post = !std::exchange(follow_posted_, true);
+  }
+  if (post) to_line([this] { follow_for_reads(); });
+}
+
+// One look at the store serves every read that arrived before it began: what
+// another process or node committed before a read arrived (a token revoked,
+// an object declared) is in memory when the read is answered, as it would be
+// on the line thread.
+void Pipeline::follow_for_reads() {
+  std::vector<Read> reads;
+  {
+    std::lock_guard lock(reads_mutex_);
+    reads.swap(reads_waiting_);
+    follow_posted_ = false;
+  }
+  const Status followed = service_.follow();
+  for (Read& r : reads) {
+    if (!followed || stopping_) {  // the line thread answers it, the store's error included
+      admit(*r.request, std::move(r.reply));
+      continue;
+    }
+    asio::post(reads_, [this, r = std::move(r)]() mutable { read(*r.request, std::move(r.reply)); });
+  }
+}
+
+void Pipeline::read(const Request& request, Reply reply) {
+  std::optional<Response> res;
+  std::string party = "-";
+  uint64_t seen = 0;
+  {
+    std::shared_lock held(lock_);
+    if (!stopping_ && service_.reads_aside()) {
+      seen = group_.newest();
+      try {
+        res = api_.handle_aside(request, party);
+      } catch (const std::exception& e) {
+        spdlog::error("internal error on {} {}: {}", std::string(request.method_string()),
+                      std::string(request.target()), e.what());
+        res = error_response(make_error(ErrorCode::store_error, "internal error"), request.version(), false);
+      }
+    }
+  }
+  // A deadline passed or memory is being reloaded: the line thread answers.
+  if (!res) return to_line([this, &request, reply = std::move(reply)]() mutable { admit(request, std::move(reply)); });
+  auto answer = std::make_shared<Response>(std::move(*res));
+  group_.when_settled(seen, [this, &request, answer, party, reply = std::move(reply)](bool committed) mutable {
+    if (!committed) {  // what it read may never have been stored: read it again, on the line thread
+      return to_line([this, &request, reply = std::move(reply)]() mutable { admit(request, std::move(reply)); });
+    }
+    asio::post(io_, [answer, party, reply = std::move(reply)] { reply(std::move(*answer), party); });
+  });
 }
 
 void Pipeline::admit(const Request& request, Reply reply) {
@@ -147,7 +250,7 @@ void Pipeline::admit(const Request& request, Reply reply) {
   asio::post(checks_, [this, &request, signature, prepared, parse, reply = std::move(reply)]() mutable {
     *signature = api_.check_signature(request);
     if (parse) Api::parse(request, **prepared);
-    asio::post(line_, [this, &request, signature, prepared, parse, reply = std::move(reply)]() mutable {
+    to_line([this, &request, signature, prepared, parse, reply = std::move(reply)]() mutable {
       if (parse) return parsed(request, prepared, signature, std::move(reply));
       take_prepared(request, std::move(prepared), std::move(signature), std::move(reply));
     });
@@ -158,7 +261,7 @@ void Pipeline::in_pool(const std::string& party, std::function<void()> work, std
   turns_.take(party, [this, party, work = std::move(work), then = std::move(then)]() mutable {
     asio::post(checks_, [this, party, work = std::move(work), then = std::move(then)]() mutable {
       work();
-      asio::post(line_, [this, party, then = std::move(then)] {
+      to_line([this, party, then = std::move(then)] {
         turns_.done(party);
         then();
       });
@@ -229,7 +332,7 @@ void Pipeline::handle(const Request& request, Prepared* prepared, const Signed& 
 }
 
 void Pipeline::open_stream(const Request& request, StreamReply reply) {
-  asio::post(line_, [this, &request, reply = std::move(reply)]() mutable {
+  to_line([this, &request, reply = std::move(reply)]() mutable {
     group_.join();
     group_.after([this, &request, reply = std::move(reply)](const Status&) mutable {
       auto party = std::make_shared<std::string>("-");
@@ -252,7 +355,7 @@ void Pipeline::when_read_is_durable(const std::string& turn, std::function<void(
 }
 
 void Pipeline::on_line(std::function<void()> job) {
-  asio::post(line_, [this, job = std::move(job)] {
+  to_line([this, job = std::move(job)] {
     group_.join();
     job();
   });

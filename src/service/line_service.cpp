@@ -88,7 +88,7 @@ Result<Declared> PartyView::declare(PreparedVolume v) {
   }
   if (Status st = s.within_positions(v, 0); !st) return st.error();
   v.version = 1;
-  return s.commit_declared(std::move(v), ahead_);
+  return s.commit_declared(std::move(v), ahead_, spent_);
 }
 
 Result<Declared> PartyView::replace(PreparedVolume v, int if_match) {
@@ -127,7 +127,7 @@ Result<Declared> PartyView::replace(PreparedVolume v, int if_match) {
     return same;
   }
   v.version = old->version + 1;
-  return s.commit_declared(std::move(v), ahead_);
+  return s.commit_declared(std::move(v), ahead_, spent_);
 }
 
 Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std::string& id) {
@@ -159,7 +159,7 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
   told.insert(old->agreed_by.begin(), old->agreed_by.end());  // a zone's: those it was to bind
   // And the parties of what it is in conflict with now: those whose convoy
   // met the activity were shown it, and hear that the danger is gone.
-  auto met = activity ? s.checked(*old, caller_.id, ahead_) : s.met(*old, s.now(), caller_.id, ahead_);
+  auto met = activity ? s.checked(*old, spent_, ahead_) : s.met(*old, s.now(), spent_, ahead_);
   if (!met) return met.error();
   for (const Conflict& c : *met) told.insert(c.other_party);
   told.erase(caller_.id);
@@ -239,7 +239,7 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   // enter it, and the zone's party is notified of each (DESIGN §6.1-§6.2).
   std::vector<PreparedVolume> renotified;
   if (accept) {
-    auto met = s.met(zone, at, caller_.id, ahead_);  // the acceptor's request, the acceptor's cost
+    auto met = s.met(zone, at, spent_, ahead_);  // the acceptor's request, the acceptor's cost
     if (!met) return met.error();
     std::erase_if(*met, [&](const Conflict& c) { return c.other_party != caller_.id; });
     const std::vector<Notice> entering = s.notices_about(zone, *met, at, /*to_owner=*/true);
@@ -284,7 +284,8 @@ Result<std::vector<Notice>> Service::advance() {
   return batch.notices;
 }
 
-Result<Declared> Service::Impl::commit_declared(PreparedVolume v, const Precheck* ahead, Declaration how) {
+Result<Declared> Service::Impl::commit_declared(PreparedVolume v, const Precheck* ahead, uint64_t& spent,
+                                                Declaration how) {
   const TimePoint at = now();
   if (v.type == ObjectType::zone) {
     // A new zone, or a changed one, is agreed afresh: agreeing to one shape is
@@ -304,7 +305,7 @@ Result<Declared> Service::Impl::commit_declared(PreparedVolume v, const Precheck
     v.state = State::clear;  // no notice of its version
   } else if (v.type == ObjectType::activity) {
     if (!how.imported || !v.notified) v.notified = at;  // the server's clock, not the client's
-    auto conflicts = checked(v, {*v.notified}, v.party, ahead);
+    auto conflicts = checked(v, {*v.notified}, spent, ahead);
     if (!conflicts) return conflicts.error();
     out.conflicts = std::move(*conflicts);
     shown = stage_disclosures(batch, v, out.conflicts);
@@ -321,7 +322,7 @@ Result<Declared> Service::Impl::commit_declared(PreparedVolume v, const Precheck
   } else if (v.type == ObjectType::site && how.checked) {
     // A site declared where activities are under way or planned: each such
     // activity's party is told, and the site's party is shown the activity.
-    auto met_now = met(v, at, v.party, ahead);
+    auto met_now = met(v, at, spent, ahead);
     if (!met_now) return met_now.error();
     out.conflicts = std::move(*met_now);
     shown = stage_disclosures(batch, v, out.conflicts);
@@ -485,7 +486,7 @@ Result<std::vector<Conflict>> PartyView::check(const PreparedVolume& activity) {
   }
   // A check over its budget is refused, but it counts and is recorded like
   // any other: whether one is over may depend on what is hidden.
-  auto checked = s.checked(activity, caller_.id, ahead_);
+  auto checked = s.checked(activity, spent_, ahead_);
   std::vector<Conflict> hidden;
   if (checked) hidden = s.disclosures.redact(caller_.id, *checked, s.finder(), Report::dry_run);
   store::WriteBatch batch;
@@ -494,12 +495,6 @@ Result<std::vector<Conflict>> PartyView::check(const PreparedVolume& activity) {
   if (Status st = s.commit(batch); !st) return st.error();
   s.probes.add(caller_.id, at);
   return checked;
-}
-
-uint64_t PartyView::work_spent() const {
-  const auto& spent = service_->impl_->work_spent;
-  const auto it = spent.find(caller_.id);
-  return it == spent.end() ? 0 : it->second;
 }
 
 Result<std::vector<Conflict>> PartyView::conflicts(const std::string& activity_id) const {
@@ -512,7 +507,7 @@ Result<std::vector<Conflict>> PartyView::conflicts_within(const std::string& act
   if (!v || v->type != ObjectType::activity || !s.visible(caller_.id, *v)) {
     return no_such("activity", activity_id);
   }
-  auto checked = s.checked(*v, caller_.id, ahead_, budget);
+  auto checked = s.checked(*v, spent_, ahead_, budget);
   if (!checked) return checked.error();
   std::vector<Conflict>& all = *checked;
   if (v->party == caller_.id) {

@@ -173,8 +173,9 @@ Result<ImportResult> Service::import(std::vector<PreparedVolume> volumes, Import
     v.version = old ? old->version + 1 : 1;
     (old ? result.replaced : result.created).push_back(v.id);
   }
+  uint64_t spent = 0;  // the operator's import is charged to nobody
   for (PreparedVolume& v : volumes) {
-    auto declared = impl_->commit_declared(std::move(v), nullptr, {true, notices == ImportNotices::send});
+    auto declared = impl_->commit_declared(std::move(v), nullptr, spent, {true, notices == ImportNotices::send});
     if (!declared) return declared.error();
     result.notices += declared->notices.size();
   }
@@ -264,7 +265,7 @@ Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& af
     out.texts.push_back(text);
     bytes += size;
   }
-  service_->impl_->work_spent[caller_.id] += work.used();
+  spent_ += work.used();
   if (it == all.end()) return out;
   if (near && last_measured.empty()) {
     return make_error(ErrorCode::too_complex, "measuring the distance to one object takes more work than a page may",
@@ -286,10 +287,7 @@ const std::string& PartyView::feature_text(const Volume& v) const { return servi
 
 std::shared_ptr<const Volume> PartyView::pin(const Volume& v) const { return service_->impl_->world.pin(v.id); }
 
-PartyView Service::as(const Party& caller, const Precheck* ahead) {
-  if (ahead) impl_->work_spent[caller.id] += ahead->work();
-  return PartyView(*this, caller, ahead);
-}
+PartyView Service::as(const Party& caller, const Precheck* ahead) { return PartyView(*this, caller, ahead); }
 
 Precheck PartyView::plan(const PreparedVolume& v) const {
   // Borrowed: the caller keeps `v` alive until the request is served.
@@ -408,6 +406,10 @@ std::vector<Party> Service::parties() const {
 
 Result<Party> Service::authenticate(std::string_view token) {
   if (Status st = impl_->follower.follow(); !st) return st.error();
+  return authenticate_known(token);
+}
+
+Result<Party> Service::authenticate_known(std::string_view token) const {
   const std::string hash = credentials::hash_token(token);
   const store::StoredParty* party = impl_->parties.by_token_hash(hash);
   const Error unknown = make_error(ErrorCode::not_found, "unknown or revoked token");
@@ -416,6 +418,8 @@ Result<Party> Service::authenticate(std::string_view token) {
 }
 
 Status Service::follow() { return impl_->follower.follow(); }
+
+bool Service::reads_aside() const { return !impl_->follower.loading() && !impl_->notices.any_due(impl_->now()); }
 
 Status Service::health() {
   if (Status st = impl_->follower.follow(); !st) return st;

@@ -213,7 +213,7 @@ struct Service::Impl {
   Status timely(const Volume& v, const Volume* old) const;
   /// Checks an object, makes its notices, disclosures and probes, and commits
   /// them with it (declare, replace and import).
-  Result<Declared> commit_declared(PreparedVolume v, const Precheck* ahead, Declaration how = {});
+  Result<Declared> commit_declared(PreparedVolume v, const Precheck* ahead, uint64_t& spent, Declaration how = {});
   /// One notice per activity that `met` (conflicts seen from a site or
   /// zone) names: to the activity's party about the object (a site declared
   /// over it), or, `to_owner`, from the activity's party to the object's (a
@@ -247,45 +247,46 @@ struct Service::Impl {
   engine::CheckContext context_for(const Volume& activity) const { return {activity.notified.value_or(now())}; }
 
   /// An activity's conflicts with the world, within Options::max_check_work;
-  /// the work is charged to `payer`, the party whose request made the check.
-  /// What `ahead` measured for this activity is not measured again.
+  /// the work is added to `spent`, the meter of the request that made the
+  /// check (PartyView::work_spent). What `ahead` measured for this activity
+  /// is not measured again.
   Result<std::vector<Conflict>> checked(const PreparedVolume& activity, const engine::CheckContext& context,
-                                        const std::string& payer, const Precheck* ahead) const {
-    return within_budget(activity, payer, ahead, [&](geo::Work& work, const index::Measured* measured) {
+                                        uint64_t& spent, const Precheck* ahead) const {
+    return within_budget(activity, spent, ahead, [&](geo::Work& work, const index::Measured* measured) {
       return world.check(activity, context, work, measured);
     });
   }
-  Result<std::vector<Conflict>> checked(const PreparedVolume& activity, const std::string& payer, const Precheck* ahead,
+  Result<std::vector<Conflict>> checked(const PreparedVolume& activity, uint64_t& spent, const Precheck* ahead,
                                         uint64_t budget = 0) const {
     return within_budget(
-        activity, payer, ahead,
+        activity, spent, ahead,
         [&](geo::Work& work, const index::Measured* measured) {
           return world.check(activity, context_for(activity), work, measured);
         },
         budget);
   }
   /// The activities a site or zone meets (World::met_by), within the same
-  /// budget, charged to `payer`.
-  Result<std::vector<Conflict>> met(const PreparedVolume& object, TimePoint at, const std::string& payer,
+  /// budget, added to `spent`.
+  Result<std::vector<Conflict>> met(const PreparedVolume& object, TimePoint at, uint64_t& spent,
                                     const Precheck* ahead) const {
-    return within_budget(object, payer, ahead, [&](geo::Work& work, const index::Measured* measured) {
+    return within_budget(object, spent, ahead, [&](geo::Work& work, const index::Measured* measured) {
       return world.met_by(object, at, work, measured);
     });
   }
-  /// What `search` finds with Options::max_check_work, its work charged to
-  /// `payer`; too_complex about `v` once the budget is spent. A precheck of
+  /// What `search` finds with Options::max_check_work, its work added to
+  /// `spent`; too_complex about `v` once the budget is spent. A precheck of
   /// `v` lends its measurements and has spent its part of the budget (its
-  /// work was charged when the caller's view took it: Service::as).
+  /// work was counted when the caller's view took it: PartyView's constructor).
   /// `budget`, when not 0, takes the place of Options::max_check_work.
   template <typename Search>
-  Result<std::vector<Conflict>> within_budget(const Volume& v, const std::string& payer, const Precheck* ahead,
-                                              Search&& search, uint64_t budget = 0) const {
+  Result<std::vector<Conflict>> within_budget(const Volume& v, uint64_t& spent, const Precheck* ahead, Search&& search,
+                                              uint64_t budget = 0) const {
     const Precheck::State* pre = ahead && ahead->state_ && ahead->state_->serves(v) ? ahead->state_.get() : nullptr;
     if (pre && pre->work.exhausted()) return too_complex(v);
     const uint64_t allowed = budget ? budget : options.max_check_work;
     geo::Work work(allowed - (pre ? std::min(pre->work.used(), allowed) : 0));
     std::vector<Conflict> out = search(work, pre ? &pre->measured : nullptr);
-    work_spent[payer] += work.used();
+    spent += work.used();
     if (work.exhausted()) return too_complex(v);
     return out;
   }
@@ -298,7 +299,6 @@ struct Service::Impl {
     state->query = std::move(query);
     return Precheck(std::move(state));
   }
-  mutable std::unordered_map<std::string, uint64_t> work_spent;  // by party, since start
   /// Whether the party may hold v's positions, `replaced` of its own going.
   Status within_positions(const Volume& v, size_t replaced) const {
     const size_t after = world.positions_of(v.party) - replaced + v.geometry.position_count();

@@ -37,6 +37,9 @@ class StoreFollower {
   /// store's head, and the rows those entries wrote.
   Status catch_up();
   void reload_before_next() { needs_load_ = true; }
+  /// True while memory may hold what the store does not (a failed group's
+  /// changes), until the next follow() loads it all again.
+  bool loading() const { return needs_load_; }
 
   /// A stored row as a volume.
   static Result<PreparedVolume> volume_of(const store::StoredObject& row);
