@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
 #include "format/feature_reader.hpp"
 #include "format/feature_writer.hpp"
@@ -13,6 +14,27 @@
 
 namespace deconflict::format {
 namespace {
+
+// A list's bbox: four numbers apart by commas, spaces around them allowed;
+// anything else is a usage error naming the field.
+TEST(BoundingBox, ReadsFourNumbersApartByCommas) {
+  auto b = BoundingBox::parse("38.5,33,-39.25e0,34", "bbox");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->west_deg, 38.5);
+  EXPECT_EQ(b->south_deg, 33);
+  EXPECT_EQ(b->east_deg, -39.25);
+  EXPECT_EQ(b->north_deg, 34);
+  auto spaced = BoundingBox::parse(" 38 , 33,39 ,34 ", "bbox");
+  ASSERT_TRUE(spaced.ok());
+  EXPECT_EQ(spaced->east_deg, 39);
+  for (const char* bad : {"", "1,2,3", "1,2,3,4,5", "1,2,3,4,", ",1,2,3", "a,b,c,d", "1,,2,3", "1,2,3,4x", "0x1,2,3,4",
+                          "nan,1,2,3", "inf,1,2,3", "1,2,3,95", "181,2,3,4", "1,10,2,5"}) {
+    auto refused = BoundingBox::parse(bad, "bbox");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.error().code, ErrorCode::usage) << bad;
+    EXPECT_EQ(refused.error().field, "bbox") << bad;
+  }
+}
 
 // A valid activity; cases below change one thing at a time.
 std::string activity(const std::string& geometry = R"({"type": "Point", "coordinates": [38.6, 33.5]})",

@@ -93,7 +93,8 @@ TEST_F(ReadsAside, ATokenIsKnownFromMemoryUntilTheStoreIsFollowed) {
 // work: each request is charged what it cost, not what the other one did.
 TEST_F(ReadsAside, EachViewCountsItsOwnWork) {
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(as("coalition").declare(activity("coalition.a" + std::to_string(i), "coalition", 38.6 + i * 0.01)).ok());
+    ASSERT_TRUE(
+        as("coalition").declare(activity("coalition.a" + std::to_string(i), "coalition", 38.6 + i * 0.01)).ok());
   }
   ASSERT_TRUE(as("russia").declare(activity("russia.patrol", "russia", 38.65)).ok());
   PartyView first = as("russia"), second = as("russia");
@@ -106,6 +107,32 @@ TEST_F(ReadsAside, EachViewCountsItsOwnWork) {
   EXPECT_EQ(second.conflict_page("", 100).items.size(), page.items.size());
   EXPECT_EQ(second.work_spent(), once) << "the same page costs the same, counted apart";
   EXPECT_EQ(first.work_spent(), once);
+}
+
+// Lists come sorted by id, however the ids compare: within their first 16
+// bytes (compared as numbers), past them, and one a prefix of another.
+TEST_F(ReadsAside, ListsAreSortedByIdWhereverIdsDiffer) {
+  std::vector<std::string> ids = {"coalition.a",
+                                  "coalition.a0",
+                                  "coalition.aaaaaaaaaaaaaaaa",
+                                  "coalition.aaaaaaaaaaaaaaaa-10",
+                                  "coalition.aaaaaaaaaaaaaaaa-2",
+                                  "coalition.aaaaaa",
+                                  "coalition.\u00e9t\u00e9",
+                                  "coalition.Z",
+                                  "coalition.b"};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    PreparedVolume v = activity("x", "coalition", 38.6 + 0.01 * static_cast<double>(i));
+    v.id = nlohmann::json::parse("\"" + ids[i] + "\"").get<std::string>();
+    ids[i] = v.id;
+    ASSERT_TRUE(as("coalition").declare(std::move(v)).ok()) << ids[i];
+  }
+  std::sort(ids.begin(), ids.end());
+  ListFilter filter;
+  filter.bbox = BoundingBox{38, 33, 39, 34};  // through the index, then sorted
+  std::vector<std::string> listed;
+  for (const Volume* v : as("coalition").list(filter)) listed.push_back(v->id);
+  EXPECT_EQ(listed, ids);
 }
 
 }  // namespace

@@ -340,7 +340,6 @@ Response Api::handle(const Request& req, std::string& party, Prepared* prepared,
 bool Api::aside(const Route* r) { return r && r->effect == Effect::reads && r->measures == Measures::nothing; }
 
 Response Api::handle_aside(const Request& req, std::string& party) {
-  if (!aside(route_of(req))) throw std::logic_error("handle_aside() is for the routes aside() names");
   return answer(req, party, nullptr, nullptr, Thread::aside);
 }
 
@@ -380,6 +379,8 @@ Response Api::route(const Request& req, std::string& party, Prepared* prepared, 
     return r;
   }
   const Route& route = *m.route;
+  if (thread == Thread::aside && !aside(&route))
+    throw std::logic_error("handle_aside() is for the routes aside() names");
   if (route.access == Access::open) return health_response(health(), req);
 
   auto caller = authenticate(req, thread);

@@ -148,7 +148,8 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
       return pipeline_.open_stream(req, [self](std::shared_ptr<std::variant<StreamStart, Response>> start,
                                                std::string party) { self->open_stream(*start, std::move(party)); });
     }
-    pipeline_.serve(req, [self, what](Response res, std::string party) { self->reply(std::move(res), what, party); });
+    pipeline_.serve(req, route,
+                    [self, what](Response res, std::string party) { self->reply(std::move(res), what, party); });
   }
 
   void reply(Response res, std::string what, std::string party) {

@@ -171,8 +171,8 @@ void Pipeline::stop() {
   reads_.join();
 }
 
-void Pipeline::serve(const Request& request, Reply reply) {
-  if (options_.read_threads > 0 && Api::aside(Api::route_of(request))) return read_aside(request, std::move(reply));
+void Pipeline::serve(const Request& request, const Route* route, Reply reply) {
+  if (options_.read_threads > 0 && Api::aside(route)) return read_aside(request, std::move(reply));
   to_line([this, &request, reply = std::move(reply)]() mutable { admit(request, std::move(reply)); });
 }
 

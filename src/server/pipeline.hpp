@@ -20,7 +20,7 @@
 // wait their turn (its light requests do not: they never leave the line).
 //
 //   Pipeline pipeline(io, api, service, {.check_threads = 2});
-//   pipeline.serve(request, [](Response r, std::string party) { ... });  // on the I/O thread
+//   pipeline.serve(request, Api::route_of(request), [](Response r, std::string party) { ... });  // I/O thread
 //
 // Every member is called on the I/O thread unless it says otherwise.
 #pragma once
@@ -201,8 +201,8 @@ class Pipeline {
   /// Serves a request: a read of memory by a read thread, else its check
   /// measured ahead if it has one, then handled on the line thread. `reply`
   /// is called on the I/O thread once what the request changed, or read, is
-  /// durable. `request` must live until then.
-  void serve(const Request& request, Reply reply);
+  /// durable. `request` must live until then; `route` is Api::route_of(request).
+  void serve(const Request& request, const Route* route, Reply reply);
   /// Opens an event stream once the open group is durable (its backlog holds
   /// nothing uncommitted); `reply` on the I/O thread.
   void open_stream(const Request& request, StreamReply reply);

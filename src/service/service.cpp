@@ -1,6 +1,8 @@
 #include "deconflict/service.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <map>
 #include <random>
 #include <sstream>
@@ -55,6 +57,33 @@ bool passes(const engine::StoredVolume& v, const ListFilter& f) {
   return true;
 }
 
+// The first 16 bytes of an id as two big-endian numbers (zeros past its
+// end): ordered as the ids are, but for ids that share those 16 bytes.
+struct IdKey {
+  uint64_t high = 0, low = 0;
+  explicit IdKey(const std::string& id) {
+    unsigned char bytes[16] = {};
+    std::memcpy(bytes, id.data(), std::min<size_t>(id.size(), sizeof bytes));
+    for (int i = 0; i < 8; ++i) high = high << 8 | bytes[i];
+    for (int i = 8; i < 16; ++i) low = low << 8 | bytes[i];
+  }
+  auto operator<=>(const IdKey&) const = default;
+};
+
+// Sorts by id, comparing the ids' first 16 bytes as numbers and the rest
+// only where those are equal: a list sorts its candidates for every request,
+// and string compares were a tenth of a list's time.
+void sort_by_id(std::vector<const engine::StoredVolume*>& volumes) {
+  std::vector<std::pair<IdKey, const engine::StoredVolume*>> keyed;
+  keyed.reserve(volumes.size());
+  for (const engine::StoredVolume* v : volumes) keyed.emplace_back(IdKey(v->id), v);
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second->id < b.second->id;  // equal first 16 bytes (a zero byte there is told apart here too)
+  });
+  for (size_t i = 0; i < keyed.size(); ++i) volumes[i] = keyed[i].second;
+}
+
 // The candidates of a list: those that pass the filter, but for the exact
 // distance of `near`, whose box the index is asked for.
 std::vector<const engine::StoredVolume*> listed(const engine::World& world, const ListFilter& filter,
@@ -78,8 +107,7 @@ std::vector<const engine::StoredVolume*> listed(const engine::World& world, cons
   } else {
     for (const engine::StoredVolume* v : world.all()) keep(v);
   }
-  std::sort(out.begin(), out.end(),
-            [](const engine::StoredVolume* a, const engine::StoredVolume* b) { return a->id < b->id; });
+  sort_by_id(out);
   return out;
 }
 
@@ -127,13 +155,22 @@ Status BoundingBox::validate() const {
 }
 
 Result<BoundingBox> BoundingBox::parse(std::string_view text, const std::string& field) {
-  BoundingBox b;
-  char c1 = 0, c2 = 0, c3 = 0;
-  std::istringstream in{std::string(text)};
-  if (!(in >> b.west_deg >> c1 >> b.south_deg >> c2 >> b.east_deg >> c3 >> b.north_deg) || c1 != ',' || c2 != ',' ||
-      c3 != ',' || !in.eof()) {
-    return make_error(ErrorCode::usage, "expected west,south,east,north in degrees", field);
+  // Four decimal numbers apart by commas, spaces allowed around each (read
+  // with from_chars: a map asks one for every list).
+  double deg[4];
+  for (int i = 0; i < 4; ++i) {
+    const size_t comma = i < 3 ? text.find(',') : text.size();
+    std::string_view number = text.substr(0, comma);
+    while (!number.empty() && number.front() == ' ') number.remove_prefix(1);
+    while (!number.empty() && number.back() == ' ') number.remove_suffix(1);
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), deg[i]);
+    if (comma == std::string_view::npos || number.empty() || ec != std::errc{} ||
+        end != number.data() + number.size()) {
+      return make_error(ErrorCode::usage, "expected west,south,east,north in degrees", field);
+    }
+    text.remove_prefix(std::min(comma + 1, text.size()));
   }
+  const BoundingBox b{deg[0], deg[1], deg[2], deg[3]};
   if (Status st = b.validate(); !st) return st.error();
   return b;
 }
