@@ -42,7 +42,7 @@ void Chain::note_key(const RecordEntry& e) {
   keys_from_[e.action == "record.start" ? e.seq : e.seq + 1] = data.at("public_key").get<std::string>();
 }
 
-void Chain::append_hash(const std::string& hash_hex) {
+void Chain::append_hash(std::string_view hash_hex) {
   tree_.append(*digest_from_hex(hash_hex));
   head_hash_ = hash_hex;
 }

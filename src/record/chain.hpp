@@ -36,7 +36,7 @@ class Chain {
   void accept(const std::vector<RecordEntry>& entries);
   /// Loading a stored record: every entry's hash in order, and the entries
   /// that name keys (record.start, key.rotate).
-  void append_hash(const std::string& hash_hex);
+  void append_hash(std::string_view hash_hex);
   void note_key(const RecordEntry& e);
   /// The key the chain says signs the next entry (the key file must hold it).
   const std::string& current_key() const;

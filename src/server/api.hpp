@@ -2,7 +2,9 @@
 // translates between HTTP and the Service; every rule lives in the library.
 //
 // Not thread-safe: the server calls it from one thread (the service's), except
-// Api::parse and Precheck::refine, which run on any thread (see Prepared).
+// Api::parse and Precheck::refine, which run on any thread (see Prepared), and
+// handle_aside(), which read threads call while the service's thread waits
+// (server/line_lock.hpp).
 #pragma once
 
 #include <atomic>

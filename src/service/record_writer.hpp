@@ -40,7 +40,7 @@ class RecordWriter {
   /// Takes an entry another writer committed (or one loaded on open).
   void follow(const RecordEntry& e);
   /// Takes the hash of a stored entry (on open, where only hashes are read).
-  void append_hash(const std::string& hash) { chain_->append_hash(hash); }
+  void append_hash(std::string_view hash) { chain_->append_hash(hash); }
   /// The time of the chain's last entry (on open).
   void set_last_time(TimePoint t) { last_time_ = t; }
   void note_key(const RecordEntry& e) { chain_->note_key(e); }

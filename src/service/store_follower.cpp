@@ -136,15 +136,14 @@ Status StoreFollower::check_record_format() {
 
 // The chain's head and tree from the stored record, and the key that signs next.
 Status StoreFollower::load_record() {
-  auto hashes = s_.store->load_record_hashes();
-  if (!hashes) return hashes.error();
   auto key = record::SigningKey::load(s_.options.key_file(), false);
   if (!key) return key.error();
   s_.record.start(std::move(*key));
-  for (const std::string& h : *hashes) s_.record.append_hash(h);
-  if (!hashes->empty()) {
+  if (Status st = s_.store->each_record_hash([this](std::string_view h) { s_.record.append_hash(h); }); !st) return st;
+  const int64_t size = s_.record.size();
+  if (size > 0) {
     if (Status st = check_record_format(); !st) return st;
-    auto last = s_.store->load_record(static_cast<int64_t>(hashes->size()) - 1, 1);
+    auto last = s_.store->load_record(size - 1, 1);
     if (!last) return last.error();
     if (!last->empty()) s_.record.set_last_time(last->back().time);
   }
@@ -153,7 +152,7 @@ Status StoreFollower::load_record() {
   for (const RecordEntry& e : *key_entries) s_.record.note_key(e);
   s_.keys.clear();
   s_.cosignatures.clear();
-  if (Status st = load_recent_statements(static_cast<int64_t>(hashes->size())); !st) return st;
+  if (Status st = load_recent_statements(size); !st) return st;
   for (const char* subject : {"disclosure", "check", "keys", "checkpoints"}) {
     auto entries = s_.store->load_record_about(subject);
     if (!entries) return entries.error();

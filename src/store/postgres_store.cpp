@@ -74,13 +74,11 @@ class PostgresStore final : public LockedStore {
   Result<std::vector<RecordEntry>> load_record_about(const std::string& subject) override {
     return read_record("WHERE subject = $1 ORDER BY seq", {subject});
   }
-  Result<std::vector<std::string>> load_record_hashes() override {
+  Status each_record_hash(const std::function<void(std::string_view)>& take) override {
     auto r = db_->run("SELECT hash FROM record ORDER BY seq");
     if (!r) return r.error();
-    std::vector<std::string> out;
-    out.reserve(static_cast<size_t>(r->rows()));
-    for (int i = 0; i < r->rows(); ++i) out.push_back(r->text(i, 0));
-    return out;
+    for (int i = 0; i < r->rows(); ++i) take(r->text(i, 0));
+    return {};
   }
 
   Result<int64_t> record_head() override {

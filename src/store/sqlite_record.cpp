@@ -81,14 +81,16 @@ Result<std::vector<RecordEntry>> read_record_about(sqlite3* db, const std::strin
   return read_rows(db, q);
 }
 
-Result<std::vector<std::string>> read_record_hashes(sqlite3* db) {
+Status read_record_hashes(sqlite3* db, const std::function<void(std::string_view)>& take) {
   Statement q(db, "SELECT hash FROM record ORDER BY seq");
   if (!q) return store_error(db, "cannot read the record");
-  std::vector<std::string> out;
   int rc = 0;
-  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) out.push_back(q.text(0));
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 0));
+    take(std::string_view(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(q.get(), 0))));
+  }
   if (rc != SQLITE_DONE) return store_error(db, "cannot read the record");
-  return out;
+  return {};
 }
 
 }  // namespace deconflict::store

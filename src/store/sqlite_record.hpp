@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "deconflict/record.hpp"
@@ -18,6 +20,6 @@ class StatementCache;
 Status write_record(sqlite3* db, StatementCache& statements, const std::vector<RecordEntry>& entries);
 Result<std::vector<RecordEntry>> read_record(sqlite3* db, int64_t after, size_t limit);
 Result<std::vector<RecordEntry>> read_record_about(sqlite3* db, const std::string& subject);
-Result<std::vector<std::string>> read_record_hashes(sqlite3* db);
+Status read_record_hashes(sqlite3* db, const std::function<void(std::string_view)>& take);
 
 }  // namespace deconflict::store

@@ -210,7 +210,9 @@ class SqliteStore final : public LockedStore {
   Result<std::vector<RecordEntry>> load_record_about(const std::string& subject) override {
     return read_record_about(db_, subject);
   }
-  Result<std::vector<std::string>> load_record_hashes() override { return read_record_hashes(db_); }
+  Status each_record_hash(const std::function<void(std::string_view)>& take) override {
+    return read_record_hashes(db_, take);
+  }
 
   Result<int64_t> record_head() override {
     const Statement& q = statements_.get("SELECT coalesce(max(seq), 0) FROM record");

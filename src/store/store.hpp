@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "deconflict/event.hpp"
@@ -82,8 +83,9 @@ class Store {
   virtual Result<std::vector<RecordEntry>> load_record(int64_t after, size_t limit) = 0;
   /// The record entries about one subject (an object, notice or message id), oldest first.
   virtual Result<std::vector<RecordEntry>> load_record_about(const std::string& subject) = 0;
-  /// Every entry's hash, in order.
-  virtual Result<std::vector<std::string>> load_record_hashes() = 0;
+  /// Hands `take` every entry's hash (hex), in order, one at a time: a
+  /// million of them held as strings at once cost 100 MB at open.
+  virtual Status each_record_hash(const std::function<void(std::string_view hash_hex)>& take) = 0;
   /// The seq of the record's last entry; 0 when the record is empty.
   virtual Result<int64_t> record_head() = 0;
   /// The rows written by the record entries with seq > after, each as it is now.
