@@ -27,6 +27,7 @@ LineLock::~LineLock() { pthread_rwlock_destroy(&lock_); }
 void LineLock::lock() { check(pthread_rwlock_wrlock(&lock_), "pthread_rwlock_wrlock"); }
 void LineLock::unlock() { pthread_rwlock_unlock(&lock_); }
 void LineLock::lock_shared() { check(pthread_rwlock_rdlock(&lock_), "pthread_rwlock_rdlock"); }
+bool LineLock::try_lock_shared() { return pthread_rwlock_tryrdlock(&lock_) == 0; }
 void LineLock::unlock_shared() { pthread_rwlock_unlock(&lock_); }
 
 }  // namespace deconflict::server

@@ -27,6 +27,8 @@ class LineLock {
   void lock();
   void unlock();
   void lock_shared();
+  /// False, at once, while the line thread holds the lock or waits for it.
+  bool try_lock_shared();
   void unlock_shared();
 
  private:
