@@ -7,8 +7,6 @@
 namespace deconflict::geo {
 namespace {
 
-constexpr double kRad = 180.0 / std::numbers::pi;
-
 // Geodetic latitude of a geocentric latitude (both in radians).
 double geodetic(double geocentric) { return std::atan(std::tan(geocentric) / (1.0 - kEccentricity2)); }
 
@@ -31,18 +29,18 @@ int split(double west, double east, double out[2][2]) {
 LonLatBounds bounds_of(const Cap& cap) {
   const double half_pi = std::numbers::pi / 2;
   const double lat = std::asin(std::clamp(cap.center.z, -1.0, 1.0));
-  const double lon = std::atan2(cap.center.y, cap.center.x) * kRad;
+  const double lon = std::atan2(cap.center.y, cap.center.x) * kDegPerRad;
   const double r = cap.radius_rad;
   const double north = lat + r, south = lat - r;
   if (north >= half_pi || south <= -half_pi || r >= half_pi) {
-    return {-180, north >= half_pi ? geodetic(std::max(south, -half_pi)) * kRad : -90, 180,
-            south <= -half_pi ? geodetic(std::min(north, half_pi)) * kRad : 90};
+    return {-180, north >= half_pi ? geodetic(std::max(south, -half_pi)) * kDegPerRad : -90, 180,
+            south <= -half_pi ? geodetic(std::min(north, half_pi)) * kDegPerRad : 90};
   }
-  const double half_width = std::asin(std::min(1.0, std::sin(r) / std::cos(lat))) * kRad;
+  const double half_width = std::asin(std::min(1.0, std::sin(r) / std::cos(lat))) * kDegPerRad;
   double west = lon - half_width, east = lon + half_width;
   if (west < -180) west += 360;
   if (east > 180) east -= 360;
-  return {west, geodetic(south) * kRad, east, geodetic(north) * kRad};
+  return {west, geodetic(south) * kDegPerRad, east, geodetic(north) * kDegPerRad};
 }
 
 bool boxes_meet(const LonLatBounds& a, const LonLatBounds& b) {
@@ -65,13 +63,13 @@ struct Range {
 
 // The range of cos over [from, to] (degrees, from <= to, within [-180, 180]).
 Range cos_range(double from, double to) {
-  const double a = std::cos(from / kRad), b = std::cos(to / kRad);
+  const double a = std::cos(from / kDegPerRad), b = std::cos(to / kDegPerRad);
   return {(from <= -180 || to >= 180) ? -1.0 : std::min(a, b), (from <= 0 && 0 <= to) ? 1.0 : std::max(a, b)};
 }
 
 // The range of sin over [from, to] (degrees, from <= to, within [-180, 180]).
 Range sin_range(double from, double to) {
-  const double a = std::sin(from / kRad), b = std::sin(to / kRad);
+  const double a = std::sin(from / kDegPerRad), b = std::sin(to / kDegPerRad);
   return {(from <= -90 && -90 <= to) ? -1.0 : std::min(a, b), (from <= 90 && 90 <= to) ? 1.0 : std::max(a, b)};
 }
 

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numbers>
 #include <optional>
 
 #include "geo/separation.hpp"
@@ -20,7 +19,6 @@ namespace deconflict::geo {
 namespace {
 
 constexpr double kMeanRadiusM = 6371008.8;
-constexpr double kDeg = std::numbers::pi / 180.0;
 
 struct Reach {
   double distance_m = 0;
@@ -119,7 +117,7 @@ double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
     best = std::min(best, r.distance_m);
     if (r.distance_m < 1e-9) return 0;
     const double sigma = r.distance_m / kMeanRadiusM;
-    const double theta = (r.azimuth_deg - azimuth) * kDeg;
+    const double theta = (r.azimuth_deg - azimuth) * kRadPerDeg;
     const double step = kMeanRadiusM * std::atan2(std::sin(sigma) * std::cos(theta), std::cos(sigma));
     const double next = std::clamp(along + step, 0.0, e.length_m);
     const double moved = std::fabs(next - along);

@@ -1,15 +1,12 @@
 #include "geo/earth.hpp"
 
-#include <numbers>
-
 namespace deconflict::geo {
 
 const GeographicLib::Geodesic& wgs84() { return GeographicLib::Geodesic::WGS84(); }
 
 Vec3 direction_of(LatLon p) {
-  constexpr double kDeg = std::numbers::pi / 180.0;
-  const double lat = p.lat_deg * kDeg;
-  const double lon = p.lon_deg * kDeg;
+  const double lat = p.lat_deg * kRadPerDeg;
+  const double lon = p.lon_deg * kRadPerDeg;
   const double c = std::cos(lat);
   // The geocentric point is N*(cos lat cos lon, cos lat sin lon, (1-e2) sin lat);
   // its direction does not depend on N.
@@ -17,10 +14,9 @@ Vec3 direction_of(LatLon p) {
 }
 
 LatLon position_of(Vec3 d) {
-  constexpr double kRad = 180.0 / std::numbers::pi;
   const double h = std::hypot(d.x, d.y);
   // tan(geodetic latitude) = tan(geocentric latitude) / (1 - e2)
-  return {std::atan2(d.z, (1.0 - kEccentricity2) * h) * kRad, std::atan2(d.y, d.x) * kRad};
+  return {std::atan2(d.z, (1.0 - kEccentricity2) * h) * kDegPerRad, std::atan2(d.y, d.x) * kDegPerRad};
 }
 
 double distance_m(LatLon a, LatLon b) {

@@ -12,6 +12,7 @@
 #include <GeographicLib/Geodesic.hpp>
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "deconflict/units.hpp"
 
@@ -35,6 +36,10 @@ inline Vec3 normalized(Vec3 a) {
 inline double angle_between(Vec3 a, Vec3 b) { return std::atan2(norm(cross(a, b)), dot(a, b)); }
 
 const GeographicLib::Geodesic& wgs84();
+
+/// Radians in a degree, and degrees in a radian.
+constexpr double kRadPerDeg = std::numbers::pi / 180.0;
+constexpr double kDegPerRad = 180.0 / std::numbers::pi;
 
 constexpr double kSemiMajorM = 6378137.0;
 constexpr double kFlattening = 1.0 / 298.257223563;

@@ -8,7 +8,6 @@ namespace {
 
 // The least principal curvature of the ellipsoid, at the poles: b/a².
 constexpr double kLeastCurvature = kSemiMinorM / (kSemiMajorM * kSemiMajorM);
-constexpr double kRadPerDeg = 3.14159265358979323846 / 180.0;
 
 // The smaller root x of (k²/12) x² − x + c² = 0, as s² ≤ or ≥ it: the form
 // 2c² / (1 + √(1 − k²c²/3)) keeps its digits when k²c² is small.
