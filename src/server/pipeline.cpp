@@ -171,8 +171,29 @@ void Pipeline::stop() {
   reads_.join();
 }
 
+namespace {
+
+// The answer `handle` gives, or 500 when it throws (a broken invariant: the
+// operator's log says which request).
+template <typename Handle>
+Response guarded(const Request& request, Handle&& handle) {
+  try {
+    return handle();
+  } catch (const std::exception& e) {
+    spdlog::error("internal error on {} {}: {}", std::string(request.method_string()), std::string(request.target()),
+                  e.what());
+    return error_response(make_error(ErrorCode::store_error, "internal error"), request.version(), false);
+  }
+}
+
+}  // namespace
+
 void Pipeline::serve(const Request& request, const Route* route, Reply reply) {
   if (options_.read_threads > 0 && Api::aside(route)) return read_aside(request, std::move(reply));
+  serve_on_line(request, std::move(reply));
+}
+
+void Pipeline::serve_on_line(const Request& request, Reply reply) {
   to_line([this, &request, reply = std::move(reply)]() mutable { admit(request, std::move(reply)); });
 }
 
@@ -215,22 +236,14 @@ void Pipeline::read(const Request& request, Reply reply) {
     std::shared_lock held(lock_);
     if (!stopping_ && service_.reads_aside()) {
       seen = group_.newest();
-      try {
-        res = api_.handle_aside(request, party);
-      } catch (const std::exception& e) {
-        spdlog::error("internal error on {} {}: {}", std::string(request.method_string()),
-                      std::string(request.target()), e.what());
-        res = error_response(make_error(ErrorCode::store_error, "internal error"), request.version(), false);
-      }
+      res = guarded(request, [&] { return api_.handle_aside(request, party); });
     }
   }
   // A deadline passed or memory is being reloaded: the line thread answers.
-  if (!res) return to_line([this, &request, reply = std::move(reply)]() mutable { admit(request, std::move(reply)); });
+  if (!res) return serve_on_line(request, std::move(reply));
   auto answer = std::make_shared<Response>(std::move(*res));
   group_.when_settled(seen, [this, &request, answer, party, reply = std::move(reply)](bool committed) mutable {
-    if (!committed) {  // what it read may never have been stored: read it again, on the line thread
-      return to_line([this, &request, reply = std::move(reply)]() mutable { admit(request, std::move(reply)); });
-    }
+    if (!committed) return serve_on_line(request, std::move(reply));  // what it read may never have been stored
     asio::post(io_, [answer, party, reply = std::move(reply)] { reply(std::move(*answer), party); });
   });
 }
@@ -308,14 +321,8 @@ void Pipeline::parsed(const Request& request, Shared prepared, Signed signature,
 void Pipeline::handle(const Request& request, Prepared* prepared, const Signed& signature, Reply reply) {
   group_.join();
   auto party = std::make_shared<std::string>("-");
-  auto res = std::make_shared<Response>();
-  try {
-    *res = api_.handle(request, *party, prepared, *signature ? &**signature : nullptr);
-  } catch (const std::exception& e) {
-    spdlog::error("internal error on {} {}: {}", std::string(request.method_string()), std::string(request.target()),
-                  e.what());
-    *res = error_response(make_error(ErrorCode::store_error, "internal error"), request.version(), false);
-  }
+  auto res = std::make_shared<Response>(
+      guarded(request, [&] { return api_.handle(request, *party, prepared, *signature ? &**signature : nullptr); }));
   group_.after([this, res, party, reply = std::move(reply)](const Status& committed) mutable {
     if (!committed) {
       // The connection may have broken while the commit was on its way: the

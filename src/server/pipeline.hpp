@@ -238,6 +238,8 @@ class Pipeline {
   void read_aside(const Request& request, Reply reply);
   void follow_for_reads();                         // line thread
   void read(const Request& request, Reply reply);  // a read thread
+  /// Has the line thread answer the request (admit), from any thread.
+  void serve_on_line(const Request& request, Reply reply);
   /// Runs `job` on the line thread, holding the LineLock alone.
   template <typename Job>
   void to_line(Job job) {

@@ -5,7 +5,6 @@
 #include <cstring>
 #include <map>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <unordered_set>
 
