@@ -7,28 +7,13 @@
 #include "deconflict/party_view.hpp"
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
-#include "format/feature_reader.hpp"
+#include "point_activity.hpp"
 #include "scratch_dir.hpp"
 
 namespace deconflict {
 namespace {
 
-PreparedVolume activity(const std::string& id, const std::string& party, double lon, double radius_m,
-                        const std::string& kind = "patrol") {
-  const nlohmann::json f = {{"type", "Feature"},
-                            {"geometry", {{"type", "Point"}, {"coordinates", {lon, 33.5}}}},
-                            {"properties",
-                             {{"id", id},
-                              {"type", "activity"},
-                              {"party", party},
-                              {"kind", kind},
-                              {"radius_m", radius_m},
-                              {"start", "2018-09-02T00:00:00Z"},
-                              {"end", "2018-09-03T00:00:00Z"}}}};
-  auto v = format::read_feature(f);
-  EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().describe());
-  return std::move(*v);
-}
+using testing::point_activity;
 
 std::vector<std::string> others(const std::vector<Conflict>& conflicts) {
   std::vector<std::string> out;
@@ -68,18 +53,18 @@ class PrecheckTest : public ::testing::Test {
 // What changed between the plan and the check is measured then: a volume
 // declared since is found, one withdrawn is gone, one moved is where it is now.
 TEST_F(PrecheckTest, TheAnswerIsThatOfTheWorldWhenTheCheckIsServed) {
-  declare(activity("coalition.kept", "coalition", 38.60, 5000));
-  declare(activity("coalition.gone", "coalition", 38.61, 5000));
-  declare(activity("coalition.moved", "coalition", 38.62, 5000));
-  const PreparedVolume query = activity("russia.q", "russia", 38.605, 5000);
+  declare(point_activity("coalition.kept", "coalition", 38.60, 5000));
+  declare(point_activity("coalition.gone", "coalition", 38.61, 5000));
+  declare(point_activity("coalition.moved", "coalition", 38.62, 5000));
+  const PreparedVolume query = point_activity("russia.q", "russia", 38.605, 5000);
   Precheck ahead = as("russia").plan(query);
   ASSERT_TRUE(ahead.planned());
   ahead.refine();
   EXPECT_GT(ahead.work(), 0u);
 
-  declare(activity("coalition.new", "coalition", 38.603, 5000));
+  declare(point_activity("coalition.new", "coalition", 38.603, 5000));
   ASSERT_TRUE(as("coalition").withdraw(ObjectType::activity, "coalition.gone").ok());
-  auto moved = as("coalition").replace(activity("coalition.moved", "coalition", 40.0, 5000), 1);
+  auto moved = as("coalition").replace(point_activity("coalition.moved", "coalition", 40.0, 5000), 1);
   ASSERT_TRUE(moved.ok()) << moved.error().describe();
 
   const std::vector<Conflict> without = service_->check(query);  // the operator's view: nothing redacted
@@ -97,11 +82,11 @@ TEST_F(PrecheckTest, TheAnswerIsThatOfTheWorldWhenTheCheckIsServed) {
 
 // A precheck serves only the query it measured: another one is measured in full.
 TEST_F(PrecheckTest, APrecheckOfAnotherQueryIsNotUsed) {
-  declare(activity("coalition.near", "coalition", 38.60, 5000));
-  const PreparedVolume far = activity("russia.q", "russia", 45.0, 5000);
+  declare(point_activity("coalition.near", "coalition", 38.60, 5000));
+  const PreparedVolume far = point_activity("russia.q", "russia", 45.0, 5000);
   Precheck ahead = as("russia").plan(far);
   ahead.refine();
-  auto with = as("russia", &ahead).declare(activity("russia.q", "russia", 38.60, 5000));
+  auto with = as("russia", &ahead).declare(point_activity("russia.q", "russia", 38.60, 5000));
   ASSERT_TRUE(with.ok());
   EXPECT_EQ(others(with->conflicts), (std::vector<std::string>{"coalition.near activity-clash"}));
 }
@@ -109,13 +94,13 @@ TEST_F(PrecheckTest, APrecheckOfAnotherQueryIsNotUsed) {
 // The work measured ahead counts against the check's budget: a precheck
 // that ran out of it makes the check too complex, as it would have been.
 TEST_F(PrecheckTest, APrecheckOverTheBudgetMakesTheCheckTooComplex) {
-  declare(activity("coalition.near", "coalition", 38.60, 5000));
+  declare(point_activity("coalition.near", "coalition", 38.60, 5000));
   service_.reset();
   options_.max_check_work = 10;
   auto reopened = Service::open(options_);
   ASSERT_TRUE(reopened.ok());
   service_ = std::move(*reopened);
-  const PreparedVolume query = activity("russia.q", "russia", 38.601, 5000);
+  const PreparedVolume query = point_activity("russia.q", "russia", 38.601, 5000);
   Precheck ahead = as("russia").plan(query);
   ahead.refine();
   auto with = as("russia", &ahead).check(query);
@@ -125,8 +110,8 @@ TEST_F(PrecheckTest, APrecheckOverTheBudgetMakesTheCheckTooComplex) {
 
 // Cancelled (a server stopping), a precheck ends at once and its check is refused.
 TEST_F(PrecheckTest, ACancelledPrecheckStopsAndItsCheckIsRefused) {
-  declare(activity("coalition.near", "coalition", 38.60, 5000));
-  const PreparedVolume query = activity("russia.q", "russia", 38.601, 5000);
+  declare(point_activity("coalition.near", "coalition", 38.60, 5000));
+  const PreparedVolume query = point_activity("russia.q", "russia", 38.601, 5000);
   Precheck ahead = as("russia").plan(query);
   const std::atomic<bool> stopping{true};
   ahead.refine(&stopping);
@@ -137,9 +122,9 @@ TEST_F(PrecheckTest, ACancelledPrecheckStopsAndItsCheckIsRefused) {
 
 // Stored objects are planned by id, only for a caller that may see them.
 TEST_F(PrecheckTest, AStoredObjectIsPlannedOnlyForThoseWhoSeeIt) {
-  declare(activity("coalition.near", "coalition", 38.60, 5000));
-  declare(activity("russia.stored", "russia", 38.601, 5000));
-  declare(activity("russia.hidden", "russia", 45.0, 5000));  // meets nothing of the coalition's
+  declare(point_activity("coalition.near", "coalition", 38.60, 5000));
+  declare(point_activity("russia.stored", "russia", 38.601, 5000));
+  declare(point_activity("russia.hidden", "russia", 45.0, 5000));  // meets nothing of the coalition's
   EXPECT_TRUE(as("russia").plan("russia.stored").planned());
   EXPECT_TRUE(as("coalition").plan("russia.stored").planned()) << "disclosed by its conflict";
   EXPECT_FALSE(as("russia").plan("russia.absent").planned());

@@ -3,29 +3,20 @@
 // token is known from memory alone, and that each view counts its own work.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "deconflict/party_view.hpp"
 #include "deconflict/service.hpp"
 #include "deconflict/time.hpp"
-#include "format/feature_reader.hpp"
+#include "point_activity.hpp"
 #include "scratch_dir.hpp"
 
 namespace deconflict {
 namespace {
 
+// A 5 km patrol at (lon, 33.5).
 PreparedVolume activity(const std::string& id, const std::string& party, double lon) {
-  const nlohmann::json f = {{"type", "Feature"},
-                            {"geometry", {{"type", "Point"}, {"coordinates", {lon, 33.5}}}},
-                            {"properties",
-                             {{"id", id},
-                              {"type", "activity"},
-                              {"party", party},
-                              {"kind", "patrol"},
-                              {"radius_m", 5000},
-                              {"start", "2018-09-02T00:00:00Z"},
-                              {"end", "2018-09-03T00:00:00Z"}}}};
-  auto v = format::read_feature(f);
-  EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().describe());
-  return std::move(*v);
+  return deconflict::testing::point_activity(id, party, lon, 5000);
 }
 
 class ReadsAside : public ::testing::Test {
