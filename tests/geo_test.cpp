@@ -83,6 +83,29 @@ TEST(Caps, LowerBoundNeverExceedsTheDistance) {
   }
 }
 
+// Guards the pruning bounds that take no trigonometry (earth.hpp): the angle
+// from the chord never exceeds the angle between the directions, nor the
+// chord bound the chord with the sine, at any angle up to antipodal, and
+// each falls short by no more than its series' next term.
+TEST(Caps, BoundsWithoutTrigonometryNeverExceedTheirAngleOrChord) {
+  Places places(21);
+  for (int i = 0; i < 20000; ++i) {
+    const geo::Vec3 a = geo::direction_of(places.any());
+    const geo::Vec3 b = i % 2 ? geo::direction_of(places.any())
+                              : geo::direction_of(ref_direct(geo::position_of(a), places.uniform(0, 360),
+                                                             std::pow(10.0, places.uniform(-3, 7.3))));
+    const double exact = geo::angle_between(a, b), c = geo::norm(a - b);
+    ASSERT_LE(geo::angle_at_least(a, b), exact + 1e-15) << i;
+    if (c < 0.5) {
+      ASSERT_GE(geo::angle_at_least(a, b), exact - 3.0 * std::pow(c, 5) / 640 * 1.1 - 1e-15) << i;
+    }
+    const double rho = geo::surface_radius_m(a.z), sine_chord = 2.0 * rho * std::sin(exact / 2);
+    const double bound = geo::lower_bound_m(exact, rho, rho);
+    ASSERT_LE(bound, std::max(geo::kSemiMinorM * exact, sine_chord) * (1 + 1e-15)) << i;
+    ASSERT_GE(bound, sine_chord - rho * std::pow(exact, 5) / 1920 - 1e-6) << i;
+  }
+}
+
 // Guards what makes the search between two large shapes far apart cheap
 // (distance.cpp): the chord bound at 400 km falls short by tens of metres,
 // where b times the angle falls short by more than a kilometre.

@@ -179,7 +179,7 @@ void gather(const Shape& v, const PieceNode& lv, const Shape& p, const PieceNode
     const Vec3 dir = v.vertices()[i].dir;
     const double rho = surface_radius_m(dir.z);
     work.spend(1);
-    if (geo::lower_bound_m(angle_between(lp.cap.center, dir) - lp.cap.radius_rad, rho, lp.rho_min_m) > bound) return;
+    if (geo::lower_bound_m(angle_at_least(lp.cap.center, dir) - lp.cap.radius_rad, rho, lp.rho_min_m) > bound) return;
     work.spend(lp.count);
     for (uint32_t l = 0; l < lp.count; ++l) {
       const uint32_t k = p.piece_at(lp.first + l);
@@ -198,7 +198,7 @@ struct NodePair {
 };
 
 double node_lower_bound_m(const PieceNode& na, const PieceNode& nb) {
-  return geo::lower_bound_m(angle_between(na.cap.center, nb.cap.center) - na.cap.radius_rad - nb.cap.radius_rad,
+  return geo::lower_bound_m(angle_at_least(na.cap.center, nb.cap.center) - na.cap.radius_rad - nb.cap.radius_rad,
                             na.rho_min_m, nb.rho_min_m);
 }
 

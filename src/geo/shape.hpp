@@ -40,9 +40,9 @@ struct Cap {
 
   /// Lower bound on the geodesic distance between anything in this cap and anything in `o`.
   double lower_bound_m(const Cap& o) const {
-    return geo::lower_bound_m(angle_between(center, o.center) - radius_rad - o.radius_rad);
+    return geo::lower_bound_m(angle_at_least(center, o.center) - radius_rad - o.radius_rad);
   }
-  double lower_bound_m(Vec3 d) const { return geo::lower_bound_m(angle_between(center, d) - radius_rad); }
+  double lower_bound_m(Vec3 d) const { return geo::lower_bound_m(angle_at_least(center, d) - radius_rad); }
   Cap expanded_by(double metres) const { return {center, radius_rad + max_angle_for(metres)}; }
 };
 
