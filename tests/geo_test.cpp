@@ -157,6 +157,48 @@ TEST(PointToLine, MatchesReferenceEverywhere) {
   }
 }
 
+// Guards the ends of a piece (distance.cpp, PieceWalk): a point whose
+// nearest point of the piece is at or just short of an end is measured from
+// the direction of the piece there, its azimuth at that end, without the
+// geodesic line; pieces of several hundred metres to two split edges, points
+// a metre to 100 km off, just before and beyond either end.
+TEST(PointToLine, NearEitherEndMatchesReference) {
+  Places places(31);
+  for (int i = 0; i < 600; ++i) {
+    const LatLon a = places.any();
+    const double length = std::pow(10.0, places.uniform(i % 3 ? 5 : 2.5, 6.3));  // 300 m or 100 km to 2,000 km
+    const GeographicLib::GeodesicLine line = geod().Line(a.lat_deg, a.lon_deg, places.uniform(0, 360));
+    double lat = 0, lon = 0, azimuth = 0;
+    line.Position(length, lat, lon);
+    const LatLon b{lat, lon};
+    const double end = i % 2 ? length : 0;
+    line.Position(end + (i % 8 < 4 ? places.uniform(-3'000, 3'000) : places.uniform(-300, 300)), lat, lon, azimuth);
+    const double side = i % 4 < 2 ? 90 : -90;
+    const LatLon p = ref_direct({lat, lon}, azimuth + side, std::pow(10.0, places.uniform(0, 5.2)));
+    ASSERT_NEAR(dist(point_of(p), line_of({a, b})), ref_point_segment(p, a, b), kTolM)
+        << i << " (" << a.lat_deg << "," << a.lon_deg << ")-(" << b.lat_deg << "," << b.lon_deg << ") point ("
+        << p.lat_deg << "," << p.lon_deg << ")";
+  }
+}
+
+// The azimuth kept at each piece's tail is the geodesic's there (what
+// PieceWalk takes as the piece's direction at that end), split edges included.
+TEST(PointToLine, EachPieceKnowsItsAzimuthAtBothEnds) {
+  Places places(37);
+  for (int i = 0; i < 200; ++i) {
+    const LatLon a = places.any();
+    const LatLon b = ref_direct(a, places.uniform(0, 360), std::pow(10.0, places.uniform(2, 6.6)));  // to 4,000 km
+    const geo::Shape line = build(line_of({a, b}));
+    for (const geo::Edge& e : line.edges()) {
+      const LatLon p = line.head(e).pos, q = line.tail(e).pos;
+      double s12 = 0, azi1 = 0, azi2 = 0;
+      geod().Inverse(p.lat_deg, p.lon_deg, q.lat_deg, q.lon_deg, s12, azi1, azi2);
+      ASSERT_NEAR(std::remainder(e.azimuth_deg - azi1, 360.0), 0, 1e-7) << i;
+      ASSERT_NEAR(std::remainder(e.azimuth_b_deg - azi2, 360.0), 0, 1e-7) << i;
+    }
+  }
+}
+
 TEST(LineToLine, CrossingLinesTouch) {
   Places places(4);
   for (int i = 0; i < 300; ++i) {

@@ -44,13 +44,37 @@ double spherical_foot(Vec3 p, const Shape& s, const Edge& e) {
   return total > 0 ? std::clamp(from_a / total, 0.0, 1.0) : 0.5;
 }
 
-// The piece's geodesic, for positions along it.
-GeographicLib::GeodesicLine line_of(const Shape& s, const Edge& e) {
-  const LatLon a = s.head(e).pos;
-  return GeographicLib::GeodesicLine(wgs84(), a.lat_deg, a.lon_deg, e.azimuth_deg,
-                                     GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
-                                         GeographicLib::Geodesic::AZIMUTH | GeographicLib::Geodesic::DISTANCE_IN);
-}
+// Points of a piece and the piece's direction there. Its ends are known
+// from its vertices and the azimuths kept with it; a point between them needs
+// the piece's geodesic, set up (at the cost of about two positions on it)
+// only then: most searches end at an end without one.
+class PieceWalk {
+ public:
+  PieceWalk(const Shape& s, const Edge& e) : s_(s), e_(e) {}
+
+  Heading at(double along) {
+    if (along == 0) return heading_of(s_.head(e_).pos, e_.azimuth_deg);
+    if (along == e_.length_m) return heading_of(s_.tail(e_).pos, e_.azimuth_b_deg);
+    double lat = 0, lon = 0, azimuth = 0;
+    line().Position(along, lat, lon, azimuth);
+    return heading_of({lat, lon}, azimuth);
+  }
+
+  const GeographicLib::GeodesicLine& line() {
+    if (!line_) {
+      const LatLon a = s_.head(e_).pos;
+      line_.emplace(wgs84(), a.lat_deg, a.lon_deg, e_.azimuth_deg,
+                    GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
+                        GeographicLib::Geodesic::AZIMUTH | GeographicLib::Geodesic::DISTANCE_IN);
+    }
+    return *line_;
+  }
+
+ private:
+  const Shape& s_;
+  const Edge& e_;
+  std::optional<GeographicLib::GeodesicLine> line_;
+};
 
 // The distance from p to a piece from the least chord between them, when
 // that is short (docs/geometry.md, "A point and a piece from the chord"):
@@ -60,14 +84,11 @@ GeographicLib::GeodesicLine line_of(const Shape& s, const Edge& e) {
 // gradient steps (f''/2 lies in [1 − |P − X| a/b², 1]) reach its one
 // minimum, which convexity bounds below, and stop once that bound puts the
 // least chord within 1 mm. Nothing when the chord is longer.
-std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Edge& e,
-                                       const GeographicLib::GeodesicLine& line) {
+std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Edge& e, PieceWalk& walk) {
   const Vec3 target = ecef_of(p.dir);
   double along = spherical_foot(p.dir, s, e) * e.length_m;
   for (int iteration = 0; iteration < 8; ++iteration) {
-    double lat = 0, lon = 0, azimuth = 0;
-    line.Position(along, lat, lon, azimuth);
-    const Heading here = heading_of({lat, lon}, azimuth);
+    const Heading here = walk.at(along);
     const Vec3 d = target - here.at;
     const double chord = norm(d), slope = dot(d, here.along);  // −f'/2
     if (chord > kShortChordM) return std::nullopt;
@@ -103,8 +124,9 @@ std::optional<double> from_least_chord(const Vertex& p, const Shape& s, const Ed
 double point_edge_distance_m(const Vertex& p, const Shape& s, const Edge& e) {
   const LatLon a = s.head(e).pos;
   if (e.length_m == 0) return separation_m(p, s.head(e));
-  const GeographicLib::GeodesicLine line = line_of(s, e);
-  if (auto d = from_least_chord(p, s, e, line)) return *d;
+  PieceWalk walk(s, e);
+  if (auto d = from_least_chord(p, s, e, walk)) return *d;
+  const GeographicLib::GeodesicLine& line = walk.line();
   double best = std::numeric_limits<double>::infinity();
   if (e.cap.lower_bound_m(p.dir) > 0.5 * kSemiMinorM) {
     best = std::min(inverse(p.pos, a).distance_m, inverse(p.pos, s.tail(e).pos).distance_m);

@@ -73,7 +73,8 @@ struct Vertex {
 /// A geodesic piece from vertex a to vertex b.
 struct Edge {
   uint32_t a = 0, b = 0;
-  double azimuth_deg = 0;  // at vertex a
+  double azimuth_deg = 0;    // at vertex a
+  double azimuth_b_deg = 0;  // at vertex b, onwards: the two ends' tangents need no geodesic line
   double length_m = 0;
   Cap cap;
   /// The unit normal of the plane of the great circle through the ends'

@@ -109,7 +109,10 @@ class ShapeBuilder {
     if (pieces > 1) line.emplace(wgs84(), p.lat_deg, p.lon_deg, azimuth);
     for (int k = 0; k < pieces; ++k) {
       double lat = p.lat_deg, lon = p.lon_deg, piece_azimuth = azimuth;
-      if (k > 0) line->Position(k * step, lat, lon, piece_azimuth);
+      if (k > 0) {
+        line->Position(k * step, lat, lon, piece_azimuth);
+        s_.edges_.back().azimuth_b_deg = piece_azimuth;  // the last piece ends where this one starts
+      }
       Edge e;
       e.a = static_cast<uint32_t>(s_.vertices_.size());
       e.b = e.a + 1;
@@ -119,6 +122,7 @@ class ShapeBuilder {
       push_vertex(k > 0 ? LatLon{lat, lon} : p);
       s_.edges_.push_back(e);
     }
+    s_.edges_.back().azimuth_b_deg = azimuth_at_q;
     const LatLon end = q;
     // Caps need both ends; the end vertex is pushed by the next edge (or by
     // the caller for a line), so compute them from directions now.
