@@ -82,7 +82,6 @@ bool walk(const Shape& a, const Shape& b, bool self, Work& work, const std::func
   };
   thread_local std::vector<Pair> stack;
   stack.assign(1, {0, 0});
-  thread_local std::vector<CapTrig> caps;
   while (!stack.empty()) {
     const Pair p = stack.back();
     stack.pop_back();
@@ -106,15 +105,13 @@ bool walk(const Shape& a, const Shape& b, bool self, Work& work, const std::func
       }
       continue;
     }
-    caps.clear();
-    for (uint32_t l = 0; l < nb.count; ++l) caps.emplace_back(b.edges()[b.piece_at(nb.first + l)].cap);
     for (uint32_t k = 0; k < na.count; ++k) {
       const uint32_t i = a.piece_at(na.first + k);
-      const CapTrig cap_i(a.edges()[i].cap);
+      const Cap& cap_i = a.edges()[i].cap;
       if (!work.spend(nb.count)) return false;
       for (uint32_t l = within ? k + 1 : 0; l < nb.count; ++l) {
         const uint32_t j = b.piece_at(nb.first + l);
-        if (!cap_i.may_meet(caps[l])) continue;
+        if (!cap_i.may_meet(b.edges()[j].cap)) continue;
         if (self ? f(std::min(i, j), std::max(i, j)) : f(i, j)) return true;
       }
     }

@@ -44,6 +44,8 @@ struct Cap {
   }
   double lower_bound_m(Vec3 d) const { return geo::lower_bound_m(angle_at_least(center, d) - radius_rad); }
   Cap expanded_by(double metres) const { return {center, radius_rad + max_angle_for(metres)}; }
+  /// False only when the caps are certainly apart, without trigonometry.
+  bool may_meet(const Cap& o) const { return angle_at_least(center, o.center) <= radius_rad + o.radius_rad; }
 };
 
 inline Cap cap_of(const BoundingCap& c) { return {{c.x, c.y, c.z}, c.radius_rad}; }
