@@ -8,8 +8,9 @@
 // nor near its antipode), so wrapping each azimuth step into (-180°, 180°]
 // recovers the exact turn.
 //
-// The turn is first taken cheaply around the great-circle arcs through the
-// ring's vertex directions. Each geodesic piece and its arc bound a thin
+// The winding is first counted cheaply around the great-circle arcs through
+// the ring's vertex directions (crossings of one direction from p, no
+// trigonometry). Each geodesic piece and its arc bound a thin
 // region inside the piece's cap and within the piece's plane margin of its
 // plane; when p is outside every such region, the ring of arcs deforms into
 // the ring of geodesics without passing over p (or its antipode, outside the
@@ -30,23 +31,38 @@ double wrap_deg(double d) {
 
 }  // namespace
 
-// The turn (radians) of the ring of great-circle arcs around p, or nullopt
-// when p is too near a piece for the arcs to stand for the geodesics.
-std::optional<double> Shape::arc_turn_rad(const Path& ring, Vec3 p) const {
-  double turn = 0;
+// Whether the ring of great-circle arcs winds round p (the direction from p
+// to a point going once round it turns by ±360°, not 0°), counted as the
+// crossings of one direction from p (e1 below) with no trigonometry. Seen
+// from p, each step between consecutive vertices turns by less than 180°
+// (its arc passes neither through p nor near p's antipode, outside the
+// ring's cap), with the sign of p · (a × b); a step from below the great
+// circle through p and e1 to above it crosses e1 itself when it turns
+// anticlockwise and the opposite direction otherwise, so the winding number
+// is the anticlockwise crossings upwards less the clockwise ones downwards.
+// Nothing when p is too near a piece for the arcs to stand for the
+// geodesics, or a step's turn is too small to sign surely.
+std::optional<bool> Shape::arcs_wind_round(const Path& ring, Vec3 p) const {
+  const Vec3 e1 = normalized(cross(p, std::fabs(p.x) < 0.6 ? Vec3{1, 0, 0} : Vec3{0, 1, 0}));
+  const Vec3 e2 = cross(p, e1);
+  int winding = 0;
   for (uint32_t k = 0; k < ring.edge_count; ++k) {
     const Edge& e = edges_[ring.first_edge + k];
     if (!e.clear_of_arc(p)) return std::nullopt;
     const Vec3 a = head(e).dir, b = tail(e).dir;
-    // The angle at p from the great circle towards a to the one towards b.
-    turn += std::atan2(dot(p, cross(a, b)), dot(a, b) - dot(p, a) * dot(p, b));
+    const bool a_below = dot(a, e2) < 0, b_below = dot(b, e2) < 0;
+    if (a_below == b_below) continue;
+    const double turn = dot(p, cross(a, b));
+    if (std::fabs(turn) < 1e-14) return std::nullopt;
+    if (a_below && turn > 0) ++winding;
+    if (b_below && turn < 0) --winding;
   }
-  return turn;
+  return winding != 0;
 }
 
 bool Shape::ring_contains(const Path& ring, const Vertex& p) const {
   if (ring.cap.lower_bound_m(p.dir) > 0) return false;
-  if (const std::optional<double> turn = arc_turn_rad(ring, p.dir)) return std::fabs(*turn) > 3.14159265358979;
+  if (const std::optional<bool> inside = arcs_wind_round(ring, p.dir)) return *inside;
   return ring_contains_geodesic(ring, p);
 }
 

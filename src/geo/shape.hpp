@@ -184,7 +184,7 @@ class Shape {
   Status validate_size(const Area& area, const std::string& part) const;
   Status validate_rings(const Area& area, const std::string& part) const;
   bool ring_contains(const Path& ring, const Vertex& p) const;
-  std::optional<double> arc_turn_rad(const Path& ring, Vec3 p) const;
+  std::optional<bool> arcs_wind_round(const Path& ring, Vec3 p) const;
   bool ring_contains_geodesic(const Path& ring, const Vertex& p) const;
   void build_tree();
   uint32_t build_node(uint32_t first, uint32_t count);
