@@ -166,8 +166,14 @@ bool any_part_inside(const Shape& inner, const Shape& outer, Work& work) {
 }
 
 bool any_edges_cross(const Shape& a, const Shape& b, Work& work) {
-  return any_meeting_pair(a, b, work, [&](uint32_t i, uint32_t j) {
-    return work.spend(Work::kExactUnits) && edges_cross(a, a.edges()[i], b, b.edges()[j]);
+  // One pointer captured, which std::function holds without allocating (three
+  // references would be allocated for at every distance measured).
+  struct Both {
+    const Shape &a, &b;
+    Work& work;
+  } both{a, b, work};
+  return any_meeting_pair(a, b, work, [on = &both](uint32_t i, uint32_t j) {
+    return on->work.spend(Work::kExactUnits) && edges_cross(on->a, on->a.edges()[i], on->b, on->b.edges()[j]);
   });
 }
 
