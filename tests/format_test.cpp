@@ -164,6 +164,36 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// Guards the check command's output (check_command.cpp writes conflicts
+// with append_json): the same bytes as the document to_json builds, for
+// names that need escaping, open windows, redacted sites and any distance.
+TEST(WriteConflicts, AsTextTheSameBytesAsTheDocument) {
+  const TimePoint t0 = *deconflict::parse_rfc3339("2018-09-07T06:00:00Z");
+  const TimePoint t1 = *deconflict::parse_rfc3339("2018-09-07T06:30:00.250Z");
+  const std::string names[] = {"a1", "quote\"and\\slash", "tab\tnew\nline\x01", "\u00e9t\u00e9 \u2014 \U0001F6A9", ""};
+  const double metres[] = {0, 0.04, 0.05, 0.15, 12.25, 999.95, 60000, 1234567.891, 1e-9, 4e7};
+  int n = 0;
+  for (const std::string& id : names) {
+    for (const std::string& party : names) {
+      for (const double m : metres) {
+        deconflict::Conflict c{"q",
+                               id,
+                               party,
+                               n % 2 ? deconflict::RuleId::zone_entry : deconflict::RuleId::site_hazard,
+                               n % 3 == 0 ? deconflict::kTimeMin : t0,
+                               n % 5 == 0 ? deconflict::kTimeMax : t1,
+                               deconflict::Metres(m),
+                               deconflict::Metres(m * 3 + 0.5),
+                               n % 7 == 0};
+        std::string text;
+        format::append_json(c, text);
+        ASSERT_EQ(text, format::to_json(c).dump()) << n;
+        ++n;
+      }
+    }
+  }
+}
+
 TEST(ReadFeatures, AcceptsAFeatureACollectionAndNdjson) {
   const std::string one = activity();
   const std::string two = activity(R"({"type": "Point", "coordinates": [38.6, 33.5]})", R"("radius_m": 5)", "o18");

@@ -144,11 +144,16 @@ int run_check(const CheckArgs& args) {
     const auto conflicts = world.check(q, {q.notified.value_or(now)}, work);
     latencies.push_back(seconds_since(t0));
     most_work = std::max(most_work, work.used());
-    nlohmann::ordered_json line = {{"id", q.id}, {"conflicts", nlohmann::ordered_json::array()}};
-    for (const Conflict& c : conflicts) line["conflicts"].push_back(format::to_json(c));
+    // {"id": ..., "conflicts": [...]}, as one line, written piece by piece.
+    out += "{\"id\":";
+    out += nlohmann::json(q.id).dump();
+    out += ",\"conflicts\":[";
+    for (size_t i = 0; i < conflicts.size(); ++i) {
+      if (i > 0) out += ',';
+      format::append_json(conflicts[i], out);
+    }
+    out += "]}\n";
     any_conflict = any_conflict || !conflicts.empty();
-    out += line.dump();
-    out += '\n';
     if (out.size() > (1 << 20)) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();

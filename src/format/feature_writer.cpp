@@ -150,6 +150,38 @@ json to_json(const Conflict& c) {
   return j;
 }
 
+void append_json(const Conflict& c, std::string& out) {
+  // RFC 3339 times and rule names are plain ASCII; ids, parties and numbers
+  // go through nlohmann-json's own escaping and number formatting, so the
+  // bytes are to_json's.
+  const auto time = [&out](TimePoint t) {
+    if (t == kTimeMin || t == kTimeMax) {
+      out += "null";
+      return;
+    }
+    out += '"';
+    out += format_rfc3339(t);
+    out += '"';
+  };
+  out += "{\"id\":";
+  out += c.redacted ? "null" : json(c.other_id).dump();
+  out += ",\"party\":";
+  out += json(c.other_party).dump();
+  out += ",\"rule\":\"";
+  out += rule_name(c.rule);
+  out += "\",\"start\":";
+  time(c.start);
+  out += ",\"end\":";
+  time(c.end);
+  if (!c.redacted) {
+    out += ",\"distance_m\":";
+    out += json(std::round(c.distance.value * 10.0) / 10.0).dump();
+    out += ",\"limit_m\":";
+    out += json(c.limit.value).dump();
+  }
+  out += '}';
+}
+
 json to_json(const Notice& n) {
   // A proposal names its zone where another notice names its activity.
   const std::string about(about_name(n.about));
