@@ -14,7 +14,8 @@ const state = { token: sessionStorage.getItem("token") || "", party: "", objects
                 hidden: new Set(["state:withdrawn", "state:retired"]),
                 drawing: false,        // clicks on the map add points to the plan
                 labels: false,         // names shown on the map, not only on hover
-                seen: null };          // the ids of the notices already shown, to cue new ones
+                seen: null,            // the ids of the notices already shown, to cue new ones
+                arrived: new Set() };  // the notices cued since the page was opened, drawn flashing
 
 // --- the API -----------------------------------------------------------------
 
@@ -215,6 +216,9 @@ async function loadObjects() {
   setTimeRange();
   drawLegend();
   redraw();
+  // The notices name and explain the objects they are about: drawn again now
+  // that those are here, whichever of the two requests came back first.
+  renderLine();
 }
 
 // The legend: each type and each party with its colour, a checkbox each to show or hide them.
@@ -406,6 +410,7 @@ async function history(id) {
 function noticeItem(n, answerable) {
   const li = document.createElement("li");
   li.dataset.notice = n.id;
+  if (answerable && n.state === "pending" && state.arrived.has(n.id)) li.classList.add("arrived");
   const proposal = n.about === "zone";
   const subject = proposal ? n.zone : n.activity, f = objectOf(subject), p = f ? f.properties : {};
   const st = Object.assign(document.createElement("span"), { className: "state state-" + n.state, textContent: n.state });
@@ -501,26 +506,33 @@ async function refreshLine() {
   state.now = Date.parse(whoami.now);
   state.notices = notices;
   state.messages = messages;
-  // A notice of a version since replaced cannot be answered: shown only when asked for.
-  const shown = (n) => n.state !== "superseded" || $("show-superseded").checked;
-  const inbox = state.notices.filter((n) => n.to === state.party && shown(n));
-  $("inbox").replaceChildren(...inbox.map((n) => noticeItem(n, true)));
-  $("sent").replaceChildren(...state.notices.filter((n) => n.from === state.party && shown(n)).map((n) => noticeItem(n, false)));
-  $("messages").replaceChildren(...state.messages.map((m) => Object.assign(document.createElement("li"),
-    { textContent: `${fmt(m.created)} ${m.from} → ${m.to}: ${m.text}` + (m.about ? ` (about ${nameOf(m.about)})` : "") })));
-  const waiting = inbox.filter((n) => n.state === "pending" || n.state === "overdue").length;
-  $("unread").textContent = waiting ? `(${waiting} to answer)` : "";
-  document.title = (waiting ? `(${waiting}) ` : "") + "deconflict";
-  if (state.seen) for (const n of inbox) if (!state.seen.has(n.id) && n.state === "pending") cue(n);
+  const fresh = state.seen ? inbox().filter((n) => !state.seen.has(n.id) && n.state === "pending") : [];
+  for (const n of fresh) state.arrived.add(n.id);
+  renderLine();
+  for (const n of fresh) cue(n);
   state.seen = new Set(state.notices.map((n) => n.id));
   $("now-label").textContent = fmt(state.now);
   if (state.selected) select(state.selected);
 }
 
+// A notice of a version since replaced cannot be answered: shown only when asked for.
+function shownNotice(n) { return n.state !== "superseded" || $("show-superseded").checked; }
+function inbox() { return state.notices.filter((n) => n.to === state.party && shownNotice(n)); }
+
+// The inbox, the notices sent and the messages, from what was last loaded.
+function renderLine() {
+  const received = inbox();
+  $("inbox").replaceChildren(...received.map((n) => noticeItem(n, true)));
+  $("sent").replaceChildren(...state.notices.filter((n) => n.from === state.party && shownNotice(n)).map((n) => noticeItem(n, false)));
+  $("messages").replaceChildren(...state.messages.map((m) => Object.assign(document.createElement("li"),
+    { textContent: `${fmt(m.created)} ${m.from} → ${m.to}: ${m.text}` + (m.about ? ` (about ${nameOf(m.about)})` : "") })));
+  const waiting = received.filter((n) => n.state === "pending" || n.state === "overdue").length;
+  $("unread").textContent = waiting ? `(${waiting} to answer)` : "";
+  document.title = (waiting ? `(${waiting}) ` : "") + "deconflict";
+}
+
 // A notice that has just arrived: its item flashes, the status says so, and a short tone sounds.
 function cue(n) {
-  const li = document.querySelector(`#inbox li[data-notice="${n.id}"]`);
-  if (li) li.classList.add("arrived");
   say(`New notice from ${n.from}: ${nameOf(n.activity || n.zone)}.`);
   try {
     const audio = new AudioContext(), tone = audio.createOscillator(), gain = audio.createGain();
