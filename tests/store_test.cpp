@@ -137,6 +137,30 @@ TEST_P(AnyStore, ObjectsAreReadInPagesThatCoverEachOnce) {
   }
 }
 
+// A stored row that no longer reads as a volume stops the opening with an
+// error naming it, on any number of threads, rather than a store opened
+// without it.
+TEST_F(StoreTest, AStoredRowThatDoesNotReadStopsTheOpeningAndIsNamed) {
+  {
+    auto service = open();
+    ASSERT_TRUE(service->import(scenario(), ImportMode::create).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options_.db_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE objects SET feature = '{\"type\":\"Feature\"}' WHERE id = 'russia.strikes'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  for (unsigned threads : {1u, 3u, 16u}) {
+    options_.load_threads = threads;
+    auto service = Service::open(options_);
+    ASSERT_FALSE(service.ok()) << threads;
+    EXPECT_EQ(service.error().code, ErrorCode::store_error) << threads;
+    EXPECT_NE(service.error().describe().find("russia.strikes"), std::string::npos) << service.error().describe();
+  }
+}
+
 TEST_P(AnyStore, AnImportIsAllOrNothing) {
   auto service = open();
   ASSERT_TRUE(service->import(scenario(), ImportMode::create).ok());

@@ -1,6 +1,9 @@
 #include "service/store_follower.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "format/feature_reader.hpp"
@@ -17,9 +20,53 @@ Result<PreparedVolume> StoreFollower::volume_of(const store::StoredObject& row) 
   return v;
 }
 
+namespace {
+
+// The rows of one page being read into volumes by several threads, each
+// taking the next few rows in turn: a thread slowed down (by page faults, or
+// by the fetch of the next page sharing its core) leaves its rows to others
+// instead of holding the page back.
+class PageReading {
+ public:
+  PageReading(std::vector<store::StoredObject>& rows, std::unique_ptr<engine::StoredVolume>* out)
+      : rows_(rows), out_(out) {}
+
+  void work() {
+    constexpr size_t kRun = 64;
+    for (size_t first; (first = next_.fetch_add(kRun)) < rows_.size() && !failed_.load();) {
+      for (size_t i = first; i < std::min(rows_.size(), first + kRun); ++i) {
+        auto v = StoreFollower::volume_of(rows_[i]);
+        if (!v) return fail(v.error());
+        out_[i] = std::make_unique<engine::StoredVolume>(std::move(*v));
+        std::string().swap(rows_[i].feature);
+      }
+    }
+  }
+
+  /// The first row's error, once every thread is done.
+  Status status() const { return error_ ? Status(*error_) : Status{}; }
+
+ private:
+  void fail(Error e) {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = std::move(e);
+    failed_ = true;
+  }
+
+  std::vector<store::StoredObject>& rows_;
+  std::unique_ptr<engine::StoredVolume>* out_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> failed_{false};
+  std::mutex mutex_;
+  std::optional<Error> error_;
+};
+
+}  // namespace
+
 // Every stored object, fetched a page at a time (so that the rows' text is
 // never all in memory at once), each page read by options.load_threads
-// threads while the next one is fetched.
+// threads while the next one is fetched; the fetching thread joins them once
+// it has the next page.
 Result<std::vector<std::unique_ptr<engine::StoredVolume>>> StoreFollower::load_volumes() {
   constexpr size_t kPage = 8192;
   const unsigned threads =
@@ -32,39 +79,16 @@ Result<std::vector<std::unique_ptr<engine::StoredVolume>>> StoreFollower::load_v
     const bool last = rows.objects.size() < kPage;
     const size_t first = volumes.size();
     volumes.resize(first + rows.objects.size());
-    Status read;
-    std::thread reader([&] { read = read_rows(rows.objects, volumes.data() + first, threads); });
-    if (!last) page = s_.store->load_objects_page(rows.next, kPage);
-    reader.join();
-    if (!read) return read.error();
+    PageReading reading(rows.objects, volumes.data() + first);
+    {
+      std::vector<std::jthread> readers;
+      for (unsigned t = 0; t < threads; ++t) readers.emplace_back([&reading] { reading.work(); });
+      if (!last) page = s_.store->load_objects_page(rows.next, kPage);
+      reading.work();
+    }
+    if (Status read = reading.status(); !read) return read.error();
     if (last) return volumes;
   }
-}
-
-// Reads rows[i] into out[i], the rows split between `threads` threads.
-Status StoreFollower::read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<engine::StoredVolume>* out,
-                                unsigned threads) {
-  const size_t n = rows.size(), per = (n + threads - 1) / threads;
-  std::vector<Status> failed(threads);
-  const auto read_part = [&](unsigned t) {
-    for (size_t i = t * per; i < std::min(n, (t + 1) * per); ++i) {
-      auto v = volume_of(rows[i]);
-      if (!v) {
-        failed[t] = v.error();
-        return;
-      }
-      out[i] = std::make_unique<engine::StoredVolume>(std::move(*v));
-      std::string().swap(rows[i].feature);
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (unsigned t = 1; t < threads && t * per < n; ++t) helpers.emplace_back(read_part, t);
-  read_part(0);
-  for (std::thread& h : helpers) h.join();
-  for (const Status& st : failed) {
-    if (!st) return st;
-  }
-  return {};
 }
 
 Status StoreFollower::load() {

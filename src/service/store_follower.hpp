@@ -46,8 +46,6 @@ class StoreFollower {
 
  private:
   Result<std::vector<std::unique_ptr<engine::StoredVolume>>> load_volumes();
-  static Status read_rows(std::vector<store::StoredObject>& rows, std::unique_ptr<engine::StoredVolume>* out,
-                          unsigned threads);
   Status start_record();
   Status load_record();
   Status check_record_format();
