@@ -15,7 +15,7 @@ const state = { token: sessionStorage.getItem("token") || "", party: "", objects
                 drawing: false,        // clicks on the map add points to the plan
                 labels: false,         // names shown on the map, not only on hover
                 seen: null,            // the ids of the notices already shown, to cue new ones
-                arrived: new Set() };  // the notices cued since the page was opened, drawn flashing
+                arrived: new Set() };  // the notices the last refresh cued, drawn flashing until the next
 
 // --- the API -----------------------------------------------------------------
 
@@ -507,7 +507,7 @@ async function refreshLine() {
   state.notices = notices;
   state.messages = messages;
   const fresh = state.seen ? inbox().filter((n) => !state.seen.has(n.id) && n.state === "pending") : [];
-  for (const n of fresh) state.arrived.add(n.id);
+  state.arrived = new Set(fresh.map((n) => n.id));
   renderLine();
   for (const n of fresh) cue(n);
   state.seen = new Set(state.notices.map((n) => n.id));
