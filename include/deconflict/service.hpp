@@ -82,8 +82,9 @@ struct Options {
   /// thread that serves every party in turn. Default 2,000,000 (about 10 ms).
   uint64_t max_page_work = 2'000'000;
   /// How many threads read the stored objects when the store is opened (they
-  /// are independent, so opening a large store scales with cores); 0 means
-  /// one per core. Default 0.
+  /// are independent, so opening a large store scales with cores), beside the
+  /// thread that fetches the pages, which joins them once it has the next;
+  /// 0 means one per core. Default 0.
   unsigned load_threads = 0;
   /// How far a signed request's `created` may be from the server's clock, in
   /// seconds (RFC 9421 signatures of parties with keys, DESIGN §7); a nonce is
