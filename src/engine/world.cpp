@@ -17,14 +17,14 @@ const StoredVolume& World::put(PreparedVolume v) {
 }
 
 void World::assign(std::vector<PreparedVolume> volumes) {
-  std::vector<std::unique_ptr<StoredVolume>> owned;
+  std::vector<std::shared_ptr<const StoredVolume>> owned;
   owned.reserve(volumes.size());
-  for (PreparedVolume& v : volumes) owned.push_back(std::make_unique<StoredVolume>(std::move(v)));
+  for (PreparedVolume& v : volumes) owned.push_back(std::make_shared<const StoredVolume>(std::move(v)));
   std::vector<PreparedVolume>().swap(volumes);  // the moved-from shells, before the index is built
   assign(std::move(owned));
 }
 
-void World::assign(std::vector<std::unique_ptr<StoredVolume>> volumes) {
+void World::assign(std::vector<std::shared_ptr<const StoredVolume>> volumes) {
   volumes_.clear();
   volumes_.reserve(volumes.size());
   // In the order given (the order they were allocated in), not the hash
@@ -32,7 +32,7 @@ void World::assign(std::vector<std::unique_ptr<StoredVolume>> volumes) {
   std::vector<const PreparedVolume*> raw;
   raw.reserve(volumes.size());
   bool duplicates = false;
-  for (std::unique_ptr<StoredVolume>& owned : volumes) {
+  for (std::shared_ptr<const StoredVolume>& owned : volumes) {
     raw.push_back(owned.get());
     auto [it, inserted] = volumes_.try_emplace(owned->id);
     if (!inserted) {  // a duplicate id: the last one wins, and the key must view its id
@@ -40,9 +40,9 @@ void World::assign(std::vector<std::unique_ptr<StoredVolume>> volumes) {
       volumes_.erase(it);
       it = volumes_.try_emplace(owned->id).first;
     }
-    it->second = std::shared_ptr<const StoredVolume>(std::move(owned));
+    it->second = std::move(owned);
   }
-  std::vector<std::unique_ptr<StoredVolume>>().swap(volumes);
+  std::vector<std::shared_ptr<const StoredVolume>>().swap(volumes);
   if (duplicates) {
     raw.clear();
     for (const auto& [id, v] : volumes_) raw.push_back(v.get());

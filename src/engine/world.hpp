@@ -34,7 +34,9 @@ class World {
   const StoredVolume& put(PreparedVolume v);
   /// Replaces the whole content (faster than many puts).
   void assign(std::vector<PreparedVolume> volumes);
-  void assign(std::vector<std::unique_ptr<StoredVolume>> volumes);
+  /// Volumes made shared where they were read (one allocation each, with
+  /// their count, rather than a second one here).
+  void assign(std::vector<std::shared_ptr<const StoredVolume>> volumes);
   bool erase(const std::string& id);
   const StoredVolume* find(const std::string& id) const;
   size_t size() const { return volumes_.size(); }

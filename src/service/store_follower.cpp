@@ -28,7 +28,7 @@ namespace {
 // instead of holding the page back.
 class PageReading {
  public:
-  PageReading(std::vector<store::StoredObject>& rows, std::unique_ptr<engine::StoredVolume>* out)
+  PageReading(std::vector<store::StoredObject>& rows, std::shared_ptr<const engine::StoredVolume>* out)
       : rows_(rows), out_(out) {}
 
   void work() {
@@ -37,8 +37,7 @@ class PageReading {
       for (size_t i = first; i < std::min(rows_.size(), first + kRun); ++i) {
         auto v = StoreFollower::volume_of(rows_[i]);
         if (!v) return fail(v.error());
-        out_[i] = std::make_unique<engine::StoredVolume>(std::move(*v));
-        std::string().swap(rows_[i].feature);
+        out_[i] = std::make_shared<const engine::StoredVolume>(std::move(*v));
       }
     }
   }
@@ -54,7 +53,7 @@ class PageReading {
   }
 
   std::vector<store::StoredObject>& rows_;
-  std::unique_ptr<engine::StoredVolume>* out_;
+  std::shared_ptr<const engine::StoredVolume>* out_;
   std::atomic<size_t> next_{0};
   std::atomic<bool> failed_{false};
   std::mutex mutex_;
@@ -67,11 +66,11 @@ class PageReading {
 // never all in memory at once), each page read by options.load_threads
 // threads while the next one is fetched; the fetching thread joins them once
 // it has the next page.
-Result<std::vector<std::unique_ptr<engine::StoredVolume>>> StoreFollower::load_volumes() {
+Result<std::vector<std::shared_ptr<const engine::StoredVolume>>> StoreFollower::load_volumes() {
   constexpr size_t kPage = 8192;
   const unsigned threads =
       s_.options.load_threads > 0 ? s_.options.load_threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::unique_ptr<engine::StoredVolume>> volumes;
+  std::vector<std::shared_ptr<const engine::StoredVolume>> volumes;
   auto page = s_.store->load_objects_page("", kPage);
   for (;;) {
     if (!page) return page.error();

@@ -45,7 +45,7 @@ class StoreFollower {
   static Result<PreparedVolume> volume_of(const store::StoredObject& row);
 
  private:
-  Result<std::vector<std::unique_ptr<engine::StoredVolume>>> load_volumes();
+  Result<std::vector<std::shared_ptr<const engine::StoredVolume>>> load_volumes();
   Status start_record();
   Status load_record();
   Status check_record_format();
