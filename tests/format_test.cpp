@@ -321,6 +321,63 @@ TEST(ReadStoredFeature, ReadsEveryGeometryAsWrittenAndRefusesWhatIsNotAFeature) 
   }
 }
 
+// The two readers check a feature's properties through one set of steps
+// (format/json_node.hpp), the stored one over simdjson's document: each
+// case below is refused by both with the same field and message, or read by
+// both to the same feature, unknown properties kept the same.
+TEST(ReadStoredFeature, ChecksPropertiesAsReadFeatureDoes) {
+  const std::string point = R"({"type": "Point", "coordinates": [38.6, 33.5]})";
+  const auto feature = [&](const std::string& props, const std::string& id = "") {
+    return R"({"type": "Feature", )" + id + R"("geometry": )" + point + R"(, "properties": {)" + props + "}}";
+  };
+  const std::string site = R"("type": "site", "party": "un", "radius_m": 300)";
+  const std::string zone = R"("type": "zone", "party": "coalition", "kind": "no-fire", "radius_m": 300)";
+  const std::vector<std::string> cases = {
+      feature(site),
+      feature(site + R"(, "id": "s1")", R"("id": "s1", )"),
+      feature(site + R"(, "id": "s1")", R"("id": "s2", )"),
+      feature(site, R"("id": 12345678901234, )"),
+      feature(site, R"("id": "a/b", )"),
+      feature(site, R"("id": 1.5, )"),
+      feature(R"("type": "site", "party": "UN", "radius_m": 300)"),
+      feature(R"("type": "base", "party": "un", "radius_m": 300)"),
+      feature(R"("type": "site", "radius_m": 300)"),
+      feature(R"("type": "site", "party": "un", "radius_m": -1)"),
+      feature(R"("type": "site", "party": "un", "radius_m": "300")"),
+      feature(R"("type": "site", "party": "un", "buffer_m": 3)"),
+      feature(site + R"(, "altitude": {"lower_m": 10, "upper_m": 5})"),
+      feature(site + R"(, "altitude": {"lower_m": 10})"),
+      feature(site + R"(, "altitude": [1, 2])"),
+      feature(site + R"(, "start": "2018-09-31T00:00:00Z")"),
+      feature(site + R"(, "start": 5)"),
+      feature(site + R"(, "start": "2018-09-02T00:00:00Z", "end": "2018-09-01T00:00:00Z")"),
+      feature(site + R"(, "share": ["un", "Bad"])"),
+      feature(site + R"(, "share": "all", "name": "Rukban", "description": null)"),
+      feature(site + R"(, "share": ["coalition", "un"], "name": 7)"),
+      feature(site + R"(, "permitted": ["un"])"),
+      feature(zone + R"(, "permitted": ["un"], "agreed_by": ["russia"], "accepted": ["russia"], "notice_h": 72)"),
+      feature(zone + R"(, "notice_h": -1)"),
+      feature(R"("type": "zone", "party": "coalition", "kind": "buffer", "radius_m": 300)"),
+      feature(zone + R"(, "declined": [1])"),
+      feature(site + R"(, "version": 3, "state": "withdrawn")"),
+      feature(site + R"(, "version": -3)"),
+      feature(site + R"(, "version": 18446744073709551615)"),
+      feature(site + R"(, "state": "asleep")"),
+      feature(site + R"(, "colour": {"rgb": [255, 0.5, -1, 18446744073709551615], "on": true, "x": null}, "z": "é")"),
+  };
+  for (const std::string& text : cases) {
+    auto fresh = read_feature(nlohmann::json::parse(text), kMaxPositions, nullptr, ServerFields::all);
+    auto stored = read_stored_feature(text);
+    ASSERT_EQ(fresh.ok(), stored.ok()) << text << "\n" << (fresh.ok() ? stored : fresh).error().describe();
+    if (!fresh.ok()) {
+      EXPECT_EQ(stored.error().field, fresh.error().field) << text;
+      EXPECT_EQ(stored.error().message, fresh.error().message) << text;
+    } else {
+      EXPECT_EQ(to_feature(*stored).dump(), to_feature(*fresh).dump()) << text;
+    }
+  }
+}
+
 // The store's rows are read with read_stored_feature: the geometry is indexed
 // by its cap at once and prepared on first use, by one of concurrent readers.
 TEST(ReadStoredFeature, PreparesTheGeometryOnFirstUseToTheSameShape) {

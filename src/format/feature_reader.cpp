@@ -35,24 +35,20 @@ std::string describe_number(double v) {
 
 std::string json_type(const json& j) { return j.type_name(); }
 
-Result<double> finite_number(const json& j, const std::string& field) {
-  if (!j.is_number()) return invalid(field, "expected a number, got " + json_type(j));
-  const double v = j.get<double>();
-  if (!std::isfinite(v)) return invalid(field, "number is not finite");
-  return v;
-}
+template <class Node>
+Result<double> finite_number(const Node& j, const std::string& field);
 
 Result<LatLon> read_position(const json& j, const std::string& field) {
   if (!j.is_array()) return invalid(field, "a position must be an array [longitude, latitude], got " + json_type(j));
   if (j.size() < 2 || j.size() > 3) {
     return invalid(field, "a position must have 2 or 3 numbers, got " + std::to_string(j.size()));
   }
-  auto lon = finite_number(j[0], field);
+  auto lon = finite_number(detail::JsonNode(j[0]), field);
   if (!lon) return lon.error();
-  auto lat = finite_number(j[1], field);
+  auto lat = finite_number(detail::JsonNode(j[1]), field);
   if (!lat) return lat.error();
   if (j.size() == 3) {
-    if (auto h = finite_number(j[2], field); !h) return h.error();
+    if (auto h = finite_number(detail::JsonNode(j[2]), field); !h) return h.error();
   }
   if (*lat < -90 || *lat > 90) return invalid(field, "latitude " + describe_number(*lat) + " is outside [-90, 90]");
   if (*lon < -180 || *lon > 180) {
@@ -140,35 +136,51 @@ Result<Geometry> read_geometry(const json& j, size_t max_positions) {
   return g;
 }
 
-Result<std::string> read_string(const json& props, const char* key, bool required) {
-  const auto it = props.find(key);
+// The property steps below read any JSON value through a Node (json_node.hpp).
+template <class Node>
+Result<double> finite_number(const Node& j, const std::string& field) {
+  if (!j.is_number()) return invalid(field, std::string("expected a number, got ") + j.type_name());
+  const double v = j.number();
+  if (!std::isfinite(v)) return invalid(field, "number is not finite");
+  return v;
+}
+
+template <class Node>
+Result<std::string> read_string(const Node& props, const char* key, bool required) {
+  const auto it = props.field(key);
   const std::string field = std::string("properties.") + key;
-  if (it == props.end() || it->is_null()) {
+  if (!it) {
     if (required) return invalid(field, "missing");
     return std::string();
   }
-  if (!it->is_string()) return invalid(field, "expected a string, got " + json_type(*it));
-  return it->get<std::string>();
+  if (!it->is_string()) return invalid(field, std::string("expected a string, got ") + it->type_name());
+  return std::string(it->string());
 }
 
-Result<std::vector<std::string>> read_party_list(const json& j, const std::string& field) {
-  if (!j.is_array()) return invalid(field, "expected an array of party ids, got " + json_type(j));
+template <class Node>
+Result<std::vector<std::string>> read_party_list(const Node& j, const std::string& field) {
+  if (!j.is_array()) return invalid(field, std::string("expected an array of party ids, got ") + j.type_name());
   std::vector<std::string> out;
-  for (size_t i = 0; i < j.size(); ++i) {
-    if (!j[i].is_string() || !is_party_id(j[i].get<std::string>())) {
-      return invalid(at(field, i), "expected a party id (a lowercase slug)");
+  std::optional<Error> error;
+  j.each_element([&](size_t i, const Node& x) {
+    if (!x.is_string() || !is_party_id(std::string(x.string()))) {
+      error = invalid(at(field, i), "expected a party id (a lowercase slug)");
+      return false;
     }
-    out.push_back(j[i].get<std::string>());
-  }
+    out.emplace_back(x.string());
+    return true;
+  });
+  if (error) return *error;
   return out;
 }
 
-Result<std::optional<TimePoint>> read_time(const json& props, const char* key) {
+template <class Node>
+Result<std::optional<TimePoint>> read_time(const Node& props, const char* key) {
   const std::string field = std::string("properties.") + key;
-  const auto it = props.find(key);
-  if (it == props.end() || it->is_null()) return std::optional<TimePoint>();
-  if (!it->is_string()) return invalid(field, "expected an RFC 3339 string, got " + json_type(*it));
-  auto t = parse_rfc3339(it->get<std::string>());
+  const auto it = props.field(key);
+  if (!it) return std::optional<TimePoint>();
+  if (!it->is_string()) return invalid(field, std::string("expected an RFC 3339 string, got ") + it->type_name());
+  auto t = parse_rfc3339(std::string(it->string()));
   if (!t) return invalid(field, t.error().message);
   return std::optional<TimePoint>(*t);
 }
@@ -187,32 +199,40 @@ const char* const kKnown[] = {"id",      "type",  "party",     "kind",      "rad
                               "start",   "end",   "permitted", "notice_h",  "share",    "name",     "description",
                               "version", "state", "notified",  "agreed_by", "accepted", "declined"};
 
+// An id, from the feature or its properties (named `field`).
+template <class Node>
+Status read_id(const Node& it, const std::string& field, std::optional<std::string>& id) {
+  std::string value;
+  if (it.is_string()) {
+    value = std::string(it.string());
+  } else if (it.is_integer()) {
+    value = it.integer_text();
+  } else {
+    return invalid(field, std::string("expected a string, got ") + it.type_name());
+  }
+  if (value.empty() || value.size() > kMaxIdLength) {
+    return invalid(field, "an id must have 1 to " + std::to_string(kMaxIdLength) + " characters");
+  }
+  for (unsigned char c : value) {  // an id is a segment of the API's URLs
+    if (c <= 0x20 || c == 0x7f || c == '/' || c == '?' || c == '#' || c == '%') {
+      return invalid(field, "an id must not contain spaces, control characters or / ? # %");
+    }
+  }
+  if (id && *id != value) return invalid("properties.id", "differs from the feature's id '" + *id + "'");
+  id = std::move(value);
+  return {};
+}
+
 }  // namespace
 
-Status detail::read_identity(const json& feature, const json& props, Volume& v) {
+template <class Node>
+Status detail::read_identity(const Node& feature, const Node& props, Volume& v) {
   std::optional<std::string> id;
-  for (const json* where : {&feature, &props}) {
-    const auto it = where->find("id");
-    if (it == where->end() || it->is_null()) continue;
-    const std::string field = where == &feature ? "id" : "properties.id";
-    std::string value;
-    if (it->is_string()) {
-      value = it->get<std::string>();
-    } else if (it->is_number_integer()) {
-      value = it->dump();
-    } else {
-      return invalid(field, "expected a string, got " + json_type(*it));
-    }
-    if (value.empty() || value.size() > kMaxIdLength) {
-      return invalid(field, "an id must have 1 to " + std::to_string(kMaxIdLength) + " characters");
-    }
-    for (unsigned char c : value) {  // an id is a segment of the API's URLs
-      if (c <= 0x20 || c == 0x7f || c == '/' || c == '?' || c == '#' || c == '%') {
-        return invalid(field, "an id must not contain spaces, control characters or / ? # %");
-      }
-    }
-    if (id && *id != value) return invalid("properties.id", "differs from the feature's id '" + *id + "'");
-    id = value;
+  if (auto it = feature.field("id")) {
+    if (Status st = read_id(*it, "id", id); !st) return st;
+  }
+  if (auto it = props.field("id")) {
+    if (Status st = read_id(*it, "properties.id", id); !st) return st;
   }
   v.id = id.value_or("");
   auto type = read_string(props, "type", true);
@@ -229,7 +249,8 @@ Status detail::read_identity(const json& feature, const json& props, Volume& v) 
 
 namespace {
 
-Status read_kind(const json& props, Volume& v) {
+template <class Node>
+Status read_kind(const Node& props, Volume& v) {
   auto kind = read_string(props, "kind", v.type != ObjectType::site);
   if (!kind) return kind.error();
   v.kind = *kind;
@@ -245,47 +266,51 @@ Status read_kind(const json& props, Volume& v) {
   return {};
 }
 
-Status read_extent(const json& props, Volume& v) {
+template <class Node>
+Status read_altitude(const Node& props, Volume& v) {
+  const auto alt = props.field("altitude");
+  if (!alt) return {};
+  if (!alt->is_object()) return invalid("properties.altitude", "expected {\"lower_m\": n, \"upper_m\": n}");
+  for (const char* key : {"lower_m", "upper_m"}) {
+    const auto it = alt->field(key);
+    if (!it) continue;
+    auto n = finite_number(*it, std::string("properties.altitude.") + key);
+    if (!n) return n.error();
+    (std::string_view(key) == "lower_m" ? v.altitude.lower_m : v.altitude.upper_m) = *n;
+  }
+  if (!(v.altitude.lower_m < v.altitude.upper_m))
+    return invalid("properties.altitude", "lower_m must be below upper_m");
+  return {};
+}
+
+template <class Node>
+Status read_extent(const Node& props, Volume& v) {
   const bool point = v.geometry.type == GeometryType::point;
-  const auto radius = props.find("radius_m");
-  const auto buffer = props.find("buffer_m");
-  const bool has_radius = radius != props.end() && !radius->is_null();
-  const bool has_buffer = buffer != props.end() && !buffer->is_null();
-  if (point && !has_radius) return invalid("properties.radius_m", "a Point needs radius_m (a number > 0)");
-  if (point && has_buffer) return invalid("properties.buffer_m", "a Point takes radius_m, not buffer_m");
-  if (!point && has_radius) return invalid("properties.radius_m", "only a Point takes radius_m; use buffer_m");
-  if (has_radius) {
+  const auto radius = props.field("radius_m");
+  const auto buffer = props.field("buffer_m");
+  if (point && !radius) return invalid("properties.radius_m", "a Point needs radius_m (a number > 0)");
+  if (point && buffer) return invalid("properties.buffer_m", "a Point takes radius_m, not buffer_m");
+  if (!point && radius) return invalid("properties.radius_m", "only a Point takes radius_m; use buffer_m");
+  if (radius) {
     auto r = finite_number(*radius, "properties.radius_m");
     if (!r) return r.error();
     if (*r <= 0) return invalid("properties.radius_m", "radius must be > 0, got " + describe_number(*r));
     v.radius = Metres(*r);
   }
-  if (has_buffer) {
+  if (buffer) {
     auto b = finite_number(*buffer, "properties.buffer_m");
     if (!b) return b.error();
     if (*b < 0) return invalid("properties.buffer_m", "buffer must be >= 0, got " + describe_number(*b));
     v.radius = Metres(*b);
   }
-  if (v.radius.value > 20'000'000)
-    return invalid(has_radius ? "properties.radius_m" : "properties.buffer_m", "larger than the earth");
-  const auto alt = props.find("altitude");
-  if (alt != props.end() && !alt->is_null()) {
-    if (!alt->is_object()) return invalid("properties.altitude", "expected {\"lower_m\": n, \"upper_m\": n}");
-    for (const char* key : {"lower_m", "upper_m"}) {
-      const auto it = alt->find(key);
-      if (it == alt->end() || it->is_null()) continue;
-      auto n = finite_number(*it, std::string("properties.altitude.") + key);
-      if (!n) return n.error();
-      (std::string_view(key) == "lower_m" ? v.altitude.lower_m : v.altitude.upper_m) = *n;
-    }
-    if (!(v.altitude.lower_m < v.altitude.upper_m)) {
-      return invalid("properties.altitude", "lower_m must be below upper_m");
-    }
+  if (v.radius.value > 20'000'000) {
+    return invalid(radius ? "properties.radius_m" : "properties.buffer_m", "larger than the earth");
   }
-  return {};
+  return read_altitude(props, v);
 }
 
-Status read_window(const json& props, Volume& v) {
+template <class Node>
+Status read_window(const Node& props, Volume& v) {
   auto start = read_time(props, "start");
   if (!start) return start.error();
   auto end = read_time(props, "end");
@@ -301,42 +326,37 @@ Status read_window(const json& props, Volume& v) {
   return {};
 }
 
-Status read_rules_data(const json& props, Volume& v) {
+template <class Node>
+Status read_rules_data(const Node& props, Volume& v) {
   for (const Restriction& r : kRestricted) {
-    const auto it = props.find(r.key);
-    if (it != props.end() && !it->is_null() && v.type != r.type) {
+    if (props.field(r.key) && v.type != r.type) {
       return invalid(std::string("properties.") + r.key,
                      std::string("applies only to ") + std::string(type_name(r.type)) + "s");
     }
   }
-  if (auto it = props.find("permitted"); it != props.end() && !it->is_null()) {
-    auto list = read_party_list(*it, "properties.permitted");
-    if (!list) return list.error();
-    v.permitted = std::move(*list);
-  }
-  // Whom a zone is to bind.
-  if (auto it = props.find("agreed_by"); it != props.end() && !it->is_null()) {
-    auto parties = read_party_list(*it, "properties.agreed_by");
+  for (auto [key, list] : {std::pair{"permitted", &v.permitted}, std::pair{"agreed_by", &v.agreed_by}}) {
+    const auto it = props.field(key);
+    if (!it) continue;
+    auto parties = read_party_list(*it, std::string("properties.") + key);
     if (!parties) return parties.error();
-    v.agreed_by = std::move(*parties);
+    *list = std::move(*parties);
   }
-  if (auto it = props.find("notice_h"); it != props.end() && !it->is_null()) {
+  if (auto it = props.field("notice_h")) {
     auto h = finite_number(*it, "properties.notice_h");
     if (!h) return h.error();
     if (*h < 0) return invalid("properties.notice_h", "must be >= 0");
     v.notice_h = *h;
   }
-  if (auto it = props.find("share"); it != props.end() && !it->is_null()) {
-    if (!(it->is_string() && *it == "all")) {
-      auto list = read_party_list(*it, "properties.share");
-      if (!list) return list.error();
-      v.share = std::move(*list);
-    }
+  if (auto it = props.field("share"); it && !(it->is_string() && it->string() == "all")) {
+    auto list = read_party_list(*it, "properties.share");
+    if (!list) return list.error();
+    v.share = std::move(*list);
   }
   return {};
 }
 
-Status read_text_and_extra(const json& props, Volume& v) {
+template <class Node>
+Status read_text_and_extra(const Node& props, Volume& v) {
   auto name = read_string(props, "name", false);
   if (!name) return name.error();
   auto description = read_string(props, "description", false);
@@ -345,37 +365,37 @@ Status read_text_and_extra(const json& props, Volume& v) {
   v.description = *description;
   static const std::unordered_set<std::string_view> known(std::begin(kKnown), std::end(kKnown));
   json extra;  // null, and no allocation, until an unknown property comes
-  for (auto it = props.begin(); it != props.end(); ++it) {
-    if (!known.count(it.key())) extra[it.key()] = it.value();
-  }
+  props.each_member([&](std::string_view key, const Node& value) {
+    if (!known.count(key)) extra[std::string(key)] = value.to_json();
+  });
   if (!extra.is_null()) v.extra = extra.dump();
   return {};
 }
 
 // The server's own properties, as far as `taken` allows; the names of the
 // others the input carried go to `ignored`.
-Status read_server_managed(const json& props, Volume& v, ServerFields taken, std::vector<std::string>* ignored) {
-  const auto given = [&](const char* key) {
-    const auto it = props.find(key);
-    const bool present = it != props.end() && !it->is_null();
+template <class Node>
+Status read_server_managed(const Node& props, Volume& v, ServerFields taken, std::vector<std::string>* ignored) {
+  const auto given = [&](const char* key) -> std::optional<Node> {
+    auto it = props.field(key);
     const bool zone_answer = std::string_view(key) == "accepted" || std::string_view(key) == "declined";
     const bool wanted = taken == ServerFields::all || (taken == ServerFields::zone_answers && zone_answer);
-    if (present && !wanted && ignored) ignored->push_back(std::string("properties.") + key);
-    return present && wanted ? &*it : nullptr;
+    if (it && !wanted && ignored) ignored->push_back(std::string("properties.") + key);
+    return wanted ? it : std::nullopt;
   };
-  if (const json* version = given("version")) {
-    if (!version->is_number_integer() || version->get<long long>() < 0 || version->get<long long>() > 1'000'000'000) {
+  if (const auto version = given("version")) {
+    if (!version->is_integer() || version->integer() < 0 || version->integer() > 1'000'000'000) {
       return invalid("properties.version", "expected a non-negative integer");
     }
-    v.version = version->get<int>();
+    v.version = static_cast<int>(version->integer());
   }
-  if (const json* state = given("state")) {
-    const auto parsed = state->is_string() ? parse_state(state->get<std::string>()) : std::nullopt;
+  if (const auto state = given("state")) {
+    const auto parsed = state->is_string() ? parse_state(std::string(state->string())) : std::nullopt;
     if (!parsed) return invalid("properties.state", "not a state of the line");
     v.state = *parsed;
   }
   for (auto [key, list] : {std::pair{"accepted", &v.accepted}, std::pair{"declined", &v.declined}}) {
-    const json* answers = given(key);
+    const auto answers = given(key);
     if (!answers) continue;
     auto parties = read_party_list(*answers, std::string("properties.") + key);
     if (!parties) return parties.error();
@@ -386,11 +406,49 @@ Status read_server_managed(const json& props, Volume& v, ServerFields taken, std
 
 }  // namespace
 
-Status detail::read_properties(const json& props, Volume& v, ServerFields taken, std::vector<std::string>* ignored) {
-  for (auto* step : {read_kind, read_extent, read_window, read_rules_data, read_text_and_extra}) {
+template <class Node>
+Status detail::read_properties(const Node& props, Volume& v, ServerFields taken, std::vector<std::string>* ignored) {
+  for (auto* step :
+       {read_kind<Node>, read_extent<Node>, read_window<Node>, read_rules_data<Node>, read_text_and_extra<Node>}) {
     if (Status st = step(props, v); !st) return st;
   }
   return read_server_managed(props, v, taken, ignored);
+}
+
+template Status detail::read_identity(const detail::JsonNode&, const detail::JsonNode&, Volume&);
+template Status detail::read_identity(const detail::SimdNode&, const detail::SimdNode&, Volume&);
+template Status detail::read_properties(const detail::JsonNode&, Volume&, ServerFields, std::vector<std::string>*);
+template Status detail::read_properties(const detail::SimdNode&, Volume&, ServerFields, std::vector<std::string>*);
+
+nlohmann::json detail::SimdNode::to_json() const {
+  switch (type()) {
+    case Type::ARRAY: {
+      json out = json::array();
+      each_element([&](size_t, const SimdNode& x) {
+        out.push_back(x.to_json());
+        return true;
+      });
+      return out;
+    }
+    case Type::OBJECT: {
+      json out = json::object();
+      each_member([&](std::string_view key, const SimdNode& x) { out[std::string(key)] = x.to_json(); });
+      return out;
+    }
+    case Type::INT64:
+      return int64_t(e_);
+    case Type::UINT64:
+      return uint64_t(e_);
+    case Type::DOUBLE:
+      return double(e_);
+    case Type::STRING:
+      return std::string(string());
+    case Type::BOOL:
+      return bool(e_);
+    case Type::NULL_VALUE:
+      return nullptr;
+  }
+  return nullptr;
 }
 
 Result<PreparedVolume> detail::prepare(Volume v, bool stored) {
@@ -436,13 +494,15 @@ Result<PreparedVolume> read_feature(const json& feature, size_t max_positions, s
   const auto props = feature.find("properties");
   if (props == feature.end() || !props->is_object()) return invalid("properties", "expected an object");
   Volume v;
-  if (Status st = detail::read_identity(feature, *props, v); !st) return st.error();
+  if (Status st = detail::read_identity(detail::JsonNode(feature), detail::JsonNode(*props), v); !st) {
+    return st.error();
+  }
   const auto geometry = feature.find("geometry");
   auto g = read_geometry(geometry == feature.end() ? json() : *geometry, max_positions);
   if (!g) return g.error();
   v.geometry = std::move(*g);
   if (ignored && has_third_coordinate(geometry->at("coordinates"))) ignored->push_back(std::string(kThirdCoordinate));
-  if (Status st = detail::read_properties(*props, v, taken, ignored); !st) return st.error();
+  if (Status st = detail::read_properties(detail::JsonNode(*props), v, taken, ignored); !st) return st.error();
   return detail::prepare(std::move(v), false);
 }
 

@@ -1,8 +1,9 @@
 // Reading the store's own rows fast: a stored Feature was written by
 // format::to_feature after read_feature accepted it, so it is parsed with
 // simdjson (about fifteen times faster than nlohmann-json on these rows),
-// its coordinates read straight into the Geometry, and only its few
-// properties handed to the checks that read_feature uses.
+// its coordinates read straight into the Geometry, and its properties
+// handed, as they are in simdjson's document, to the checks that
+// read_feature uses.
 #include <simdjson.h>
 
 #include "format/feature_reader.hpp"
@@ -88,35 +89,6 @@ Result<Geometry> geometry(dom::element feature) {
   return g;
 }
 
-// The properties are few and small: the shared checks read them as nlohmann-json.
-nlohmann::json to_json(dom::element e) {
-  switch (e.type()) {
-    case dom::element_type::ARRAY: {
-      nlohmann::json out = nlohmann::json::array();
-      for (dom::element x : dom::array(e)) out.push_back(to_json(x));
-      return out;
-    }
-    case dom::element_type::OBJECT: {
-      nlohmann::json out = nlohmann::json::object();
-      for (dom::key_value_pair kv : dom::object(e)) out[std::string(kv.key)] = to_json(kv.value);
-      return out;
-    }
-    case dom::element_type::INT64:
-      return int64_t(e);
-    case dom::element_type::UINT64:
-      return uint64_t(e);
-    case dom::element_type::DOUBLE:
-      return double(e);
-    case dom::element_type::STRING:
-      return std::string(std::string_view(e));
-    case dom::element_type::BOOL:
-      return bool(e);
-    case dom::element_type::NULL_VALUE:
-      return nullptr;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 Result<PreparedVolume> read_stored_feature(std::string_view text) {
@@ -125,11 +97,9 @@ Result<PreparedVolume> read_stored_feature(std::string_view text) {
   if (parser.parse(text.data(), text.size()).get(feature) || feature["properties"].get(props) || !props.is_object()) {
     return invalid("", "a stored feature is not a GeoJSON Feature");
   }
-  nlohmann::json identity = nlohmann::json::object();
-  if (dom::element id; !feature["id"].get(id)) identity["id"] = to_json(id);
-  const nlohmann::json properties = to_json(props);
+  const detail::SimdNode properties(props);
   Volume v;
-  if (Status st = detail::read_identity(identity, properties, v); !st) return st.error();
+  if (Status st = detail::read_identity(detail::SimdNode(feature), properties, v); !st) return st.error();
   auto g = geometry(feature);
   if (!g) return g.error();
   v.geometry = std::move(*g);
