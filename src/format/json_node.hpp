@@ -99,7 +99,7 @@ class SimdNode {
     if (type() == Type::INT64) return int64_t(e_);
     const uint64_t u = uint64_t(e_);
     return u > uint64_t(std::numeric_limits<int64_t>::max()) ? std::numeric_limits<int64_t>::max()
-                                                              : static_cast<int64_t>(u);
+                                                             : static_cast<int64_t>(u);
   }
   std::string integer_text() const {
     return type() == Type::INT64 ? std::to_string(int64_t(e_)) : std::to_string(uint64_t(e_));
