@@ -111,18 +111,18 @@ Result<Geometry> read_geometry(const json& j, size_t max_positions) {
     auto p = read_position(*coords, field);
     if (!p) return p.error();
     g.type = GeometryType::point;
-    g.parts = {{{*p}}};
+    g.parts.emplace_back().emplace_back(1, *p);  // in place: a braced list would copy each level
   } else if (name == "LineString") {
     auto line = read_positions(*coords, field, budget);
     if (!line) return line.error();
     if (line->size() < 2) return invalid(field, "a LineString needs at least 2 positions");
     g.type = GeometryType::line_string;
-    g.parts = {{std::move(*line)}};
+    g.parts.emplace_back().push_back(std::move(*line));
   } else if (name == "Polygon") {
     auto rings = read_rings(*coords, field, budget);
     if (!rings) return rings.error();
     g.type = GeometryType::polygon;
-    g.parts = {std::move(*rings)};
+    g.parts.push_back(std::move(*rings));
   } else {
     if (!coords->is_array()) return invalid(field, "expected an array of polygons, got " + json_type(*coords));
     if (coords->empty()) return invalid(field, "a MultiPolygon needs at least one polygon");

@@ -63,17 +63,17 @@ Result<Geometry> geometry(dom::element feature) {
     auto p = position(coords);
     if (!p) return p.error();
     g.type = GeometryType::point;
-    g.parts = {{{*p}}};
+    g.parts.emplace_back().emplace_back(1, *p);  // in place: a braced list would copy each level
   } else if (type == "LineString") {
     auto line = positions(coords);
     if (!line) return line.error();
     g.type = GeometryType::line_string;
-    g.parts = {{std::move(*line)}};
+    g.parts.emplace_back().push_back(std::move(*line));
   } else if (type == "Polygon") {
     auto r = rings(coords);
     if (!r) return r.error();
     g.type = GeometryType::polygon;
-    g.parts = {std::move(*r)};
+    g.parts.push_back(std::move(*r));
   } else if (type == "MultiPolygon") {
     dom::array polygons;
     if (coords.get_array().get(polygons)) return invalid("geometry.coordinates", "stored polygons are not an array");
