@@ -35,8 +35,15 @@ std::string describe_number(double v) {
 
 std::string json_type(const json& j) { return j.type_name(); }
 
+// Positions and the property steps below read a JSON value through a Node
+// (json_node.hpp).
 template <class Node>
-Result<double> finite_number(const Node& j, const std::string& field);
+Result<double> finite_number(const Node& j, const std::string& field) {
+  if (!j.is_number()) return invalid(field, std::string("expected a number, got ") + j.type_name());
+  const double v = j.number();
+  if (!std::isfinite(v)) return invalid(field, "number is not finite");
+  return v;
+}
 
 Result<LatLon> read_position(const json& j, const std::string& field) {
   if (!j.is_array()) return invalid(field, "a position must be an array [longitude, latitude], got " + json_type(j));
@@ -136,15 +143,6 @@ Result<Geometry> read_geometry(const json& j, size_t max_positions) {
   return g;
 }
 
-// The property steps below read any JSON value through a Node (json_node.hpp).
-template <class Node>
-Result<double> finite_number(const Node& j, const std::string& field) {
-  if (!j.is_number()) return invalid(field, std::string("expected a number, got ") + j.type_name());
-  const double v = j.number();
-  if (!std::isfinite(v)) return invalid(field, "number is not finite");
-  return v;
-}
-
 template <class Node>
 Result<std::string> read_string(const Node& props, const char* key, bool required) {
   const auto it = props.field(key);
@@ -163,7 +161,7 @@ Result<std::vector<std::string>> read_party_list(const Node& j, const std::strin
   std::vector<std::string> out;
   std::optional<Error> error;
   j.each_element([&](size_t i, const Node& x) {
-    if (!x.is_string() || !is_party_id(std::string(x.string()))) {
+    if (!x.is_string() || !is_party_id(x.string())) {
       error = invalid(at(field, i), "expected a party id (a lowercase slug)");
       return false;
     }
@@ -180,7 +178,7 @@ Result<std::optional<TimePoint>> read_time(const Node& props, const char* key) {
   const auto it = props.field(key);
   if (!it) return std::optional<TimePoint>();
   if (!it->is_string()) return invalid(field, std::string("expected an RFC 3339 string, got ") + it->type_name());
-  auto t = parse_rfc3339(std::string(it->string()));
+  auto t = parse_rfc3339(it->string());
   if (!t) return invalid(field, t.error().message);
   return std::optional<TimePoint>(*t);
 }
@@ -390,7 +388,7 @@ Status read_server_managed(const Node& props, Volume& v, ServerFields taken, std
     v.version = static_cast<int>(version->integer());
   }
   if (const auto state = given("state")) {
-    const auto parsed = state->is_string() ? parse_state(std::string(state->string())) : std::nullopt;
+    const auto parsed = state->is_string() ? parse_state(state->string()) : std::nullopt;
     if (!parsed) return invalid("properties.state", "not a state of the line");
     v.state = *parsed;
   }
@@ -419,37 +417,6 @@ template Status detail::read_identity(const detail::JsonNode&, const detail::Jso
 template Status detail::read_identity(const detail::SimdNode&, const detail::SimdNode&, Volume&);
 template Status detail::read_properties(const detail::JsonNode&, Volume&, ServerFields, std::vector<std::string>*);
 template Status detail::read_properties(const detail::SimdNode&, Volume&, ServerFields, std::vector<std::string>*);
-
-nlohmann::json detail::SimdNode::to_json() const {
-  switch (type()) {
-    case Type::ARRAY: {
-      json out = json::array();
-      each_element([&](size_t, const SimdNode& x) {
-        out.push_back(x.to_json());
-        return true;
-      });
-      return out;
-    }
-    case Type::OBJECT: {
-      json out = json::object();
-      each_member([&](std::string_view key, const SimdNode& x) { out[std::string(key)] = x.to_json(); });
-      return out;
-    }
-    case Type::INT64:
-      return int64_t(e_);
-    case Type::UINT64:
-      return uint64_t(e_);
-    case Type::DOUBLE:
-      return double(e_);
-    case Type::STRING:
-      return std::string(string());
-    case Type::BOOL:
-      return bool(e_);
-    case Type::NULL_VALUE:
-      return nullptr;
-  }
-  return nullptr;
-}
 
 Result<PreparedVolume> detail::prepare(Volume v, bool stored) {
   return stored ? PreparedVolume::stored(std::move(v)) : PreparedVolume::prepare(std::move(v));

@@ -91,6 +91,37 @@ Result<Geometry> geometry(dom::element feature) {
 
 }  // namespace
 
+nlohmann::json detail::SimdNode::to_json() const {
+  switch (type()) {
+    case Type::ARRAY: {
+      nlohmann::json out = nlohmann::json::array();
+      each_element([&](size_t, const SimdNode& x) {
+        out.push_back(x.to_json());
+        return true;
+      });
+      return out;
+    }
+    case Type::OBJECT: {
+      nlohmann::json out = nlohmann::json::object();
+      each_member([&](std::string_view key, const SimdNode& x) { out[std::string(key)] = x.to_json(); });
+      return out;
+    }
+    case Type::INT64:
+      return int64_t(e_);
+    case Type::UINT64:
+      return uint64_t(e_);
+    case Type::DOUBLE:
+      return double(e_);
+    case Type::STRING:
+      return std::string(string());
+    case Type::BOOL:
+      return bool(e_);
+    case Type::NULL_VALUE:
+      return nullptr;
+  }
+  return nullptr;
+}
+
 Result<PreparedVolume> read_stored_feature(std::string_view text) {
   thread_local dom::parser parser;  // reused: it keeps its buffers
   dom::element feature, props;
