@@ -28,6 +28,9 @@ demo: build
 
 bench: build
 	@bash scripts/install-deps.sh --bench
+	@cmake -S . -B $(BUILD_DIR) -DDECONFLICT_BENCH=ON > /dev/null
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target deconflict-bench-lists
+	@$(BUILD_DIR)/bench/deconflict-bench-lists --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	@bash bench/run.sh $(BUILD_DIR)
 	@bash bench/open.sh $(BUILD_DIR) 3
 	@bash bench/postgis.sh $(BUILD_DIR) all 3

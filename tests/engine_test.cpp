@@ -8,6 +8,7 @@
 #include "deconflict/time.hpp"
 #include "engine/world.hpp"
 #include "format/feature_reader.hpp"
+#include "geo/bbox.hpp"
 #include "geo_reference.hpp"
 
 namespace deconflict::engine {
@@ -193,6 +194,58 @@ TEST(AtTanf, TheScenarioYieldsTheExpectedConflicts) {
       {"coalition.air-assault", "activity-clash", "russia.strikes"},
   };
   EXPECT_EQ(got, want);
+}
+
+}  // namespace
+}  // namespace deconflict::engine
+
+namespace deconflict::engine {
+namespace {
+
+// What World::meeting must give: the volumes of the type whose list bounds
+// meet the box, by a scan of the whole world.
+std::set<std::string> meeting_by_scan(const World& world, const geo::LonLatBounds& box, ObjectType type) {
+  std::set<std::string> out;
+  for (const StoredVolume* v : world.all()) {
+    if (v->type == type && geo::boxes_meet(index::list_bounds(*v), box)) out.insert(v->id);
+  }
+  return out;
+}
+
+std::set<std::string> meeting(const World& world, const geo::LonLatBounds& box, ObjectType type) {
+  std::set<std::string> out;
+  for (const StoredVolume* v : world.meeting(box, type, kTimeMin, kTimeMax)) out.insert(v->id);
+  return out;
+}
+
+PreparedVolume site_at(const std::string& id, double lon, double lat) {
+  return make({{"id", id}, {"type", "site"}, {"party", "red"}}, {{"type", "Point"}, {"coordinates", {lon, lat}}});
+}
+
+// The index of bounds is built at the first list by box; every change after
+// it (a new volume, one moved, one erased, the whole world replaced) must
+// reach it, or a list would miss or keep a volume.
+TEST(World, AListByBoxFollowsEveryChangeAfterItsIndexIsBuilt) {
+  World world;
+  for (int i = 0; i < 40; ++i) world.put(site_at("s" + std::to_string(i), 30 + i * 0.5, 30 + i * 0.25));
+  const geo::LonLatBounds box{34, 30, 42, 40};
+  ASSERT_EQ(meeting(world, box, ObjectType::site), meeting_by_scan(world, box, ObjectType::site));
+  ASSERT_FALSE(meeting(world, box, ObjectType::site).empty());
+
+  world.put(site_at("new", 38, 35));     // a new one, inside
+  world.put(site_at("s10", 0, 0));       // one moved out
+  world.put(site_at("s2", 38.5, 35.5));  // one moved in
+  ASSERT_TRUE(world.erase("s12"));       // one erased
+  const auto after = meeting(world, box, ObjectType::site);
+  EXPECT_EQ(after, meeting_by_scan(world, box, ObjectType::site));
+  EXPECT_TRUE(after.count("new") && after.count("s2"));
+  EXPECT_FALSE(after.count("s10") || after.count("s12"));
+
+  std::vector<PreparedVolume> replaced;
+  replaced.push_back(site_at("only", 36, 36));
+  world.assign(std::move(replaced));
+  EXPECT_EQ(meeting(world, box, ObjectType::site), std::set<std::string>{"only"});
+  EXPECT_TRUE(meeting(world, box, ObjectType::zone).empty());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ const StoredVolume& World::put(PreparedVolume v) {
   ++count_by_party_[raw->party];
   positions_by_party_[raw->party] += raw->geometry.position_count();
   index_.insert(raw);
+  if (Regions* regions = built_regions()) (*regions)[static_cast<size_t>(raw->type)].insert(raw);
   return *raw;
 }
 
@@ -48,6 +49,7 @@ void World::assign(std::vector<std::shared_ptr<const StoredVolume>> volumes) {
     for (const auto& [id, v] : volumes_) raw.push_back(v.get());
   }
   for (auto& set : apart_) set.clear();
+  forget_regions();
   count_by_party_.clear();
   positions_by_party_.clear();
   for (const PreparedVolume* v : raw) {
@@ -62,6 +64,7 @@ bool World::erase(const std::string& id) {
   const auto it = volumes_.find(id);
   if (it == volumes_.end()) return false;
   index_.remove(it->second.get());
+  if (Regions* regions = built_regions()) (*regions)[static_cast<size_t>(it->second->type)].remove(it->second.get());
   if (auto* set = apart(it->second->type)) set->erase(it->second.get());
   --count_by_party_[it->second->party];
   positions_by_party_[it->second->party] -= it->second->geometry.position_count();
@@ -74,13 +77,36 @@ const StoredVolume* World::find(const std::string& id) const {
   return it == volumes_.end() ? nullptr : it->second.get();
 }
 
-std::vector<const StoredVolume*> World::near(const geo::LonLatBounds& box, TimePoint start, TimePoint end) const {
+std::vector<const StoredVolume*> World::meeting(const geo::LonLatBounds& box, std::optional<ObjectType> type,
+                                                TimePoint start, TimePoint end) const {
+  const Regions& all = regions();
   std::vector<const PreparedVolume*> found;
-  index_.in_region(box, start, end, found);
+  for (const ObjectType t : {ObjectType::zone, ObjectType::site, ObjectType::activity}) {
+    if (!type || *type == t) all[static_cast<size_t>(t)].meeting(box, start, end, found);
+  }
   std::vector<const StoredVolume*> out;
   out.reserve(found.size());
   for (const PreparedVolume* v : found) out.push_back(stored(v));
   return out;
+}
+
+const World::Regions& World::regions() const {
+  if (const Regions* built = built_regions()) return *built;
+  std::lock_guard building(regions_building_);  // one reader builds, the others wait for it
+  if (const Regions* built = built_regions()) return *built;
+  std::array<std::vector<const PreparedVolume*>, 3> by_type;
+  for (const auto& [id, v] : volumes_) by_type[static_cast<size_t>(v->type)].push_back(v.get());
+  auto made = std::make_unique<Regions>();
+  for (size_t t = 0; t < by_type.size(); ++t) (*made)[t].assign(by_type[t]);
+  regions_.store(made.get(), std::memory_order_release);
+  regions_owned_ = std::move(made);
+  return *regions_owned_;
+}
+
+// The world's thread, with no reader: the indexes are built again when next asked.
+void World::forget_regions() {
+  regions_.store(nullptr, std::memory_order_relaxed);
+  regions_owned_.reset();
 }
 
 std::vector<const StoredVolume*> World::of_type(ObjectType type) const {

@@ -12,7 +12,10 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,6 +27,7 @@
 #include "deconflict/prepared_volume.hpp"
 #include "engine/rules.hpp"
 #include "engine/stored_volume.hpp"
+#include "index/region_index.hpp"
 #include "index/volume_index.hpp"
 
 namespace deconflict::engine {
@@ -42,9 +46,13 @@ class World {
   size_t size() const { return volumes_.size(); }
   /// Every volume, in no particular order.
   std::vector<const StoredVolume*> all() const;
-  /// Volumes that may meet the lon/lat box during [start, end), from the
-  /// index: every volume that meets it, and perhaps some near it.
-  std::vector<const StoredVolume*> near(const geo::LonLatBounds& box, TimePoint start, TimePoint end) const;
+  /// The volumes (of `type`, or of every type) whose lon/lat bounds
+  /// (index::list_bounds()) meet the box, exactly, and whose windows may
+  /// meet [start, end) (a superset in time: the caller tests windows). The
+  /// index of bounds is built at the first such question, once, by
+  /// whichever reader asks: safe beside other reads.
+  std::vector<const StoredVolume*> meeting(const geo::LonLatBounds& box, std::optional<ObjectType> type,
+                                           TimePoint start, TimePoint end) const;
   /// How many volumes a party has.
   size_t count_of(const std::string& party) const {
     const auto it = count_by_party_.find(party);
@@ -101,6 +109,17 @@ class World {
   std::unordered_map<std::string, size_t> count_by_party_;
   std::unordered_map<std::string, size_t> positions_by_party_;
   index::VolumeIndex index_;
+
+  // The lon/lat bounds of each type's volumes, for lists (RegionIndex): built
+  // at the first list by bounding box, then kept with the world. Most of a
+  // large world is never listed by box: nothing is spent on them at opening.
+  using Regions = std::array<index::RegionIndex, 3>;  // by ObjectType
+  const Regions& regions() const;
+  Regions* built_regions() const { return regions_.load(std::memory_order_acquire); }
+  void forget_regions();
+  mutable std::mutex regions_building_;
+  mutable std::atomic<Regions*> regions_{nullptr};
+  mutable std::unique_ptr<Regions> regions_owned_;
 };
 
 }  // namespace deconflict::engine

@@ -12,20 +12,11 @@ struct LonLatBounds {
 /// Bounds that contain every point of the cap (all longitudes when it holds a pole).
 LonLatBounds bounds_of(const Cap& cap);
 
+/// The longitudes from `west` to `east` as intervals [from, to], from <= to:
+/// one, or two when they cross the antimeridian (west > east). Returns how many.
+int split_longitudes(double west, double east, double out[2][2]);
+
 /// True when two boxes share a point; either may cross the antimeridian.
 bool boxes_meet(const LonLatBounds& a, const LonLatBounds& b);
-
-}  // namespace deconflict::geo
-
-namespace deconflict::geo {
-
-/// An axis-aligned box of geocentric unit vectors.
-struct DirectionBox {
-  Vec3 lo, hi;
-};
-
-/// A box that holds the direction of every point in the lon/lat box: the
-/// query region of a bounding-box search in the index.
-DirectionBox directions_of(const LonLatBounds& box);
 
 }  // namespace deconflict::geo

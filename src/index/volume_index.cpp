@@ -5,11 +5,11 @@
 #include <boost/geometry/index/rtree.hpp>
 #include <boost/iterator/function_output_iterator.hpp>
 #include <cmath>
-#include <limits>
 #include <numbers>
 
 #include "deconflict/time.hpp"
 #include "geo/shape.hpp"
+#include "index/coordinates.hpp"
 
 namespace deconflict::index {
 namespace {
@@ -29,16 +29,6 @@ std::pair<double, double> axis_range(double c, double radius) {
   return {std::cos(std::min(std::numbers::pi, theta + radius)), std::cos(std::max(0.0, theta - radius))};
 }
 
-float down(double v) {
-  const auto f = static_cast<float>(v);
-  return static_cast<double>(f) > v ? std::nextafter(f, -std::numeric_limits<float>::infinity()) : f;
-}
-
-float up(double v) {
-  const auto f = static_cast<float>(v);
-  return static_cast<double>(f) < v ? std::nextafter(f, std::numeric_limits<float>::infinity()) : f;
-}
-
 // Boost's points take at most three coordinates in their constructor.
 template <float (*Round)(double)>
 Point4 point_of(const double (&c)[4]) {
@@ -50,17 +40,8 @@ Point4 point_of(const double (&c)[4]) {
   return p;
 }
 
-Box4 box_of(const double (&lo)[4], const double (&hi)[4]) { return Box4(point_of<down>(lo), point_of<up>(hi)); }
-
-// Time on a scale comparable to the unit vectors: an R-tree splits along the
-// dimension with the largest spread, and raw seconds (with open windows at
-// year 9999) would make it split on time alone and lose all spatial pruning.
-// The map is monotonic, so overlapping windows still give overlapping boxes;
-// it is finest around kReferenceS and never loses correctness elsewhere.
-double time_coordinate(TimePoint t) {
-  constexpr double kReferenceS = 1.6e9;  // 2020-09-13
-  constexpr double kScaleS = 365.25 * 86400;
-  return std::atan((to_seconds(t) - kReferenceS) / kScaleS) / std::numbers::pi;
+Box4 box_of(const double (&lo)[4], const double (&hi)[4]) {
+  return Box4(point_of<round_down>(lo), point_of<round_up>(hi));
 }
 
 Box4 bounds(const PreparedVolume& v) {
@@ -147,14 +128,6 @@ void collect(const bgi::rtree<Entry, bgi::rstar<16>>& rtree, const Box4& box, st
 
 void VolumeIndex::candidates(const PreparedVolume& query, std::vector<const PreparedVolume*>& out) const {
   collect(tree_->rtree, bounds(query), out);
-}
-
-void VolumeIndex::in_region(const geo::LonLatBounds& region, TimePoint start, TimePoint end,
-                            std::vector<const PreparedVolume*>& out) const {
-  const geo::DirectionBox d = geo::directions_of(region);
-  const double lo[4] = {d.lo.x, d.lo.y, d.lo.z, time_coordinate(start)};
-  const double hi[4] = {d.hi.x, d.hi.y, d.hi.z, time_coordinate(end)};
-  collect(tree_->rtree, box_of(lo, hi), out);
 }
 
 std::vector<Match> VolumeIndex::query(const PreparedVolume& query, const Filter& keep, geo::Work& work,

@@ -69,10 +69,6 @@ class VolumeIndex {
 
   /// Volumes whose bounding boxes overlap the query's (a superset of the answer).
   void candidates(const PreparedVolume& query, std::vector<const PreparedVolume*>& out) const;
-  /// Volumes whose bounding boxes may meet the lon/lat box during
-  /// [start, end) (a superset: the caller refines).
-  void in_region(const geo::LonLatBounds& box, TimePoint start, TimePoint end,
-                 std::vector<const PreparedVolume*>& out) const;
   /// Every volume that `keep` accepts and that intersects the query exactly,
   /// in no particular order; partial once `work` is exhausted. Those in
   /// `measured` are not tested again.

@@ -44,14 +44,19 @@ namespace {
 
 using detail::NearTest;
 
-bool passes(const engine::StoredVolume& v, const ListFilter& f) {
-  if (f.type && v.type != *f.type) return false;
+// Which of a filter's tests the index already made exactly.
+struct Tested {
+  bool type = false, bbox = false;
+};
+
+bool passes(const engine::StoredVolume& v, const ListFilter& f, Tested tested) {
+  if (f.type && !tested.type && v.type != *f.type) return false;
   if (f.party && v.party != *f.party) return false;
   if (f.start && !(*f.start < v.window.end)) return false;
   if (f.end && !(v.window.start < *f.end)) return false;
-  if (f.bbox) {
+  if (f.bbox && !tested.bbox) {
     const geo::LonLatBounds box{f.bbox->west_deg, f.bbox->south_deg, f.bbox->east_deg, f.bbox->north_deg};
-    if (!geo::boxes_meet(v.bounds(), box)) return false;
+    if (!geo::boxes_meet(index::list_bounds(v), box)) return false;
   }
   return true;
 }
@@ -88,23 +93,21 @@ void sort_by_id(std::vector<const engine::StoredVolume*>& volumes) {
 std::vector<const engine::StoredVolume*> listed(const engine::World& world, const ListFilter& filter,
                                                 const NearTest* near) {
   std::vector<const engine::StoredVolume*> out;
-  const auto keep = [&](const engine::StoredVolume* v) {
-    if (passes(*v, filter)) out.push_back(v);
-  };
   std::optional<geo::LonLatBounds> box;
   if (filter.bbox)
     box =
         geo::LonLatBounds{filter.bbox->west_deg, filter.bbox->south_deg, filter.bbox->east_deg, filter.bbox->north_deg};
   if (near) box = near->box;  // within the bbox too: passes() tests it
-  if (box) {                  // few of many: ask the index
+  if (box) {                  // few of many: ask the index, which tests the box and the type exactly
+    const Tested tested{.type = true, .bbox = !near};
     for (const engine::StoredVolume* v :
-         world.near(*box, filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
-      keep(v);
+         world.meeting(*box, filter.type, filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
+      if (passes(*v, filter, tested)) out.push_back(v);
     }
-  } else if (filter.type) {
-    for (const engine::StoredVolume* v : world.of_type(*filter.type)) keep(v);
   } else {
-    for (const engine::StoredVolume* v : world.all()) keep(v);
+    for (const engine::StoredVolume* v : filter.type ? world.of_type(*filter.type) : world.all()) {
+      if (passes(*v, filter, {})) out.push_back(v);
+    }
   }
   sort_by_id(out);
   return out;
