@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "deconflict/time.hpp"
@@ -246,6 +247,24 @@ TEST(World, AListByBoxFollowsEveryChangeAfterItsIndexIsBuilt) {
   world.assign(std::move(replaced));
   EXPECT_EQ(meeting(world, box, ObjectType::site), std::set<std::string>{"only"});
   EXPECT_TRUE(meeting(world, box, ObjectType::zone).empty());
+}
+
+// Readers that ask at once, before the index of bounds is built: one builds
+// it, the others wait and read the same (run under the sanitizers by `make
+// sanitize`).
+TEST(World, ReadersThatAskAtOnceGetOneIndex) {
+  World world;
+  for (int i = 0; i < 2'000; ++i) world.put(site_at("s" + std::to_string(i), 30 + (i % 50) * 0.2, 30 + (i / 50) * 0.2));
+  const geo::LonLatBounds box{33, 31, 36, 35};
+  std::vector<std::set<std::string>> got(4);
+  std::vector<std::thread> readers;
+  for (size_t t = 0; t < got.size(); ++t) {
+    readers.emplace_back([&, t] { got[t] = meeting(world, box, ObjectType::site); });
+  }
+  for (std::thread& r : readers) r.join();
+  const auto want = meeting_by_scan(world, box, ObjectType::site);
+  EXPECT_GT(want.size(), 100u);
+  for (const auto& g : got) EXPECT_EQ(g, want);
 }
 
 }  // namespace
