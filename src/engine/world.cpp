@@ -97,7 +97,13 @@ const World::Regions& World::regions() const {
   std::array<std::vector<const PreparedVolume*>, 3> by_type;
   for (const auto& [id, v] : volumes_) by_type[static_cast<size_t>(v->type)].push_back(v.get());
   auto made = std::make_unique<Regions>();
-  for (size_t t = 0; t < by_type.size(); ++t) (*made)[t].assign(by_type[t]);
+  for (size_t t = 0; t < by_type.size(); ++t) {
+    // In the order of their addresses, close to that they were allocated in:
+    // a million volumes read with few cache misses (in the hash map's order,
+    // half the time of the build went to them).
+    std::sort(by_type[t].begin(), by_type[t].end());
+    (*made)[t].assign(by_type[t]);
+  }
   regions_.store(made.get(), std::memory_order_release);
   regions_owned_ = std::move(made);
   return *regions_owned_;
