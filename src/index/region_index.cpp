@@ -6,8 +6,8 @@
 #include <boost/iterator/function_output_iterator.hpp>
 #include <cmath>
 
-#include "geo/shape.hpp"
 #include "index/coordinates.hpp"
+#include "index/volume_index.hpp"
 
 namespace deconflict::index {
 namespace {
@@ -21,7 +21,7 @@ using Box3 = bg::model::box<Point3>;
 using Value = std::pair<Box3, const PreparedVolume*>;
 using Tree3 = bgi::rtree<Value, bgi::rstar<16>>;
 
-// A float is within 180 * 2^-23 (2.2e-5 degrees) of the double it rounds;
+// A float is within 180 * 2^-23 (2.1e-5 degrees) of the double it rounds;
 // past this distance from the query's edges, a rounded box meets the query
 // exactly when the volume's bounds do.
 constexpr double kEdgeDeg = 1e-4;
@@ -51,9 +51,7 @@ bool clearly_meets(const Box3& b, double lo, double hi) {
 
 }  // namespace
 
-geo::LonLatBounds list_bounds(const PreparedVolume& v) {
-  return geo::bounds_of(geo::cap_of(v.cap()).expanded_by(v.radius.value));
-}
+geo::LonLatBounds list_bounds(const PreparedVolume& v) { return geo::bounds_of(reach_of(v)); }
 
 struct RegionIndex::Tree {
   Tree3 rtree;

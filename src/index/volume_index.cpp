@@ -45,7 +45,7 @@ Box4 box_of(const double (&lo)[4], const double (&hi)[4]) {
 }
 
 Box4 bounds(const PreparedVolume& v) {
-  const geo::Cap cap = geo::cap_of(v.cap()).expanded_by(v.radius.value);
+  const geo::Cap cap = reach_of(v);
   const auto [x0, x1] = axis_range(cap.center.x, cap.radius_rad);
   const auto [y0, y1] = axis_range(cap.center.y, cap.radius_rad);
   const auto [z0, z1] = axis_range(cap.center.z, cap.radius_rad);
@@ -55,6 +55,8 @@ Box4 bounds(const PreparedVolume& v) {
 }
 
 }  // namespace
+
+geo::Cap reach_of(const PreparedVolume& v) { return geo::cap_of(v.cap()).expanded_by(v.radius.value); }
 
 struct VolumeIndex::Tree {
   bgi::rtree<Entry, bgi::rstar<16>> rtree;

@@ -22,6 +22,7 @@
 
 #include "deconflict/prepared_volume.hpp"
 #include "geo/bbox.hpp"
+#include "geo/shape.hpp"
 #include "geo/work.hpp"
 
 namespace deconflict::index {
@@ -38,6 +39,10 @@ using Filter = std::function<bool(const Volume&)>;
 /// nothing when they do not. Valid only for the query it was measured for,
 /// and only while each volume it names is alive (its holder pins them).
 using Measured = std::unordered_map<const PreparedVolume*, std::optional<double>>;
+
+/// The cap of a volume's geometry grown by its radius or buffer: every
+/// place the volume reaches. Both indexes bound a volume by it.
+geo::Cap reach_of(const PreparedVolume& v);
 
 /// The exact test: a Match when the two volumes intersect in all four
 /// dimensions. The geometry's work is charged to `work`; once it is
