@@ -100,6 +100,35 @@ TEST_F(Signatures, OnceAPartyHasKeysItsActsMustBeSignedRequestsOfThatVeryAct) {
   EXPECT_NE(verified.out.find("1 signed by their party"), std::string::npos) << verified.out;
 }
 
+// Opening a store takes in the nonces of the record's recent signed requests
+// (through an index of the signed entries, past the unsigned ones after them):
+// a signed request sent again after a restart is still a replay.
+TEST_F(Signatures, ARequestReplayedAfterARestartIsStillRefused) {
+  Client c(port_);
+  register_key(c, mine_);
+  const std::string m = R"({"to":"russia","text":"live fire from 7 September"})";
+  const Headers sent = signed_by(mine_, "POST", "/v1/messages", m);
+  ASSERT_EQ(c.send(http::verb::post, "/v1/messages", token("coalition"), m, sent).status, 201);
+  for (int i = 0; i < 3; ++i) {  // unsigned acts of a party without keys, after the signed one
+    const std::string reply = R"({"to":"coalition","text":"noted )" + std::to_string(i) + R"("})";
+    ASSERT_EQ(c.send(http::verb::post, "/v1/messages", token("russia"), reply).status, 201);
+  }
+  ASSERT_EQ(stop(), 0);
+  start(serve_args_);
+  Client again(port_);
+  const Reply replayed = again.send(http::verb::post, "/v1/messages", token("coalition"), m, sent);
+  EXPECT_EQ(replayed.status, 401) << replayed.raw.body();
+  EXPECT_NE(replayed.raw.body().find("replay"), std::string::npos) << replayed.raw.body();
+  const Reply fresh =
+      again.send(http::verb::post, "/v1/messages", token("coalition"), m, signed_by(mine_, "POST", "/v1/messages", m));
+  EXPECT_EQ(fresh.status, 201) << fresh.raw.body();
+  const Reply inbox = again.send(http::verb::get, "/v1/messages", token("russia"));
+  size_t copies = 0;
+  for (const auto& message : inbox.body["messages"])
+    copies += message.value("text", "") == "live fire from 7 September";
+  EXPECT_EQ(copies, 2u) << inbox.raw.body();
+}
+
 TEST_F(Signatures, AKeyIsAddedAndRevokedOnlyBySignedActsOnceThereIsOne) {
   Client c(port_);
   register_key(c, mine_);

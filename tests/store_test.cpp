@@ -22,6 +22,7 @@
 #include "format/feature_reader.hpp"
 #include "geo/shape.hpp"
 #include "pg_cluster.hpp"
+#include "record/crypto.hpp"
 #include "scratch_dir.hpp"
 #include "store/schema.hpp"
 #include "store/wal_checkpointer.hpp"
@@ -98,6 +99,42 @@ TEST_P(AnyStore, WhatIsStoredSurvivesARestartAndTheIndexIsRebuilt) {
     EXPECT_EQ(after[i].distance.value, before[i].distance.value);
   }
   EXPECT_EQ(service->find("coalition.zone-at-tanf")->version, 1);
+}
+
+// Opening takes in the nonces of the record's recent signed requests: read
+// newest first, a page at a time, past the entries that have none.
+TEST_P(AnyStore, SignedStatementsAreReadNewestFirstPastUnsignedEntries) {
+  open();  // a store whose record has started
+  auto store = store::open_store(options_.db_path);
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  const int64_t head = *(*store)->record_head();
+  RecordEntry last = (*(*store)->load_record(head - 1, 1)).at(0);
+  store::WriteBatch batch;
+  std::vector<int64_t> signed_seqs;
+  for (int i = 1; i <= 20; ++i) {
+    RecordEntry e = last;
+    e.seq = last.seq + 1;
+    e.prev = last.hash;
+    e.hash = record::to_hex(record::sha256(std::to_string(e.seq)));
+    e.statement = i % 3 == 0 ? R"({"n":)" + std::to_string(e.seq) + "}" : "";
+    if (!e.statement.empty()) signed_seqs.push_back(e.seq);
+    batch.record.push_back(e);
+    last = e;
+  }
+  ASSERT_TRUE((*store)->write(batch).ok());
+  std::vector<int64_t> read;
+  for (int64_t before = last.seq + 1;;) {  // pages of 2, newest first
+    auto page = (*store)->load_statements_before(before, 2);
+    ASSERT_TRUE(page.ok()) << page.error().describe();
+    for (const store::SignedStatement& s : *page) {
+      EXPECT_EQ(s.statement, R"({"n":)" + std::to_string(s.seq) + "}");
+      read.push_back(s.seq);
+    }
+    if (page->size() < 2) break;
+    before = page->back().seq;
+  }
+  EXPECT_EQ(read, std::vector<int64_t>(signed_seqs.rbegin(), signed_seqs.rend()));
+  EXPECT_TRUE((*store)->load_statements_before(signed_seqs.front(), 5)->empty());
 }
 
 // A store is opened a page of rows at a time, the rows read on several

@@ -1,6 +1,7 @@
 #include "engine/world.hpp"
 
 #include <algorithm>
+#include <thread>
 
 namespace deconflict::engine {
 
@@ -9,9 +10,7 @@ const StoredVolume& World::put(PreparedVolume v) {
   auto owned = std::make_shared<const StoredVolume>(std::move(v));
   const StoredVolume* raw = owned.get();
   volumes_.emplace(raw->id, std::move(owned));
-  if (auto* set = apart(raw->type)) set->insert(raw);
-  ++count_by_party_[raw->party];
-  positions_by_party_[raw->party] += raw->geometry.position_count();
+  count_in(*raw);
   index_.insert(raw);
   if (Regions* regions = built_regions()) (*regions)[static_cast<size_t>(raw->type)].insert(raw);
   return *raw;
@@ -25,16 +24,26 @@ void World::assign(std::vector<PreparedVolume> volumes) {
   assign(std::move(owned));
 }
 
+void World::count_in(const StoredVolume& v) {
+  if (auto* set = apart(v.type)) set->insert(&v);
+  PartyTotals& totals = by_party_[v.party];
+  ++totals.volumes;
+  totals.positions += v.geometry.position_count();
+}
+
 void World::assign(std::vector<std::shared_ptr<const StoredVolume>> volumes) {
-  volumes_.clear();
-  volumes_.reserve(volumes.size());
   // In the order given (the order they were allocated in), not the hash
   // map's: a million volumes are walked with few cache misses.
   std::vector<const PreparedVolume*> raw;
   raw.reserve(volumes.size());
+  for (const auto& owned : volumes) raw.push_back(owned.get());
+  // The index is built beside the maps (a second of each for a million
+  // volumes, at every opening), again from the map if ids were repeated.
+  std::jthread indexing([this, &raw] { index_.assign(raw); });
+  volumes_.clear();
+  volumes_.reserve(volumes.size());
   bool duplicates = false;
   for (std::shared_ptr<const StoredVolume>& owned : volumes) {
-    raw.push_back(owned.get());
     auto [it, inserted] = volumes_.try_emplace(owned->id);
     if (!inserted) {  // a duplicate id: the last one wins, and the key must view its id
       duplicates = true;
@@ -45,19 +54,15 @@ void World::assign(std::vector<std::shared_ptr<const StoredVolume>> volumes) {
   }
   std::vector<std::shared_ptr<const StoredVolume>>().swap(volumes);
   if (duplicates) {
+    indexing.join();
     raw.clear();
     for (const auto& [id, v] : volumes_) raw.push_back(v.get());
+    index_.assign(raw);
   }
   for (auto& set : apart_) set.clear();
   forget_regions();
-  count_by_party_.clear();
-  positions_by_party_.clear();
-  for (const PreparedVolume* v : raw) {
-    if (auto* set = apart(v->type)) set->insert(stored(v));
-    ++count_by_party_[v->party];
-    positions_by_party_[v->party] += v->geometry.position_count();
-  }
-  index_.assign(raw);
+  by_party_.clear();
+  for (const PreparedVolume* v : raw) count_in(*stored(v));
 }
 
 bool World::erase(const std::string& id) {
@@ -66,8 +71,9 @@ bool World::erase(const std::string& id) {
   index_.remove(it->second.get());
   if (Regions* regions = built_regions()) (*regions)[static_cast<size_t>(it->second->type)].remove(it->second.get());
   if (auto* set = apart(it->second->type)) set->erase(it->second.get());
-  --count_by_party_[it->second->party];
-  positions_by_party_[it->second->party] -= it->second->geometry.position_count();
+  PartyTotals& totals = by_party_[it->second->party];
+  --totals.volumes;
+  totals.positions -= it->second->geometry.position_count();
   volumes_.erase(it);
   return true;
 }

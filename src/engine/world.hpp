@@ -36,7 +36,8 @@ class World {
  public:
   /// Adds a volume, replacing any with the same id; returns the stored one.
   const StoredVolume& put(PreparedVolume v);
-  /// Replaces the whole content (faster than many puts).
+  /// Replaces the whole content (faster than many puts; the 4D index is built
+  /// on a second thread beside the maps).
   void assign(std::vector<PreparedVolume> volumes);
   /// Volumes made shared where they were read (one allocation each, with
   /// their count, rather than a second one here).
@@ -55,14 +56,14 @@ class World {
                                            TimePoint start, TimePoint end) const;
   /// How many volumes a party has.
   size_t count_of(const std::string& party) const {
-    const auto it = count_by_party_.find(party);
-    return it == count_by_party_.end() ? 0 : it->second;
+    const auto it = by_party_.find(party);
+    return it == by_party_.end() ? 0 : it->second.volumes;
   }
   /// How many positions (vertices of their shapes) a party's volumes have:
   /// what its objects cost in memory, roughly 150 bytes a position.
   size_t positions_of(const std::string& party) const {
-    const auto it = positions_by_party_.find(party);
-    return it == positions_by_party_.end() ? 0 : it->second;
+    const auto it = by_party_.find(party);
+    return it == by_party_.end() ? 0 : it->second.positions;
   }
   /// The volumes of one type, in no particular order. Zones and sites (few)
   /// are kept apart; activities (most of a large world) are found by a scan.
@@ -103,11 +104,16 @@ class World {
   std::unordered_set<const StoredVolume*>* apart(ObjectType type) {
     return const_cast<std::unordered_set<const StoredVolume*>*>(std::as_const(*this).apart(type));
   }
+  // Counts a volume in: its party's totals, and the zones or sites kept apart.
+  void count_in(const StoredVolume& v);
   // Every volume the index holds is a StoredVolume of this world's.
   static const StoredVolume* stored(const PreparedVolume* v) { return static_cast<const StoredVolume*>(v); }
   std::array<std::unordered_set<const StoredVolume*>, 2> apart_;  // zones, sites
-  std::unordered_map<std::string, size_t> count_by_party_;
-  std::unordered_map<std::string, size_t> positions_by_party_;
+  struct PartyTotals {
+    size_t volumes = 0;
+    size_t positions = 0;
+  };
+  std::unordered_map<std::string, PartyTotals> by_party_;
   index::VolumeIndex index_;
 
   // The lon/lat bounds of each type's volumes, for lists (RegionIndex): built

@@ -11,13 +11,13 @@ Error refused(std::string why) { return make_error(ErrorCode::unauthorized, std:
 
 }  // namespace
 
-void PartyKeys::take_nonce(const RecordEntry& e) {
-  if (e.statement.empty()) return;
-  if (auto s = record::statement_from_json(e.statement)) remember(*s);
+void PartyKeys::take_nonce(std::string_view statement) {
+  if (statement.empty()) return;
+  if (auto s = record::statement_from_json(statement)) remember(*s);
 }
 
 void PartyKeys::take(const RecordEntry& e) {
-  take_nonce(e);
+  take_nonce(e.statement);
   take_keys(e);
 }
 

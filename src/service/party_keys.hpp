@@ -39,9 +39,9 @@ class PartyKeys {
   /// commits, whose nonces admit() remembered already (reading them again
   /// would parse every signed request, body and all, on the write path).
   void take_keys(const RecordEntry& e);
-  /// Takes in only the nonce of an entry's signed request (the record's
-  /// recent tail, read on open).
-  void take_nonce(const RecordEntry& e);
+  /// Takes in only the nonce of a signed request kept on the record
+  /// (RecordEntry::statement; the record's recent tail, read on open).
+  void take_nonce(std::string_view statement);
   /// Forgets everything (before the record is loaded again).
   void clear();
 

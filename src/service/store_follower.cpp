@@ -193,24 +193,26 @@ Status StoreFollower::load_parties() {
 }
 
 // The nonces of the signed requests recent enough to be replayed: the record's
-// tail, read backwards a page at a time until a signature older than twice the
-// window (statements are in commit order, their `created` nearly so), and no
-// further back than kMaxScan entries.
+// signed requests, newest first a page at a time until one signed more than
+// twice the window ago (statements are in commit order, their `created`
+// nearly so), and no more than kMaxScan of them; taken in oldest first.
 Status StoreFollower::load_recent_statements(int64_t size) {
-  constexpr int64_t kPage = 1000, kMaxScan = 200'000;
+  constexpr size_t kPage = 1000, kMaxScan = 200'000;
   const int64_t cutoff = s_.signature_now_s() - 2 * s_.options.signature_window_s;
-  for (int64_t end = size; end > 0 && end > size - kMaxScan; end -= kPage) {
-    auto page = s_.store->load_record(std::max<int64_t>(0, end - kPage), static_cast<size_t>(std::min(kPage, end)));
+  std::vector<store::SignedStatement> recent;
+  for (int64_t before = size + 1; recent.size() < kMaxScan;) {  // seqs run from 1 to size
+    auto page = s_.store->load_statements_before(before, kPage);
     if (!page) return page.error();
     bool older = false;
-    for (const RecordEntry& e : *page) {
-      if (e.statement.empty()) continue;
-      const auto statement = record::statement_from_json(e.statement);
+    for (store::SignedStatement& s : *page) {
+      const auto statement = record::statement_from_json(s.statement);
       if (statement && statement->created < cutoff) older = true;
-      s_.keys.take_nonce(e);
+      recent.push_back(std::move(s));
     }
-    if (older) break;
+    if (older || page->size() < kPage) break;
+    before = recent.back().seq;
   }
+  for (auto s = recent.rbegin(); s != recent.rend(); ++s) s_.keys.take_nonce(s->statement);
   return {};
 }
 

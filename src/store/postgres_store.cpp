@@ -81,6 +81,16 @@ class PostgresStore final : public LockedStore {
     return {};
   }
 
+  Result<std::vector<SignedStatement>> load_statements_before(int64_t before, size_t limit) override {
+    auto r = db_->run("SELECT seq, statement FROM record WHERE statement <> '' AND seq < $1 ORDER BY seq DESC LIMIT $2",
+                      {std::to_string(before), std::to_string(limit)});
+    if (!r) return r.error();
+    std::vector<SignedStatement> out;
+    out.reserve(static_cast<size_t>(r->rows()));
+    for (int i = 0; i < r->rows(); ++i) out.push_back({r->integer(i, 0), r->text(i, 1)});
+    return out;
+  }
+
   Result<int64_t> record_head() override {
     auto r = db_->run("SELECT coalesce(max(seq), 0) FROM record");
     if (!r) return r.error();

@@ -29,7 +29,7 @@ struct Migration {
   const char* postgres = nullptr;
 };
 
-constexpr std::array<Migration, 11> kMigrations{{
+constexpr std::array<Migration, 12> kMigrations{{
     {R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -196,6 +196,14 @@ ALTER TABLE notices DROP CONSTRAINT notices_delivered_via_check;
 ALTER TABLE notices ADD CONSTRAINT notices_delivered_via_check
   CHECK (delivered_via IN ('', 'inbox', 'stream', 'answer'));
 ALTER TABLE notices ADD COLUMN about TEXT NOT NULL DEFAULT 'activity' CHECK (about IN ('activity', 'zone'));
+)sql"},
+    // Opening a store reads every entry's hash (for the Merkle tree) and the
+    // signed requests of the recent tail (for their nonces): from these two
+    // indexes, not from the entries' whole rows (1.2 GB for a million objects'
+    // record, where the hashes are 80 MB and an import has no signed request).
+    {R"sql(
+CREATE INDEX record_hashes ON record (seq, hash);
+CREATE INDEX record_signed ON record (seq) WHERE statement <> '';
 )sql"},
 }};
 

@@ -81,6 +81,20 @@ Result<std::vector<RecordEntry>> read_record_about(sqlite3* db, const std::strin
   return read_rows(db, q);
 }
 
+// `statement <> ''` as the partial index record_signed says it, so that the
+// index serves the query.
+Result<std::vector<SignedStatement>> read_statements_before(sqlite3* db, int64_t before, size_t limit) {
+  Statement q(db, "SELECT seq, statement FROM record WHERE statement <> '' AND seq < ? ORDER BY seq DESC LIMIT ?");
+  if (!q) return store_error(db, "cannot read the record");
+  q.bind(1, before);
+  q.bind(2, static_cast<int64_t>(limit));
+  std::vector<SignedStatement> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) out.push_back({q.integer(0), q.text(1)});
+  if (rc != SQLITE_DONE) return store_error(db, "cannot read the record");
+  return out;
+}
+
 Status read_record_hashes(sqlite3* db, const std::function<void(std::string_view)>& take) {
   Statement q(db, "SELECT hash FROM record ORDER BY seq");
   if (!q) return store_error(db, "cannot read the record");

@@ -9,6 +9,7 @@
 
 #include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
+#include "store/store.hpp"
 
 namespace deconflict::store {
 
@@ -21,5 +22,6 @@ Status write_record(sqlite3* db, StatementCache& statements, const std::vector<R
 Result<std::vector<RecordEntry>> read_record(sqlite3* db, int64_t after, size_t limit);
 Result<std::vector<RecordEntry>> read_record_about(sqlite3* db, const std::string& subject);
 Status read_record_hashes(sqlite3* db, const std::function<void(std::string_view)>& take);
+Result<std::vector<SignedStatement>> read_statements_before(sqlite3* db, int64_t before, size_t limit);
 
 }  // namespace deconflict::store

@@ -213,6 +213,9 @@ class SqliteStore final : public LockedStore {
   Status each_record_hash(const std::function<void(std::string_view)>& take) override {
     return read_record_hashes(db_, take);
   }
+  Result<std::vector<SignedStatement>> load_statements_before(int64_t before, size_t limit) override {
+    return read_statements_before(db_, before, limit);
+  }
 
   Result<int64_t> record_head() override {
     const Statement& q = statements_.get("SELECT coalesce(max(seq), 0) FROM record");

@@ -57,6 +57,13 @@ struct ObjectPage {
   std::string next;  // the `after` of the next page
 };
 
+/// A signed request kept on the record (RecordEntry::statement), by the seq
+/// of its entry (Store::load_statements_before).
+struct SignedStatement {
+  int64_t seq = 0;
+  std::string statement;
+};
+
 /// What record entries after some seq wrote (Store::load_changes).
 struct Changes {
   std::vector<StoredObject> objects;
@@ -86,6 +93,9 @@ class Store {
   /// Hands `take` every entry's hash (hex), in order, one at a time: a
   /// million of them held as strings at once cost 100 MB at open.
   virtual Status each_record_hash(const std::function<void(std::string_view hash_hex)>& take) = 0;
+  /// The signed requests of the entries with seq < before, newest first, at
+  /// most `limit`; entries without one are skipped by an index, not read.
+  virtual Result<std::vector<SignedStatement>> load_statements_before(int64_t before, size_t limit) = 0;
   /// The seq of the record's last entry; 0 when the record is empty.
   virtual Result<int64_t> record_head() = 0;
   /// The rows written by the record entries with seq > after, each as it is now.
