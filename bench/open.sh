@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Opening a store of 1,000,000 volumes (docs/performance.md): `deconflict
 # serve` on a SQLite store holding the world workload, timed from its start
-# until it answers GET /v1/health, and its resident memory then (VmRSS) and
-# at its peak (VmHWM). The store is built once, by importing
-# bench/data/world/world.ndjson (several minutes), into bench/data/world/store.db.
+# until it answers GET /v1/health, with the CPU it took by then (user and
+# system), its resident memory then (VmRSS) and at its peak (VmHWM). The
+# environment is passed on: `GLIBC_TUNABLES=glibc.malloc.hugetlb=1 bash
+# bench/open.sh` measures the heap in huge pages (docs/operations.md). The
+# store is built once, by importing bench/data/world/world.ndjson (several
+# minutes), into bench/data/world/store.db.
 # Usage: bench/open.sh [BUILD_DIR] [RUNS]
 set -euo pipefail
 BUILD=${1:-build}
@@ -40,8 +43,9 @@ for run in $(seq "$RUNS"); do
   ready=$(date +%s.%N)
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
   peak=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
-  printf 'run %d: ready in %.2f s, resident %d MiB (peak %d MiB)\n' "$run" "$(echo "$ready - $start" | bc)" \
-    $((rss / 1024)) $((peak / 1024))
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$SERVER/stat")
+  printf 'run %d: ready in %.2f s, CPU %s s, resident %d MiB (peak %d MiB)\n' "$run" "$(echo "$ready - $start" | bc)" \
+    "$cpu" $((rss / 1024)) $((peak / 1024))
   kill "$SERVER"
   wait "$SERVER" 2> /dev/null || true
   SERVER=
