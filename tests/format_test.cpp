@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 
 #include "deconflict/service.hpp"
@@ -191,6 +192,44 @@ TEST(WriteConflicts, AsTextTheSameBytesAsTheDocument) {
         ++n;
       }
     }
+  }
+}
+
+// append_json writes distances (rounded to 0.1 m), whole limits and times
+// itself rather than through nlohmann-json: the same bytes as its dump() for
+// any distance, limit and millisecond of the years 0001 to 9999, and at the
+// edges where it hands them back (1e13 m, negative zero, fractions).
+TEST(WriteConflicts, NumbersAndTimesWrittenInPlaceAreTheDocumentsBytes) {
+  std::mt19937_64 random(20180907);
+  std::uniform_real_distribution<double> metres(0, 2.1e7);
+  const auto since_epoch = [](const char* t) { return deconflict::parse_rfc3339(t)->time_since_epoch().count(); };
+  std::uniform_int_distribution<int64_t> millis(since_epoch("0001-01-02T00:00:00Z"),
+                                                since_epoch("9999-12-30T23:59:59.999Z"));
+  std::vector<double> distances = {0, -0.0, 0.04, 0.05, 0.95, 9.95, 99999.95, 9.99999999999e12, 1e13, 1e14, 3e15};
+  std::vector<double> limits = {0, 1, 55000, 55500.5, 1303.1000000000001, 9.9999e13, 1e14, 1e16, -0.0};
+  for (int i = 0; i < 20000; ++i) {
+    const double d = metres(random);
+    distances.push_back(d);
+    distances.push_back(std::round(d));  // whole
+    distances.push_back(d / 1000);       // under 21 km
+    limits.push_back(std::round(d));
+    limits.push_back(std::round(d * 10) / 10 + std::round(d / 7 * 10) / 10);  // a sum of two radii of 0.1 m
+  }
+  for (size_t i = 0; i < distances.size(); ++i) {
+    const deconflict::TimePoint start{std::chrono::milliseconds(millis(random))};
+    const deconflict::TimePoint end = i % 2 ? start + std::chrono::seconds(i) : start;
+    deconflict::Conflict c{"q",
+                           "o",
+                           "p",
+                           deconflict::RuleId::activity_clash,
+                           start,
+                           end,
+                           deconflict::Metres(distances[i]),
+                           deconflict::Metres(limits[i % limits.size()]),
+                           false};
+    std::string text;
+    format::append_json(c, text);
+    ASSERT_EQ(text, format::to_json(c).dump()) << i << " " << distances[i] << " " << limits[i % limits.size()];
   }
 }
 

@@ -17,6 +17,8 @@ namespace deconflict {
 
 Result<TimePoint> parse_rfc3339(std::string_view text);
 std::string format_rfc3339(TimePoint t);
+/// format_rfc3339(t) appended to `out`, without a string of its own.
+void append_rfc3339(TimePoint t, std::string& out);
 
 /// Seconds since the Unix epoch as a double (for indexes and statistics).
 inline double to_seconds(TimePoint t) { return static_cast<double>(t.time_since_epoch().count()) / 1000.0; }

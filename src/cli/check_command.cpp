@@ -146,7 +146,7 @@ int run_check(const CheckArgs& args) {
     most_work = std::max(most_work, work.used());
     // {"id": ..., "conflicts": [...]}, as one line, written piece by piece.
     out += "{\"id\":";
-    out += nlohmann::json(q.id).dump();
+    format::append_json(q.id, out);
     out += ",\"conflicts\":[";
     for (size_t i = 0; i < conflicts.size(); ++i) {
       if (i > 0) out += ',';
@@ -154,7 +154,9 @@ int run_check(const CheckArgs& args) {
     }
     out += "]}\n";
     any_conflict = any_conflict || !conflicts.empty();
-    if (out.size() > (1 << 20)) {
+    // Written out every 64 KiB: a buffer that stays in the cache, its pages
+    // touched once (a megabyte's fresh pages were half of the output's time).
+    if (out.size() > (1 << 16)) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();
     }

@@ -71,21 +71,45 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
 }
 
 std::string format_rfc3339(TimePoint t) {
+  std::string out;
+  append_rfc3339(t, out);
+  return out;
+}
+
+// Digits written in place (a check's output writes two times a conflict,
+// and snprintf was most of their cost); a year outside 0 to 9999 as
+// snprintf's %04d writes it.
+void append_rfc3339(TimePoint t, std::string& out) {
   using namespace std::chrono;
   const auto day_point = floor<days>(t);
   const year_month_day ymd{day_point};
-  const auto ms = (t - day_point).count();
+  const long long ms = (t - day_point).count();
   const long long secs = ms / 1000;
-  char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld", static_cast<int>(ymd.year()),
-                              static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), secs / 3600,
-                              (secs / 60) % 60, secs % 60);
-  std::string out(buf, static_cast<size_t>(n));
-  if (ms % 1000 != 0) {
-    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(ms % 1000));
-    out += buf;
+  const int year = static_cast<int>(ymd.year());
+  char buf[40] = "0000-00-00T00:00:00.000";
+  size_t n = 19;
+  if (year >= 0 && year <= 9999) {
+    const auto put = [&buf](size_t at, size_t width, long long v) {
+      for (size_t i = at + width; i-- > at; v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+    };
+    put(0, 4, year);
+    put(5, 2, static_cast<unsigned>(ymd.month()));
+    put(8, 2, static_cast<unsigned>(ymd.day()));
+    put(11, 2, secs / 3600);
+    put(14, 2, (secs / 60) % 60);
+    put(17, 2, secs % 60);
+  } else {
+    n = static_cast<size_t>(std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld", year,
+                                          static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                                          secs / 3600, (secs / 60) % 60, secs % 60));
   }
-  return out + "Z";
+  out.append(buf, n);
+  if (ms % 1000 != 0) {
+    char fraction[5] = ".000";
+    for (long long i = 3, v = ms % 1000; i > 0; --i, v /= 10) fraction[i] = static_cast<char>('0' + v % 10);
+    out.append(fraction, 4);
+  }
+  out += 'Z';
 }
 
 }  // namespace deconflict

@@ -1,6 +1,7 @@
 #include "format/feature_writer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <optional>
 
@@ -150,34 +151,87 @@ json to_json(const Conflict& c) {
   return j;
 }
 
+// The bytes nlohmann-json's dump() writes, without its document and
+// serializer for each value (most of a check's output time): printable ASCII
+// without a quote or backslash is a string it writes as it is; anything
+// else goes through it.
+void append_json(const std::string& s, std::string& out) {
+  const bool plain =
+      std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (!plain) {
+    out += json(s).dump();
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+namespace {
+
+// Metres as dump() writes the double: a whole number below 1e14 as its
+// digits and ".0" (its shortest digits are the number's own), any other
+// through it.
+void append_metres(double m, std::string& out) {
+  if (std::signbit(m) || !(m < 1e14) || m != std::floor(m)) {
+    out += json(m).dump();
+    return;
+  }
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, static_cast<long long>(m)).ptr);
+  out += ".0";
+}
+
+// A distance rounded to 0.1 m, as dump() writes the double k / 10 (k whole):
+// k's digits with a point before the last. Its shortest round-trip digits,
+// which dump() writes, are k's: k / 10 lies 0, 0.2 or 0.4 of an ulp from its
+// double (k 2^e / 5 has no other fraction), far inside the rounding interval,
+// and no shorter decimal lies within half an ulp of it below 1e13.
+void append_tenths(double metres, std::string& out) {
+  const double k = std::round(metres * 10.0);
+  if (std::signbit(k) || !(k < 1e14)) {
+    out += json(k / 10.0).dump();
+    return;
+  }
+  const auto tenths = static_cast<long long>(k);
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, tenths / 10).ptr);
+  out += '.';
+  out += static_cast<char>('0' + tenths % 10);
+}
+
+void append_time(TimePoint t, std::string& out) {
+  if (t == kTimeMin || t == kTimeMax) {
+    out += "null";
+    return;
+  }
+  out += '"';
+  append_rfc3339(t, out);
+  out += '"';
+}
+
+}  // namespace
+
 void append_json(const Conflict& c, std::string& out) {
-  // RFC 3339 times and rule names are plain ASCII; ids, parties and numbers
-  // go through nlohmann-json's own escaping and number formatting, so the
-  // bytes are to_json's.
-  const auto time = [&out](TimePoint t) {
-    if (t == kTimeMin || t == kTimeMax) {
-      out += "null";
-      return;
-    }
-    out += '"';
-    out += format_rfc3339(t);
-    out += '"';
-  };
   out += "{\"id\":";
-  out += c.redacted ? "null" : json(c.other_id).dump();
+  if (c.redacted) {
+    out += "null";
+  } else {
+    append_json(c.other_id, out);
+  }
   out += ",\"party\":";
-  out += json(c.other_party).dump();
+  append_json(c.other_party, out);
   out += ",\"rule\":\"";
   out += rule_name(c.rule);
   out += "\",\"start\":";
-  time(c.start);
+  append_time(c.start, out);
   out += ",\"end\":";
-  time(c.end);
+  append_time(c.end, out);
   if (!c.redacted) {
     out += ",\"distance_m\":";
-    out += json(std::round(c.distance.value * 10.0) / 10.0).dump();
+    append_tenths(c.distance.value, out);
     out += ",\"limit_m\":";
-    out += json(c.limit.value).dump();
+    append_metres(c.limit.value, out);
   }
   out += '}';
 }

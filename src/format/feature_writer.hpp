@@ -24,6 +24,8 @@ nlohmann::ordered_json to_json(const Conflict& c);
 /// The same object's text, to_json(c).dump() byte for byte, appended to
 /// `out` without building the document (a fifth of the cost).
 void append_json(const Conflict& c, std::string& out);
+/// A JSON string, the bytes of nlohmann::json(s).dump(), appended to `out`.
+void append_json(const std::string& s, std::string& out);
 /// `{"id", "activity", "activity_version", "from", "to", "state", "created", "deadline", "answered"?, "text"?}`.
 nlohmann::ordered_json to_json(const Notice& n);
 /// `{"id", "from", "to", "text", "about"?, "created"}`.
