@@ -249,6 +249,27 @@ TEST(World, AListByBoxFollowsEveryChangeAfterItsIndexIsBuilt) {
   EXPECT_TRUE(meeting(world, box, ObjectType::zone).empty());
 }
 
+// A world replaced by volumes that repeat an id keeps the last of them, in
+// its map, its per-party totals and its 4D index (built on a second thread
+// beside the maps, then again from the map): a check meets the last only.
+TEST(World, AssignedVolumesThatRepeatAnIdKeepTheLast) {
+  World world;
+  std::vector<PreparedVolume> volumes;
+  for (int i = 0; i < 300; ++i) volumes.push_back(site_at("s" + std::to_string(i), 10 + i * 0.1, 10));
+  volumes.push_back(site_at("s7", 38.6, 33.5));  // s7 again, at At Tanf
+  world.assign(std::move(volumes));
+  EXPECT_EQ(world.size(), 300u);
+  EXPECT_EQ(world.count_of("red"), 300u);
+  EXPECT_EQ(world.positions_of("red"), 300u);
+  const auto strike = [](double lon, double lat) {
+    return make({{"id", "a"}, {"type", "activity"}, {"party", "blue"}, {"kind", "strike"}},
+                {{"type", "Point"}, {"coordinates", {lon, lat}}});
+  };
+  EXPECT_EQ(rules_of(world.check(strike(38.6, 33.5), {kNotified})), Names{"s7 site-hazard"});
+  EXPECT_EQ(rules_of(world.check(strike(10.7, 10), {kNotified})), Names{});  // where the first s7 was
+  EXPECT_EQ(rules_of(world.check(strike(10.8, 10), {kNotified})), Names{"s8 site-hazard"});
+}
+
 // Readers that ask at once, before the index of bounds is built: one builds
 // it, the others wait and read the same (run under the sanitizers by `make
 // sanitize`).
