@@ -42,19 +42,20 @@ void World::assign(std::vector<std::shared_ptr<const StoredVolume>> volumes) {
   std::jthread indexing([this, &raw] { index_.assign(raw); });
   volumes_.clear();
   volumes_.reserve(volumes.size());
-  bool duplicates = false;
+  std::vector<std::shared_ptr<const StoredVolume>> replaced;  // alive while the index may read them
   for (std::shared_ptr<const StoredVolume>& owned : volumes) {
     auto [it, inserted] = volumes_.try_emplace(owned->id);
     if (!inserted) {  // a duplicate id: the last one wins, and the key must view its id
-      duplicates = true;
+      replaced.push_back(std::move(it->second));
       volumes_.erase(it);
       it = volumes_.try_emplace(owned->id).first;
     }
     it->second = std::move(owned);
   }
   std::vector<std::shared_ptr<const StoredVolume>>().swap(volumes);
-  if (duplicates) {
+  if (!replaced.empty()) {
     indexing.join();
+    replaced.clear();
     raw.clear();
     for (const auto& [id, v] : volumes_) raw.push_back(v.get());
     index_.assign(raw);

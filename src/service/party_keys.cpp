@@ -11,9 +11,12 @@ Error refused(std::string why) { return make_error(ErrorCode::unauthorized, std:
 
 }  // namespace
 
-void PartyKeys::take_nonce(std::string_view statement) {
-  if (statement.empty()) return;
-  if (auto s = record::statement_from_json(statement)) remember(*s);
+std::optional<int64_t> PartyKeys::take_nonce(std::string_view statement) {
+  if (statement.empty()) return std::nullopt;
+  auto s = record::statement_from_json(statement);
+  if (!s) return std::nullopt;
+  remember(*s);
+  return s->created;
 }
 
 void PartyKeys::take(const RecordEntry& e) {

@@ -40,8 +40,9 @@ class PartyKeys {
   /// would parse every signed request, body and all, on the write path).
   void take_keys(const RecordEntry& e);
   /// Takes in only the nonce of a signed request kept on the record
-  /// (RecordEntry::statement; the record's recent tail, read on open).
-  void take_nonce(std::string_view statement);
+  /// (RecordEntry::statement; the record's recent tail, read on open), and
+  /// says when it was signed (Statement::created); none if it is not one.
+  std::optional<int64_t> take_nonce(std::string_view statement);
   /// Forgets everything (before the record is loaded again).
   void clear();
 

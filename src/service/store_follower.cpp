@@ -8,7 +8,6 @@
 
 #include "format/feature_reader.hpp"
 #include "record/entry.hpp"
-#include "record/http_signature.hpp"
 #include "service/service_impl.hpp"
 
 namespace deconflict {
@@ -193,26 +192,26 @@ Status StoreFollower::load_parties() {
 }
 
 // The nonces of the signed requests recent enough to be replayed: the record's
-// signed requests, newest first a page at a time until one signed more than
-// twice the window ago (statements are in commit order, their `created`
-// nearly so), and no more than kMaxScan of them; taken in oldest first.
+// signed requests, a page at a time from the newest (each page taken in
+// oldest first) until one signed more than twice the window ago (statements
+// are in commit order, their `created` nearly so), and no more than kMaxScan
+// of them. One page is held at a time: a request keeps its body.
 Status StoreFollower::load_recent_statements(int64_t size) {
   constexpr size_t kPage = 1000, kMaxScan = 200'000;
   const int64_t cutoff = s_.signature_now_s() - 2 * s_.options.signature_window_s;
-  std::vector<store::SignedStatement> recent;
-  for (int64_t before = size + 1; recent.size() < kMaxScan;) {  // seqs run from 1 to size
+  size_t taken = 0;
+  for (int64_t before = size + 1; taken < kMaxScan;) {  // seqs run from 1 to size
     auto page = s_.store->load_statements_before(before, kPage);
     if (!page) return page.error();
     bool older = false;
-    for (store::SignedStatement& s : *page) {
-      const auto statement = record::statement_from_json(s.statement);
-      if (statement && statement->created < cutoff) older = true;
-      recent.push_back(std::move(s));
+    for (auto s = page->rbegin(); s != page->rend(); ++s) {
+      const auto created = s_.keys.take_nonce(s->statement);
+      if (created && *created < cutoff) older = true;
     }
+    taken += page->size();
     if (older || page->size() < kPage) break;
-    before = recent.back().seq;
+    before = page->back().seq;
   }
-  for (auto s = recent.rbegin(); s != recent.rend(); ++s) s_.keys.take_nonce(s->statement);
   return {};
 }
 
