@@ -83,6 +83,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   bool closed() const override { return closed_; }
 
   void start() {
+    remote_ = peer_address();
     if constexpr (kTls) {  // the handshake, within the time a request has
       tcp_layer().expires_after(std::chrono::seconds(options_.request_timeout_s));
       stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
@@ -229,11 +230,14 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     });
   }
 
-  std::string remote() {
+  // The peer's address, asked of the socket once (a system call) rather than
+  // for each line of the access log.
+  std::string peer_address() {
     beast::error_code ec;
     const auto ep = tcp_layer().socket().remote_endpoint(ec);
     return ec ? "?" : ep.address().to_string();
   }
+  const std::string& remote() const { return remote_; }
 
   void close() {
     if (closed_) return;
@@ -250,6 +254,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Response> response_;
+  std::string remote_;  // the peer's address, for the log
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   Api& api_;
   EventHub& hub_;
