@@ -58,6 +58,19 @@ PreparedVolume random_volume(Places& places, int i) {
   return std::move(*prepared);
 }
 
+// `n` random volumes (ids v0, v1...) and a pointer to each, for the indexes.
+struct RandomWorld {
+  std::vector<PreparedVolume> volumes;
+  std::vector<const PreparedVolume*> all;
+};
+
+RandomWorld random_world(Places& places, int n) {
+  RandomWorld world;
+  for (int i = 0; i < n; ++i) world.volumes.push_back(random_volume(places, i));
+  for (const PreparedVolume& v : world.volumes) world.all.push_back(&v);
+  return world;
+}
+
 std::map<std::string, double> by_id(const std::vector<index::Match>& matches) {
   std::map<std::string, double> out;
   for (const auto& m : matches) out[m.volume->id] = m.distance_m;
@@ -66,10 +79,7 @@ std::map<std::string, double> by_id(const std::vector<index::Match>& matches) {
 
 TEST(VolumeIndex, MatchesBruteForceOnTenThousandRandomVolumes) {
   Places places(42);
-  std::vector<PreparedVolume> volumes;
-  for (int i = 0; i < 10'000; ++i) volumes.push_back(random_volume(places, i));
-  std::vector<const PreparedVolume*> all;
-  for (const PreparedVolume& v : volumes) all.push_back(&v);
+  auto [volumes, all] = random_world(places, 10'000);
 
   index::VolumeIndex index;
   index.assign(std::span(all).first(6'000));                         // packed
@@ -138,10 +148,7 @@ std::vector<const PreparedVolume*> meeting(const index::RegionIndex& regions, co
 
 TEST(RegionIndex, FindsExactlyTheVolumesWhoseBoundsMeetTheBox) {
   Places places(11);
-  std::vector<PreparedVolume> volumes;
-  for (int i = 0; i < 3'000; ++i) volumes.push_back(random_volume(places, i));
-  std::vector<const PreparedVolume*> all;
-  for (const PreparedVolume& v : volumes) all.push_back(&v);
+  auto [volumes, all] = random_world(places, 3'000);
   // Half packed at once, half inserted one by one, a third of all removed.
   index::RegionIndex regions;
   regions.assign(std::span(all).first(1'500));
@@ -175,10 +182,7 @@ TEST(RegionIndex, FindsExactlyTheVolumesWhoseBoundsMeetTheBox) {
 // rounding), must still be answered as the bounds in doubles say.
 TEST(RegionIndex, EdgesCloserThanAFloatsRoundingAreComparedExactly) {
   Places places(17);
-  std::vector<PreparedVolume> volumes;
-  for (int i = 0; i < 500; ++i) volumes.push_back(random_volume(places, i));
-  std::vector<const PreparedVolume*> all;
-  for (const PreparedVolume& v : volumes) all.push_back(&v);
+  auto [volumes, all] = random_world(places, 500);
   index::RegionIndex regions;
   regions.assign(all);
   size_t in = 0, out = 0;
@@ -206,10 +210,7 @@ TEST(RegionIndex, EdgesCloserThanAFloatsRoundingAreComparedExactly) {
 // a position finds every volume that holds it.
 TEST(RegionIndex, ABoxFindsEveryVolumeThatHoldsAPositionInIt) {
   Places places(13);
-  std::vector<PreparedVolume> volumes;
-  for (int i = 0; i < 3'000; ++i) volumes.push_back(random_volume(places, i));
-  std::vector<const PreparedVolume*> all;
-  for (const PreparedVolume& v : volumes) all.push_back(&v);
+  auto [volumes, all] = random_world(places, 3'000);
   index::RegionIndex regions;
   regions.assign(all);
   size_t must = 0;

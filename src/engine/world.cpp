@@ -31,6 +31,13 @@ void World::count_in(const StoredVolume& v) {
   totals.positions += v.geometry.position_count();
 }
 
+void World::count_out(const StoredVolume& v) {
+  if (auto* set = apart(v.type)) set->erase(&v);
+  PartyTotals& totals = by_party_[v.party];
+  --totals.volumes;
+  totals.positions -= v.geometry.position_count();
+}
+
 void World::assign(std::vector<std::shared_ptr<const StoredVolume>> volumes) {
   // In the order given (the order they were allocated in), not the hash
   // map's: a million volumes are walked with few cache misses.
@@ -71,10 +78,7 @@ bool World::erase(const std::string& id) {
   if (it == volumes_.end()) return false;
   index_.remove(it->second.get());
   if (Regions* regions = built_regions()) (*regions)[static_cast<size_t>(it->second->type)].remove(it->second.get());
-  if (auto* set = apart(it->second->type)) set->erase(it->second.get());
-  PartyTotals& totals = by_party_[it->second->party];
-  --totals.volumes;
-  totals.positions -= it->second->geometry.position_count();
+  count_out(*it->second);
   volumes_.erase(it);
   return true;
 }

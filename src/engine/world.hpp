@@ -104,8 +104,9 @@ class World {
   std::unordered_set<const StoredVolume*>* apart(ObjectType type) {
     return const_cast<std::unordered_set<const StoredVolume*>*>(std::as_const(*this).apart(type));
   }
-  // Counts a volume in: its party's totals, and the zones or sites kept apart.
+  // Counts a volume in (or out): its party's totals, and the zones or sites kept apart.
   void count_in(const StoredVolume& v);
+  void count_out(const StoredVolume& v);
   // Every volume the index holds is a StoredVolume of this world's.
   static const StoredVolume* stored(const PreparedVolume* v) { return static_cast<const StoredVolume*>(v); }
   std::array<std::unordered_set<const StoredVolume*>, 2> apart_;  // zones, sites
