@@ -111,7 +111,7 @@ struct BoundingBox {
 struct ListFilter {
   std::optional<ObjectType> type;
   std::optional<std::string> party;
-  std::optional<BoundingBox> bbox;  // every object that meets this box (and perhaps some near it)
+  std::optional<BoundingBox> bbox;  // every object whose bounds (its reach's lon/lat box) meet this box
   std::optional<TimePoint> start;   // objects active at some time in [start, end)
   std::optional<TimePoint> end;
   /// Objects whose volume (its geometry widened by its radius or buffer)

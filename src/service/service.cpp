@@ -44,6 +44,8 @@ namespace {
 
 using detail::NearTest;
 
+geo::LonLatBounds lon_lat_of(const BoundingBox& b) { return {b.west_deg, b.south_deg, b.east_deg, b.north_deg}; }
+
 // Which of a filter's tests the index already made exactly.
 struct Tested {
   bool type = false, bbox = false;
@@ -54,10 +56,7 @@ bool passes(const engine::StoredVolume& v, const ListFilter& f, Tested tested) {
   if (f.party && v.party != *f.party) return false;
   if (f.start && !(*f.start < v.window.end)) return false;
   if (f.end && !(v.window.start < *f.end)) return false;
-  if (f.bbox && !tested.bbox) {
-    const geo::LonLatBounds box{f.bbox->west_deg, f.bbox->south_deg, f.bbox->east_deg, f.bbox->north_deg};
-    if (!geo::boxes_meet(index::list_bounds(v), box)) return false;
-  }
+  if (f.bbox && !tested.bbox && !geo::boxes_meet(index::list_bounds(v), lon_lat_of(*f.bbox))) return false;
   return true;
 }
 
@@ -94,9 +93,7 @@ std::vector<const engine::StoredVolume*> listed(const engine::World& world, cons
                                                 const NearTest* near) {
   std::vector<const engine::StoredVolume*> out;
   std::optional<geo::LonLatBounds> box;
-  if (filter.bbox)
-    box =
-        geo::LonLatBounds{filter.bbox->west_deg, filter.bbox->south_deg, filter.bbox->east_deg, filter.bbox->north_deg};
+  if (filter.bbox) box = lon_lat_of(*filter.bbox);
   if (near) box = near->box;  // within the bbox too: passes() tests it
   if (box) {                  // few of many: ask the index, which tests the box and the type exactly
     const Tested tested{.type = true, .bbox = !near};
