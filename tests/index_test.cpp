@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 #include <span>
 
@@ -11,6 +12,7 @@
 #include "geo/bbox.hpp"
 #include "geo/shape.hpp"
 #include "geo_reference.hpp"
+#include "index/packed_tree.hpp"
 #include "index/region_index.hpp"
 #include "index/volume_index.hpp"
 
@@ -249,6 +251,67 @@ TEST(RegionIndex, KeepsToItsTimeWindow) {
   EXPECT_TRUE(got.empty());
   regions.meeting({-180, -90, 180, 90}, *parse_rfc3339("2018-09-01T12:00:00Z"), kTimeMax, got);
   EXPECT_EQ(got.size(), 1u);
+}
+
+// A random box in the indexes' coordinates (directions in [-1, 1], time in
+// (-1/2, 1/2)): a quarter of them points, some wide, and a quarter sharing
+// one of three centres (the packing splits at medians of equal keys).
+index::Box4f random_box4(std::mt19937& rng) {
+  std::uniform_real_distribution<float> any(-1, 1), size(0, 0.05f);
+  std::uniform_int_distribution<int> pick(0, 11);
+  const int kind = pick(rng);
+  index::Box4f b;
+  for (int d = 0; d < 4; ++d) {
+    const float c = kind < 3 ? 0.25f * static_cast<float>(kind) : any(rng) / (d == 3 ? 2.0f : 1.0f);
+    const float half = kind < 6 ? 0.0f : kind == 11 ? 10 * size(rng) : size(rng);
+    b.lo[d] = c - half;
+    b.hi[d] = c + half;
+  }
+  return b;
+}
+
+bool meet(const index::Box4f& a, const index::Box4f& b) {
+  for (int d = 0; d < 4; ++d) {
+    if (!(a.lo[d] <= b.hi[d] && b.lo[d] <= a.hi[d])) return false;
+  }
+  return true;
+}
+
+// At the sizes where a node's children change from entries to whole subtrees
+// of 16, 256 or 4,096: exactly the entries whose boxes meet the query, each
+// once, with a seventh of them removed.
+TEST(PackedTree, FindsExactlyTheBoxesThatMeetAtEverySize) {
+  std::mt19937 rng(11);
+  for (const size_t n : {0, 1, 15, 16, 17, 255, 256, 257, 4'095, 4'096, 4'097, 70'000}) {
+    std::vector<int> items(n);
+    std::vector<index::PackedTree::Entry> entries;
+    for (size_t i = 0; i < n; ++i) entries.emplace_back(random_box4(rng), &items[i]);
+    index::PackedTree tree;
+    tree.assign(entries);
+    std::vector<bool> removed(n, false);
+    for (size_t i = 0; i < n; i += 7) {
+      ASSERT_TRUE(tree.remove(entries[i].first, entries[i].second)) << n << " entries, entry " << i;
+      ASSERT_FALSE(tree.remove(entries[i].first, entries[i].second));
+      removed[i] = true;
+    }
+    ASSERT_EQ(tree.size(), n - (n + 6) / 7);
+    size_t found_total = 0;
+    for (int q = 0; q < 200; ++q) {
+      const index::Box4f box = random_box4(rng);
+      std::vector<const void*> got, want;
+      tree.query(box, [&](const void* item) { got.push_back(item); });
+      for (size_t i = 0; i < n; ++i) {
+        if (!removed[i] && meet(entries[i].first, box)) want.push_back(entries[i].second);
+      }
+      std::sort(got.begin(), got.end());
+      std::sort(want.begin(), want.end());
+      ASSERT_EQ(got, want) << n << " entries, query " << q;
+      found_total += got.size();
+    }
+    if (n >= 4'096) {
+      EXPECT_GT(found_total, 1'000u) << n;  // real answers, not empty ones
+    }
+  }
 }
 
 TEST(VolumeIndex, RemoveOfAnAbsentEntryIsFalse) {

@@ -819,6 +819,7 @@ async function signIn(token) {
 }
 
 $("signin").addEventListener("submit", (e) => { e.preventDefault(); signIn($("token").value.trim()); });
+$("signin").querySelector("button").disabled = false;
 $("signout").addEventListener("click", () => { sessionStorage.removeItem("token"); location.reload(); });
 $("message-form").addEventListener("submit", async (e) => {
   e.preventDefault();
