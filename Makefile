@@ -34,6 +34,7 @@ bench: build
 	@bash bench/run.sh $(BUILD_DIR)
 	@bash bench/open.sh $(BUILD_DIR) 3
 	@bash bench/postgis.sh $(BUILD_DIR) all 3
+	@bash bench/cold_checks.sh $(BUILD_DIR) 3
 	@bash bench/http.sh $(BUILD_DIR)
 	@bash bench/nodes.sh $(BUILD_DIR)
 

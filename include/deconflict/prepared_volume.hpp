@@ -57,6 +57,13 @@ class PreparedVolume : public Volume {
   /// The geometry's bounding cap, known without building the shape.
   const BoundingCap& cap() const { return cap_; }
 
+  /// Ask the processor for the prepared shape's object, then (a little
+  /// later, once it has come) for its arrays; nothing when no shape is built
+  /// yet. A check that will measure several volumes asks for all of theirs
+  /// first, so that their cache misses overlap rather than follow each other.
+  void prefetch_shape() const;
+  void prefetch_shape_arrays() const;
+
  private:
   struct Shared;  // a shape and the count of volumes that hold it
   PreparedVolume(Volume v, BoundingCap cap, Shared* shape);

@@ -118,8 +118,14 @@ void PackedTree::build(std::vector<Entry>& entries) {
   for (size_t i = nodes_.size(); i-- > 0;) {
     Node& n = nodes_[i];
     for (unsigned j = 0; j < kFanout; ++j) {
-      if (n.leaf && j < n.count) n.items[j] = entries[order[n.first + j].entry].second;
-      const Box4f b = j >= n.count ? empty_box() : n.leaf ? entries[order[n.first + j].entry].first : bounds[n.first + j];
+      Box4f b = empty_box();
+      if (j < n.count && n.leaf) {
+        const Entry& e = entries[order[n.first + j].entry];
+        b = e.first;
+        n.items[j] = e.second;
+      } else if (j < n.count) {
+        b = bounds[n.first + j];
+      }
       for (int d = 0; d < 4; ++d) {
         n.lo[d][j] = b.lo[d];
         n.hi[d][j] = b.hi[d];
@@ -159,7 +165,8 @@ uint32_t PackedTree::meets(const Node& n, const Box4f& box) {
     const __m128 lo = _mm_set1_ps(box.lo[d]), hi = _mm_set1_ps(box.hi[d]);
     uint32_t m = 0;
     for (unsigned g = 0; g < kFanout; g += 4) {
-      const __m128 ok = _mm_and_ps(_mm_cmple_ps(_mm_load_ps(&n.lo[d][g]), hi), _mm_cmpge_ps(_mm_load_ps(&n.hi[d][g]), lo));
+      const __m128 ok =
+          _mm_and_ps(_mm_cmple_ps(_mm_load_ps(&n.lo[d][g]), hi), _mm_cmpge_ps(_mm_load_ps(&n.hi[d][g]), lo));
       m |= static_cast<uint32_t>(_mm_movemask_ps(ok)) << g;
     }
     mask &= m;

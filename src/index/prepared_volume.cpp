@@ -76,6 +76,18 @@ Result<PreparedVolume> PreparedVolume::stored(Volume v) {
 
 PreparedVolume PreparedVolume::with(Volume data) const { return PreparedVolume(std::move(data), cap_, share()); }
 
+void PreparedVolume::prefetch_shape() const {
+  // A prefetch reads nothing: the pointer needs no ordering here.
+  if (const Shared* s = shape_.load(std::memory_order_relaxed)) {
+    for (size_t line = 0; line < sizeof(Shared); line += 64)
+      __builtin_prefetch(reinterpret_cast<const char*>(s) + line);
+  }
+}
+
+void PreparedVolume::prefetch_shape_arrays() const {
+  if (const Shared* s = shape_.load(std::memory_order_acquire)) s->shape.prefetch();
+}
+
 const geo::Shape& PreparedVolume::shape() const {
   if (const Shared* s = shape_.load(std::memory_order_acquire)) return s->shape;
   auto built = geo::Shape::build_trusted(geometry);

@@ -69,6 +69,7 @@ void prefetch_tested(const PreparedVolume& v) {
   __builtin_prefetch(&v.party);
   __builtin_prefetch(&v.window);
   __builtin_prefetch(&v.state);
+  __builtin_prefetch(&v.cap());  // and the shape's pointer after it
 }
 
 }  // namespace
@@ -82,19 +83,36 @@ struct VolumeIndex::Tree {
   bgi::rtree<Entry, bgi::rstar<16>> rtree;
 };
 
-std::optional<Match> intersect(const PreparedVolume& q, const PreparedVolume& o, geo::Work& work) {
-  if (!(q.window.start < o.window.end && o.window.start < q.window.end)) return std::nullopt;
-  if (!(q.altitude.lower_m < o.altitude.upper_m && o.altitude.lower_m < q.altitude.upper_m)) return std::nullopt;
-  const double limit = q.radius.value + o.radius.value;
-  // distance_m's own first test, from the caps the volumes hold: a pair it
-  // rules out costs no trip to the shapes (each a chain of cache misses).
-  if (geo::cap_of(q.cap()).lower_bound_m(geo::cap_of(o.cap())) > limit) {
-    work.spend(1);
-    return std::nullopt;
+namespace {
+
+// The tests that need no shape: windows and altitude bands overlap
+// (half-open), and the caps the volumes hold come within r_A + r_B
+// (distance_m's own first test): a pair they rule out costs no trip to the
+// shapes, each a chain of cache misses.
+bool may_meet(const PreparedVolume& q, const PreparedVolume& o, geo::Work& work) {
+  if (!(q.window.start < o.window.end && o.window.start < q.window.end)) return false;
+  if (!(q.altitude.lower_m < o.altitude.upper_m && o.altitude.lower_m < q.altitude.upper_m)) return false;
+  if (geo::cap_of(q.cap()).lower_bound_m(geo::cap_of(o.cap())) > q.radius.value + o.radius.value) {
+    work.spend(1);  // as distance_m would
+    return false;
   }
+  return true;
+}
+
+// The rest of the exact test: the geodesic distance between the geometries
+// is at most r_A + r_B.
+std::optional<Match> measure(const PreparedVolume& q, const PreparedVolume& o, geo::Work& work) {
+  const double limit = q.radius.value + o.radius.value;
   const double d = geo::distance_m(q.shape(), o.shape(), limit, work);
   if (d > limit) return std::nullopt;
   return Match{&o, d};
+}
+
+}  // namespace
+
+std::optional<Match> intersect(const PreparedVolume& q, const PreparedVolume& o, geo::Work& work) {
+  if (!may_meet(q, o, work)) return std::nullopt;
+  return measure(q, o, work);
 }
 
 std::optional<Match> intersect(const PreparedVolume& q, const PreparedVolume& o) {
@@ -105,8 +123,9 @@ std::optional<Match> intersect(const PreparedVolume& q, const PreparedVolume& o)
 std::vector<Match> brute_force(std::span<const PreparedVolume* const> volumes, const PreparedVolume& query,
                                const Filter& keep, geo::Work& work, const Measured* measured) {
   std::vector<Match> out;
+  std::vector<const PreparedVolume*> near;  // those only their shapes can decide
   for (const PreparedVolume* v : volumes) {
-    if (!work.spend(1)) break;
+    if (!work.spend(1)) return out;
     if (!keep(*v)) continue;
     if (measured) {
       if (const auto it = measured->find(v); it != measured->end()) {
@@ -114,7 +133,14 @@ std::vector<Match> brute_force(std::span<const PreparedVolume* const> volumes, c
         continue;
       }
     }
-    if (auto m = intersect(query, *v, work)) out.push_back(*m);
+    if (!may_meet(query, *v, work)) continue;
+    v->prefetch_shape();
+    near.push_back(v);
+  }
+  // Their shapes asked for all together before any is measured.
+  for (const PreparedVolume* v : near) v->prefetch_shape_arrays();
+  for (const PreparedVolume* v : near) {
+    if (auto m = measure(query, *v, work)) out.push_back(*m);
   }
   return out;
 }
