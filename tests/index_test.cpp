@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -311,6 +312,33 @@ TEST(PackedTree, FindsExactlyTheBoxesThatMeetAtEverySize) {
     if (n >= 4'096) {
       EXPECT_GT(found_total, 1'000u) << n;  // real answers, not empty ones
     }
+  }
+}
+
+// A box with a NaN (from a caller's bug) is packed like any other and meets
+// nothing; the others are found as ever.
+TEST(PackedTree, ABoxWithANaNMeetsNothingAndHidesNothing) {
+  std::mt19937 rng(5);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<int> items(3'000);
+  std::vector<index::PackedTree::Entry> entries;
+  for (size_t i = 0; i < items.size(); ++i) {
+    index::Box4f b = random_box4(rng);
+    if (i % 3 == 0) b.lo[i % 4] = b.hi[(i + 1) % 4] = nan;
+    entries.emplace_back(b, &items[i]);
+  }
+  index::PackedTree tree;
+  tree.assign(entries);
+  for (int q = 0; q < 100; ++q) {
+    const index::Box4f box = random_box4(rng);
+    std::vector<const void*> got, want;
+    tree.query(box, [&](const void* item) { got.push_back(item); });
+    for (const auto& [b, item] : entries) {
+      if (meet(b, box)) want.push_back(item);
+    }
+    std::sort(got.begin(), got.end());
+    std::sort(want.begin(), want.end());
+    ASSERT_EQ(got, want) << "query " << q;
   }
 }
 

@@ -1,6 +1,7 @@
 #include "index/packed_tree.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -90,8 +91,13 @@ void PackedTree::build(std::vector<Entry>& entries) {
   std::vector<Centre> order(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const Box4f& b = entries[i].first;
-    order[i] = {{(b.lo[0] + b.hi[0]) / 2, (b.lo[1] + b.hi[1]) / 2, (b.lo[2] + b.hi[2]) / 2, (b.lo[3] + b.hi[3]) / 2},
-                static_cast<uint32_t>(i)};
+    order[i].entry = static_cast<uint32_t>(i);
+    for (int d = 0; d < 4; ++d) {
+      const float c = (b.lo[d] + b.hi[d]) / 2;
+      // A NaN would break the ordering nth_element needs; its box meets
+      // nothing, wherever it is packed.
+      order[i].c[d] = std::isnan(c) ? 0.0f : c;
+    }
   }
   // Breadth first: each level's nodes are the runs its parents split into, so
   // a node's children are contiguous and come after it.

@@ -6,10 +6,12 @@
 //
 // Each volume is bounded by a 4D box: the 3D box of its geocentric bounding
 // cap (grown by its radius or buffer) and its time window. A query takes the
-// boxes that overlap the query's box (a Boost.Geometry R*-tree), keeps those
+// boxes that overlap the query's box (a PackedTree for the volumes given to
+// assign(), a Boost.Geometry R*-tree for those inserted after), keeps those
 // the caller's filter accepts, and refines them exactly: time windows and
 // altitude bands overlap (half-open), and the geodesic distance between the
-// geometries is at most r_A + r_B (DESIGN §4). The volumes must outlive their
+// geometries is at most r_A + r_B (DESIGN §4). The shapes of the pairs left
+// for the last test are asked for together before any is measured. The volumes must outlive their
 // entries. Not thread-safe for writes; concurrent queries are safe.
 #pragma once
 
