@@ -137,6 +137,35 @@ TEST_P(AnyStore, SignedStatementsAreReadNewestFirstPastUnsignedEntries) {
   EXPECT_TRUE((*store)->load_statements_before(signed_seqs.front(), 5)->empty());
 }
 
+// Opening reads every entry's hash for the Merkle tree, in pages on
+// PostgreSQL (16,384 a page): 40,000 entries cross two pages' edges, and
+// each hash must come once, in order.
+TEST_P(AnyStore, EveryRecordHashIsReadOnceInOrder) {
+  open();
+  auto store = store::open_store(options_.db_path);
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  std::vector<std::string> want;
+  ASSERT_TRUE((*store)->each_record_hash([&](std::string_view h) { want.emplace_back(h); }).ok());
+  const int64_t head = *(*store)->record_head();
+  ASSERT_EQ(want.size(), static_cast<size_t>(head));
+  RecordEntry last = (*(*store)->load_record(head - 1, 1)).at(0);
+  store::WriteBatch batch;
+  for (int i = 0; i < 40'000; ++i) {
+    RecordEntry e = last;
+    e.seq = last.seq + 1;
+    e.prev = last.hash;
+    e.hash = record::to_hex(record::sha256(std::to_string(e.seq)));
+    e.statement.clear();
+    want.push_back(e.hash);
+    batch.record.push_back(e);
+    last = e;
+  }
+  ASSERT_TRUE((*store)->write(batch).ok());
+  std::vector<std::string> got;
+  ASSERT_TRUE((*store)->each_record_hash([&](std::string_view h) { got.emplace_back(h); }).ok());
+  EXPECT_EQ(got, want);
+}
+
 // A store is opened a page of rows at a time, the rows read on several
 // threads; the pages must cover every object once, whatever the threads.
 TEST_P(AnyStore, ObjectsAreReadInPagesThatCoverEachOnce) {

@@ -74,11 +74,18 @@ class PostgresStore final : public LockedStore {
   Result<std::vector<RecordEntry>> load_record_about(const std::string& subject) override {
     return read_record("WHERE subject = $1 ORDER BY seq", {subject});
   }
+  // A page of hashes at a time (in the caller's snapshot): a million entries'
+  // hashes in one result would be about 100 MB held at once.
   Status each_record_hash(const std::function<void(std::string_view)>& take) override {
-    auto r = db_->run("SELECT hash FROM record ORDER BY seq");
-    if (!r) return r.error();
-    for (int i = 0; i < r->rows(); ++i) take(r->text(i, 0));
-    return {};
+    constexpr int kPage = 16'384;
+    for (std::string after = "-1";;) {
+      auto r =
+          db_->run("SELECT seq, hash FROM record WHERE seq > $1 ORDER BY seq LIMIT $2", {after, std::to_string(kPage)});
+      if (!r) return r.error();
+      for (int i = 0; i < r->rows(); ++i) take(r->text(i, 1));
+      if (r->rows() < kPage) return {};
+      after = std::to_string(r->integer(r->rows() - 1, 0));
+    }
   }
 
   Result<std::vector<SignedStatement>> load_statements_before(int64_t before, size_t limit) override {
