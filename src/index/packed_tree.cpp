@@ -165,7 +165,8 @@ bool PackedTree::remove(const Box4f& box, const void* item) {
 }
 
 uint32_t PackedTree::meets(const Node& n, const Box4f& box) {
-  uint32_t mask = 0xffff;
+  static_assert(kFanout % 4 == 0 && kFanout < 32, "lanes are tested four at a time, into a 32-bit mask");
+  uint32_t mask = (1u << kFanout) - 1;
 #if defined(__SSE2__)
   for (int d = 0; d < 4 && mask != 0; ++d) {
     const __m128 lo = _mm_set1_ps(box.lo[d]), hi = _mm_set1_ps(box.hi[d]);
