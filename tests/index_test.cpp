@@ -278,6 +278,24 @@ bool meet(const index::Box4f& a, const index::Box4f& b) {
   return true;
 }
 
+// What the tree finds for `box`, and what a scan of the entries not removed
+// says it must find, both sorted.
+struct FoundAndWanted {
+  std::vector<const void*> found, wanted;
+};
+
+FoundAndWanted query_and_scan(const index::PackedTree& tree, const std::vector<index::PackedTree::Entry>& entries,
+                              const std::vector<bool>& removed, const index::Box4f& box) {
+  FoundAndWanted out;
+  tree.query(box, [&](const void* item) { out.found.push_back(item); });
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!removed[i] && meet(entries[i].first, box)) out.wanted.push_back(entries[i].second);
+  }
+  std::sort(out.found.begin(), out.found.end());
+  std::sort(out.wanted.begin(), out.wanted.end());
+  return out;
+}
+
 // At the sizes where a node's children change from entries to whole subtrees
 // of 16, 256 or 4,096: exactly the entries whose boxes meet the query, each
 // once, with a seventh of them removed.
@@ -298,14 +316,7 @@ TEST(PackedTree, FindsExactlyTheBoxesThatMeetAtEverySize) {
     ASSERT_EQ(tree.size(), n - (n + 6) / 7);
     size_t found_total = 0;
     for (int q = 0; q < 200; ++q) {
-      const index::Box4f box = random_box4(rng);
-      std::vector<const void*> got, want;
-      tree.query(box, [&](const void* item) { got.push_back(item); });
-      for (size_t i = 0; i < n; ++i) {
-        if (!removed[i] && meet(entries[i].first, box)) want.push_back(entries[i].second);
-      }
-      std::sort(got.begin(), got.end());
-      std::sort(want.begin(), want.end());
+      const auto [got, want] = query_and_scan(tree, entries, removed, random_box4(rng));
       ASSERT_EQ(got, want) << n << " entries, query " << q;
       found_total += got.size();
     }
@@ -330,14 +341,7 @@ TEST(PackedTree, ABoxWithANaNMeetsNothingAndHidesNothing) {
   index::PackedTree tree;
   tree.assign(entries);
   for (int q = 0; q < 100; ++q) {
-    const index::Box4f box = random_box4(rng);
-    std::vector<const void*> got, want;
-    tree.query(box, [&](const void* item) { got.push_back(item); });
-    for (const auto& [b, item] : entries) {
-      if (meet(b, box)) want.push_back(item);
-    }
-    std::sort(got.begin(), got.end());
-    std::sort(want.begin(), want.end());
+    const auto [got, want] = query_and_scan(tree, entries, std::vector<bool>(entries.size(), false), random_box4(rng));
     ASSERT_EQ(got, want) << "query " << q;
   }
 }

@@ -25,9 +25,18 @@ struct Centre {
   uint32_t entry;
 };
 
+Box4f empty_box() { return {{kInf, kInf, kInf, kInf}, {-kInf, -kInf, -kInf, -kInf}}; }
+
+void widen(Box4f& b, const Box4f& by) {
+  for (int d = 0; d < 4; ++d) {
+    b.lo[d] = std::min(b.lo[d], by.lo[d]);
+    b.hi[d] = std::max(b.hi[d], by.hi[d]);
+  }
+}
+
 // The box of the centres in r.
 Box4f centres_box(const std::vector<Centre>& e, Range r) {
-  Box4f box{{kInf, kInf, kInf, kInf}, {-kInf, -kInf, -kInf, -kInf}};
+  Box4f box = empty_box();
   for (size_t i = r.begin; i < r.end; ++i) {
     for (int d = 0; d < 4; ++d) {
       box.lo[d] = std::min(box.lo[d], e[i].c[d]);
@@ -67,15 +76,6 @@ size_t chunk_of(size_t n) {
   size_t chunk = PackedTree::kFanout;
   while (chunk * PackedTree::kFanout < n) chunk *= PackedTree::kFanout;
   return chunk;
-}
-
-Box4f empty_box() { return {{kInf, kInf, kInf, kInf}, {-kInf, -kInf, -kInf, -kInf}}; }
-
-void widen(Box4f& b, const Box4f& by) {
-  for (int d = 0; d < 4; ++d) {
-    b.lo[d] = std::min(b.lo[d], by.lo[d]);
-    b.hi[d] = std::max(b.hi[d], by.hi[d]);
-  }
 }
 
 }  // namespace
@@ -132,10 +132,7 @@ void PackedTree::build(std::vector<Entry>& entries) {
       } else if (j < n.count) {
         b = bounds[n.first + j];
       }
-      for (int d = 0; d < 4; ++d) {
-        n.lo[d][j] = b.lo[d];
-        n.hi[d][j] = b.hi[d];
-      }
+      set_lane(n, j, b);
       widen(bounds[i], b);
     }
   }
@@ -150,10 +147,7 @@ bool PackedTree::remove(const Box4f& box, const void* item) {
       if (!n.leaf) {
         self(self, nodes_[n.first + j]);
       } else if (n.items[j] == item) {
-        for (int d = 0; d < 4; ++d) {
-          n.lo[d][j] = kInf;
-          n.hi[d][j] = -kInf;
-        }
+        set_lane(n, j, empty_box());
         n.items[j] = nullptr;
         found = true;
       }
@@ -162,6 +156,13 @@ bool PackedTree::remove(const Box4f& box, const void* item) {
   if (!nodes_.empty()) visit(visit, nodes_[0]);
   if (found) --live_;
   return found;
+}
+
+void PackedTree::set_lane(Node& n, unsigned j, const Box4f& b) {
+  for (int d = 0; d < 4; ++d) {
+    n.lo[d][j] = b.lo[d];
+    n.hi[d][j] = b.hi[d];
+  }
 }
 
 uint32_t PackedTree::meets(const Node& n, const Box4f& box) {

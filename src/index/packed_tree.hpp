@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/huge_page_allocator.hpp"
+#include "common/prefetch.hpp"
 
 namespace deconflict::index {
 
@@ -87,12 +88,11 @@ class PackedTree {
     bool leaf = false;
   };
   static uint32_t meets(const Node& n, const Box4f& box);
+  // Writes the box of child `j` into the node's arrays (an empty box blanks it).
+  static void set_lane(Node& n, unsigned j, const Box4f& b);
   // Asks for a node's lines before its turn, so that the misses of the
   // nodes of a level overlap.
-  static void prefetch(const Node& n) {
-    const char* p = reinterpret_cast<const char*>(&n);
-    for (size_t line = 0; line < sizeof(Node); line += 64) __builtin_prefetch(p + line);
-  }
+  static void prefetch(const Node& n) { prefetch_object(n); }
   void build(std::vector<Entry>& entries);
 
   // Tens of megabytes for a million entries, read at random: in huge pages.

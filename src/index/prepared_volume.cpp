@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "common/prefetch.hpp"
 #include "common/publish_once.hpp"
 #include "geo/shape.hpp"
 
@@ -78,10 +79,7 @@ PreparedVolume PreparedVolume::with(Volume data) const { return PreparedVolume(s
 
 void PreparedVolume::prefetch_shape() const {
   // A prefetch reads nothing: the pointer needs no ordering here.
-  if (const Shared* s = shape_.load(std::memory_order_relaxed)) {
-    for (size_t line = 0; line < sizeof(Shared); line += 64)
-      __builtin_prefetch(reinterpret_cast<const char*>(s) + line);
-  }
+  if (const Shared* s = shape_.load(std::memory_order_relaxed)) prefetch_object(*s);
 }
 
 void PreparedVolume::prefetch_shape_arrays() const {
