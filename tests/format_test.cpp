@@ -371,6 +371,8 @@ TEST(ReadStoredFeature, ChecksPropertiesAsReadFeatureDoes) {
   };
   const std::string site = R"("type": "site", "party": "un", "radius_m": 300)";
   const std::string zone = R"("type": "zone", "party": "coalition", "kind": "no-fire", "radius_m": 300)";
+  std::string many_members;
+  for (int i = 0; i < 30; ++i) many_members += "\"extra" + std::to_string(i) + "\": " + std::to_string(i) + ", ";
   const std::vector<std::string> cases = {
       feature(site),
       feature(site + R"(, "id": "s1")", R"("id": "s1", )"),
@@ -403,6 +405,9 @@ TEST(ReadStoredFeature, ChecksPropertiesAsReadFeatureDoes) {
       feature(site + R"(, "version": 18446744073709551615)"),
       feature(site + R"(, "state": "asleep")"),
       feature(site + R"(, "colour": {"rgb": [255, 0.5, -1, 18446744073709551615], "on": true, "x": null}, "z": "é")"),
+      feature(many_members + site),  // past the members the stored reader lists: asked of simdjson instead
+      feature(many_members + site + R"(, "start": 5)"),
+      feature(R"("nome": "x", "tipe": "y", "pArty": "z", )" + site),  // names like the wanted ones
   };
   for (const std::string& text : cases) {
     auto fresh = read_feature(nlohmann::json::parse(text), kMaxPositions, nullptr, ServerFields::all);

@@ -38,10 +38,10 @@ std::string json_type(const json& j) { return j.type_name(); }
 // Positions and the property steps below read a JSON value through a Node
 // (json_node.hpp).
 template <class Node>
-Result<double> finite_number(const Node& j, const std::string& field) {
-  if (!j.is_number()) return invalid(field, std::string("expected a number, got ") + j.type_name());
+Result<double> finite_number(const Node& j, std::string_view field) {
+  if (!j.is_number()) return invalid(std::string(field), std::string("expected a number, got ") + j.type_name());
   const double v = j.number();
-  if (!std::isfinite(v)) return invalid(field, "number is not finite");
+  if (!std::isfinite(v)) return invalid(std::string(field), "number is not finite");
   return v;
 }
 
@@ -146,12 +146,13 @@ Result<Geometry> read_geometry(const json& j, size_t max_positions) {
 template <class Node>
 Result<std::string> read_string(const Node& props, const char* key, bool required) {
   const auto it = props.field(key);
-  const std::string field = std::string("properties.") + key;
+  // The field's name is made only for an error: most calls find a good value.
+  const auto field = [key] { return std::string("properties.") + key; };
   if (!it) {
-    if (required) return invalid(field, "missing");
+    if (required) return invalid(field(), "missing");
     return std::string();
   }
-  if (!it->is_string()) return invalid(field, std::string("expected a string, got ") + it->type_name());
+  if (!it->is_string()) return invalid(field(), std::string("expected a string, got ") + it->type_name());
   return std::string(it->string());
 }
 
@@ -174,12 +175,12 @@ Result<std::vector<std::string>> read_party_list(const Node& j, const std::strin
 
 template <class Node>
 Result<std::optional<TimePoint>> read_time(const Node& props, const char* key) {
-  const std::string field = std::string("properties.") + key;
+  const auto field = [key] { return std::string("properties.") + key; };  // for an error only
   const auto it = props.field(key);
   if (!it) return std::optional<TimePoint>();
-  if (!it->is_string()) return invalid(field, std::string("expected an RFC 3339 string, got ") + it->type_name());
+  if (!it->is_string()) return invalid(field(), std::string("expected an RFC 3339 string, got ") + it->type_name());
   auto t = parse_rfc3339(it->string());
-  if (!t) return invalid(field, t.error().message);
+  if (!t) return invalid(field(), t.error().message);
   return std::optional<TimePoint>(*t);
 }
 
@@ -269,12 +270,13 @@ Status read_altitude(const Node& props, Volume& v) {
   const auto alt = props.field("altitude");
   if (!alt) return {};
   if (!alt->is_object()) return invalid("properties.altitude", "expected {\"lower_m\": n, \"upper_m\": n}");
-  for (const char* key : {"lower_m", "upper_m"}) {
+  for (auto [key, field, bound] : {std::tuple{"lower_m", "properties.altitude.lower_m", &v.altitude.lower_m},
+                                   std::tuple{"upper_m", "properties.altitude.upper_m", &v.altitude.upper_m}}) {
     const auto it = alt->field(key);
     if (!it) continue;
-    auto n = finite_number(*it, std::string("properties.altitude.") + key);
+    auto n = finite_number(*it, field);
     if (!n) return n.error();
-    (std::string_view(key) == "lower_m" ? v.altitude.lower_m : v.altitude.upper_m) = *n;
+    *bound = *n;
   }
   if (!(v.altitude.lower_m < v.altitude.upper_m))
     return invalid("properties.altitude", "lower_m must be below upper_m");

@@ -58,14 +58,60 @@ class JsonNode {
   const nlohmann::json* j_;
 };
 
-/// A value of a simdjson document, whose parser must outlive it.
+/// The members of one simdjson object, listed once: the steps ask a stored
+/// row's properties for some thirty keys, most of them absent, and each
+/// question of the object itself walks its members again on simdjson's tape.
+class SimdMembers {
+ public:
+  /// Up to kMax members; an object with more is not listed (full() says so).
+  explicit SimdMembers(simdjson::dom::object o) {
+    for (simdjson::dom::key_value_pair kv : o) {
+      if (count_ == kMax) {
+        full_ = true;
+        return;
+      }
+      members_[count_++] = {kv.key, kv.value};
+    }
+  }
+  bool full() const { return full_; }
+  /// The first member named `key`, as simdjson's at_key finds it.
+  const simdjson::dom::element* find(std::string_view key) const {
+    for (size_t i = 0; i < count_; ++i) {
+      const std::string_view k = members_[i].key;
+      // Length and first letter first: most keys asked for are absent.
+      if (k.size() == key.size() && (k.empty() || k[0] == key[0]) && k == key) return &members_[i].value;
+    }
+    return nullptr;
+  }
+
+ private:
+  static constexpr size_t kMax = 24;
+  struct Member {
+    std::string_view key;
+    simdjson::dom::element value;
+  };
+  Member members_[kMax];
+  size_t count_ = 0;
+  bool full_ = false;
+};
+
+/// A value of a simdjson document, whose parser must outlive it; an object
+/// may be given its members listed (which must outlive the node too).
 class SimdNode {
  public:
-  explicit SimdNode(simdjson::dom::element e) : e_(e) {}
+  explicit SimdNode(simdjson::dom::element e, const SimdMembers* members = nullptr)
+      : e_(e), members_(members && !members->full() ? members : nullptr) {}
 
   std::optional<SimdNode> field(std::string_view key) const {
     simdjson::dom::element found;
-    if (!is_object() || e_.at_key(key).get(found) || found.is_null()) return std::nullopt;
+    if (members_) {
+      const simdjson::dom::element* m = members_->find(key);
+      if (!m) return std::nullopt;
+      found = *m;
+    } else if (!is_object() || e_.at_key(key).get(found)) {
+      return std::nullopt;
+    }
+    if (found.is_null()) return std::nullopt;
     return SimdNode(found);
   }
   bool is_string() const { return type() == Type::STRING; }
@@ -122,6 +168,7 @@ class SimdNode {
   using Type = simdjson::dom::element_type;
   Type type() const { return e_.type(); }
   simdjson::dom::element e_;
+  const SimdMembers* members_ = nullptr;
 };
 
 }  // namespace deconflict::format::detail

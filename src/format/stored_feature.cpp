@@ -128,7 +128,8 @@ Result<PreparedVolume> read_stored_feature(std::string_view text) {
   if (parser.parse(text.data(), text.size()).get(feature) || feature["properties"].get(props) || !props.is_object()) {
     return invalid("", "a stored feature is not a GeoJSON Feature");
   }
-  const detail::SimdNode properties(props);
+  const detail::SimdMembers members{dom::object(props)};
+  const detail::SimdNode properties(props, &members);
   Volume v;
   if (Status st = detail::read_identity(detail::SimdNode(feature), properties, v); !st) return st.error();
   auto g = geometry(feature);

@@ -10,12 +10,16 @@
 
 namespace deconflict::geo {
 
-Cap piece_cap(Vec3 a, Vec3 b) {
+namespace {
+// The cap of a piece whose ends' directions a and b are `angle` apart.
+Cap cap_between(Vec3 a, Vec3 b, double angle) {
   // The geodesic leaves the plane of the great circle through a and b by far
   // less than 1% of its length; the margin keeps the cap conservative.
-  const double half = angle_between(a, b) / 2;
-  return {normalized(a + b), half * 1.01 + 1e-7};
+  return {normalized(a + b), angle / 2 * 1.01 + 1e-7};
 }
+}  // namespace
+
+Cap piece_cap(Vec3 a, Vec3 b) { return cap_between(a, b, angle_between(a, b)); }
 
 Vec3 plane_normal(Vec3 a, Vec3 b) {
   const Vec3 n = cross(a, b);
@@ -142,12 +146,12 @@ class ShapeBuilder {
     last_end_.emplace(q, to);
     // The geodesic is at most 1% longer than a_major times the angle between
     // its ends' directions; anything near kMaxPieceM needs the exact build.
-    if (angle_between(from, to) * kSemiMajorM * 1.01 > kMaxPieceM) needs_exact_ = true;
-    Edge e;
+    const double angle = angle_between(from, to);
+    if (angle * kSemiMajorM * 1.01 > kMaxPieceM) needs_exact_ = true;
+    Edge e;  // only its cap is read: no normal
     e.a = static_cast<uint32_t>(s_.vertices_.size());
     e.b = e.a + 1;
-    e.cap = piece_cap(from, to);
-    e.normal = plane_normal(from, to);
+    e.cap = cap_between(from, to, angle);
     e.source_index = source_index;
     s_.vertices_.push_back({p, from});
     s_.edges_.push_back(e);
