@@ -457,6 +457,13 @@ TEST(Rfc3339, ParsesAndFormats) {
   EXPECT_FALSE(parse_rfc3339("2018-02-30T00:00:00Z").ok());
   EXPECT_FALSE(parse_rfc3339("2018-09-07T06:00:00").ok());
   EXPECT_FALSE(parse_rfc3339("2018-09-07 25:00:00Z").ok());
+  // Every field is digits only: the characters either side of '0' to '9', a
+  // sign, a space.
+  for (const char* t : {"2018-09-07T06:00:0:Z", "2018-09-07T06:00:/0Z", "201:-09-07T06:00:00Z", "2018-+9-07T06:00:00Z",
+                        "2018-09- 7T06:00:00Z", "2018-09-07T-6:00:00Z", "2018-09-07T06:0 :00Z", "+018-09-07T06:00:00Z",
+                        "2018-09-07T06:00:00+0:00", "2018-09-07T06:00:00+01:/0"}) {
+    EXPECT_FALSE(parse_rfc3339(t).ok()) << t;
+  }
 }
 
 // Regression (found by fuzz/feature_reader_fuzz): the open-end sentinels and

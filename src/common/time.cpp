@@ -1,18 +1,21 @@
 #include "deconflict/time.hpp"
 
 #include <cctype>
-#include <charconv>
 #include <cstdio>
 
 namespace deconflict {
 namespace {
 
+// A field of exactly `len` ASCII digits (at most 4: no overflow).
 bool read_int(std::string_view s, size_t pos, size_t len, int& out) {
   if (pos + len > s.size()) return false;
+  int value = 0;
   for (size_t i = pos; i < pos + len; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    if (s[i] < '0' || s[i] > '9') return false;
+    value = value * 10 + (s[i] - '0');
   }
-  return std::from_chars(s.data() + pos, s.data() + pos + len, out).ec == std::errc{};
+  out = value;
+  return true;
 }
 
 Error bad(std::string_view text, const char* why) {

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <sstream>
 #include <string_view>
-#include <unordered_set>
 
 #include "deconflict/party.hpp"
 #include "deconflict/time.hpp"
@@ -194,9 +193,17 @@ constexpr Restriction kRestricted[] = {{"permitted", ObjectType::zone},   {"agre
                                        {"notice_h", ObjectType::zone},    {"share", ObjectType::site},
                                        {"notified", ObjectType::activity}};
 
-const char* const kKnown[] = {"id",      "type",  "party",     "kind",      "radius_m", "buffer_m", "altitude",
-                              "start",   "end",   "permitted", "notice_h",  "share",    "name",     "description",
-                              "version", "state", "notified",  "agreed_by", "accepted", "declined"};
+constexpr std::string_view kKnown[] = {"id",       "type",     "party",     "kind",        "radius_m",
+                                       "buffer_m", "altitude", "start",     "end",         "permitted",
+                                       "notice_h", "share",    "name",      "description", "version",
+                                       "state",    "notified", "agreed_by", "accepted",    "declined"};
+
+// Whether a property is one deconflict reads (a scan: twenty short names,
+// most told apart by their length, cost less than hashing the key).
+bool is_known(std::string_view key) {
+  return std::any_of(std::begin(kKnown), std::end(kKnown),
+                     [key](std::string_view k) { return k.size() == key.size() && k[0] == key[0] && k == key; });
+}
 
 // An id, from the feature or its properties (named `field`).
 template <class Node>
@@ -363,10 +370,9 @@ Status read_text_and_extra(const Node& props, Volume& v) {
   if (!description) return description.error();
   v.name = *name;
   v.description = *description;
-  static const std::unordered_set<std::string_view> known(std::begin(kKnown), std::end(kKnown));
   json extra;  // null, and no allocation, until an unknown property comes
   props.each_member([&](std::string_view key, const Node& value) {
-    if (!known.count(key)) extra[std::string(key)] = value.to_json();
+    if (!is_known(key)) extra[std::string(key)] = value.to_json();
   });
   if (!extra.is_null()) v.extra = extra.dump();
   return {};
