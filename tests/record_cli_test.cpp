@@ -103,6 +103,20 @@ TEST_F(RecordCli, OneChangedByteIsNamed) {
   expect_broken("", 3, "the hash does not match the entry's content");
 }
 
+// Regression: an entry's stored hash that is not hex was taken into the
+// Merkle tree unchecked (whatever bytes an empty digest held), and the
+// command went on to extend and sign the damaged record. Now opening the
+// store fails, naming the entry, and writes nothing.
+TEST_F(RecordCli, AStoredHashThatIsNotHexStopsTheOpening) {
+  sql("UPDATE record SET hash = 'not a hash' WHERE seq = 3");
+  const Outcome added = run("party add late --db " + db());
+  EXPECT_NE(added.status, 0) << added.out;
+  EXPECT_NE(added.out.find("entry 3 has a hash that is not 64 hex digits"), std::string::npos) << added.out;
+  const Outcome head = run("record export --db " + db() + " | wc -l");
+  EXPECT_EQ(head.out, "14\n") << head.out;
+  expect_broken("", 3, "hash");
+}
+
 TEST_F(RecordCli, ADeletedEntryIsNamed) {
   sql("DELETE FROM record WHERE seq = 4");
   expect_broken("", 4, "entries are missing");

@@ -32,7 +32,7 @@ RecordEntry Chain::next(const RecordEntry* after, TimePoint time, std::string pa
 void Chain::accept(const std::vector<RecordEntry>& entries) {
   for (const RecordEntry& e : entries) {
     note_key(e);
-    append_hash(e.hash);
+    (void)append_hash(e.hash);  // made by next(): always a digest's hex
   }
 }
 
@@ -42,9 +42,12 @@ void Chain::note_key(const RecordEntry& e) {
   keys_from_[e.action == "record.start" ? e.seq : e.seq + 1] = data.at("public_key").get<std::string>();
 }
 
-void Chain::append_hash(std::string_view hash_hex) {
-  tree_.append(*digest_from_hex(hash_hex));
+bool Chain::append_hash(std::string_view hash_hex) {
+  const auto digest = digest_from_hex(hash_hex);
+  if (!digest) return false;
+  tree_.append(*digest);
   head_hash_ = hash_hex;
+  return true;
 }
 
 const std::string& Chain::current_key() const {

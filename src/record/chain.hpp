@@ -35,8 +35,9 @@ class Chain {
   /// key.rotate entry makes its key the one that signs from then on.
   void accept(const std::vector<RecordEntry>& entries);
   /// Loading a stored record: every entry's hash in order, and the entries
-  /// that name keys (record.start, key.rotate).
-  void append_hash(std::string_view hash_hex);
+  /// that name keys (record.start, key.rotate). False, and nothing taken,
+  /// for a hash that is not 64 hex digits (a damaged store).
+  [[nodiscard]] bool append_hash(std::string_view hash_hex);
   void note_key(const RecordEntry& e);
   /// The key the chain says signs the next entry (the key file must hold it).
   const std::string& current_key() const;

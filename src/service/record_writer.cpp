@@ -17,10 +17,19 @@ void RecordWriter::note(store::WriteBatch& batch, TimePoint now, const std::stri
       chain_->next(last, time, party, action, data, std::move(subject), std::move(audience), std::move(statement)));
 }
 
-void RecordWriter::follow(const RecordEntry& e) {
-  chain_->append_hash(e.hash);
+Status RecordWriter::follow(const RecordEntry& e) {
+  if (!chain_->append_hash(e.hash)) return damaged_record_hash(e.seq);
   last_time_ = std::max(last_time_, e.time);
   if (e.subject == "record") chain_->note_key(e);
+  return {};
+}
+
+Error damaged_record_hash(int64_t seq) {
+  return make_error(ErrorCode::store_error,
+                    "the stored record's entry " + std::to_string(seq) +
+                        " has a hash that is not 64 hex digits: the store is damaged (deconflict record verify "
+                        "names what else is)",
+                    "record");
 }
 
 void RecordWriter::use_key(record::SigningKey key) {

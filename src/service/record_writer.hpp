@@ -21,6 +21,9 @@
 
 namespace deconflict {
 
+/// The error of a stored record entry whose hash is not 64 hex digits.
+Error damaged_record_hash(int64_t seq);
+
 class RecordWriter {
  public:
   /// Begins (again) from an empty chain that `key` signs.
@@ -37,10 +40,12 @@ class RecordWriter {
     chain_->accept(entries);
     if (!entries.empty()) last_time_ = std::max(last_time_, entries.back().time);
   }
-  /// Takes an entry another writer committed (or one loaded on open).
-  void follow(const RecordEntry& e);
-  /// Takes the hash of a stored entry (on open, where only hashes are read).
-  void append_hash(std::string_view hash) { chain_->append_hash(hash); }
+  /// Takes an entry another writer committed (or one loaded on open); an
+  /// error for one whose hash is not a digest's hex (a damaged store).
+  Status follow(const RecordEntry& e);
+  /// Takes the hash of a stored entry (on open, where only hashes are read);
+  /// false as Chain::append_hash says.
+  [[nodiscard]] bool append_hash(std::string_view hash) { return chain_->append_hash(hash); }
   /// The time of the chain's last entry (on open).
   void set_last_time(TimePoint t) { last_time_ = t; }
   void note_key(const RecordEntry& e) { chain_->note_key(e); }

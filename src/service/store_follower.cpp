@@ -161,7 +161,13 @@ Status StoreFollower::load_record() {
   auto key = record::SigningKey::load(s_.options.key_file(), false);
   if (!key) return key.error();
   s_.record.start(std::move(*key));
-  if (Status st = s_.store->each_record_hash([this](std::string_view h) { s_.record.append_hash(h); }); !st) return st;
+  bool damaged = false;  // a hash that is not hex: the entries after it are not taken
+  if (Status st =
+          s_.store->each_record_hash([&](std::string_view h) { damaged = damaged || !s_.record.append_hash(h); });
+      !st) {
+    return st;
+  }
+  if (damaged) return damaged_record_hash(s_.record.size() + 1);
   const int64_t size = s_.record.size();
   if (size > 0) {
     if (Status st = check_record_format(); !st) return st;
@@ -248,7 +254,10 @@ Status StoreFollower::catch_up() {
   auto changes = s_.store->load_changes(known);
   if (!changes) return changes.error();
   for (const RecordEntry& e : *entries) {
-    s_.record.follow(e);
+    if (Status st = s_.record.follow(e); !st) {
+      needs_load_ = true;  // memory has taken part of what the store holds: load it all next time (and fail there)
+      return st;
+    }
     take_in(e);
   }
   for (const store::StoredObject& row : changes->objects) {
