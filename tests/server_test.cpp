@@ -192,6 +192,46 @@ TEST_F(Server, AClientTricklingItsRequestIsCutOffWhileOthersAreServed) {
   EXPECT_LT(std::chrono::steady_clock::now() - begun, std::chrono::seconds(4));
 }
 
+// Regression: an entry another writer committed was taken into the chain's
+// Merkle tree whatever its hash held; an entry whose hash is not hex (a
+// damaged store) then had the server extend and sign the damaged record.
+// Now the server refuses to go on from it: the write fails, nothing follows
+// the damaged entry, and the server keeps running.
+TEST_F(Server, AnEntryFollowedWithAHashThatIsNotHexIsNotExtended) {
+  if (on_postgres()) GTEST_SKIP() << "the damage is made with SQLite's own API";
+  Client c(port_);
+  ASSERT_EQ(declare_zone(c).status, 201);
+  const auto head = [&] {
+    sqlite3* h = nullptr;
+    sqlite3_open(db_.c_str(), &h);
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(h, "SELECT max(seq) FROM record", -1, &q, nullptr);
+    sqlite3_step(q);
+    const int64_t seq = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return seq;
+  };
+  // Another writer's entry, as damaged as a store can be: its hash not hex.
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &h), SQLITE_OK);
+  const char* damage =
+      "INSERT INTO record (seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement,"
+      " audience_parties, audience_seed) SELECT seq + 1, time_ms, party, action, data, hash, 'not a hash', signature,"
+      " subject, audience, statement, audience_parties, audience_seed FROM record WHERE seq = (SELECT max(seq) FROM "
+      "record)";
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(h, damage, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_close(h);
+  const int64_t damaged = head();
+  auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
+  EXPECT_EQ(r.status, 500) << r.raw.body();
+  EXPECT_EQ(r.body["error"]["code"], "store_error") << r.raw.body();
+  EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), strike()).status, 500);
+  EXPECT_EQ(head(), damaged);                                        // nothing written after the damaged entry
+  EXPECT_EQ(c.send(http::verb::get, "/v1/health").status / 100, 2);  // still running
+}
+
 // Another process holds the store's write lock, as long as it likes.
 class StoreLockHolder {
  public:
