@@ -40,7 +40,7 @@ class PreparedVolume : public Volume {
   /// no edge is long, the rest on first use (a million volumes open fast).
   /// Errors are the structural ones (a store's row that was not written by
   /// deconflict).
-  static Result<PreparedVolume> stored(Volume v);
+  static Result<PreparedVolume> stored(Volume&& v);
 
   PreparedVolume(const PreparedVolume& o);
   PreparedVolume(PreparedVolume&& o) noexcept;
@@ -66,7 +66,7 @@ class PreparedVolume : public Volume {
 
  private:
   struct Shared;  // a shape and the count of volumes that hold it
-  PreparedVolume(Volume v, BoundingCap cap, Shared* shape);
+  PreparedVolume(Volume&& v, BoundingCap cap, Shared* shape);
   Shared* share() const;
 
   BoundingCap cap_;

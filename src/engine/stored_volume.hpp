@@ -19,7 +19,7 @@ namespace deconflict::engine {
 
 class StoredVolume : public PreparedVolume {
  public:
-  explicit StoredVolume(PreparedVolume v) : PreparedVolume(std::move(v)) {}
+  explicit StoredVolume(PreparedVolume&& v) : PreparedVolume(std::move(v)) {}
   StoredVolume(const StoredVolume&) = delete;
   StoredVolume& operator=(const StoredVolume&) = delete;
   ~StoredVolume();

@@ -426,7 +426,7 @@ template Status detail::read_identity(const detail::SimdNode&, const detail::Sim
 template Status detail::read_properties(const detail::JsonNode&, Volume&, ServerFields, std::vector<std::string>*);
 template Status detail::read_properties(const detail::SimdNode&, Volume&, ServerFields, std::vector<std::string>*);
 
-Result<PreparedVolume> detail::prepare(Volume v, bool stored) {
+Result<PreparedVolume> detail::prepare(Volume&& v, bool stored) {
   return stored ? PreparedVolume::stored(std::move(v)) : PreparedVolume::prepare(std::move(v));
 }
 

@@ -30,6 +30,6 @@ template <class Node>
 Status read_properties(const Node& props, Volume& v, ServerFields taken, std::vector<std::string>* ignored = nullptr);
 /// Prepares v's geometry: validated and built now, or, for a stored feature,
 /// bounded now and built on first use.
-Result<PreparedVolume> prepare(Volume v, bool stored);
+Result<PreparedVolume> prepare(Volume&& v, bool stored);
 
 }  // namespace deconflict::format::detail

@@ -10,6 +10,7 @@
 #include "format/feature_steps.hpp"
 
 namespace deconflict::format {
+using namespace std::string_view_literals;
 namespace {
 
 namespace dom = simdjson::dom;
@@ -54,8 +55,9 @@ Result<std::vector<std::vector<LatLon>>> rings(dom::element e) {
 
 Result<Geometry> geometry(dom::element feature) {
   std::string_view type;
-  dom::element coords;
-  if (feature["geometry"]["type"].get_string().get(type) || feature["geometry"]["coordinates"].get(coords)) {
+  dom::element member, coords;  // keys as string_views: a C string's would be measured each time
+  if (feature.at_key("geometry"sv).get(member) || member.at_key("type"sv).get_string().get(type) ||
+      member.at_key("coordinates"sv).get(coords)) {
     return invalid("geometry", "a stored geometry needs a type and coordinates");
   }
   Geometry g;
@@ -125,7 +127,8 @@ nlohmann::json detail::SimdNode::to_json() const {
 Result<PreparedVolume> read_stored_feature(std::string_view text) {
   thread_local dom::parser parser;  // reused: it keeps its buffers
   dom::element feature, props;
-  if (parser.parse(text.data(), text.size()).get(feature) || feature["properties"].get(props) || !props.is_object()) {
+  if (parser.parse(text.data(), text.size()).get(feature) || feature.at_key("properties"sv).get(props) ||
+      !props.is_object()) {
     return invalid("", "a stored feature is not a GeoJSON Feature");
   }
   const detail::SimdMembers members{dom::object(props)};

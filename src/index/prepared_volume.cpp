@@ -27,7 +27,7 @@ Error in_coordinates(const Error& e) {
 }
 }  // namespace
 
-PreparedVolume::PreparedVolume(Volume v, BoundingCap cap, Shared* shape)
+PreparedVolume::PreparedVolume(Volume&& v, BoundingCap cap, Shared* shape)
     : Volume(std::move(v)), cap_(cap), shape_(shape) {}
 
 // The shape, with one more holder; null when none is built yet.
@@ -64,7 +64,7 @@ Result<PreparedVolume> PreparedVolume::prepare(Volume v) {
   return PreparedVolume(std::move(v), cap, new Shared(std::move(*shape)));
 }
 
-Result<PreparedVolume> PreparedVolume::stored(Volume v) {
+Result<PreparedVolume> PreparedVolume::stored(Volume&& v) {
   auto cap = geo::Shape::quick_cap(v.geometry);
   if (!cap) return in_coordinates(cap.error());
   if (*cap) return PreparedVolume(std::move(v), geo::bounding_cap_of(**cap), nullptr);
