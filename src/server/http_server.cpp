@@ -16,6 +16,7 @@
 
 #include "server/event_hub.hpp"
 #include "server/pipeline.hpp"
+#include "server/repeat_filter.hpp"
 #include "server/static_files.hpp"
 #include "server/tak_feed.hpp"
 #include "server/tak_session.hpp"
@@ -442,14 +443,23 @@ int serve(Service& service, const ServerOptions& options) {
   // there is nothing to do.
   asio::steady_timer ticker(ioc);
   unsigned ticks = 0;
+  RepeatFilter follow_errors(std::chrono::seconds(10)), overdue_errors(std::chrono::seconds(10));
+  const auto log_repeated = [](RepeatFilter& filter, const char* what, const Status& st) {
+    if (auto said = filter.take(st ? "" : st.error().describe(), RepeatFilter::Clock::now())) {
+      if (st) {
+        spdlog::info("{}: {}", what, *said);
+      } else {
+        spdlog::error("{}: {}", what, *said);
+      }
+    }
+  };
   std::function<void()> tick = [&] {
     ticker.expires_after(std::chrono::milliseconds(100));
     ticker.async_wait([&](beast::error_code wait_error) {
       if (wait_error) return;
       const bool look_at_health = ++ticks % 5 == 0;
       pipeline.on_line([&, look_at_health] {
-        if (Status followed = service.follow(); !followed)
-          spdlog::error("following the store: {}", followed.error().describe());
+        log_repeated(follow_errors, "following the store", service.follow());
         // A revoked party's streams close at once (it may have been revoked by another process or node).
         auto active = std::make_shared<std::set<std::string>>();
         for (const Party& p : service.parties()) {
@@ -458,7 +468,8 @@ int serve(Service& service, const ServerOptions& options) {
         asio::post(ioc, [&hub, active] {
           hub.close_unless([&](const std::string& party) { return active->count(party) > 0; });
         });
-        if (auto overdue = service.advance(); !overdue) spdlog::error("overdue check: {}", overdue.error().describe());
+        const auto overdue = service.advance();
+        log_repeated(overdue_errors, "overdue check", overdue ? Status{} : Status(overdue.error()));
         if (look_at_health) health.looked(api.health());
       });
       tick();
