@@ -197,47 +197,25 @@ TEST_F(Server, AClientTricklingItsRequestIsCutOffWhileOthersAreServed) {
 // damaged store) then had the server extend and sign the damaged record.
 // Now the server refuses to go on from it: the write fails, nothing follows
 // the damaged entry, and the server keeps running.
-// One statement on the test's store, SQLite or PostgreSQL, as another
-// process would run it: the first column of its first row ("" for none).
-std::string run_sql(const std::string& db, const std::string& statement) {
-  std::string first;
-  if (deconflict::store::is_postgres_url(db)) {
-    PGconn* pg = PQconnectdb(db.c_str());
-    PGresult* r = PQexec(pg, statement.c_str());
-    EXPECT_TRUE(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) << PQerrorMessage(pg);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) first = PQgetvalue(r, 0, 0);
-    PQclear(r);
-    PQfinish(pg);
-    return first;
-  }
-  sqlite3* h = nullptr;
-  sqlite3_open(db.c_str(), &h);
-  sqlite3_stmt* q = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(h, statement.c_str(), -1, &q, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
-  const int rc = sqlite3_step(q);
-  EXPECT_TRUE(rc == SQLITE_ROW || rc == SQLITE_DONE) << sqlite3_errmsg(h);
-  if (rc == SQLITE_ROW && sqlite3_column_text(q, 0)) first = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
-  sqlite3_finalize(q);
-  sqlite3_close(h);
-  return first;
-}
-
 TEST_F(Server, AnEntryFollowedWithAHashThatIsNotHexIsNotExtended) {
   Client c(port_);
   ASSERT_EQ(declare_zone(c).status, 201);
   // Another writer's entry, as damaged as a store can be: its hash not hex.
-  run_sql(db_,
-          "INSERT INTO record (seq, time_ms, party, action, data, prev, hash, signature, subject, audience, statement,"
-          " audience_parties, audience_seed) SELECT seq + 1, time_ms, party, action, data, hash, 'not a hash',"
-          " signature, subject, audience, statement, audience_parties, audience_seed FROM record"
-          " WHERE seq = (SELECT max(seq) FROM record)");
-  const std::string damaged = run_sql(db_, "SELECT max(seq) FROM record");
+  const deconflict::testing::TestStore store{db_, key_, ""};
+  ASSERT_EQ(
+      store.run("INSERT INTO record (seq, time_ms, party, action, data, prev, hash, signature, subject, audience,"
+                " statement, audience_parties, audience_seed) SELECT seq + 1, time_ms, party, action, data, hash,"
+                " 'not a hash', signature, subject, audience, statement, audience_parties, audience_seed FROM record"
+                " WHERE seq = (SELECT max(seq) FROM record)"),
+      "");
+  const int64_t damaged = store.count("SELECT max(seq) FROM record");
+  ASSERT_GT(damaged, 0);
   auto r = c.send(http::verb::post, "/v1/activities", token("russia"), strike());
   EXPECT_EQ(r.status, 500) << r.raw.body();
   EXPECT_EQ(r.body["error"]["code"], "store_error") << r.raw.body();
-  EXPECT_EQ(r.raw.body().find(damaged), std::string::npos) << r.raw.body();  // the operator's log says which
+  EXPECT_EQ(r.raw.body().find(std::to_string(damaged)), std::string::npos) << r.raw.body();  // the log says which
   EXPECT_EQ(c.send(http::verb::post, "/v1/activities", token("russia"), strike()).status, 500);
-  EXPECT_EQ(run_sql(db_, "SELECT max(seq) FROM record"), damaged);   // nothing written after the damaged entry
+  EXPECT_EQ(store.count("SELECT max(seq) FROM record"), damaged);    // nothing written after the damaged entry
   EXPECT_EQ(c.send(http::verb::get, "/v1/health").status / 100, 2);  // still running
 }
 

@@ -35,6 +35,25 @@ struct TestStore {
   std::string args() const { return " --db " + db + " --key-file " + key; }
   std::vector<std::string> argv() const { return {"--db", db, "--key-file", key}; }
 
+  /// Runs a statement, as another process would; its error, or "".
+  std::string run(const std::string& sql) const {
+    std::string failed;
+    if (postgres()) {
+      PGconn* conn = PQconnectdb(db.c_str());
+      PGresult* r = PQexec(conn, sql.c_str());
+      if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) failed = PQerrorMessage(conn);
+      PQclear(r);
+      PQfinish(conn);
+      return failed;
+    }
+    sqlite3* h = nullptr;
+    sqlite3_open(db.c_str(), &h);
+    char* message = nullptr;
+    if (sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) failed = message ? message : "failed";
+    sqlite3_free(message);
+    sqlite3_close(h);
+    return failed;
+  }
   /// The one integer a query returns; -1 when it fails.
   int64_t count(const std::string& sql) const {
     if (postgres()) {
