@@ -14,8 +14,8 @@
 
 namespace deconflict::cli {
 
-// A checked world, once its command is done (run_check says why); external,
-// so that the store is kept.
+// A checked world, once its command is done (run_check says why); with
+// external linkage, so that the assignment to it is not optimised away.
 const engine::World* world_left_to_the_exit = nullptr;
 
 namespace {

@@ -202,7 +202,7 @@ constexpr std::string_view kKnown[] = {"id",       "type",     "party",     "kin
 // most told apart by their length, cost less than hashing the key).
 bool is_known(std::string_view key) {
   return std::any_of(std::begin(kKnown), std::end(kKnown),
-                     [key](std::string_view k) { return k.size() == key.size() && k[0] == key[0] && k == key; });
+                     [key](std::string_view k) { return detail::same_name(k, key); });
 }
 
 // An id, from the feature or its properties (named `field`).

@@ -58,6 +58,12 @@ class JsonNode {
   const nlohmann::json* j_;
 };
 
+/// Whether two property names are the same, length and first letter first:
+/// most names compared while reading a feature differ in one of those.
+inline bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || a[0] == b[0]) && a == b;
+}
+
 /// The members of one simdjson object, listed once: the steps ask a stored
 /// row's properties for some thirty keys, most of them absent, and each
 /// question of the object itself walks its members again on simdjson's tape.
@@ -77,9 +83,7 @@ class SimdMembers {
   /// The first member named `key`, as simdjson's at_key finds it.
   const simdjson::dom::element* find(std::string_view key) const {
     for (size_t i = 0; i < count_; ++i) {
-      const std::string_view k = members_[i].key;
-      // Length and first letter first: most keys asked for are absent.
-      if (k.size() == key.size() && (k.empty() || k[0] == key[0]) && k == key) return &members_[i].value;
+      if (same_name(members_[i].key, key)) return &members_[i].value;  // most keys asked for are absent
     }
     return nullptr;
   }
