@@ -250,7 +250,7 @@ TEST(World, AListByBoxFollowsEveryChangeAfterItsIndexIsBuilt) {
 }
 
 // A world replaced by volumes that repeat an id keeps the last of them, in
-// its map, its per-party totals and its 4D index (built on a second thread
+// its map, its per-party totals, its set of sites and its 4D index (built on a second thread
 // beside the maps, then again from the map): a check meets the last only.
 TEST(World, AssignedVolumesThatRepeatAnIdKeepTheLast) {
   World world;
@@ -261,6 +261,7 @@ TEST(World, AssignedVolumesThatRepeatAnIdKeepTheLast) {
   EXPECT_EQ(world.size(), 300u);
   EXPECT_EQ(world.count_of("red"), 300u);
   EXPECT_EQ(world.positions_of("red"), 300u);
+  EXPECT_EQ(world.of_type(ObjectType::site).size(), 300u);
   const auto strike = [](double lon, double lat) {
     return make({{"id", "a"}, {"type", "activity"}, {"party", "blue"}, {"kind", "strike"}},
                 {{"type", "Point"}, {"coordinates", {lon, lat}}});

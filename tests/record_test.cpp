@@ -3,6 +3,7 @@
 // chain verifier on entries signed here.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -135,6 +136,64 @@ TEST(Merkle, RootsAndProofsAgreeWithTheRecursiveDefinitionForEverySize) {
       }
     }
   }
+}
+
+// The tree of a record opened at once (MerkleTree::append_all, its levels
+// hashed on several threads) must be the one its appends one by one make:
+// every size up to 70, and 40,000 entries (the hashing split between threads,
+// so a seam between their parts is crossed), then appended to as usual.
+TEST(Merkle, AllAtOnceOnSeveralThreadsIsTheTreeOfAppendsOneByOne) {
+  for (const size_t count : {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{40'000}}) {
+    std::vector<Digest> entries;
+    for (size_t i = 0; i < count; ++i) entries.push_back(record::sha256("entry " + std::to_string(i)));
+    record::MerkleTree one_by_one, at_once;
+    for (const Digest& e : entries) one_by_one.append(e);
+    at_once.append_all(entries, 2);
+    ASSERT_EQ(at_once.size(), count);
+    std::vector<size_t> sizes;
+    for (size_t n = 1; n <= std::min<size_t>(count, 70); ++n) sizes.push_back(n);
+    for (const size_t n : {size_t{16'383}, size_t{16'384}, size_t{20'001}, size_t{32'768}, size_t{39'999}}) {
+      if (n <= count) sizes.push_back(n);
+    }
+    if (count > 0) sizes.push_back(count);
+    for (const size_t n : sizes) {
+      ASSERT_EQ(at_once.root(n), one_by_one.root(n)) << n << " of " << count;
+      for (const size_t m : {size_t{0}, n / 3, n / 2, n - 1}) {
+        ASSERT_EQ(at_once.inclusion(m, n), one_by_one.inclusion(m, n)) << m << " in " << n;
+        ASSERT_EQ(at_once.consistency(m + 1, n), one_by_one.consistency(m + 1, n)) << m + 1 << " to " << n;
+      }
+    }
+    for (int i = 0; i < 3; ++i) {
+      const Digest more = record::sha256("more " + std::to_string(i));
+      one_by_one.append(more);
+      at_once.append(more);
+    }
+    ASSERT_EQ(at_once.root(count + 3), one_by_one.root(count + 3)) << count;
+    // And to a tree that is not empty, all at once again.
+    at_once.append_all(entries, 2);
+    for (const Digest& e : entries) one_by_one.append(e);
+    ASSERT_EQ(at_once.root(2 * count + 3), one_by_one.root(2 * count + 3)) << count;
+  }
+}
+
+// The record's entry hashes are decoded by table at opening: whatever byte
+// stands at any place, it must agree with libsodium's decoder.
+TEST(Hex, PublicDigestsDecodeAsLibsodiumDecodesThem) {
+  const std::string hex = record::to_hex(record::sha256("a digest"));
+  for (const size_t at : {size_t{0}, size_t{1}, size_t{30}, size_t{63}}) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string changed = hex;
+      changed[at] = static_cast<char>(byte);
+      ASSERT_EQ(record::public_digest_from_hex(changed), record::digest_from_hex(changed)) << byte << " at " << at;
+    }
+  }
+  std::string upper = hex;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(record::public_digest_from_hex(upper), record::sha256("a digest"));
+  for (const std::string_view wrong : {std::string_view{}, std::string_view(hex).substr(1)}) {
+    EXPECT_EQ(record::public_digest_from_hex(wrong), std::nullopt);
+  }
+  EXPECT_EQ(record::public_digest_from_hex(hex + "0"), std::nullopt);
 }
 
 TEST(Merkle, AForgedPathFails) {

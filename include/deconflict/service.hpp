@@ -84,7 +84,7 @@ struct Options {
   /// How many threads read the stored objects when the store is opened (they
   /// are independent, so opening a large store scales with cores), beside the
   /// thread that fetches the pages, which joins them once it has the next;
-  /// 0 means one per core. Default 0.
+  /// as many hash the record's Merkle tree. 0 means one per core. Default 0.
   unsigned load_threads = 0;
   /// How far a signed request's `created` may be from the server's clock, in
   /// seconds (RFC 9421 signatures of parties with keys, DESIGN §7); a nonce is

@@ -49,14 +49,21 @@ void World::assign(std::vector<std::shared_ptr<const StoredVolume>> volumes) {
   std::jthread indexing([this, &raw] { index_.assign(raw); });
   volumes_.clear();
   volumes_.reserve(volumes.size());
+  for (auto& set : apart_) set.clear();
+  forget_regions();
+  by_party_.clear();
   std::vector<std::shared_ptr<const StoredVolume>> replaced;  // alive while the index may read them
+  // Each volume counted in the pass that maps it: a million volumes, most of
+  // them no longer in any cache, are walked once.
   for (std::shared_ptr<const StoredVolume>& owned : volumes) {
     auto [it, inserted] = volumes_.try_emplace(owned->id);
     if (!inserted) {  // a duplicate id: the last one wins, and the key must view its id
+      count_out(*it->second);
       replaced.push_back(std::move(it->second));
       volumes_.erase(it);
       it = volumes_.try_emplace(owned->id).first;
     }
+    count_in(*owned);
     it->second = std::move(owned);
   }
   std::vector<std::shared_ptr<const StoredVolume>>().swap(volumes);
@@ -67,10 +74,6 @@ void World::assign(std::vector<std::shared_ptr<const StoredVolume>> volumes) {
     for (const auto& [id, v] : volumes_) raw.push_back(v.get());
     index_.assign(raw);
   }
-  for (auto& set : apart_) set.clear();
-  forget_regions();
-  by_party_.clear();
-  for (const PreparedVolume* v : raw) count_in(*stored(v));
 }
 
 bool World::erase(const std::string& id) {

@@ -50,6 +50,12 @@ bool Chain::append_hash(std::string_view hash_hex) {
   return true;
 }
 
+void Chain::append_hashes(std::vector<Digest> hashes, std::string_view last_hex, unsigned threads) {
+  if (hashes.empty()) return;
+  tree_.append_all(std::move(hashes), threads);
+  head_hash_ = last_hex;
+}
+
 const std::string& Chain::current_key() const {
   return keys_from_.empty() ? key_.public_hex() : keys_from_.rbegin()->second;
 }

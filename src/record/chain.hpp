@@ -38,6 +38,10 @@ class Chain {
   /// that name keys (record.start, key.rotate). False, and nothing taken,
   /// for a hash that is not 64 hex digits (a damaged store).
   [[nodiscard]] bool append_hash(std::string_view hash_hex);
+  /// Loading a whole stored record at once: every entry's hash (decoded),
+  /// in order, the last one as stored in hex; the tree is built on
+  /// `threads` threads.
+  void append_hashes(std::vector<Digest> hashes, std::string_view last_hex, unsigned threads);
   void note_key(const RecordEntry& e);
   /// The key the chain says signs the next entry (the key file must hold it).
   const std::string& current_key() const;

@@ -113,6 +113,34 @@ std::optional<Digest> digest_from_hex(std::string_view hex) {
   return d;
 }
 
+namespace {
+
+// A hex digit's value (either case, as libsodium's decoder takes), 16 for
+// any other byte.
+constexpr std::array<unsigned char, 256> kHexDigit = [] {
+  std::array<unsigned char, 256> t{};
+  t.fill(16);
+  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<unsigned char>(c);
+  for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<unsigned char>(10 + c);
+  return t;
+}();
+
+}  // namespace
+
+std::optional<Digest> public_digest_from_hex(std::string_view hex) {
+  Digest d;
+  if (hex.size() != 2 * d.size()) return std::nullopt;
+  unsigned any_bad = 0;  // bit 4 set by any byte that is not a digit
+  for (size_t i = 0; i < d.size(); ++i) {
+    const unsigned high = kHexDigit[static_cast<unsigned char>(hex[2 * i])];
+    const unsigned low = kHexDigit[static_cast<unsigned char>(hex[2 * i + 1])];
+    any_bad |= high | low;
+    d[i] = static_cast<unsigned char>(high << 4 | low);
+  }
+  if (any_bad & 16) return std::nullopt;
+  return d;
+}
+
 bool verify_signature(std::string_view public_hex, std::string_view message, std::string_view signature_hex) {
   ensure_sodium();
   std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pk;

@@ -1,6 +1,8 @@
 #include "record/merkle.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <thread>
 
 namespace deconflict::record {
 namespace {
@@ -11,6 +13,19 @@ Digest node(const Digest& left, const Digest& right) { return sha256(kNode, left
 
 // The largest power of two smaller than n (n >= 2).
 size_t split_point(size_t n) { return std::bit_floor(n - 1); }
+
+// Calls f(i) for every i < n, on up to `threads` threads (inline for few).
+template <typename F>
+void for_each_index(size_t n, unsigned threads, const F& f) {
+  constexpr size_t kWorthAThread = 16384;  // hashes: about 10 ms of work
+  const size_t parts = std::clamp<size_t>(n / kWorthAThread, 1, std::max(1u, threads));
+  const auto run = [&](size_t part) {
+    for (size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) f(i);
+  };
+  std::vector<std::jthread> helpers;
+  for (size_t part = 1; part < parts; ++part) helpers.emplace_back(run, part);
+  run(0);
+}
 
 }  // namespace
 
@@ -23,6 +38,24 @@ void MerkleTree::append_leaf(const Digest& leaf) {
     levels_[k].push_back(carry);
     if (levels_[k].size() % 2 != 0) return;
     carry = node(levels_[k][levels_[k].size() - 2], levels_[k].back());
+  }
+}
+
+void MerkleTree::append_all(std::vector<Digest> entry_hashes, unsigned threads) {
+  if (!levels_.empty()) {  // appending to a tree: one at a time (the levels' carries)
+    for (const Digest& h : entry_hashes) append(h);
+    return;
+  }
+  if (entry_hashes.empty()) return;
+  // Level by level, each complete subtree as append_leaf() would make it:
+  // level k holds floor(n / 2^k) nodes.
+  for_each_index(entry_hashes.size(), threads, [&](size_t i) { entry_hashes[i] = leaf_hash(entry_hashes[i]); });
+  levels_.push_back(std::move(entry_hashes));
+  while (levels_.back().size() >= 2) {
+    const std::vector<Digest>& below = levels_.back();
+    std::vector<Digest> above(below.size() / 2);
+    for_each_index(above.size(), threads, [&](size_t i) { above[i] = node(below[2 * i], below[2 * i + 1]); });
+    levels_.push_back(std::move(above));
   }
 }
 

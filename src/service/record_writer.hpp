@@ -43,9 +43,11 @@ class RecordWriter {
   /// Takes an entry another writer committed (or one loaded on open); an
   /// error for one whose hash is not a digest's hex (a damaged store).
   Status follow(const RecordEntry& e);
-  /// Takes the hash of a stored entry (on open, where only hashes are read);
-  /// false as Chain::append_hash says.
-  [[nodiscard]] bool append_hash(std::string_view hash) { return chain_->append_hash(hash); }
+  /// Takes the hashes of the stored entries (on open, where only hashes are
+  /// read), as Chain::append_hashes does.
+  void append_hashes(std::vector<record::Digest> hashes, std::string_view last_hex, unsigned threads) {
+    chain_->append_hashes(std::move(hashes), last_hex, threads);
+  }
   /// The time of the chain's last entry (on open).
   void set_last_time(TimePoint t) { last_time_ = t; }
   void note_key(const RecordEntry& e) { chain_->note_key(e); }

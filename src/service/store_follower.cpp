@@ -61,14 +61,17 @@ class PageReading {
 
 }  // namespace
 
+unsigned StoreFollower::load_threads() const {
+  return s_.options.load_threads > 0 ? s_.options.load_threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
 // Every stored object, fetched a page at a time (so that the rows' text is
 // never all in memory at once), each page read by options.load_threads
 // threads while the next one is fetched; the fetching thread joins them once
 // it has the next page.
 Result<std::vector<std::shared_ptr<const engine::StoredVolume>>> StoreFollower::load_volumes() {
   constexpr size_t kPage = 8192;
-  const unsigned threads =
-      s_.options.load_threads > 0 ? s_.options.load_threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = load_threads();
   std::vector<std::shared_ptr<const engine::StoredVolume>> volumes;
   auto page = s_.store->load_objects_page("", kPage);
   for (;;) {
@@ -161,13 +164,27 @@ Status StoreFollower::load_record() {
   auto key = record::SigningKey::load(s_.options.key_file(), false);
   if (!key) return key.error();
   s_.record.start(std::move(*key));
+  // Every entry's hash, then their Merkle tree on every core: with the
+  // world's maps and tree built beside it, the longest part of an opening
+  // once the objects are read.
+  auto head = s_.store->record_head();
+  if (!head) return head.error();
+  std::vector<record::Digest> hashes;
+  hashes.reserve(static_cast<size_t>(*head));
+  std::string last_hex;
   bool damaged = false;  // a hash that is not hex: the entries after it are not taken
-  if (Status st =
-          s_.store->each_record_hash([&](std::string_view h) { damaged = damaged || !s_.record.append_hash(h); });
+  if (Status st = s_.store->each_record_hash([&](std::string_view h) {
+        const auto digest = damaged ? std::nullopt : record::public_digest_from_hex(h);
+        damaged = !digest;
+        if (damaged) return;
+        hashes.push_back(*digest);
+        last_hex = h;
+      });
       !st) {
     return st;
   }
-  if (damaged) return damaged_record_hash(s_.record.size() + 1);
+  if (damaged) return damaged_record_hash(static_cast<int64_t>(hashes.size()) + 1);
+  s_.record.append_hashes(std::move(hashes), last_hex, load_threads());
   const int64_t size = s_.record.size();
   if (size > 0) {
     if (Status st = check_record_format(); !st) return st;

@@ -46,6 +46,8 @@ class StoreFollower {
 
  private:
   Result<std::vector<std::shared_ptr<const engine::StoredVolume>>> load_volumes();
+  // How many threads read the stored objects and hash the record's tree.
+  unsigned load_threads() const;
   Status start_record();
   Status load_record();
   Status check_record_format();
