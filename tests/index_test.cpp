@@ -113,6 +113,52 @@ TEST(VolumeIndex, MatchesBruteForceOnTenThousandRandomVolumes) {
   EXPECT_GT(total_matches, 200u);  // the test compares real answers, not empty ones
 }
 
+// A volume's box takes each coordinate's range from its cap by the angle-sum
+// formula, clamped where the cap holds an end of an axis: at the six ends
+// (the poles, and the equator at longitudes 0, 90, 180 and -90), volumes
+// and queries from a centimetre to 3,000 km around them, with radii from 0
+// (a position, whose box is a single point) to ones that hold the end, must
+// be found as a scan finds them, by the packed tree and by Boost's.
+TEST(VolumeIndex, FindsWhatMeetsAtTheEndsOfEveryAxis) {
+  const LatLon ends[] = {{90, 0}, {-90, 0}, {0, 0}, {0, 180}, {0, 90}, {0, -90}};
+  std::vector<LatLon> near;
+  for (const LatLon end : ends) {
+    near.push_back(end);
+    for (const double d : {0.01, 1.0, 100.0, 10'000.0, 3'000'000.0}) {
+      for (const double azimuth : {0.0, 90.0, 200.0}) near.push_back(ref_direct(end, azimuth, d));
+    }
+  }
+  const auto volume_at = [](LatLon p, double radius_m, const std::string& id) {
+    Volume v;
+    v.id = id;
+    v.geometry = point_of(p);
+    v.radius = Metres(radius_m);
+    return *PreparedVolume::prepare(std::move(v));
+  };
+  std::vector<PreparedVolume> volumes;
+  for (const LatLon p : near) {
+    for (const double r : {0.0, 0.5, 1'000.0, 3'000'000.0})
+      volumes.push_back(volume_at(p, r, std::to_string(volumes.size())));
+  }
+  std::vector<const PreparedVolume*> all;
+  for (const PreparedVolume& v : volumes) all.push_back(&v);
+  index::VolumeIndex packed, inserted;
+  packed.assign(all);
+  for (const PreparedVolume* v : all) inserted.insert(v);
+  const auto keep = [](const Volume&) { return true; };
+  size_t matches = 0;
+  for (const LatLon p : near) {
+    for (const double r : {0.0, 0.5, 1'000.0}) {
+      const PreparedVolume query = volume_at(p, r, "query");
+      const auto want = by_id(index::brute_force(all, query, keep));
+      ASSERT_EQ(by_id(packed.query(query, keep)), want) << p.lat_deg << ", " << p.lon_deg << " r " << r;
+      ASSERT_EQ(by_id(inserted.query(query, keep)), want) << p.lat_deg << ", " << p.lon_deg << " r " << r;
+      matches += want.size();
+    }
+  }
+  EXPECT_GT(matches, 5'000u);  // positions meet themselves at radius 0, and the large caps meet the ends
+}
+
 // A random lon/lat box, often across the antimeridian or up to a pole.
 geo::LonLatBounds random_box(Places& places) {
   const double west = places.uniform(-180, 180), width = std::pow(10.0, places.uniform(-1, 2.2));
