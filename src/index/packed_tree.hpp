@@ -19,6 +19,7 @@
 // blanked in place. Not thread-safe for writes; concurrent queries are safe.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -55,7 +56,9 @@ class PackedTree {
     if (nodes_.empty()) return;
     // Level by level: every node of a level that the box meets is asked for
     // before any of them is read, so a descent waits for one miss a level.
-    std::vector<uint32_t> level{0}, next;
+    // A level of a small box's descent is a few nodes: held in place, where
+    // growing vectors took several allocations a query.
+    boost::container::small_vector<uint32_t, 32> level{0}, next;
     while (!level.empty()) {
       next.clear();
       for (const uint32_t i : level) {

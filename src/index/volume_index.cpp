@@ -201,6 +201,7 @@ void VolumeIndex::candidates(const PreparedVolume& query, std::vector<const Prep
 std::vector<Match> VolumeIndex::query(const PreparedVolume& query, const Filter& keep, geo::Work& work,
                                       const Measured* measured) const {
   std::vector<const PreparedVolume*> found;
+  found.reserve(16);  // most queries have a few candidates: one allocation, not one per doubling
   candidates(query, found);
   return brute_force(found, query, keep, work, measured);
 }
