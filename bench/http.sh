@@ -46,7 +46,7 @@ TOKEN=$TOKEN wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$HERE/http/
 "$BIN" key new --out "$WORK/coalition.key" > /dev/null 2>&1
 "$BIN" party key add "$WORK/coalition.key" --url "$URL" --token "$TOKEN" > /dev/null
 g++ -std=c++20 -O2 -I "$HERE/../src" -I "$HERE/../include" "$HERE/signed_requests.cpp" "$BUILD/libdeconflict.a" \
-  -lsodium -o "$WORK/signed_requests"
+  -lsodium -lcrypto -o "$WORK/signed_requests"
 "$WORK/signed_requests" "$WORK/coalition.key" "${URL#http://}" "$TOKEN" $((12000 * SECONDS_EACH)) 7 > "$WORK/signed.bin"
 echo "== signed create: the same, each request signed by its party (RFC 9421, verified by the server), $CLIENTS clients"
 REQUESTS="$WORK/signed.bin" wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$HERE/http/signed_create.lua" "$URL" |

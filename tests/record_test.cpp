@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <thread>
 
 #include "deconflict/time.hpp"
 #include "record/audience.hpp"
@@ -174,6 +175,45 @@ TEST(Merkle, AllAtOnceOnSeveralThreadsIsTheTreeOfAppendsOneByOne) {
     for (const Digest& e : entries) one_by_one.append(e);
     ASSERT_EQ(at_once.root(2 * count + 3), one_by_one.root(2 * count + 3)) << count;
   }
+}
+
+// sha256() is OpenSSL's (the processor's SHA extensions) with libsodium's as
+// the fallback: both must give the same digests, for every length across the
+// block boundaries, for the RFC 9162 node form, and on several threads at once
+// (each keeps its own OpenSSL context).
+TEST(Sha256, OpenSslsDigestsAreLibsodiums) {
+  std::mt19937 random(9162);
+  std::string bytes;
+  for (size_t length = 0; length <= 300; ++length) {
+    ASSERT_EQ(record::sha256(bytes), record::sodium_sha256(bytes)) << length;
+    bytes += static_cast<char>(random());
+  }
+  bytes.resize(1 << 20, 'x');
+  EXPECT_EQ(record::sha256(bytes), record::sodium_sha256(bytes));
+  EXPECT_EQ(record::to_hex(record::sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const Digest a = record::sha256("left"), b = record::sha256("right");
+  const auto joined = [](unsigned char prefix, const Digest& x, const Digest* y) {
+    std::string all(1, static_cast<char>(prefix));
+    all.append(reinterpret_cast<const char*>(x.data()), x.size());
+    if (y) all.append(reinterpret_cast<const char*>(y->data()), y->size());
+    return record::sodium_sha256(all);
+  };
+  EXPECT_EQ(record::sha256(0x00, a), joined(0x00, a, nullptr));
+  EXPECT_EQ(record::sha256(0x01, a, &b), joined(0x01, a, &b));
+  std::vector<Digest> got(4);
+  {
+    std::vector<std::jthread> threads;
+    for (size_t t = 0; t < got.size(); ++t) {
+      threads.emplace_back([&got, t] {
+        Digest d = record::sha256("thread");
+        for (int i = 0; i < 10'000; ++i) d = record::sha256(0x01, d, &d);
+        got[t] = d;
+      });
+    }
+  }
+  Digest want = record::sodium_sha256("thread");
+  for (int i = 0; i < 10'000; ++i) want = joined(0x01, want, &want);
+  for (const Digest& d : got) EXPECT_EQ(d, want);
 }
 
 // The record's entry hashes are decoded by table at opening: whatever byte

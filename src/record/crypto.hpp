@@ -1,11 +1,12 @@
-// SHA-256 and Ed25519 through libsodium, with hex at the boundaries.
+// SHA-256 (OpenSSL, libsodium) and Ed25519 (libsodium), with hex at the boundaries.
 //
 //   Digest d = sha256("abc");
 //   auto key = SigningKey::load_or_create("deconflict.db.key");   // 0600 file
 //   std::string sig = key->sign(d);                                // hex
 //   bool ok = verify_signature(key->public_hex(), d, sig);
 //
-// Thread-safe (libsodium is initialised once).
+// Thread-safe (libsodium is initialised once; OpenSSL's SHA-256 is fetched once
+// and each thread keeps its own context).
 #pragma once
 
 #include <array>
@@ -22,9 +23,13 @@ using Digest = std::array<unsigned char, 32>;
 /// Initialises libsodium once; every function here calls it. Throws if it cannot.
 void ensure_sodium();
 
+/// SHA-256, by OpenSSL (with the processor's SHA extensions where it has
+/// them), or by libsodium when OpenSSL cannot give it.
 Digest sha256(std::string_view bytes);
 /// SHA-256 of the concatenation of a one-byte prefix and two digests (RFC 9162 nodes).
 Digest sha256(unsigned char prefix, const Digest& a, const Digest* b = nullptr);
+/// SHA-256 by libsodium alone: the fallback, and what tests hold sha256() to.
+Digest sodium_sha256(std::string_view bytes);
 
 /// HMAC-SHA-256 of `message` under the 32-byte `key` (RFC 2104).
 Digest hmac_sha256(const Digest& key, std::string_view message);
