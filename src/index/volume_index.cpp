@@ -28,8 +28,9 @@ using Entry = std::pair<Box4, const PreparedVolume*>;
 // angle to the axis and r the cap's radius (0 <= r < pi), each end clamped
 // where the cap holds that end of the axis. By the angle-sum formula, from
 // r's cosine and sine taken once for the three axes (an acos and two cosines
-// an axis were 9% of a check on the world workload), widened by a few ulps
-// of its rounding before the box is rounded out to floats.
+// an axis were about 6% of a warm check's samples on the world workload),
+// widened by a few ulps of its rounding before the box is rounded out to
+// floats.
 std::pair<double, double> axis_range(double c, double cos_r, double sin_r) {
   constexpr double kRounding = 1e-15;
   c = std::clamp(c, -1.0, 1.0);
