@@ -24,8 +24,10 @@ TEST(RepeatFilter, AnErrorAtEveryTickIsLoggedOnceEveryTenSecondsWithItsCount) {
   }
   EXPECT_EQ(lines, (std::vector<std::string>{"store down (100 more times since the last line)",
                                              "store down (100 more times since the last line)"}));
-  // Another error is logged at once; the end of errors in one line with the count since the last.
-  EXPECT_EQ(filter.take("store damaged", t0 + milliseconds(25'100)), "store damaged");
+  // Another error is logged at once, with the count of the one it replaces since its last line
+  // (ticks 201 to 250); the end of errors in one line with the count since the last.
+  EXPECT_EQ(filter.take("store damaged", t0 + milliseconds(25'100)),
+            "store damaged (in place of: store down (50 more times since the last line))");
   EXPECT_EQ(filter.take("store damaged", t0 + milliseconds(25'200)), std::nullopt);
   EXPECT_EQ(filter.take("", t0 + milliseconds(25'300)), "no longer: store damaged (1 more time since the last line)");
   EXPECT_EQ(filter.take("", t0 + milliseconds(25'400)), std::nullopt);

@@ -1,7 +1,8 @@
 // What the server's ticker logs of an error that comes back at every tick
 // (the store out of reach, a damaged record: ten times a second): the first
 // time at once, then once every `every` with how many times it came in
-// between, at once when it changes, and one line when it stops.
+// between, at once when it changes (with the count of the one it replaces),
+// and one line when it stops.
 //
 //   RepeatFilter follow_errors(std::chrono::seconds(10));
 //   if (auto line = follow_errors.take(ok ? "" : message, now)) log(*line);
@@ -28,10 +29,13 @@ class RepeatFilter {
       return line;
     }
     if (message != last_) {
+      // The error it replaces may have come again since its last line: say how often.
+      std::string line = message;
+      if (repeats_ > 0 && !last_.empty()) line += " (in place of: " + last_ + repeats() + ")";
       last_ = message;
       repeats_ = 0;
       since_ = now;
-      return message;
+      return line;
     }
     ++repeats_;
     if (now - since_ < every_) return std::nullopt;
