@@ -117,6 +117,17 @@ TEST_F(RecordCli, AStoredHashThatIsNotHexStopsTheOpening) {
   expect_broken("", 3, "hash");
 }
 
+// The opening reserves room for the record's hashes from the last entry's
+// number: a number damaged to 4e18 made it throw from the reservation
+// ("internal error: vector::reserve"); it is refused as any gap is.
+TEST_F(RecordCli, ALastEntryNumberedFarBeyondTheOthersIsRefusedWithoutAnInternalError) {
+  sql("UPDATE record SET seq = 4000000000000000000 WHERE seq = (SELECT max(seq) FROM record)");
+  const Outcome added = run("party add late --db " + db());
+  EXPECT_NE(added.status, 0) << added.out;
+  EXPECT_EQ(added.out.find("internal error"), std::string::npos) << added.out;
+  EXPECT_NE(added.out.find("record"), std::string::npos) << added.out;
+}
+
 TEST_F(RecordCli, ADeletedEntryIsNamed) {
   sql("DELETE FROM record WHERE seq = 4");
   expect_broken("", 4, "entries are missing");

@@ -170,7 +170,9 @@ Status StoreFollower::load_record() {
   auto head = s_.store->record_head();
   if (!head) return head.error();
   std::vector<record::Digest> hashes;
-  hashes.reserve(static_cast<size_t>(*head));
+  // Reserved from the last entry's number (a damaged store's may be anything:
+  // beyond a billion the vector grows as the hashes come instead).
+  if (*head > 0 && *head <= 1'000'000'000) hashes.reserve(static_cast<size_t>(*head));
   std::string last_hex;
   bool damaged = false;  // a hash that is not hex: the entries after it are not taken
   if (Status st = s_.store->each_record_hash([&](std::string_view h) {
