@@ -74,32 +74,37 @@ bool openssl_digest(std::initializer_list<std::string_view> parts, Digest& out) 
   return EVP_DigestFinal_ex(context.get(), out.data(), &length) == 1 && length == out.size();
 }
 
+// The same by libsodium, which cannot fail.
+Digest sodium_digest(std::initializer_list<std::string_view> parts) {
+  ensure_sodium();
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  for (const std::string_view part : parts) {
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+  }
+  Digest d;
+  crypto_hash_sha256_final(&state, d.data());
+  return d;
+}
+
+// SHA-256 of the concatenation of `parts`, by OpenSSL or else by libsodium.
+Digest digest_of(std::initializer_list<std::string_view> parts) {
+  Digest d;
+  return openssl_digest(parts, d) ? d : sodium_digest(parts);
+}
+
 std::string_view bytes_of(const Digest& d) { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
 
 }  // namespace
 
-Digest sha256(std::string_view bytes) {
-  Digest d;
-  if (openssl_digest({bytes}, d)) return d;
-  return sodium_sha256(bytes);
-}
+Digest sha256(std::string_view bytes) { return digest_of({bytes}); }
 
 Digest sha256(unsigned char prefix, const Digest& a, const Digest* b) {
   const std::string_view prefix_byte(reinterpret_cast<const char*>(&prefix), 1);
-  Digest d;
-  if (openssl_digest({prefix_byte, bytes_of(a), b ? bytes_of(*b) : std::string_view()}, d)) return d;
-  std::string joined(prefix_byte);
-  joined += bytes_of(a);
-  if (b) joined += bytes_of(*b);
-  return sodium_sha256(joined);
+  return digest_of({prefix_byte, bytes_of(a), b ? bytes_of(*b) : std::string_view()});
 }
 
-Digest sodium_sha256(std::string_view bytes) {
-  ensure_sodium();
-  Digest d;
-  crypto_hash_sha256(d.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return d;
-}
+Digest sodium_sha256(std::string_view bytes) { return sodium_digest({bytes}); }
 
 Digest hmac_sha256(const Digest& key, std::string_view message) {
   ensure_sodium();
