@@ -26,12 +26,13 @@ class RepeatFilter {
       if (last_.empty()) return std::nullopt;
       std::string line = "no longer: " + last_ + repeats();
       last_.clear();
+      repeats_ = 0;
       return line;
     }
     if (message != last_) {
       // The error it replaces may have come again since its last line: say how often.
       std::string line = message;
-      if (repeats_ > 0 && !last_.empty()) line += " (in place of: " + last_ + repeats() + ")";
+      if (repeats_ > 0) line += " (in place of: " + last_ + repeats() + ")";
       last_ = message;
       repeats_ = 0;
       since_ = now;
@@ -52,8 +53,8 @@ class RepeatFilter {
   }
 
   Clock::duration every_;
-  std::string last_;  // the error being repeated; empty while all is well
-  unsigned long repeats_ = 0;
+  std::string last_;           // the error being repeated; empty while all is well
+  unsigned long repeats_ = 0;  // of last_ since its last line
   Clock::time_point since_{};
 };
 

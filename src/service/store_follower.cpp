@@ -176,7 +176,8 @@ Status StoreFollower::load_record() {
   std::string last_hex;
   bool damaged = false;  // a hash that is not hex: the entries after it are not taken
   if (Status st = s_.store->each_record_hash([&](std::string_view h) {
-        const auto digest = damaged ? std::nullopt : record::public_digest_from_hex(h);
+        if (damaged) return;
+        const auto digest = record::public_digest_from_hex(h);
         damaged = !digest;
         if (damaged) return;
         hashes.push_back(*digest);
