@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "pg_cluster.hpp"
@@ -37,42 +38,54 @@ struct TestStore {
 
   /// Runs a statement, as another process would; its error, or "".
   std::string run(const std::string& sql) const {
-    std::string failed;
     if (postgres()) {
-      PGconn* conn = PQconnectdb(db.c_str());
-      PGresult* r = PQexec(conn, sql.c_str());
-      if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) failed = PQerrorMessage(conn);
-      PQclear(r);
-      PQfinish(conn);
-      return failed;
+      return on_postgres(sql, [](PGconn* conn, PGresult* r) -> std::string {
+        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        return ok ? "" : PQerrorMessage(conn);
+      });
     }
-    sqlite3* h = nullptr;
-    sqlite3_open(db.c_str(), &h);
-    char* message = nullptr;
-    if (sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) failed = message ? message : "failed";
-    sqlite3_free(message);
-    sqlite3_close(h);
-    return failed;
+    return on_sqlite([&](sqlite3* h) -> std::string {
+      char* message = nullptr;
+      std::string failed;
+      if (sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) failed = message ? message : "failed";
+      sqlite3_free(message);
+      return failed;
+    });
   }
   /// The one integer a query returns; -1 when it fails.
   int64_t count(const std::string& sql) const {
     if (postgres()) {
-      PGconn* conn = PQconnectdb(db.c_str());
-      PGresult* r = PQexec(conn, sql.c_str());
-      const int64_t n =
-          PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? std::stoll(PQgetvalue(r, 0, 0)) : -1;
-      PQclear(r);
-      PQfinish(conn);
-      return n;
+      return on_postgres(sql, [](PGconn*, PGresult* r) -> int64_t {
+        return PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? std::stoll(PQgetvalue(r, 0, 0)) : -1;
+      });
     }
+    return on_sqlite([&](sqlite3* h) -> int64_t {
+      sqlite3_stmt* q = nullptr;
+      sqlite3_prepare_v2(h, sql.c_str(), -1, &q, nullptr);
+      const int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+      sqlite3_finalize(q);
+      return n;
+    });
+  }
+
+ private:
+  // A connection of its own for one statement, what `read` makes of its result, then closed.
+  template <typename Read>
+  std::invoke_result_t<Read&, PGconn*, PGresult*> on_postgres(const std::string& sql, Read read) const {
+    PGconn* conn = PQconnectdb(db.c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    auto out = read(conn, r);
+    PQclear(r);
+    PQfinish(conn);
+    return out;
+  }
+  template <typename Use>
+  std::invoke_result_t<Use&, sqlite3*> on_sqlite(Use use) const {
     sqlite3* h = nullptr;
     sqlite3_open(db.c_str(), &h);
-    sqlite3_stmt* q = nullptr;
-    sqlite3_prepare_v2(h, sql.c_str(), -1, &q, nullptr);
-    const int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
-    sqlite3_finalize(q);
+    auto out = use(h);
     sqlite3_close(h);
-    return n;
+    return out;
   }
 };
 
