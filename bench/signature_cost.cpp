@@ -1,6 +1,6 @@
 // The cost of a signed act (issue 16): signing a request (the client) and
 // reading and verifying it (the server, on the line thread), per request.
-//   g++ -std=c++20 -O2 -I src -I include bench/signature_cost.cpp build/libdeconflict.a -lsodium -lcrypto -o /tmp/signature_cost
+//   g++ -std=c++20 -O2 -I src -I include bench/signature_cost.cpp build/libdeconflict.a -lsodium -lcrypto -o /tmp/sc
 #include <chrono>
 #include <cstdio>
 
