@@ -2,21 +2,22 @@
 //
 //   PackedTree tree;
 //   tree.assign(std::move(entries));                  // (box, item) pairs; the tree does not own items
-//   tree.query(box, [](const void* item) { ... });    // each entry whose box meets `box`
+//   tree.query(box, [](const void* item) { ... });    // each entry whose box meets `box`, and a few near it
 //   tree.remove(box, item);                           // the entry is never found again
 //
 // Built top-down as Boost's packing builds its R-tree (each node's entries
 // split at the median of the widest dimension of their centres, into up to
 // 16 children of whole subtrees), but kept in one array of nodes, root
 // first, each node holding its 16 children's boxes side by side (structure
-// of arrays), so that a node is tested against the query in a few vector
-// instructions and a descent reads a few contiguous cache lines per level
-// rather than Boost's node objects scattered over the heap (in huge pages
-// where the kernel offers them), level by level, each level's nodes asked
-// for together. On the world workload's million volumes, a cold query's
-// candidates cost 1.2-1.5 us against Boost's 2.3-2.8 us (docs/performance.md). Entries are not inserted after assign()
-// (VolumeIndex keeps later ones in a Boost R-tree); a removed entry is
-// blanked in place. Not thread-safe for writes; concurrent queries are safe.
+// of arrays), quantized to 16 bits in the node's own box, so that a node is
+// tested against the query in a few vector instructions and a descent reads
+// a few contiguous cache lines per level (7 a leaf, 5 an inner node) rather
+// than Boost's node objects scattered over the heap (in huge pages where the
+// kernel offers them), level by level, each level's nodes asked for
+// together (docs/performance.md has what each layout cost a query).
+// Entries are not inserted after assign() (VolumeIndex keeps later ones in a
+// Boost R-tree); a removed entry is blanked in place. Not thread-safe for
+// writes; concurrent queries are safe.
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -26,7 +27,6 @@
 #include <vector>
 
 #include "common/huge_page_allocator.hpp"
-#include "common/prefetch.hpp"
 
 namespace deconflict::index {
 
@@ -50,7 +50,9 @@ class PackedTree {
   size_t size() const { return live_; }
 
   /// Calls `emit(item)` for every entry whose box meets `box` (closed
-  /// intervals), in no particular order.
+  /// intervals), in no particular order, and for a few whose boxes come
+  /// within a 65,533th of their leaf's extent of it (the boxes are kept
+  /// quantized, below): a superset, each entry once.
   template <typename Emit>
   void query(const Box4f& box, Emit&& emit) const {
     if (nodes_.empty()) return;
@@ -68,7 +70,7 @@ class PackedTree {
           if (n.leaf) {
             emit(n.items[lane]);
           } else {
-            prefetch(nodes_[n.first + lane]);
+            prefetch(nodes_[n.first + lane], (n.leaf_children >> lane) & 1u);
             next.push_back(n.first + lane);
           }
         }
@@ -78,24 +80,56 @@ class PackedTree {
   }
 
  private:
-  // Up to 16 children a node: their boxes, one array per bound and
-  // coordinate; an unused or removed lane is an empty box (+inf, -inf) that
-  // meets nothing. A leaf holds its items itself: read with its boxes, not
-  // after them.
+  // The frame a node's children's boxes are quantized in: the node's own box
+  // (the union of its children's), each coordinate mapped to 16 bits across
+  // it by one monotonic function (quantize()), applied alike to the
+  // children's boxes when the tree is built and to a query's box when it is
+  // read. A monotonic map keeps every order, so boxes that meet still meet
+  // once both are mapped: a query finds all it must, and a few more whose
+  // boxes fall within a step of it. A node is a third of its size in floats
+  // (7 cache lines rather than 12), and a descent waits on half the lines.
+  struct alignas(16) Frame {
+    float lo[4];     // the node's box
+    float hi[4];     //
+    float scale[4];  // steps a unit: kSteps / (hi - lo), or 0 for a flat or empty box
+  };
+  // Up to 16 children a node: its frame, then their boxes quantized in it,
+  // one dimension a cache line (the lower bounds of the 16 lanes, then their
+  // upper bounds); an unused or removed lane is an empty box (kEmptyLo,
+  // kEmptyHi) that meets nothing. A leaf holds its items itself, in its last
+  // two lines: read with its boxes, not after them.
   struct alignas(64) Node {
-    float lo[4][kFanout];
-    float hi[4][kFanout];
-    const void* items[kFanout] = {};  // a leaf's
-    uint32_t first = 0;               // an inner node's first child
+    Frame frame;
+    uint32_t first = 0;  // an inner node's first child
     uint8_t count = 0;
     bool leaf = false;
+    uint16_t leaf_children = 0;  // an inner node's children that are leaves, a bit each: what to ask for of them
+    struct alignas(64) Lanes {
+      int16_t lo[kFanout];
+      int16_t hi[kFanout];
+    } lanes[4];
+    const void* items[kFanout] = {};  // a leaf's
   };
+  // Each coordinate's step in a frame, in [kEmptyHi + 1, kEmptyLo - 1].
+  struct Steps {
+    int32_t s[4];
+  };
+  static constexpr int16_t kEmptyLo = 32767, kEmptyHi = -32768;
+  static Frame frame_of(const Box4f& b);
+  static Steps steps(const float (&x)[4], const Frame& f);
   static uint32_t meets(const Node& n, const Box4f& box);
-  // Writes the box of child `j` into the node's arrays (an empty box blanks it).
+  // Writes the box of child `j` into the node's lanes, in its frame (an
+  // empty box, or one with a NaN, blanks the lane).
   static void set_lane(Node& n, unsigned j, const Box4f& b);
-  // Asks for a node's lines before its turn, so that the misses of the
-  // nodes of a level overlap.
-  static void prefetch(const Node& n) { prefetch_object(n); }
+  static void blank_lane(Node& n, unsigned j);
+  // Asks for the lines of a node that a descent reads: its frame and lanes,
+  // and a leaf's items (the parent says whether it is one: the node's own
+  // flag is on a line not yet come).
+  static void prefetch(const Node& n, bool leaf) {
+    const char* p = reinterpret_cast<const char*>(&n);
+    const size_t lines = leaf ? sizeof(Node) : offsetof(Node, items);
+    for (size_t line = 0; line < lines; line += 64) __builtin_prefetch(p + line);
+  }
   void build(std::vector<Entry>& entries);
 
   // Tens of megabytes for a million entries, read at random: in huge pages.
