@@ -48,8 +48,9 @@ Result<PreparedVolume> read_feature(const nlohmann::json& feature, size_t max_po
 /// accepted it (a stored one): the same checks of its properties, but its
 /// geometry is only bounded now and prepared on first use
 /// (PreparedVolume::stored), not validated again. Parsed with simdjson, for
-/// opening large stores.
-Result<PreparedVolume> read_stored_feature(std::string_view text);
+/// opening large stores: in place when the string's capacity leaves
+/// simdjson's padding (64 bytes) after the text, else from a padded copy.
+Result<PreparedVolume> read_stored_feature(const std::string& text);
 
 struct ReadOptions {
   /// Skip bad features (counting them in Batch::rejected) instead of failing on the first.

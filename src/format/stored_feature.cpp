@@ -124,11 +124,12 @@ nlohmann::json detail::SimdNode::to_json() const {
   return nullptr;
 }
 
-Result<PreparedVolume> read_stored_feature(std::string_view text) {
+Result<PreparedVolume> read_stored_feature(const std::string& text) {
   thread_local dom::parser parser;  // reused: it keeps its buffers
   dom::element feature, props;
-  if (parser.parse(text.data(), text.size()).get(feature) || feature.at_key("properties"sv).get(props) ||
-      !props.is_object()) {
+  // simdjson's std::string overload copies the text only when its capacity
+  // leaves less than the padding simdjson reads past the end.
+  if (parser.parse(text).get(feature) || feature.at_key("properties"sv).get(props) || !props.is_object()) {
     return invalid("", "a stored feature is not a GeoJSON Feature");
   }
   const detail::SimdMembers members{dom::object(props)};

@@ -23,8 +23,12 @@ class PgResult {
   PGresult* get() const { return result_.get(); }
   int rows() const { return PQntuples(result_.get()); }
   bool null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
-  std::string text(int row, int col) const {
-    return {PQgetvalue(result_.get(), row, col), static_cast<size_t>(PQgetlength(result_.get(), row, col))};
+  /// The cell's text, with capacity for `room` more bytes after it.
+  std::string text(int row, int col, size_t room = 0) const {
+    std::string out;
+    out.reserve(static_cast<size_t>(PQgetlength(result_.get(), row, col)) + room);
+    out.assign(PQgetvalue(result_.get(), row, col), static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+    return out;
   }
   int64_t integer(int row, int col) const { return std::strtoll(PQgetvalue(result_.get(), row, col), nullptr, 10); }
 

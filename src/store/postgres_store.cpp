@@ -281,8 +281,8 @@ class PostgresStore final : public LockedStore {
     std::vector<StoredObject> out;
     out.reserve(static_cast<size_t>(r->rows()));
     for (int i = 0; i < r->rows(); ++i) {
-      out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), static_cast<int>(r->integer(i, 3)), r->text(i, 4),
-                     at_ms(r->integer(i, 5))});
+      out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), static_cast<int>(r->integer(i, 3)),
+                     r->text(i, 4, kFeatureRoom), at_ms(r->integer(i, 5))});
     }
     return out;
   }

@@ -95,11 +95,11 @@ class SqliteStore final : public LockedStore {
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
       StoredObject o;
-      o.id = text(q, 0);
-      o.type = text(q, 1);
-      o.party = text(q, 2);
+      o.id = q.text(0);
+      o.type = q.text(1);
+      o.party = q.text(2);
       o.version = sqlite3_column_int(q.get(), 3);
-      o.feature = text(q, 4);
+      o.feature = q.text(4, kFeatureRoom);
       o.updated = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 5)));
       if (last_rowid) *last_rowid = sqlite3_column_int64(q.get(), 6);
       out.push_back(std::move(o));
@@ -115,10 +115,10 @@ class SqliteStore final : public LockedStore {
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
       StoredParty p;
-      p.id = text(q, 0);
-      p.name = text(q, 1);
+      p.id = q.text(0);
+      p.name = q.text(1);
       p.admin = sqlite3_column_int(q.get(), 2) != 0;
-      p.token_hash = text(q, 3);
+      p.token_hash = q.text(3);
       p.created = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 4)));
       if (sqlite3_column_type(q.get(), 5) != SQLITE_NULL) {
         p.revoked = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 5)));
@@ -143,19 +143,19 @@ class SqliteStore final : public LockedStore {
     const auto at = [&](int col) { return TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), col))); };
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
       Notice n;
-      n.id = text(q, 0);
-      n.activity_id = text(q, 1);
+      n.id = q.text(0);
+      n.activity_id = q.text(1);
       n.activity_version = sqlite3_column_int(q.get(), 2);
-      n.from_party = text(q, 3);
-      n.to_party = text(q, 4);
-      n.state = parse_notice_state(text(q, 5)).value_or(NoticeState::pending);
+      n.from_party = q.text(3);
+      n.to_party = q.text(4);
+      n.state = parse_notice_state(q.text(5)).value_or(NoticeState::pending);
       n.created = at(6);
       n.deadline = at(7);
       if (sqlite3_column_type(q.get(), 8) != SQLITE_NULL) n.answered = at(8);
-      n.text = text(q, 9);
+      n.text = q.text(9);
       if (sqlite3_column_type(q.get(), 10) != SQLITE_NULL) n.delivered = at(10);
-      n.delivered_via = parse_delivery(text(q, 11)).value_or(Delivery::none);
-      n.about = parse_notice_about(text(q, 12)).value_or(NoticeAbout::activity);
+      n.delivered_via = parse_delivery(q.text(11)).value_or(Delivery::none);
+      n.about = parse_notice_about(q.text(12)).value_or(NoticeAbout::activity);
       out.push_back(std::move(n));
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read notices");
@@ -171,7 +171,7 @@ class SqliteStore final : public LockedStore {
     std::vector<Message> out;
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-      out.push_back({text(q, 0), text(q, 1), text(q, 2), text(q, 3), text(q, 4),
+      out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4),
                      TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 5)))});
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read messages");
@@ -194,9 +194,9 @@ class SqliteStore final : public LockedStore {
     int rc = 0;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
       out.push_back({sqlite3_column_int64(q.get(), 0),
-                     text(q, 1),
-                     text(q, 2),
-                     text(q, 3),
+                     q.text(1),
+                     q.text(2),
+                     q.text(3),
                      TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 4))),
                      {}});
     }
@@ -276,11 +276,6 @@ class SqliteStore final : public LockedStore {
   Status begin_snapshot() override { return exec("BEGIN;"); }
 
  private:
-  static std::string text(const Statement& q, int col) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), col));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(q.get(), col))) : std::string();
-  }
-
   Status write_savepoint(WriteBatch& batch) override {
     return in_savepoint([&] { return write_rows(batch); });
   }

@@ -39,9 +39,15 @@ class Statement {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   void bind(int i, int64_t v) const { sqlite3_bind_int64(stmt_, i, v); }
-  std::string text(int col) const {
+  /// The column's text, with capacity for `room` more bytes after it.
+  std::string text(int col, size_t room = 0) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+    if (!p) return {};
+    const auto n = static_cast<size_t>(sqlite3_column_bytes(stmt_, col));
+    std::string out;
+    out.reserve(n + room);
+    out.assign(p, n);
+    return out;
   }
   int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
 

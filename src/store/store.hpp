@@ -21,12 +21,17 @@
 
 namespace deconflict::store {
 
+/// The capacity a store leaves after a feature's text it reads: simdjson reads
+/// up to 64 bytes past a text's end, and parses one with that much room in
+/// place rather than copying it first (a million rows at every opening).
+inline constexpr size_t kFeatureRoom = 64;
+
 struct StoredObject {
   std::string id;
   std::string type;
   std::string party;
   int version = 1;
-  std::string feature;  // the GeoJSON Feature, as written by format::to_feature
+  std::string feature;  // the GeoJSON Feature, as written by format::to_feature; read with kFeatureRoom to spare
   TimePoint updated;
 };
 
