@@ -464,6 +464,26 @@ TEST(PackedTree, ABoxWithANaNMeetsNothingAndHidesNothing) {
   }
 }
 
+// A box empty in one dimension (its lower bound above its upper one, from a
+// caller's bug) is packed like any other and meets nothing, not even a query
+// over the whole space; the others are found.
+TEST(PackedTree, ABoxEmptyInOneDimensionMeetsNothing) {
+  std::mt19937 rng(9);
+  std::vector<int> items(2'000);
+  std::vector<index::PackedTree::Entry> entries;
+  for (size_t i = 0; i < items.size(); ++i) {
+    index::Box4f b = random_box4(rng);
+    if (i % 2 == 0) b.lo[i % 4] = b.hi[i % 4] + 0.01f;
+    entries.emplace_back(b, &items[i]);
+  }
+  index::PackedTree tree;
+  tree.assign(entries);
+  const index::Box4f everything{{-2, -2, -2, -2}, {2, 2, 2, 2}};
+  std::set<const void*> found;
+  tree.query(everything, [&](const void* item) { found.insert(item); });
+  for (size_t i = 0; i < items.size(); ++i) EXPECT_EQ(found.count(&items[i]), i % 2) << "entry " << i;
+}
+
 TEST(VolumeIndex, RemoveOfAnAbsentEntryIsFalse) {
   Places places(7);
   PreparedVolume v = random_volume(places, 1);

@@ -52,7 +52,8 @@ class PackedTree {
   /// Calls `emit(item)` for every entry whose box meets `box` (closed
   /// intervals), in no particular order, and for a few whose boxes come
   /// within a 65,533th of their leaf's extent of it (the boxes are kept
-  /// quantized, below): a superset, each entry once.
+  /// quantized, below): a superset, each entry once. An entry whose box is
+  /// empty in a dimension (lo > hi) or has a NaN meets nothing.
   template <typename Emit>
   void query(const Box4f& box, Emit&& emit) const {
     if (nodes_.empty()) return;
