@@ -74,7 +74,8 @@ class VolumeIndex {
   void assign(std::span<const PreparedVolume* const> volumes);
   size_t size() const;
 
-  /// Volumes whose bounding boxes overlap the query's (a superset of the answer).
+  /// Volumes whose bounding boxes overlap the query's, and a few within a step of it (the
+  /// packed tree keeps its boxes quantized): a superset of the answer.
   void candidates(const PreparedVolume& query, std::vector<const PreparedVolume*>& out) const;
   /// Every volume that `keep` accepts and that intersects the query exactly,
   /// in no particular order; partial once `work` is exhausted. Those in
