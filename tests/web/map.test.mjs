@@ -481,7 +481,8 @@ try {
       console.log("ok   " + name);
     } catch (e) {
       failed++;
-      console.log("FAIL " + name + "\n" + (e.stack || e));
+      // What the page itself reported, for a failure that a test does not check it for.
+      console.log("FAIL " + name + "\n" + (e.stack || e) + (errors.length ? "\npage errors:\n" + errors.join("\n") : ""));
       await page.screenshot({ path: path.join(artifacts, "failure-" + tests.indexOf(tests.find((t) => t.name === name)) + ".png") }).catch(() => {});
     }
     await context.close();
