@@ -6,11 +6,17 @@
 
 namespace deconflict {
 
-/// Every cache line of `x` (64-byte lines); reads nothing, faults on nothing.
+/// Every cache line of the `bytes` bytes at `p` (64-byte lines); reads
+/// nothing, faults on nothing.
+inline void prefetch_bytes(const void* p, size_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (size_t line = 0; line < bytes; line += 64) __builtin_prefetch(c + line);
+}
+
+/// Every cache line of `x`.
 template <typename T>
 void prefetch_object(const T& x) {
-  const char* p = reinterpret_cast<const char*>(&x);
-  for (size_t line = 0; line < sizeof(T); line += 64) __builtin_prefetch(p + line);
+  prefetch_bytes(&x, sizeof(T));
 }
 
 }  // namespace deconflict

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/huge_page_allocator.hpp"
+#include "common/prefetch.hpp"
 
 namespace deconflict::index {
 
@@ -83,12 +84,13 @@ class PackedTree {
  private:
   // The frame a node's children's boxes are quantized in: the node's own box
   // (the union of its children's), each coordinate mapped to 16 bits across
-  // it by one monotonic function (quantize()), applied alike to the
-  // children's boxes when the tree is built and to a query's box when it is
-  // read. A monotonic map keeps every order, so boxes that meet still meet
-  // once both are mapped: a query finds all it must, and a few more whose
-  // boxes fall within a step of it. A node is a third of its size in floats
-  // (7 cache lines rather than 12), and a descent waits on half the lines.
+  // it by one monotonic function (steps()), applied alike to the children's
+  // boxes when the tree is built and to a query's box when it is read. A
+  // monotonic map keeps every order, so boxes that meet still meet once both
+  // are mapped: a query finds all it must, and a few more whose boxes fall
+  // within a step of it. A leaf is 7 cache lines rather than 12 in floats,
+  // an inner node 5 (its items' lines are not asked for), and a descent
+  // waits on about half the lines.
   struct alignas(16) Frame {
     float lo[4];     // the node's box
     float hi[4];     //
@@ -126,11 +128,7 @@ class PackedTree {
   // Asks for the lines of a node that a descent reads: its frame and lanes,
   // and a leaf's items (the parent says whether it is one: the node's own
   // flag is on a line not yet come).
-  static void prefetch(const Node& n, bool leaf) {
-    const char* p = reinterpret_cast<const char*>(&n);
-    const size_t lines = leaf ? sizeof(Node) : offsetof(Node, items);
-    for (size_t line = 0; line < lines; line += 64) __builtin_prefetch(p + line);
-  }
+  static void prefetch(const Node& n, bool leaf) { prefetch_bytes(&n, leaf ? sizeof(Node) : offsetof(Node, items)); }
   void build(std::vector<Entry>& entries);
 
   // Tens of megabytes for a million entries, read at random: in huge pages.
