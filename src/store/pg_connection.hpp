@@ -25,9 +25,10 @@ class PgResult {
   bool null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
   /// The cell's text, with capacity for `room` more bytes after it.
   std::string text(int row, int col, size_t room = 0) const {
+    const auto n = static_cast<size_t>(PQgetlength(result_.get(), row, col));
     std::string out;
-    out.reserve(static_cast<size_t>(PQgetlength(result_.get(), row, col)) + room);
-    out.assign(PQgetvalue(result_.get(), row, col), static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+    out.reserve(n + room);
+    out.assign(PQgetvalue(result_.get(), row, col), n);
     return out;
   }
   int64_t integer(int row, int col) const { return std::strtoll(PQgetvalue(result_.get(), row, col), nullptr, 10); }
