@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -158,6 +159,8 @@ int main(int argc, char** argv) {
   }
   Generator gen{std::mt19937_64(seed), dense};
   const std::string dir = argv[2];
+  std::error_code made;  // the directory is made when missing: bench/data is not in the repository
+  std::filesystem::create_directories(dir, made);
   if (!write(dir + "/world.ndjson", gen, volumes, false, "v") ||
       !write(dir + "/queries.ndjson", gen, queries, true, "q")) {
     std::fprintf(stderr, "cannot write to %s\n", dir.c_str());
