@@ -281,8 +281,8 @@ TEST(ReadFeature, ReadsEveryProperty) {
   EXPECT_EQ(v->id, "z1");
   EXPECT_EQ(v->type, ObjectType::zone);
   EXPECT_EQ(v->radius.value, 55000);
-  EXPECT_EQ(v->permitted, std::vector<std::string>{"partner-force"});
-  EXPECT_EQ(*v->notice_h, 72);
+  EXPECT_EQ(v->terms().permitted, std::vector<std::string>{"partner-force"});
+  EXPECT_EQ(*v->terms().notice_h, 72);
   EXPECT_EQ(v->altitude.upper_m, 15000);
   EXPECT_EQ(format_rfc3339(v->window.start), "2017-06-01T00:00:00Z");
   EXPECT_EQ(v->window.end, kTimeMax);
@@ -295,6 +295,39 @@ TEST(ReadFeature, ReadsEveryProperty) {
   auto stored = read_stored_feature(to_feature(*v).dump());
   ASSERT_TRUE(stored.ok()) << stored.error().describe();
   EXPECT_EQ(to_feature(*stored).dump(), to_feature(*v).dump());
+}
+
+// A zone's or a site's terms are held apart from the volume (a million
+// activities carry none): an activity read either way has none made, and a
+// copy of a zone has terms of its own, so that answering a copy (as the line
+// does, to store the next version) never changes the stored one beside it.
+TEST(ReadFeature, OnlyZonesAndSitesHoldTermsAndACopyHasItsOwn) {
+  const auto activity = nlohmann::json::parse(R"({"type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [38.6, 33.5]},
+    "properties": {"id": "a1", "type": "activity", "party": "russia", "kind": "strike", "radius_m": 100,
+      "start": "2018-09-07T00:00:00Z", "end": "2018-09-08T00:00:00Z"}})");
+  auto read = read_feature(activity);
+  ASSERT_TRUE(read.ok()) << read.error().describe();
+  EXPECT_EQ(&read->terms(), &kNoTerms);
+  auto stored = read_stored_feature(to_feature(*read).dump());
+  ASSERT_TRUE(stored.ok()) << stored.error().describe();
+  EXPECT_EQ(&stored->terms(), &kNoTerms);
+
+  auto zone = read_feature(nlohmann::json::parse(R"({"type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [38.6, 33.5]},
+    "properties": {"id": "z1", "type": "zone", "party": "coalition", "kind": "deconfliction", "radius_m": 55000,
+      "agreed_by": ["russia"]}})"));
+  ASSERT_TRUE(zone.ok()) << zone.error().describe();
+  const PreparedVolume& original = *zone;
+  PreparedVolume answered = original;
+  answered.edit_terms().accepted.push_back("russia");
+  EXPECT_TRUE(original.terms().accepted.empty());
+  EXPECT_EQ(answered.terms().accepted, std::vector<std::string>{"russia"});
+  EXPECT_EQ(answered.terms().agreed_by, original.terms().agreed_by);
+  Volume assigned;
+  assigned = answered;
+  answered.edit_terms().accepted.clear();
+  EXPECT_EQ(assigned.terms().accepted, std::vector<std::string>{"russia"});
 }
 
 // Guards a defect: an activity imported with "state": "withdrawn" was kept
@@ -316,11 +349,11 @@ TEST(ReadFeatures, TakeNothingTheServerManagesFromInput) {
       R"( "type": "zone", "party": "coalition", "kind": "deconfliction", "radius_m": 1000, "agreed_by": ["russia"], "accepted": ["russia"]}})";
   auto declared = read_features(zone);
   ASSERT_TRUE(declared.ok());
-  EXPECT_TRUE(declared->volumes[0].accepted.empty());
+  EXPECT_TRUE(declared->volumes[0].terms().accepted.empty());
   EXPECT_EQ(declared->ignored.size(), 1u);
   auto imported = read_features(zone, {.server_fields = ServerFields::zone_answers});
   ASSERT_TRUE(imported.ok());
-  EXPECT_EQ(imported->volumes[0].accepted, std::vector<std::string>{"russia"});
+  EXPECT_EQ(imported->volumes[0].terms().accepted, std::vector<std::string>{"russia"});
   EXPECT_TRUE(imported->ignored.empty());
   auto stored =
       read_stored_feature(R"({"type": "Feature", "geometry": {"type": "Point", "coordinates": [38.6, 33.5]},)"

@@ -11,6 +11,7 @@
 // validated and prepared.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,48 @@ enum class ActivityKind { movement, exercise, strike, flight, convoy, patrol };
 /// Set by the service, never read from a client's input.
 enum class State { none, clear, notified, acknowledged, objected, withdrawn, proposed, agreed, retired };
 
+/// What only zones and sites carry: whom a zone is to bind, who answered,
+/// who may enter it and with how much notice, and whom a site is shared
+/// with. Most of a large world is activities, which carry none of it: a
+/// Volume holds it apart, one pointer where the fields took 136 bytes.
+struct Terms {
+  std::vector<std::string> permitted;  // zones: parties that may enter without conflict
+  std::optional<double> notice_h;      // zones: hours of notice that entry needs
+  std::vector<std::string> agreed_by;  // zones: the parties it is to bind, each to accept or decline it
+  std::vector<std::string> accepted;   // zones, set by the service: who accepted it (it binds only them)
+  std::vector<std::string> declined;   // zones, set by the service: who declined it
+  std::vector<std::string> share;      // sites: who may see it; empty means "all"
+};
+
+/// The terms of a volume that has none (an activity).
+inline const Terms kNoTerms{};
+
+namespace detail {
+/// A value on the heap, copied with its holder; none until first made.
+template <typename T>
+class HeapValue {
+ public:
+  HeapValue() = default;
+  HeapValue(const HeapValue& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  HeapValue(HeapValue&&) noexcept = default;
+  HeapValue& operator=(const HeapValue& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  HeapValue& operator=(HeapValue&&) noexcept = default;
+  ~HeapValue() = default;
+
+  const T* get() const { return p_.get(); }
+  T& made() {
+    if (!p_) p_ = std::make_unique<T>();
+    return *p_;
+  }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+}  // namespace detail
+
 /// A volume's declared data and what the line made of it: a plain value.
 /// The checks take it prepared (PreparedVolume, prepared_volume.hpp).
 struct Volume {
@@ -41,18 +84,20 @@ struct Volume {
   Metres radius{0.0};  // radius_m on a Point, buffer_m otherwise
   AltitudeBand altitude;
   TimeWindow window;
-  std::vector<std::string> permitted;  // zones: parties that may enter without conflict
-  std::optional<double> notice_h;      // zones: hours of notice that entry needs
-  std::vector<std::string> agreed_by;  // zones: the parties it is to bind, each to accept or decline it
-  std::vector<std::string> accepted;   // zones, set by the service: who accepted it (it binds only them)
-  std::vector<std::string> declined;   // zones, set by the service: who declined it
-  std::vector<std::string> share;      // sites: who may see it; empty means "all"
-  std::optional<TimePoint> notified;   // activities: when its party notified it
+  std::optional<TimePoint> notified;  // activities: when its party notified it
   std::string name;
   std::string description;
   int version = 0;            // set by the store; 0 when not stored
   State state = State::none;  // set by the service
   std::string extra;          // unknown properties, kept as given: a JSON object's text, or empty
+
+  /// A zone's or a site's terms; an activity's are empty.
+  const Terms& terms() const {
+    const Terms* t = terms_.get();
+    return t ? *t : kNoTerms;
+  }
+  /// The terms to change (made empty when there were none).
+  Terms& edit_terms() { return terms_.made(); }
 
   bool hazardous() const;
   /// A zone binds `party` when the party accepted it (DESIGN §6.2).
@@ -64,6 +109,9 @@ struct Volume {
   /// Neither a withdrawn activity nor a retired zone or site: it still
   /// conflicts with what it meets (DESIGN §6.1).
   bool in_force() const { return state != State::withdrawn && state != State::retired; }
+
+ private:
+  detail::HeapValue<Terms> terms_;
 };
 
 /// Every activity kind, in the order of the enum.

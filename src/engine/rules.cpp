@@ -10,8 +10,9 @@ namespace {
 // A zone binds only the parties that accepted it (DESIGN §6.2), so that no
 // zone, however large, lets its owner watch those who never agreed to it.
 bool enters_without_permission(const Volume& activity, const Volume& zone, const CheckContext&) {
+  const std::vector<std::string>& permitted = zone.terms().permitted;
   return activity.party != zone.party && zone.binds(activity.party) &&
-         std::find(zone.permitted.begin(), zone.permitted.end(), activity.party) == zone.permitted.end();
+         std::find(permitted.begin(), permitted.end(), activity.party) == permitted.end();
 }
 
 bool always(const Volume&, const Volume&, const CheckContext&) { return true; }
@@ -19,8 +20,9 @@ bool always(const Volume&, const Volume&, const CheckContext&) { return true; }
 bool puts_fire(const Volume& activity, const Volume&, const CheckContext&) { return activity.hazardous(); }
 
 bool on_short_notice(const Volume& activity, const Volume& zone, const CheckContext& context) {
-  if (!zone.notice_h || !enters_without_permission(activity, zone, context)) return false;
-  const auto needed = std::chrono::milliseconds(static_cast<long long>(std::llround(*zone.notice_h * 3'600'000.0)));
+  const std::optional<double>& notice_h = zone.terms().notice_h;
+  if (!notice_h || !enters_without_permission(activity, zone, context)) return false;
+  const auto needed = std::chrono::milliseconds(static_cast<long long>(std::llround(*notice_h * 3'600'000.0)));
   return activity.window.start < activity.notified.value_or(context.notified) + needed;
 }
 

@@ -341,23 +341,24 @@ Status read_rules_data(const Node& props, Volume& v) {
                      std::string("applies only to ") + std::string(type_name(r.type)) + "s");
     }
   }
-  for (auto [key, list] : {std::pair{"permitted", &v.permitted}, std::pair{"agreed_by", &v.agreed_by}}) {
+  // Terms are made only for a volume that has some: an activity has none.
+  for (auto [key, list] : {std::pair{"permitted", &Terms::permitted}, std::pair{"agreed_by", &Terms::agreed_by}}) {
     const auto it = props.field(key);
     if (!it) continue;
     auto parties = read_party_list(*it, std::string("properties.") + key);
     if (!parties) return parties.error();
-    *list = std::move(*parties);
+    v.edit_terms().*list = std::move(*parties);
   }
   if (auto it = props.field("notice_h")) {
     auto h = finite_number(*it, "properties.notice_h");
     if (!h) return h.error();
     if (*h < 0) return invalid("properties.notice_h", "must be >= 0");
-    v.notice_h = *h;
+    v.edit_terms().notice_h = *h;
   }
   if (auto it = props.field("share"); it && !(it->is_string() && it->string() == "all")) {
     auto list = read_party_list(*it, "properties.share");
     if (!list) return list.error();
-    v.share = std::move(*list);
+    v.edit_terms().share = std::move(*list);
   }
   return {};
 }
@@ -400,12 +401,12 @@ Status read_server_managed(const Node& props, Volume& v, ServerFields taken, std
     if (!parsed) return invalid("properties.state", "not a state of the line");
     v.state = *parsed;
   }
-  for (auto [key, list] : {std::pair{"accepted", &v.accepted}, std::pair{"declined", &v.declined}}) {
+  for (auto [key, list] : {std::pair{"accepted", &Terms::accepted}, std::pair{"declined", &Terms::declined}}) {
     const auto answers = given(key);
     if (!answers) continue;
     auto parties = read_party_list(*answers, std::string("properties.") + key);
     if (!parties) return parties.error();
-    *list = std::move(*parties);
+    v.edit_terms().*list = std::move(*parties);
   }
   return {};
 }

@@ -115,14 +115,15 @@ json to_feature(const Volume& v) {
   }
   if (v.window.start != kTimeMin) props["start"] = format_rfc3339(v.window.start);
   if (v.window.end != kTimeMax) props["end"] = format_rfc3339(v.window.end);
+  const Terms& terms = v.terms();
   if (v.type == ObjectType::zone) {
-    props["permitted"] = v.permitted;
-    if (v.notice_h) props["notice_h"] = *v.notice_h;
-    props["agreed_by"] = v.agreed_by;
-    if (!v.accepted.empty()) props["accepted"] = v.accepted;
-    if (!v.declined.empty()) props["declined"] = v.declined;
+    props["permitted"] = terms.permitted;
+    if (terms.notice_h) props["notice_h"] = *terms.notice_h;
+    props["agreed_by"] = terms.agreed_by;
+    if (!terms.accepted.empty()) props["accepted"] = terms.accepted;
+    if (!terms.declined.empty()) props["declined"] = terms.declined;
   }
-  if (v.type == ObjectType::site) props["share"] = v.share.empty() ? json("all") : json(v.share);
+  if (v.type == ObjectType::site) props["share"] = terms.share.empty() ? json("all") : json(terms.share);
   if (v.notified) props["notified"] = format_rfc3339(*v.notified);
   if (!v.name.empty()) props["name"] = v.name;
   if (!v.description.empty()) props["description"] = v.description;

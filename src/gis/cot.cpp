@@ -105,8 +105,8 @@ std::string remarks_of(const Volume& v, bool holes_left_out) {
     r += "; margin " + number(v.radius.value, "%.0f") + " m (drawn)";
   }
   if (v.type == ObjectType::zone) {
-    r += "; agreed by " + list_text(v.accepted) + "; permitted " + list_text(v.permitted);
-    if (v.notice_h) r += "; " + number(*v.notice_h, "%g") + " h notice";
+    r += "; agreed by " + list_text(v.terms().accepted) + "; permitted " + list_text(v.terms().permitted);
+    if (v.terms().notice_h) r += "; " + number(*v.terms().notice_h, "%g") + " h notice";
   }
   if (v.state != State::none) r += "; " + std::string(state_name(v.state));
   if (holes_left_out) r += "; its holes are not drawn";

@@ -119,14 +119,15 @@ void set_properties(OGRFeature& f, const Volume& v) {
   if (std::isfinite(v.altitude.upper_m)) number("upper_m", v.altitude.upper_m);
   if (v.window.start != kTimeMin) text("start", format_rfc3339(v.window.start));
   if (v.window.end != kTimeMax) text("end", format_rfc3339(v.window.end));
+  const Terms& terms = v.terms();
   if (v.type == ObjectType::zone) {
-    text("permitted", joined(v.permitted));
-    if (v.notice_h) number("notice_h", *v.notice_h);
-    text("agreed_by", joined(v.agreed_by));
-    text("accepted", joined(v.accepted));
-    text("declined", joined(v.declined));
+    text("permitted", joined(terms.permitted));
+    if (terms.notice_h) number("notice_h", *terms.notice_h);
+    text("agreed_by", joined(terms.agreed_by));
+    text("accepted", joined(terms.accepted));
+    text("declined", joined(terms.declined));
   }
-  if (v.type == ObjectType::site) text("share", v.share.empty() ? "all" : joined(v.share));
+  if (v.type == ObjectType::site) text("share", terms.share.empty() ? "all" : joined(terms.share));
   if (v.notified) text("notified", format_rfc3339(*v.notified));
   if (v.version > 0) f.SetField(column("version"), v.version);
   if (v.state != State::none) text("state", std::string(state_name(v.state)));

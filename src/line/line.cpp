@@ -43,8 +43,8 @@ std::vector<Notice> notices_for(const Volume& activity, const std::vector<Confli
   for (const Conflict& c : conflicts) {
     auto& shortest = zone_notice_by_party[c.other_party];
     const Volume* other = context.find(c.other_id);
-    if (!other || other->type != ObjectType::zone || !other->notice_h) continue;
-    const auto wait = std::chrono::milliseconds(std::llround(*other->notice_h * 3'600'000.0));
+    if (!other || other->type != ObjectType::zone || !other->terms().notice_h) continue;
+    const auto wait = std::chrono::milliseconds(std::llround(*other->terms().notice_h * 3'600'000.0));
     shortest = shortest ? std::min(*shortest, wait) : wait;
   }
   std::vector<Notice> out;

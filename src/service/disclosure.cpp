@@ -7,12 +7,13 @@ namespace deconflict {
 
 bool Disclosures::visible(const std::string& party, const Volume& v) const {
   if (v.party == party) return true;
+  const auto names = [&](const std::vector<std::string>& parties) {
+    return std::find(parties.begin(), parties.end(), party) != parties.end();
+  };
   if (v.type == ObjectType::zone) {  // an agreed zone, and a proposal to those it is addressed to
-    return !v.proposed() || std::find(v.agreed_by.begin(), v.agreed_by.end(), party) != v.agreed_by.end();
+    return !v.proposed() || names(v.terms().agreed_by);
   }
-  if (v.type == ObjectType::site) {
-    return v.share.empty() || std::find(v.share.begin(), v.share.end(), party) != v.share.end();
-  }
+  if (v.type == ObjectType::site) return v.terms().share.empty() || names(v.terms().share);
   return disclosed(party, v.id);
 }
 

@@ -19,14 +19,15 @@ const char* size_field(const Volume& v) {
 }  // namespace
 
 Status Service::Impl::admissible(const Volume& v) const {
-  if (std::find(v.agreed_by.begin(), v.agreed_by.end(), v.party) != v.agreed_by.end()) {
+  const std::vector<std::string>& agreed_by = v.terms().agreed_by;
+  if (std::find(agreed_by.begin(), agreed_by.end(), v.party) != agreed_by.end()) {
     return make_error(ErrorCode::invalid_input, "names the zone's own party, which binds itself",
                       "properties.agreed_by");
   }
   // Each party named is sent a proposal: one each, and only to parties of the
   // line (as a message is), so that a declaration's writes are bounded by them.
   std::set<std::string_view> named;
-  for (const std::string& p : v.agreed_by) {
+  for (const std::string& p : agreed_by) {
     if (!parties.active(p)) return make_error(ErrorCode::invalid_input, "no such party: " + p, "properties.agreed_by");
     if (!named.insert(p).second) {
       return make_error(ErrorCode::invalid_input, "names '" + p + "' twice", "properties.agreed_by");
@@ -156,7 +157,7 @@ Result<std::vector<std::string>> PartyView::withdraw(ObjectType type, const std:
     told.insert(n->to_party);    // notified of the activity (or of the site declared over theirs)
     told.insert(n->from_party);  // or the owner of a site declared over it, who was shown it
   }
-  told.insert(old->agreed_by.begin(), old->agreed_by.end());  // a zone's: those it was to bind
+  told.insert(old->terms().agreed_by.begin(), old->terms().agreed_by.end());  // a zone's: those it was to bind
   // And the parties of what it is in conflict with now: those whose convoy
   // met the activity were shown it, and hear that the danger is gone.
   auto met = activity ? s.checked(*old, spent_, ahead_) : s.met(*old, s.now(), spent_, ahead_);
@@ -195,18 +196,19 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
   if (!old || old->type != ObjectType::zone || !s.visible(caller_.id, *old)) {
     return no_such("zone", zone_id);
   }
-  if (std::find(old->agreed_by.begin(), old->agreed_by.end(), caller_.id) == old->agreed_by.end()) {
+  const Terms& terms = old->terms();
+  if (std::find(terms.agreed_by.begin(), terms.agreed_by.end(), caller_.id) == terms.agreed_by.end()) {
     return make_error(ErrorCode::forbidden, "the zone does not ask this party to agree to it", "id");
   }
   const auto answered = [&](const std::vector<std::string>& l) {
     return std::find(l.begin(), l.end(), caller_.id) != l.end();
   };
-  if (answered(old->accepted) || answered(old->declined)) {
+  if (answered(terms.accepted) || answered(terms.declined)) {
     return make_error(ErrorCode::version_conflict, "this party has answered already", "id");
   }
   if (text.size() > 10'000) return make_error(ErrorCode::invalid_input, "a text is at most 10,000 bytes", "text");
   PreparedVolume zone = *old;
-  (accept ? zone.accepted : zone.declined).push_back(caller_.id);
+  (accept ? zone.edit_terms().accepted : zone.edit_terms().declined).push_back(caller_.id);
   zone.state = zone.agreement();
   store::WriteBatch batch;
   const TimePoint at = s.now();
@@ -291,8 +293,8 @@ Result<Declared> Service::Impl::commit_declared(PreparedVolume v, const Precheck
     // A new zone, or a changed one, is agreed afresh: agreeing to one shape is
     // not agreeing to another. (An import brings the answers it was given.)
     if (!how.imported) {
-      v.accepted.clear();
-      v.declined.clear();
+      v.edit_terms().accepted.clear();
+      v.edit_terms().declined.clear();
     }
     v.state = v.agreement();
   }
@@ -372,10 +374,11 @@ std::vector<Notice> Service::Impl::notices_about(const Volume& object, const std
 
 std::vector<Notice> Service::Impl::proposals(const Volume& zone, TimePoint at) {
   std::vector<Notice> out;
-  for (const std::string& party : zone.agreed_by) {
+  const Terms& terms = zone.terms();
+  for (const std::string& party : terms.agreed_by) {
     const auto in = [&](const std::vector<std::string>& l) { return std::find(l.begin(), l.end(), party) != l.end(); };
     // An import's answers stand; a party not of this line (an import's) is asked nothing.
-    if (in(zone.accepted) || in(zone.declined) || !parties.active(party)) continue;
+    if (in(terms.accepted) || in(terms.declined) || !parties.active(party)) continue;
     Notice n;
     n.id = fresh_id("n-");
     n.about = NoticeAbout::zone;
@@ -395,8 +398,8 @@ bool Service::Impl::unchanged(const Volume& old, const Volume& v) {
   again.version = old.version;
   again.state = old.state;
   again.notified = old.notified;
-  again.accepted = old.accepted;
-  again.declined = old.declined;
+  again.edit_terms().accepted = old.terms().accepted;
+  again.edit_terms().declined = old.terms().declined;
   return format::to_feature(again) == format::to_feature(old);
 }
 
