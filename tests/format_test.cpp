@@ -286,7 +286,7 @@ TEST(ReadFeature, ReadsEveryProperty) {
   EXPECT_EQ(v->altitude.upper_m, 15000);
   EXPECT_EQ(format_rfc3339(v->window.start), "2017-06-01T00:00:00Z");
   EXPECT_EQ(v->window.end, kTimeMax);
-  EXPECT_EQ(nlohmann::json::parse(v->extra)["colour"], "red");
+  EXPECT_EQ(nlohmann::json::parse(v->remarks().extra)["colour"], "red");
   // Written and read again, it is the same feature.
   auto again = read_feature(nlohmann::json::parse(to_feature(*v).dump()));
   ASSERT_TRUE(again.ok());
@@ -297,10 +297,11 @@ TEST(ReadFeature, ReadsEveryProperty) {
   EXPECT_EQ(to_feature(*stored).dump(), to_feature(*v).dump());
 }
 
-// A zone's or a site's terms are held apart from the volume (a million
-// activities carry none): an activity read either way has none made, and a
-// copy of a zone has terms of its own, so that answering a copy (as the line
-// does, to store the next version) never changes the stored one beside it.
+// A zone's or a site's terms, and a volume's remarks (description, unknown
+// properties), are held apart from the volume (a million activities carry
+// none): an activity read either way has none made, and a copy of a zone has
+// terms of its own, so that answering a copy (as the line does, to store the
+// next version) never changes the stored one beside it.
 TEST(ReadFeature, OnlyZonesAndSitesHoldTermsAndACopyHasItsOwn) {
   const auto activity = nlohmann::json::parse(R"({"type": "Feature",
     "geometry": {"type": "Point", "coordinates": [38.6, 33.5]},
@@ -309,9 +310,11 @@ TEST(ReadFeature, OnlyZonesAndSitesHoldTermsAndACopyHasItsOwn) {
   auto read = read_feature(activity);
   ASSERT_TRUE(read.ok()) << read.error().describe();
   EXPECT_EQ(&read->terms(), &kNoTerms);
+  EXPECT_EQ(&read->remarks(), &kNoRemarks);
   auto stored = read_stored_feature(to_feature(*read).dump());
   ASSERT_TRUE(stored.ok()) << stored.error().describe();
   EXPECT_EQ(&stored->terms(), &kNoTerms);
+  EXPECT_EQ(&stored->remarks(), &kNoRemarks);
 
   auto zone = read_feature(nlohmann::json::parse(R"({"type": "Feature",
     "geometry": {"type": "Point", "coordinates": [38.6, 33.5]},

@@ -46,6 +46,17 @@ struct Terms {
 /// The terms of a volume that has none (an activity).
 inline const Terms kNoTerms{};
 
+/// What a volume rarely carries beside its name: a description for people,
+/// and the properties deconflict does not know, kept as given. Held apart
+/// as its terms are.
+struct Remarks {
+  std::string description;
+  std::string extra;  // unknown properties, kept as given: a JSON object's text, or empty
+};
+
+/// The remarks of a volume that has none.
+inline const Remarks kNoRemarks{};
+
 namespace detail {
 /// A value on the heap, copied with its holder; none until first made.
 template <typename T>
@@ -86,10 +97,8 @@ struct Volume {
   TimeWindow window;
   std::optional<TimePoint> notified;  // activities: when its party notified it
   std::string name;
-  std::string description;
   int version = 0;            // set by the store; 0 when not stored
   State state = State::none;  // set by the service
-  std::string extra;          // unknown properties, kept as given: a JSON object's text, or empty
 
   /// A zone's or a site's terms; an activity's are empty.
   const Terms& terms() const {
@@ -98,6 +107,13 @@ struct Volume {
   }
   /// The terms to change (made empty when there were none).
   Terms& edit_terms() { return terms_.made(); }
+  /// Its description and unknown properties; empty when it has none.
+  const Remarks& remarks() const {
+    const Remarks* r = remarks_.get();
+    return r ? *r : kNoRemarks;
+  }
+  /// The remarks to change (made empty when there were none).
+  Remarks& edit_remarks() { return remarks_.made(); }
 
   bool hazardous() const;
   /// A zone binds `party` when the party accepted it (DESIGN §6.2).
@@ -112,6 +128,7 @@ struct Volume {
 
  private:
   detail::HeapValue<Terms> terms_;
+  detail::HeapValue<Remarks> remarks_;
 };
 
 /// Every activity kind, in the order of the enum.

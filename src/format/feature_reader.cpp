@@ -370,12 +370,12 @@ Status read_text_and_extra(const Node& props, Volume& v) {
   auto description = read_string(props, "description", false);
   if (!description) return description.error();
   v.name = *name;
-  v.description = *description;
+  if (!description->empty()) v.edit_remarks().description = *description;
   json extra;  // null, and no allocation, until an unknown property comes
   props.each_member([&](std::string_view key, const Node& value) {
     if (!is_known(key)) extra[std::string(key)] = value.to_json();
   });
-  if (!extra.is_null()) v.extra = extra.dump();
+  if (!extra.is_null()) v.edit_remarks().extra = extra.dump();
   return {};
 }
 

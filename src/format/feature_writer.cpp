@@ -126,11 +126,12 @@ json to_feature(const Volume& v) {
   if (v.type == ObjectType::site) props["share"] = terms.share.empty() ? json("all") : json(terms.share);
   if (v.notified) props["notified"] = format_rfc3339(*v.notified);
   if (!v.name.empty()) props["name"] = v.name;
-  if (!v.description.empty()) props["description"] = v.description;
+  const Remarks& remarks = v.remarks();
+  if (!remarks.description.empty()) props["description"] = remarks.description;
   if (v.version > 0) props["version"] = v.version;
   if (v.state != State::none) props["state"] = state_name(v.state);
-  if (!v.extra.empty()) {
-    const json extra = json::parse(v.extra);
+  if (!remarks.extra.empty()) {
+    const json extra = json::parse(remarks.extra);
     for (auto it = extra.begin(); it != extra.end(); ++it) props[it.key()] = it.value();
   }
   json f = {{"type", "Feature"}, {"geometry", to_geometry(v.geometry)}, {"properties", std::move(props)}};

@@ -110,7 +110,7 @@ std::string remarks_of(const Volume& v, bool holes_left_out) {
   }
   if (v.state != State::none) r += "; " + std::string(state_name(v.state));
   if (holes_left_out) r += "; its holes are not drawn";
-  if (!v.description.empty()) r += ". " + v.description;
+  if (const std::string& about = v.remarks().description; !about.empty()) r += ". " + about;
   return r + " [deconflict " + v.id + " v" + std::to_string(v.version) + "]";
 }
 

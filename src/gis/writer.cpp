@@ -113,7 +113,7 @@ void set_properties(OGRFeature& f, const Volume& v) {
   text("party", v.party);
   text("kind", v.kind);
   text("name", v.name);
-  text("description", v.description);
+  text("description", v.remarks().description);
   number(v.geometry.type == GeometryType::point ? "radius_m" : "buffer_m", v.radius.value);
   if (std::isfinite(v.altitude.lower_m)) number("lower_m", v.altitude.lower_m);
   if (std::isfinite(v.altitude.upper_m)) number("upper_m", v.altitude.upper_m);

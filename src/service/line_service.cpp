@@ -49,8 +49,8 @@ Status Service::Impl::admissible(const Volume& v) const {
 Status Service::Impl::timely(const Volume& v, const Volume* old) const {
   if (v.type != ObjectType::activity || v.window.start >= now()) return {};
   if (old && old->window.start == v.window.start) return {};
-  if (!v.extra.empty()) {
-    const nlohmann::json extra = nlohmann::json::parse(v.extra, nullptr, false);
+  if (const std::string& text = v.remarks().extra; !text.empty()) {
+    const nlohmann::json extra = nlohmann::json::parse(text, nullptr, false);
     const auto flag = extra.is_object() ? extra.find("after_the_fact") : extra.end();
     if (flag != extra.end() && flag->is_boolean() && flag->get<bool>()) return {};
   }
