@@ -11,6 +11,7 @@
 // validated and prepared.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,11 @@ struct Terms {
   std::vector<std::string> declined;   // zones, set by the service: who declined it
   std::vector<std::string> share;      // sites: who may see it; empty means "all"
 };
+
+/// Whether a list of parties (a zone's terms, a site's share) names `party`.
+inline bool names(const std::vector<std::string>& parties, const std::string& party) {
+  return std::find(parties.begin(), parties.end(), party) != parties.end();
+}
 
 /// The terms of a volume that has none (an activity).
 inline const Terms kNoTerms{};

@@ -9,16 +9,11 @@ namespace deconflict {
 
 bool Volume::hazardous() const { return activity_kind && is_hazardous(*activity_kind); }
 
-bool Volume::binds(const std::string& p) const {
-  const auto& accepted = terms().accepted;
-  return std::find(accepted.begin(), accepted.end(), p) != accepted.end();
-}
+bool Volume::binds(const std::string& p) const { return names(terms().accepted, p); }
 
 bool Volume::proposed() const {
   const Terms& t = terms();
-  const auto answered = [&](const std::string& p) {
-    return binds(p) || std::find(t.declined.begin(), t.declined.end(), p) != t.declined.end();
-  };
+  const auto answered = [&](const std::string& p) { return binds(p) || names(t.declined, p); };
   return !std::all_of(t.agreed_by.begin(), t.agreed_by.end(), answered);
 }
 

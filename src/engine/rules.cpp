@@ -10,9 +10,7 @@ namespace {
 // A zone binds only the parties that accepted it (DESIGN §6.2), so that no
 // zone, however large, lets its owner watch those who never agreed to it.
 bool enters_without_permission(const Volume& activity, const Volume& zone, const CheckContext&) {
-  const std::vector<std::string>& permitted = zone.terms().permitted;
-  return activity.party != zone.party && zone.binds(activity.party) &&
-         std::find(permitted.begin(), permitted.end(), activity.party) == permitted.end();
+  return activity.party != zone.party && zone.binds(activity.party) && !names(zone.terms().permitted, activity.party);
 }
 
 bool always(const Volume&, const Volume&, const CheckContext&) { return true; }

@@ -7,13 +7,10 @@ namespace deconflict {
 
 bool Disclosures::visible(const std::string& party, const Volume& v) const {
   if (v.party == party) return true;
-  const auto names = [&](const std::vector<std::string>& parties) {
-    return std::find(parties.begin(), parties.end(), party) != parties.end();
-  };
   if (v.type == ObjectType::zone) {  // an agreed zone, and a proposal to those it is addressed to
-    return !v.proposed() || names(v.terms().agreed_by);
+    return !v.proposed() || names(v.terms().agreed_by, party);
   }
-  if (v.type == ObjectType::site) return v.terms().share.empty() || names(v.terms().share);
+  if (v.type == ObjectType::site) return v.terms().share.empty() || names(v.terms().share, party);
   return disclosed(party, v.id);
 }
 

@@ -20,7 +20,7 @@ const char* size_field(const Volume& v) {
 
 Status Service::Impl::admissible(const Volume& v) const {
   const std::vector<std::string>& agreed_by = v.terms().agreed_by;
-  if (std::find(agreed_by.begin(), agreed_by.end(), v.party) != agreed_by.end()) {
+  if (names(agreed_by, v.party)) {
     return make_error(ErrorCode::invalid_input, "names the zone's own party, which binds itself",
                       "properties.agreed_by");
   }
@@ -197,13 +197,10 @@ Result<const Volume*> PartyView::answer_zone(const std::string& zone_id, bool ac
     return no_such("zone", zone_id);
   }
   const Terms& terms = old->terms();
-  if (std::find(terms.agreed_by.begin(), terms.agreed_by.end(), caller_.id) == terms.agreed_by.end()) {
+  if (!names(terms.agreed_by, caller_.id)) {
     return make_error(ErrorCode::forbidden, "the zone does not ask this party to agree to it", "id");
   }
-  const auto answered = [&](const std::vector<std::string>& l) {
-    return std::find(l.begin(), l.end(), caller_.id) != l.end();
-  };
-  if (answered(terms.accepted) || answered(terms.declined)) {
+  if (names(terms.accepted, caller_.id) || names(terms.declined, caller_.id)) {
     return make_error(ErrorCode::version_conflict, "this party has answered already", "id");
   }
   if (text.size() > 10'000) return make_error(ErrorCode::invalid_input, "a text is at most 10,000 bytes", "text");
@@ -376,9 +373,8 @@ std::vector<Notice> Service::Impl::proposals(const Volume& zone, TimePoint at) {
   std::vector<Notice> out;
   const Terms& terms = zone.terms();
   for (const std::string& party : terms.agreed_by) {
-    const auto in = [&](const std::vector<std::string>& l) { return std::find(l.begin(), l.end(), party) != l.end(); };
     // An import's answers stand; a party not of this line (an import's) is asked nothing.
-    if (in(terms.accepted) || in(terms.declined) || !parties.active(party)) continue;
+    if (names(terms.accepted, party) || names(terms.declined, party) || !parties.active(party)) continue;
     Notice n;
     n.id = fresh_id("n-");
     n.about = NoticeAbout::zone;
