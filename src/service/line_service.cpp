@@ -394,8 +394,10 @@ bool Service::Impl::unchanged(const Volume& old, const Volume& v) {
   again.version = old.version;
   again.state = old.state;
   again.notified = old.notified;
-  again.edit_terms().accepted = old.terms().accepted;
-  again.edit_terms().declined = old.terms().declined;
+  if (v.type == ObjectType::zone) {  // a zone's answers (the feature writes them for zones only)
+    again.edit_terms().accepted = old.terms().accepted;
+    again.edit_terms().declined = old.terms().declined;
+  }
   return format::to_feature(again) == format::to_feature(old);
 }
 
