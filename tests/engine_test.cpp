@@ -271,6 +271,26 @@ TEST(World, AssignedVolumesThatRepeatAnIdKeepTheLast) {
   EXPECT_EQ(rules_of(world.check(strike(10.8, 10), {kNotified})), Names{"s8 site-hazard"});
 }
 
+// The map is filled in the order of its buckets, not the order given (a
+// million volumes open faster): every repeated id still keeps its last
+// copy, however many copies share a bucket.
+TEST(World, EveryRepeatedIdKeepsItsLastCopyInAnyBucketOrder) {
+  World world;
+  std::vector<PreparedVolume> volumes;
+  for (int copy = 0; copy < 3; ++copy) {
+    for (int i = 0; i < 500; ++i) volumes.push_back(site_at("r" + std::to_string(i), copy, i * 0.01));
+  }
+  world.assign(std::move(volumes));
+  ASSERT_EQ(world.size(), 500u);
+  EXPECT_EQ(world.count_of("red"), 500u);
+  EXPECT_EQ(world.of_type(ObjectType::site).size(), 500u);
+  for (int i = 0; i < 500; ++i) {
+    const StoredVolume* v = world.find("r" + std::to_string(i));
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->geometry.parts[0][0][0].lon_deg, 2.0) << "r" << i;
+  }
+}
+
 // Readers that ask at once, before the index of bounds is built: one builds
 // it, the others wait and read the same (run under the sanitizers by `make
 // sanitize`).

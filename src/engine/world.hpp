@@ -107,6 +107,9 @@ class World {
   // Counts a volume in (or out): its party's totals, and the zones or sites kept apart.
   void count_in(const StoredVolume& v);
   void count_out(const StoredVolume& v);
+  // Its party's totals only: counted in, or out.
+  void tally(const StoredVolume& v, bool in);
+  void count_all(const std::vector<std::shared_ptr<const StoredVolume>>& volumes);
   // Every volume the index holds is a StoredVolume of this world's.
   static const StoredVolume* stored(const PreparedVolume* v) { return static_cast<const StoredVolume*>(v); }
   std::array<std::unordered_set<const StoredVolume*>, 2> apart_;  // zones, sites
