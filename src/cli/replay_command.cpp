@@ -63,6 +63,9 @@ class ServerProcess {
     for (int i = 0; i < 100; ++i) {  // up to 10 s for "listening on http://..."
       std::ifstream in(s.log_);
       for (std::string l; std::getline(in, l);) {
+        // A last line without its newline may be half written: its URL cut
+        // short ("http://127.0.0."), read again once whole.
+        if (in.eof()) break;
         if (const size_t p = l.find("listening on "); p != std::string::npos) {
           s.url_ = l.substr(p + 13);
           return s;

@@ -492,8 +492,11 @@ int serve(Service& service, const ServerOptions& options) {
               << ":" << tak_bound.port() << std::endl;
   }
   const auto bound = listener->local();
-  std::cerr << "deconflict: listening on " << (tls ? "https" : "http") << "://" << bound.address().to_string() << ":"
-            << bound.port() << std::endl;
+  // One write (std::cerr flushes after each <<): whoever watches the log for
+  // this line must not read half of its URL.
+  std::cerr << ("deconflict: listening on " + std::string(tls ? "https" : "http") + "://" +
+                bound.address().to_string() + ":" + std::to_string(bound.port()) + "\n")
+            << std::flush;
   ioc.run();
   pipeline.stop();  // what is being measured ends now; what was answered was committed
   service.on_events({});
