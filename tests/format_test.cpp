@@ -2,7 +2,9 @@
 // rejected, each with the error that names the feature, the field and why.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -485,6 +487,57 @@ TEST(ReadStoredFeature, PreparesTheGeometryOnFirstUseToTheSameShape) {
   next.version = 2;
   EXPECT_EQ(&fresh->with(next).shape(), &fresh->shape());
   EXPECT_EQ(&PreparedVolume(*fresh).shape(), &fresh->shape());
+}
+
+// A store keeps each row's bounding cap beside its feature, and an opening
+// reads it rather than computing it: the same volume either way, the
+// geometry's structure still checked (a row not written by deconflict is
+// refused, not taken to fail at its first check), and a cap that is not one
+// ignored.
+TEST(ReadStoredFeature, TakesTheStoredCapAndStillChecksTheGeometrysStructure) {
+  const std::string square = polygon("[[38.0, 33.0], [39.0, 33.0], [39.0, 34.0], [38.0, 34.0], [38.0, 33.0]]");
+  for (const std::string& geometry :
+       {square, std::string(R"({"type": "LineString", "coordinates": [[0, 0], [0, 40]]})"),
+        std::string(R"({"type": "Point", "coordinates": [38.6, 33.5]})")}) {
+    const std::string extra = geometry.find("Point") != std::string::npos ? R"("radius_m": 900)" : R"("buffer_m": 500)";
+    auto fresh = read_feature(nlohmann::json::parse(activity(geometry, extra)));
+    ASSERT_TRUE(fresh.ok()) << fresh.error().describe();
+    const std::string written = to_feature(*fresh).dump();
+    auto with_cap = read_stored_feature(written, fresh->cap());
+    ASSERT_TRUE(with_cap.ok()) << with_cap.error().describe();
+    EXPECT_EQ(to_feature(*with_cap).dump(), written);
+    EXPECT_EQ(with_cap->cap().radius_rad, fresh->cap().radius_rad) << geometry;
+    EXPECT_EQ(geo::distance_m(with_cap->shape(), fresh->shape(), 1e9), 0.0) << geometry;
+  }
+  // The stored cap is the one taken: an opening computes nothing.
+  auto fresh = read_feature(nlohmann::json::parse(activity(square, R"("buffer_m": 500)")));
+  ASSERT_TRUE(fresh.ok());
+  BoundingCap wider = fresh->cap();
+  wider.radius_rad *= 2;
+  auto taken = read_stored_feature(to_feature(*fresh).dump(), wider);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->cap().radius_rad, wider.radius_rad);
+  // Not a cap: computed from the geometry instead.
+  for (const BoundingCap bad : {BoundingCap{std::nan(""), 0, 0, 0.1}, BoundingCap{2, 0, 0, 0.1},
+                                BoundingCap{1, 0, 0, -1}, BoundingCap{1, 0, 0, 4}}) {
+    auto computed = read_stored_feature(to_feature(*fresh).dump(), bad);
+    ASSERT_TRUE(computed.ok());
+    EXPECT_EQ(computed->cap().radius_rad, fresh->cap().radius_rad);
+  }
+  // A ring that is not closed, a line of one position, a MultiPolygon of no
+  // polygon: refused with a cap as without one, the field named.
+  const BoundingCap any{1, 0, 0, 0.1};
+  for (const std::string& geometry : {polygon("[[38.0, 33.0], [39.0, 33.0], [39.0, 34.0], [38.0, 34.0], [38.1, 33.0]]"),
+                                      std::string(R"({"type": "LineString", "coordinates": [[0, 0], [0, 0]]})"),
+                                      std::string(R"({"type": "MultiPolygon", "coordinates": []})")}) {
+    const std::string text = activity(geometry, R"("buffer_m": 5)");
+    for (const auto& cap : {std::optional<BoundingCap>(), std::optional<BoundingCap>(any)}) {
+      auto v = read_stored_feature(text, cap);
+      ASSERT_FALSE(v.ok()) << geometry << (cap ? " with a cap" : "");
+      EXPECT_EQ(v.error().code, ErrorCode::invalid_input);
+      EXPECT_EQ(v.error().field.rfind("geometry.coordinates", 0), 0u) << v.error().field;
+    }
+  }
 }
 
 TEST(Rfc3339, ParsesAndFormats) {

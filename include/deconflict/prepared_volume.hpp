@@ -41,6 +41,11 @@ class PreparedVolume : public Volume {
   /// Errors are the structural ones (a store's row that was not written by
   /// deconflict).
   static Result<PreparedVolume> stored(Volume&& v);
+  /// The same with the bounding cap it was stored with (cap() when it was
+  /// written): only the geometry's structure is checked now, and nothing
+  /// computed of it until first use. A cap that is not one (not finite, not
+  /// a unit direction, a radius outside [0, pi]) is ignored and computed.
+  static Result<PreparedVolume> stored(Volume&& v, const BoundingCap& cap);
 
   PreparedVolume(const PreparedVolume& o);
   PreparedVolume(PreparedVolume&& o) noexcept;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,7 +51,9 @@ Result<PreparedVolume> read_feature(const nlohmann::json& feature, size_t max_po
 /// (PreparedVolume::stored), not validated again. Parsed with simdjson, for
 /// opening large stores: in place when the string's capacity leaves
 /// simdjson's padding (64 bytes) after the text, else from a padded copy.
-Result<PreparedVolume> read_stored_feature(const std::string& text);
+/// With the cap stored beside it, the geometry's structure alone is checked
+/// and nothing computed of it (PreparedVolume::stored with a cap).
+Result<PreparedVolume> read_stored_feature(const std::string& text, const std::optional<BoundingCap>& cap = {});
 
 struct ReadOptions {
   /// Skip bad features (counting them in Batch::rejected) instead of failing on the first.

@@ -124,7 +124,7 @@ nlohmann::json detail::SimdNode::to_json() const {
   return nullptr;
 }
 
-Result<PreparedVolume> read_stored_feature(const std::string& text) {
+Result<PreparedVolume> read_stored_feature(const std::string& text, const std::optional<BoundingCap>& cap) {
   thread_local dom::parser parser;  // reused: it keeps its buffers
   dom::element feature, props;
   // simdjson's std::string overload copies the text only when its capacity
@@ -140,6 +140,7 @@ Result<PreparedVolume> read_stored_feature(const std::string& text) {
   if (!g) return g.error();
   v.geometry = std::move(*g);
   if (Status st = detail::read_properties(properties, v, ServerFields::all); !st) return st.error();
+  if (cap) return PreparedVolume::stored(std::move(v), *cap);
   return detail::prepare(std::move(v), true);
 }
 

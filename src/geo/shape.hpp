@@ -149,6 +149,10 @@ class Shape {
   /// edge is long enough to be split into pieces; nullopt when one is (build
   /// the shape for its cap). Errors are the structural ones.
   static Result<std::optional<Cap>> quick_cap(const Geometry& g);
+  /// The structural checks of build_trusted() alone (enough distinct
+  /// positions, closed rings, a polygon in each part), computing nothing:
+  /// for a stored geometry whose cap was stored with it.
+  static Status check_structure(const Geometry& g);
 
   const std::vector<Vertex>& vertices() const { return vertices_; }
   const std::vector<Edge>& edges() const { return edges_; }
@@ -187,7 +191,7 @@ class Shape {
 
  private:
   friend class ShapeBuilder;
-  enum class Mode { validate, trust, caps_only };
+  enum class Mode { validate, trust, caps_only, structure };
   static Result<Shape> assemble(const Geometry& g, Mode mode);
   static Status assemble_into(Shape& s, const Geometry& g, Mode mode, bool* needs_exact);
   Status validate_size(const Area& area, const std::string& part) const;

@@ -30,10 +30,12 @@ Vec3 plane_normal(Vec3 a, Vec3 b) {
 // Builds a Shape's vertices, pieces, paths and caps. In caps-only mode it
 // solves no geodesic: each edge is one piece whose cap comes from its ends'
 // directions, which gives the caps of an exact build as long as no edge is
-// long enough to be split (needs_exact() says when one is).
+// long enough to be split (needs_exact() says when one is). In structure
+// mode it only checks each path's positions and builds nothing.
 class ShapeBuilder {
  public:
-  ShapeBuilder(Shape& s, bool caps_only) : s_(s), caps_only_(caps_only) {}
+  ShapeBuilder(Shape& s, Shape::Mode mode)
+      : s_(s), caps_only_(mode == Shape::Mode::caps_only), structure_only_(mode == Shape::Mode::structure) {}
   bool needs_exact() const { return needs_exact_; }
 
   // Adds a line or a ring; `where` names it in errors ("[0]" or "[1][2]").
@@ -64,6 +66,7 @@ class ShapeBuilder {
     } else if (pts.size() < 2) {
       return make_error(ErrorCode::invalid_input, "a LineString needs at least 2 distinct positions", where);
     }
+    if (structure_only_) return {};
     Path path;
     path.closed = closed;
     path.first_vertex = static_cast<uint32_t>(s_.vertices_.size());
@@ -85,6 +88,7 @@ class ShapeBuilder {
   }
 
   void add_point(LatLon p) {
+    if (structure_only_) return;
     Path path;
     path.first_vertex = static_cast<uint32_t>(s_.vertices_.size());
     push_vertex(p);
@@ -95,6 +99,7 @@ class ShapeBuilder {
   }
 
   void finish() {
+    if (structure_only_) return;
     s_.cap_ = enclosing(0, static_cast<uint32_t>(s_.vertices_.size()), std::span<const Path>(s_.paths_));
   }
 
@@ -177,6 +182,7 @@ class ShapeBuilder {
 
   Shape& s_;
   bool caps_only_ = false;
+  bool structure_only_ = false;
   bool needs_exact_ = false;
   std::optional<std::pair<LatLon, Vec3>> last_end_;  // caps-only: the last edge's end and its direction
 };
@@ -267,6 +273,11 @@ Result<std::optional<Cap>> Shape::quick_cap(const Geometry& g) {
   return needs_exact ? std::optional<Cap>() : std::optional<Cap>(scratch.cap());
 }
 
+Status Shape::check_structure(const Geometry& g) {
+  thread_local Shape scratch;  // nothing is built in it
+  return assemble_into(scratch, g, Mode::structure, nullptr);
+}
+
 Result<Shape> Shape::assemble(const Geometry& g, Mode mode) {
   Shape s;
   if (Status st = assemble_into(s, g, mode, nullptr); !st) return st.error();
@@ -282,15 +293,21 @@ Status Shape::assemble_into(Shape& s, const Geometry& g, Mode mode, bool* needs_
   for (const auto& part : g.parts) {
     for (const auto& ring : part) positions += ring.size();
   }
-  s.vertices_.reserve(positions);
-  s.edges_.reserve(positions);
-  ShapeBuilder b(s, mode == Mode::caps_only);
+  if (mode != Mode::structure) {
+    s.vertices_.reserve(positions);
+    s.edges_.reserve(positions);
+  }
+  ShapeBuilder b(s, mode);
   if (g.type == GeometryType::point) {
     b.add_point(g.parts.at(0).at(0).at(0));
   } else if (g.type == GeometryType::line_string) {
     if (Status st = b.add_path(g.parts.at(0).at(0), false, ""); !st) return st;
   } else {
     const bool multi = g.type == GeometryType::multi_polygon;
+    if (g.parts.empty()) {
+      return make_error(ErrorCode::invalid_input,
+                        multi ? "a MultiPolygon needs at least one polygon" : "a polygon needs at least one ring", "");
+    }
     for (size_t p = 0; p < g.parts.size(); ++p) {
       const std::string part = multi ? index_path("", p) : "";
       const auto& rings = g.parts[p];
@@ -307,7 +324,7 @@ Status Shape::assemble_into(Shape& s, const Geometry& g, Mode mode, bool* needs_
   }
   b.finish();
   if (needs_exact) *needs_exact = b.needs_exact();
-  if (mode == Mode::caps_only) return {};
+  if (mode == Mode::caps_only || mode == Mode::structure) return {};
   s.build_tree();
   if (mode != Mode::validate || s.areas_.empty()) return {};
   const bool multi = g.type == GeometryType::multi_polygon;

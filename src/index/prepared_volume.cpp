@@ -1,6 +1,8 @@
 #include "deconflict/prepared_volume.hpp"
 
+#include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <stdexcept>
 
 #include "common/prefetch.hpp"
@@ -73,6 +75,15 @@ Result<PreparedVolume> PreparedVolume::stored(Volume&& v) {
   if (!shape) return in_coordinates(shape.error());
   const BoundingCap built_cap = geo::bounding_cap_of(shape->cap());
   return PreparedVolume(std::move(v), built_cap, new Shared(std::move(*shape)));
+}
+
+Result<PreparedVolume> PreparedVolume::stored(Volume&& v, const BoundingCap& cap) {
+  const double length = std::sqrt(cap.x * cap.x + cap.y * cap.y + cap.z * cap.z);
+  const bool a_cap = std::isfinite(length) && std::fabs(length - 1) < 1e-9 && cap.radius_rad >= 0 &&
+                     cap.radius_rad <= std::numbers::pi;  // false for NaN too
+  if (!a_cap) return stored(std::move(v));
+  if (Status st = geo::Shape::check_structure(v.geometry); !st) return in_coordinates(st.error());
+  return PreparedVolume(std::move(v), cap, nullptr);
 }
 
 PreparedVolume PreparedVolume::with(Volume data) const { return PreparedVolume(std::move(data), cap_, share()); }

@@ -136,7 +136,7 @@ struct Service::Impl {
   /// An object's new row and the record entry of its change (readable by those
   /// who may see the object), from one writing of its Feature; `unchecked`
   /// (an import that sent no notices) says so on the record.
-  void stage_object(store::WriteBatch& batch, const std::string& party, const Volume& v, const char* change,
+  void stage_object(store::WriteBatch& batch, const std::string& party, const PreparedVolume& v, const char* change,
                     TimePoint now, bool unchecked = false) {
     const nlohmann::ordered_json feature = format::to_feature(v);
     batch.upserts.push_back(row_of(v, feature, now));
@@ -151,10 +151,13 @@ struct Service::Impl {
          n.from_party + " " + n.to_party);
   }
 
-  /// The store's row for a volume, as of `now`.
-  static store::StoredObject row_of(const Volume& v, TimePoint now) { return row_of(v, format::to_feature(v), now); }
-  static store::StoredObject row_of(const Volume& v, const nlohmann::ordered_json& feature, TimePoint now) {
-    return {v.id, std::string(type_name(v.type)), v.party, v.version, feature.dump(), now};
+  /// The store's row for a volume, as of `now`, with its bounding cap (read
+  /// back when the store is opened, rather than computed again).
+  static store::StoredObject row_of(const PreparedVolume& v, TimePoint now) {
+    return row_of(v, format::to_feature(v), now);
+  }
+  static store::StoredObject row_of(const PreparedVolume& v, const nlohmann::ordered_json& feature, TimePoint now) {
+    return {v.id, std::string(type_name(v.type)), v.party, v.version, feature.dump(), now, v.cap()};
   }
 
   Event event(const std::string& party, const char* type, const nlohmann::ordered_json& data) {

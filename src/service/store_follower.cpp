@@ -13,7 +13,7 @@
 namespace deconflict {
 
 Result<PreparedVolume> StoreFollower::volume_of(const store::StoredObject& row) {
-  auto v = format::read_stored_feature(row.feature);
+  auto v = format::read_stored_feature(row.feature, row.cap);
   if (!v) return make_error(ErrorCode::store_error, "stored object is not valid: " + v.error().describe(), row.id);
   v->version = row.version;
   return v;

@@ -8,6 +8,7 @@
 // nodes learn at once that the record grew; they still look at the record's
 // head every second, in case a notification was lost with a connection.
 #include <array>
+#include <charconv>
 #include <chrono>
 
 #include "store/locked_store.hpp"
@@ -28,6 +29,32 @@ TimePoint at_ms(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 std::string ms(TimePoint t) { return std::to_string(t.time_since_epoch().count()); }
 std::optional<std::string> ms(const std::optional<TimePoint>& t) {
   return t ? std::optional<std::string>(ms(*t)) : std::nullopt;
+}
+
+// A double as text that reads back to the same bits (the shortest such).
+std::string exact_text(double x) {
+  std::array<char, 32> buffer{};
+  const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), x).ptr;
+  return std::string(buffer.data(), end);
+}
+
+// An object's cap as four parameters, NULL when it has none.
+std::array<std::optional<std::string>, 4> cap_params(const std::optional<BoundingCap>& cap) {
+  if (!cap) return {};
+  return {exact_text(cap->x), exact_text(cap->y), exact_text(cap->z), exact_text(cap->radius_rad)};
+}
+
+// An object's cap from four columns from `first` on: none when any is NULL
+// (a row written before the caps were stored) or not a number.
+std::optional<BoundingCap> read_cap(const PgResult& r, int row, int first) {
+  std::array<double, 4> v{};
+  for (int i = 0; i < 4; ++i) {
+    if (r.null(row, first + i)) return std::nullopt;
+    const char* text = PQgetvalue(r.get(), row, first + i);
+    const char* end = text + PQgetlength(r.get(), row, first + i);
+    if (std::from_chars(text, end, v[static_cast<size_t>(i)]).ec != std::errc()) return std::nullopt;
+  }
+  return BoundingCap{v[0], v[1], v[2], v[3]};
 }
 
 class PostgresStore final : public LockedStore {
@@ -205,12 +232,15 @@ class PostgresStore final : public LockedStore {
                       e.subject, e.audience, e.statement, e.audience_parties, e.audience_seed}});
     }
     for (const StoredObject& o : batch.upserts) {
+      const auto cap = cap_params(o.cap);
       out.push_back(
-          {"INSERT INTO objects (id, type, party, version, feature, updated_ms, seq) VALUES ($1, $2, $3, $4, $5, $6, "
-           "$7) "
+          {"INSERT INTO objects (id, type, party, version, feature, updated_ms, seq, cap_x, cap_y, cap_z, cap_radius) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
            "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, version = excluded.version, "
-           "feature = excluded.feature, updated_ms = excluded.updated_ms, seq = excluded.seq",
-           {o.id, o.type, o.party, std::to_string(o.version), o.feature, ms(o.updated), seq}});
+           "feature = excluded.feature, updated_ms = excluded.updated_ms, seq = excluded.seq, cap_x = excluded.cap_x, "
+           "cap_y = excluded.cap_y, cap_z = excluded.cap_z, cap_radius = excluded.cap_radius",
+           {o.id, o.type, o.party, std::to_string(o.version), o.feature, ms(o.updated), seq, cap[0], cap[1], cap[2],
+            cap[3]}});
     }
     for (const StoredParty& p : batch.parties) {
       out.push_back(
@@ -276,13 +306,15 @@ class PostgresStore final : public LockedStore {
   }
 
   Result<std::vector<StoredObject>> read_objects(const std::string& tail, const PgParams& params) {
-    auto r = db_->run("SELECT id, type, party, version, feature, updated_ms FROM objects " + tail, params);
+    auto r = db_->run(
+        "SELECT id, type, party, version, feature, updated_ms, cap_x, cap_y, cap_z, cap_radius FROM objects " + tail,
+        params);
     if (!r) return r.error();
     std::vector<StoredObject> out;
     out.reserve(static_cast<size_t>(r->rows()));
     for (int i = 0; i < r->rows(); ++i) {
       out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), static_cast<int>(r->integer(i, 3)),
-                     r->text(i, 4, kFeatureRoom), at_ms(r->integer(i, 5))});
+                     r->text(i, 4, kFeatureRoom), at_ms(r->integer(i, 5)), read_cap(*r, i, 6)});
     }
     return out;
   }

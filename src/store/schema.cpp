@@ -12,10 +12,12 @@ namespace {
 struct Word {
   std::string_view name, sqlite, postgres;
 };
-constexpr std::array<Word, 4> kWords{{
+constexpr std::array<Word, 5> kWords{{
     // Milliseconds and sequence numbers: SQLite's INTEGER holds 64 bits.
     {"{INT64}", "INTEGER", "BIGINT"},
     {"{BOOLEAN}", "INTEGER CHECK (admin IN (0, 1))", "BOOLEAN"},
+    // IEEE doubles: each dialect's reads give back the bits written.
+    {"{DOUBLE}", "REAL", "DOUBLE PRECISION"},
     {"{SERIAL_KEY}", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
     // PostgreSQL keeps the order rows were written in (it loads objects in
     // that order, as SQLite's rowid gives it).
@@ -29,7 +31,7 @@ struct Migration {
   const char* postgres = nullptr;
 };
 
-constexpr std::array<Migration, 12> kMigrations{{
+constexpr std::array<Migration, 13> kMigrations{{
     {R"sql(
 CREATE TABLE objects (
   id         TEXT PRIMARY KEY,
@@ -204,6 +206,15 @@ ALTER TABLE notices ADD COLUMN about TEXT NOT NULL DEFAULT 'activity' CHECK (abo
     {R"sql(
 CREATE INDEX record_hashes ON record (seq, hash);
 CREATE INDEX record_signed ON record (seq) WHERE statement <> '';
+)sql"},
+    // Each object's bounding cap as prepared when it was written (a unit
+    // direction and a radius in radians), so that an opening reads it rather
+    // than computing it from the geometry; NULL in rows written before.
+    {R"sql(
+ALTER TABLE objects ADD COLUMN cap_x {DOUBLE};
+ALTER TABLE objects ADD COLUMN cap_y {DOUBLE};
+ALTER TABLE objects ADD COLUMN cap_z {DOUBLE};
+ALTER TABLE objects ADD COLUMN cap_radius {DOUBLE};
 )sql"},
 }};
 

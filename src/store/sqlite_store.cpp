@@ -43,6 +43,27 @@ class WalFile {
   int fd_;
 };
 
+// An object's cap from four columns from `first` on: none when any is NULL
+// (a row written before the caps were stored).
+std::optional<BoundingCap> read_cap(const Statement& q, int first) {
+  for (int c = first; c < first + 4; ++c) {
+    if (sqlite3_column_type(q.get(), c) == SQLITE_NULL) return std::nullopt;
+  }
+  return BoundingCap{sqlite3_column_double(q.get(), first), sqlite3_column_double(q.get(), first + 1),
+                     sqlite3_column_double(q.get(), first + 2), sqlite3_column_double(q.get(), first + 3)};
+}
+
+void bind_cap(const Statement& q, int first, const std::optional<BoundingCap>& cap) {
+  const double values[] = {cap ? cap->x : 0, cap ? cap->y : 0, cap ? cap->z : 0, cap ? cap->radius_rad : 0};
+  for (int i = 0; i < 4; ++i) {
+    if (cap) {
+      sqlite3_bind_double(q.get(), first + i, values[i]);
+    } else {
+      sqlite3_bind_null(q.get(), first + i);
+    }
+  }
+}
+
 class SqliteStore final : public LockedStore {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db), statements_(db) {}
@@ -88,7 +109,10 @@ class SqliteStore final : public LockedStore {
 
   Result<std::vector<StoredObject>> read_objects(const std::string& tail, int64_t after,
                                                  int64_t* last_rowid = nullptr) {
-    Statement q(db_, ("SELECT id, type, party, version, feature, updated_ms, rowid FROM objects " + tail).c_str());
+    Statement q(db_, ("SELECT id, type, party, version, feature, updated_ms, rowid, cap_x, cap_y, cap_z, cap_radius "
+                      "FROM objects " +
+                      tail)
+                         .c_str());
     if (!q) return store_error(db_, "cannot read objects");
     if (after >= 0) q.bind(1, after);
     std::vector<StoredObject> out;
@@ -102,6 +126,7 @@ class SqliteStore final : public LockedStore {
       o.feature = q.text(4, kFeatureRoom);
       o.updated = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(q.get(), 5)));
       if (last_rowid) *last_rowid = sqlite3_column_int64(q.get(), 6);
+      o.cap = read_cap(q, 7);
       out.push_back(std::move(o));
     }
     if (rc != SQLITE_DONE) return store_error(db_, "cannot read objects");
@@ -283,10 +308,12 @@ class SqliteStore final : public LockedStore {
   Status write_rows(WriteBatch& batch) {
     const int64_t seq = batch_seq(batch);
     const Statement& upsert = statements_.get(
-        "INSERT INTO objects (id, type, party, version, feature, updated_ms, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "INSERT INTO objects (id, type, party, version, feature, updated_ms, seq, cap_x, cap_y, cap_z, cap_radius) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET type = excluded.type, party = excluded.party, "
         "version = excluded.version, feature = excluded.feature, updated_ms = excluded.updated_ms, "
-        "seq = excluded.seq");
+        "seq = excluded.seq, cap_x = excluded.cap_x, cap_y = excluded.cap_y, cap_z = excluded.cap_z, "
+        "cap_radius = excluded.cap_radius");
     if (!upsert) return store_error(db_, "cannot prepare a write");
     for (const StoredObject& o : batch.upserts) {
       sqlite3_reset(upsert.get());
@@ -297,6 +324,7 @@ class SqliteStore final : public LockedStore {
       sqlite3_bind_text(upsert.get(), 5, o.feature.data(), static_cast<int>(o.feature.size()), SQLITE_TRANSIENT);
       sqlite3_bind_int64(upsert.get(), 6, o.updated.time_since_epoch().count());
       upsert.bind(7, seq);
+      bind_cap(upsert, 8, o.cap);
       if (sqlite3_step(upsert.get()) != SQLITE_DONE) return store_error(db_, "cannot store '" + o.id + "'");
     }
     if (Status st = write_parties(batch.parties); !st) return st;

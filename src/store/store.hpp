@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "deconflict/event.hpp"
+#include "deconflict/geometry.hpp"
 #include "deconflict/notice.hpp"
 #include "deconflict/record.hpp"
 #include "deconflict/status.hpp"
@@ -33,6 +34,7 @@ struct StoredObject {
   int version = 1;
   std::string feature;  // the GeoJSON Feature, as written by format::to_feature; read with kFeatureRoom to spare
   TimePoint updated;
+  std::optional<BoundingCap> cap;  // PreparedVolume::cap() when written; none in rows of older builds
 };
 
 struct StoredParty {
