@@ -291,6 +291,30 @@ TEST(World, EveryRepeatedIdKeepsItsLastCopyInAnyBucketOrder) {
   }
 }
 
+// A world opened at once counts each party's volumes and positions as one
+// built a volume at a time does, past the handful of parties whose totals
+// an opening keeps in a short list.
+TEST(World, AnOpenedWorldCountsEachPartyAsOneBuiltAVolumeAtATime) {
+  World assigned, put;
+  std::vector<PreparedVolume> volumes;
+  for (int i = 0; i < 400; ++i) {
+    const std::string party = "p" + std::to_string(i % 40);  // forty parties
+    const double x = 10 + i * 0.01;
+    const json square = {{"type", "Polygon"},
+                         {"coordinates", {{{x, 10}, {x + 0.005, 10}, {x + 0.005, 10.005}, {x, 10}}}}};
+    volumes.push_back(i % 3 == 0 ? make({{"id", "v" + std::to_string(i)}, {"type", "site"}, {"party", party}}, square)
+                                 : make({{"id", "v" + std::to_string(i)}, {"type", "site"}, {"party", party}}));
+  }
+  for (const PreparedVolume& v : volumes) put.put(v);
+  assigned.assign(std::move(volumes));
+  for (int p = 0; p < 40; ++p) {
+    const std::string party = "p" + std::to_string(p);
+    EXPECT_EQ(assigned.count_of(party), put.count_of(party)) << party;
+    EXPECT_EQ(assigned.positions_of(party), put.positions_of(party)) << party;
+    EXPECT_EQ(assigned.count_of(party), 10u) << party;
+  }
+}
+
 // Readers that ask at once, before the index of bounds is built: one builds
 // it, the others wait and read the same (run under the sanitizers by `make
 // sanitize`).
