@@ -74,6 +74,11 @@ class ServerProcess {
       if (::waitpid(s.pid_, nullptr, WNOHANG) == s.pid_) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    // A server that did not say it listens in time is not left running.
+    if (::waitpid(s.pid_, nullptr, WNOHANG) == 0) {
+      ::kill(s.pid_, SIGTERM);
+      ::waitpid(s.pid_, nullptr, 0);
+    }
     // The server's own words: its last line that says what went wrong.
     std::string reason;
     std::ifstream in(s.log_);
@@ -317,7 +322,10 @@ int run_replay(const ReplayArgs& a) {
   auto server = ServerProcess::start(a, scenario->at("start"));
   if (!server) return fail(server.error());
   auto http = HttpClient::connect(server->url(), tokens["operator"]);
-  if (!http) return fail(http.error());
+  if (!http) {
+    server->stop();  // not left running when the replay cannot go on
+    return fail(http.error());
+  }
   Replay replay(*scenario, std::move(features), tokens, keys, **http);
   if (Status st = replay.run(); !st) {
     server->stop();
