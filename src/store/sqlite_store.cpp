@@ -53,15 +53,14 @@ std::optional<BoundingCap> read_cap(const Statement& q, int first) {
                      sqlite3_column_double(q.get(), first + 2), sqlite3_column_double(q.get(), first + 3)};
 }
 
+// Its four columns from `first` on, NULL when it has none.
 void bind_cap(const Statement& q, int first, const std::optional<BoundingCap>& cap) {
-  const double values[] = {cap ? cap->x : 0, cap ? cap->y : 0, cap ? cap->z : 0, cap ? cap->radius_rad : 0};
-  for (int i = 0; i < 4; ++i) {
-    if (cap) {
-      sqlite3_bind_double(q.get(), first + i, values[i]);
-    } else {
-      sqlite3_bind_null(q.get(), first + i);
-    }
+  if (!cap) {
+    for (int i = 0; i < 4; ++i) sqlite3_bind_null(q.get(), first + i);
+    return;
   }
+  const double values[] = {cap->x, cap->y, cap->z, cap->radius_rad};
+  for (int i = 0; i < 4; ++i) sqlite3_bind_double(q.get(), first + i, values[i]);
 }
 
 class SqliteStore final : public LockedStore {
