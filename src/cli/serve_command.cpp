@@ -6,6 +6,7 @@
 
 #include "cli/cli.hpp"
 #include "deconflict/time.hpp"
+#include "server/access_log.hpp"
 #include "server/http_server.hpp"
 
 namespace deconflict::cli {
@@ -105,7 +106,7 @@ int run_serve(const ServeArgs& a) {
   auto service = Service::open(service_options);
   if (!service) return fail(service.error());
   spdlog::set_default_logger(spdlog::stderr_logger_mt("deconflict"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
+  spdlog::set_pattern(server::kLogPattern, spdlog::pattern_time_type::utc);
   return server::serve(**service, options);
 }
 

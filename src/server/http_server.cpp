@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 
+#include "server/access_log.hpp"
 #include "server/event_hub.hpp"
 #include "server/pipeline.hpp"
 #include "server/repeat_filter.hpp"
@@ -36,10 +37,11 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(Stream stream, Api& api, EventHub& hub, Pipeline& pipeline, const HealthWatch& health,
+  Session(Stream stream, Api& api, EventHub& hub, Pipeline& pipeline, const HealthWatch& health, AccessLog& access,
           const ServerOptions& options, std::shared_ptr<size_t> open_count)
       : stream_(std::move(stream)),
         api_(api),
+        access_(access),
         hub_(hub),
         pipeline_(pipeline),
         health_(health),
@@ -159,7 +161,8 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
     res.set("X-Content-Type-Options", "nosniff");
     const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
     // One access-log line per request; the token is never logged.
-    spdlog::info("{} {} {} {}B {:.2f}ms {}", remote(), what, res.result_int(), res.body().size(), elapsed, party);
+    access_.add(
+        fmt::format("{} {} {} {}B {:.2f}ms {}", remote(), what, res.result_int(), res.body().size(), elapsed, party));
     response_ = std::make_shared<Response>(std::move(res));
     http::async_write(stream_, *response_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec || !self->response_->keep_alive()) return self->close();
@@ -180,7 +183,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
                                                     " event streams open already; close one first");
       return reply(error_response(e, req.version(), false), what, party);
     }
-    spdlog::info("{} {} 200 stream {} events missed {}", remote(), what, stream.backlog.size(), party);
+    access_.add(fmt::format("{} {} 200 stream {} events missed {}", remote(), what, stream.backlog.size(), party));
     tcp_layer().expires_never();
     push(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
@@ -258,6 +261,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session<S
   std::string remote_;  // the peer's address, for the log
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   Api& api_;
+  AccessLog& access_;
   EventHub& hub_;
   Pipeline& pipeline_;
   const HealthWatch& health_;
@@ -367,6 +371,7 @@ std::optional<ssl::context> tls_context(const ServerOptions& options) {
 
 int serve(Service& service, const ServerOptions& options) {
   asio::io_context ioc(1);
+  AccessLog access(ioc);  // outlives every session: it writes their last lines when serve() returns
   beast::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);
   if (ec) {
@@ -424,7 +429,7 @@ int serve(Service& service, const ServerOptions& options) {
   try {
     listener = std::make_unique<Listener>(
         ioc, tcp::endpoint(address, options.port), options, open, true, [&](tcp::socket socket) {
-          start_session<Session>(std::move(socket), tls_of, api, hub, pipeline, health, options, open);
+          start_session<Session>(std::move(socket), tls_of, api, hub, pipeline, health, access, options, open);
         });
     if (options.tak_port) {
       tak_listener = std::make_unique<Listener>(
