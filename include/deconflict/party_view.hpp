@@ -75,7 +75,7 @@ class PartyView {
   /// is hidden from the caller (the same answer for all three).
   Result<const Volume*> find(ObjectType type, const std::string& id) const;
   /// The object as a GeoJSON Feature text (kept with the object: lists join these).
-  const std::string& feature_text(const Volume& v) const;
+  std::string_view feature_text(const Volume& v) const;
   /// One of the objects this view gave (list, page, find), kept alive for
   /// another thread to read while the world moves on.
   std::shared_ptr<const Volume> pin(const Volume& v) const;

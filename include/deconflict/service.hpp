@@ -210,7 +210,7 @@ class Service {
   const Volume* find(const std::string& id) const;
   /// The volume as a GeoJSON Feature (format::to_feature), written once and
   /// kept with the volume: lists are answered by joining these.
-  const std::string& feature_text(const Volume& v) const;
+  std::string_view feature_text(const Volume& v) const;
 
   /// The conflicts of one stored activity with everything else stored.
   Result<std::vector<Conflict>> conflicts(const std::string& activity_id) const;

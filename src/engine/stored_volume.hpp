@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "deconflict/prepared_volume.hpp"
 
@@ -27,7 +28,7 @@ class StoredVolume : public PreparedVolume {
   /// The volume's text as `write` makes it (the caller's presentation,
   /// format::to_feature's), made on first use; every caller must pass the
   /// same writer.
-  const std::string& text(const std::function<std::string(const Volume&)>& write) const;
+  std::string_view text(const std::function<std::string(const Volume&)>& write) const;
   /// Asks the processor to fetch what a list reads of the volume (its id,
   /// party and text's pointer), so that a list's cache misses overlap.
   void prefetch_listed() const {
@@ -37,9 +38,11 @@ class StoredVolume : public PreparedVolume {
   }
 
  private:
-  // One pointer (a million stored volumes, most never listed), to the text
-  // itself: a list reads a hundred of them, each a cache miss.
-  mutable std::atomic<const std::string*> text_{nullptr};
+  // One pointer (a million stored volumes, most never listed), to one
+  // allocation holding the text's size and then its bytes: a list reads a
+  // hundred texts, and a std::string's header and bytes were two cache
+  // misses each.
+  mutable std::atomic<const char*> text_{nullptr};
 };
 
 }  // namespace deconflict::engine

@@ -107,7 +107,7 @@ Result<Answer> Api::create(Call& call) {
 Result<Answer> Api::get_object(Call& call) {
   auto v = call.view.find(call.route.type, call.id);
   if (!v) return v.error();
-  return Answer::text(call.view.feature_text(**v));
+  return Answer::text(std::string(call.view.feature_text(**v)));
 }
 
 // PUT /v1/{collection}/{id} with If-Match: the version it replaces.
@@ -148,7 +148,7 @@ Result<Answer> Api::answer_zone(Call& call, bool accept) {
   if (!text) return text.error();
   auto zone = call.view.answer_zone(call.id, accept, *text);
   if (!zone) return zone.error();
-  return Answer::text(call.view.feature_text(**zone));
+  return Answer::text(std::string(call.view.feature_text(**zone)));
 }
 
 Result<Answer> Api::conflict_page(Call& call) {

@@ -227,7 +227,7 @@ std::vector<const Volume*> Service::list(const ListFilter& filter) const {
 
 const Volume* Service::find(const std::string& id) const { return impl_->world.find(id); }
 
-const std::string& Service::feature_text(const Volume& v) const {
+std::string_view Service::feature_text(const Volume& v) const {
   const engine::StoredVolume* stored = impl_->world.find(v.id);
   if (stored != &v) throw std::logic_error("feature_text() is for the stored volumes this service gave");
   return stored->text(feature_of);
@@ -288,7 +288,7 @@ Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& af
   geo::Work work(service_->impl_->options.max_page_work);
   std::string last_measured;
   for (; it != all.end(); ++it) {
-    const std::string& text = (*it)->text(feature_of);
+    const std::string_view text = (*it)->text(feature_of);
     const size_t size = text.size();
     if (out.volumes.size() == limit || (!out.volumes.empty() && bytes + size > PageLimits::kMaxBytes)) break;
     if (near) {
@@ -319,7 +319,7 @@ Result<const Volume*> PartyView::find(ObjectType type, const std::string& id) co
   return v;
 }
 
-const std::string& PartyView::feature_text(const Volume& v) const { return service_->feature_text(v); }
+std::string_view PartyView::feature_text(const Volume& v) const { return service_->feature_text(v); }
 
 std::shared_ptr<const Volume> PartyView::pin(const Volume& v) const { return service_->impl_->world.pin(v.id); }
 
