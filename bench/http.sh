@@ -33,12 +33,29 @@ SERVER=$!
 for _ in $(seq 100); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done
 URL=$(grep -o 'http://[0-9.:]*' "$WORK/server.log" | head -1)
 
+# One load: wrk's summary, then the CPU that the server and wrk each took a
+# request (user and system; both share the machine's cores, so what wrk takes
+# the server cannot have). Usage: load SCRIPT [ENV=VALUE...]
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+load() {
+  local script=$1 out="$WORK/wrk.out" before after
+  shift
+  before=$(server_cpu_ticks)
+  { TIMEFORMAT='%U %S' && time env "$@" wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$script" "$URL" > "$out"; } \
+    2> "$WORK/wrk.time"
+  after=$(server_cpu_ticks)
+  sed -n '/Latency Distribution/,/Transfer/p' "$out"
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v wrk="$(cat "$WORK/wrk.time")" '
+    / requests in / { n = $1 }
+    END { split(wrk, w, " "); if (n > 0) printf "CPU a request: server %.1f us, wrk %.1f us\n", ticks / hz * 1e6 / n, (w[1] + w[2]) * 1e6 / n }' "$out"
+}
+
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/ {print $2}') GiB"
 echo "== list: GET /v1/activities?bbox= (0.35 x 0.35 degrees, about 100 features), $CLIENTS clients"
 echo "features in one answer: $(curl -s -H "Authorization: Bearer $TOKEN" "$URL/v1/activities?bbox=38,33,38.35,33.35" | grep -o '"Feature"' | wc -l)"
-TOKEN=$TOKEN wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$HERE/http/list.lua" "$URL" | sed -n '/Latency Distribution/,/Transfer/p'
+load "$HERE/http/list.lua" TOKEN="$TOKEN"
 echo "== create: POST /v1/activities (2 km movements, checked, notified, durably committed), $CLIENTS clients"
-TOKEN=$TOKEN wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$HERE/http/create.lua" "$URL" | sed -n '/Latency Distribution/,/Transfer/p'
+load "$HERE/http/create.lua" TOKEN="$TOKEN"
 
 # The same creates, each signed by its party: the party registers a key (from
 # then on its acts must be signed), and the requests are signed before the run
@@ -49,5 +66,4 @@ g++ -std=c++20 -O2 -I "$HERE/../src" -I "$HERE/../include" "$HERE/signed_request
   -lsodium -lcrypto -o "$WORK/signed_requests"
 "$WORK/signed_requests" "$WORK/coalition.key" "${URL#http://}" "$TOKEN" $((12000 * SECONDS_EACH)) 7 > "$WORK/signed.bin"
 echo "== signed create: the same, each request signed by its party (RFC 9421, verified by the server), $CLIENTS clients"
-REQUESTS="$WORK/signed.bin" wrk -t1 -c"$CLIENTS" -d"${SECONDS_EACH}s" --latency -s "$HERE/http/signed_create.lua" "$URL" |
-  sed -n '/Latency Distribution/,/Transfer/p'
+load "$HERE/http/signed_create.lua" REQUESTS="$WORK/signed.bin"
