@@ -1,6 +1,7 @@
 #include "deconflict/service.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <map>
@@ -67,8 +68,14 @@ struct IdKey {
   explicit IdKey(const std::string& id) {
     unsigned char bytes[16] = {};
     std::memcpy(bytes, id.data(), std::min<size_t>(id.size(), sizeof bytes));
-    for (int i = 0; i < 8; ++i) high = high << 8 | bytes[i];
-    for (int i = 8; i < 16; ++i) low = low << 8 | bytes[i];
+    high = big_endian(bytes);
+    low = big_endian(bytes + 8);
+  }
+  static uint64_t big_endian(const unsigned char* eight) {
+    uint64_t n = 0;
+    std::memcpy(&n, eight, sizeof n);
+    if constexpr (std::endian::native == std::endian::little) n = __builtin_bswap64(n);
+    return n;
   }
   auto operator<=>(const IdKey&) const = default;
 };
