@@ -152,6 +152,7 @@ std::vector<const StoredVolume*> World::meeting(const geo::LonLatBounds& box, st
                                                 TimePoint start, TimePoint end) const {
   const Regions& all = regions();
   std::vector<const PreparedVolume*> found;
+  found.reserve(256);  // a page's worth and more, without growing one by one
   for (const ObjectType t : {ObjectType::zone, ObjectType::site, ObjectType::activity}) {
     if (!type || *type == t) all[static_cast<size_t>(t)].meeting(box, start, end, found);
   }

@@ -104,10 +104,8 @@ std::vector<const engine::StoredVolume*> listed(const engine::World& world, cons
   if (near) box = near->box;  // within the bbox too: passes() tests it
   if (box) {                  // few of many: ask the index, which tests the box and the type exactly
     const Tested tested{.type = true, .bbox = !near};
-    for (const engine::StoredVolume* v :
-         world.meeting(*box, filter.type, filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax))) {
-      if (passes(*v, filter, tested)) out.push_back(v);
-    }
+    out = world.meeting(*box, filter.type, filter.start.value_or(kTimeMin), filter.end.value_or(kTimeMax));
+    std::erase_if(out, [&](const engine::StoredVolume* v) { return !passes(*v, filter, tested); });
   } else {
     for (const engine::StoredVolume* v : filter.type ? world.of_type(*filter.type) : world.all()) {
       if (passes(*v, filter, {})) out.push_back(v);
@@ -289,6 +287,9 @@ Result<ListPage> PartyView::page(const ListFilter& filter, const std::string& af
   auto it = std::upper_bound(all.begin(), all.end(), after,
                              [](const std::string& id, const engine::StoredVolume* v) { return id < v->id; });
   ListPage out;
+  const size_t most = std::min<size_t>(limit, static_cast<size_t>(all.end() - it));
+  out.volumes.reserve(most);
+  out.texts.reserve(most);
   size_t bytes = 0;
   // Distances are charged to a page's budget (Options::max_page_work): a page
   // that spends it ends early, its cursor after the last object measured.
