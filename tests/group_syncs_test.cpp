@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -139,25 +138,6 @@ TEST(Settlements, AReadWaitsForItsGroupAndEveryOneBefore) {
   read(2);  // a read that saw group 2 after it settled: at once, and told that it failed
   ASSERT_EQ(answered.size(), 5u);
   EXPECT_EQ(answered[4], std::make_pair(2, false));
-}
-
-// What a read thread asks before it hands its answer on: settled() agrees
-// with when_settled() on every group, and says nothing while one before is open.
-TEST(Settlements, SettledSaysWhatWhenSettledWouldAtOnce) {
-  Settlements settled;
-  EXPECT_EQ(settled.settled(0), std::optional<bool>(true)) << "before any group";
-  EXPECT_EQ(settled.settled(1), std::nullopt);
-  settled.settle(2, false);
-  EXPECT_EQ(settled.settled(2), std::nullopt) << "group 1 is still open";
-  settled.settle(1, true);
-  EXPECT_EQ(settled.settled(1), std::optional<bool>(true));
-  EXPECT_EQ(settled.settled(2), std::optional<bool>(false)) << "what group 2 showed was never stored";
-  EXPECT_EQ(settled.settled(3), std::nullopt);
-  for (int group = 0; group <= 2; ++group) {
-    std::optional<bool> at_once;
-    settled.when_settled(group, [&at_once](bool committed) { at_once = committed; });
-    EXPECT_EQ(at_once, settled.settled(group)) << group;
-  }
 }
 
 }  // namespace

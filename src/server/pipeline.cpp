@@ -53,12 +53,6 @@ void Settlements::when_settled(uint64_t number, std::function<void(bool committe
   then(committed);
 }
 
-std::optional<bool> Settlements::settled(uint64_t number) {
-  std::lock_guard lock(mutex_);
-  if (number > settled_through_) return std::nullopt;
-  return !failed_.count(number);
-}
-
 void Settlements::settle(uint64_t number, bool committed) {
   std::vector<std::pair<std::function<void(bool)>, bool>> ready;
   {
@@ -225,31 +219,16 @@ void Pipeline::follow_for_reads() {
     follow_posted_ = false;
   }
   const Status followed = service_.follow();
-  if (!followed || stopping_) {  // the line thread answers them, the store's error included
-    for (Read& r : reads) admit(*r.request, std::move(r.reply));
-    return;
-  }
-  // One job for each read thread, each taking the next read in turn and
-  // handing the answers it has to the I/O thread together: a post, and the
-  // wake-up of a thread, per look and thread rather than per read.
-  auto shared = std::make_shared<std::vector<Read>>(std::move(reads));
-  auto next = std::make_shared<std::atomic<size_t>>(0);
-  const size_t jobs = std::min<size_t>(shared->size(), options_.read_threads);
-  for (size_t j = 0; j < jobs; ++j) {
-    asio::post(reads_, [this, shared, next] {
-      std::vector<Answered> ready;
-      for (size_t i; (i = next->fetch_add(1)) < shared->size();) {
-        read(*(*shared)[i].request, std::move((*shared)[i].reply), ready);
-      }
-      if (ready.empty()) return;
-      asio::post(io_, [ready = std::move(ready)]() mutable {
-        for (Answered& a : ready) a.reply(std::move(a.response), std::move(a.party));
-      });
-    });
+  for (Read& r : reads) {
+    if (!followed || stopping_) {  // the line thread answers it, the store's error included
+      admit(*r.request, std::move(r.reply));
+      continue;
+    }
+    asio::post(reads_, [this, r = std::move(r)]() mutable { read(*r.request, std::move(r.reply)); });
   }
 }
 
-void Pipeline::read(const Request& request, Reply reply, std::vector<Answered>& ready) {
+void Pipeline::read(const Request& request, Reply reply) {
   std::optional<Response> res;
   std::string party = "-";
   uint64_t seen = 0;
@@ -262,11 +241,6 @@ void Pipeline::read(const Request& request, Reply reply, std::vector<Answered>& 
   }
   // A deadline passed or memory is being reloaded: the line thread answers.
   if (!res) return serve_on_line(request, std::move(reply));
-  if (const std::optional<bool> committed = group_.settled(seen)) {
-    if (!*committed) return serve_on_line(request, std::move(reply));  // what it read may never have been stored
-    ready.push_back({std::move(*res), std::move(party), std::move(reply)});
-    return;
-  }
   auto answer = std::make_shared<Response>(std::move(*res));
   group_.when_settled(seen, [this, &request, answer, party, reply = std::move(reply)](bool committed) mutable {
     if (!committed) return serve_on_line(request, std::move(reply));  // what it read may never have been stored

@@ -104,9 +104,6 @@ class Settlements {
   /// have settled, `committed` false when group `number` failed: at once, or
   /// on the thread that settles the last of them. `then` must only hand work on.
   void when_settled(uint64_t number, std::function<void(bool committed)> then);
-  /// Whether group `number` and every group before it have settled: nothing
-  /// while one has not, else whether group `number` committed.
-  std::optional<bool> settled(uint64_t number);
   /// Group `number` is durable (`committed`) or failed.
   void settle(uint64_t number, bool committed);
 
@@ -124,7 +121,7 @@ class Settlements {
 // one sees an earlier one), but its answer waits until the group is
 // committed; then all are sent, or all get the commit's error if it failed
 // (503 when the connection to the store was lost, else 500; the service has
-// reloaded). Line thread only, but for newest(), when_settled() and settled().
+// reloaded). Line thread only, but for newest() and when_settled().
 //
 // Groups are numbered from 1 as they open. A read beside the line thread
 // notes the newest group (what it read may hold that group's changes, applied
@@ -150,7 +147,6 @@ class CommitGroup {
   void when_settled(uint64_t number, std::function<void(bool committed)> then) {
     settled_.when_settled(number, std::move(then));
   }
-  std::optional<bool> settled(uint64_t number) { return settled_.settled(number); }
 
  private:
   void commit();
@@ -240,13 +236,8 @@ class Pipeline {
   /// Reads beside the line: queued until the line thread has looked at the
   /// store (follow_for_reads), then answered by a read thread (read).
   void read_aside(const Request& request, Reply reply);
-  void follow_for_reads();  // line thread
-  struct Answered {         // a read's answer, ready to send
-    Response response;
-    std::string party;
-    Reply reply;
-  };
-  void read(const Request& request, Reply reply, std::vector<Answered>& ready);  // a read thread
+  void follow_for_reads();                         // line thread
+  void read(const Request& request, Reply reply);  // a read thread
   /// Has the line thread answer the request (admit), from any thread.
   void serve_on_line(const Request& request, Reply reply);
   /// Runs `job` on the line thread, holding the LineLock alone.
