@@ -15,10 +15,10 @@ std::unique_ptr<char[]> packed(std::string_view text) {
   return out;
 }
 
-std::string_view unpacked(const char* packed) {
+std::string_view unpacked(const char* kept) {
   size_t size = 0;
-  std::memcpy(&size, packed, sizeof size);
-  return {packed + sizeof size, size};
+  std::memcpy(&size, kept, sizeof size);
+  return {kept + sizeof size, size};
 }
 
 }  // namespace
