@@ -137,6 +137,14 @@ class Threads : public Server {
                        R"(","kind":"patrol","radius_m":100,)"
                        R"("start":"2018-09-07T00:00:00Z","end":"2018-09-08T00:00:00Z")");
   }
+  // How long one of the others may wait. The sanitizers slow every part
+  // several times over, and their run shares two cores with a browser test:
+  // it once took 263 ms there, while the heavy request ran for 43 s.
+#if defined(__SANITIZE_ADDRESS__)
+  static constexpr auto kServedWithin = std::chrono::milliseconds(1000);
+#else
+  static constexpr auto kServedWithin = std::chrono::milliseconds(250);
+#endif
   // Ten of the UN's creates (ids `prefix`0..9) and health requests, while
   // another party is served: the slowest of them.
   std::chrono::steady_clock::duration serve_others(const std::string& prefix) {
@@ -165,7 +173,7 @@ class Threads : public Server {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const auto slowest = serve_others(prefix);
     EXPECT_FALSE(answered) << "the heavy request ended before the others were served: it proves nothing";
-    EXPECT_LT(slowest, std::chrono::milliseconds(250));
+    EXPECT_LT(slowest, kServedWithin);
     asker.join();
     EXPECT_EQ(status, 200);
   }
