@@ -21,4 +21,12 @@ T& publish_once(std::atomic<T*>& slot, std::unique_ptr<T> made) {
   return *expected;
 }
 
+/// The same for an array (`slot` points at its first element).
+template <typename T>
+T* publish_once(std::atomic<T*>& slot, std::unique_ptr<T[]> made) {
+  T* expected = nullptr;
+  if (slot.compare_exchange_strong(expected, made.get(), std::memory_order_acq_rel)) return made.release();
+  return expected;
+}
+
 }  // namespace deconflict

@@ -3,11 +3,13 @@
 #include <cstring>
 #include <memory>
 
+#include "common/publish_once.hpp"
+
 namespace deconflict::engine {
 namespace {
 
 // A text's size, then its bytes, in one allocation.
-std::unique_ptr<char[]> packed(std::string_view text) {
+std::unique_ptr<const char[]> packed(std::string_view text) {
   const size_t size = text.size();
   auto out = std::make_unique_for_overwrite<char[]>(sizeof size + size);
   std::memcpy(out.get(), &size, sizeof size);
@@ -25,14 +27,9 @@ std::string_view unpacked(const char* kept) {
 
 StoredVolume::~StoredVolume() { delete[] text_.load(std::memory_order_acquire); }
 
-// Made by whichever reader needs it first; one of those made is kept, the
-// others dropped.
 std::string_view StoredVolume::text(const std::function<std::string(const Volume&)>& write) const {
   if (const char* t = text_.load(std::memory_order_acquire)) return unpacked(t);
-  std::unique_ptr<char[]> made = packed(write(*this));
-  const char* kept = nullptr;
-  if (text_.compare_exchange_strong(kept, made.get(), std::memory_order_acq_rel)) return unpacked(made.release());
-  return unpacked(kept);
+  return unpacked(publish_once(text_, packed(write(*this))));
 }
 
 }  // namespace deconflict::engine
