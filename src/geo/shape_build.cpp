@@ -34,8 +34,7 @@ Vec3 plane_normal(Vec3 a, Vec3 b) {
 // mode it only checks each path's positions and builds nothing.
 class ShapeBuilder {
  public:
-  ShapeBuilder(Shape& s, Shape::Mode mode)
-      : s_(s), caps_only_(mode == Shape::Mode::caps_only), structure_only_(mode == Shape::Mode::structure) {}
+  ShapeBuilder(Shape& s, Shape::Mode mode) : s_(s), mode_(mode) {}
   bool needs_exact() const { return needs_exact_; }
 
   // Adds a line or a ring; `where` names it in errors ("[0]" or "[1][2]").
@@ -66,7 +65,7 @@ class ShapeBuilder {
     } else if (pts.size() < 2) {
       return make_error(ErrorCode::invalid_input, "a LineString needs at least 2 distinct positions", where);
     }
-    if (structure_only_) return {};
+    if (mode_ == Shape::Mode::structure) return {};
     Path path;
     path.closed = closed;
     path.first_vertex = static_cast<uint32_t>(s_.vertices_.size());
@@ -88,7 +87,7 @@ class ShapeBuilder {
   }
 
   void add_point(LatLon p) {
-    if (structure_only_) return;
+    if (mode_ == Shape::Mode::structure) return;
     Path path;
     path.first_vertex = static_cast<uint32_t>(s_.vertices_.size());
     push_vertex(p);
@@ -99,7 +98,7 @@ class ShapeBuilder {
   }
 
   void finish() {
-    if (structure_only_) return;
+    if (mode_ == Shape::Mode::structure) return;
     s_.cap_ = enclosing(0, static_cast<uint32_t>(s_.vertices_.size()), std::span<const Path>(s_.paths_));
   }
 
@@ -109,7 +108,7 @@ class ShapeBuilder {
   // Adds the geodesic from p to q as pieces of at most kMaxPieceM, each
   // starting at a new vertex; the caller links the last piece's end.
   void add_edge(LatLon p, LatLon q, uint32_t source_index) {
-    if (caps_only_) return add_edge_caps_only(p, q, source_index);
+    if (mode_ == Shape::Mode::caps_only) return add_edge_caps_only(p, q, source_index);
     double length = 0, azimuth = 0, azimuth_at_q = 0;
     wgs84().Inverse(p.lat_deg, p.lon_deg, q.lat_deg, q.lon_deg, length, azimuth, azimuth_at_q);
     const int pieces = std::max(1, static_cast<int>(std::ceil(length / kMaxPieceM)));
@@ -181,8 +180,7 @@ class ShapeBuilder {
   }
 
   Shape& s_;
-  bool caps_only_ = false;
-  bool structure_only_ = false;
+  const Shape::Mode mode_;
   bool needs_exact_ = false;
   std::optional<std::pair<LatLon, Vec3>> last_end_;  // caps-only: the last edge's end and its direction
 };
